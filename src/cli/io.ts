@@ -1,0 +1,21 @@
+/**
+ * Where CLI commands write. Injected so commands stay testable in-process and nothing writes to
+ * `process.stdout` behind the composition root's back.
+ */
+export interface CliIo {
+  /** Prints one JSON value on stdout, on one line. */
+  json(value: unknown): void;
+  /** Prints a line on stdout. */
+  out(line: string): void;
+  /** Prints a line on stderr. */
+  err(line: string): void;
+}
+
+/** The process's own stdout and stderr. */
+export function processIo(): CliIo {
+  return {
+    json: (value) => process.stdout.write(`${JSON.stringify(value)}\n`),
+    out: (line) => process.stdout.write(`${line}\n`),
+    err: (line) => process.stderr.write(`${line}\n`),
+  };
+}

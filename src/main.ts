@@ -1,0 +1,8 @@
+/**
+ * Composition root of lwm2m-sms-bridge: the `smsbridge` executable starts here. It is the only
+ * module that touches `process` (argv, stdio, exit code).
+ */
+import { processIo } from './cli/io.ts';
+import { runCli } from './cli/program.ts';
+
+process.exitCode = await runCli(process.argv, processIo());
