@@ -48,24 +48,27 @@ interface Body {
   readonly encoding: SmsEncoding;
   /** Septets (gsm7) or octets. */
   readonly units: Uint8Array;
+  /** Units of one code unit of the alphabet: 2 octets for UCS2, else 1. */
+  readonly step: 1 | 2;
   /** True when a part may not end after unit `index` (it would cut a character in two). */
   readonly mayNotEndAfter: (units: Uint8Array, index: number) => boolean;
 }
 
 function bodyOf(request: SubmitRequest): Body {
   if ('data' in request.payload) {
-    return { encoding: '8bit', units: request.payload.data, mayNotEndAfter: () => false };
+    return { encoding: '8bit', units: request.payload.data, step: 1, mayNotEndAfter: () => false };
   }
   const text = request.payload.text;
   const wanted = request.textEncoding ?? 'auto';
   if (wanted === 'gsm7' || (wanted === 'auto' && isGsm7Encodable(text))) {
     // TS 23.038 §6.2.1.1: an escape and its extension code must stay in one part.
-    return { encoding: 'gsm7', units: encodeGsm7Septets(text), mayNotEndAfter: (u, i) => u[i] === GSM7_ESCAPE && !escapedBefore(u, i) };
+    return { encoding: 'gsm7', units: encodeGsm7Septets(text), step: 1, mayNotEndAfter: (u, i) => u[i] === GSM7_ESCAPE && !escapedBefore(u, i) };
   }
   // UCS2: a UTF-16 surrogate pair must stay in one part.
   return {
     encoding: 'ucs2',
     units: encodeUcs2(text),
+    step: 2,
     mayNotEndAfter: (u, i) => i % 2 === 1 && ((u[i - 1] ?? 0) & 0xfc) === 0xd8,
   };
 }
@@ -92,7 +95,7 @@ function chunk(body: Body, capacity: number): Uint8Array[] {
   let start = 0;
   while (start < body.units.length) {
     let end = Math.min(start + capacity, body.units.length);
-    if (end < body.units.length && body.mayNotEndAfter(body.units, end - 1)) end -= 1;
+    if (end < body.units.length && body.mayNotEndAfter(body.units, end - 1)) end -= body.step;
     chunks.push(body.units.subarray(start, end));
     start = end;
   }
@@ -119,14 +122,15 @@ export function splitIntoSubmitPdus(request: SubmitRequest): SubmitPart[] {
   const reference = request.concatReference ?? 0;
   const dcsRaw = body.encoding === '8bit' && request.messageClass == null ? DCS_8BIT_DATA : encodeDcs(body.encoding, request.messageClass ?? null);
 
+  // Built now so that a bad reference fails whatever the payload's length; its size does not
+  // depend on the part numbers.
+  const firstConcatElement = concatenationElement({ reference, referenceBits, total: 1, sequence: 1 });
   let chunks: Uint8Array[];
   let concatenated = false;
   if (body.units.length <= capacityFor(body.encoding, headerOctetsOf(portElements))) {
     chunks = [body.units];
   } else {
-    // The element's size does not depend on its values: measure it with a placeholder.
-    const concatSize = concatenationElement({ reference: 0, referenceBits, total: 1, sequence: 1 });
-    chunks = chunk(body, capacityFor(body.encoding, headerOctetsOf([concatSize, ...portElements])));
+    chunks = chunk(body, capacityFor(body.encoding, headerOctetsOf([firstConcatElement, ...portElements])));
     concatenated = true;
   }
   if (chunks.length > MAX_CONCATENATED_PARTS) {
