@@ -23,6 +23,20 @@ export const ERROR_CODES = {
   GW_ERR_SMS_TOO_LONG: 'The payload needs more than 255 concatenated parts.',
   // --- AT command channel (src/modem) ---
   GW_ERR_AT_PARSE: 'An AT response line does not have the syntax its prefix announces.',
+  GW_ERR_AT_TIMEOUT: 'The modem gave no final result code to a command in time.',
+  GW_ERR_AT_COMMAND: 'The modem answered a command with ERROR, +CME ERROR or +CMS ERROR.',
+  GW_ERR_AT_CLOSED: 'The port closed (or was closed) while a command was queued or in flight.',
+  // --- Modem driver and pool (src/modem) ---
+  GW_ERR_MODEM_OPEN: 'The modem port could not be opened.',
+  GW_ERR_MODEM_PIN_WRONG: 'The SIM rejected the configured PIN; it is not tried again.',
+  GW_ERR_MODEM_PUK_REQUIRED: 'The SIM is blocked and needs its PUK; the gateway never guesses one.',
+  GW_ERR_MODEM_SIM: 'The SIM is missing, failed, or asks for a code the gateway does not have.',
+  GW_ERR_MODEM_INIT: 'The modem lacks a capability the gateway needs (PDU mode, SMS service).',
+  GW_ERR_MODEM_NOT_REGISTERED: 'The modem is not registered on a network, so it cannot send now.',
+  GW_ERR_MODEM_SEND_FAILED: 'The modem or network rejected the SMS; it was not sent.',
+  GW_ERR_MODEM_SEND_UNKNOWN: 'The PDU was written but no result came: the SMS may or may not have left.',
+  GW_ERR_MODEM_UNAVAILABLE: 'The modem is not ready (initialising, resetting, disconnected or blocked).',
+  GW_ERR_POOL_NO_MODEM: 'No modem of the pool can take the message now.',
 } as const;
 
 /** A code from the registry. */

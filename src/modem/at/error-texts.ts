@@ -132,7 +132,9 @@ function indexByText(
   aliases: ReadonlyArray<readonly [string, number]>,
 ): ReadonlyMap<string, number> {
   const byText = new Map<string, number>();
-  for (const [code, text] of Object.entries(table)) byText.set(normalizeErrorText(text), Number(code));
+  for (const [code, text] of Object.entries(table)) {
+    byText.set(normalizeErrorText(text), Number(code));
+  }
   for (const [text, code] of aliases) byText.set(normalizeErrorText(text), code);
   return byText;
 }

@@ -43,6 +43,7 @@ const QUOTE = '"';
 const OPEN = '(';
 const CLOSE = ')';
 const COMMA = ',';
+const DECIMAL = /^\d{1,9}$/;
 const RANGE_ITEM = /^(\d{1,9})(?:\s*-\s*(\d{1,9}))?$/;
 
 /**
@@ -97,7 +98,9 @@ export function splitInformationFields(
     }
     fields.push({ value, quoted, group, offset });
     if (i >= end) return fields;
-    if (line[i] !== COMMA) throw parseError(field, i, `expected "," but found ${describe(line, i)}`);
+    if (line[i] !== COMMA) {
+      throw parseError(field, i, `expected "," but found ${describe(line, i)}`);
+    }
     i++;
   }
 }
@@ -178,6 +181,36 @@ export function parseRangeList(text: string, field = 'range list'): RangeList {
   }
   if (strings.length > 0) return { kind: 'strings', values: strings };
   return { kind: 'numbers', values: [...numbers].sort((a, b) => a - b) };
+}
+
+/**
+ * The field at `index`, for parsers of mandatory parameters.
+ * @param lineLength - reported as the offset when the field is missing (the value ended early).
+ * @throws DecodeError `GW_ERR_AT_PARSE` when there is no such field.
+ */
+export function requireField(
+  fields: readonly InformationField[],
+  index: number,
+  field: string,
+  lineLength: number,
+): InformationField {
+  const found = fields[index];
+  if (found === undefined) {
+    throw parseError(field, lineLength, `parameter ${index + 1} is missing`);
+  }
+  return found;
+}
+
+/**
+ * A decimal integer parameter (V.250 §5.4.2.1 numeric constant, at most 9 digits), quoted or not.
+ * @param what - the parameter's name for the message, e.g. `<index>`.
+ * @throws DecodeError `GW_ERR_AT_PARSE` at the field's offset when it is not such a number.
+ */
+export function fieldToInt(value: InformationField, field: string, what: string): number {
+  if (!DECIMAL.test(value.value)) {
+    throw parseError(field, value.offset, `${what} is not a number: "${value.value}"`);
+  }
+  return Number(value.value);
 }
 
 /** Index just after the `)` that closes the `(` at `open`; quotes inside are skipped whole. */

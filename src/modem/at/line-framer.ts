@@ -60,7 +60,7 @@ const LF = 0x0a;
 const NUL = 0x00;
 const GREATER_THAN = 0x3e;
 const SPACE = 0x20;
-/** Largest argument list handed to `String.fromCharCode` at once (stays far below engine limits). */
+/** Largest argument list handed to `String.fromCharCode` at once (far below engine limits). */
 const FROM_CHAR_CODE_SLICE = 8192;
 
 /**
