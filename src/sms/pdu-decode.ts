@@ -96,14 +96,18 @@ function decodeStatusReport(reader: PduReader, first: number, smsc: SmsStatusRep
   const status = reader.byte('TP-ST');
   // §9.2.2.3: TP-PI and what it announces are optional; the report may end after TP-ST.
   let parameterIndicator: number | null = null;
+  const parameterIndicatorExtensions: number[] = [];
   let protocolId: number | null = null;
   let dcs: SmsStatusReport['dcs'] = null;
   let userData: SmsStatusReport['userData'] = null;
   if (reader.remaining > 0) {
     parameterIndicator = reader.byte('TP-PI');
-    // §9.2.3.27: bit 7 extends TP-PI into further octets, which are skipped here.
+    // §9.2.3.27: bit 7 extends TP-PI into further octets (reserved today): kept, not interpreted.
     let extension = parameterIndicator;
-    while ((extension & 0x80) !== 0) extension = reader.byte('TP-PI');
+    while ((extension & 0x80) !== 0) {
+      extension = reader.byte('TP-PI');
+      parameterIndicatorExtensions.push(extension);
+    }
     if ((parameterIndicator & 0x01) !== 0) protocolId = reader.byte('TP-PID');
     if ((parameterIndicator & 0x02) !== 0) dcs = decodeDcs(reader.byte('TP-DCS'));
     if ((parameterIndicator & 0x04) !== 0) {
@@ -122,6 +126,7 @@ function decodeStatusReport(reader: PduReader, first: number, smsc: SmsStatusRep
     dischargeTime,
     status,
     parameterIndicator,
+    parameterIndicatorExtensions,
     protocolId,
     dcs,
     userData,

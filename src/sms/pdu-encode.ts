@@ -46,8 +46,9 @@ function encodeValidityPeriod(vp: ValidityPeriod | null): { vpf: number; octets:
   }
 }
 
+/** TP-UDHI follows the presence of a header, even an empty one (UDHL 00). */
 function hasHeader(userData: UserData | null): boolean {
-  return userData?.header != null && userData.header.elements.length > 0;
+  return userData?.header != null;
 }
 
 function deliverTpdu(pdu: SmsDeliver): number[] {
@@ -106,11 +107,11 @@ function statusReportTpdu(pdu: SmsStatusReport): number[] {
   if (pdu.parameterIndicator === null) return bytes;
   // §9.2.3.27: the indicator announces which optional fields follow.
   const pi =
-    (octet(pdu.parameterIndicator, 'TP-PI') & 0x78) |
+    (octet(pdu.parameterIndicator, 'TP-PI') & 0xf8) |
     (pdu.protocolId !== null ? 0x01 : 0) |
     (pdu.dcs !== null ? 0x02 : 0) |
     (pdu.userData !== null ? 0x04 : 0);
-  bytes.push(pi);
+  bytes.push(pi, ...pdu.parameterIndicatorExtensions.map((value) => octet(value, 'TP-PI')));
   if (pdu.protocolId !== null) bytes.push(octet(pdu.protocolId, 'TP-PID'));
   if (pdu.dcs !== null) bytes.push(octet(pdu.dcs.raw, 'TP-DCS'));
   if (pdu.userData !== null) {

@@ -163,6 +163,8 @@ export interface SmsStatusReport {
   readonly status: number;
   /** The TP-PI octet, or null when the report ends after TP-ST. */
   readonly parameterIndicator: number | null;
+  /** Further TP-PI octets announced by bit 7 (reserved; kept for exact re-encoding). */
+  readonly parameterIndicatorExtensions: readonly number[];
   /** TP-PID when present, else null. */
   readonly protocolId: number | null;
   /** TP-DCS when present, else null. */

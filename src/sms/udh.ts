@@ -52,7 +52,7 @@ function portsOf(element: InformationElement): PortAddressing | null {
 
 /**
  * Splits header octets (the UDHL octet excluded) into information elements. Every element is
- * kept, known or not; concatenation and ports are interpreted from the first well-formed one.
+ * kept, known or not; concatenation and ports are interpreted from the last well-formed one.
  * `offset` is where the header starts in the PDU, for error positions. Raises
  * {@link DecodeError} (GW_ERR_PDU_UDH) when an element runs past the header length.
  */
@@ -70,9 +70,10 @@ export function decodeUserDataHeader(octets: Uint8Array, offset: number): UserDa
   }
   let concatenation: Concatenation | null = null;
   let ports: PortAddressing | null = null;
+  // §9.2.3.24: when an element is repeated, the last occurrence is the one that counts.
   for (const element of elements) {
-    concatenation ??= concatenationOf(element);
-    ports ??= portsOf(element);
+    concatenation = concatenationOf(element) ?? concatenation;
+    ports = portsOf(element) ?? ports;
   }
   return { elements, concatenation, ports };
 }

@@ -94,7 +94,7 @@ export class SmsCentre {
       type: 'status-report', smsc: internationalAddress(this.options.smscMsisdn), moreMessagesToSend: false,
       loopPrevention: false, statusReportQualifier: false, messageReference: submit.messageReference,
       recipient: submit.destination, timestamp: timestampAt(submittedAtMs), dischargeTime: timestampAt(submittedAtMs),
-      status, parameterIndicator: null, protocolId: null, dcs: null, userData: null,
+      status, parameterIndicator: null, parameterIndicatorExtensions: [], protocolId: null, dcs: null, userData: null,
     });
     return {
       deliveryId: this.nextDeliveryId++, recipient: senderMsisdn, kind: 'status-report', pdu: pdu.hex,
