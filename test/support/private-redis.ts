@@ -95,7 +95,7 @@ async function stopChild(child: ChildProcess): Promise<void> {
 /**
  * Starts a private Redis. Retries with another port when the chosen one was taken between
  * probing and binding. Rejects with the server's own output when it cannot start (for
- * example when `redis-server` is not installed: `bash .ci/ensure-redis` installs it).
+ * example when `redis-server` is not installed: `bash .ci/ensure-system-packages` installs it).
  */
 export async function startPrivateRedis(options: PrivateRedisOptions = {}): Promise<PrivateRedis> {
   let lastError: unknown;
