@@ -10,3 +10,4 @@ export { formatAddress, parseAddressText } from './address.ts';
 export { decodeDcs, encodeDcs, DCS_8BIT_DATA } from './dcs.ts';
 export { timestampToIso, timestampToEpochMs, validityPeriodSeconds, relativeValiditySeconds } from './timestamp.ts';
 export { IEI_CONCAT_8BIT, IEI_CONCAT_16BIT, IEI_PORTS_8BIT, IEI_PORTS_16BIT } from './udh.ts';
+export { decodeGsm7Septets, encodeGsm7Septets, isGsm7Encodable } from './gsm7.ts';

@@ -5,7 +5,7 @@
  *   main.ts
  *     cli  ──────────────────────────────┐
  *     admin, queue, bridge               │
- *     sim            lwm2m   modem       │
+ *     sim     inbox  lwm2m   modem       │
  *     sms (pure codec)                   │
  *     shared (errors, hex, small helpers)◄┘
  *
@@ -21,12 +21,13 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   sms: ['shared'],
   modem: ['shared', 'sms'],
   lwm2m: ['shared'],
+  inbox: ['shared', 'sms'],
   sim: ['shared', 'sms', 'modem'],
-  bridge: ['shared', 'sms', 'modem', 'lwm2m'],
-  queue: ['shared', 'sms', 'modem', 'lwm2m', 'bridge'],
-  admin: ['shared', 'sms', 'modem', 'lwm2m', 'bridge', 'queue'],
-  cli: ['shared', 'sms', 'modem', 'lwm2m', 'sim', 'bridge', 'queue', 'admin'],
-  '.': ['shared', 'sms', 'modem', 'lwm2m', 'sim', 'bridge', 'queue', 'admin', 'cli'],
+  bridge: ['shared', 'sms', 'modem', 'lwm2m', 'inbox'],
+  queue: ['shared', 'sms', 'modem', 'lwm2m', 'inbox', 'bridge'],
+  admin: ['shared', 'sms', 'modem', 'lwm2m', 'inbox', 'bridge', 'queue'],
+  cli: ['shared', 'sms', 'modem', 'lwm2m', 'inbox', 'sim', 'bridge', 'queue', 'admin'],
+  '.': ['shared', 'sms', 'modem', 'lwm2m', 'inbox', 'sim', 'bridge', 'queue', 'admin', 'cli'],
 };
 
 const IMPORT_PATTERN = /(?:^|[;\s])(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|^\s*import\s*['"]([^'"]+)['"]/gm;
