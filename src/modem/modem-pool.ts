@@ -1,0 +1,145 @@
+/**
+ * The modem pool: several modems, routing of outbound messages by destination prefix to a
+ * modem group (smstools providers→queues, Kannel preferred-smsc-id), then by health and load;
+ * a send rate limit per modem; all parts of a message on one modem (a recipient reassembles
+ * parts by originator, TS 23.040 §9.2.3.24.1, so parts from two SIMs never meet); and work of a
+ * failed or blocked modem moved to another.
+ */
+import { GatewayError } from '../shared/errors.ts';
+import type { ModemDriver } from './modem-driver.ts';
+import type { SendRequest, SendResult } from './modem-types.ts';
+import { TokenBucket } from './token-bucket.ts';
+
+/** A routing rule: destinations starting with `prefix` go to modems of `group`. */
+export interface RouteRule {
+  /** Digits, optionally with a leading `+` (compared on digits). Empty matches every number. */
+  readonly prefix: string;
+  readonly group: string;
+}
+
+/** One modem in the pool. */
+export interface PoolMember {
+  readonly driver: ModemDriver;
+  /** Groups this modem serves (routing targets). */
+  readonly groups: readonly string[];
+  /** Most SMS parts per second this modem may send; 0 for no limit. */
+  readonly maxPartsPerSec: number;
+}
+
+/** Options of {@link ModemPool}. */
+export interface ModemPoolOptions {
+  /** Checked in order; the longest matching prefix wins. No match: any modem. */
+  readonly routes?: readonly RouteRule[];
+}
+
+interface MemberState {
+  readonly member: PoolMember;
+  readonly bucket: TokenBucket;
+  /** Messages queued or being sent on this modem. */
+  inFlight: number;
+  /** Serialises messages per modem so the rate limiter sees them in order. */
+  tail: Promise<unknown>;
+  lastUsedMs: number;
+}
+
+const digitsOf = (text: string): string => text.replace(/\D/g, '');
+
+/**
+ * Contract: `send` picks the best modem for the destination and resolves with its
+ * {@link SendResult}. When a modem cannot take the message at all (unavailable, or refused the
+ * first part so that nothing left), the next candidate is tried; a message of which some part
+ * left, or whose outcome is unknown, is never moved or resent. Rejects with GW_ERR_POOL_NO_MODEM
+ * when no modem of the route can send now.
+ */
+export class ModemPool {
+  private readonly members: MemberState[];
+  private readonly routes: readonly RouteRule[];
+
+  constructor(members: readonly PoolMember[], options: ModemPoolOptions = {}) {
+    const now = Date.now();
+    this.members = members.map((member) => ({
+      member, inFlight: 0, tail: Promise.resolve(), lastUsedMs: 0,
+      bucket: new TokenBucket({ ratePerSec: member.maxPartsPerSec }, now),
+    }));
+    this.routes = [...(options.routes ?? [])].sort((a, b) => digitsOf(b.prefix).length - digitsOf(a.prefix).length);
+  }
+
+  /** The drivers of the pool. */
+  get drivers(): ModemDriver[] {
+    return this.members.map((m) => m.member.driver);
+  }
+
+  /** Starts every modem. */
+  start(): void {
+    for (const { member } of this.members) member.driver.start();
+  }
+
+  /** Stops every modem. */
+  async stop(): Promise<void> {
+    await Promise.all(this.members.map(({ member }) => member.driver.stop()));
+  }
+
+  /** The group a destination routes to, or null when no rule matches (any modem). */
+  groupFor(destination: string): string | null {
+    const number = digitsOf(destination);
+    return this.routes.find((rule) => number.startsWith(digitsOf(rule.prefix)))?.group ?? null;
+  }
+
+  /**
+   * Candidates for a destination, best first: modems of the route's group that can send now,
+   * `ready` before `degraded`, then fewest messages in flight, then least recently used.
+   */
+  candidates(destination: string): ModemDriver[] {
+    return this.rankedStates(destination).map((s) => s.member.driver);
+  }
+
+  /** Sends one message; see the class contract. */
+  async send(request: SendRequest): Promise<SendResult> {
+    const tried = new Set<MemberState>();
+    let lastFailure: SendResult | null = null;
+    for (;;) {
+      const state = this.rankedStates(request.recipient).find((s) => !tried.has(s));
+      if (state === undefined) break;
+      tried.add(state);
+      let result: SendResult;
+      try {
+        result = await this.sendOn(state, request);
+      } catch (error) {
+        if (error instanceof GatewayError && error.code === 'GW_ERR_MODEM_UNAVAILABLE') continue;
+        throw error;
+      }
+      const nothingLeft = result.sent.length === 0 && result.failure?.outcome === 'failed';
+      if (!nothingLeft) return result;
+      lastFailure = result; // refused before anything left: another modem may do better
+    }
+    if (lastFailure !== null) return lastFailure;
+    const group = this.groupFor(request.recipient);
+    throw new GatewayError('GW_ERR_POOL_NO_MODEM', `no modem${group ? ` of group "${group}"` : ''} can send to ${request.recipient} now`, { group });
+  }
+
+  private rankedStates(destination: string): MemberState[] {
+    const group = this.groupFor(destination);
+    const rank = (s: MemberState): number => (s.member.driver.state === 'ready' ? 0 : 1);
+    return this.members
+      .filter((s) => group === null || s.member.groups.includes(group))
+      .filter((s) => s.member.driver.state === 'ready' || s.member.driver.state === 'degraded')
+      .sort((a, b) => rank(a) - rank(b) || a.inFlight - b.inFlight || a.lastUsedMs - b.lastUsedMs);
+  }
+
+  /** Queues the message on one modem behind its earlier messages and its rate limit. */
+  private sendOn(state: MemberState, request: SendRequest): Promise<SendResult> {
+    state.inFlight += 1;
+    state.lastUsedMs = Date.now();
+    const run = async (): Promise<SendResult> => {
+      const waitMs = state.bucket.delayMs(request.parts.length, Date.now());
+      if (waitMs > 0) await new Promise((r) => setTimeout(r, waitMs));
+      state.bucket.take(request.parts.length, Date.now());
+      return state.member.driver.send(request);
+    };
+    const result = state.tail.then(run, run);
+    state.tail = result.catch(() => undefined);
+    return result.finally(() => {
+      state.inFlight -= 1;
+    });
+  }
+}
