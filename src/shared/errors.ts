@@ -37,6 +37,7 @@ export const ERROR_CODES = {
   GW_ERR_MODEM_SEND_UNKNOWN: 'The PDU was written but no result came: the SMS may or may not have left.',
   GW_ERR_MODEM_UNAVAILABLE: 'The modem is not ready (initialising, resetting, disconnected or blocked).',
   GW_ERR_POOL_NO_MODEM: 'No modem of the pool can take the message now.',
+  GW_ERR_MODEM_PROFILE: 'A modem profile file is malformed or inconsistent.',
   // --- Simulators (src/sim) ---
   GW_ERR_SIM_PROTOCOL: 'A simulated-network message is not valid JSON of a known operation.',
   GW_ERR_SIM_UNAVAILABLE: 'A simulator could not start or lost its connection (socat missing, network down).',
