@@ -9,6 +9,10 @@ export interface CliIo {
   out(line: string): void;
   /** Prints a line on stderr. */
   err(line: string): void;
+  /** Standard input, for interactive commands. */
+  readonly input: NodeJS.ReadableStream;
+  /** Resolves when the process is asked to stop (SIGINT or SIGTERM), for long-running commands. */
+  untilStopped(): Promise<string>;
 }
 
 /** The process's own stdout and stderr. */
@@ -17,5 +21,16 @@ export function processIo(): CliIo {
     json: (value) => process.stdout.write(`${JSON.stringify(value)}\n`),
     out: (line) => process.stdout.write(`${line}\n`),
     err: (line) => process.stderr.write(`${line}\n`),
+    input: process.stdin,
+    untilStopped: () =>
+      new Promise((resolve) => {
+        const stop = (signal: string): void => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          resolve(signal);
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      }),
   };
 }

@@ -6,7 +6,9 @@
 import { Command, CommanderError } from 'commander';
 import { GatewayError } from '../shared/errors.ts';
 import type { CliIo } from './io.ts';
+import { addAtCommand } from './at-command.ts';
 import { addPduCommands } from './pdu-command.ts';
+import { addSimCommands } from './sim-command.ts';
 
 /** Exit codes of `smsbridge`. */
 export const EXIT_OK = 0;
@@ -19,7 +21,13 @@ export function buildProgram(io: CliIo): Command {
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
   addPduCommands(program, io);
-  for (const command of program.commands) command.exitOverride();
+  addAtCommand(program, io);
+  addSimCommands(program, io);
+  const exitOverride = (command: Command): void => {
+    command.exitOverride();
+    command.commands.forEach(exitOverride);
+  };
+  exitOverride(program);
   return program;
 }
 

@@ -1,0 +1,31 @@
+/**
+ * `smsbridge sim …`: the simulators that tests, benchmarks and the demo use instead of hardware.
+ */
+import type { Command } from 'commander';
+import { SimNetwork } from '../sim/network/sim-network.ts';
+import type { CliIo } from './io.ts';
+import { parseHostPort } from './host-port.ts';
+
+/** Adds the `sim` command group to `program`. */
+export function addSimCommands(program: Command, io: CliIo): Command {
+  const sim = program.command('sim').description('simulated SMS network, modems and devices (no hardware needed)');
+  sim
+    .command('network')
+    .description('run a simulated SMS network (an SMSC) that routes SMS between simulated modems and devices')
+    .requiredOption('--listen <host:port>', 'address to listen on, e.g. 127.0.0.1:7890 (port 0 picks one)')
+    .option('--smsc <number>', 'the SMSC\'s own number', '+491720000000')
+    .option('--delivery-delay-ms <ms>', 'delay between submission and delivery', '20')
+    .option('--retry-interval-ms <ms>', 'wait before retrying a refused delivery', '5000')
+    .action(async (options: { listen: string; smsc: string; deliveryDelayMs: string; retryIntervalMs: string }) => {
+      const { host, port } = parseHostPort(options.listen, '--listen');
+      const network = await SimNetwork.start({
+        host, port, smscMsisdn: options.smsc.replace(/^\+/, ''),
+        deliveryDelayMs: Number(options.deliveryDelayMs), retryIntervalMs: Number(options.retryIntervalMs),
+      });
+      network.on('submitted', (from, to) => io.err(`submitted ${from} -> ${to}`));
+      io.json({ listening: `${network.address.host}:${network.address.port}` });
+      await io.untilStopped();
+      await network.stop();
+    });
+  return sim;
+}
