@@ -181,6 +181,20 @@ export class AtChannel extends TypedEmitter<AtChannelEvents> {
     return Number.isInteger(mr) ? mr : -1;
   }
 
+  /**
+   * Rejects the command in flight and every queued one with {@link AtClosedError} (`pduWritten`
+   * as it was), keeping the channel open: used when the modem restarted and will never answer.
+   */
+  abortPending(reason: string): void {
+    const pending = [...(this.current ? [this.current] : []), ...this.queue.splice(0)];
+    this.current = null;
+    this.echoes = [];
+    for (const transaction of pending) {
+      if (transaction.timer) clearTimeout(transaction.timer);
+      transaction.reject(new AtClosedError(transaction.command, reason, transaction.pduWritten));
+    }
+  }
+
   /** Detaches from the stream and rejects every pending command. Does not close the stream. */
   close(): void {
     this.shutDown('the channel was closed', null);
