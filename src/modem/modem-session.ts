@@ -1,0 +1,265 @@
+/**
+ * The work done on one initialised modem connection: receiving (URCs, reads, sweeps, with
+ * persistence before deletion), sending (`AT+CMGS` per part, unknown outcomes reported as
+ * such), status-report matching, and health checks. The driver creates a session after each
+ * successful initialisation and drops it when the port goes away.
+ */
+import { GatewayError } from '../shared/errors.ts';
+import { decodePdu, timestampToIso, type SmsPdu } from '../sms/index.ts';
+import { parseCsq, parseInformationLine, parseRegistrationState, type RegistrationState } from './at/line-parser.ts';
+import type { AtChannel, AtUrc } from './at-channel.ts';
+import { AtClosedError, AtCommandError, AtTimeoutError } from './at-errors.ts';
+import type { DeliveryReportMatcher } from './delivery-reports.ts';
+import type { ModemSetup } from './modem-init.ts';
+import type { ModemConfig, ModemEvents, PersistReceived, ReceivedPdu, SendRequest, SendResult, SentPartResult } from './modem-types.ts';
+import { MessageStore, isReceived, type StoredPdu } from './stored-messages.ts';
+
+/** Mutable counters the driver owns and a session updates. */
+export interface SessionCounters {
+  sent: number;
+  sendFailed: number;
+  sendUnknown: number;
+  received: number;
+  deliveryReports: number;
+}
+
+/** What the session needs from its driver. */
+export interface SessionContext {
+  readonly config: ModemConfig;
+  readonly persist: PersistReceived;
+  readonly matcher: DeliveryReportMatcher;
+  readonly counters: SessionCounters;
+  readonly emit: <E extends keyof ModemEvents & string>(event: E, ...args: ModemEvents[E]) => void;
+  /** Called when a command timed out or the port failed (feeds escalation). */
+  readonly onTransportError: (error: GatewayError) => void;
+}
+
+/** Network facts the session keeps current. */
+export interface NetworkView {
+  registered: boolean;
+  registration: string | null;
+  operator: string | null;
+  signalDbm: number | null;
+  storageUsed: number;
+  storageTotal: number;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function safeDecode(pduHex: string): SmsPdu | null {
+  try {
+    return decodePdu(pduHex);
+  } catch {
+    return null;
+  }
+}
+
+/** One initialised connection. Not reusable after the channel closed. */
+export class ModemSession {
+  readonly store: MessageStore;
+  readonly network: NetworkView;
+  private readonly busy = new Set<string>();
+  private readonly registrations = new Map<string, RegistrationState>();
+
+  constructor(readonly channel: AtChannel, readonly setup: ModemSetup, private readonly context: SessionContext) {
+    this.store = new MessageStore(channel, setup.storage);
+    this.network = { registered: false, registration: null, operator: null, signalDbm: null, storageUsed: setup.storageUsed, storageTotal: setup.storageTotal };
+  }
+
+  /** Handles one URC; never rejects (problems become `problem` events). */
+  async handleUrc(urc: AtUrc): Promise<void> {
+    try {
+      const header = urc.header;
+      switch (header.kind) {
+        case 'cmti':
+        case 'cdsi':
+          await this.processStored(header.mem.toUpperCase(), header.index);
+          return;
+        case 'cmt':
+          if (urc.pdu !== null) await this.processRouted(urc.pdu, 'cmt');
+          return;
+        case 'cds':
+          if (urc.pdu !== null) await this.processRouted(urc.pdu, 'cds');
+          return;
+        case 'registration':
+          this.noteRegistration(header.registration);
+          return;
+        case 'rssi':
+          this.network.signalDbm = header.dbm;
+          return;
+        default:
+          return;
+      }
+    } catch (error) {
+      this.report(error);
+    }
+  }
+
+  /** Reads every storage with `AT+CMGL=4` and processes what it finds (lost indications). */
+  async sweep(): Promise<number> {
+    let found = 0;
+    for (const storage of this.setup.readableStorages) {
+      let stored: StoredPdu[];
+      try {
+        stored = await this.store.list(storage);
+      } catch (error) {
+        if (error instanceof AtCommandError) continue; // a storage that cannot be listed now
+        throw error;
+      }
+      for (const message of stored.filter(isReceived)) {
+        found += 1;
+        await this.handleStored(message, 'sweep');
+      }
+    }
+    return found;
+  }
+
+  /** `AT`, `AT+CSQ`, registration and storage: throws on a dead modem (timeouts). */
+  async checkHealth(): Promise<void> {
+    await this.channel.command('AT', { timeoutMs: 5000 });
+    await this.refreshNetwork();
+  }
+
+  /** Polls signal, registration, operator and storage use. */
+  async refreshNetwork(): Promise<void> {
+    const csq = parseCsq((await this.channel.command('AT+CSQ')).lines[0] ?? '');
+    if (csq) this.network.signalDbm = csq.dbm;
+    for (const command of ['AT+CREG?', 'AT+CEREG?']) {
+      try {
+        const { lines } = await this.channel.command(command);
+        const state = parseRegistrationState(lines[0] ?? '', 'response');
+        if (state) this.noteRegistration(state);
+      } catch (error) {
+        if (!(error instanceof AtCommandError)) throw error; // +CEREG is missing on 2G modems
+      }
+    }
+    try {
+      const fields = parseInformationLine((await this.channel.command('AT+COPS?')).lines[0] ?? '', '+COPS');
+      this.network.operator = fields?.[2] ?? null;
+    } catch (error) {
+      if (!(error instanceof AtCommandError)) throw error;
+    }
+    const usage = await this.store.usage().catch(() => null);
+    if (usage) {
+      this.network.storageUsed = usage.used;
+      this.network.storageTotal = usage.total;
+    }
+  }
+
+  /**
+   * Sends every part in order. Waits up to `registrationWaitMs` for network registration first.
+   * Never throws for a send problem: the result says which parts left and how the first
+   * failure ended (`unknown` when the PDU was written but no answer came: never resent here).
+   */
+  async send(request: SendRequest): Promise<SendResult> {
+    const sent: SentPartResult[] = [];
+    const fail = (part: number, outcome: 'failed' | 'unknown', error: GatewayError): SendResult => {
+      if (outcome === 'unknown') this.context.counters.sendUnknown += 1;
+      else this.context.counters.sendFailed += 1;
+      return { messageId: request.messageId, modem: this.context.config.name, sent, failure: { part, outcome, error } };
+    };
+    if (!(await this.waitRegistered())) {
+      return fail(1, 'failed', new GatewayError('GW_ERR_MODEM_NOT_REGISTERED', `not registered after ${this.context.config.registrationWaitMs} ms`));
+    }
+    for (const [i, part] of request.parts.entries()) {
+      try {
+        const mr = await this.channel.sendPdu(part.tpduLength, part.hex, {
+          promptTimeoutMs: this.setup.profile.promptTimeoutMs,
+          sendTimeoutMs: this.setup.profile.sendTimeoutMs,
+        });
+        const result = { part: i + 1, messageReference: mr, sentAtMs: Date.now() };
+        sent.push(result);
+        this.context.counters.sent += 1;
+        this.context.matcher.record({ messageId: request.messageId, part: i + 1, messageReference: mr, recipient: request.recipient, sentAtMs: result.sentAtMs });
+      } catch (error) {
+        const written = (error instanceof AtTimeoutError || error instanceof AtClosedError) && error.pduWritten;
+        if (error instanceof AtTimeoutError || error instanceof AtClosedError) this.context.onTransportError(error);
+        if (written) {
+          return fail(i + 1, 'unknown', new GatewayError('GW_ERR_MODEM_SEND_UNKNOWN', `part ${i + 1}: ${(error as Error).message}`, { part: i + 1 }));
+        }
+        const cause = error instanceof AtCommandError ? { kind: error.kind, errorCode: error.errorCode } : {};
+        return fail(i + 1, 'failed', new GatewayError('GW_ERR_MODEM_SEND_FAILED', `part ${i + 1}: ${(error as Error).message}`, { part: i + 1, ...cause }));
+      }
+    }
+    return { messageId: request.messageId, modem: this.context.config.name, sent, failure: null };
+  }
+
+  private async waitRegistered(): Promise<boolean> {
+    const deadline = Date.now() + this.context.config.registrationWaitMs;
+    while (!this.network.registered) {
+      if (Date.now() >= deadline) return false;
+      await this.refreshNetwork();
+      if (!this.network.registered) await sleep(Math.min(1000, Math.max(0, deadline - Date.now())));
+    }
+    return true;
+  }
+
+  private noteRegistration(state: RegistrationState): void {
+    this.registrations.set(state.prefix, state);
+    const all = [...this.registrations.values()];
+    this.network.registered = all.some((s) => s.registered);
+    this.network.registration = (all.find((s) => s.registered) ?? all[0])?.status ?? null;
+  }
+
+  private async processStored(storage: string, index: number): Promise<void> {
+    const stored = await this.store.read(storage, index);
+    if (stored !== null && isReceived(stored)) await this.handleStored(stored, 'cmti');
+  }
+
+  /** Persist (or match a report), then delete. Kept on the modem when persistence fails. */
+  private async handleStored(stored: StoredPdu, via: 'cmti' | 'sweep'): Promise<void> {
+    const key = `${stored.storage}:${stored.index}`;
+    if (this.busy.has(key)) return;
+    this.busy.add(key);
+    try {
+      const pdu = safeDecode(stored.pduHex);
+      if (pdu?.type === 'status-report') {
+        this.matchReport(pdu, stored.pduHex);
+      } else {
+        await this.persist({ via, storage: stored.storage, index: stored.index, pduHex: stored.pduHex });
+      }
+      await this.store.delete(stored.storage, stored.index);
+    } catch (error) {
+      this.report(error);
+    } finally {
+      this.busy.delete(key);
+    }
+  }
+
+  /** `+CMT`/`+CDS`: persist or match, then `AT+CNMA` when phase 2+ requires it (TS 27.005 §3.4.4). */
+  private async processRouted(pduHex: string, kind: 'cmt' | 'cds'): Promise<void> {
+    const pdu = safeDecode(pduHex);
+    if (kind === 'cds' || pdu?.type === 'status-report') {
+      if (pdu?.type === 'status-report') this.matchReport(pdu, pduHex);
+      else this.context.emit('unmatched-report', pduHex);
+    } else {
+      // No acknowledgement when persisting fails: the network delivers it again.
+      await this.persist({ via: 'cmt', storage: null, index: null, pduHex });
+    }
+    if (this.setup.cnmaRequired) await this.channel.command('AT+CNMA', { urgent: true });
+  }
+
+  private async persist(fields: Omit<ReceivedPdu, 'modem' | 'receivedAtMs'>): Promise<void> {
+    await this.context.persist({ modem: this.context.config.name, receivedAtMs: Date.now(), ...fields });
+    this.context.counters.received += 1;
+  }
+
+  private matchReport(pdu: Extract<SmsPdu, { type: 'status-report' }>, pduHex: string): void {
+    const part = this.context.matcher.match(pdu.messageReference, pdu.recipient.value, Date.now());
+    if (part === null) {
+      this.context.emit('unmatched-report', pduHex);
+      return;
+    }
+    this.context.counters.deliveryReports += 1;
+    this.context.emit('delivery-report', {
+      modem: this.context.config.name, messageId: part.messageId, part: part.part, status: pdu.status,
+      dischargeTimeIso: timestampToIso(pdu.dischargeTime),
+    });
+  }
+
+  private report(error: unknown): void {
+    if (error instanceof AtTimeoutError || error instanceof AtClosedError) this.context.onTransportError(error);
+    const typed = error instanceof GatewayError ? error : new GatewayError('GW_ERR_INTERNAL', String(error));
+    this.context.emit('problem', typed);
+  }
+}
