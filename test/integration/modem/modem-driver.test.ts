@@ -122,7 +122,7 @@ describe('ModemDriver: receiving', () => {
     await device.send(GATEWAY, bytes(10));
     await expect.poll(async () => (await box.messages()).length, { timeout: 5000 }).toBe(1);
     expect(failures).toBe(0);
-    expect(sim.status.used.ME).toBe(0);
+    await expect.poll(() => sim.status.used.ME, { timeout: 5000 }).toBe(0); // deleted once persisted
   });
 });
 
