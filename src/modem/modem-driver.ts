@@ -4,6 +4,7 @@
  * reopen the port), reopens a vanished port with back-off, blocks a modem that keeps failing,
  * and stops for good only when a person must act (wrong PIN, PUK). States: see {@link ModemState}.
  */
+import { realpath } from 'node:fs/promises';
 import { GatewayError } from '../shared/errors.ts';
 import { TypedEmitter } from '../shared/typed-emitter.ts';
 import { AtChannel, type AtUrc } from './at-channel.ts';
@@ -150,6 +151,7 @@ export class ModemDriver extends TypedEmitter<ModemEvents> {
     const channel = new AtChannel(this.link.stream, {});
     this.channel = channel;
     channel.on('closed', () => this.onPortLost(channel));
+    this.watchPresence(channel);
     if (!(await this.initialise(channel))) this.afterFailedInit(channel, attempt);
   }
 
@@ -302,9 +304,37 @@ export class ModemDriver extends TypedEmitter<ModemEvents> {
     }, this.config.blockTimeMs));
   }
 
+  /**
+   * Watches the device path while the port is open. A vanished or re-pointed path (USB
+   * re-enumeration: `/dev/serial/by-id/...` now names another tty, or none) means the open file
+   * is dead, even when the serial library reports nothing: a hung-up tty gives neither an error
+   * nor a close until the next write (seen with node-serialport on ptys and USB-serial).
+   */
+  private watchPresence(channel: AtChannel): void {
+    if (this.config.path.startsWith('tcp://')) return;
+    const path = this.config.path;
+    let opened: string | null = null;
+    void realpath(path).then((target) => (opened = target), () => undefined);
+    const timer = setInterval(() => {
+      if (this.channel !== channel) {
+        clearInterval(timer);
+        return;
+      }
+      realpath(path).then(
+        (target) => {
+          if (opened !== null && target !== opened) this.onPortLost(channel);
+        },
+        () => this.onPortLost(channel),
+      );
+    }, this.config.presenceCheckIntervalMs);
+    timer.unref();
+  }
+
   /** The device vanished (USB re-enumeration, unplugged, terminal server gone): reopen with back-off. */
   private onPortLost(channel: AtChannel): void {
     if (!this.running || this.channel !== channel) return;
+    this.noteError(new GatewayError('GW_ERR_AT_CLOSED', `${this.config.path} went away`, { path: this.config.path }));
+    channel.close();
     this.clearTimers();
     this.channel = null;
     this.session = null;

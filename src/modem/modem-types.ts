@@ -39,6 +39,8 @@ export interface ModemConfig {
   /** Consecutive failures that block the modem for `blockTimeMs` (smstools: 3 and 3600 s). */
   readonly blockAfterErrors: number;
   readonly blockTimeMs: number;
+  /** How often the device path is checked while open (a vanished path means the port is dead). */
+  readonly presenceCheckIntervalMs: number;
   /** First and longest wait between attempts to reopen a vanished port. */
   readonly reopenMinDelayMs: number;
   readonly reopenMaxDelayMs: number;
@@ -57,6 +59,7 @@ export const MODEM_CONFIG_DEFAULTS = Object.freeze({
   escalateAfterErrors: 3,
   blockAfterErrors: 10,
   blockTimeMs: 3_600_000,
+  presenceCheckIntervalMs: 1_000,
   reopenMinDelayMs: 1_000,
   reopenMaxDelayMs: 60_000,
 } satisfies Omit<ModemConfig, 'name' | 'path'>);

@@ -74,7 +74,7 @@ export function testConfig(name: string, path: string, overrides: Partial<ModemC
   return {
     ...MODEM_CONFIG_DEFAULTS, name, path, simWaitMs: 3000, registrationWaitMs: 3000, watchdogIntervalMs: 300,
     sweepIntervalMs: 60_000, escalateAfterErrors: 2, blockAfterErrors: 50, blockTimeMs: 1000,
-    reopenMinDelayMs: 100, reopenMaxDelayMs: 500, ...overrides,
+    presenceCheckIntervalMs: 100, reopenMinDelayMs: 100, reopenMaxDelayMs: 500, ...overrides,
   };
 }
 
