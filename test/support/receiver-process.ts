@@ -1,0 +1,36 @@
+/**
+ * A receiving gateway in its own process, for crash tests: a modem driver on `<link>` that
+ * persists into the Redis inbox at `<redis url>`. Between reading an SMS and persisting it, and
+ * between persisting and returning (after which the driver deletes it), it waits the given times
+ * and prints a JSON line, so a test can kill it (SIGKILL) at exactly those moments.
+ *
+ *   tsx test/support/receiver-process.ts <link> <redis url> <before persist ms> <after persist ms>
+ */
+import { Redis } from 'ioredis';
+import { RedisInbox } from '../../src/inbox/redis-inbox.ts';
+import { ModemDriver } from '../../src/modem/modem-driver.ts';
+import { MODEM_CONFIG_DEFAULTS } from '../../src/modem/modem-types.ts';
+import { defaultProfilesDir, loadProfiles } from '../../src/modem/profile-loader.ts';
+
+const [link = '', redisUrl = '', beforeMs = '0', afterMs = '0'] = process.argv.slice(2);
+const say = (value: object): void => void process.stdout.write(`${JSON.stringify(value)}\n`);
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+const redis = new Redis(redisUrl);
+const inbox = new RedisInbox(redis);
+const driver = new ModemDriver(
+  { ...MODEM_CONFIG_DEFAULTS, name: 'crashy', path: link, sweepIntervalMs: 500, registrationWaitMs: 1000, presenceCheckIntervalMs: 200 },
+  {
+    profiles: loadProfiles(defaultProfilesDir()),
+    persist: async (pdu) => {
+      say({ event: 'read', index: pdu.index });
+      await sleep(Number(beforeMs));
+      const outcome = await inbox.accept(pdu);
+      say({ event: 'persisted', outcome });
+      await sleep(Number(afterMs));
+    },
+  },
+);
+driver.on('state', (state) => say({ event: 'state', state }));
+driver.start();
+process.on('SIGTERM', () => void driver.stop().then(() => process.exit(0)));
