@@ -127,9 +127,12 @@ describe('ModemDriver: receiving', () => {
 });
 
 describe('ModemDriver: sending', () => {
-  it('sends every part on the modem, returns TP-MRs, and matches status reports across the 255 wrap', async () => {
+  it.each([
+    ['generic', '+CDSI into SR storage (ds=2)'],
+    ['ec25', '+CDS with AT+CNMA (ds=1, the Quectel route)'],
+  ] as const)('on a %s modem, status reports arrive by %s and match across the TP-MR 255 wrap', async (profile) => {
     const network = await startNetwork();
-    const sim = await startSimModem(network, { messageReferenceStart: 253 });
+    const sim = await startSimModem(network, { messageReferenceStart: 253, profile });
     const device = await startDevice(network, '491709990004');
     const driver = startDriver(testConfig('a', sim.linkPath));
     await driver.waitFor('ready', 10_000);
