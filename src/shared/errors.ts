@@ -39,6 +39,11 @@ export const ERROR_CODES = {
   GW_ERR_MODEM_UNAVAILABLE: 'The modem is not ready (initialising, resetting, disconnected or blocked).',
   GW_ERR_POOL_NO_MODEM: 'No modem of the pool can take the message now.',
   GW_ERR_MODEM_PROFILE: 'A modem profile file is malformed or inconsistent.',
+  // --- LwM2M and CoAP (src/lwm2m) ---
+  GW_ERR_COAP_DECODE: 'The bytes are not a well-formed CoAP message (RFC 7252 §3).',
+  GW_ERR_COAP_ENCODE: 'A CoAP message cannot be encoded as given (token, message ID or option out of range).',
+  GW_ERR_LINK_FORMAT: 'A link-format payload (RFC 6690) cannot be parsed.',
+  GW_ERR_LWM2M_REGISTRATION: 'A Register or Update request has an invalid parameter (lt, b, repeated parameter).',
   // --- Simulators (src/sim) ---
   GW_ERR_SIM_PROTOCOL: 'A simulated-network message is not valid JSON of a known operation.',
   GW_ERR_SIM_UNAVAILABLE: 'A simulator could not start or lost its connection (socat missing, network down).',
