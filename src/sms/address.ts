@@ -8,7 +8,7 @@ import { decodeGsm7Septets, encodeGsm7Septets, packSeptets, unpackSeptets } from
 import type { SmsAddress, TypeOfNumber } from './types.ts';
 
 /** TS 23.040 §9.1.2.5: bits 6..4 of the type-of-address octet, in code order. */
-const TYPES_OF_NUMBER: readonly TypeOfNumber[] = [
+export const TYPES_OF_NUMBER: readonly TypeOfNumber[] = [
   'unknown',
   'international',
   'national',

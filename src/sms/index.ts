@@ -6,7 +6,7 @@ export type * from './types.ts';
 export { decodePdu, type DecodePduOptions } from './pdu-decode.ts';
 export { encodePdu, type EncodedPdu } from './pdu-encode.ts';
 export { splitIntoSubmitPdus, MAX_CONCATENATED_PARTS, type SubmitPart, type SubmitRequest } from './split.ts';
-export { formatAddress, parseAddressText } from './address.ts';
+export { TYPES_OF_NUMBER, formatAddress, parseAddressText } from './address.ts';
 export { decodeDcs, encodeDcs, DCS_8BIT_DATA } from './dcs.ts';
 export { timestampToIso, timestampToEpochMs, validityPeriodSeconds, relativeValiditySeconds } from './timestamp.ts';
 export { IEI_CONCAT_8BIT, IEI_CONCAT_16BIT, IEI_PORTS_8BIT, IEI_PORTS_16BIT } from './udh.ts';

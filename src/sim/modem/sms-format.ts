@@ -3,20 +3,8 @@
  * headers with `<length>` in TPDU octets, and text mode headers and data. Pure.
  */
 import { hexToBytes } from '../../shared/hex.ts';
-import { decodePdu, formatAddress, type SmsAddress, type SmsPdu, type SmsTimestamp, type UserData } from '../../sms/index.ts';
+import { TYPES_OF_NUMBER, decodePdu, formatAddress, type SmsAddress, type SmsPdu, type SmsTimestamp, type UserData } from '../../sms/index.ts';
 import { TEXT_STAT, type StoredSms } from './sms-storage.ts';
-
-/** TS 23.040 §9.1.2.5 type of number codes, in order. */
-const TYPES_OF_NUMBER: readonly SmsAddress['typeOfNumber'][] = [
-  'unknown',
-  'international',
-  'national',
-  'network-specific',
-  'subscriber',
-  'alphanumeric',
-  'abbreviated',
-  'reserved',
-];
 
 /** The octets of a PDU with SMSC field, and where its TPDU starts. */
 export interface PduLayout {

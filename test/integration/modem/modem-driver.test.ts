@@ -130,7 +130,7 @@ describe('ModemDriver: sending', () => {
   it.each([
     ['generic', '+CDSI into SR storage (ds=2)'],
     ['ec25', '+CDS with AT+CNMA (ds=1, the Quectel route)'],
-  ] as const)('on a %s modem, status reports arrive by %s and match across the TP-MR 255 wrap', async (profile) => {
+  ] as const)('on a %s modem, status reports arrive by %s and match across the TP-MR 255 wrap', async (profile, _route) => {
     const network = await startNetwork();
     const sim = await startSimModem(network, { messageReferenceStart: 253, profile });
     const device = await startDevice(network, '491709990004');

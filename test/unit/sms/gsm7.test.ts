@@ -1,3 +1,4 @@
+import { seededRandom } from '../../support/seeded-random.ts';
 import { describe, it, expect } from 'vitest';
 import {
   GSM7_ESCAPE,
@@ -21,17 +22,6 @@ function bytes(text: string): Uint8Array {
   return Uint8Array.from(clean.match(/../g) ?? [], (pair) => parseInt(pair, 16));
 }
 
-/** Seeded PRNG (mulberry32) so random tests are reproducible. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Calls `fn` and returns what it threw (fails the test when it does not throw). */
 function thrown(fn: () => unknown): unknown {
@@ -379,7 +369,7 @@ describe('unpackSeptets errors', () => {
 
 describe('random round trips (seeded)', () => {
   it('unpack(pack(x, f), n, f) = x for 20,000 random septet arrays and fill bits', () => {
-    const rnd = mulberry32(0x5eed7);
+    const rnd = seededRandom(0x5eed7);
     for (let run = 0; run < 20_000; run++) {
       const n = Math.floor(rnd() * 170);
       const fill = Math.floor(rnd() * 7);
@@ -399,7 +389,7 @@ describe('random round trips (seeded)', () => {
   });
 
   it('unpackSeptets and decodeGsm7Septets throw nothing but DecodeError on 20,000 random inputs', () => {
-    const rnd = mulberry32(0xdec0de);
+    const rnd = seededRandom(0xdec0de);
     const oddCounts = [-1, -0.5, 2.5, Number.NaN, Number.POSITIVE_INFINITY, 1e9, Number.MAX_SAFE_INTEGER];
     let truncated = 0;
     let badField = 0;

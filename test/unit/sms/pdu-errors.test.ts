@@ -9,6 +9,7 @@
  *   0 SMSC length (00) | 1 first octet | 2 TP-OA length | 3 TP-OA type | 4..10 TP-OA |
  *   11 TP-PID | 12 TP-DCS | 13..19 TP-SCTS | 20 TP-UDL | 21.. TP-UD
  */
+import { seededRandom } from '../../support/seeded-random.ts';
 import { describe, it, expect } from 'vitest';
 import { decodePdu, encodePdu } from '../../../src/sms/index.ts';
 import type { SmsDeliver, SmsStatusReport } from '../../../src/sms/index.ts';
@@ -392,17 +393,6 @@ describe('GW_ERR_PDU_TEXT: user data not decodable in its alphabet', () => {
 
 // --- Seeded random inputs ------------------------------------------------------------------
 
-/** Seeded PRNG (mulberry32) so the random test is reproducible. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Tally {
   decoded: number;
@@ -455,7 +445,7 @@ function hexOf(bytes: Uint8Array, upper: boolean): string {
 
 describe('random input (seeded)', () => {
   it('100,000 random byte strings and 20,000 mutations of valid vectors: only DecodeError / EncodeError', () => {
-    const random = mulberry32(0x5eed_2040);
+    const random = seededRandom(0x5eed_2040);
     const byte = (): number => Math.floor(random() * 256);
     const below = (n: number): number => Math.floor(random() * n);
     const fresh = (): Tally => ({ decoded: 0, errored: 0, encoded: 0, encodeRefused: 0, codes: new Map() });

@@ -21,17 +21,6 @@ export function bytes(text: string): Uint8Array {
   return out;
 }
 
-/** mulberry32: a small deterministic PRNG, returns floats in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** An integer in [min, max] from `random`. */
 export function randomInt(random: () => number, min: number, max: number): number {
@@ -86,3 +75,5 @@ export function expectParseError(fn: () => unknown, field: string, offset: numbe
   expect(error.code).toBe('GW_ERR_AT_PARSE');
   expect({ field: error.field, offset: error.offset }).toEqual({ field, offset });
 }
+
+export { seededRandom } from '../../../support/seeded-random.ts';
