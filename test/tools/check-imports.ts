@@ -22,7 +22,7 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   modem: ['shared', 'sms'],
   lwm2m: ['shared'],
   inbox: ['shared', 'sms'],
-  sim: ['shared', 'sms', 'modem'],
+  sim: ['shared', 'sms', 'modem', 'lwm2m'],
   bridge: ['shared', 'sms', 'modem', 'lwm2m', 'inbox'],
   queue: ['shared', 'sms', 'modem', 'lwm2m', 'inbox', 'bridge'],
   admin: ['shared', 'sms', 'modem', 'lwm2m', 'inbox', 'bridge', 'queue'],
