@@ -1,6 +1,7 @@
 /**
  * `smsbridge at <device> [command ...]`: a raw AT console for field debugging. With commands,
- * each is run in turn and its response printed (exit 1 on the first error); without, an
+ * each is run in turn and its response printed (exit 1 on the first error; `AT+CMGS=<n>` takes
+ * the PDU as the next argument and writes it at the prompt); without, an
  * interactive console passes lines through (type `^Z` at the end of a line for Ctrl-Z, to end a
  * PDU after the `> ` prompt) and prints everything the modem sends, URCs included.
  */
@@ -35,9 +36,19 @@ async function runCommands(stream: import('node:stream').Duplex, commands: strin
   const channel = new AtChannel(stream, { commandTimeoutMs: timeoutMs });
   channel.on('urc', (urc) => io.out(`${urc.line}${urc.pdu ? `\n${urc.pdu}` : ''}`));
   try {
-    for (const command of commands) {
+    for (let i = 0; i < commands.length; i++) {
+      const command = commands[i] ?? '';
       io.out(`> ${command}`);
       try {
+        // `AT+CMGS=<n> <pdu>`: the PDU is the next argument, written at the `> ` prompt.
+        const cmgs = /^AT\+CMGS=(\d+)$/i.exec(command);
+        const pdu = commands[i + 1];
+        if (cmgs && pdu !== undefined && /^[0-9A-Fa-f]+$/.test(pdu)) {
+          i += 1;
+          io.out(`+CMGS: ${await channel.sendPdu(Number(cmgs[1]), pdu)}`);
+          io.out('OK');
+          continue;
+        }
         const response = await channel.command(command);
         for (const line of response.lines) io.out(line);
         io.out('OK');
@@ -53,7 +64,18 @@ async function runCommands(stream: import('node:stream').Duplex, commands: strin
 
 async function interactive(stream: import('node:stream').Duplex, io: CliIo): Promise<void> {
   io.err('connected; type AT commands, ^Z at the end of a line sends Ctrl-Z, Ctrl-D quits');
-  stream.on('data', (chunk: Buffer) => io.out(chunk.toString('latin1').replace(/\r/g, '').replace(/\n$/, '')));
+  // Whole lines only (a modem's echo may arrive a byte at a time); the `> ` prompt has no line end.
+  let pending = '';
+  stream.on('data', (chunk: Buffer) => {
+    pending += chunk.toString('latin1').replace(/\r/g, '');
+    const lines = pending.split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) if (line.length > 0) io.out(line);
+    if (pending === '> ') {
+      io.out(pending);
+      pending = '';
+    }
+  });
   const lines = createInterface({ input: io.input, terminal: false });
   for await (const line of lines) {
     stream.write(line.endsWith('^Z') ? `${line.slice(0, -2)}\x1a` : `${line}\r`, 'latin1');

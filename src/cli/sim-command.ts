@@ -5,13 +5,14 @@ import type { Command } from 'commander';
 import { SimNetwork } from '../sim/network/sim-network.ts';
 import type { CliIo } from './io.ts';
 import { parseHostPort } from './host-port.ts';
+import { addSimModemCommand } from './sim-modem-command.ts';
 
 /** Adds the `sim` command group to `program`. */
 export function addSimCommands(program: Command, io: CliIo): Command {
   const sim = program.command('sim').description('simulated SMS network, modems and devices (no hardware needed)');
   sim
     .command('network')
-    .description('run a simulated SMS network (an SMSC) that routes SMS between simulated modems and devices')
+    .description('run a simulated SMS network (an SMSC) that routes SMS between simulated modems (sim modem --network) and devices')
     .requiredOption('--listen <host:port>', 'address to listen on, e.g. 127.0.0.1:7890 (port 0 picks one)')
     .option('--smsc <number>', 'the SMSC\'s own number', '+491720000000')
     .option('--delivery-delay-ms <ms>', 'delay between submission and delivery', '20')
@@ -27,5 +28,6 @@ export function addSimCommands(program: Command, io: CliIo): Command {
       await io.untilStopped();
       await network.stop();
     });
+  addSimModemCommand(sim, io);
   return sim;
 }

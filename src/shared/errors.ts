@@ -44,8 +44,10 @@ export const ERROR_CODES = {
   GW_ERR_COAP_ENCODE: 'A CoAP message cannot be encoded as given (token, message ID or option out of range).',
   GW_ERR_LINK_FORMAT: 'A link-format payload (RFC 6690) cannot be parsed.',
   GW_ERR_LWM2M_REGISTRATION: 'A Register or Update request has an invalid parameter (lt, b, repeated parameter).',
+  // --- Relay (src/bridge) ---
+  GW_ERR_RELAY_SOCKET: 'No core-facing UDP socket could be bound for a device (port range exhausted).',
   // --- Simulators (src/sim) ---
-  GW_ERR_SIM_PROTOCOL: 'A simulated-network message is not valid JSON of a known operation.',
+  GW_ERR_SIM_PROTOCOL: 'A message to a simulator (network, modem control port) is not valid JSON of a known operation.',
   GW_ERR_SIM_UNAVAILABLE: 'A simulator could not start or lost its connection (socat missing, network down).',
 } as const;
 

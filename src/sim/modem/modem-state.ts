@@ -179,6 +179,8 @@ export interface ModemState {
   rssi: number;
   /** Huawei `AT^CURC`: periodic URCs on. */
   curc: boolean;
+  /** Huawei `AT^PORTSEL`: the port chosen for URCs (stored and reported; the simulator has one port). */
+  portsel: number;
   /** `AT+CSMS` `<service>`. */
   csms: number;
   /** `AT+CPMS` `<mem1>,<mem2>,<mem3>`. */
@@ -264,6 +266,7 @@ export function powerOnState(options: ResolvedEngineOptions, card: SimCard): Mod
     regTarget: registrationStat(options.registration),
     rssi: options.rssi,
     curc: true,
+    portsel: 0,
     csms: 0,
     cpms: [...options.profile.cpmsDefault],
     cnmi: { mode, mt, bm, ds, bfr },

@@ -1,6 +1,7 @@
 /**
  * Network commands: `+CREG`/`+CGREG`/`+CEREG` (TS 27.007 §7.2, §10.1.20, §10.1.22), `+COPS`
- * (§7.3), `+CSQ` (§8.5), `+CFUN` (§8.2), Huawei `^CURC`, and the registration state machine.
+ * (§7.3), `+CSQ` (§8.5), `+CFUN` (§8.2), Huawei `^CURC` and `^PORTSEL`, and the registration
+ * state machine.
  */
 import { intArg, stringArg } from './command-line.ts';
 import type { CommandHandler, EngineContext, RegistrationControl } from './engine-context.ts';
@@ -157,6 +158,22 @@ const curc: CommandHandler = (command, ctx) => {
   return OK;
 };
 
+/**
+ * Huawei `AT^PORTSEL=<0|1>`: which of the modem's ports gets the URCs. gammu's Huawei
+ * post-connect (after `AT^CURC=0` and `AT+CFUN=1`) sends `AT^PORTSEL=1` and gives up the whole
+ * connection when it is answered `ERROR`; real Huawei sticks (E173, E3372 in stick mode) accept
+ * it. The simulator has a single port that carries everything, so the value is only stored.
+ */
+const portsel: CommandHandler = (command, ctx) => {
+  if (!ctx.profile.huaweiCurc) return ERROR;
+  if (command.op === 'test') return ok('^PORTSEL: (0,1)');
+  if (command.op === 'read') return ok(`^PORTSEL: ${ctx.state.portsel}`);
+  const port = intArg(command.args[0], 0, 1);
+  if (command.op !== 'set' || port === null) return cme(CME_BAD_PARAMETERS);
+  ctx.state.portsel = port;
+  return OK;
+};
+
 /** `AT+CBC`: battery; the simulator is always on mains. */
 const cbc: CommandHandler = (command) => (command.op === 'test' ? ok('+CBC: (0-2),(0-100),(3300-4400)') : ok('+CBC: 0,100,4200'));
 
@@ -169,5 +186,6 @@ export const NETWORK_COMMANDS: Readonly<Record<string, CommandHandler>> = {
   '+CSQ': csq,
   '+CFUN': cfun,
   '^CURC': curc,
+  '^PORTSEL': portsel,
   '+CBC': cbc,
 };

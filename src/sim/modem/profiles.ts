@@ -67,7 +67,7 @@ export interface SimModemProfile {
   readonly rssiUrcIntervalMs: number;
   /** URC when an incoming SMS finds its storage full (`{mem}` = storage), or null. */
   readonly memoryFullUrc: string | null;
-  /** Whether the Huawei `AT^CURC` command exists. */
+  /** Whether the Huawei vendor commands `AT^CURC` and `AT^PORTSEL` exist. */
   readonly huaweiCurc: boolean;
 }
 
