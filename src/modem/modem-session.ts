@@ -158,7 +158,16 @@ export class ModemSession {
       else this.context.counters.sendFailed += 1;
       return { messageId: request.messageId, modem: this.context.config.name, sent, failure: { part, outcome, error } };
     };
-    if (!(await this.waitRegistered())) {
+    let registered: boolean;
+    try {
+      registered = await this.waitRegistered();
+    } catch (error) {
+      // The port died or the modem stopped answering while we waited: nothing left, say so.
+      if (error instanceof AtTimeoutError || error instanceof AtClosedError) this.context.onTransportError(error);
+      const typed = error instanceof GatewayError ? error : new GatewayError('GW_ERR_INTERNAL', String(error));
+      return fail(1, 'failed', new GatewayError('GW_ERR_MODEM_SEND_FAILED', `before part 1: ${typed.message}`, { part: 1, cause: typed.code }));
+    }
+    if (!registered) {
       return fail(1, 'failed', new GatewayError('GW_ERR_MODEM_NOT_REGISTERED', `not registered after ${this.context.config.registrationWaitMs} ms`));
     }
     for (const [i, part] of request.parts.entries()) {

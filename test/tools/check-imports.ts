@@ -4,6 +4,7 @@
  *
  *   main.ts
  *     cli  ──────────────────────────────┐
+ *     gateway (assembly of the parts)    │
  *     admin, queue, bridge               │
  *     sim     inbox  lwm2m   modem       │
  *     sms (pure codec)                   │
@@ -26,8 +27,9 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   bridge: ['shared', 'sms', 'modem', 'lwm2m', 'inbox'],
   queue: ['shared', 'sms', 'modem', 'lwm2m', 'inbox', 'bridge'],
   admin: ['shared', 'sms', 'modem', 'lwm2m', 'inbox', 'bridge', 'queue'],
-  cli: ['shared', 'sms', 'modem', 'lwm2m', 'inbox', 'sim', 'bridge', 'queue', 'admin'],
-  '.': ['shared', 'sms', 'modem', 'lwm2m', 'inbox', 'sim', 'bridge', 'queue', 'admin', 'cli'],
+  gateway: ['shared', 'sms', 'modem', 'lwm2m', 'inbox', 'bridge', 'queue', 'admin'],
+  cli: ['shared', 'sms', 'modem', 'lwm2m', 'inbox', 'sim', 'bridge', 'queue', 'admin', 'gateway'],
+  '.': ['shared', 'sms', 'modem', 'lwm2m', 'inbox', 'sim', 'bridge', 'queue', 'admin', 'gateway', 'cli'],
 };
 
 const IMPORT_PATTERN = /(?:^|[;\s])(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|^\s*import\s*['"]([^'"]+)['"]/gm;

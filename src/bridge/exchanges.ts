@@ -1,0 +1,120 @@
+/**
+ * The CoAP message-layer state the relay keeps per device (RFC 7252 §4): message IDs towards the
+ * core, exchanges of core requests carried over SMS, and held requests. Pure bookkeeping with
+ * the time passed in; entries live for EXCHANGE_LIFETIME (§4.8.2, 247 s) unless said otherwise.
+ *
+ * Why IDs are translated: the core de-duplicates by (message ID, address) (§4.5) and sees one
+ * address per device, but two sources of message IDs speak from it: the device's own (its
+ * requests, relayed) and the gateway's (separate responses it builds for SMS exchanges). Every
+ * CON/NON towards the core therefore gets an ID from one per-device counter, and the core's
+ * ACK/RST is translated back.
+ */
+import { EXCHANGE_LIFETIME_SEC } from '../lwm2m/coap-parameters.ts';
+import type { CoapMessage } from '../lwm2m/coap-message.ts';
+
+/** A core request being carried over SMS. */
+export interface SmsExchange {
+  /** Message ID the core used (its retransmissions carry it too). */
+  readonly coreMessageId: number;
+  readonly coreType: 'CON' | 'NON';
+  readonly tokenHex: string;
+  /** Message ID of the SMS-side request towards the device. */
+  readonly deviceMessageId: number;
+  readonly createdAtMs: number;
+  /** Set once the device's answer was relayed: later copies are dropped. */
+  answered: boolean;
+}
+
+/** An uplink message-ID translation: the device's ID and the bearer it came on. */
+export interface UplinkId {
+  readonly deviceMessageId: number;
+  readonly bearer: 'sms' | 'udp';
+  readonly atMs: number;
+}
+
+/** A request from the core that waits until the device can be reached. */
+export interface HeldRequest {
+  readonly message: CoapMessage;
+  readonly heldAtMs: number;
+}
+
+/** Per-device exchange state. See the file comment. */
+export class DeviceExchanges {
+  private nextCoreId: number;
+  private nextDeviceId: number;
+  /** `${bearer}:${device MID}` → core MID. */
+  private readonly upByDevice = new Map<string, { coreMessageId: number; atMs: number }>();
+  /** core MID → device MID and bearer. */
+  private readonly upByCore = new Map<number, UplinkId>();
+  private readonly smsByCoreId = new Map<number, SmsExchange>();
+  private readonly smsByToken = new Map<string, SmsExchange>();
+  private readonly smsByDeviceId = new Map<number, SmsExchange>();
+  /** Separate responses the gateway sent as CON, awaiting the core's ACK: core MID → stop(). */
+  readonly awaitingCoreAck = new Map<number, () => void>();
+  readonly held: HeldRequest[] = [];
+
+  constructor(seed: number) {
+    this.nextCoreId = seed & 0xffff;
+    this.nextDeviceId = (seed >>> 16) & 0xffff;
+  }
+
+  /** A fresh message ID towards the core (for separate responses built by the gateway). */
+  allocateCoreId(): number {
+    const id = this.nextCoreId;
+    this.nextCoreId = (this.nextCoreId + 1) & 0xffff;
+    return id;
+  }
+
+  /** A fresh message ID towards the device over SMS. */
+  allocateDeviceId(): number {
+    const id = this.nextDeviceId;
+    this.nextDeviceId = (this.nextDeviceId + 1) & 0xffff;
+    return id;
+  }
+
+  /** The core-side ID for a CON/NON from the device; the same again for its retransmissions. */
+  uplinkId(deviceMessageId: number, bearer: 'sms' | 'udp', nowMs: number): number {
+    const key = `${bearer}:${deviceMessageId}`;
+    const known = this.upByDevice.get(key);
+    if (known && nowMs - known.atMs < EXCHANGE_LIFETIME_SEC * 1000) return known.coreMessageId;
+    const coreMessageId = this.allocateCoreId();
+    this.upByDevice.set(key, { coreMessageId, atMs: nowMs });
+    this.upByCore.set(coreMessageId, { deviceMessageId, bearer, atMs: nowMs });
+    return coreMessageId;
+  }
+
+  /** What a core ACK/RST with `coreMessageId` answers, or undefined. */
+  uplinkFor(coreMessageId: number): UplinkId | undefined {
+    return this.upByCore.get(coreMessageId);
+  }
+
+  /** The SMS exchange of a core message ID (a retransmission), or undefined. */
+  smsExchangeByCoreId(coreMessageId: number): SmsExchange | undefined {
+    return this.smsByCoreId.get(coreMessageId);
+  }
+
+  /** The SMS exchange a device message answers: by its ID (ACK) or its token (separate response). */
+  smsExchangeFor(message: CoapMessage, tokenHex: string): SmsExchange | undefined {
+    if (message.type === 'ACK' || message.type === 'RST') return this.smsByDeviceId.get(message.messageId);
+    return message.code >= 64 ? this.smsByToken.get(tokenHex) : undefined;
+  }
+
+  /** Records a core request sent to the device over SMS. */
+  openSmsExchange(exchange: SmsExchange): void {
+    this.smsByCoreId.set(exchange.coreMessageId, exchange);
+    this.smsByToken.set(exchange.tokenHex, exchange);
+    this.smsByDeviceId.set(exchange.deviceMessageId, exchange);
+  }
+
+  /** Forgets entries older than EXCHANGE_LIFETIME. */
+  prune(nowMs: number): void {
+    for (const [key, value] of this.upByDevice) if (nowMs - value.atMs >= EXCHANGE_LIFETIME_SEC * 1000) this.upByDevice.delete(key);
+    for (const [key, value] of this.upByCore) if (nowMs - value.atMs >= EXCHANGE_LIFETIME_SEC * 1000) this.upByCore.delete(key);
+    for (const [key, value] of this.smsByCoreId) {
+      if (nowMs - value.createdAtMs < EXCHANGE_LIFETIME_SEC * 1000) continue;
+      this.smsByCoreId.delete(key);
+      if (this.smsByToken.get(value.tokenHex) === value) this.smsByToken.delete(value.tokenHex);
+      this.smsByDeviceId.delete(value.deviceMessageId);
+    }
+  }
+}

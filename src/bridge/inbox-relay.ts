@@ -1,0 +1,94 @@
+/**
+ * Feeds complete SMS from the inbox stream (src/inbox) to the relay, through a Redis consumer
+ * group: a message is acknowledged (XACK) only after the relay handled it, so a gateway that
+ * dies in between handles it again after its restart. Numbers outside the sender policy are
+ * never relayed (counted, and emitted for the log).
+ */
+import type { Redis } from 'ioredis';
+import { TypedEmitter } from '../shared/typed-emitter.ts';
+import type { InboundMessage } from '../inbox/inbound-message.ts';
+import type { Relay } from './relay.ts';
+import type { SenderPolicy } from './sender-policy.ts';
+
+/** Events of {@link InboxRelay}. */
+export type InboxRelayEvents = {
+  'unknown-sender': [originator: string];
+  error: [Error];
+};
+
+/** Options of {@link InboxRelay}. */
+export interface InboxRelayOptions {
+  readonly streamKey: string;
+  /** @defaultValue 'relay' */
+  readonly group?: string;
+  /** @defaultValue 'gateway' */
+  readonly consumer?: string;
+  /** Longest wait of one XREADGROUP. @defaultValue 1000 */
+  readonly blockMs?: number;
+}
+
+/** The consumer loop. `start()` runs it in the background; `stop()` ends it. */
+export class InboxRelay extends TypedEmitter<InboxRelayEvents> {
+  unknownSenders = 0;
+  relayed = 0;
+  private running = false;
+  private loop: Promise<void> | null = null;
+  private readonly group: string;
+  private readonly consumer: string;
+
+  /** `redis` must be a connection of its own: XREADGROUP BLOCK holds it. */
+  constructor(private readonly redis: Redis, private readonly relay: Relay, private readonly policy: SenderPolicy, private readonly options: InboxRelayOptions) {
+    super();
+    this.group = options.group ?? 'relay';
+    this.consumer = options.consumer ?? 'gateway';
+  }
+
+  /** Creates the group if needed and starts consuming (first what this consumer left pending). */
+  async start(): Promise<void> {
+    try {
+      await this.redis.xgroup('CREATE', this.options.streamKey, this.group, '0', 'MKSTREAM');
+    } catch (error) {
+      if (!String(error).includes('BUSYGROUP')) throw error;
+    }
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Stops after the current read. */
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    let cursor = '0'; // pending entries of this consumer first (a crash left them unacknowledged)
+    while (this.running) {
+      try {
+        const reply = (await this.redis.xreadgroup(
+          'GROUP', this.group, this.consumer, 'COUNT', 50, 'BLOCK', this.options.blockMs ?? 1000, 'STREAMS', this.options.streamKey, cursor,
+        )) as [string, [string, string[]][]][] | null;
+        const entries = reply?.[0]?.[1] ?? [];
+        if (cursor === '0' && entries.length === 0) cursor = '>';
+        for (const [id, fields] of entries) {
+          await this.handle(JSON.parse(fields[1] ?? '{}') as InboundMessage);
+          await this.redis.xack(this.options.streamKey, this.group, id);
+        }
+      } catch (error) {
+        if (!this.running) break;
+        this.emit('error', error as Error);
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+  }
+
+  private async handle(message: InboundMessage): Promise<void> {
+    const msisdn = message.originator.replace(/\D/g, '');
+    if (!this.policy.allows(msisdn)) {
+      this.unknownSenders += 1;
+      this.emit('unknown-sender', message.originator);
+      return;
+    }
+    this.relayed += 1;
+    await this.relay.fromSms(msisdn, Uint8Array.from(Buffer.from(message.dataHex, 'hex')));
+  }
+}

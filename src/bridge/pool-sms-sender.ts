@@ -1,0 +1,45 @@
+/**
+ * Sends CoAP messages to devices by SMS through the modem pool: 8-bit binary (DCS 0x04),
+ * concatenated when longer than 140 octets, with one concatenation reference counter per
+ * destination kept in Redis (so a restart does not reuse a reference a device may still be
+ * reassembling). Never retransmitted over SMS.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { GatewayError } from '../shared/errors.ts';
+import type { ModemPool } from '../modem/modem-pool.ts';
+import type { SendResult } from '../modem/modem-types.ts';
+import { splitIntoSubmitPdus } from '../sms/index.ts';
+import type { DeviceSmsSender } from './relay.ts';
+
+/** Counts of what was sent, for the cost benchmark and metrics. */
+export interface SmsSendCounters {
+  messages: number;
+  parts: number;
+  failed: number;
+  unknown: number;
+}
+
+/** {@link DeviceSmsSender} over a {@link ModemPool}. */
+export class PoolSmsSender implements DeviceSmsSender {
+  readonly counters: SmsSendCounters = { messages: 0, parts: 0, failed: 0, unknown: 0 };
+
+  constructor(private readonly pool: ModemPool, private readonly redis: Redis, private readonly prefix = 'smsbridge:concat-ref:') {}
+
+  /**
+   * Sends `payload` to `msisdn` (digits). Rejects with the send's error when a part was refused or
+   * its outcome is unknown (the caller must not resend blindly), or GW_ERR_POOL_NO_MODEM.
+   */
+  async send(msisdn: string, payload: Uint8Array): Promise<void> {
+    const reference = (await this.redis.incr(`${this.prefix}${msisdn}`)) & 0xff;
+    const parts = splitIntoSubmitPdus({ destination: `+${msisdn}`, payload: { data: payload }, concatReference: reference });
+    const result: SendResult = await this.pool.send({ messageId: randomUUID(), recipient: `+${msisdn}`, parts });
+    this.counters.messages += 1;
+    this.counters.parts += result.sent.length;
+    if (result.failure !== null) {
+      if (result.failure.outcome === 'unknown') this.counters.unknown += 1;
+      else this.counters.failed += 1;
+      throw result.failure.error instanceof GatewayError ? result.failure.error : new GatewayError('GW_ERR_MODEM_SEND_FAILED', String(result.failure.error));
+    }
+  }
+}

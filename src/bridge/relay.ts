@@ -1,0 +1,285 @@
+/**
+ * The relay: every device, whatever its bearer, appears to the core LwM2M server as an ordinary
+ * UDP client on a socket of its own; every request of the core reaches the device over the
+ * bearer its Binding allows.
+ *
+ *   device ──SMS──► inbox ──► fromSms ─┐                      ┌─► core-facing socket ──► core
+ *   device ──UDP──► listener ► fromUdp ┴► mirror, ID mapping ─┘   (one per device)
+ *   core ──► device socket ──► fromCore ─► mirror ─► bearer choice ─► UDP / SMS / hold
+ *
+ * CoAP over SMS (LwM2M Transport, SMS binding: "CoAP retransmission is disabled") is slow and
+ * costs money, so a confirmable request the core sends to an SMS device is acknowledged at once
+ * with an empty ACK (RFC 7252 §5.2.2) and carried by exactly one SMS, however often the core
+ * retransmits it; the device's answer goes back as a separate response, confirmable towards the
+ * core with RFC 7252 retransmission. Empty ACKs are never sent by SMS.
+ */
+import type { RemoteInfo } from 'node:dgram';
+import { bytesToHex } from '../shared/hex.ts';
+import { TypedEmitter } from '../shared/typed-emitter.ts';
+import { decodeCoap, encodeCoap, isEmpty, peekHeader, type CoapMessage } from '../lwm2m/coap-message.ts';
+import { coapAck, coapReset } from '../lwm2m/coap-builders.ts';
+import { CoapCode } from '../lwm2m/coap-codes.ts';
+import type { DeviceRecord, DeviceSource } from '../lwm2m/device-record.ts';
+import type { RegistrationMirror } from '../lwm2m/registration-mirror.ts';
+import { chooseBearer, DEFAULT_AWAKE_WINDOW_MS } from './bearer.ts';
+import type { CoreSocketPool } from './core-sockets.ts';
+import { DeviceExchanges } from './exchanges.ts';
+import { retransmitConfirmable } from './retransmission.ts';
+import type { RelayCounters, RelayEvents } from './relay-types.ts';
+
+/** Sends CoAP bytes to a device by SMS (8-bit, concatenated when needed). */
+export interface DeviceSmsSender {
+  send(msisdn: string, payload: Uint8Array): Promise<void>;
+}
+
+/** Sends CoAP bytes to a device over UDP (from the gateway's device-facing socket). */
+export interface DeviceUdpSender {
+  send(host: string, port: number, payload: Uint8Array): void;
+}
+
+/** Options of {@link Relay}. */
+export interface RelayOptions {
+  readonly core: { readonly host: string; readonly port: number };
+  /** Queue mode: how long a device stays reachable over UDP after it was heard. @defaultValue 93000 */
+  readonly awakeWindowMs?: number;
+  /** Most requests held per device while it cannot be reached. @defaultValue 16 */
+  readonly maxHeldPerDevice?: number;
+  /** RFC 7252 ACK_TIMEOUT for the gateway's confirmable separate responses. @defaultValue 2000 */
+  readonly ackTimeoutMs?: number;
+  readonly now?: () => number;
+}
+
+/** See the file comment. Never throws from its entry points; problems are counted and emitted. */
+export class Relay extends TypedEmitter<RelayEvents> {
+  readonly counters: RelayCounters = {
+    uplinkSms: 0, uplinkUdp: 0, toCore: 0, fromCore: 0, downlinkSms: 0, downlinkUdp: 0, coreRetransmissionsAbsorbed: 0,
+    held: 0, malformed: 0, unknownDevice: 0, duplicateUplink: 0, emptyAcksNotSent: 0,
+  };
+  private readonly exchanges = new Map<string, DeviceExchanges>();
+  private readonly awakeWindowMs: number;
+  private readonly maxHeld: number;
+  private readonly ackTimeoutMs: number;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly mirror: RegistrationMirror,
+    private readonly sockets: CoreSocketPool,
+    private readonly sms: DeviceSmsSender,
+    private readonly udp: DeviceUdpSender,
+    private readonly options: RelayOptions,
+  ) {
+    super();
+    this.awakeWindowMs = options.awakeWindowMs ?? DEFAULT_AWAKE_WINDOW_MS;
+    this.maxHeld = options.maxHeldPerDevice ?? 16;
+    this.ackTimeoutMs = options.ackTimeoutMs ?? 2000;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** A complete (reassembled) SMS payload from `msisdn` (already checked against the sender policy). */
+  async fromSms(msisdn: string, payload: Uint8Array): Promise<void> {
+    this.counters.uplinkSms += 1;
+    await this.uplink({ bearer: 'sms', msisdn }, payload);
+  }
+
+  /** A datagram from a device on the gateway's device-facing UDP socket. */
+  async fromUdp(payload: Uint8Array, from: RemoteInfo): Promise<void> {
+    this.counters.uplinkUdp += 1;
+    await this.uplink({ bearer: 'udp', host: from.address, port: from.port }, payload);
+  }
+
+  /** A datagram on the core-facing socket of `endpoint`. */
+  async fromCore(endpoint: string, bytes: Uint8Array, from: RemoteInfo): Promise<void> {
+    if (from.address !== this.options.core.host || from.port !== this.options.core.port) return; // only the core speaks here
+    this.counters.fromCore += 1;
+    let message: CoapMessage;
+    try {
+      message = decodeCoap(bytes);
+    } catch (error) {
+      this.counters.malformed += 1;
+      this.emit('dropped', { reason: 'malformed-from-core', endpoint, detail: String(error) });
+      return;
+    }
+    await this.mirror.noteCoreResponse(endpoint, message);
+    const record = this.mirror.get(endpoint);
+    const exchanges = this.exchangesOf(endpoint);
+    if (message.type === 'ACK' || message.type === 'RST') {
+      const stop = exchanges.awaitingCoreAck.get(message.messageId);
+      if (stop) {
+        stop();
+        return;
+      }
+      const uplink = exchanges.uplinkFor(message.messageId);
+      if (uplink === undefined || record === undefined) return;
+      const answer = { ...message, messageId: uplink.deviceMessageId };
+      if (isEmpty(message) && uplink.bearer === 'sms') {
+        this.counters.emptyAcksNotSent += 1; // an SMS device does not retransmit: nothing to stop
+        return;
+      }
+      await this.toDevice(record, uplink.bearer, answer);
+      return;
+    }
+    if (record === undefined) {
+      if (message.type === 'CON') this.sendToCore(endpoint, coapReset(message.messageId));
+      this.emit('dropped', { reason: 'unknown-device', endpoint, detail: 'the core addressed a device that is not registered' });
+      return;
+    }
+    if (message.code >= 64) {
+      // A separate response to one of the device's requests: back on the bearer it last used.
+      await this.toDevice(record, record.lastBearer, message);
+      return;
+    }
+    await this.request(record, exchanges, message);
+  }
+
+  /** Delivers requests held for `endpoint` now that it can be reached (queue mode wake-up). */
+  async flushHeld(endpoint: string): Promise<void> {
+    const record = this.mirror.get(endpoint);
+    const exchanges = this.exchanges.get(endpoint);
+    if (!record || !exchanges || exchanges.held.length === 0) return;
+    if (chooseBearer(record, this.now(), this.awakeWindowMs) === 'hold') return;
+    for (const held of exchanges.held.splice(0)) await this.request(record, exchanges, held.message);
+  }
+
+  private async uplink(source: DeviceSource, bytes: Uint8Array): Promise<void> {
+    let message: CoapMessage;
+    try {
+      message = decodeCoap(bytes);
+    } catch (error) {
+      this.counters.malformed += 1;
+      this.emit('dropped', { reason: 'malformed-from-device', endpoint: null, detail: String(error) });
+      // RFC 7252 §4.2: a malformed CON is answered with RST (not by SMS: that would cost money).
+      const header = peekHeader(bytes);
+      if (source.bearer === 'udp' && header?.type === 'CON') this.udp.send(source.host, source.port, encodeCoap(coapReset(header.messageId)));
+      return;
+    }
+    let endpoint: string | null;
+    try {
+      endpoint = await this.mirror.noteUplink(source, message);
+    } catch (error) {
+      // An invalid Register/Update: the core is the authority, but without an endpoint there is
+      // no socket to relay from. Answer 4.00 as the core would.
+      this.emit('dropped', { reason: 'invalid-registration', endpoint: null, detail: String(error) });
+      if (message.type === 'CON' && source.bearer === 'udp') {
+        this.udp.send(source.host, source.port, encodeCoap({ ...coapAck(message.messageId), code: CoapCode.BAD_REQUEST, token: message.token }));
+      }
+      return;
+    }
+    if (endpoint === null) {
+      this.counters.unknownDevice += 1;
+      this.emit('dropped', { reason: 'unknown-device', endpoint: null, detail: JSON.stringify(source) });
+      if (source.bearer === 'udp' && message.type === 'CON') this.udp.send(source.host, source.port, encodeCoap(coapReset(message.messageId)));
+      return;
+    }
+    const exchanges = this.exchangesOf(endpoint);
+    exchanges.prune(this.now());
+    const sms = exchanges.smsExchangeFor(message, bytesToHex(message.token));
+    if (sms !== undefined) {
+      await this.answerFromSms(endpoint, exchanges, sms, message);
+    } else if (message.type === 'ACK' || message.type === 'RST') {
+      this.sendToCore(endpoint, message); // answers a request the core sent over UDP: same ID
+    } else {
+      this.sendToCore(endpoint, { ...message, messageId: exchanges.uplinkId(message.messageId, source.bearer, this.now()) });
+    }
+    if (exchanges.held.length > 0) await this.flushHeld(endpoint);
+  }
+
+  /** A request from the core for a registered device. */
+  private async request(record: DeviceRecord, exchanges: DeviceExchanges, message: CoapMessage): Promise<void> {
+    const bearer = chooseBearer(record, this.now(), this.awakeWindowMs);
+    if (bearer === 'udp') {
+      await this.toDevice(record, 'udp', message);
+      return;
+    }
+    if (bearer === 'hold') {
+      if (message.type === 'CON') this.sendToCore(record.endpoint, coapAck(message.messageId));
+      if (exchanges.held.length < this.maxHeld) exchanges.held.push({ message, heldAtMs: this.now() });
+      this.counters.held += 1;
+      this.emit('held', { endpoint: record.endpoint, held: exchanges.held.length });
+      return;
+    }
+    const known = exchanges.smsExchangeByCoreId(message.messageId);
+    if (known !== undefined) {
+      // A retransmission while the SMS is pending (or answered): never a second SMS.
+      this.counters.coreRetransmissionsAbsorbed += 1;
+      if (message.type === 'CON') this.sendToCore(record.endpoint, coapAck(message.messageId));
+      return;
+    }
+    const deviceMessageId = exchanges.allocateDeviceId();
+    exchanges.openSmsExchange({
+      coreMessageId: message.messageId, coreType: message.type === 'NON' ? 'NON' : 'CON', tokenHex: bytesToHex(message.token),
+      deviceMessageId, createdAtMs: this.now(), answered: false,
+    });
+    if (message.type === 'CON') this.sendToCore(record.endpoint, coapAck(message.messageId));
+    await this.toDevice(record, 'sms', { ...message, messageId: deviceMessageId });
+  }
+
+  /** The device answered a request carried by SMS: a separate response to the core. */
+  private async answerFromSms(endpoint: string, exchanges: DeviceExchanges, exchange: { answered: boolean; coreType: 'CON' | 'NON' }, message: CoapMessage): Promise<void> {
+    if (isEmpty(message)) return; // an empty ACK: the answer follows separately
+    if (exchange.answered) {
+      this.counters.duplicateUplink += 1;
+      return;
+    }
+    exchange.answered = true;
+    const messageId = exchanges.allocateCoreId();
+    const response: CoapMessage = { ...message, type: exchange.coreType, messageId };
+    if (response.type === 'NON') {
+      this.sendToCore(endpoint, response);
+      return;
+    }
+    const bytes = encodeCoap(response);
+    const stop = retransmitConfirmable(() => this.sendBytesToCore(endpoint, bytes), {
+      ackTimeoutMs: this.ackTimeoutMs,
+      onGiveUp: () => {
+        exchanges.awaitingCoreAck.delete(messageId);
+        this.emit('dropped', { reason: 'core-did-not-ack', endpoint, detail: `separate response ${messageId}` });
+      },
+    });
+    exchanges.awaitingCoreAck.set(messageId, () => {
+      stop();
+      exchanges.awaitingCoreAck.delete(messageId);
+    });
+  }
+
+  private async toDevice(record: DeviceRecord, bearer: 'sms' | 'udp', message: CoapMessage): Promise<void> {
+    const bytes = encodeCoap(message);
+    if (bearer === 'udp' && record.udpHost !== null && record.udpPort !== null) {
+      this.counters.downlinkUdp += 1;
+      this.udp.send(record.udpHost, record.udpPort, bytes);
+      return;
+    }
+    if (record.msisdn === null) {
+      this.emit('dropped', { reason: 'no-route', endpoint: record.endpoint, detail: `no ${bearer} address` });
+      return;
+    }
+    this.counters.downlinkSms += 1;
+    try {
+      await this.sms.send(record.msisdn, bytes);
+    } catch (error) {
+      this.emit('dropped', { reason: 'sms-failed', endpoint: record.endpoint, detail: String(error) });
+    }
+  }
+
+  private sendToCore(endpoint: string, message: CoapMessage): void {
+    this.sendBytesToCore(endpoint, encodeCoap(message));
+  }
+
+  private sendBytesToCore(endpoint: string, bytes: Uint8Array): void {
+    void this.sockets.ensure(endpoint).then(
+      (socket) => {
+        this.counters.toCore += 1;
+        socket.send(bytes, this.options.core.port, this.options.core.host);
+      },
+      (error: unknown) => this.emit('dropped', { reason: 'no-socket', endpoint, detail: String(error) }),
+    );
+  }
+
+  private exchangesOf(endpoint: string): DeviceExchanges {
+    let exchanges = this.exchanges.get(endpoint);
+    if (!exchanges) {
+      exchanges = new DeviceExchanges(Math.floor(Math.random() * 0xffffffff));
+      this.exchanges.set(endpoint, exchanges);
+    }
+    return exchanges;
+  }
+}

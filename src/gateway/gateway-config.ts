@@ -1,0 +1,40 @@
+/**
+ * The gateway's configuration as the composition root hands it over: explicit units, no
+ * environment lookups. (The YAML config file and its schema arrive with the operations work;
+ * today the demo and the tests build this object.)
+ */
+import type { ModemConfig } from '../modem/modem-types.ts';
+import type { RouteRule } from '../modem/modem-pool.ts';
+import type { SenderPolicyConfig } from '../bridge/sender-policy.ts';
+
+/** One modem of the gateway. */
+export interface GatewayModemConfig extends ModemConfig {
+  /** Routing groups this modem serves. */
+  readonly groups: readonly string[];
+  /** Most SMS parts per second; 0 for no limit. */
+  readonly maxPartsPerSec: number;
+}
+
+/** Everything the gateway needs. */
+export interface GatewayConfig {
+  readonly redisUrl: string;
+  /** Key prefix in Redis (several gateways may share one server). */
+  readonly redisPrefix: string;
+  /** The core LwM2M server (UDP). */
+  readonly core: { readonly host: string; readonly port: number };
+  /** Where devices with a U binding reach the gateway (5683 in production). */
+  readonly udpListen: { readonly host: string; readonly port: number };
+  /** Address and port range of the per-device core-facing sockets. */
+  readonly coreSockets: { readonly bindHost: string; readonly portRange: readonly [number, number] };
+  readonly modems: readonly GatewayModemConfig[];
+  readonly routes: readonly RouteRule[];
+  readonly senderPolicy: SenderPolicyConfig;
+  /** Queue mode: time a device stays reachable over UDP after it was heard. */
+  readonly awakeWindowMs: number;
+  /** How long parts of a concatenated SMS wait for the rest. */
+  readonly reassemblyTimeoutSec: number;
+  /** Period of housekeeping (reassembly timeouts, lapsed registrations). */
+  readonly maintenanceIntervalMs: number;
+  /** Folder of modem profiles; null for the packaged `hardware/profiles`. */
+  readonly profilesDir: string | null;
+}

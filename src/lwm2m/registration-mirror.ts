@@ -1,0 +1,262 @@
+/**
+ * The registration mirror: the gateway reads every Register, Update and De-register a device
+ * sends and the core's answer, and keeps what it needs to relay and to choose bearers
+ * (LwM2M 1.1 Core §6.2 Registration Interface; seed 000: registration flow; seed 001: lifetime
+ * and re-registration; seed 002: any message from the client is an implicit update).
+ *
+ * Records live in memory for the hot path and are written through to Redis, so they survive a
+ * restart (`load()`); activity alone is written at most every `activityPersistIntervalMs`.
+ */
+import { bytesToHex } from '../shared/hex.ts';
+import { TypedEmitter } from '../shared/typed-emitter.ts';
+import { CoapCode } from './coap-codes.ts';
+import type { CoapMessage } from './coap-message.ts';
+import { locationPath, uriPath, uriQuery } from './coap-options.ts';
+import {
+  DEFAULT_BINDING, DEFAULT_LIFETIME_SEC, DEFAULT_LWM2M_VERSION, expiresAtMs, withActivity,
+  type DeviceRecord, type DeviceSource,
+} from './device-record.ts';
+import type { RedisRegistrationStore } from './redis-registration-store.ts';
+import { parseRegisterQuery, type RegisterQuery } from './registration-request.ts';
+
+/** Events of {@link RegistrationMirror}. */
+export type RegistrationMirrorEvents = {
+  registered: [DeviceRecord];
+  updated: [DeviceRecord];
+  deregistered: [DeviceRecord];
+  /** The lifetime passed without any message: the device is lost. */
+  lost: [DeviceRecord];
+};
+
+/** Options of {@link RegistrationMirror}. */
+export interface RegistrationMirrorOptions {
+  /** Longest time an activity-only change stays unwritten to Redis. @defaultValue 10000 */
+  readonly activityPersistIntervalMs?: number;
+  readonly now?: () => number;
+}
+
+/** What kind of registration request a message is. */
+export type RegistrationOperation =
+  | { readonly kind: 'register'; readonly query: RegisterQuery }
+  | { readonly kind: 'update'; readonly query: RegisterQuery }
+  | { readonly kind: 'deregister' };
+
+interface Pending {
+  readonly endpoint: string;
+  readonly operation: RegistrationOperation;
+  readonly payload: string;
+}
+
+/**
+ * Classifies a request by its method and path (`POST /rd?…` Register, `POST /rd/<id>` Update,
+ * `DELETE /rd/<id>` De-register). Throws the query parser's DecodeError (GW_ERR_LWM2M_REGISTRATION)
+ * for invalid parameters; returns null for any other request.
+ */
+export function registrationOperation(message: CoapMessage, lwm2mVersion: string): RegistrationOperation | null {
+  const path = uriPath(message);
+  if (path[0] !== 'rd') return null;
+  if (message.code === CoapCode.POST && path.length === 1) return { kind: 'register', query: parseRegisterQuery(uriQuery(message)) };
+  if (message.code === CoapCode.POST && path.length >= 2) return { kind: 'update', query: parseRegisterQuery(uriQuery(message), { lwm2mVersion }) };
+  if (message.code === CoapCode.DELETE && path.length >= 2) return { kind: 'deregister' };
+  return null;
+}
+
+/**
+ * Contract: `noteUplink` is called for every message a device sends, before it is relayed, and
+ * returns the device's endpoint (null for a source that never registered); a Register creates or
+ * replaces the record at once (the socket and indexes must exist for the core's answer).
+ * `noteCoreResponse` is called for every message the core sends to a device; a response to a
+ * pending Register / Update / De-register applies it. `expire` removes lapsed registrations and
+ * emits `lost`.
+ */
+export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
+  private readonly records = new Map<string, DeviceRecord>();
+  private readonly bySource = new Map<string, string>();
+  private readonly pending = new Map<string, Pending>();
+  private readonly persistedAtMs = new Map<string, number>();
+  private readonly activityPersistIntervalMs: number;
+  private readonly now: () => number;
+
+  constructor(private readonly store: RedisRegistrationStore, options: RegistrationMirrorOptions = {}) {
+    super();
+    this.activityPersistIntervalMs = options.activityPersistIntervalMs ?? 10_000;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Loads every stored record (after a restart). */
+  async load(): Promise<DeviceRecord[]> {
+    const records = await this.store.all();
+    for (const record of records) this.remember(record);
+    return records;
+  }
+
+  /** The record of `endpoint`, or undefined. */
+  get(endpoint: string): DeviceRecord | undefined {
+    return this.records.get(endpoint);
+  }
+
+  /** Every record known now. */
+  list(): DeviceRecord[] {
+    return [...this.records.values()];
+  }
+
+  /** The endpoint of a source, or undefined. */
+  endpointOf(source: DeviceSource): string | undefined {
+    return this.bySource.get(sourceKey(source));
+  }
+
+  /** See the class contract. Throws GW_ERR_LWM2M_REGISTRATION for an invalid Register or Update. */
+  async noteUplink(source: DeviceSource, message: CoapMessage): Promise<string | null> {
+    const nowMs = this.now();
+    const known = this.endpointOf(source);
+    const operation = registrationOperation(message, (known && this.records.get(known)?.lwm2mVersion) || DEFAULT_LWM2M_VERSION);
+    if (operation?.kind === 'register') {
+      const endpoint = operation.query.endpoint ?? fallbackEndpoint(source);
+      const previous = this.records.get(endpoint);
+      const record = withActivity(registerRecord(endpoint, operation.query, message, previous, source), source, nowMs);
+      await this.save(record);
+      this.pending.set(pendingKey(endpoint, message), { endpoint, operation, payload: textOf(message.payload) });
+      return endpoint;
+    }
+    // A device whose address changed (NAT rebinding, a new IP after waking) is recognised by the
+    // location its Update or De-register names.
+    const endpoint = known ?? (operation !== null ? this.byLocation(uriPath(message)) : undefined);
+    if (endpoint === undefined) return null;
+    return this.noteKnownUplink(endpoint, source, message, operation, nowMs);
+  }
+
+  private async noteKnownUplink(known: string, source: DeviceSource, message: CoapMessage, operation: RegistrationOperation | null, nowMs: number): Promise<string | null> {
+    const record = this.records.get(known);
+    if (record === undefined) return null;
+    if (operation !== null) this.pending.set(pendingKey(known, message), { endpoint: known, operation, payload: textOf(message.payload) });
+    const active = withActivity(record, source, nowMs);
+    const moved = active.udpHost !== record.udpHost || active.udpPort !== record.udpPort || active.msisdn !== record.msisdn;
+    if (moved || nowMs - (this.persistedAtMs.get(known) ?? 0) >= this.activityPersistIntervalMs) await this.save(active);
+    else this.remember(active);
+    return known;
+  }
+
+  /** See the class contract. */
+  async noteCoreResponse(endpoint: string, message: CoapMessage): Promise<void> {
+    if (message.code === 0 || message.code < 64) return; // empty messages and requests
+    const key = pendingKey(endpoint, message);
+    const pending = this.pending.get(key);
+    const record = this.records.get(endpoint);
+    if (pending === undefined || record === undefined) return;
+    this.pending.delete(key);
+    const success = message.code >> 5 === 2;
+    if (pending.operation.kind === 'register') {
+      if (!success) return;
+      const location = `/${locationPath(message).join('/')}`;
+      const registered = { ...record, location, registered: true, registeredAtMs: this.now() };
+      await this.save(registered);
+      this.emit('registered', registered);
+    } else if (pending.operation.kind === 'update') {
+      if (!success) return;
+      const q = pending.operation.query;
+      const updated: DeviceRecord = {
+        ...record,
+        lifetimeSec: q.lifetimeSec ?? record.lifetimeSec,
+        binding: q.binding ?? record.binding,
+        // An Update that names the binding or Q restates queue mode; one that does not keeps it.
+        queueMode: q.binding !== null || q.queueMode ? q.queueMode : record.queueMode,
+        msisdn: msisdnOf(q) ?? record.msisdn,
+        objectLinks: pending.payload.length > 0 ? pending.payload : record.objectLinks,
+      };
+      await this.save(updated);
+      this.emit('updated', updated);
+    } else if (success) {
+      await this.forget(endpoint);
+      this.emit('deregistered', record);
+    }
+  }
+
+  /** Removes registrations whose lifetime passed without activity; resolves with them. */
+  async expire(): Promise<DeviceRecord[]> {
+    const nowMs = this.now();
+    const lost: DeviceRecord[] = [];
+    for (const record of this.records.values()) {
+      if (expiresAtMs(record) > nowMs) continue;
+      await this.forget(record.endpoint);
+      lost.push(record);
+      this.emit('lost', record);
+    }
+    return lost;
+  }
+
+  private byLocation(path: readonly string[]): string | undefined {
+    const location = `/${path.join('/')}`;
+    for (const record of this.records.values()) if (record.location === location) return record.endpoint;
+    return undefined;
+  }
+
+  private async save(record: DeviceRecord): Promise<void> {
+    this.remember(record);
+    this.persistedAtMs.set(record.endpoint, this.now());
+    await this.store.save(record);
+  }
+
+  private remember(record: DeviceRecord): void {
+    const previous = this.records.get(record.endpoint);
+    if (previous) for (const key of sourceKeys(previous)) if (this.bySource.get(key) === record.endpoint) this.bySource.delete(key);
+    this.records.set(record.endpoint, record);
+    for (const key of sourceKeys(record)) this.bySource.set(key, record.endpoint);
+  }
+
+  private async forget(endpoint: string): Promise<void> {
+    const record = this.records.get(endpoint);
+    if (record) for (const key of sourceKeys(record)) if (this.bySource.get(key) === endpoint) this.bySource.delete(key);
+    this.records.delete(endpoint);
+    this.persistedAtMs.delete(endpoint);
+    await this.store.remove(endpoint);
+  }
+}
+
+function registerRecord(endpoint: string, query: RegisterQuery, message: CoapMessage, previous: DeviceRecord | undefined, source: DeviceSource): DeviceRecord {
+  return {
+    endpoint,
+    msisdn: source.bearer === 'sms' ? source.msisdn : (msisdnOf(query) ?? previous?.msisdn ?? null),
+    udpHost: source.bearer === 'udp' ? source.host : null,
+    udpPort: source.bearer === 'udp' ? source.port : null,
+    binding: query.binding ?? DEFAULT_BINDING,
+    queueMode: query.queueMode,
+    lifetimeSec: query.lifetimeSec ?? DEFAULT_LIFETIME_SEC,
+    lwm2mVersion: query.lwm2mVersion ?? DEFAULT_LWM2M_VERSION,
+    objectLinks: textOf(message.payload),
+    location: null,
+    registered: false,
+    registeredAtMs: null,
+    lastActivityMs: 0,
+    lastBearer: source.bearer,
+    lastUdpActivityMs: null,
+  };
+}
+
+/** The `sms=` MSISDN; an External Identifier (1.1+, `id@domain`) is not a number to send SMS to. */
+function msisdnOf(query: RegisterQuery): string | null {
+  return query.smsNumber !== null && /^\d+$/.test(query.smsNumber) ? query.smsNumber : null;
+}
+
+/** LwM2M 1.1 allows Register without `ep` when security identifies the client; name it by source. */
+function fallbackEndpoint(source: DeviceSource): string {
+  return source.bearer === 'sms' ? `sms-${source.msisdn}` : `udp-${source.host}-${source.port}`;
+}
+
+function sourceKey(source: DeviceSource): string {
+  return source.bearer === 'sms' ? `sms:${source.msisdn}` : `udp:${source.host}:${source.port}`;
+}
+
+function sourceKeys(record: DeviceRecord): string[] {
+  const keys: string[] = [];
+  if (record.msisdn) keys.push(sourceKey({ bearer: 'sms', msisdn: record.msisdn }));
+  if (record.udpHost) keys.push(sourceKey({ bearer: 'udp', host: record.udpHost, port: record.udpPort ?? 0 }));
+  return keys;
+}
+
+function pendingKey(endpoint: string, message: CoapMessage): string {
+  return `${endpoint}|${bytesToHex(message.token)}`;
+}
+
+function textOf(payload: Uint8Array): string {
+  return Buffer.from(payload).toString('utf8');
+}
