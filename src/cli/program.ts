@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { GatewayError } from '../shared/errors.ts';
 import type { CliIo } from './io.ts';
 import { addAtCommand } from './at-command.ts';
+import { addCoreCommand } from './core-command.ts';
 import { addPduCommands } from './pdu-command.ts';
 import { addSimCommands } from './sim-command.ts';
 
@@ -23,6 +24,7 @@ export function buildProgram(io: CliIo): Command {
   addPduCommands(program, io);
   addAtCommand(program, io);
   addSimCommands(program, io);
+  addCoreCommand(program, io);
   const exitOverride = (command: Command): void => {
     command.exitOverride();
     command.commands.forEach(exitOverride);

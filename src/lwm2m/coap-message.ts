@@ -147,7 +147,7 @@ function decodeUnchecked(bytes: Uint8Array): CoapMessage {
     fail('Token', COAP_HEADER_LENGTH, `needs ${tokenLength} byte(s), ${bytes.length - COAP_HEADER_LENGTH} left`);
   }
   let position = COAP_HEADER_LENGTH + tokenLength;
-  const token = bytes.slice(COAP_HEADER_LENGTH, position);
+  const token = Uint8Array.prototype.slice.call(bytes, COAP_HEADER_LENGTH, position);
   const options: CoapOption[] = [];
   let payload = new Uint8Array(0);
   let number = 0;
@@ -156,7 +156,7 @@ function decodeUnchecked(bytes: Uint8Array): CoapMessage {
     const head = bytes[position] ?? 0;
     if (head === PAYLOAD_MARKER) {
       if (position + 1 === bytes.length) fail('Payload Marker', position, 'a payload marker must be followed by a non-empty payload');
-      payload = bytes.slice(position + 1);
+      payload = Uint8Array.prototype.slice.call(bytes, position + 1);
       break;
     }
     const deltaNibble = head >> 4;
@@ -171,7 +171,7 @@ function decodeUnchecked(bytes: Uint8Array): CoapMessage {
       fail('Option Value', afterLength, `option ${number} needs ${length} byte(s), ${bytes.length - afterLength} left`);
     }
     position = afterLength + length;
-    options.push({ number, value: bytes.slice(afterLength, position) });
+    options.push({ number, value: Uint8Array.prototype.slice.call(bytes, afterLength, position) });
   }
   return { version: COAP_VERSION, type: COAP_TYPES[(first >> 4) & 0x03] ?? 'CON', code, messageId, token, options, payload };
 }

@@ -48,6 +48,10 @@ export const ERROR_CODES = {
   GW_ERR_RELAY_SOCKET: 'No core-facing UDP socket could be bound for a device (port range exhausted).',
   // --- Simulators (src/sim) ---
   GW_ERR_SIM_PROTOCOL: 'A message to a simulator (network, modem control port) is not valid JSON of a known operation.',
+  GW_ERR_CORE_UNKNOWN_CLIENT: 'The lab core has no registration with that endpoint name.',
+  GW_ERR_CORE_TIMEOUT: 'The lab core got no acknowledgement or no response to a request in time.',
+  GW_ERR_CORE_RESET: 'The client answered the lab core\'s request with a Reset.',
+  GW_ERR_CORE_STOPPED: 'The lab core stopped while a request was outstanding.',
   GW_ERR_SIM_UNAVAILABLE: 'A simulator could not start or lost its connection (socat missing, network down).',
 } as const;
 
