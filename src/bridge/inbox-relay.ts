@@ -89,6 +89,6 @@ export class InboxRelay extends TypedEmitter<InboxRelayEvents> {
       return;
     }
     this.relayed += 1;
-    await this.relay.fromSms(msisdn, Uint8Array.from(Buffer.from(message.dataHex, 'hex')));
+    await this.relay.fromSms(msisdn, Uint8Array.from(Buffer.from(message.dataHex, 'hex')), message.modems[0]);
   }
 }

@@ -30,10 +30,10 @@ export class PoolSmsSender implements DeviceSmsSender {
    * Sends `payload` to `msisdn` (digits). Rejects with the send's error when a part was refused or
    * its outcome is unknown (the caller must not resend blindly), or GW_ERR_POOL_NO_MODEM.
    */
-  async send(msisdn: string, payload: Uint8Array): Promise<void> {
+  async send(msisdn: string, payload: Uint8Array, viaModem: string | null = null): Promise<void> {
     const reference = (await this.redis.incr(`${this.prefix}${msisdn}`)) & 0xff;
     const parts = splitIntoSubmitPdus({ destination: `+${msisdn}`, payload: { data: payload }, concatReference: reference });
-    const result: SendResult = await this.pool.send({ messageId: randomUUID(), recipient: `+${msisdn}`, parts });
+    const result: SendResult = await this.pool.send({ messageId: randomUUID(), recipient: `+${msisdn}`, parts }, { preferredModem: viaModem });
     this.counters.messages += 1;
     this.counters.parts += result.sent.length;
     if (result.failure !== null) {

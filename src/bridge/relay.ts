@@ -29,7 +29,8 @@ import type { RelayCounters, RelayEvents } from './relay-types.ts';
 
 /** Sends CoAP bytes to a device by SMS (8-bit, concatenated when needed). */
 export interface DeviceSmsSender {
-  send(msisdn: string, payload: Uint8Array): Promise<void>;
+  /** `viaModem`: the modem the device knows as its server's number, preferred when it can send. */
+  send(msisdn: string, payload: Uint8Array, viaModem: string | null): Promise<void>;
 }
 
 /** Sends CoAP bytes to a device over UDP (from the gateway's device-facing socket). */
@@ -75,10 +76,13 @@ export class Relay extends TypedEmitter<RelayEvents> {
     this.now = options.now ?? Date.now;
   }
 
-  /** A complete (reassembled) SMS payload from `msisdn` (already checked against the sender policy). */
-  async fromSms(msisdn: string, payload: Uint8Array): Promise<void> {
+  /**
+   * A complete (reassembled) SMS payload from `msisdn` (already checked against the sender
+   * policy) that arrived on gateway modem `modem`.
+   */
+  async fromSms(msisdn: string, payload: Uint8Array, modem?: string): Promise<void> {
     this.counters.uplinkSms += 1;
-    await this.uplink({ bearer: 'sms', msisdn }, payload);
+    await this.uplink(modem === undefined ? { bearer: 'sms', msisdn } : { bearer: 'sms', msisdn, modem }, payload);
   }
 
   /** A datagram from a device on the gateway's device-facing UDP socket. */
@@ -254,7 +258,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
     }
     this.counters.downlinkSms += 1;
     try {
-      await this.sms.send(record.msisdn, bytes);
+      await this.sms.send(record.msisdn, bytes, record.smsModem);
     } catch (error) {
       this.emit('dropped', { reason: 'sms-failed', endpoint: record.endpoint, detail: String(error) });
     }

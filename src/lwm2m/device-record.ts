@@ -8,7 +8,8 @@ import { parseBinding, type Binding } from './registration-request.ts';
 
 /** How a device reached the gateway: by SMS from its MSISDN, or by UDP from an address. */
 export type DeviceSource =
-  | { readonly bearer: 'sms'; readonly msisdn: string }
+  /** `modem`: the gateway modem the SMS arrived on (the device answers only that number). */
+  | { readonly bearer: 'sms'; readonly msisdn: string; readonly modem?: string }
   | { readonly bearer: 'udp'; readonly host: string; readonly port: number };
 
 /** The registration mirror of one device. Plain data, stored as JSON. */
@@ -36,6 +37,11 @@ export interface DeviceRecord {
   readonly lastBearer: 'sms' | 'udp';
   /** Last time anything arrived over UDP (queue mode: the awake window starts here). */
   readonly lastUdpActivityMs: number | null;
+  /**
+   * The gateway modem the device last sent SMS to. Downlink SMS leave from it: a device accepts
+   * SMS only from the number provisioned as its server's (LwM2M Transport §SMS Channel Security).
+   */
+  readonly smsModem: string | null;
 }
 
 /** LwM2M 1.0 §5.3.1 / 1.1 Core §6.2.1: `lt` defaults to 86400 s when absent. */
@@ -66,7 +72,7 @@ export function expiresAtMs(record: Pick<DeviceRecord, 'lastActivityMs' | 'lifet
 /** The record after a message from `source` at `nowMs` (implicit update, seed 002; address change). */
 export function withActivity(record: DeviceRecord, source: DeviceSource, nowMs: number): DeviceRecord {
   if (source.bearer === 'sms') {
-    return { ...record, msisdn: source.msisdn, lastActivityMs: nowMs, lastBearer: 'sms' };
+    return { ...record, msisdn: source.msisdn, smsModem: source.modem ?? record.smsModem, lastActivityMs: nowMs, lastBearer: 'sms' };
   }
   return { ...record, udpHost: source.host, udpPort: source.port, lastActivityMs: nowMs, lastUdpActivityMs: nowMs, lastBearer: 'udp' };
 }

@@ -130,7 +130,7 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
     if (record === undefined) return null;
     if (operation !== null) this.pending.set(pendingKey(known, message), { endpoint: known, operation, payload: textOf(message.payload) });
     const active = withActivity(record, source, nowMs);
-    const moved = active.udpHost !== record.udpHost || active.udpPort !== record.udpPort || active.msisdn !== record.msisdn;
+    const moved = active.udpHost !== record.udpHost || active.udpPort !== record.udpPort || active.msisdn !== record.msisdn || active.smsModem !== record.smsModem;
     if (moved || nowMs - (this.persistedAtMs.get(known) ?? 0) >= this.activityPersistIntervalMs) await this.save(active);
     else this.remember(active);
     return known;
@@ -229,6 +229,7 @@ function registerRecord(endpoint: string, query: RegisterQuery, message: CoapMes
     lastActivityMs: 0,
     lastBearer: source.bearer,
     lastUdpActivityMs: null,
+    smsModem: previous?.smsModem ?? null,
   };
 }
 

@@ -93,12 +93,16 @@ export class ModemPool {
     return this.rankedStates(destination).map((s) => s.member.driver);
   }
 
-  /** Sends one message; see the class contract. */
-  async send(request: SendRequest): Promise<SendResult> {
+  /**
+   * Sends one message; see the class contract. `preferredModem` (a modem name) goes first when it
+   * can send: a device that knows one gateway number accepts SMS only from it.
+   */
+  async send(request: SendRequest, options: { readonly preferredModem?: string | null } = {}): Promise<SendResult> {
     const tried = new Set<MemberState>();
     let lastFailure: SendResult | null = null;
     for (;;) {
-      const state = this.rankedStates(request.recipient).find((s) => !tried.has(s));
+      const ranked = this.rankedStates(request.recipient, options.preferredModem ?? null);
+      const state = ranked.find((s) => !tried.has(s));
       if (state === undefined) break;
       tried.add(state);
       let result: SendResult;
@@ -117,11 +121,11 @@ export class ModemPool {
     throw new GatewayError('GW_ERR_POOL_NO_MODEM', `no modem${group ? ` of group "${group}"` : ''} can send to ${request.recipient} now`, { group });
   }
 
-  private rankedStates(destination: string): MemberState[] {
+  private rankedStates(destination: string, preferredModem: string | null = null): MemberState[] {
     const group = this.groupFor(destination);
-    const rank = (s: MemberState): number => (s.member.driver.state === 'ready' ? 0 : 1);
+    const rank = (s: MemberState): number => (s.member.driver.config.name === preferredModem ? -1 : s.member.driver.state === 'ready' ? 0 : 1);
     return this.members
-      .filter((s) => group === null || s.member.groups.includes(group))
+      .filter((s) => group === null || s.member.groups.includes(group) || s.member.driver.config.name === preferredModem)
       .filter((s) => s.member.driver.state === 'ready' || s.member.driver.state === 'degraded')
       .sort((a, b) => rank(a) - rank(b) || a.inFlight - b.inFlight || a.lastUsedMs - b.lastUsedMs);
   }
