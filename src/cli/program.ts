@@ -8,6 +8,7 @@ import { GatewayError } from '../shared/errors.ts';
 import type { CliIo } from './io.ts';
 import { addAtCommand } from './at-command.ts';
 import { addCoreCommand } from './core-command.ts';
+import { addDemoCommand } from './demo-command.ts';
 import { addPduCommands } from './pdu-command.ts';
 import { addSimCommands } from './sim-command.ts';
 
@@ -25,6 +26,7 @@ export function buildProgram(io: CliIo): Command {
   addAtCommand(program, io);
   addSimCommands(program, io);
   addCoreCommand(program, io);
+  addDemoCommand(program, io);
   const exitOverride = (command: Command): void => {
     command.exitOverride();
     command.commands.forEach(exitOverride);

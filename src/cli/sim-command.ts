@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { SimNetwork } from '../sim/network/sim-network.ts';
 import type { CliIo } from './io.ts';
 import { parseHostPort } from './host-port.ts';
+import { addSimDeviceCommand } from './sim-device-command.ts';
 import { addSimModemCommand } from './sim-modem-command.ts';
 
 /** Adds the `sim` command group to `program`. */
@@ -29,5 +30,6 @@ export function addSimCommands(program: Command, io: CliIo): Command {
       await network.stop();
     });
   addSimModemCommand(sim, io);
+  addSimDeviceCommand(sim, io);
   return sim;
 }

@@ -4,6 +4,7 @@
  *
  *   main.ts
  *     cli  ──────────────────────────────┐
+ *     lab (gateway + simulators: demo)   │
  *     gateway (assembly of the parts)    │
  *     admin, queue, bridge               │
  *     sim     inbox  lwm2m   modem       │
@@ -28,8 +29,9 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   queue: ['shared', 'sms', 'modem', 'lwm2m', 'inbox', 'bridge'],
   admin: ['shared', 'sms', 'modem', 'lwm2m', 'inbox', 'bridge', 'queue'],
   gateway: ['shared', 'sms', 'modem', 'lwm2m', 'inbox', 'bridge', 'queue', 'admin'],
-  cli: ['shared', 'sms', 'modem', 'lwm2m', 'inbox', 'sim', 'bridge', 'queue', 'admin', 'gateway'],
-  '.': ['shared', 'sms', 'modem', 'lwm2m', 'inbox', 'sim', 'bridge', 'queue', 'admin', 'gateway', 'cli'],
+  lab: ['shared', 'sms', 'modem', 'lwm2m', 'inbox', 'sim', 'bridge', 'gateway'],
+  cli: ['shared', 'sms', 'modem', 'lwm2m', 'inbox', 'sim', 'bridge', 'queue', 'admin', 'gateway', 'lab'],
+  '.': ['shared', 'sms', 'modem', 'lwm2m', 'inbox', 'sim', 'bridge', 'queue', 'admin', 'gateway', 'lab', 'cli'],
 };
 
 const IMPORT_PATTERN = /(?:^|[;\s])(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|^\s*import\s*['"]([^'"]+)['"]/gm;

@@ -1,0 +1,122 @@
+/**
+ * A whole lab on one machine, no hardware: a private Redis (unless one is given), the simulated
+ * SMS network, simulated modems on pseudo-terminals, the gateway driving them through
+ * `serialport`, the lab core, and simulated LwM2M devices. The demo, end-to-end tests and
+ * benchmarks build on it.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Gateway } from '../gateway/gateway.ts';
+import type { GatewayConfig } from '../gateway/gateway-config.ts';
+import { MODEM_CONFIG_DEFAULTS } from '../modem/modem-types.ts';
+import { LabCore, type LabCoreOptions } from '../sim/core/index.ts';
+import { SimDevice, type SimDeviceOptions } from '../sim/device/index.ts';
+import { SimModem } from '../sim/modem/index.ts';
+import { SimNetwork } from '../sim/network/sim-network.ts';
+import { startPrivateRedis, type PrivateRedis } from '../sim/private-redis.ts';
+
+/** A simulated device of the lab; it sends its SMS to modem number `modem` (0-based). */
+export interface LabDeviceSpec extends Omit<SimDeviceOptions, 'network' | 'gatewayNumber' | 'udp'> {
+  readonly modem?: number;
+}
+
+/** Options of {@link Lab.start}. */
+export interface LabOptions {
+  /** Use this Redis instead of starting a private one. */
+  readonly redisUrl?: string | null;
+  /** @defaultValue 2 */
+  readonly modems?: number;
+  /** Latency of each simulated `AT+CMGS` (real modems: 2–10 s). @defaultValue 300 */
+  readonly cmgsLatencyMs?: number;
+  readonly devices?: readonly LabDeviceSpec[];
+  readonly core?: LabCoreOptions;
+  /** Changes to the gateway's configuration. */
+  readonly gateway?: Partial<GatewayConfig>;
+  /** Delay of the simulated network between submission and delivery. @defaultValue 50 */
+  readonly networkDelayMs?: number;
+}
+
+/** The numbers the lab's modems get. */
+export function labModemNumber(index: number): string {
+  return `4917200000${String(index + 1).padStart(2, '0')}`;
+}
+
+/** A running lab. `stop()` takes everything down in reverse order. */
+export class Lab {
+  readonly devices: SimDevice[] = [];
+  private readonly stops: (() => Promise<unknown>)[] = [];
+
+  private constructor(
+    readonly redisUrl: string,
+    readonly network: SimNetwork,
+    readonly modems: readonly SimModem[],
+    readonly core: LabCore,
+    readonly gateway: Gateway,
+  ) {}
+
+  /** Starts everything and waits for the modems to be ready; devices start registering. */
+  static async start(options: LabOptions = {}): Promise<Lab> {
+    const stops: (() => Promise<unknown>)[] = [];
+    try {
+      let redis: PrivateRedis | null = null;
+      if (!options.redisUrl) {
+        redis = await startPrivateRedis();
+        stops.push(() => redis!.stop());
+      }
+      const redisUrl = options.redisUrl ?? redis!.url;
+      const network = await SimNetwork.start({ deliveryDelayMs: options.networkDelayMs ?? 50, retryIntervalMs: 1000 });
+      stops.push(() => network.stop());
+      const dir = await mkdtemp(join(tmpdir(), 'smsbridge-lab-'));
+      stops.push(() => rm(dir, { recursive: true, force: true }));
+      const modems: SimModem[] = [];
+      for (let i = 0; i < (options.modems ?? 2); i++) {
+        const modem = await SimModem.start({
+          msisdn: `+${labModemNumber(i)}`, network: network.address, linkPath: join(dir, `ttyModem${i}`),
+          registerDelayMs: 0, cmgsLatencyMs: options.cmgsLatencyMs ?? 300, profile: i % 2 === 0 ? 'ec25' : 'sim800',
+        });
+        stops.push(() => modem.stop());
+        modems.push(modem);
+      }
+      const core = await LabCore.start({ ...options.core });
+      stops.push(() => core.stop());
+      const gateway = await Gateway.start({
+        redisUrl, redisPrefix: 'smsbridge:', core: core.address, udpListen: { host: '127.0.0.1', port: 0 },
+        coreSockets: { bindHost: '127.0.0.1', portRange: [40_000, 49_999] },
+        modems: modems.map((modem, i) => ({
+          ...MODEM_CONFIG_DEFAULTS, name: `modem-${i + 1}`, path: modem.linkPath, groups: ['all'], maxPartsPerSec: 0,
+        })),
+        routes: [], senderPolicy: { mode: 'open' }, awakeWindowMs: 93_000, reassemblyTimeoutSec: 600,
+        maintenanceIntervalMs: 1000, profilesDir: null, ...options.gateway,
+      });
+      stops.push(() => gateway.stop());
+      await Promise.all(gateway.pool.drivers.map((driver) => driver.waitFor('ready', 30_000)));
+      const lab = new Lab(redisUrl, network, modems, core, gateway);
+      lab.stops.push(...stops);
+      for (const spec of options.devices ?? []) await lab.addDevice(spec);
+      return lab;
+    } catch (error) {
+      for (const stop of stops.reverse()) await stop().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** Starts one more simulated device pointed at the gateway (SMS to modem `spec.modem`, UDP to the gateway). */
+  async addDevice(spec: LabDeviceSpec): Promise<SimDevice> {
+    const { modem = 0, ...options } = spec;
+    const device = await SimDevice.start({
+      ...options,
+      network: this.network.address,
+      gatewayNumber: labModemNumber(modem),
+      udp: this.gateway.udpAddress,
+    });
+    this.devices.push(device);
+    this.stops.push(() => device.stop());
+    return device;
+  }
+
+  /** Stops everything (devices first, Redis last). */
+  async stop(): Promise<void> {
+    for (const stop of this.stops.splice(0).reverse()) await stop().catch(() => undefined);
+  }
+}
