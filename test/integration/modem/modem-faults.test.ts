@@ -109,4 +109,16 @@ describe('ModemDriver under faults', () => {
     await driver.waitFor('ready', 30_000);
     expect(driver.status.lastError?.code).toBe('GW_ERR_AT_TIMEOUT');
   }, 60_000);
+
+  it('blocks a modem that keeps failing for blockTimeMs, then tries it again', async () => {
+    const network = await startNetwork();
+    const sim = await startSimModem(network);
+    const driver = startDriver(testConfig('a', sim.linkPath, { watchdogIntervalMs: 100, escalateAfterErrors: 100, blockAfterErrors: 2, blockTimeMs: 1500 }));
+    await driver.waitFor('ready', 10_000);
+    sim.hang(); // the modem stops answering
+    await driver.waitFor('blocked', 30_000);
+    await expect(driver.send({ messageId: 'b', recipient: '+491709990015', parts: oneSms('+491709990015', 9) })).rejects.toMatchObject({ code: 'GW_ERR_MODEM_UNAVAILABLE' });
+    sim.unhang();
+    await driver.waitFor('ready', 30_000); // after blockTimeMs it opens the port again
+  }, 60_000);
 });
