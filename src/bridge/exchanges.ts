@@ -12,7 +12,13 @@
 import { EXCHANGE_LIFETIME_SEC } from '../lwm2m/coap-parameters.ts';
 import type { CoapMessage } from '../lwm2m/coap-message.ts';
 
-/** A core request being carried over SMS. */
+/** {@link DeviceExchanges.prune} walks the maps at most this often. */
+const PRUNE_INTERVAL_MS = 1000;
+
+/**
+ * A core request the gateway acknowledged itself: carried over SMS, or held and then delivered;
+ * the device's answer goes to the core as a separate response.
+ */
 export interface SmsExchange {
   /** Message ID the core used (its retransmissions carry it too). */
   readonly coreMessageId: number;
@@ -49,9 +55,13 @@ export class DeviceExchanges {
   private readonly smsByCoreId = new Map<number, SmsExchange>();
   private readonly smsByToken = new Map<string, SmsExchange>();
   private readonly smsByDeviceId = new Map<number, SmsExchange>();
+  /** Core MIDs of confirmable separate responses already passed to an SMS device → time. */
+  private readonly separateFromCore = new Map<number, number>();
   /** Separate responses the gateway sent as CON, awaiting the core's ACK: core MID → stop(). */
   readonly awaitingCoreAck = new Map<number, () => void>();
   readonly held: HeldRequest[] = [];
+  /** When {@link prune} last walked the maps. */
+  private prunedAtMs = Number.NEGATIVE_INFINITY;
 
   constructor(seed: number) {
     this.nextCoreId = seed & 0xffff;
@@ -106,10 +116,26 @@ export class DeviceExchanges {
     this.smsByDeviceId.set(exchange.deviceMessageId, exchange);
   }
 
-  /** Forgets entries older than EXCHANGE_LIFETIME. */
+  /** True the first time the core's separate response `coreMessageId` is seen (not its retransmissions). */
+  firstSeparateResponse(coreMessageId: number, nowMs: number): boolean {
+    const seenAt = this.separateFromCore.get(coreMessageId);
+    if (seenAt !== undefined && nowMs - seenAt < EXCHANGE_LIFETIME_SEC * 1000) return false;
+    this.separateFromCore.set(coreMessageId, nowMs);
+    return true;
+  }
+
+  /**
+   * Forgets entries older than EXCHANGE_LIFETIME. Called on every uplink, but walks the maps at
+   * most once per {@link PRUNE_INTERVAL_MS}: a walk per message made a busy device's uplink cost
+   * grow with its traffic of the last 247 s (bench/relay-throughput.ts). Lookups that depend on
+   * age check it themselves; the rest may live up to PRUNE_INTERVAL_MS longer.
+   */
   prune(nowMs: number): void {
+    if (nowMs >= this.prunedAtMs && nowMs - this.prunedAtMs < PRUNE_INTERVAL_MS) return;
+    this.prunedAtMs = nowMs;
     for (const [key, value] of this.upByDevice) if (nowMs - value.atMs >= EXCHANGE_LIFETIME_SEC * 1000) this.upByDevice.delete(key);
     for (const [key, value] of this.upByCore) if (nowMs - value.atMs >= EXCHANGE_LIFETIME_SEC * 1000) this.upByCore.delete(key);
+    for (const [key, atMs] of this.separateFromCore) if (nowMs - atMs >= EXCHANGE_LIFETIME_SEC * 1000) this.separateFromCore.delete(key);
     for (const [key, value] of this.smsByCoreId) {
       if (nowMs - value.createdAtMs < EXCHANGE_LIFETIME_SEC * 1000) continue;
       this.smsByCoreId.delete(key);

@@ -103,8 +103,10 @@ export class Relay extends TypedEmitter<RelayEvents> {
       this.emit('dropped', { reason: 'malformed-from-core', endpoint, detail: String(error) });
       return;
     }
+    // A 2.02 to a De-register makes the mirror forget the device; the answer must still reach it.
+    const known = this.mirror.get(endpoint);
     await this.mirror.noteCoreResponse(endpoint, message);
-    const record = this.mirror.get(endpoint);
+    const record = this.mirror.get(endpoint) ?? known;
     const exchanges = this.exchangesOf(endpoint);
     if (message.type === 'ACK' || message.type === 'RST') {
       const stop = exchanges.awaitingCoreAck.get(message.messageId);
@@ -128,11 +130,29 @@ export class Relay extends TypedEmitter<RelayEvents> {
       return;
     }
     if (message.code >= 64) {
-      // A separate response to one of the device's requests: back on the bearer it last used.
+      await this.separateResponseFromCore(record, exchanges, message);
+      return;
+    }
+    await this.request(record, exchanges, message, false);
+  }
+
+  /**
+   * The core's separate response to one of the device's requests goes back on the bearer the
+   * device last used. Over SMS a confirmable one is acknowledged here and sent as NON (RFC 7252
+   * §5.2.2 allows either): the device's ACK would cost an SMS, and the core's retransmissions
+   * while the SMS is under way must not become more SMS.
+   */
+  private async separateResponseFromCore(record: DeviceRecord, exchanges: DeviceExchanges, message: CoapMessage): Promise<void> {
+    if (record.lastBearer === 'udp' || message.type !== 'CON') {
       await this.toDevice(record, record.lastBearer, message);
       return;
     }
-    await this.request(record, exchanges, message);
+    this.sendToCore(record.endpoint, coapAck(message.messageId));
+    if (!exchanges.firstSeparateResponse(message.messageId, this.now())) {
+      this.counters.coreRetransmissionsAbsorbed += 1;
+      return;
+    }
+    await this.toDevice(record, 'sms', { ...message, type: 'NON', messageId: exchanges.allocateDeviceId() });
   }
 
   /** Delivers requests held for `endpoint` now that it can be reached (queue mode wake-up). */
@@ -141,7 +161,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
     const exchanges = this.exchanges.get(endpoint);
     if (!record || !exchanges || exchanges.held.length === 0) return;
     if (chooseBearer(record, this.now(), this.awakeWindowMs) === 'hold') return;
-    for (const held of exchanges.held.splice(0)) await this.request(record, exchanges, held.message);
+    for (const held of exchanges.held.splice(0)) await this.request(record, exchanges, held.message, true);
   }
 
   private async uplink(source: DeviceSource, bytes: Uint8Array): Promise<void> {
@@ -187,10 +207,13 @@ export class Relay extends TypedEmitter<RelayEvents> {
     if (exchanges.held.length > 0) await this.flushHeld(endpoint);
   }
 
-  /** A request from the core for a registered device. */
-  private async request(record: DeviceRecord, exchanges: DeviceExchanges, message: CoapMessage): Promise<void> {
+  /**
+   * A request from the core for a registered device. `acknowledged`: the gateway already sent
+   * the core an empty ACK for it (it was held), so the answer must come as a separate response.
+   */
+  private async request(record: DeviceRecord, exchanges: DeviceExchanges, message: CoapMessage, acknowledged: boolean): Promise<void> {
     const bearer = chooseBearer(record, this.now(), this.awakeWindowMs);
-    if (bearer === 'udp') {
+    if (bearer === 'udp' && !acknowledged) {
       await this.toDevice(record, 'udp', message);
       return;
     }
@@ -213,8 +236,8 @@ export class Relay extends TypedEmitter<RelayEvents> {
       coreMessageId: message.messageId, coreType: message.type === 'NON' ? 'NON' : 'CON', tokenHex: bytesToHex(message.token),
       deviceMessageId, createdAtMs: this.now(), answered: false,
     });
-    if (message.type === 'CON') this.sendToCore(record.endpoint, coapAck(message.messageId));
-    await this.toDevice(record, 'sms', { ...message, messageId: deviceMessageId });
+    if (message.type === 'CON' && !acknowledged) this.sendToCore(record.endpoint, coapAck(message.messageId));
+    await this.toDevice(record, bearer, { ...message, messageId: deviceMessageId });
   }
 
   /** The device answered a request carried by SMS: a separate response to the core. */

@@ -87,6 +87,26 @@ describe('relay: SMS devices', () => {
     expect(core.received.filter((r) => r.message.code === CoapCode.CONTENT)).toHaveLength(1);
   }, 30_000);
 
+  it('acknowledges the core\'s confirmable separate response itself and sends it by one SMS as NON', async () => {
+    const core = await UdpPeer.open();
+    const { gateway, network } = await startGateway(core);
+    const device = await SmsDevice.attach(network, '491709000005');
+    await device.send(register('sms-dev-sep', 0x5101, 'S'));
+    await expect.poll(() => core.received.length, { timeout: 10_000 }).toBe(1);
+    const { message: request, from } = core.received.shift()!;
+    core.send(coapAck(request.messageId), from.port); // the core answers later, separately
+    const separate: CoapMessage = { ...created(request, 'c5'), type: 'CON', messageId: 0x3333 };
+    core.send(separate, from.port);
+    await expect.poll(() => core.received.some((r) => r.message.type === 'ACK' && r.message.messageId === 0x3333), { timeout: 5000 }).toBe(true);
+    core.send(separate, from.port); // a retransmission while the SMS is under way
+    await expect.poll(() => device.received.length, { timeout: 10_000 }).toBe(1);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(device.received).toHaveLength(1); // one SMS; the core's empty ACK was not sent by SMS either
+    expect(device.received[0]).toMatchObject({ type: 'NON', code: CoapCode.CREATED });
+    expect(Buffer.from(device.received[0]!.token).toString('hex')).toBe(Buffer.from(request.token).toString('hex'));
+    await expect.poll(() => gateway.mirror.get('sms-dev-sep')?.location, { timeout: 5000 }).toBe('/rd/c5');
+  });
+
   it('relays a Register larger than one SMS (concatenated both ways)', async () => {
     const core = await UdpPeer.open();
     const { gateway, network } = await startGateway(core);
@@ -134,6 +154,32 @@ describe('relay: UDP devices', () => {
     core.send(coapRequest({ code: CoapCode.GET, messageId: 0x9000, token: token(9), path: ['3', '0'] }), port);
     await expect.poll(() => moved.received.length, { timeout: 5000 }).toBe(2);
     expect(first.received).toHaveLength(1);
+  });
+
+  it('holds a request for a sleeping UQ device and delivers it when the device wakes, the answer as a separate response', async () => {
+    const core = await UdpPeer.open();
+    const { gateway } = await startGateway(core, { awakeWindowMs: 300 });
+    const device = await UdpPeer.open();
+    device.send(register('udp-uq', 0x5201, 'UQ'), gateway.udpAddress.port);
+    const port = await coreAcceptsRegister(core, 'q1');
+    await expect.poll(() => device.received.length, { timeout: 5000 }).toBe(1);
+    await new Promise((r) => setTimeout(r, 500)); // past the awake window: asleep
+
+    core.send(coapRequest({ code: CoapCode.GET, messageId: 0x4444, token: token(0x44), path: ['3', '0'] }), port);
+    await expect.poll(() => core.received.some((r) => r.message.type === 'ACK' && r.message.messageId === 0x4444), { timeout: 5000 }).toBe(true);
+    expect(gateway.relay.counters.held).toBe(1);
+    expect(device.received).toHaveLength(1); // nothing sent to the sleeping device
+
+    device.send(coapRequest({ code: CoapCode.POST, messageId: 0x5202, token: token(0x52), path: ['rd', 'q1'] }), gateway.udpAddress.port); // it wakes
+    await expect.poll(() => device.received.some((r) => r.message.code === CoapCode.GET), { timeout: 5000 }).toBe(true);
+    const held = device.received.find((r) => r.message.code === CoapCode.GET)!.message;
+    expect(held.type).toBe('CON');
+    device.send(coapResponse(held, CoapCode.CONTENT, 'awake'), gateway.udpAddress.port);
+    await expect.poll(() => core.received.find((r) => r.message.code === CoapCode.CONTENT), { timeout: 5000 }).toBeTruthy();
+    const answer = core.received.find((r) => r.message.code === CoapCode.CONTENT)!.message;
+    expect(answer.type).toBe('CON'); // separate: the core already has its empty ACK
+    expect(Buffer.from(answer.token).toString('hex')).toBe('a044');
+    core.send(coapAck(answer.messageId), port);
   });
 
   it('answers a malformed confirmable datagram with RST and relays nothing', async () => {
