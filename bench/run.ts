@@ -13,6 +13,8 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { utilizationResults, type UtilizationReport } from './modem-utilization.ts';
+import { throughputResults, type ThroughputReport } from './relay-throughput.ts';
+import { smsCostResults, type SmsCostReport } from './sms-cost.ts';
 import { writeResults, type ResultsEntry } from './support/results-doc.ts';
 
 interface Benchmark {
@@ -25,6 +27,8 @@ interface Benchmark {
 /** Every benchmark `npm run bench` runs, in order. */
 const BENCHMARKS: Readonly<Record<string, Benchmark>> = {
   'modem-utilization': { script: './modem-utilization.ts', toResults: (report: UtilizationReport) => utilizationResults(report) },
+  'sms-cost': { script: './sms-cost.ts', toResults: (report: SmsCostReport) => smsCostResults(report) },
+  'relay-throughput': { script: './relay-throughput.ts', toResults: (report: ThroughputReport) => throughputResults(report) },
 };
 
 const DOCS = fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url));

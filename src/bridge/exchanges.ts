@@ -48,8 +48,8 @@ export interface HeldRequest {
 export class DeviceExchanges {
   private nextCoreId: number;
   private nextDeviceId: number;
-  /** `${bearer}:${device MID}` → core MID. */
-  private readonly upByDevice = new Map<string, { coreMessageId: number; atMs: number }>();
+  /** device MID (+ 0x10000 for SMS) → core MID; a number key, as this is looked up for every uplink. */
+  private readonly upByDevice = new Map<number, { coreMessageId: number; atMs: number }>();
   /** core MID → device MID and bearer. */
   private readonly upByCore = new Map<number, UplinkId>();
   private readonly smsByCoreId = new Map<number, SmsExchange>();
@@ -84,7 +84,7 @@ export class DeviceExchanges {
 
   /** The core-side ID for a CON/NON from the device; the same again for its retransmissions. */
   uplinkId(deviceMessageId: number, bearer: 'sms' | 'udp', nowMs: number): number {
-    const key = `${bearer}:${deviceMessageId}`;
+    const key = bearer === 'udp' ? deviceMessageId : 0x10000 + deviceMessageId;
     const known = this.upByDevice.get(key);
     if (known && nowMs - known.atMs < EXCHANGE_LIFETIME_SEC * 1000) return known.coreMessageId;
     const coreMessageId = this.allocateCoreId();

@@ -202,7 +202,12 @@ export class Relay extends TypedEmitter<RelayEvents> {
     } else if (message.type === 'ACK' || message.type === 'RST') {
       this.sendToCore(endpoint, message); // answers a request the core sent over UDP: same ID
     } else {
-      this.sendToCore(endpoint, { ...message, messageId: exchanges.uplinkId(message.messageId, source.bearer, this.now()) });
+      // Relayed as received but for the Message ID (header bytes 2–3, RFC 7252 §3): no re-encoding.
+      const messageId = exchanges.uplinkId(message.messageId, source.bearer, this.now());
+      const relayed = Uint8Array.from(bytes);
+      relayed[2] = messageId >> 8;
+      relayed[3] = messageId & 0xff;
+      this.sendBytesToCore(endpoint, relayed);
     }
     if (exchanges.held.length > 0) await this.flushHeld(endpoint);
   }

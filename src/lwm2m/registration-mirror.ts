@@ -132,7 +132,7 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
     const active = withActivity(record, source, nowMs);
     const moved = active.udpHost !== record.udpHost || active.udpPort !== record.udpPort || active.msisdn !== record.msisdn || active.smsModem !== record.smsModem;
     if (moved || nowMs - (this.persistedAtMs.get(known) ?? 0) >= this.activityPersistIntervalMs) await this.save(active);
-    else this.remember(active);
+    else this.records.set(known, active); // same address and number: the source indexes stand
     return known;
   }
 
