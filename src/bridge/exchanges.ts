@@ -11,6 +11,7 @@
  */
 import { EXCHANGE_LIFETIME_SEC } from '../lwm2m/coap-parameters.ts';
 import type { CoapMessage } from '../lwm2m/coap-message.ts';
+import { bytesToHex } from '../shared/hex.ts';
 
 /** {@link DeviceExchanges.prune} walks the maps at most this often. */
 const PRUNE_INTERVAL_MS = 1000;
@@ -82,14 +83,18 @@ export class DeviceExchanges {
     return id;
   }
 
-  /** The core-side ID for a CON/NON from the device; the same again for its retransmissions. */
-  uplinkId(deviceMessageId: number, bearer: 'sms' | 'udp', nowMs: number): number {
+  /**
+   * The core-side ID for a CON/NON from the device; the same again for its retransmissions.
+   * Only a confirmable message is remembered the other way round: the core ACKs (or resets) a CON;
+   * a NON it at most resets, and that reset has nowhere useful to go.
+   */
+  uplinkId(deviceMessageId: number, confirmable: boolean, bearer: 'sms' | 'udp', nowMs: number): number {
     const key = bearer === 'udp' ? deviceMessageId : 0x10000 + deviceMessageId;
     const known = this.upByDevice.get(key);
     if (known && nowMs - known.atMs < EXCHANGE_LIFETIME_SEC * 1000) return known.coreMessageId;
     const coreMessageId = this.allocateCoreId();
     this.upByDevice.set(key, { coreMessageId, atMs: nowMs });
-    this.upByCore.set(coreMessageId, { deviceMessageId, bearer, atMs: nowMs });
+    if (confirmable) this.upByCore.set(coreMessageId, { deviceMessageId, bearer, atMs: nowMs });
     return coreMessageId;
   }
 
@@ -103,10 +108,16 @@ export class DeviceExchanges {
     return this.smsByCoreId.get(coreMessageId);
   }
 
+  /** True while some gateway exchange waits for an answer matched by token. */
+  get hasTokenExchanges(): boolean {
+    return this.smsByToken.size > 0;
+  }
+
   /** The SMS exchange a device message answers: by its ID (ACK) or its token (separate response). */
-  smsExchangeFor(message: CoapMessage, tokenHex: string): SmsExchange | undefined {
+  smsExchangeFor(message: CoapMessage): SmsExchange | undefined {
     if (message.type === 'ACK' || message.type === 'RST') return this.smsByDeviceId.get(message.messageId);
-    return message.code >= 64 ? this.smsByToken.get(tokenHex) : undefined;
+    if (message.code < 64 || this.smsByToken.size === 0) return undefined; // the common case: no hex
+    return this.smsByToken.get(bytesToHex(message.token));
   }
 
   /** Records a core request sent to the device over SMS. */

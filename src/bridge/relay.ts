@@ -16,7 +16,7 @@
 import type { RemoteInfo } from 'node:dgram';
 import { bytesToHex } from '../shared/hex.ts';
 import { TypedEmitter } from '../shared/typed-emitter.ts';
-import { decodeCoap, encodeCoap, isEmpty, peekHeader, type CoapMessage } from '../lwm2m/coap-message.ts';
+import { decodeCoap, encodeCoap, isEmpty, isWellFormedCoap, peekHeader, type CoapMessage } from '../lwm2m/coap-message.ts';
 import { coapAck, coapReset } from '../lwm2m/coap-builders.ts';
 import { CoapCode } from '../lwm2m/coap-codes.ts';
 import type { DeviceRecord, DeviceSource } from '../lwm2m/device-record.ts';
@@ -85,10 +85,14 @@ export class Relay extends TypedEmitter<RelayEvents> {
     await this.uplink(modem === undefined ? { bearer: 'sms', msisdn } : { bearer: 'sms', msisdn, modem }, payload);
   }
 
-  /** A datagram from a device on the gateway's device-facing UDP socket. */
-  async fromUdp(payload: Uint8Array, from: RemoteInfo): Promise<void> {
+  /**
+   * A datagram from a device on the gateway's device-facing UDP socket. The usual message of a
+   * known device is relayed synchronously; the returned promise (when there is one) settles when
+   * a slower path (registration, SMS exchange, held requests) is done.
+   */
+  fromUdp(payload: Uint8Array, from: RemoteInfo): Promise<void> | undefined {
     this.counters.uplinkUdp += 1;
-    await this.uplink({ bearer: 'udp', host: from.address, port: from.port }, payload);
+    return this.uplink({ bearer: 'udp', host: from.address, port: from.port }, payload);
   }
 
   /** A datagram on the core-facing socket of `endpoint`. */
@@ -164,7 +168,39 @@ export class Relay extends TypedEmitter<RelayEvents> {
     for (const held of exchanges.held.splice(0)) await this.request(record, exchanges, held.message, true);
   }
 
-  private async uplink(source: DeviceSource, bytes: Uint8Array): Promise<void> {
+  /**
+   * The hot path first, synchronous and without decoding (no allocation, no promise per
+   * datagram): a well-formed CON/NON of a known device that is no registration request and
+   * answers no exchange of the gateway is relayed with only its message ID changed. Everything
+   * else goes to {@link uplinkSlow}.
+   */
+  private uplink(source: DeviceSource, bytes: Uint8Array): Promise<void> | undefined {
+    const header = peekHeader(bytes);
+    if (header !== null && (header.type === 'CON' || header.type === 'NON') && isWellFormedCoap(bytes)) {
+      const known = this.mirror.noteActivity(source, header.code);
+      if (known !== undefined) {
+        const exchanges = this.exchangesOf(known);
+        if (exchanges.held.length === 0 && !(header.code >= 64 && exchanges.hasTokenExchanges)) {
+          exchanges.prune(this.now());
+          this.relayUplink(known, exchanges, source, header.messageId, header.type === 'CON', bytes);
+          return undefined;
+        }
+        return this.uplinkSlow(source, bytes, known);
+      }
+    }
+    return this.uplinkSlow(source, bytes, undefined);
+  }
+
+  /** Relayed as received but for the Message ID (header bytes 2–3, RFC 7252 §3). */
+  private relayUplink(endpoint: string, exchanges: DeviceExchanges, source: DeviceSource, deviceMessageId: number, confirmable: boolean, bytes: Uint8Array): void {
+    // No re-encoding, and no copy: the datagram's buffer belongs to this call alone.
+    const messageId = exchanges.uplinkId(deviceMessageId, confirmable, source.bearer, this.now());
+    bytes[2] = messageId >> 8;
+    bytes[3] = messageId & 0xff;
+    this.sendBytesToCore(endpoint, bytes);
+  }
+
+  private async uplinkSlow(source: DeviceSource, bytes: Uint8Array, known: string | undefined): Promise<void> {
     let message: CoapMessage;
     try {
       message = decodeCoap(bytes);
@@ -178,7 +214,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
     }
     let endpoint: string | null;
     try {
-      endpoint = await this.mirror.noteUplink(source, message);
+      endpoint = known ?? (await this.mirror.noteUplink(source, message));
     } catch (error) {
       // An invalid Register/Update: the core is the authority, but without an endpoint there is
       // no socket to relay from. Answer 4.00 as the core would.
@@ -196,18 +232,13 @@ export class Relay extends TypedEmitter<RelayEvents> {
     }
     const exchanges = this.exchangesOf(endpoint);
     exchanges.prune(this.now());
-    const sms = exchanges.smsExchangeFor(message, bytesToHex(message.token));
+    const sms = exchanges.smsExchangeFor(message);
     if (sms !== undefined) {
       await this.answerFromSms(endpoint, exchanges, sms, message);
     } else if (message.type === 'ACK' || message.type === 'RST') {
       this.sendToCore(endpoint, message); // answers a request the core sent over UDP: same ID
     } else {
-      // Relayed as received but for the Message ID (header bytes 2–3, RFC 7252 §3): no re-encoding.
-      const messageId = exchanges.uplinkId(message.messageId, source.bearer, this.now());
-      const relayed = Uint8Array.from(bytes);
-      relayed[2] = messageId >> 8;
-      relayed[3] = messageId & 0xff;
-      this.sendBytesToCore(endpoint, relayed);
+      this.relayUplink(endpoint, exchanges, source, message.messageId, message.type === 'CON', bytes);
     }
     if (exchanges.held.length > 0) await this.flushHeld(endpoint);
   }
@@ -297,6 +328,13 @@ export class Relay extends TypedEmitter<RelayEvents> {
   }
 
   private sendBytesToCore(endpoint: string, bytes: Uint8Array): void {
+    const open = this.sockets.get(endpoint);
+    if (open !== undefined) {
+      // The usual case, kept synchronous: no promise per datagram on the hot path.
+      this.counters.toCore += 1;
+      open.send(bytes, this.options.core.port, this.options.core.host);
+      return;
+    }
     void this.sockets.ensure(endpoint).then(
       (socket) => {
         this.counters.toCore += 1;

@@ -126,6 +126,39 @@ export function decodeCoap(bytes: Uint8Array): CoapMessage {
   }
 }
 
+/**
+ * True when {@link decodeCoap} would accept `bytes`, found without allocating anything: the
+ * relay's hot path checks a datagram with this and {@link peekHeader} and forwards its bytes
+ * without decoding them. Same rules as the decoder (RFC 7252 §3, §4.1).
+ */
+export function isWellFormedCoap(bytes: Uint8Array): boolean {
+  const length = bytes.length;
+  if (length < COAP_HEADER_LENGTH) return false;
+  const first = bytes[0] ?? 0;
+  const tokenLength = first & 0x0f;
+  if (first >> 6 !== COAP_VERSION || tokenLength > MAX_TOKEN_LENGTH) return false;
+  if (bytes[1] === 0) return tokenLength === 0 && length === COAP_HEADER_LENGTH;
+  let position = COAP_HEADER_LENGTH + tokenLength;
+  if (position > length) return false;
+  let number = 0;
+  while (position < length) {
+    const head = bytes[position] ?? 0;
+    if (head === PAYLOAD_MARKER) return position + 1 < length;
+    let delta = head >> 4;
+    let optionLength = head & 0x0f;
+    if (delta === 15 || optionLength === 15) return false;
+    position += 1;
+    if (delta === 13) delta = 13 + (bytes[position++] ?? 0);
+    else if (delta === 14) delta = 269 + (((bytes[position++] ?? 0) << 8) | (bytes[position++] ?? 0));
+    if (optionLength === 13) optionLength = 13 + (bytes[position++] ?? 0);
+    else if (optionLength === 14) optionLength = 269 + (((bytes[position++] ?? 0) << 8) | (bytes[position++] ?? 0));
+    number += delta;
+    if (position > length || number > MAX_OPTION_NUMBER || length - position < optionLength) return false;
+    position += optionLength;
+  }
+  return true;
+}
+
 function decodeUnchecked(bytes: Uint8Array): CoapMessage {
   const first = bytes[0];
   if (first === undefined) fail('Ver', 0, 'empty input: the 4-byte header is missing');

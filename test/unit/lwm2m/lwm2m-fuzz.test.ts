@@ -211,3 +211,33 @@ describe('invalidUtf8Offset agrees with a fatal TextDecoder', () => {
     expect(valid).toBeGreaterThan(1000);
   });
 });
+
+describe('isWellFormedCoap agrees with decodeCoap', () => {
+  it('on 50,000 random and mutated inputs', async () => {
+    const { isWellFormedCoap, decodeCoap, encodeCoap, coapRequest, CoapCode } = await import('../../../src/lwm2m/index.ts');
+    const { seededRandom } = await import('../../support/seeded-random.ts');
+    const random = seededRandom(0xc0a9);
+    const valid = encodeCoap(coapRequest({ code: CoapCode.POST, messageId: 7, token: Uint8Array.of(1, 2), path: ['rd'], query: ['ep=x', 'lt=300'], payload: '</1/0>', options: [{ number: 60, value: Uint8Array.of(1) }, { number: 292, value: new Uint8Array(300) }] }));
+    let accepted = 0;
+    for (let i = 0; i < 50_000; i++) {
+      let bytes: Uint8Array;
+      if (i % 2 === 0) {
+        bytes = Uint8Array.from({ length: Math.floor(random() * 40) }, () => Math.floor(random() * 256));
+        if (bytes.length > 0) bytes[0] = 0x40 | (bytes[0]! & 0x3f); // mostly version 1
+      } else {
+        bytes = Uint8Array.from(valid.subarray(0, Math.floor(random() * (valid.length + 1))));
+        if (bytes.length > 0) bytes[Math.floor(random() * bytes.length)] = Math.floor(random() * 256);
+      }
+      let decodes = true;
+      try {
+        decodeCoap(bytes);
+      } catch {
+        decodes = false;
+      }
+      expect(isWellFormedCoap(bytes)).toBe(decodes);
+      if (decodes) accepted += 1;
+    }
+    expect(accepted).toBeGreaterThan(100);
+    expect(isWellFormedCoap(valid)).toBe(true);
+  });
+});
