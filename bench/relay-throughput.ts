@@ -36,6 +36,7 @@ import { describeMachine, formatMachine } from './support/machine.ts';
 import type { ResultsEntry } from './support/results-doc.ts';
 import { startUdpForwarder } from './support/udp-forwarder.ts';
 import type { BurstResult } from './support/udp-load.ts';
+import { integerOption } from './support/options.ts';
 
 /** Parameters of one run. */
 export interface ThroughputOptions {
@@ -214,14 +215,6 @@ export function throughputResults(report: ThroughputReport): ResultsEntry {
   };
 }
 
-function integer(text: string | boolean | undefined, fallback: number, name: string, min = 1): number {
-  if (text === undefined) return fallback;
-  if (typeof text !== 'string') throw new RangeError(`"--${name}" needs a value`);
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < min) throw new RangeError(`"--${name}" must be an integer ≥ ${min}: ${text}`);
-  return value;
-}
-
 function parseOptions(argv: readonly string[]): ThroughputOptions {
   // Not strict: `tsx bench/run.ts` passes every extra argument to every benchmark.
   const { values } = parseArgs({
@@ -235,12 +228,12 @@ function parseOptions(argv: readonly string[]): ThroughputOptions {
   const target = values.target === undefined ? DEFAULT_OPTIONS.target : Number(values.target);
   if (!(target > 0)) throw new RangeError(`"--target" must be a positive number: ${String(values.target)}`);
   return {
-    devices: integer(values.devices, DEFAULT_OPTIONS.devices, 'devices'),
-    perDevice: integer(values['per-device'], DEFAULT_OPTIONS.perDevice, 'per-device'),
-    window: integer(values.window, DEFAULT_OPTIONS.window, 'window'),
-    warmupPerDevice: integer(values.warmup, DEFAULT_OPTIONS.warmupPerDevice, 'warmup', 0),
-    repeat: integer(values.repeat, DEFAULT_OPTIONS.repeat, 'repeat'),
-    stallMs: integer(values.stall, DEFAULT_OPTIONS.stallMs, 'stall'),
+    devices: integerOption(values.devices, DEFAULT_OPTIONS.devices, 'devices'),
+    perDevice: integerOption(values['per-device'], DEFAULT_OPTIONS.perDevice, 'per-device'),
+    window: integerOption(values.window, DEFAULT_OPTIONS.window, 'window'),
+    warmupPerDevice: integerOption(values.warmup, DEFAULT_OPTIONS.warmupPerDevice, 'warmup', 0),
+    repeat: integerOption(values.repeat, DEFAULT_OPTIONS.repeat, 'repeat'),
+    stallMs: integerOption(values.stall, DEFAULT_OPTIONS.stallMs, 'stall'),
     target,
   };
 }

@@ -39,6 +39,7 @@ import { objectLinkList, type SimDevice } from '../src/sim/device/index.ts';
 import { describeMachine, formatMachine } from './support/machine.ts';
 import type { ResultsEntry } from './support/results-doc.ts';
 import { tapSmsNetwork, type SmsTap, type TappedMessage } from './support/sms-tap.ts';
+import { integerOption } from './support/options.ts';
 
 /** Parameters of one run. */
 export interface SmsCostOptions {
@@ -411,14 +412,6 @@ export function smsCostResults(report: SmsCostReport): ResultsEntry {
   };
 }
 
-function positive(text: string | boolean | undefined, fallback: number, name: string, min = 1): number {
-  if (text === undefined) return fallback;
-  if (typeof text !== 'string') throw new RangeError(`"--${name}" needs a value`);
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < min) throw new RangeError(`"--${name}" must be an integer ≥ ${min}: ${text}`);
-  return value;
-}
-
 function parseOptions(argv: readonly string[]): SmsCostOptions {
   // Not strict: `tsx bench/run.ts` passes every extra argument to every benchmark.
   const { values } = parseArgs({
@@ -428,10 +421,10 @@ function parseOptions(argv: readonly string[]): SmsCostOptions {
   });
   return {
     ...DEFAULT_OPTIONS,
-    cmgsLatencyMs: positive(values['cmgs-latency'], DEFAULT_OPTIONS.cmgsLatencyMs, 'cmgs-latency', 0),
-    networkDelayMs: positive(values['network-delay'], DEFAULT_OPTIONS.networkDelayMs, 'network-delay', 0),
-    objectLinks: positive(values.links, DEFAULT_OPTIONS.objectLinks, 'links'),
-    quietMs: positive(values.quiet, DEFAULT_OPTIONS.quietMs, 'quiet', 0),
+    cmgsLatencyMs: integerOption(values['cmgs-latency'], DEFAULT_OPTIONS.cmgsLatencyMs, 'cmgs-latency', 0),
+    networkDelayMs: integerOption(values['network-delay'], DEFAULT_OPTIONS.networkDelayMs, 'network-delay', 0),
+    objectLinks: integerOption(values.links, DEFAULT_OPTIONS.objectLinks, 'links'),
+    quietMs: integerOption(values.quiet, DEFAULT_OPTIONS.quietMs, 'quiet', 0),
   };
 }
 

@@ -6,8 +6,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll } from 'vitest';
+import type { Redis } from 'ioredis';
 import { RedisInbox } from '../../../src/inbox/redis-inbox.ts';
 import { ModemDriver } from '../../../src/modem/modem-driver.ts';
 import { MODEM_CONFIG_DEFAULTS, type ModemConfig, type PersistReceived } from '../../../src/modem/modem-types.ts';
@@ -17,31 +16,25 @@ import { SimModem, type SimModemOptions } from '../../../src/sim/modem/index.ts'
 import { SimNetworkClient } from '../../../src/sim/network/network-client.ts';
 import { SimNetwork } from '../../../src/sim/network/sim-network.ts';
 import { splitIntoSubmitPdus } from '../../../src/sms/index.ts';
-import { startPrivateRedis, type PrivateRedis } from '../../support/private-redis.ts';
+import { useTestScope, type TestScope } from '../../support/test-scope.ts';
 
-const cleanups: (() => Promise<unknown>)[] = [];
-let redisServer: PrivateRedis;
-let redisClient: Redis;
+let scope: TestScope | null = null;
+const cleanups = {
+  push(cleanup: () => Promise<unknown>): void {
+    if (scope === null) throw new Error('call the fixture\'s use…Fixture() first');
+    scope.onCleanup(cleanup);
+  },
+};
 
 /** Registers the hooks: one private Redis per file, clean-up after each test. */
 export function useDriverFixture(): void {
-  beforeAll(async () => {
-    redisServer = await startPrivateRedis();
-    redisClient = new Redis(redisServer.url);
-  });
-  afterAll(async () => {
-    redisClient.disconnect();
-    await redisServer.stop();
-  });
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
-    await redisClient.flushall();
-  });
+  scope = useTestScope();
 }
 
 /** The Redis connection of this file. */
 export function redis(): Redis {
-  return redisClient;
+  if (scope === null) throw new Error('call useDriverFixture() first');
+  return scope.redis();
 }
 
 export const PROFILES: readonly ModemProfile[] = loadProfiles(defaultProfilesDir());
@@ -80,7 +73,7 @@ export function testConfig(name: string, path: string, overrides: Partial<ModemC
 
 /** An inbox on the file's Redis. */
 export function inbox(): RedisInbox {
-  return new RedisInbox(redisClient);
+  return new RedisInbox(redis());
 }
 
 /** A driver persisting into `persist` (the inbox by default), started, and stopped after the test. */

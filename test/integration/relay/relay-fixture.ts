@@ -7,8 +7,6 @@ import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll } from 'vitest';
-import { Redis } from 'ioredis';
 import { Gateway } from '../../../src/gateway/gateway.ts';
 import type { GatewayConfig } from '../../../src/gateway/gateway-config.ts';
 import { decodeCoap, encodeCoap, type CoapMessage } from '../../../src/lwm2m/index.ts';
@@ -17,27 +15,20 @@ import { SimModem } from '../../../src/sim/modem/index.ts';
 import { SimNetworkClient } from '../../../src/sim/network/network-client.ts';
 import { SimNetwork } from '../../../src/sim/network/sim-network.ts';
 import { decodePdu, splitIntoSubmitPdus } from '../../../src/sms/index.ts';
-import { startPrivateRedis, type PrivateRedis } from '../../support/private-redis.ts';
+import { useTestScope, type TestScope } from '../../support/test-scope.ts';
 
 export const GATEWAY_MSISDN = '491700000001';
-const cleanups: (() => Promise<unknown>)[] = [];
-let redisServer: PrivateRedis;
-let redisClient: Redis;
+let scope: TestScope | null = null;
+const cleanups = {
+  push(cleanup: () => Promise<unknown>): void {
+    if (scope === null) throw new Error('call the fixture\'s use…Fixture() first');
+    scope.onCleanup(cleanup);
+  },
+};
 
 /** One private Redis per file; clean-up after each test. */
 export function useRelayFixture(): void {
-  beforeAll(async () => {
-    redisServer = await startPrivateRedis();
-    redisClient = new Redis(redisServer.url);
-  });
-  afterAll(async () => {
-    redisClient.disconnect();
-    await redisServer.stop();
-  });
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
-    await redisClient.flushall();
-  });
+  scope = useTestScope();
 }
 
 /** A UDP peer that records what it receives and waits for it. */
@@ -138,7 +129,7 @@ export async function startGateway(core: UdpPeer, overrides: Partial<GatewayConf
   const modem = await SimModem.start({ msisdn: `+${GATEWAY_MSISDN}`, network: network.address, registerDelayMs: 0, linkPath: join(dir, 'ttyGw') });
   cleanups.push(() => modem.stop());
   const config: GatewayConfig = {
-    redisUrl: redisServer.url, redisPrefix: 'smsbridge:', core: { host: '127.0.0.1', port: core.port },
+    redisUrl: scope!.server().url, redisPrefix: 'smsbridge:', core: { host: '127.0.0.1', port: core.port },
     udpListen: { host: '127.0.0.1', port: 0 }, coreSockets: { bindHost: '127.0.0.1', portRange: [42_000, 47_999] },
     modems: [{ ...MODEM_CONFIG_DEFAULTS, name: 'gw-modem', path: modem.linkPath, registrationWaitMs: 3000, groups: ['all'], maxPartsPerSec: 0, sweepIntervalMs: 2000 }],
     routes: [], senderPolicy: { mode: 'open' }, awakeWindowMs: 93_000, reassemblyTimeoutSec: 60, maintenanceIntervalMs: 500, profilesDir: null,

@@ -32,17 +32,7 @@ export function message(fields: Partial<CoapMessage> & Pick<CoapMessage, 'type' 
   return { version: 1, token: new Uint8Array(0), options: [], payload: new Uint8Array(0), ...fields };
 }
 
-/** mulberry32: a small deterministic PRNG; floats in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from '../../support/seeded-random.ts';
 
 /** An integer in [min, max]. */
 export function randomInt(random: () => number, min: number, max: number): number {
