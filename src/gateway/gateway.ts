@@ -19,6 +19,7 @@ import { ModemDriver } from '../modem/modem-driver.ts';
 import { ModemPool } from '../modem/modem-pool.ts';
 import type { ModemStatus } from '../modem/modem-types.ts';
 import { defaultProfilesDir, loadProfiles } from '../modem/profile-loader.ts';
+import { redisPinGuard } from '../modem/redis-pin-guard.ts';
 import type { GatewayConfig } from './gateway-config.ts';
 
 /** A snapshot for status tables and the admin API. */
@@ -60,7 +61,9 @@ export class Gateway {
     const matcher = new DeliveryReportMatcher();
     const pool = new ModemPool(
       config.modems.map((modem) => ({
-        driver: new ModemDriver(modem, { profiles, matcher, persist: async (pdu) => void (await inbox.accept(pdu)) }),
+        driver: new ModemDriver(modem, {
+          profiles, matcher, pinGuard: redisPinGuard(redis, modem.name, prefix), persist: async (pdu) => void (await inbox.accept(pdu)),
+        }),
         groups: modem.groups,
         maxPartsPerSec: modem.maxPartsPerSec,
       })),

@@ -10,7 +10,7 @@ import { TypedEmitter } from '../shared/typed-emitter.ts';
 import { AtChannel, type AtUrc } from './at-channel.ts';
 import { AtClosedError, AtTimeoutError } from './at-errors.ts';
 import { DeliveryReportMatcher } from './delivery-reports.ts';
-import { initialiseModem } from './modem-init.ts';
+import { initialiseModem, type PinGuard } from './modem-init.ts';
 import { ModemSession, type SessionCounters } from './modem-session.ts';
 import type { ModemConfig, ModemEvents, ModemState, ModemStatus, PersistReceived, SendRequest, SendResult } from './modem-types.ts';
 import { GENERIC_PROFILE, type ModemProfile } from './profile.ts';
@@ -24,6 +24,8 @@ export interface ModemDriverDeps {
   readonly persist: PersistReceived;
   /** Shared across a pool so a report is matched whichever modem it arrives on. */
   readonly matcher?: DeliveryReportMatcher;
+  /** Remembers a rejected PIN across restarts (the gateway keeps it in Redis). */
+  readonly pinGuard?: PinGuard;
 }
 
 const TERMINAL_CODES = new Set(['GW_ERR_MODEM_PIN_WRONG', 'GW_ERR_MODEM_PUK_REQUIRED']);
@@ -160,7 +162,7 @@ export class ModemDriver extends TypedEmitter<ModemEvents> {
     this.setState('initialising');
     try {
       const setup = await initialiseModem(channel, {
-        pin: this.config.pin, smsc: this.config.smsc, profileName: this.config.profile,
+        pin: this.config.pin, smsc: this.config.smsc, profileName: this.config.profile, pinGuard: this.deps.pinGuard,
         simWaitMs: this.config.simWaitMs, profiles: this.deps.profiles,
       });
       if (!this.running || channel.closed) return false;

@@ -10,6 +10,12 @@ import type { AtChannel } from './at-channel.ts';
 import { AtCommandError } from './at-errors.ts';
 import { selectProfile, type ModemProfile } from './profile.ts';
 
+/** Remembers PINs a SIM rejected, across restarts (see {@link ModemInitOptions.pinGuard}). */
+export interface PinGuard {
+  wasRejected(pin: string): Promise<boolean>;
+  markRejected(pin: string): Promise<void>;
+}
+
 /** What a modem says about itself (TS 27.007 §5). */
 export interface ModemIdentity {
   readonly manufacturer: string;
@@ -41,6 +47,11 @@ export interface ModemSetup {
 export interface ModemInitOptions {
   /** SIM PIN, entered at most once per SIM state (never retried after a rejection). */
   readonly pin: string | null;
+  /**
+   * Remembers a rejected PIN beyond this process, so a restart does not try it again (three
+   * wrong PINs block the SIM). Absent: remembered for this initialisation only.
+   */
+  readonly pinGuard?: PinGuard;
   /** SMSC address to set with `AT+CSCA`, or null to keep the SIM's. */
   readonly smsc: string | null;
   /** Force a profile by name; null selects from the identity. */
@@ -92,7 +103,7 @@ async function simState(channel: AtChannel): Promise<string | number> {
  * and is never sent again (three wrong PINs block the SIM). PUK raises GW_ERR_MODEM_PUK_REQUIRED.
  * A busy or missing SIM is polled until `simWaitMs` (SIMs on some modems appear seconds late).
  */
-export async function unlockSim(channel: AtChannel, pin: string | null, simWaitMs: number): Promise<void> {
+export async function unlockSim(channel: AtChannel, pin: string | null, simWaitMs: number, pinGuard?: PinGuard): Promise<void> {
   const deadline = Date.now() + simWaitMs;
   let pinSent = false;
   for (;;) {
@@ -103,11 +114,15 @@ export async function unlockSim(channel: AtChannel, pin: string | null, simWaitM
     }
     if ((state === 'SIM PIN' || state === CME_SIM_PIN_REQUIRED) && !pinSent) {
       if (pin === null) throw new GatewayError('GW_ERR_MODEM_SIM', 'the SIM asks for a PIN and none is configured');
+      if (pinGuard && (await pinGuard.wasRejected(pin))) {
+        throw new GatewayError('GW_ERR_MODEM_PIN_WRONG', 'the SIM rejected this PIN before; it is not tried again (configure the right PIN)');
+      }
       pinSent = true;
       try {
         await channel.command(`AT+CPIN="${pin}"`);
       } catch (error) {
         if (error instanceof AtCommandError && (error.errorCode === CME_INCORRECT_PASSWORD || error.kind === 'error')) {
+          await pinGuard?.markRejected(pin);
           throw new GatewayError('GW_ERR_MODEM_PIN_WRONG', 'the SIM rejected the configured PIN; it will not be tried again');
         }
         throw error;
@@ -211,7 +226,7 @@ export async function initialiseModem(channel: AtChannel, options: ModemInitOpti
     throw new GatewayError('GW_ERR_MODEM_INIT', `unknown modem profile "${options.profileName}"`);
   }
   const profile = named ?? selectProfile(options.profiles, base);
-  await unlockSim(channel, options.pin, options.simWaitMs);
+  await unlockSim(channel, options.pin, options.simWaitMs, options.pinGuard);
   for (const command of profile.initCommands) await channel.command(command);
   const imsi = await optional(() => firstLine(channel, 'AT+CIMI'), null);
   const ownNumber = await optional(() => readOwnNumber(channel), null);

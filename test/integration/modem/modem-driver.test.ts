@@ -4,10 +4,12 @@
  * sending with delivery reports.
  */
 import { describe, expect, it } from 'vitest';
-import { bytes, hex, inbox, profileWithCnmi, startDevice, startDriver, startNetwork, startSimModem, testConfig, useDriverFixture } from './driver-fixture.ts';
+import { PROFILES, bytes, hex, inbox, profileWithCnmi, redis, startDevice, startDriver, startNetwork, startSimModem, testConfig, useDriverFixture } from './driver-fixture.ts';
 import { splitIntoSubmitPdus } from '../../../src/sms/index.ts';
 import type { DeliveryReport } from '../../../src/modem/modem-types.ts';
 import { AtChannel } from '../../../src/modem/at-channel.ts';
+import { ModemDriver } from '../../../src/modem/modem-driver.ts';
+import { redisPinGuard } from '../../../src/modem/redis-pin-guard.ts';
 import { openSerialLink } from '../../../src/modem/serial-link.ts';
 
 useDriverFixture();
@@ -48,6 +50,26 @@ describe('ModemDriver: initialisation and SIM', () => {
     await new Promise((r) => setTimeout(r, 1000)); // nothing retries later either
     expect(sim.status.pinAttemptsLeft).toBe(2);
     expect(driver.state).toBe('failed');
+  });
+
+  it('remembers a rejected PIN in Redis: a restarted driver does not send it again', async () => {
+    const sim = await startSimModem(null, { pin: '4711' });
+    const guard = redisPinGuard(redis(), 'a');
+    const first = new ModemDriver(testConfig('a', sim.linkPath, { pin: '0000' }), { profiles: PROFILES, persist: async () => undefined, pinGuard: guard });
+    first.start();
+    await first.waitFor('failed', 10_000);
+    await first.stop();
+    expect(sim.status.pinAttemptsLeft).toBe(2);
+    const restarted = new ModemDriver(testConfig('a', sim.linkPath, { pin: '0000' }), { profiles: PROFILES, persist: async () => undefined, pinGuard: guard });
+    restarted.start();
+    await restarted.waitFor('failed', 10_000);
+    await restarted.stop();
+    expect(restarted.status.lastError?.code).toBe('GW_ERR_MODEM_PIN_WRONG');
+    expect(sim.status.pinAttemptsLeft).toBe(2); // not tried again
+    const corrected = new ModemDriver(testConfig('a', sim.linkPath, { pin: '4711' }), { profiles: PROFILES, persist: async () => undefined, pinGuard: guard });
+    corrected.start();
+    await corrected.waitFor('ready', 10_000); // a different (the right) PIN is tried
+    await corrected.stop();
   });
 
   it('reports a PUK-locked SIM (GW_ERR_MODEM_PUK_REQUIRED) and never guesses', async () => {
