@@ -22,13 +22,13 @@
  */
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { SendRequest, SendResult } from '../src/modem/modem-types.ts';
 import { splitIntoSubmitPdus } from '../src/sms/index.ts';
 import { describeMachine, formatMachine } from './support/machine.ts';
 import { startModemRig, type ModemRig, type SimulatorPlacement } from './support/modem-rig.ts';
 import type { ResultsEntry } from './support/results-doc.ts';
+import { runIfMain } from './support/entry.ts';
 
 /** Parameters of one benchmark run. */
 export interface UtilizationOptions {
@@ -289,9 +289,4 @@ async function main(): Promise<void> {
   if (!report.pass) process.exitCode = 1;
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().catch((error: unknown) => {
-    console.error(error);
-    process.exitCode = 1;
-  });
-}
+runIfMain(import.meta.url, main);

@@ -27,7 +27,7 @@
  */
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Gateway } from '../src/gateway/gateway.ts';
 import { startPrivateRedis } from '../src/sim/private-redis.ts';
@@ -37,6 +37,7 @@ import type { ResultsEntry } from './support/results-doc.ts';
 import { startUdpForwarder } from './support/udp-forwarder.ts';
 import type { BurstResult } from './support/udp-load.ts';
 import { integerOption } from './support/options.ts';
+import { runIfMain } from './support/entry.ts';
 
 /** Parameters of one run. */
 export interface ThroughputOptions {
@@ -249,9 +250,4 @@ async function main(): Promise<void> {
   if (!report.pass) process.exitCode = 1;
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().catch((error: unknown) => {
-    console.error(error);
-    process.exitCode = 1;
-  });
-}
+runIfMain(import.meta.url, main);

@@ -32,7 +32,6 @@
  */
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Lab } from '../src/lab/lab.ts';
 import { objectLinkList, type SimDevice } from '../src/sim/device/index.ts';
@@ -40,6 +39,7 @@ import { describeMachine, formatMachine } from './support/machine.ts';
 import type { ResultsEntry } from './support/results-doc.ts';
 import { tapSmsNetwork, type SmsTap, type TappedMessage } from './support/sms-tap.ts';
 import { integerOption } from './support/options.ts';
+import { runIfMain } from './support/entry.ts';
 
 /** Parameters of one run. */
 export interface SmsCostOptions {
@@ -439,9 +439,4 @@ async function main(): Promise<void> {
   if (!report.pass) process.exitCode = 1;
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().catch((error: unknown) => {
-    console.error(error);
-    process.exitCode = 1;
-  });
-}
+runIfMain(import.meta.url, main);

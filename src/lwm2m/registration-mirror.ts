@@ -116,12 +116,8 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
     const record = endpoint === undefined ? undefined : this.records.get(endpoint);
     if (endpoint === undefined || record === undefined) return undefined;
     const nowMs = this.now();
-    if (source.bearer === 'sms' && source.modem !== undefined && source.modem !== record.smsModem) return undefined;
-    if (nowMs - (this.persistedAtMs.get(endpoint) ?? 0) >= this.activityPersistIntervalMs) return undefined;
-    const live = record as Mutable<DeviceRecord>;
-    live.lastActivityMs = nowMs;
-    live.lastBearer = source.bearer;
-    if (source.bearer === 'udp') live.lastUdpActivityMs = nowMs;
+    if (this.needsSave(record, source, nowMs)) return undefined;
+    touch(record, source, nowMs);
     return endpoint;
   }
 
@@ -149,20 +145,20 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
     const record = this.records.get(known);
     if (record === undefined) return null;
     if (operation !== null) this.pending.set(pendingKey(known, message), { endpoint: known, operation, payload: textOf(message.payload) });
+    if (this.needsSave(record, source, nowMs)) await this.save(withActivity(record, source, nowMs));
+    else touch(record, source, nowMs);
+    return known;
+  }
+
+  /**
+   * True when a message from `source` changes more than the activity times (a new address,
+   * number or modem), or the record was last written `activityPersistIntervalMs` ago.
+   */
+  private needsSave(record: DeviceRecord, source: DeviceSource, nowMs: number): boolean {
     const moved = source.bearer === 'udp'
       ? source.host !== record.udpHost || source.port !== record.udpPort
       : source.msisdn !== record.msisdn || (source.modem !== undefined && source.modem !== record.smsModem);
-    if (moved || nowMs - (this.persistedAtMs.get(known) ?? 0) >= this.activityPersistIntervalMs) {
-      await this.save(withActivity(record, source, nowMs));
-    } else {
-      // Activity only, same address and number: updated in place (this runs for every message;
-      // a copy per message showed in bench/relay-throughput). Redis gets it with the next save.
-      const live = record as Mutable<DeviceRecord>;
-      live.lastActivityMs = nowMs;
-      live.lastBearer = source.bearer;
-      if (source.bearer === 'udp') live.lastUdpActivityMs = nowMs;
-    }
-    return known;
+    return moved || nowMs - (this.persistedAtMs.get(record.endpoint) ?? 0) >= this.activityPersistIntervalMs;
   }
 
   /** See the class contract. */
@@ -242,6 +238,17 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/**
+ * Activity only, same address and number: the record is updated in place (this runs for every
+ * message; a copy per message showed in bench/relay-throughput). Redis gets it with the next save.
+ */
+function touch(record: DeviceRecord, source: DeviceSource, nowMs: number): void {
+  const live = record as Mutable<DeviceRecord>;
+  live.lastActivityMs = nowMs;
+  live.lastBearer = source.bearer;
+  if (source.bearer === 'udp') live.lastUdpActivityMs = nowMs;
+}
 
 function registerRecord(endpoint: string, query: RegisterQuery, message: CoapMessage, previous: DeviceRecord | undefined, source: DeviceSource): DeviceRecord {
   return {

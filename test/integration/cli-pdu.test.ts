@@ -3,39 +3,10 @@
  * a child process (the `bin` entry of package.json, through node and tsx, cwd = repository root).
  * Every spawn costs ~300 ms, so assertions are grouped and independent spawns run in parallel.
  */
-import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, it, expect } from 'vitest';
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
-/** The executable as package.json declares it (`src/…/smsbridge.mjs`). */
-const BIN: string = (() => {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-    bin?: { smsbridge?: string };
-  };
-  const bin = pkg.bin?.smsbridge;
-  if (typeof bin !== 'string') throw new Error('package.json has no bin.smsbridge');
-  return bin;
-})();
+import { smsbridge, type Run } from '../support/smsbridge-cli.ts';
 
 const TIMEOUT = 30_000;
-
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function smsbridge(...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 20_000 }, (error, stdout, stderr) => {
-      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : null;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 /** Parses text that must be exactly one JSON object on one line (trailing newline allowed). */
 function oneJsonObject(text: string, where: string): Record<string, unknown> {

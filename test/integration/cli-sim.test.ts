@@ -9,44 +9,17 @@
  * The tests of a file run in order and share the three long-running processes; the last one
  * stops them with SIGTERM and checks that the links are gone.
  */
-import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { lstat, mkdtemp, realpath, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodePdu, splitIntoSubmitPdus } from '../../src/sms/index.ts';
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
-/** The executable as package.json declares it (`src/…/smsbridge.mjs`). */
-const BIN: string = (() => {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { bin?: { smsbridge?: string } };
-  const bin = pkg.bin?.smsbridge;
-  if (typeof bin !== 'string') throw new Error('package.json has no bin.smsbridge');
-  return bin;
-})();
+import { BIN, ROOT, smsbridge, type Run } from '../support/smsbridge-cli.ts';
 
 const A = '+491700000001';
 const B = '+491700000002';
-
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Runs `smsbridge …` to completion. */
-function smsbridge(...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 20_000 }, (error, stdout, stderr) => {
-      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : null;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 /** Non-empty stdout lines. */
 function lines(text: string): string[] {
