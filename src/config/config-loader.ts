@@ -5,12 +5,13 @@
  * error listing every problem with its key path, line, column and what was expected.
  *
  * Linear in the size of the file: yaml's parser is, aliases are expanded at most 100 times
- * (a "billion laughs" file is refused), and files over 1 MiB are refused before parsing.
+ * (a "billion laughs" file is refused), cyclic aliases and deep nesting are refused
+ * (yaml-guards.ts), and files over 1 MiB are refused before parsing.
  */
 import { open } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
-import { isScalar, LineCounter, parseDocument, visit, type YAMLError } from 'yaml';
+import { Document, isScalar, LineCounter, parseAllDocuments, visit, type YAMLError } from 'yaml';
 import { GatewayError } from '../shared/errors.ts';
 import { configProblems } from './config-checks.ts';
 import { configError, locateProblems, type ConfigProblem, type LocatedProblem } from './config-problems.ts';
@@ -18,6 +19,7 @@ import { CONFIG_SCHEMA, inSchemaOrder, type Config, type ConfigFile } from './co
 import { isRedisUrlProblem, parseRedisUrl } from './redis-url.ts';
 import { deepFreeze, pinInvalid, readSecretFileSync, resolveSecret, type ConfigEnv, type ReadSecretFile, type SecretSource } from './secrets.ts';
 import { schemaProblems } from './schema-problems.ts';
+import { cyclicAliases, nestingProblem } from './yaml-guards.ts';
 
 /** Largest configuration file read. */
 export const MAX_CONFIG_BYTES = 1024 * 1024;
@@ -46,9 +48,16 @@ export interface ParseConfigOptions {
 export function parseConfig(text: string, options: ParseConfigOptions): Config {
   const file = options.file ?? '<config>';
   if (text.length > MAX_CONFIG_BYTES) throw configError(file, [{ key: '(file)', line: null, column: null, problem: `is longer than ${MAX_CONFIG_BYTES} bytes`, expected: 'a configuration file of at most 1 MiB' }]);
+  const tooDeep = nestingProblem(text);
+  if (tooDeep !== null) throw configError(file, [tooDeep]);
   const lines = new LineCounter();
-  const document = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, strict: true, logLevel: 'silent' });
-  const syntax = [...document.errors, ...document.warnings].map((error) => yamlProblem(error, lines));
+  const documents = parseAllDocuments(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, strict: true, logLevel: 'silent' });
+  const document = Array.isArray(documents) ? (documents[0] ?? new Document(null)) : new Document(null);
+  const syntax = (Array.isArray(documents) ? documents : []).flatMap((doc) => [...doc.errors, ...doc.warnings]).map((error) => yamlProblem(error, lines));
+  if (Array.isArray(documents) && documents.length > 1) {
+    const { line, col } = lines.linePos(documents[1]?.range[0] ?? 0);
+    syntax.push({ key: '(yaml)', line, column: col, problem: 'starts a second document', expected: 'one YAML document' });
+  }
   visit(document, {
     Pair(_, pair) {
       if (!isScalar(pair.key) || (pair.key.value !== null && typeof pair.key.value === 'object')) {
@@ -58,6 +67,7 @@ export function parseConfig(text: string, options: ParseConfigOptions): Config {
       }
     },
   });
+  syntax.push(...cyclicAliases(document, lines));
   syntax.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
   if (syntax.length > 0) throw configError(file, syntax);
 

@@ -71,7 +71,7 @@ function childOf(node: unknown, segment: string | number): { key: Node | null; v
 /** Offset in the source of the deepest node on `path` that exists in the document. */
 function offsetOf(document: Document, path: KeyPath, atKey: boolean): number | null {
   let node: unknown = document.contents;
-  let offset: number | null = rangeStart(node);
+  let offset: number | null = rangeStart(node) ?? 0;
   for (let i = 0; i < path.length; i++) {
     const child = childOf(node, path[i] as string | number);
     if (child === null) return offset;

@@ -118,8 +118,8 @@ const ModemSchema = Type.Object({
 }, { ...strict, description: 'A cellular modem with its SIM.' });
 
 const RouteSchema = Type.Object({
-  prefix: Type.String({ maxLength: 20, pattern: '^\\+?[0-9]*$', description: 'Destination numbers starting with these digits ("" matches all); the longest prefix wins.', expected: 'digits, optionally with a leading +' }),
-  group: Type.String({ pattern: '^[A-Za-z0-9._-]{1,63}$', description: 'Group of modems that sends to them.', expected: 'a group name served by a modem' }),
+  prefix: Type.String({ maxLength: 20, pattern: '^\\+?[0-9]*$', examples: ['+49'], description: 'Destination numbers starting with these digits ("" matches all); the longest prefix wins.', expected: 'digits, optionally with a leading +' }),
+  group: Type.String({ pattern: '^[A-Za-z0-9._-]{1,63}$', examples: ['domestic'], description: 'Group of modems that sends to them.', expected: 'a group name served by a modem' }),
 }, strict);
 
 const SenderPolicySchema = Type.Object({

@@ -74,7 +74,8 @@ function annotate(node: unknown, schema: TSchema, topLevel: boolean): void {
     const key = String(pair.key.value);
     const property = properties[key];
     if (property === undefined) continue;
-    pair.key.commentBefore = wrap(documentation(key, property)).map((line) => ` ${line}`).join('\n');
+    const lines = [...wrap(documentation(key, property)), ...emptyListItems(key, property)];
+    pair.key.commentBefore = lines.map((line) => ` ${line}`).join('\n');
     if (topLevel && pair !== node.items[0]) pair.key.spaceBefore = true;
     annotate(pair.value, property, false);
   }
@@ -92,11 +93,29 @@ function documentation(key: string, schema: TSchema): string {
   return facts.length === 0 ? description : `${description} [${facts.join('; ')}]`;
 }
 
-function wrap(text: string): string[] {
+/**
+ * A list of mappings that is empty by default shows no item keys, so its documentation lists
+ * them (`  key: description`) and an example item.
+ */
+function emptyListItems(key: string, schema: TSchema): string[] {
+  const items = schema['items'] as TSchema | undefined;
+  if (schema[Kind] !== 'Array' || items?.[Kind] !== 'Object' || !Array.isArray(schema['default']) || schema['default'].length > 0) return [];
+  const properties = Object.entries(items['properties'] as Record<string, TSchema>);
+  const example = properties.map(([name, property]) => `${name}: ${JSON.stringify((property['examples'] as unknown[] | undefined)?.[0] ?? null)}`).join(', ');
+  return [
+    'Each item:',
+    ...properties.flatMap(([name, property]) => wrap(`${name}: ${documentation(name, property)}`, COMMENT_WIDTH - 4).map((line, i) => `${i === 0 ? '  ' : '    '}${line}`)),
+    'Example:',
+    `  ${key}:`,
+    `    - { ${example} }`,
+  ];
+}
+
+function wrap(text: string, width = COMMENT_WIDTH): string[] {
   const lines: string[] = [];
   let line = '';
   for (const word of text.split(' ')) {
-    if (line !== '' && line.length + 1 + word.length > COMMENT_WIDTH) {
+    if (line !== '' && line.length + 1 + word.length > width) {
       lines.push(line);
       line = word;
     } else line = line === '' ? word : `${line} ${word}`;
