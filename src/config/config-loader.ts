@@ -5,8 +5,9 @@
  * error listing every problem with its key path, line, column and what was expected.
  *
  * Linear in the size of the file: yaml's parser is, aliases are expanded at most 100 times
- * (a "billion laughs" file is refused), cyclic aliases and deep nesting are refused
- * (yaml-guards.ts), and files over 1 MiB are refused before parsing.
+ * (a "billion laughs" file is refused), cyclic aliases, more than 100 aliases and deep nesting
+ * are refused (yaml-guards.ts), duplicate keys are found with one set per mapping, and files
+ * over 1 MiB are refused before parsing.
  */
 import { open } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
@@ -19,7 +20,7 @@ import { CONFIG_SCHEMA, inSchemaOrder, type Config, type ConfigFile } from './co
 import { isRedisUrlProblem, parseRedisUrl } from './redis-url.ts';
 import { deepFreeze, pinInvalid, readSecretFileSync, resolveSecret, type ConfigEnv, type ReadSecretFile, type SecretSource } from './secrets.ts';
 import { schemaProblems } from './schema-problems.ts';
-import { cyclicAliases, nestingProblem } from './yaml-guards.ts';
+import { aliasProblems, nestingProblem } from './yaml-guards.ts';
 
 /** Largest configuration file read. */
 export const MAX_CONFIG_BYTES = 1024 * 1024;
@@ -51,23 +52,15 @@ export function parseConfig(text: string, options: ParseConfigOptions): Config {
   const tooDeep = nestingProblem(text);
   if (tooDeep !== null) throw configError(file, [tooDeep]);
   const lines = new LineCounter();
-  const documents = parseAllDocuments(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, strict: true, logLevel: 'silent' });
+  const documents = parseAllDocuments(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false, strict: true, logLevel: 'silent' });
   const document = Array.isArray(documents) ? (documents[0] ?? new Document(null)) : new Document(null);
   const syntax = (Array.isArray(documents) ? documents : []).flatMap((doc) => [...doc.errors, ...doc.warnings]).map((error) => yamlProblem(error, lines));
   if (Array.isArray(documents) && documents.length > 1) {
     const { line, col } = lines.linePos(documents[1]?.range[0] ?? 0);
     syntax.push({ key: '(yaml)', line, column: col, problem: 'starts a second document', expected: 'one YAML document' });
   }
-  visit(document, {
-    Pair(_, pair) {
-      if (!isScalar(pair.key) || (pair.key.value !== null && typeof pair.key.value === 'object')) {
-        const offset = (pair.key as { range?: number[] } | null)?.range?.[0] ?? 0;
-        const { line, col } = lines.linePos(offset);
-        syntax.push({ key: '(yaml)', line, column: col, problem: 'has a key that is not plain text', expected: 'keys that are words' });
-      }
-    },
-  });
-  syntax.push(...cyclicAliases(document, lines));
+  syntax.push(...keyProblems(document, lines));
+  syntax.push(...aliasProblems(document, lines));
   syntax.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
   if (syntax.length > 0) throw configError(file, syntax);
 
@@ -138,6 +131,33 @@ function assemble(file: ConfigFile, options: ParseConfigOptions, problems: Confi
   });
   if (problems.length > 0) return null;
   return deepFreeze(inSchemaOrder(CONFIG_SCHEMA, { ...file, profilesDir: absolute(file.profilesDir), redis: { ...file.redis, passwordFile, password }, modems }));
+}
+
+/**
+ * Keys that are not plain text, and keys repeated in one mapping. (yaml's own duplicate check,
+ * `uniqueKeys`, compares each key with every earlier one: quadratic, so it is off.)
+ */
+function keyProblems(document: Document, lines: LineCounter): LocatedProblem[] {
+  const problems: LocatedProblem[] = [];
+  const at = (node: unknown, problem: string, expected: string): void => {
+    const { line, col } = lines.linePos((node as { range?: number[] } | null)?.range?.[0] ?? 0);
+    problems.push({ key: '(yaml)', line, column: col, problem, expected });
+  };
+  visit(document, {
+    Map(_, map) {
+      const seen = new Set<string>();
+      for (const pair of map.items) {
+        if (!isScalar(pair.key) || (pair.key.value !== null && typeof pair.key.value === 'object')) {
+          at(pair.key, 'has a key that is not plain text', 'keys that are words');
+          continue;
+        }
+        const text = String(pair.key.value);
+        if (seen.has(text)) at(pair.key, 'repeats a key of the same mapping', 'each key once per mapping');
+        seen.add(text);
+      }
+    },
+  });
+  return problems;
 }
 
 function yamlProblem(error: YAMLError, lines: LineCounter): LocatedProblem {

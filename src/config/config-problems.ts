@@ -50,16 +50,23 @@ export function formatKeyPath(path: KeyPath): string {
   return text;
 }
 
+/** A map node's pairs by key text, built once per map (so locating n problems stays linear). */
+type PairIndex = WeakMap<object, Map<string, { key: Node | null; value: Node | null }>>;
+
 /** The child node of a map or sequence node, and for maps the key node too. */
-function childOf(node: unknown, segment: string | number): { key: Node | null; value: Node | null } | null {
+function childOf(node: unknown, segment: string | number, index: PairIndex): { key: Node | null; value: Node | null } | null {
   if (isMap(node)) {
-    for (const pair of node.items) {
-      if (!isPair(pair)) continue;
-      const key = pair.key;
-      const keyText = isScalar(key) ? String(key.value) : null;
-      if (keyText === String(segment)) return { key: isScalar(key) ? key : null, value: (pair.value ?? null) as Node | null };
+    let pairs = index.get(node);
+    if (pairs === undefined) {
+      pairs = new Map();
+      for (const pair of node.items) {
+        if (!isPair(pair) || !isScalar(pair.key)) continue;
+        const keyText = String(pair.key.value);
+        if (!pairs.has(keyText)) pairs.set(keyText, { key: pair.key, value: (pair.value ?? null) as Node | null });
+      }
+      index.set(node, pairs);
     }
-    return null;
+    return pairs.get(String(segment)) ?? null;
   }
   if (isSeq(node) && typeof segment === 'number') {
     const item = node.items[segment];
@@ -69,11 +76,11 @@ function childOf(node: unknown, segment: string | number): { key: Node | null; v
 }
 
 /** Offset in the source of the deepest node on `path` that exists in the document. */
-function offsetOf(document: Document, path: KeyPath, atKey: boolean): number | null {
+function offsetOf(document: Document, path: KeyPath, atKey: boolean, index: PairIndex): number | null {
   let node: unknown = document.contents;
   let offset: number | null = rangeStart(node) ?? 0;
   for (let i = 0; i < path.length; i++) {
-    const child = childOf(node, path[i] as string | number);
+    const child = childOf(node, path[i] as string | number, index);
     if (child === null) return offset;
     const last = i === path.length - 1;
     const target = last && atKey && child.key !== null ? child.key : (child.value ?? child.key);
@@ -90,8 +97,9 @@ function rangeStart(node: unknown): number | null {
 
 /** Places each problem in the file (sorted by position) so the first one printed is the first in the file. */
 export function locateProblems(problems: readonly ConfigProblem[], document: Document | null, lines: LineCounter | null): LocatedProblem[] {
+  const index: PairIndex = new WeakMap();
   const located = problems.map((problem, order) => {
-    const offset = document === null ? null : offsetOf(document, problem.path, problem.atKey === true);
+    const offset = document === null ? null : offsetOf(document, problem.path, problem.atKey === true, index);
     const position = offset === null || lines === null ? null : lines.linePos(offset);
     return {
       order,

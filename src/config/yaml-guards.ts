@@ -10,6 +10,8 @@ import type { LocatedProblem } from './config-problems.ts';
 
 /** Most unclosed `[` / `{` at any point (outside comments). */
 export const MAX_FLOW_DEPTH = 32;
+/** Most aliases (`*name`) in one file. */
+export const MAX_ALIASES = 100;
 /** Widest indentation, counting block indicators (`- `, `? `) at the start of a line. */
 export const MAX_INDENT_COLUMNS = 128;
 
@@ -51,19 +53,32 @@ export function nestingProblem(text: string): LocatedProblem | null {
   return null;
 }
 
-/** Aliases that point into their own anchor's node (a cycle), located; empty when none. */
-export function cyclicAliases(document: Document, lines: LineCounter): LocatedProblem[] {
+/**
+ * Aliases that point into their own anchor's node (a cycle), and aliases beyond the
+ * {@link MAX_ALIASES}th, located; empty when none. (yaml resolves each alias by scanning the
+ * anchors before it, so a file of many aliases would cost quadratic time.)
+ */
+export function aliasProblems(document: Document, lines: LineCounter): LocatedProblem[] {
   const anchors = new Map<string, Node>();
   const problems: LocatedProblem[] = [];
+  let aliases = 0;
+  const at = (offset: number, problem: string, expected: string): void => {
+    const { line, col } = lines.linePos(offset);
+    problems.push({ key: '(yaml)', line, column: col, problem, expected });
+  };
   visit(document, (_, node) => {
     if (isAlias(node)) {
+      const offset = node.range?.[0] ?? 0;
+      if (++aliases === MAX_ALIASES + 1) {
+        at(offset, `is alias number ${MAX_ALIASES + 1}`, `at most ${MAX_ALIASES} aliases (*name) in a file`);
+        return visit.BREAK;
+      }
       const target = anchors.get(node.source);
-      const at = node.range?.[0] ?? 0;
-      if (target?.range && at >= target.range[0] && at < target.range[2]) {
-        const { line, col } = lines.linePos(at);
-        problems.push({ key: '(yaml)', line, column: col, problem: `refers to its own anchor &${node.source.slice(0, 64)} (a cycle)`, expected: 'aliases to nodes that do not contain them' });
+      if (target?.range && offset >= target.range[0] && offset < target.range[2]) {
+        at(offset, `refers to its own anchor &${node.source.slice(0, 64)} (a cycle)`, 'aliases to nodes that do not contain them');
       }
     } else if (isNode(node) && node.anchor) anchors.set(node.anchor, node);
+    return undefined;
   });
   return problems;
 }

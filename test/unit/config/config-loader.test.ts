@@ -216,8 +216,11 @@ describe('YAML-level failures', () => {
   });
 
   it('a duplicate key', () => {
-    const { problems } = failure(`${MINIMAL}log: {level: info}\nlog: {level: debug}\n`);
-    expect(problems[0]).toMatchObject({ key: '(yaml)', line: 7, column: 1 });
+    const { problems } = failure(`${MINIMAL}log: {level: info}\nlog: {level: debug}\nredis: {url: "redis://a", url: "redis://b"}\n`);
+    expect(problems).toEqual([
+      { key: '(yaml)', line: 7, column: 1, problem: 'repeats a key of the same mapping', expected: 'each key once per mapping' },
+      { key: '(yaml)', line: 8, column: 27, problem: 'repeats a key of the same mapping', expected: 'each key once per mapping' },
+    ]);
   });
 
   it('a key that is not plain text', () => {
@@ -230,6 +233,18 @@ describe('YAML-level failures', () => {
     for (let i = 1; i < 10; i++) lines.push(`a${i}: &a${i} [*a${i - 1}, *a${i - 1}, *a${i - 1}, *a${i - 1}, *a${i - 1}, *a${i - 1}, *a${i - 1}, *a${i - 1}, *a${i - 1}, *a${i - 1}]`);
     const { problems } = failure(`${lines.join('\n')}\n`);
     expect(problems[0]).toMatchObject({ key: '(yaml)', problem: expect.stringMatching(/^cannot be read as data/) as unknown as string });
+  });
+
+  it('more than 100 aliases are refused (yaml resolves each one by a scan of the earlier ones)', () => {
+    const list = Array.from({ length: 101 }, () => '*g').join(', ');
+    expect(failure(`${MINIMAL}x: &g 1\ny: [${list}]\n`).problems).toEqual([
+      { key: '(yaml)', line: 7, column: 5 + 4 * 100, problem: 'is alias number 101', expected: 'at most 100 aliases (*name) in a file' },
+    ]);
+  });
+
+  it('anchors and aliases within the limit work', () => {
+    const config = load('core: {host: h}\nmodems:\n  - &m {name: a, path: /dev/a, groups: &g [x, y]}\n  - {name: b, path: /dev/b, groups: *g}\n');
+    expect(config.modems[1]?.groups).toEqual(['x', 'y']);
   });
 
   it('a file over 1 MiB is refused before parsing', () => {
