@@ -76,7 +76,7 @@ export function parseConfig(text: string, options: ParseConfigOptions): Config {
   if (shapeProblems.length > 0) throw fail(shapeProblems);
   const valid = value as ConfigFile;
   const problems = configProblems(valid);
-  const config = problems.length === 0 ? assemble(valid, options, problems) : null;
+  const config = assemble(valid, options, problems);
   if (config === null || problems.length > 0) throw fail(problems);
   return config;
 }

@@ -159,7 +159,7 @@ describe('bad values name the key, its line and column, and what was expected', 
     expect(error.message).toMatch(/^test\.yaml:1:14: log\.level .* \(and 2 more problems\)$/);
   });
 
-  it('cross-key problems come once the shape is right, all at once', () => {
+  it('cross-key and secret problems come once the shape is right, all at once', () => {
     const text = [
       'core: {host: "bad host!"}',
       'coreSockets: {firstPort: 5000, lastPort: 4000}',
@@ -174,7 +174,7 @@ describe('bad values name the key, its line and column, and what was expected', 
     const { problems } = failure(text);
     expect(problems.map((p) => [p.key, p.line])).toEqual([
       ['core.host', 1], ['coreSockets.lastPort', 2], ['modems[0].reopenMaxDelayMs', 4], ['modems[1].name', 5], ['modems[1].path', 5],
-      ['modems[1].pinFile', 5], ['modems[2].path', 6], ['routes[0].group', 7], ['routes[1].prefix', 7], ['senderPolicy.entries', 8],
+      ['modems[1].pinEnv', 5], ['modems[1].pinFile', 5], ['modems[2].path', 6], ['routes[0].group', 7], ['routes[1].prefix', 7], ['senderPolicy.entries', 8],
     ]);
     expect(problems.find((p) => p.key === 'routes[0].group')?.problem).toBe('names group "y", which no modem serves');
   });

@@ -100,7 +100,7 @@ describe('secrets from the environment and files', () => {
 
   it('two sources for one secret are refused', () => {
     expect(problemsOf(configText({ modemA: ', pinEnv: MODEM_A_PIN, pinFile: pin-b' })).problems.map((p) => p.key)).toEqual(['modems[0].pinFile']);
-    expect(problemsOf(configText({ redis: ', passwordEnv: A, passwordFile: redis-password' })).problems.map((p) => p.key)).toEqual(['redis.passwordFile']);
+    expect(problemsOf(configText({ redis: ', passwordEnv: MODEM_A_PIN, passwordFile: redis-password' })).problems.map((p) => p.key)).toEqual(['redis.passwordFile']);
     expect(problemsOf(configText().replace('gw@', 'gw:inline@')).problems.map((p) => p.key)).toEqual(['redis.passwordFile']);
   });
 });
