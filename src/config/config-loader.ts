@@ -48,7 +48,7 @@ export interface ParseConfigOptions {
  */
 export function parseConfig(text: string, options: ParseConfigOptions): Config {
   const file = options.file ?? '<config>';
-  if (text.length > MAX_CONFIG_BYTES) throw configError(file, [{ key: '(file)', line: null, column: null, problem: `is longer than ${MAX_CONFIG_BYTES} bytes`, expected: 'a configuration file of at most 1 MiB' }]);
+  if (Buffer.byteLength(text, 'utf8') > MAX_CONFIG_BYTES) throw configError(file, [{ key: '(file)', line: null, column: null, problem: `is longer than ${MAX_CONFIG_BYTES} bytes`, expected: 'a configuration file of at most 1 MiB' }]);
   const tooDeep = nestingProblem(text);
   if (tooDeep !== null) throw configError(file, [tooDeep]);
   const lines = new LineCounter();

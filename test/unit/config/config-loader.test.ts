@@ -143,6 +143,11 @@ describe('bad values name the key, its line and column, and what was expected', 
     expect(onlyProblem(`${MINIMAL}colour: blue\n`)).toMatchObject({ key: 'colour', line: 6, column: 1, problem: 'is not a known key' });
   });
 
+  it('__proto__ is an unknown key like any other, never a prototype', () => {
+    const { problems } = failure('__proto__: {core: {host: h}, modems: [{name: a, path: /dev/a}]}\n');
+    expect(problems.map((p) => [p.key, p.problem])).toEqual([['core', 'is missing'], ['modems', 'is missing'], ['__proto__', 'is not a known key']]);
+  });
+
   it('a literal secret is an unknown key that points to the Env and File keys, and its value is never echoed', () => {
     const { error, problems } = failure('core: {host: h}\nmodems:\n  - name: m1\n    path: /dev/x\n    pin: 9876\n');
     expect(problems).toEqual([{
