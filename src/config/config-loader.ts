@@ -48,28 +48,7 @@ export interface ParseConfigOptions {
  */
 export function parseConfig(text: string, options: ParseConfigOptions): Config {
   const file = options.file ?? '<config>';
-  if (Buffer.byteLength(text, 'utf8') > MAX_CONFIG_BYTES) throw configError(file, [{ key: '(file)', line: null, column: null, problem: `is longer than ${MAX_CONFIG_BYTES} bytes`, expected: 'a configuration file of at most 1 MiB' }]);
-  const tooDeep = nestingProblem(text);
-  if (tooDeep !== null) throw configError(file, [tooDeep]);
-  const lines = new LineCounter();
-  const documents = parseAllDocuments(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false, strict: true, logLevel: 'silent' });
-  const document = Array.isArray(documents) ? (documents[0] ?? new Document(null)) : new Document(null);
-  const syntax = (Array.isArray(documents) ? documents : []).flatMap((doc) => [...doc.errors, ...doc.warnings]).map((error) => yamlProblem(error, lines));
-  if (Array.isArray(documents) && documents.length > 1) {
-    const { line, col } = lines.linePos(documents[1]?.range[0] ?? 0);
-    syntax.push({ key: '(yaml)', line, column: col, problem: 'starts a second document', expected: 'one YAML document' });
-  }
-  syntax.push(...keyProblems(document, lines));
-  syntax.push(...aliasProblems(document, lines));
-  syntax.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
-  if (syntax.length > 0) throw configError(file, syntax);
-
-  let raw: unknown;
-  try {
-    raw = document.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
-  } catch (error) {
-    throw configError(file, [{ key: '(yaml)', line: null, column: null, problem: `cannot be read as data (${firstLine(error)})`, expected: `YAML with at most ${MAX_ALIAS_COUNT} alias expansions` }]);
-  }
+  const { document, lines, raw } = readYaml(text, file);
   const value = Value.Default(CONFIG_SCHEMA, raw);
   const fail = (problems: readonly ConfigProblem[]): GatewayError => configError(file, locateProblems(problems, document, lines));
   const shapeProblems = schemaProblems(CONFIG_SCHEMA, value);
@@ -79,6 +58,30 @@ export function parseConfig(text: string, options: ParseConfigOptions): Config {
   const config = assemble(valid, options, problems);
   if (config === null || problems.length > 0) throw fail(problems);
   return config;
+}
+
+/** The text as one YAML document and its plain value; GW_ERR_CONFIG for anything YAML-level. */
+function readYaml(text: string, file: string): { document: Document; lines: LineCounter; raw: unknown } {
+  if (Buffer.byteLength(text, 'utf8') > MAX_CONFIG_BYTES) throw configError(file, [{ key: '(file)', line: null, column: null, problem: `is longer than ${MAX_CONFIG_BYTES} bytes`, expected: 'a configuration file of at most 1 MiB' }]);
+  const tooDeep = nestingProblem(text);
+  if (tooDeep !== null) throw configError(file, [tooDeep]);
+  const lines = new LineCounter();
+  const documents = parseAllDocuments(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false, strict: true, logLevel: 'silent' });
+  const all = Array.isArray(documents) ? documents : [];
+  const document = all[0] ?? new Document(null);
+  const problems = all.flatMap((doc) => [...doc.errors, ...doc.warnings]).map((error) => yamlProblem(error, lines));
+  if (all.length > 1) {
+    const { line, col } = lines.linePos(all[1]?.range[0] ?? 0);
+    problems.push({ key: '(yaml)', line, column: col, problem: 'starts a second document', expected: 'one YAML document' });
+  }
+  problems.push(...keyProblems(document, lines), ...aliasProblems(document, lines));
+  problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
+  if (problems.length > 0) throw configError(file, problems);
+  try {
+    return { document, lines, raw: document.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) };
+  } catch (error) {
+    throw configError(file, [{ key: '(yaml)', line: null, column: null, problem: `cannot be read as data (${firstLine(error)})`, expected: `YAML with at most ${MAX_ALIAS_COUNT} alias expansions` }]);
+  }
 }
 
 /**
