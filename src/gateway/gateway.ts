@@ -4,6 +4,7 @@
  * (main.ts, the demo) owns the process.
  */
 import { Redis } from 'ioredis';
+import { AdmissionPolicy } from '../bridge/admission-policy.ts';
 import { DeviceUdpEndpoint } from '../bridge/device-udp.ts';
 import { CoreSocketPool } from '../bridge/core-sockets.ts';
 import { InboxRelay } from '../bridge/inbox-relay.ts';
@@ -56,7 +57,10 @@ export class Gateway {
     const blockingRedis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
     const prefix = config.redisPrefix;
     const inbox = new RedisInbox(redis, { prefix: `${prefix}inbox:`, reassemblyTimeoutSec: config.reassemblyTimeoutSec });
-    const mirror = new RegistrationMirror(new RedisRegistrationStore(redis, `${prefix}reg:`));
+    const limits = config.registrationLimits ?? {};
+    const mirror = new RegistrationMirror(new RedisRegistrationStore(redis, `${prefix}reg:`), {
+      admission: new AdmissionPolicy(config.udpAdmission), ...limits,
+    });
     const profiles = loadProfiles(config.profilesDir ?? defaultProfilesDir());
     const matcher = new DeliveryReportMatcher();
     const pool = new ModemPool(
@@ -75,7 +79,11 @@ export class Gateway {
       bindHost: config.coreSockets.bindHost, portRange: config.coreSockets.portRange, prefix: `${prefix}sockets:`,
     });
     const udp = await DeviceUdpEndpoint.bind(config.udpListen.host, config.udpListen.port, (bytes, from) => void relay?.fromUdp(bytes, from));
-    relay = new Relay(mirror, sockets, sms, udp, { core: config.core, awakeWindowMs: config.awakeWindowMs });
+    relay = new Relay(mirror, sockets, sms, udp, {
+      core: config.core, awakeWindowMs: config.awakeWindowMs, ...(limits.maxLifetimeSec === undefined ? {} : { maxLifetimeSec: limits.maxLifetimeSec }),
+    });
+    // A lapsed, de-registered or refused registration gives its core-facing port back.
+    mirror.on('forgotten', (endpoint) => void sockets.release(endpoint).catch(() => undefined));
     // A restart binds every registered device's socket on its recorded port again.
     for (const record of await mirror.load()) await sockets.ensure(record.endpoint);
     const inboxRelay = new InboxRelay(blockingRedis, relay, new SenderPolicy(config.senderPolicy), { streamKey: inbox.messagesKey });
