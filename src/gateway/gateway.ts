@@ -4,7 +4,7 @@
  * (main.ts, the demo) owns the process.
  */
 import { Redis } from 'ioredis';
-import { AdmissionPolicy } from '../bridge/admission-policy.ts';
+import { ADMISSION_POLICY_DEFAULTS, AdmissionPolicy } from '../bridge/admission-policy.ts';
 import { DeviceUdpEndpoint } from '../bridge/device-udp.ts';
 import { CoreSocketPool } from '../bridge/core-sockets.ts';
 import { InboxRelay } from '../bridge/inbox-relay.ts';
@@ -30,6 +30,15 @@ export interface GatewayStatus {
   readonly relay: Relay['counters'];
   readonly sms: PoolSmsSender['counters'];
   readonly unknownSenders: number;
+}
+
+/**
+ * The admission's total limit: as configured, but never more than the core-facing ports, since
+ * a registration beyond them would get no socket and its device no answer.
+ */
+function totalRegistrations(config: GatewayConfig): number {
+  const [min, max] = config.coreSockets.portRange;
+  return Math.min(config.udpAdmission?.maxRegistrations ?? ADMISSION_POLICY_DEFAULTS.maxRegistrations, max - min + 1);
 }
 
 /** A running gateway. `stop()` releases everything it started (not the Redis server). */
@@ -59,7 +68,7 @@ export class Gateway {
     const inbox = new RedisInbox(redis, { prefix: `${prefix}inbox:`, reassemblyTimeoutSec: config.reassemblyTimeoutSec });
     const limits = config.registrationLimits ?? {};
     const mirror = new RegistrationMirror(new RedisRegistrationStore(redis, `${prefix}reg:`), {
-      admission: new AdmissionPolicy(config.udpAdmission), ...limits,
+      admission: new AdmissionPolicy({ ...config.udpAdmission, maxRegistrations: totalRegistrations(config) }), ...limits,
     });
     const profiles = loadProfiles(config.profilesDir ?? defaultProfilesDir());
     const matcher = new DeliveryReportMatcher();
