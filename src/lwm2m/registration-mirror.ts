@@ -277,11 +277,21 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
    */
   async expire(): Promise<DeviceRecord[]> {
     const nowMs = this.now();
+    const waiting = new Set<string>();
     for (const [key, pending] of this.pending) {
-      if (nowMs - pending.createdAtMs < this.registerAnswerTimeoutMs) continue;
+      if (nowMs - pending.createdAtMs < this.registerAnswerTimeoutMs) {
+        waiting.add(pending.endpoint);
+        continue;
+      }
       this.pending.delete(key);
       const record = this.records.get(pending.endpoint);
       if (pending.operation.kind === 'register' && record !== undefined && !record.registered) await this.dropRegister(pending, record, 'unanswered');
+    }
+    // A Register whose answer a restart lost: nothing waits for it any more.
+    for (const record of [...this.records.values()]) {
+      if (record.registered || waiting.has(record.endpoint) || nowMs - record.lastActivityMs < this.registerAnswerTimeoutMs) continue;
+      await this.forget(record.endpoint);
+      this.emit('refused', record, 'unanswered');
     }
     const lost: DeviceRecord[] = [];
     for (const record of this.records.values()) {

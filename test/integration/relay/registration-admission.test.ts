@@ -8,7 +8,7 @@
 import { Agent, request as coapClientRequest } from 'coap';
 import { describe, expect, it } from 'vitest';
 import { CoapCode, CoapOptionNumber, coapRequest, coapResponse, encodeCoap, uriQuery, type CoapMessage } from '../../../src/lwm2m/index.ts';
-import type { Gateway } from '../../../src/gateway/gateway.ts';
+import { Gateway } from '../../../src/gateway/gateway.ts';
 import { SmsDevice, UdpPeer, fixtureRedis, onCleanup, startGateway, useRelayFixture } from './relay-fixture.ts';
 
 useRelayFixture();
@@ -125,6 +125,43 @@ describe('registration limits and release', () => {
     expect(device.received[0]!.message.code).toBe(CoapCode.FORBIDDEN); // the core's answer still reaches the device
     await expect.poll(async () => stored(), { timeout: 5000 }).toEqual({ devices: [], ports: {} });
     expect(gateway.mirror.get('rejected-1')).toBeUndefined();
+  });
+
+  it('keeps the registration a refused re-Register would have replaced', async () => {
+    const core = await UdpPeer.open();
+    const { gateway } = await startGateway(core);
+    const device = await UdpPeer.open();
+    device.send(register('twice', 0x4201, 'U'), gateway.udpAddress.port);
+    await expect.poll(() => core.received.length, { timeout: 5000 }).toBe(1);
+    const first = core.received.shift()!;
+    core.send(created(first.message, 't1'), first.from.port);
+    await expect.poll(() => gateway.mirror.get('twice')?.registered, { timeout: 5000 }).toBe(true);
+    const accepted = gateway.mirror.get('twice');
+
+    device.send(register('twice', 0x4202, 'UQ'), gateway.udpAddress.port);
+    await expect.poll(() => core.received.length, { timeout: 5000 }).toBe(1);
+    const second = core.received.shift()!;
+    expect(second.from.port).toBe(first.from.port);
+    core.send(coapResponse(second.message, CoapCode.BAD_REQUEST), second.from.port);
+    await expect.poll(() => device.received.length, { timeout: 5000 }).toBe(2);
+    await expect.poll(() => gateway.mirror.get('twice')?.binding, { timeout: 5000 }).toBe('U');
+    expect(gateway.mirror.get('twice')).toMatchObject({ registered: true, location: '/rd/t1', binding: 'U', queueMode: false });
+    expect(gateway.mirror.get('twice')?.registeredAtMs).toBe(accepted?.registeredAtMs);
+    expect(Object.keys((await stored()).ports)).toEqual(['twice']);
+  });
+
+  it('drops a Register whose answer a gateway restart lost, with its port', async () => {
+    const core = await UdpPeer.open();
+    const { gateway, config } = await startGateway(core, { registrationLimits: { registerAnswerTimeoutMs: 2000 } });
+    const device = await UdpPeer.open();
+    device.send(register('orphan', 0x4301, 'U'), gateway.udpAddress.port);
+    await expect.poll(() => core.received.length, { timeout: 5000 }).toBe(1);
+    await gateway.stop();
+    const restarted = await Gateway.start(config);
+    onCleanup(() => restarted.stop());
+    expect(restarted.mirror.get('orphan')?.registered).toBe(false);
+    await expect.poll(async () => stored(), { timeout: 15_000 }).toEqual({ devices: [], ports: {} });
+    expect(restarted.mirror.list()).toEqual([]);
   });
 
   it('gives the port of a lapsed registration back', async () => {
