@@ -82,6 +82,31 @@ describe('an unauthenticated datagram cannot take over a device', () => {
   });
 });
 
+describe('a UDP registration moves only as the policy allows', () => {
+  it('refuses a Register from another host for a UDP device (udpAddressChange same-host), and accepts one from another port of its own host', async () => {
+    const core = await UdpPeer.open();
+    const { gateway } = await startGateway(core);
+    const device = await UdpPeer.open();
+    device.send(register('udp-victim', 0x1201, 'U'), gateway.udpAddress.port);
+    await expect.poll(() => core.received.length, { timeout: 5000 }).toBe(1);
+    const first = core.received.shift()!;
+    core.send(created(first.message, 'w1'), first.from.port);
+    await expect.poll(() => gateway.mirror.get('udp-victim')?.registered, { timeout: 5000 }).toBe(true);
+
+    const attacker = await UdpPeer.open('127.0.0.2');
+    attacker.send(register('udp-victim', 0x1202, 'U'), gateway.udpAddress.port);
+    await expect.poll(() => attacker.received.length, { timeout: 5000 }).toBe(1);
+    expect(attacker.received[0]!.message.code).toBe(CoapCode.FORBIDDEN);
+    expect(core.received).toHaveLength(0);
+    expect(gateway.mirror.get('udp-victim')).toMatchObject({ udpHost: '127.0.0.1', udpPort: device.port, location: '/rd/w1' });
+
+    const rebooted = await UdpPeer.open(); // the device itself, from a new port after a reboot
+    rebooted.send(register('udp-victim', 0x1203, 'U'), gateway.udpAddress.port);
+    await expect.poll(() => core.received.length, { timeout: 5000 }).toBe(1);
+    expect(core.received[0]!.from.port).toBe(first.from.port); // the same core-facing socket
+  });
+});
+
 describe('registration limits and release', () => {
   it('gives one source at most maxRegistrationsPerSource endpoints (5.03 beyond), so a device elsewhere still registers; unanswered Registers give their records and ports back', async () => {
     const core = await UdpPeer.open();
