@@ -135,6 +135,17 @@ describe('registration limits and release', () => {
     expect(gateway.mirror.list().map((r) => r.endpoint)).toEqual(['meter-1']);
   });
 
+  it('admits no more registrations than there are core-facing ports', async () => {
+    const core = await UdpPeer.open();
+    const { gateway } = await startGateway(core, { coreSockets: { bindHost: '127.0.0.1', portRange: [48_200, 48_204] } }); // 5 ports
+    const sender = await UdpPeer.open();
+    for (let i = 0; i < 8; i++) sender.send(register(`many-${i}`, 0x2100 + i, 'U'), gateway.udpAddress.port);
+    await expect.poll(() => sender.received.length, { timeout: 5000 }).toBe(3);
+    expect(sender.received.every((r) => r.message.code === CoapCode.SERVICE_UNAVAILABLE)).toBe(true);
+    await expect.poll(() => core.received.length, { timeout: 5000 }).toBe(5);
+    expect(new Set(core.received.map((r) => r.from.port)).size).toBe(5);
+  });
+
   it('releases the record and the port when the core rejects a Register, and caps the lifetime it relays', async () => {
     const core = await UdpPeer.open();
     const { gateway } = await startGateway(core, { registrationLimits: { maxLifetimeSec: 3600 } });
