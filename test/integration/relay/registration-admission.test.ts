@@ -82,6 +82,21 @@ describe('an unauthenticated datagram cannot take over a device', () => {
   });
 });
 
+describe('an SMS registration keeps its MSISDN', () => {
+  it('does not relay a Register from another SIM naming a device registered over SMS', async () => {
+    const core = await UdpPeer.open();
+    const { gateway, network } = await startGateway(core);
+    await registerSmsDevice(core, network, gateway);
+    const before = gateway.mirror.get('sms-victim');
+    const otherSim = await SmsDevice.attach(network, '491709100099');
+    await otherSim.send(register('sms-victim', 0x1301, 'S'));
+    await expect.poll(() => gateway.relay.counters.refusedRegistrations, { timeout: 10_000 }).toBe(1);
+    expect(core.received).toHaveLength(0);
+    expect(otherSim.received).toHaveLength(0); // no answer by SMS: it would cost money
+    expect(gateway.mirror.get('sms-victim')).toEqual(before);
+  });
+});
+
 describe('a UDP registration moves only as the policy allows', () => {
   it('refuses a Register from another host for a UDP device (udpAddressChange same-host), and accepts one from another port of its own host', async () => {
     const core = await UdpPeer.open();
