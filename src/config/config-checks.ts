@@ -1,8 +1,9 @@
 /**
  * Rules across keys that the schema cannot express: host names, port ranges, unique modem names,
- * routes to groups that exist, a consistent sender policy, the Redis URL, and at most one
- * source per secret. Pure: runs on a value the schema accepted.
+ * routes to groups that exist, a consistent sender policy, CIDR networks, the Redis URL, and at
+ * most one source per secret. Pure: runs on a value the schema accepted.
  */
+import { parseCidr } from '../bridge/admission-policy.ts';
 import type { ConfigProblem } from './config-problems.ts';
 import type { ConfigFile } from './config-schema.ts';
 import { hostProblem } from './host-name.ts';
@@ -58,6 +59,14 @@ export function configProblems(config: ConfigFile): ConfigProblem[] {
     const digits = route.prefix.replace(/^\+/, '');
     if (prefixes.has(digits)) add(['routes', i, 'prefix'], 'repeats the prefix of an earlier route', 'a prefix no other route has');
     prefixes.add(digits);
+  });
+
+  config.udpAdmission.allowedNetworks.forEach((network, i) => {
+    try {
+      parseCidr(network);
+    } catch {
+      add(['udpAdmission', 'allowedNetworks', i], 'is not a CIDR network', 'an address/prefix length such as 10.0.0.0/8 or 2001:db8::/32');
+    }
   });
 
   const policy = config.senderPolicy;

@@ -10,6 +10,10 @@
  * Custom keyword `expected` on a schema: how an error message describes what the key takes.
  */
 import { Kind, Type, type Static, type TSchema, type TInteger, type TNull, type TObject, type TString, type TUnion } from '@sinclair/typebox';
+import { ADMISSION_POLICY_DEFAULTS } from '../bridge/admission-policy.ts';
+import { EXCHANGE_LIFETIME_SEC } from '../lwm2m/coap-parameters.ts';
+import { DEFAULT_MAX_LIFETIME_SEC } from '../lwm2m/lifetime-cap.ts';
+import { DEFAULT_MAX_ENDPOINT_NAME_BYTES } from '../lwm2m/registration-request.ts';
 import { MODEM_CONFIG_DEFAULTS } from '../modem/modem-types.ts';
 
 /** Object with no unknown keys (typos must not pass silently). */
@@ -132,9 +136,27 @@ const SenderPolicySchema = Type.Object({
 }, { ...strict, default: {}, description: 'Which numbers may reach the core by SMS (LwM2M: a client ignores SMS from unknown numbers).' });
 
 const RegistrationSchema = Type.Object({
-  endpointNameMaxBytes: count('Longest endpoint name accepted in a Register (UTF-8 bytes).', 128, 1),
-  lifetimeMaxSec: count('Longest registration lifetime accepted; a longer lt is capped to it.', 2_592_000, 1),
-}, { ...strict, default: {}, description: 'Limits on registrations the gateway accepts.' });
+  maxEndpointNameBytes: count('Longest endpoint name accepted in a Register (UTF-8 bytes); longer ones are answered 4.00 and nothing is stored.', DEFAULT_MAX_ENDPOINT_NAME_BYTES, 1),
+  maxLifetimeSec: count('Longest registration lifetime; a larger lt is lowered to it on the way to the core.', DEFAULT_MAX_LIFETIME_SEC, 1),
+  registerAnswerTimeoutMs: count('How long a Register waits for the core\'s answer before its record and port are released (RFC 7252 EXCHANGE_LIFETIME).', EXCHANGE_LIFETIME_SEC * 1000, 1),
+}, { ...strict, default: {}, description: 'Limits on what a registration may hold.' });
+
+const admission = ADMISSION_POLICY_DEFAULTS;
+
+const UdpAdmissionSchema = Type.Object({
+  allowedNetworks: Type.Array(Type.String({ minLength: 1, maxLength: 64, expected: 'a CIDR network such as 10.0.0.0/8 or 2001:db8::/32' }), {
+    default: [...admission.allowedNetworks], description: 'CIDR networks UDP devices may register from (IPv4 and IPv6).',
+  }),
+  endpointPatterns: Type.Array(Type.String({ minLength: 1, maxLength: 255, expected: 'a non-empty glob (* any run, ? one character)' }), {
+    default: [...admission.endpointPatterns], description: 'Globs (* any run, ? one character) an endpoint name registered over UDP must match.',
+  }),
+  maxRegistrationsPerSource: count('Most registrations whose UDP address is on one host (IP address).', admission.maxRegistrationsPerSource, 1),
+  maxRegistrations: count('Most registrations the gateway holds, all bearers (never more than the core-facing ports).', admission.maxRegistrations, 1),
+  udpAddressChange: Type.Union([Type.Literal('any'), Type.Literal('same-host'), Type.Literal('never')], {
+    default: admission.udpAddressChange,
+    description: 'Whether a Register from another address may take over a UDP endpoint: any, same-host (another port of its host), never.',
+  }),
+}, { ...strict, default: {}, description: 'Who may register over UDP (plain CoAP carries no authentication), and when a registration may move.' });
 
 /** The whole configuration file. */
 export const CONFIG_SCHEMA = Type.Object({
@@ -147,6 +169,7 @@ export const CONFIG_SCHEMA = Type.Object({
   routes: Type.Array(RouteSchema, { default: [], description: 'Routing of outgoing SMS by destination prefix to a group of modems; no match: any modem.' }),
   senderPolicy: SenderPolicySchema,
   registration: RegistrationSchema,
+  udpAdmission: UdpAdmissionSchema,
   awakeWindowMs: count('Queue mode: how long a device stays reachable over UDP after it was last heard.', 93_000),
   reassemblyTimeoutSec: count('How long parts of a concatenated SMS wait for the rest.', 600, 1),
   maintenanceIntervalMs: count('Period of housekeeping (reassembly timeouts, lapsed registrations).', 1_000, 1),

@@ -49,5 +49,17 @@ export function toGatewayConfig(config: Config): GatewayConfig {
     reassemblyTimeoutSec: config.reassemblyTimeoutSec,
     maintenanceIntervalMs: config.maintenanceIntervalMs,
     profilesDir: config.profilesDir,
+    udpAdmission: {
+      allowedNetworks: config.udpAdmission.allowedNetworks,
+      endpointPatterns: config.udpAdmission.endpointPatterns,
+      maxRegistrationsPerSource: config.udpAdmission.maxRegistrationsPerSource,
+      maxRegistrations: config.udpAdmission.maxRegistrations,
+      udpAddressChange: config.udpAdmission.udpAddressChange,
+    },
+    registrationLimits: {
+      maxEndpointNameBytes: config.registration.maxEndpointNameBytes,
+      maxLifetimeSec: config.registration.maxLifetimeSec,
+      registerAnswerTimeoutMs: config.registration.registerAnswerTimeoutMs,
+    },
   };
 }

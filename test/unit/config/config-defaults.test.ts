@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { CONFIG_SCHEMA, configDefaults, parseConfig, parseRedisUrl, renderDefaultsYaml } from '../../../src/config/index.ts';
 import { toGatewayConfig } from '../../../src/gateway/config-to-gateway.ts';
+import { ADMISSION_POLICY_DEFAULTS } from '../../../src/bridge/admission-policy.ts';
 import { MODEM_CONFIG_DEFAULTS } from '../../../src/modem/modem-types.ts';
 
 const DEFAULT_YAML = readFileSync(new URL('../../../config/default.yaml', import.meta.url), 'utf8');
@@ -75,9 +76,10 @@ describe('config/default.yaml', () => {
     expect(DEFAULT_YAML).toContain('[seconds; default 600]');
   });
 
-  it('uses the modem driver\'s own defaults', () => {
+  it('uses the defaults of the modem driver, the admission policy and the registration mirror', () => {
     const { name: _name, path: _path, ...modem } = configDefaults().modems[0] ?? { name: '', path: '' };
     const { pin: _pin, ...driverDefaults } = MODEM_CONFIG_DEFAULTS;
+    expect(configDefaults().udpAdmission).toEqual(ADMISSION_POLICY_DEFAULTS);
     expect(modem).toEqual({ ...driverDefaults, pinEnv: null, pinFile: null, groups: ['default'], maxPartsPerSec: 0 });
   });
 });
@@ -97,6 +99,8 @@ describe('toGatewayConfig', () => {
       'reassemblyTimeoutSec: 300',
       'maintenanceIntervalMs: 2000',
       'profilesDir: ./profiles',
+      'udpAdmission: {allowedNetworks: [10.0.0.0/8], endpointPatterns: ["urn:imei:*"], maxRegistrationsPerSource: 4, maxRegistrations: 500, udpAddressChange: never}',
+      'registration: {maxEndpointNameBytes: 64, maxLifetimeSec: 86400}',
       '',
     ].join('\n'), { env: { RP: 'pw:1', PIN: '1234' }, baseDir: '/etc/gw' });
     const gateway = toGatewayConfig(config);
@@ -115,6 +119,8 @@ describe('toGatewayConfig', () => {
       reassemblyTimeoutSec: 300,
       maintenanceIntervalMs: 2000,
       profilesDir: '/etc/gw/profiles',
+      udpAdmission: { allowedNetworks: ['10.0.0.0/8'], endpointPatterns: ['urn:imei:*'], maxRegistrationsPerSource: 4, maxRegistrations: 500, udpAddressChange: 'never' },
+      registrationLimits: { maxEndpointNameBytes: 64, maxLifetimeSec: 86_400, registerAnswerTimeoutMs: 247_000 },
     });
     expect(parseRedisUrl(gateway.redisUrl)).toEqual({ tls: true, username: 'user', password: 'pw:1', host: 'redis.lan', port: 6380, db: 4 });
   });

@@ -174,12 +174,14 @@ describe('bad values name the key, its line and column, and what was expected', 
       '  - {name: c, path: "tcp://nohost"}',
       'routes: [{prefix: "+49", group: y}, {prefix: "49", group: x}]',
       'senderPolicy: {mode: allowlist}',
+      'udpAdmission: {allowedNetworks: [10.0.0.0/8, 10.0.0.0/33, "::/0", banana]}',
       '',
     ].join('\n');
     const { problems } = failure(text);
     expect(problems.map((p) => [p.key, p.line])).toEqual([
       ['core.host', 1], ['coreSockets.lastPort', 2], ['modems[0].reopenMaxDelayMs', 4], ['modems[1].name', 5], ['modems[1].path', 5],
       ['modems[1].pinEnv', 5], ['modems[1].pinFile', 5], ['modems[2].path', 6], ['routes[0].group', 7], ['routes[1].prefix', 7], ['senderPolicy.entries', 8],
+      ['udpAdmission.allowedNetworks[1]', 9], ['udpAdmission.allowedNetworks[3]', 9],
     ]);
     expect(problems.find((p) => p.key === 'routes[0].group')?.problem).toBe('names group "y", which no modem serves');
   });
