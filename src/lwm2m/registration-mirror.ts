@@ -196,6 +196,18 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
     }
   }
 
+  /**
+   * Forgets the record of `endpoint` if the core has not accepted its registration yet (a
+   * Register the gateway could not carry: no socket). No event. Resolves true when it did.
+   */
+  async discardUnaccepted(endpoint: string): Promise<boolean> {
+    const record = this.records.get(endpoint);
+    if (record === undefined || record.registered) return false;
+    for (const key of [...this.pending.keys()]) if (this.pending.get(key)?.endpoint === endpoint) this.pending.delete(key);
+    await this.forget(endpoint);
+    return true;
+  }
+
   /** Removes registrations whose lifetime passed without activity; resolves with them. */
   async expire(): Promise<DeviceRecord[]> {
     const nowMs = this.now();
