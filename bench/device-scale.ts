@@ -61,6 +61,9 @@ export interface DeviceScaleReport {
     readonly restartMs: number;
     /** Gateway.start with no devices (what does not grow with the fleet). */
     readonly emptyStartMs: number;
+    /** CPU time of the restart and of the empty start (steadier than wall time on a busy machine). */
+    readonly restartCpuMs: number;
+    readonly emptyStartCpuMs: number;
     readonly restartSocketsBound: number;
     readonly restartPending: number;
     readonly rssPerDeviceAfterRestartBytes: number;
@@ -72,6 +75,8 @@ export interface DeviceScaleReport {
   readonly ratios: { readonly rss: number; readonly registrationRate: number; readonly cpuPerUpdate: number };
   /** Restart time scaled to 100,000 devices: emptyStartMs + (restartMs − emptyStartMs) × 100,000 ÷ N, ms. */
   readonly restartMsPer100k: number;
+  /** The same for CPU time: on an idle machine the restart is CPU-bound, so this is what it would take there. */
+  readonly restartCpuMsPer100k: number;
   readonly targets: { readonly rss: boolean; readonly registrationRate: boolean; readonly cpuPerUpdate: boolean; readonly restart: boolean };
   readonly pass: boolean;
 }
@@ -154,15 +159,18 @@ export async function runDeviceScale(options: DeviceScaleOptions = DEFAULT_OPTIO
     // the rest scaled linearly to 100,000 devices.
     const emptyStartMs = round(baseline.hello.startMs as number, 0);
     const restartMsPer100k = round(emptyStartMs + (Math.max(0, restartMs - emptyStartMs) * 100_000) / options.devices, 0);
+    const restartCpuMs = round(sut.hello.startCpuMs as number, 0);
+    const emptyStartCpuMs = round(baseline.hello.startCpuMs as number, 0);
+    const restartCpuMsPer100k = round(emptyStartCpuMs + (Math.max(0, restartCpuMs - emptyStartCpuMs) * 100_000) / options.devices, 0);
     const targets = { rss: ratios.rss <= 2, registrationRate: ratios.registrationRate >= 0.7, cpuPerUpdate: ratios.cpuPerUpdate <= 2, restart: restartMsPer100k < 5000 };
     const failures = gateway.figures.registerFailures + gateway.figures.updateFailures;
     return {
       bench: 'device-scale', date, machine, loadAverage: [round(loadAtStart, 2), round(loadavg()[0] ?? 0, 2)], options,
       gateway: {
-        ...gateway.figures, restartMs, emptyStartMs, restartSocketsBound: restarted.sockets, restartPending: sut.hello.pending as number,
+        ...gateway.figures, restartMs, emptyStartMs, restartCpuMs, emptyStartCpuMs, restartSocketsBound: restarted.sockets, restartPending: sut.hello.pending as number,
         rssPerDeviceAfterRestartBytes: round((restarted.rss - empty.rss) / options.devices, 0), devicesWithExchanges: gateway.measure.exchanges,
       },
-      bare: bare.figures, ratios, restartMsPer100k, targets,
+      bare: bare.figures, ratios, restartMsPer100k, restartCpuMsPer100k, targets,
       pass: Object.values(targets).every(Boolean) && failures === 0 && restarted.sockets === options.devices,
     };
   } finally {
@@ -184,7 +192,8 @@ export function deviceScaleTable(report: DeviceScaleReport): string {
     `| heap after GC per device | ${kb(g.heapPerDeviceBytes)} | ${kb(b.heapPerDeviceBytes)} | | |`,
     `| CPU per steady-state Update | ${g.cpuUsPerUpdate} µs | ${b.cpuUsPerUpdate} µs | ${report.ratios.cpuPerUpdate}${mark(report.targets.cpuPerUpdate)} | ≤ 2 |`,
     `| restart to all sockets bound | ${g.restartMs} ms (${g.restartSocketsBound} bound, ${g.restartPending} waiting; ${g.emptyStartMs} ms with no devices) | | | |`,
-    `| restart scaled to 100k devices | ${report.restartMsPer100k} ms${mark(report.targets.restart)} | | | < 5000 ms |`,
+    `| restart CPU time | ${g.restartCpuMs} ms (${g.emptyStartCpuMs} ms with no devices) | | | |`,
+    `| restart scaled to 100k devices: wall (CPU) | ${report.restartMsPer100k} ms${mark(report.targets.restart)} (${report.restartCpuMsPer100k} ms) | | | < 5000 ms |`,
     `| RSS per device after the restart (vs. an empty gateway) | ${kb(g.rssPerDeviceAfterRestartBytes)} | | | |`,
     `| failed registrations / Updates | ${g.registerFailures} / ${g.updateFailures} | ${b.registerFailures} / ${b.updateFailures} | | 0 |`,
   ].join('\n');

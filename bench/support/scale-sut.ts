@@ -6,8 +6,9 @@
  *
  *   tsx bench/support/scale-sut.ts <gateway|bare> <redis url> <core host> <core port> <bind hosts, comma-separated> <min port> <max port>
  *
- * Protocol, one JSON object per line: on start `{"udp":{host,port},"startMs":…,"sockets":n,"pending":n}`
- * (`startMs`: Gateway.start until it resolved, i.e. every recorded socket bound or reported);
+ * Protocol, one JSON object per line: on start `{"udp":{host,port},"startMs":…,"startCpuMs":…,"sockets":n,"pending":n}`
+ * (`startMs`: Gateway.start until it resolved, i.e. every recorded socket bound or reported;
+ * `startCpuMs`: the CPU time this process spent in it);
  * `{"op":"measure"}` → `{"rss":…,"heapUsed":…,"sockets":n}` after two full garbage collections;
  * `{"op":"cpu"}` → `{"cpuUs":…}` (user + system since start). When stdin ends, it stops and exits.
  */
@@ -26,6 +27,7 @@ const say = (value: object): void => void process.stdout.write(`${JSON.stringify
 let gateway: Gateway | null = null;
 let forwarder: UdpForwarder | null = null;
 const startedAt = performance.now();
+const cpuAtStart = process.cpuUsage();
 if (mode === 'gateway') {
   gateway = await Gateway.start({
     redisUrl, redisPrefix: 'smsbridge:', core, udpListen: { host: '127.0.0.1', port: 0 },
@@ -37,8 +39,10 @@ if (mode === 'gateway') {
   forwarder = await startUdpForwarder(core);
 }
 const startMs = performance.now() - startedAt;
+const startCpu = process.cpuUsage(cpuAtStart);
+const startCpuMs = (startCpu.user + startCpu.system) / 1000;
 const sockets = (): number => gateway?.events.sockets.size ?? forwarder?.upstreamCount ?? 0;
-say({ udp: gateway?.udpAddress ?? forwarder!.address, startMs, sockets: sockets(), pending: gateway?.events.sockets.pendingEndpoints.length ?? 0 });
+say({ udp: gateway?.udpAddress ?? forwarder!.address, startMs, startCpuMs, sockets: sockets(), pending: gateway?.events.sockets.pendingEndpoints.length ?? 0 });
 
 const lines = createInterface({ input: process.stdin });
 lines.on('line', (line) => {
