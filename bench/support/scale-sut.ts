@@ -41,8 +41,8 @@ if (mode === 'gateway') {
 const startMs = performance.now() - startedAt;
 const startCpu = process.cpuUsage(cpuAtStart);
 const startCpuMs = (startCpu.user + startCpu.system) / 1000;
-const sockets = (): number => gateway?.events.sockets.size ?? forwarder?.upstreamCount ?? 0;
-say({ udp: gateway?.udpAddress ?? forwarder!.address, startMs, startCpuMs, sockets: sockets(), pending: gateway?.events.sockets.pendingEndpoints.length ?? 0 });
+const sockets = (): number => gateway?.events.sockets?.size ?? forwarder?.upstreamCount ?? 0;
+say({ udp: gateway?.udpAddress ?? forwarder!.address, startMs, startCpuMs, sockets: sockets(), pending: gateway?.events.sockets?.pendingEndpoints.length ?? 0 });
 
 const lines = createInterface({ input: process.stdin });
 lines.on('line', (line) => {
@@ -51,7 +51,7 @@ lines.on('line', (line) => {
     gc();
     gc();
     const memory = process.memoryUsage();
-    say({ rss: memory.rss, heapUsed: memory.heapUsed, sockets: sockets(), exchanges: gateway?.relay.devicesWithExchanges ?? 0 });
+    say({ rss: memory.rss, heapUsed: memory.heapUsed, sockets: sockets(), exchanges: gateway?.relay.devicesWithExchanges ?? -1 });
   } else if (op === 'cpu') {
     const cpu = process.cpuUsage();
     say({ cpuUs: cpu.user + cpu.system });

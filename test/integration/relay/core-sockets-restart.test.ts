@@ -151,3 +151,23 @@ describe('what a device leaves behind', () => {
     expect(gateway.relay.devicesWithExchanges).toBe(0);
   });
 });
+
+describe('a Register the gateway cannot give a socket', () => {
+  it('is dropped as no-socket and leaves no record, in memory or in Redis', async () => {
+    const core = await UdpPeer.open();
+    const { gateway, config } = await startGateway(core, { coreSockets: { bindHosts: ['127.0.0.1'], portRange: [23_190, 23_190] } });
+    await registerDevices(gateway, core, ['only-one']); // takes the range's one port
+    const dropped = gateway.relay.next('dropped');
+    const second = await UdpPeer.open();
+    second.send(register('no-room', 0x7600), gateway.udpAddress.port);
+    const [event] = await dropped;
+    expect(event).toMatchObject({ reason: 'no-socket', endpoint: 'no-room' });
+    expect(event.detail).toMatch(/no free port/);
+    expect(gateway.mirror.get('no-room')).toBeUndefined();
+    await gateway.stop();
+    const restarted = await Gateway.start(config); // what Redis kept
+    onCleanup(() => restarted.stop());
+    expect(restarted.mirror.list().map((record) => record.endpoint)).toEqual(['only-one']);
+    expect(restarted.events.sockets.pendingEndpoints).toEqual([]);
+  });
+});
