@@ -103,6 +103,7 @@ export class CoreSocketPool extends TypedEmitter<CoreSocketPoolEvents> {
   private readonly options: CoreSocketPoolOptions;
   private loaded: Promise<void> | null = null;
   private retrying = false;
+  private restored: RestoreReport | null = null;
 
   constructor(private readonly redis: Redis, private readonly onDatagram: CoreDatagramHandler, options: CoreSocketPoolOptions = {}) {
     super();
@@ -133,6 +134,14 @@ export class CoreSocketPool extends TypedEmitter<CoreSocketPoolEvents> {
   /** Endpoints waiting for their recorded address (see `unbound`). */
   get pendingEndpoints(): readonly string[] {
     return [...this.pending];
+  }
+
+  /**
+   * The outcome of the last {@link restore} (null before one): its events fire during
+   * `Gateway.start`, before anyone outside can listen, so a log reads this once start resolves.
+   */
+  get lastRestore(): RestoreReport | null {
+    return this.restored;
   }
 
   /** The recorded address of `endpoint` (bound or waiting), or null. */
@@ -174,7 +183,8 @@ export class CoreSocketPool extends TypedEmitter<CoreSocketPoolEvents> {
     await this.inParallel(toBind, async (endpoint) => {
       if (await this.bindRecorded(endpoint).catch(() => false)) bound += 1;
     });
-    return { recorded: toBind.length, bound, unbound: this.pending.size, released: stale.length, fileLimit };
+    this.restored = { recorded: toBind.length, bound, unbound: this.pending.size, released: stale.length, fileLimit };
+    return this.restored;
   }
 
   /**

@@ -82,6 +82,7 @@ describe('core sockets across a restart', () => {
     const sockets = restarted.events.sockets;
     expect(sockets.pendingEndpoints).toEqual(['rs-b']);
     expect(sockets.counters.bindFailures).toBeGreaterThanOrEqual(1);
+    expect(sockets.lastRestore).toMatchObject({ recorded: 3, bound: 2, unbound: 1 });
     for (const name of ['rs-a', 'rs-c']) {
       const device = devices.get(name)!;
       device.peer.send(coapRequest({ code: CoapCode.POST, messageId: 0x7100, token: token(0x71), path: ['rd', `r${name === 'rs-a' ? 0 : 2}`] }), restarted.udpAddress.port);
