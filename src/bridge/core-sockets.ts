@@ -177,7 +177,7 @@ export class CoreSocketPool extends TypedEmitter<CoreSocketPoolEvents> {
     await this.load();
     const registered = new Set(endpoints);
     const stale = [...this.recorded.keys()].filter((endpoint) => !registered.has(endpoint));
-    for (const endpoint of stale) await this.release(endpoint);
+    await this.inParallel(stale, (endpoint) => this.release(endpoint));
     const toBind = endpoints.filter((endpoint) => this.recorded.has(endpoint) && !this.sockets.has(endpoint));
     let bound = 0;
     await this.inParallel(toBind, async (endpoint) => {

@@ -1,6 +1,6 @@
 /**
  * A core socket pool in a process of its own, run under a low open-file limit
- * (`prlimit --nofile=N`) by test/integration/relay/core-socket-limits.test.ts. Prints one JSON
+ * (`ulimit -n N`) by test/integration/relay/core-socket-limits.test.ts. Prints one JSON
  * line per step and exits:
  *   1. `filled`: opens sockets for dev-0, dev-1, … until the pool refuses one; the error, and
  *      whether Redis recorded an address for the refused device;

@@ -1,7 +1,7 @@
 /**
  * The core socket pool at its limits, with real UDP sockets on loopback and a private Redis: a
  * port range filled to the last port and reused, and the open-file limit (a child process run
- * under `prlimit --nofile`, as the kernel would refuse a gateway with too low a LimitNOFILE).
+ * under `ulimit -n`, as the kernel would refuse a gateway with too low a LimitNOFILE).
  * Port ranges lie below the kernel's ephemeral range (32768+), so no other socket lands there.
  */
 import { spawn } from 'node:child_process';
@@ -12,9 +12,10 @@ import { useTestScope } from '../../support/test-scope.ts';
 
 const scope = useTestScope();
 
-/** Runs test/support/file-limit-process.ts under `prlimit --nofile=<files>`; resolves with its JSON lines. */
+/** Runs test/support/file-limit-process.ts under `ulimit -n <files>` (soft and hard); resolves with its JSON lines. */
 function runUnderFileLimit(files: number, args: readonly string[]): Promise<Record<string, unknown>[]> {
-  const child = spawn('prlimit', [`--nofile=${files}`, process.execPath, '--import', 'tsx', 'test/support/file-limit-process.ts', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const command = ['ulimit -n "$0" && exec "$@"', String(files), process.execPath, '--import', 'tsx', 'test/support/file-limit-process.ts', ...args];
+  const child = spawn('sh', ['-c', ...command], { stdio: ['ignore', 'pipe', 'inherit'] });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
   return new Promise((resolve, reject) => {
@@ -49,6 +50,24 @@ describe('core socket pool: free list', () => {
     const reused = await Promise.all(gone.map((_, i) => pool.ensure(`new-${i}`)));
     expect(new Set(reused.map((socket) => socket.address().port))).toEqual(freed);
     expect(await scope.redis().hlen('free:port-of')).toBe(k);
+  });
+});
+
+describe('core socket pool: restore', () => {
+  it('binds the recorded addresses of registered devices and frees those of devices without a registration', async () => {
+    const options = { bindHosts: ['127.0.0.3'], portRange: [23_620, 23_629] as const, prefix: 'restore:' };
+    const before = new CoreSocketPool(scope.redis(), () => undefined, options);
+    const kept = (await before.ensure('kept')).address().port;
+    await before.ensure('stale');
+    await before.close();
+
+    const after = new CoreSocketPool(scope.redis(), () => undefined, options);
+    scope.onCleanup(() => after.close());
+    expect(await after.restore(['kept'])).toMatchObject({ recorded: 1, bound: 1, unbound: 0, released: 1 });
+    expect(after.get('kept')?.address()).toMatchObject({ address: '127.0.0.3', port: kept });
+    expect(after.addressOf('stale')).toBeNull();
+    expect(await scope.redis().hkeys('restore:port-of')).toEqual(['kept']);
+    expect(await scope.redis().hvals('restore:owner-of')).toEqual(['kept']);
   });
 });
 
