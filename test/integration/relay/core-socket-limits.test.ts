@@ -5,6 +5,7 @@
  * Port ranges lie below the kernel's ephemeral range (32768+), so no other socket lands there.
  */
 import { spawn } from 'node:child_process';
+import { createSocket } from 'node:dgram';
 import { describe, expect, it } from 'vitest';
 import { CoreSocketPool } from '../../../src/bridge/core-sockets.ts';
 import { isGatewayError } from '../../../src/shared/errors.ts';
@@ -68,6 +69,35 @@ describe('core socket pool: restore', () => {
     expect(after.addressOf('stale')).toBeNull();
     expect(await scope.redis().hkeys('restore:port-of')).toEqual(['kept']);
     expect(await scope.redis().hvals('restore:owner-of')).toEqual(['kept']);
+  });
+});
+
+describe('core socket pool: a recorded port held by another socket', () => {
+  it('reports the device at restore, and moves it to a new address when it needs its socket before the port frees', async () => {
+    const options = { bindHosts: ['127.0.0.3'], portRange: [23_640, 23_649] as const, prefix: 'held:' };
+    const before = new CoreSocketPool(scope.redis(), () => undefined, options);
+    const recorded = (await before.ensure('x')).address().port;
+    await before.close();
+    const holder = createSocket('udp4');
+    await new Promise<void>((resolve) => holder.bind(recorded, '127.0.0.3', () => resolve()));
+    scope.onCleanup(() => new Promise<void>((resolve) => holder.close(() => resolve())));
+
+    const after = new CoreSocketPool(scope.redis(), () => undefined, options);
+    scope.onCleanup(() => after.close());
+    const unbound = after.next('unbound');
+    await after.restore(['x']);
+    expect((await unbound)[0]).toMatchObject({ endpoint: 'x', address: { host: '127.0.0.3', port: recorded }, code: 'GW_ERR_RELAY_SOCKET' });
+    expect(after.pendingEndpoints).toEqual(['x']);
+
+    const moved = after.next('moved');
+    const socket = await after.ensure('x'); // traffic: it cannot wait
+    const [event] = await moved;
+    expect(event.from).toEqual({ host: '127.0.0.3', port: recorded });
+    expect(socket.address().port).toBe(event.to.port);
+    expect(event.to.port).not.toBe(recorded);
+    expect(after.pendingEndpoints).toEqual([]);
+    expect(await scope.redis().hget('held:port-of', 'x')).toBe(`127.0.0.3:${event.to.port}`);
+    expect(await scope.redis().hkeys('held:owner-of')).toEqual([`127.0.0.3:${event.to.port}`]);
   });
 });
 
