@@ -21,6 +21,8 @@ import { coapAck, coapReset } from '../lwm2m/coap-builders.ts';
 import { CoapCode } from '../lwm2m/coap-codes.ts';
 import type { DeviceRecord, DeviceSource } from '../lwm2m/device-record.ts';
 import type { RegistrationMirror } from '../lwm2m/registration-mirror.ts';
+import { capLifetime, DEFAULT_MAX_LIFETIME_SEC } from '../lwm2m/lifetime-cap.ts';
+import { RegistrationRefusedError } from '../lwm2m/registration-admission.ts';
 import { chooseBearer, DEFAULT_AWAKE_WINDOW_MS } from './bearer.ts';
 import type { CoreSocketPool } from './core-sockets.ts';
 import { DeviceExchanges } from './exchanges.ts';
@@ -47,6 +49,8 @@ export interface RelayOptions {
   readonly maxHeldPerDevice?: number;
   /** RFC 7252 ACK_TIMEOUT for the gateway's confirmable separate responses. @defaultValue 2000 */
   readonly ackTimeoutMs?: number;
+  /** Longest registration lifetime; a larger `lt` is lowered to it on the way to the core. @defaultValue 604800 */
+  readonly maxLifetimeSec?: number;
   readonly now?: () => number;
 }
 
@@ -54,7 +58,7 @@ export interface RelayOptions {
 export class Relay extends TypedEmitter<RelayEvents> {
   readonly counters: RelayCounters = {
     uplinkSms: 0, uplinkUdp: 0, toCore: 0, fromCore: 0, downlinkSms: 0, downlinkUdp: 0, coreRetransmissionsAbsorbed: 0,
-    held: 0, malformed: 0, unknownDevice: 0, duplicateUplink: 0, emptyAcksNotSent: 0,
+    held: 0, malformed: 0, unknownDevice: 0, duplicateUplink: 0, emptyAcksNotSent: 0, refusedRegistrations: 0,
   };
   private readonly exchanges = new Map<string, DeviceExchanges>();
   private readonly awakeWindowMs: number;
@@ -74,9 +78,9 @@ export class Relay extends TypedEmitter<RelayEvents> {
     this.maxHeld = options.maxHeldPerDevice ?? 16;
     this.ackTimeoutMs = options.ackTimeoutMs ?? 2000;
     this.now = options.now ?? Date.now;
-    // A device that goes leaves nothing behind: its exchange state and its core-facing socket.
-    mirror.on('deregistered', (record) => this.deviceGone(record.endpoint));
-    mirror.on('lost', (record) => this.deviceGone(record.endpoint));
+    // A device that goes (de-registered, lapsed, refused) leaves no exchange state behind; its
+    // core-facing socket is released by whoever wires the mirror to the pool (Gateway.start).
+    mirror.on('forgotten', (endpoint) => this.deviceGone(endpoint));
   }
 
   /** Devices with exchange state now (memory is kept per device only while it has an exchange). */
@@ -96,12 +100,11 @@ export class Relay extends TypedEmitter<RelayEvents> {
     }
   }
 
-  /** A device deregistered or lapsed: its retransmissions stop, its state and socket are freed. */
+  /** A device's registration is gone: its retransmissions stop and its exchange state is freed. */
   private deviceGone(endpoint: string): void {
     const exchanges = this.exchanges.get(endpoint);
     this.exchanges.delete(endpoint);
     if (exchanges) for (const stop of [...exchanges.awaitingCoreAck.values()]) stop();
-    this.sockets.release(endpoint).catch((error: unknown) => this.emit('dropped', { reason: 'no-socket', endpoint, detail: `release: ${String(error)}` }));
   }
 
   /**
@@ -242,10 +245,19 @@ export class Relay extends TypedEmitter<RelayEvents> {
       if (source.bearer === 'udp' && header?.type === 'CON') this.udp.send(source.host, source.port, encodeCoap(coapReset(header.messageId)));
       return;
     }
+    const capped = capLifetime(message, this.options.maxLifetimeSec ?? DEFAULT_MAX_LIFETIME_SEC);
+    if (capped !== message) {
+      message = capped;
+      bytes = encodeCoap(capped);
+    }
     let endpoint: string | null;
     try {
       endpoint = known ?? (await this.mirror.noteUplink(source, message));
     } catch (error) {
+      if (error instanceof RegistrationRefusedError) {
+        this.refuseRegistration(source, message, error);
+        return;
+      }
       // An invalid Register/Update: the core is the authority, but without an endpoint there is
       // no socket to relay from. Answer 4.00 as the core would.
       this.emit('dropped', { reason: 'invalid-registration', endpoint: null, detail: String(error) });
@@ -272,6 +284,19 @@ export class Relay extends TypedEmitter<RelayEvents> {
       this.relayUplink(endpoint, exchanges, source, message.messageId, message.type === 'CON', bytes);
     }
     if (exchanges.held.length > 0) await this.flushHeld(endpoint);
+  }
+
+  /**
+   * The admission refused a Register or Update: nothing was stored and no socket bound. A UDP
+   * device gets 4.03 Forbidden, or 5.03 Service Unavailable for a limit that may pass (RFC 7252
+   * §5.9.2.4, §5.9.3.4); an SMS device gets nothing (an answer would cost an SMS).
+   */
+  private refuseRegistration(source: DeviceSource, message: CoapMessage, error: RegistrationRefusedError): void {
+    this.counters.refusedRegistrations += 1;
+    this.emit('dropped', { reason: 'registration-refused', endpoint: error.endpoint, detail: error.message });
+    if (message.type !== 'CON' || source.bearer !== 'udp') return;
+    const code = error.temporary ? CoapCode.SERVICE_UNAVAILABLE : CoapCode.FORBIDDEN;
+    this.udp.send(source.host, source.port, encodeCoap({ ...coapAck(message.messageId), code, token: message.token }));
   }
 
   /**

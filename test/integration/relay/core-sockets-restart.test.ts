@@ -156,8 +156,11 @@ describe('what a device leaves behind', () => {
 describe('a Register the gateway cannot give a socket', () => {
   it('is dropped as no-socket and leaves no record, in memory or in Redis', async () => {
     const core = await UdpPeer.open();
-    const { gateway, config } = await startGateway(core, { coreSockets: { bindHosts: ['127.0.0.1'], portRange: [23_190, 23_190] } });
-    await registerDevices(gateway, core, ['only-one']); // takes the range's one port
+    // Two ports, so the admission's total limit (the ports of the range) lets both Registers in;
+    // another program holds the second one.
+    await holdPortElsewhere('127.0.0.1', 23_191);
+    const { gateway, config } = await startGateway(core, { coreSockets: { bindHosts: ['127.0.0.1'], portRange: [23_190, 23_191] } });
+    await registerDevices(gateway, core, ['only-one']); // takes the one port left
     const dropped = gateway.relay.next('dropped');
     const second = await UdpPeer.open();
     second.send(register('no-room', 0x7600), gateway.udpAddress.port);
