@@ -60,6 +60,10 @@ export class ModemSession {
   readonly network: NetworkView;
   private readonly busy = new Set<string>();
   private readonly registrations = new Map<string, RegistrationState>();
+  /** `AT+CMGS` transactions whose `+CMGS: <mr>` has not been recorded in the matcher yet. */
+  private sendsInFlight = 0;
+  /** Status reports that found no sent part while a send was in flight (see {@link matchReport}). */
+  private earlyReports: { pdu: Extract<SmsPdu, { type: 'status-report' }>; pduHex: string }[] = [];
 
   constructor(readonly channel: AtChannel, readonly setup: ModemSetup, private readonly context: SessionContext) {
     this.store = new MessageStore(channel, setup.storage);
@@ -171,6 +175,7 @@ export class ModemSession {
       return fail(1, 'failed', new GatewayError('GW_ERR_MODEM_NOT_REGISTERED', `not registered after ${this.context.config.registrationWaitMs} ms`));
     }
     for (const [i, part] of request.parts.entries()) {
+      this.sendsInFlight += 1;
       try {
         const mr = await this.channel.sendPdu(part.tpduLength, part.hex, {
           promptTimeoutMs: this.setup.profile.promptTimeoutMs,
@@ -188,6 +193,9 @@ export class ModemSession {
         }
         const cause = error instanceof AtCommandError ? { kind: error.kind, errorCode: error.errorCode } : {};
         return fail(i + 1, 'failed', new GatewayError('GW_ERR_MODEM_SEND_FAILED', `part ${i + 1}: ${(error as Error).message}`, { part: i + 1, ...cause }));
+      } finally {
+        this.sendsInFlight -= 1;
+        this.retryEarlyReports();
       }
     }
     return { messageId: request.messageId, modem: this.context.config.name, sent, failure: null };
@@ -253,10 +261,18 @@ export class ModemSession {
     this.context.counters.received += 1;
   }
 
+  /**
+   * Matches a report to its sent part. A report can overtake the result of its own send: the
+   * modem prints `+CDS` as soon as the network delivers it, which may be before `+CMGS: <mr>`
+   * or in the same read (the URC is then handled before the send's continuation records the
+   * TP-MR). So a report that finds nothing while a send is in flight waits until that send has
+   * its answer, and is unmatched only when it still finds nothing then.
+   */
   private matchReport(pdu: Extract<SmsPdu, { type: 'status-report' }>, pduHex: string): void {
     const part = this.context.matcher.match(pdu.messageReference, pdu.recipient.value, Date.now());
     if (part === null) {
-      this.context.emit('unmatched-report', pduHex);
+      if (this.sendsInFlight > 0) this.earlyReports.push({ pdu, pduHex });
+      else this.context.emit('unmatched-report', pduHex);
       return;
     }
     this.context.counters.deliveryReports += 1;
@@ -264,6 +280,13 @@ export class ModemSession {
       modem: this.context.config.name, messageId: part.messageId, part: part.part, status: pdu.status,
       dischargeTimeIso: timestampToIso(pdu.dischargeTime),
     });
+  }
+
+  /** After a send settled: reports that came early are matched again (or reported unmatched). */
+  private retryEarlyReports(): void {
+    const early = this.earlyReports;
+    this.earlyReports = [];
+    for (const { pdu, pduHex } of early) this.matchReport(pdu, pduHex);
   }
 
   private report(error: unknown): void {
