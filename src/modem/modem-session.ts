@@ -250,10 +250,34 @@ export class ModemSession {
       if (pdu?.type === 'status-report') this.matchReport(pdu, pduHex);
       else this.context.emit('unmatched-report', pduHex);
     } else {
-      // No acknowledgement when persisting fails: the network delivers it again.
-      await this.persist({ via: 'cmt', storage: null, index: null, pduHex });
+      try {
+        await this.persist({ via: 'cmt', storage: null, index: null, pduHex });
+      } catch (error) {
+        // Not persisted: TS 27.005 §3.4.4 <n>=2 answers RP-ERROR at once, so the network keeps the
+        // SMS and delivers it again. Staying silent instead makes the ME time out and switch
+        // routing off (<mt>=<ds>=0), after which status reports are no longer shown at all.
+        if (this.setup.cnmaRequired) await this.acknowledge('AT+CNMA=2');
+        throw error;
+      }
     }
-    if (this.setup.cnmaRequired) await this.channel.command('AT+CNMA', { urgent: true });
+    if (this.setup.cnmaRequired) await this.acknowledge('AT+CNMA');
+  }
+
+  /**
+   * Sends `AT+CNMA[=2]` before anything queued. A refusal (`+CMS ERROR: 340`, no acknowledgement
+   * expected) means the ME waited too long for it, refused the message (the network redelivers)
+   * and, per TS 27.005 §3.4.4, turned routing off: the indication setting is restored.
+   */
+  private async acknowledge(command: 'AT+CNMA' | 'AT+CNMA=2'): Promise<void> {
+    try {
+      await this.channel.command(command, { urgent: true });
+    } catch (error) {
+      if (!(error instanceof AtCommandError)) throw error;
+      await this.channel.command(`AT+CNMI=${this.setup.cnmi}`, { urgent: true });
+      // While routing was off, new SMS went to storage without an indication: fetch them now.
+      await this.sweep().catch((sweepError: unknown) => this.report(sweepError));
+      throw error;
+    }
   }
 
   private async persist(fields: Omit<ReceivedPdu, 'modem' | 'receivedAtMs'>): Promise<void> {
