@@ -19,6 +19,41 @@ export class ConnectionAbortedError extends Error {
 }
 
 /**
+ * One start-to-stop run of a driver: aborted by `stop()` (or when the SIM needs a person), with
+ * the timers that live between connections (reopen back-off, block time).
+ */
+export class ModemRun {
+  private readonly controller = new AbortController();
+  private readonly timers = new Set<NodeJS.Timeout>();
+
+  /** Aborted when the run ends. */
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  get aborted(): boolean {
+    return this.controller.signal.aborted;
+  }
+
+  /** Runs `action` once after `delayMs` unless the run ended first. */
+  after(delayMs: number, action: () => void): void {
+    if (this.aborted) return;
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      if (!this.aborted) action();
+    }, delayMs);
+    this.timers.add(timer);
+  }
+
+  /** Ends the run: its signal aborts and its timers never fire. Idempotent. */
+  abort(): void {
+    this.controller.abort();
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+  }
+}
+
+/**
  * An open port and what runs on it. Contract: `close()` is idempotent and resolves when the
  * port is closed; after it began, `aborted` is true, `signal` is aborted, timers added with
  * `every`/`after` never fire again, and every command on `channel` rejects.

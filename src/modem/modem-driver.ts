@@ -12,7 +12,7 @@ import { TypedEmitter } from '../shared/typed-emitter.ts';
 import type { AtUrc } from './at-channel.ts';
 import { AtClosedError, AtTimeoutError } from './at-errors.ts';
 import { DeliveryReportMatcher } from './delivery-reports.ts';
-import { ConnectionAbortedError, ModemConnection } from './modem-connection.ts';
+import { ConnectionAbortedError, ModemConnection, ModemRun } from './modem-connection.ts';
 import { initialiseModem, type PinGuard } from './modem-init.ts';
 import { ModemSession, type SessionCounters } from './modem-session.ts';
 import { nextModemState, type ModemEvent } from './modem-transitions.ts';
@@ -45,10 +45,8 @@ const BANNER_KINDS = new Set(['banner', 'cfun']);
 export class ModemDriver extends TypedEmitter<ModemEvents> {
   readonly matcher: DeliveryReportMatcher;
   private currentState: ModemState = 'stopped';
-  /** The run from `start()` to `stop()`; aborted by `stop()` (and when the SIM needs a person). */
-  private run: AbortController | null = null;
-  /** Timers between connections (reopen back-off, block time), cleared by `stop()`. */
-  private readonly runTimers = new Set<NodeJS.Timeout>();
+  /** The run from `start()` to `stop()`, with the reopen and block timers. */
+  private run: ModemRun | null = null;
   /** The open port and what runs on it; null while opening, disconnected, blocked or stopped. */
   private connection: ModemConnection | null = null;
   /** The open in progress: `stop()` waits for it and closes a port that opened late. */
@@ -93,7 +91,7 @@ export class ModemDriver extends TypedEmitter<ModemEvents> {
   /** Starts working in the background (from `stopped`, or from `failed` once a person acted). */
   start(): void {
     if (this.run !== null) return;
-    const run = new AbortController();
+    const run = new ModemRun();
     this.run = run;
     if (!this.move('start', run)) {
       this.run = null;
@@ -111,7 +109,6 @@ export class ModemDriver extends TypedEmitter<ModemEvents> {
     const run = this.run;
     this.run = null;
     run?.abort();
-    this.clearRunTimers();
     const late = await this.opening;
     if (late) await this.release(late);
     if (this.connection) await this.release(this.connection);
@@ -158,8 +155,8 @@ export class ModemDriver extends TypedEmitter<ModemEvents> {
    * Applies `event` when the transition table allows it from the current state and, when `run`
    * is given, that run is still the current one. Returns whether it applied.
    */
-  private move(event: ModemEvent, run?: AbortController): boolean {
-    if (run !== undefined && (run.signal.aborted || run !== this.run)) return false;
+  private move(event: ModemEvent, run?: ModemRun): boolean {
+    if (run !== undefined && (run.aborted || run !== this.run)) return false;
     const previous = this.currentState;
     const next = nextModemState(previous, event);
     if (next === null) return false;
@@ -181,21 +178,21 @@ export class ModemDriver extends TypedEmitter<ModemEvents> {
   }
 
   /** Open, initialise, sweep, then serve. `attempt` drives the reopen back-off. */
-  private async connect(run: AbortController, attempt: number): Promise<void> {
-    if (run.signal.aborted) return;
+  private async connect(run: ModemRun, attempt: number): Promise<void> {
+    if (run.aborted) return;
     const opening = ModemConnection.open(this.config.path, this.config.baudRate, run.signal);
     this.opening = opening.catch(() => null);
     let connection: ModemConnection | null;
     try {
       connection = await opening;
     } catch (error) {
-      if (run.signal.aborted) return;
+      if (run.aborted) return;
       this.noteError(error as GatewayError);
       this.scheduleReopen(run, attempt);
       return;
     }
     if (connection === null) return; // stopped while opening: the port is closed again
-    if (run.signal.aborted || run !== this.run) {
+    if (run.aborted || run !== this.run) {
       await this.release(connection);
       return;
     }
@@ -207,7 +204,7 @@ export class ModemDriver extends TypedEmitter<ModemEvents> {
   }
 
   /** Initialises on `connection` and starts serving; false when it failed (the error was noted). */
-  private async initialise(run: AbortController, connection: ModemConnection): Promise<boolean> {
+  private async initialise(run: ModemRun, connection: ModemConnection): Promise<boolean> {
     try {
       const setup = await initialiseModem(connection.channel, {
         pin: this.config.pin, smsc: this.config.smsc, profileName: this.config.profile, pinGuard: this.deps.pinGuard,
@@ -241,7 +238,6 @@ export class ModemDriver extends TypedEmitter<ModemEvents> {
         // A wrong PIN is never retried, a PUK never guessed: a person must act.
         this.run = null;
         run.abort();
-        this.clearRunTimers();
         await this.release(connection);
         this.move('sim-locked');
       }
@@ -250,7 +246,7 @@ export class ModemDriver extends TypedEmitter<ModemEvents> {
   }
 
   /** After a failed initialisation: count it, then block or escalate after a pause. */
-  private afterFailedInit(run: AbortController, connection: ModemConnection, attempt: number): void {
+  private afterFailedInit(run: ModemRun, connection: ModemConnection, attempt: number): void {
     if (!this.live(connection) || connection.channel.closed) return; // port loss is handled elsewhere
     this.counters.consecutiveErrors += 1;
     if (this.counters.consecutiveErrors >= this.config.blockAfterErrors) {
@@ -351,10 +347,10 @@ export class ModemDriver extends TypedEmitter<ModemEvents> {
     if (!ready) this.afterFailedInit(run, connection, attempt);
   }
 
-  private async block(run: AbortController): Promise<void> {
+  private async block(run: ModemRun): Promise<void> {
     if (this.connection) await this.release(this.connection);
     if (!this.move('block', run)) return;
-    this.runTimer(run, this.config.blockTimeMs, () => {
+    run.after(this.config.blockTimeMs, () => {
       this.counters.consecutiveErrors = 0;
       this.escalation = 0;
       if (this.move('unblock', run)) void this.connect(run, 0);
@@ -371,27 +367,12 @@ export class ModemDriver extends TypedEmitter<ModemEvents> {
     this.scheduleReopen(run, 0);
   }
 
-  private scheduleReopen(run: AbortController, attempt: number): void {
+  private scheduleReopen(run: ModemRun, attempt: number): void {
     if (!this.move('port-lost', run)) return;
     const delayMs = Math.min(this.config.reopenMaxDelayMs, this.config.reopenMinDelayMs * 2 ** attempt);
-    this.runTimer(run, delayMs, () => {
+    run.after(delayMs, () => {
       if (this.move('reopen', run)) void this.connect(run, attempt + 1);
     });
-  }
-
-  /** A timer of `run` (cleared by `stop()`); does nothing once the run was aborted. */
-  private runTimer(run: AbortController, delayMs: number, action: () => void): void {
-    if (run.signal.aborted) return;
-    const timer = setTimeout(() => {
-      this.runTimers.delete(timer);
-      if (!run.signal.aborted) action();
-    }, delayMs);
-    this.runTimers.add(timer);
-  }
-
-  private clearRunTimers(): void {
-    for (const timer of this.runTimers) clearTimeout(timer);
-    this.runTimers.clear();
   }
 
   /** Closes `connection` (cancelling its steps); `stop()` waits for every close in progress. */
