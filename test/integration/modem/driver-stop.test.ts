@@ -5,9 +5,10 @@
  * this fails while the driver still holds it); "quiet" by a round trip of our own, after which
  * the simulated modem must have seen exactly our command and nothing from the driver.
  */
+import { createServer, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { AtChannel } from '../../../src/modem/at-channel.ts';
-import type { ModemDriver } from '../../../src/modem/modem-driver.ts';
+import { ModemDriver } from '../../../src/modem/modem-driver.ts';
 import type { ModemState } from '../../../src/modem/modem-types.ts';
 import { openSerialLink } from '../../../src/modem/serial-link.ts';
 import type { SimModem } from '../../../src/sim/modem/index.ts';
@@ -47,6 +48,34 @@ describe('ModemDriver.stop()', () => {
     expect(sim.stats.commandLines).toBe(1); // only ours
     expect(states).toEqual(['stopped']); // 'opening' was emitted by start(), before we listened
     expect(driver.state).toBe('stopped');
+  });
+
+  it('right after start() on a tcp:// port: the terminal server sees the connection close without one byte', async () => {
+    // Deterministic form of the case above: the connection that was in progress when stop() was
+    // called is seen by the server, which then waits for it to close.
+    const server = createServer();
+    const accepted = new Promise<Socket>((resolve) => server.once('connection', resolve));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    const driver = new ModemDriver(testConfig('tcp', `tcp://127.0.0.1:${port}`), { profiles: [], persist: async () => undefined });
+    const states = recordStates(driver);
+    try {
+      driver.start();
+      await driver.stop();
+      const socket = await accepted;
+      // Whichever comes first: the close (right) or a command (the driver went on initialising).
+      const first = await new Promise<string>((resolve) => {
+        socket.once('data', (chunk: Buffer) => resolve(`data ${JSON.stringify(chunk.toString('latin1'))}`));
+        if (socket.closed) resolve('close');
+        else socket.once('close', () => resolve('close'));
+      });
+      expect(first).toBe('close');
+      expect(states).toEqual(['opening', 'stopped']);
+      expect(driver.state).toBe('stopped');
+    } finally {
+      await driver.stop();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('during initialisation: the command in flight is abandoned and nothing follows it', async () => {
