@@ -339,8 +339,9 @@ export class ModemDriver extends TypedEmitter<ModemEvents> {
       if (!this.move('reinitialise', run)) return;
       ready = await this.initialise(run, connection);
     } catch (error) {
-      if (error instanceof ConnectionAbortedError) return;
-      throw error;
+      // Cancelled (stop, port lost) ends the recovery quietly; anything else is noted, never thrown.
+      if (!(error instanceof ConnectionAbortedError)) this.noteError(error instanceof GatewayError ? error : new GatewayError('GW_ERR_INTERNAL', String(error)));
+      return;
     } finally {
       this.recovering = false;
     }
