@@ -10,7 +10,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { GatewayError } from '../shared/errors.ts';
-import { SIM_PROFILES, SimModem, type GarbageKind, type SimProfileName, type SmsMemory } from '../sim/modem/index.ts';
+import { SIM_PROFILES, SimModem, lockLink, type GarbageKind, type SimProfileName, type SmsMemory } from '../sim/modem/index.ts';
 import { readLines } from '../sim/network/json-lines.ts';
 import type { CliIo } from './io.ts';
 import { parseHostPort } from './host-port.ts';
@@ -55,7 +55,9 @@ const MEMORIES: readonly SmsMemory[] = ['SM', 'ME', 'SR'];
 const CONTROL_HELP = `
 Prints {"modem":"<absolute link path>","msisdn":"…","profile":"…","network":"host:port"|null}
 (and "control":"host:port" with --control) on one line when the host can open the link, then
-runs until SIGINT/SIGTERM; it then removes the link and leaves the network.
+runs until SIGINT/SIGTERM; it then removes the link and leaves the network. While it runs,
+<link>.lock holds its pid: another sim modem on the same --link is refused (GW_ERR_SIM_LINK_IN_USE);
+a lock left by a crashed run is taken over.
 
 Control port (--control): TCP, one JSON object per line, one JSON reply line each, in order:
   {"op":"reboot"}                   deaf for 300 ms, then the profile's boot banner (RDY, …)
@@ -259,10 +261,12 @@ export function addSimModemCommand(sim: Command, io: CliIo): Command {
     .action(async (options: SimModemCliOptions) => {
       const settings = parseSettings(options);
       await checkLinkPath(settings.linkPath);
+      const lock = await lockLink(settings.linkPath); // refuses a path a running modem holds
       const stopped = io.untilStopped(); // from now on a signal stops the modem cleanly
-      const control = settings.control === null ? null : await ControlServer.listen(settings.control, io);
       let modem: SimModem;
+      let control: ControlServer | null = null;
       try {
+        control = settings.control === null ? null : await ControlServer.listen(settings.control, io);
         modem = await SimModem.start({
           msisdn: settings.msisdn,
           linkPath: settings.linkPath,
@@ -273,6 +277,7 @@ export function addSimModemCommand(sim: Command, io: CliIo): Command {
         });
       } catch (error) {
         await control?.close();
+        await lock.release();
         throw error;
       }
       modem.on('networkLost', () => io.err('network connection lost; sends now fail with +CMS ERROR: 331'));
@@ -289,5 +294,6 @@ export function addSimModemCommand(sim: Command, io: CliIo): Command {
       await stopped;
       await control?.close();
       await modem.stop();
+      await lock.release();
     });
 }

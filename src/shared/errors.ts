@@ -56,6 +56,7 @@ export const ERROR_CODES = {
   GW_ERR_CORE_RESET: 'The client answered the lab core\'s request with a Reset.',
   GW_ERR_CORE_STOPPED: 'The lab core stopped while a request was outstanding.',
   GW_ERR_SIM_UNAVAILABLE: 'A simulator could not start or lost its connection (socat missing, network down).',
+  GW_ERR_SIM_LINK_IN_USE: 'The --link path of a simulated modem is held by a running simulated modem or another program.',
 } as const;
 
 /** A code from the registry. */
