@@ -1,40 +1,43 @@
 /**
- * Masks secrets in AT command trace lines before they reach a log: the SIM PIN and PUK
- * (`AT+CPIN`, 3GPP TS 27.007 §8.3), facility passwords (`AT+CLCK`, §7.4) and password changes
- * (`AT+CPWD`, §7.5). Pure and linear in the line length.
+ * Masks secrets of AT commands before they reach a log: the SIM PIN and PUK (`AT+CPIN`,
+ * `AT+CPIN2`, 3GPP TS 27.007 §8.3), facility passwords (`AT+CLCK`, §7.4) and password changes
+ * (`AT+CPWD`, §7.5), wherever they appear in a line (a trace line, or an error message that
+ * quotes the command). Pure and linear in the line length.
  */
 
-/** What replaces a secret in a trace line. */
+/** What replaces a secret. */
 export const REDACTED = '***';
 
-/** `AT+CPIN=` / `AT+CPIN2=`: every parameter is a secret (PIN, or PUK and new PIN). */
-const ALL_PARAMETERS = /^(\s*AT\s*\+\s*CPIN2?\s*=)(.*)$/i;
-/** `AT+CLCK=<fac>,<mode>[,<passwd>[,<class>]]`: the third parameter. */
-const CLCK = /^(\s*AT\s*\+\s*CLCK\s*=)(.*)$/i;
-/** `AT+CPWD=<fac>,<oldpwd>,<newpwd>`: the second and third parameters. */
-const CPWD = /^(\s*AT\s*\+\s*CPWD\s*=)(.*)$/i;
-
 /**
- * Returns `line` with the secrets of a PIN, lock or password command replaced by {@link REDACTED}.
- * Other lines (including `AT+CPIN?` and its `+CPIN: READY` answer) come back unchanged.
+ * A PIN/lock/password command and its comma-separated parameters, each quoted (an unterminated
+ * quote runs to the end: a truncated line still hides its PIN) or bare.
  */
-export function redactAtLine(line: string): string {
-  const all = ALL_PARAMETERS.exec(line);
-  if (all !== null) return `${all[1]}${maskParameters(all[2] ?? '', () => true)}`;
-  const clck = CLCK.exec(line);
-  if (clck !== null) return `${clck[1]}${maskParameters(clck[2] ?? '', (index) => index === 2)}`;
-  const cpwd = CPWD.exec(line);
-  if (cpwd !== null) return `${cpwd[1]}${maskParameters(cpwd[2] ?? '', (index) => index === 1 || index === 2)}`;
-  return line;
+const SECRET_COMMAND = /(AT\s*\+\s*(CPIN2?|CLCK|CPWD)\s*=)((?:"[^"]*"?|[^\s,"]*)(?:,(?:"[^"]*"?|[^\s,"]*))*)/gi;
+
+/** Which parameters (0-based) of each command are secrets. */
+function isSecret(command: string, index: number): boolean {
+  switch (command.toUpperCase()) {
+    case 'CLCK':
+      return index === 2; // AT+CLCK=<fac>,<mode>[,<passwd>[,<class>]]
+    case 'CPWD':
+      return index === 1 || index === 2; // AT+CPWD=<fac>,<oldpwd>,<newpwd>
+    default:
+      return true; // AT+CPIN=<pin>[,<newpin>]: PIN, or PUK and new PIN
+  }
 }
 
-/** Splits on commas (quoted or not) and masks the parameters `secret(index)` selects. */
-function maskParameters(parameters: string, secret: (index: number) => boolean): string {
-  return parameters
-    .split(',')
-    .map((parameter, index) => {
-      if (!secret(index) || parameter.trim().length === 0) return parameter;
-      return parameter.trim().startsWith('"') ? `"${REDACTED}"` : REDACTED;
-    })
-    .join(',');
+/**
+ * Returns `line` with the secrets of every PIN, lock or password command replaced by
+ * {@link REDACTED}. Other text (including `AT+CPIN?` and its `+CPIN: READY` answer) is unchanged.
+ */
+export function redactAtLine(line: string): string {
+  return line.replace(SECRET_COMMAND, (_match, head: string, command: string, parameters: string) =>
+    `${head}${parameters
+      .split(',')
+      .map((parameter, index) => {
+        if (!isSecret(command, index) || parameter.length === 0) return parameter;
+        return parameter.startsWith('"') ? `"${REDACTED}"` : REDACTED;
+      })
+      .join(',')}`,
+  );
 }

@@ -153,6 +153,7 @@ export class ModemDriver extends TypedEmitter<ModemEvents> {
     const channel = new AtChannel(this.link.stream, {});
     this.channel = channel;
     channel.on('closed', () => this.onPortLost(channel));
+    channel.on('trace', (direction, line) => this.emit('trace', direction, line));
     this.watchPresence(channel);
     if (!(await this.initialise(channel))) this.afterFailedInit(channel, attempt);
   }
