@@ -131,7 +131,9 @@ export class Relay extends TypedEmitter<RelayEvents> {
     }
     // A 2.02 to a De-register makes the mirror forget the device; the answer must still reach it.
     const known = this.mirror.get(endpoint);
-    await this.mirror.noteCoreResponse(endpoint, message);
+    // A write Redis refuses is counted and logged; the answer still goes to the device (the mirror
+    // keeps the record in memory, and Redis gets it with the next save).
+    await this.mirror.noteCoreResponse(endpoint, message).catch((error: unknown) => this.fail(endpoint, error));
     const record = this.mirror.get(endpoint) ?? known;
     const exchanges = this.exchangesOf(endpoint);
     if (message.type === 'ACK' || message.type === 'RST') {

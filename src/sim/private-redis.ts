@@ -28,6 +28,8 @@ export interface PrivateRedisOptions {
   readonly appendOnly?: boolean;
   /** Give up when the server does not answer PING within this time. Default 10000. */
   readonly startTimeoutMs?: number;
+  /** Listen on this port (e.g. to start Redis again where a stopped one was); default a free port. */
+  readonly port?: number;
 }
 
 /** A TCP port that was free a moment ago on 127.0.0.1. */
@@ -101,7 +103,7 @@ export async function startPrivateRedis(options: PrivateRedisOptions = {}): Prom
   let lastError: unknown;
   for (let attempt = 0; attempt < 5; attempt++) {
     const dir = await mkdtemp(join(tmpdir(), 'smsbridge-redis-'));
-    const port = await freeTcpPort();
+    const port = options.port ?? (await freeTcpPort());
     const args = [
       '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '',
       '--appendonly', options.appendOnly ? 'yes' : 'no', '--daemonize', 'no', '--logfile', '',
@@ -127,7 +129,7 @@ export async function startPrivateRedis(options: PrivateRedisOptions = {}): Prom
       lastError = error;
       await stopChild(child).catch(() => undefined);
       await rm(dir, { recursive: true, force: true });
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') break;
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT' || options.port !== undefined) break;
     }
   }
   throw new Error(`could not start a private redis-server: ${String(lastError)}`);
