@@ -13,6 +13,10 @@ export interface CliIo {
   readonly input: NodeJS.ReadableStream;
   /** Resolves when the process is asked to stop (SIGINT or SIGTERM), for long-running commands. */
   untilStopped(): Promise<string>;
+  /** Calls `listener` on every SIGUSR2 (the AT trace switch, docs/logging.md); returns a function that stops it. */
+  onAtTraceSignal?(listener: () => void): () => void;
+  /** True when stderr is a terminal (logs are printed for people, not as JSON). */
+  readonly stderrIsTerminal?: boolean;
 }
 
 /** The process's own stdout and stderr. */
@@ -22,6 +26,11 @@ export function processIo(): CliIo {
     out: (line) => process.stdout.write(`${line}\n`),
     err: (line) => process.stderr.write(`${line}\n`),
     input: process.stdin,
+    stderrIsTerminal: process.stderr.isTTY === true,
+    onAtTraceSignal: (listener) => {
+      process.on('SIGUSR2', listener);
+      return () => void process.off('SIGUSR2', listener);
+    },
     untilStopped: () =>
       new Promise((resolve) => {
         const stop = (signal: string): void => {
