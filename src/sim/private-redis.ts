@@ -30,6 +30,8 @@ export interface PrivateRedisOptions {
   readonly startTimeoutMs?: number;
   /** Listen on this port (e.g. to start Redis again where a stopped one was); default a free port. */
   readonly port?: number;
+  /** More `redis-server` arguments (e.g. a TLS port and its certificates). */
+  readonly extraArgs?: readonly string[];
 }
 
 /** A TCP port that was free a moment ago on 127.0.0.1. */
@@ -107,7 +109,7 @@ export async function startPrivateRedis(options: PrivateRedisOptions = {}): Prom
     const args = [
       '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '',
       '--appendonly', options.appendOnly ? 'yes' : 'no', '--daemonize', 'no', '--logfile', '',
-      '--protected-mode', 'yes',
+      '--protected-mode', 'yes', ...(options.extraArgs ?? []),
     ];
     const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
