@@ -87,7 +87,8 @@ export class GatewayLogging {
         this.device(endpoint)[level]({ reason, detail }, `dropped: ${reason}`);
       },
       held: ({ endpoint, held }) => this.device(endpoint).info({ held }, 'request held until the device can be reached'),
-      bearer: ({ endpoint, bearer, messageId }) => this.device(endpoint).debug({ bearer, messageId }, `request from the core goes by ${bearer}`),
+      // An SMS costs money and takes seconds: info; UDP is the usual case: debug.
+      bearer: ({ endpoint, bearer, messageId }) => this.device(endpoint)[bearer === 'udp' ? 'debug' : 'info']({ bearer, messageId }, `request from the core goes by ${bearer}`),
     };
   }
 
