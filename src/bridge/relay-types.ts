@@ -24,6 +24,8 @@ export interface RelayCounters {
   emptyAcksNotSent: number;
   /** Messages an entry point could not handle (Redis refused a write, a defect); see `dropped` reason `failed`. */
   failed: number;
+  /** Registers and Updates the admission policy refused (nothing stored, no socket bound). */
+  refusedRegistrations: number;
 }
 
 /** Why a message was not relayed. */
@@ -33,6 +35,7 @@ export type DropReason =
   | 'unknown-device'
   | 'unknown-sender'
   | 'invalid-registration'
+  | 'registration-refused'
   | 'no-route'
   | 'no-socket'
   | 'sms-failed'

@@ -99,6 +99,8 @@ export class GatewayLogging {
       updated: (record) => this.device(record.endpoint).info(fields(record), 'registration updated'),
       deregistered: (record) => this.device(record.endpoint).info(fields(record), 'de-registered'),
       lost: (record) => this.device(record.endpoint).warn(fields(record), 'lost: lifetime passed without a message'),
+      refused: (record, why) => this.device(record.endpoint).warn({ ...fields(record), why }, why === 'rejected' ? 'the core refused the Register' : 'the core never answered the Register'),
+      forgotten: (endpoint) => this.device(endpoint).debug('registration forgotten; its core-facing port is released'),
     };
   }
 

@@ -4,6 +4,7 @@
  * (main.ts, the demo) owns the process.
  */
 import type { Redis } from 'ioredis';
+import { ADMISSION_POLICY_DEFAULTS, AdmissionPolicy } from '../bridge/admission-policy.ts';
 import { DeviceUdpEndpoint } from '../bridge/device-udp.ts';
 import { CoreSocketPool } from '../bridge/core-sockets.ts';
 import { InboxRelay } from '../bridge/inbox-relay.ts';
@@ -46,6 +47,15 @@ export interface GatewayStartOptions {
   readonly redisRetry?: RedisRetryOptions;
   /** Modems whose AT trace is on from the start (`all` for every modem). @defaultValue none */
   readonly atTrace?: 'all' | readonly string[];
+}
+
+/**
+ * The admission's total limit: as configured, but never more than the core-facing ports, since
+ * a registration beyond them would get no socket and its device no answer.
+ */
+function totalRegistrations(config: GatewayConfig): number {
+  const [min, max] = config.coreSockets.portRange;
+  return Math.min(config.udpAdmission?.maxRegistrations ?? ADMISSION_POLICY_DEFAULTS.maxRegistrations, max - min + 1);
 }
 
 /** A running gateway. `stop()` releases everything it started (not the Redis server). */
@@ -95,7 +105,10 @@ export class Gateway {
   private static async assemble(config: GatewayConfig, options: GatewayStartOptions, logger: Logger, redis: Redis, blockingRedis: Redis): Promise<Gateway> {
     const prefix = config.redisPrefix;
     const inbox = new RedisInbox(redis, { prefix: `${prefix}inbox:`, reassemblyTimeoutSec: config.reassemblyTimeoutSec });
-    const mirror = new RegistrationMirror(new RedisRegistrationStore(redis, `${prefix}reg:`));
+    const limits = config.registrationLimits ?? {};
+    const mirror = new RegistrationMirror(new RedisRegistrationStore(redis, `${prefix}reg:`), {
+      admission: new AdmissionPolicy({ ...config.udpAdmission, maxRegistrations: totalRegistrations(config) }), ...limits,
+    });
     const profiles = loadProfiles(config.profilesDir ?? defaultProfilesDir());
     const matcher = new DeliveryReportMatcher();
     const pool = new ModemPool(
@@ -116,7 +129,11 @@ export class Gateway {
       bindHost: config.coreSockets.bindHost, portRange: config.coreSockets.portRange, prefix: `${prefix}sockets:`,
     }, (endpoint, port) => logger.child({ device: endpoint }).warn({ port }, 'recorded core-facing port is taken; a new one is allocated'));
     const udp = await DeviceUdpEndpoint.bind(config.udpListen.host, config.udpListen.port, (bytes, from) => settle(relay?.fromUdp(bytes, from)));
-    relay = new Relay(mirror, sockets, sms, udp, { core: config.core, awakeWindowMs: config.awakeWindowMs });
+    relay = new Relay(mirror, sockets, sms, udp, {
+      core: config.core, awakeWindowMs: config.awakeWindowMs, ...(limits.maxLifetimeSec === undefined ? {} : { maxLifetimeSec: limits.maxLifetimeSec }),
+    });
+    // A lapsed, de-registered or refused registration gives its core-facing port back.
+    mirror.on('forgotten', (endpoint) => void sockets.release(endpoint).catch((error: unknown) => logger.child({ device: endpoint }).warn({ err: error }, 'core-facing port not released')));
     const inboxRelay = new InboxRelay(blockingRedis, relay, new SenderPolicy(config.senderPolicy), { streamKey: inbox.messagesKey });
     const logging = new GatewayLogging({ relay, mirror, inbox: inboxRelay, modems: pool.drivers }, logger);
     if (options.atTrace !== undefined) for (const name of options.atTrace === 'all' ? ['all'] : options.atTrace) logging.setAtTrace(name, true);
