@@ -114,6 +114,8 @@ export class GatewayLogging {
 
   private modemHandlers(modem: string): Handlers<ModemEvents> {
     const log = this.logger.child({ modem });
+    // A trace someone switched on shows even when the configured level is warn or error.
+    const traceLog = this.logger.level === 'silent' ? log : this.logger.child({ modem }, { level: 'info' });
     return {
       state: (state, previous) => {
         const level = BAD_STATES.has(state) ? 'error' : WARN_STATES.has(state) ? 'warn' : 'info';
@@ -125,7 +127,7 @@ export class GatewayLogging {
       'delivery-report': (report) => log.debug({ messageId: report.messageId, part: report.part, status: report.status }, 'delivery report'),
       'unmatched-report': (pduHex) => log.debug({ pduHex }, 'delivery report for no known message'),
       trace: (direction, line) => {
-        if (this.traced.has(modem)) log.info({ at: direction }, redactAtLine(line));
+        if (this.traced.has(modem)) traceLog.info({ at: direction }, redactAtLine(line));
       },
     };
   }

@@ -52,7 +52,7 @@ export function createLogger(options: LoggerOptions): Logger {
 
 /** A logger that drops everything (the default of library entry points and tests). */
 export function silentLogger(): Logger {
-  return pino({ level: 'silent' });
+  return pino({ level: 'silent' }, { write: () => undefined }); // not even a child with its own level writes
 }
 
 /** `url` with its password (and user name) replaced by `***`; text that is no URL comes back masked entirely. */

@@ -101,8 +101,8 @@ describe('gateway logging', () => {
     expect(all).toContain('redis://:***@127.0.0.1'); // the Redis URL is logged, masked
   }, 60_000);
 
-  it('switches the AT trace of one modem on and off at run time', async () => {
-    const log = captureLog();
+  it('switches the AT trace of one modem on and off at run time, shown even at level warn', async () => {
+    const log = captureLog('warn');
     const gateway = await startPinGateway(log);
     const driver = gateway.pool.drivers[0]!;
     const traced = (): number => log.records().filter((r) => r.at !== undefined).length;
