@@ -17,6 +17,8 @@ export interface CliIo {
   onAtTraceSignal?(listener: () => void): () => void;
   /** True when stderr is a terminal (logs are printed for people, not as JSON). */
   readonly stderrIsTerminal?: boolean;
+  /** Environment variables (secrets named by the config file); none when absent. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 /** The process's own stdout and stderr. */
@@ -31,6 +33,7 @@ export function processIo(): CliIo {
       process.on('SIGUSR2', listener);
       return () => void process.off('SIGUSR2', listener);
     },
+    env: process.env,
     untilStopped: () =>
       new Promise((resolve) => {
         const stop = (signal: string): void => {

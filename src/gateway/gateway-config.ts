@@ -1,7 +1,7 @@
 /**
  * The gateway's configuration as the composition root hands it over: explicit units, no
- * environment lookups. (The YAML config file and its schema arrive with the operations work;
- * today the demo and the tests build this object.)
+ * environment lookups. Built from the YAML file by `toGatewayConfig` (config-to-gateway.ts), or
+ * in code by the demo and the tests.
  */
 import type { ModemConfig } from '../modem/modem-types.ts';
 import type { RouteRule } from '../modem/modem-pool.ts';

@@ -10,7 +10,8 @@
  */
 import { Redis } from 'ioredis';
 import { GatewayError } from '../shared/errors.ts';
-import { redactUrl, type Logger } from '../log/index.ts';
+import { redactRedisUrl } from '../config/redis-url.ts';
+import type { Logger } from '../log/index.ts';
 
 /** Back-off between connection attempts. */
 export interface RedisRetryOptions {
@@ -33,7 +34,7 @@ export function redisRetryDelayMs(attempt: number, retry: RedisRetryOptions): nu
 
 /** Creates a client for `url` with the listeners described in the file comment. It connects at once. */
 export function createGatewayRedis(url: string, role: RedisRole, logger: Logger, retry: RedisRetryOptions = DEFAULT_REDIS_RETRY): Redis {
-  const log = logger.child({ redis: redactUrl(url), role });
+  const log = logger.child({ redis: redactRedisUrl(url), role });
   let lastError: string | null = null;
   let attempts = 0;
   const client = new Redis(url, {

@@ -21,7 +21,8 @@ import { ModemPool } from '../modem/modem-pool.ts';
 import type { ModemStatus } from '../modem/modem-types.ts';
 import { defaultProfilesDir, loadProfiles } from '../modem/profile-loader.ts';
 import { redisPinGuard } from '../modem/redis-pin-guard.ts';
-import { redactUrl, silentLogger, type Logger } from '../log/index.ts';
+import { redactRedisUrl } from '../config/redis-url.ts';
+import { silentLogger, type Logger } from '../log/index.ts';
 import type { GatewayConfig } from './gateway-config.ts';
 import { GatewayLogging } from './gateway-logging.ts';
 import { createGatewayRedis, DEFAULT_REDIS_RETRY, waitForRedis, type RedisRetryOptions } from './gateway-redis.ts';
@@ -88,7 +89,7 @@ export class Gateway {
   static async start(config: GatewayConfig, options: GatewayStartOptions = {}): Promise<Gateway> {
     const logger = options.logger ?? silentLogger();
     const retry = options.redisRetry ?? DEFAULT_REDIS_RETRY;
-    logger.info({ redis: redactUrl(config.redisUrl) }, 'connecting to redis');
+    logger.info({ redis: redactRedisUrl(config.redisUrl) }, 'connecting to redis');
     const redis = createGatewayRedis(config.redisUrl, 'commands', logger, retry);
     const blockingRedis = createGatewayRedis(config.redisUrl, 'consumer', logger, retry);
     try {

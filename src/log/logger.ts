@@ -2,7 +2,7 @@
  * The gateway's logger: pino, one JSON object per line (`level`, `time`, `msg`, and `modem` /
  * `device` where they apply), or a short human line when the output is a terminal. Secrets never
  * reach a line: fields named like a PIN, password, token or authorization are censored by pino's
- * `redact`, and URLs are logged through {@link redactUrl}. See docs/logging.md.
+ * `redact` (a Redis URL is logged through the config's `redactRedisUrl`). See docs/logging.md.
  */
 import { pino, type Logger as PinoLogger } from 'pino';
 import { prettyDestination } from './pretty.ts';
@@ -53,16 +53,4 @@ export function createLogger(options: LoggerOptions): Logger {
 /** A logger that drops everything (the default of library entry points and tests). */
 export function silentLogger(): Logger {
   return pino({ level: 'silent' }, { write: () => undefined }); // not even a child with its own level writes
-}
-
-/** `url` with its password (and user name) replaced by `***`; text that is no URL comes back masked entirely. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== '') parsed.password = '***';
-    if (parsed.username !== '') parsed.username = '***';
-    return parsed.toString();
-  } catch {
-    return '***';
-  }
 }

@@ -98,7 +98,7 @@ describe('gateway logging', () => {
     const all = log.lines.join('\n');
     expect(all).not.toContain(PIN);
     expect(all).not.toContain(REDIS_PASSWORD);
-    expect(all).toContain('redis://:***@127.0.0.1'); // the Redis URL is logged, masked
+    expect(all).toContain('redis://:[redacted]@127.0.0.1'); // the Redis URL is logged, masked
   }, 60_000);
 
   it('switches the AT trace of one modem on and off at run time, shown even at level warn', async () => {

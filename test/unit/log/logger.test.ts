@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { createLogger, formatPrettyLine, installFaultHandlers, redactUrl } from '../../../src/log/index.ts';
+import { createLogger, formatPrettyLine, installFaultHandlers } from '../../../src/log/index.ts';
 
 function capture(pretty = false) {
   const lines: string[] = [];
@@ -29,14 +29,6 @@ describe('createLogger', () => {
     logger.child({ modem: 'modem-1' }).warn({ attempt: 3 }, 'redis unreachable');
     expect(lines[0]).toMatch(/^\d\d:\d\d:\d\d\.\d{3} WARN  \[modem-1\] redis unreachable attempt=3$/);
     expect(formatPrettyLine('not json')).toBe('not json');
-  });
-});
-
-describe('redactUrl', () => {
-  it('masks the password and user of a Redis URL and keeps host, port and database', () => {
-    expect(redactUrl('rediss://user:p%40ss@redis.example:6380/2')).toBe('rediss://***:***@redis.example:6380/2');
-    expect(redactUrl('redis://:hunter2@127.0.0.1:6379')).not.toContain('hunter2');
-    expect(redactUrl('redis://127.0.0.1:6379/0')).toBe('redis://127.0.0.1:6379/0');
   });
 });
 
