@@ -22,6 +22,8 @@ export interface RelayCounters {
   duplicateUplink: number;
   /** Empty ACKs of the core not forwarded to SMS devices (they would only cost money). */
   emptyAcksNotSent: number;
+  /** Messages an entry point could not handle (Redis refused a write, a defect); see `dropped` reason `failed`. */
+  failed: number;
   /** Registers and Updates the admission policy refused (nothing stored, no socket bound). */
   refusedRegistrations: number;
 }
@@ -37,10 +39,16 @@ export type DropReason =
   | 'no-route'
   | 'no-socket'
   | 'sms-failed'
-  | 'core-did-not-ack';
+  | 'core-did-not-ack'
+  /** Redis refused to store a registration: the device was answered 5.03. */
+  | 'store-failed'
+  /** An entry point failed (Redis refused a write, a defect); counted in `failed`. */
+  | 'failed';
 
 /** Events of the relay. */
 export type RelayEvents = {
   dropped: [{ readonly reason: DropReason; readonly endpoint: string | null; readonly detail: string }];
   held: [{ readonly endpoint: string; readonly held: number }];
+  /** The bearer chosen for a request of the core (`hold`: the device cannot be reached now). */
+  bearer: [{ readonly endpoint: string; readonly bearer: 'udp' | 'sms' | 'hold'; readonly messageId: number }];
 };

@@ -14,6 +14,7 @@
  * core with RFC 7252 retransmission. Empty ACKs are never sent by SMS.
  */
 import type { RemoteInfo } from 'node:dgram';
+import { DecodeError } from '../shared/errors.ts';
 import { bytesToHex } from '../shared/hex.ts';
 import { TypedEmitter } from '../shared/typed-emitter.ts';
 import { decodeCoap, encodeCoap, isEmpty, isWellFormedCoap, peekHeader, type CoapMessage } from '../lwm2m/coap-message.ts';
@@ -58,7 +59,7 @@ export interface RelayOptions {
 export class Relay extends TypedEmitter<RelayEvents> {
   readonly counters: RelayCounters = {
     uplinkSms: 0, uplinkUdp: 0, toCore: 0, fromCore: 0, downlinkSms: 0, downlinkUdp: 0, coreRetransmissionsAbsorbed: 0,
-    held: 0, malformed: 0, unknownDevice: 0, duplicateUplink: 0, emptyAcksNotSent: 0, refusedRegistrations: 0,
+    held: 0, malformed: 0, unknownDevice: 0, duplicateUplink: 0, emptyAcksNotSent: 0, refusedRegistrations: 0, failed: 0,
   };
   private readonly exchanges = new Map<string, DeviceExchanges>();
   private readonly awakeWindowMs: number;
@@ -113,7 +114,11 @@ export class Relay extends TypedEmitter<RelayEvents> {
    */
   async fromSms(msisdn: string, payload: Uint8Array, modem?: string): Promise<void> {
     this.counters.uplinkSms += 1;
-    await this.uplink(modem === undefined ? { bearer: 'sms', msisdn } : { bearer: 'sms', msisdn, modem }, payload);
+    try {
+      await this.uplink(modem === undefined ? { bearer: 'sms', msisdn } : { bearer: 'sms', msisdn, modem }, payload);
+    } catch (error) {
+      this.fail(null, error);
+    }
   }
 
   /**
@@ -123,11 +128,28 @@ export class Relay extends TypedEmitter<RelayEvents> {
    */
   fromUdp(payload: Uint8Array, from: RemoteInfo): Promise<void> | undefined {
     this.counters.uplinkUdp += 1;
-    return this.uplink({ bearer: 'udp', host: from.address, port: from.port }, payload);
+    return this.uplink({ bearer: 'udp', host: from.address, port: from.port }, payload)?.catch((error: unknown) => this.fail(null, error));
   }
 
   /** A datagram on the core-facing socket of `endpoint`. */
   async fromCore(endpoint: string, bytes: Uint8Array, from: RemoteInfo): Promise<void> {
+    try {
+      await this.coreDatagram(endpoint, bytes, from);
+    } catch (error) {
+      this.fail(endpoint, error); // e.g. Redis refused to store the core's answer to a Register
+    }
+  }
+
+  /**
+   * A failure in an entry point (Redis refused a write, a defect): counted and emitted, never
+   * thrown, so no promise of the relay ever rejects.
+   */
+  private fail(endpoint: string | null, error: unknown): void {
+    this.counters.failed += 1;
+    this.emit('dropped', { reason: 'failed', endpoint, detail: String(error) });
+  }
+
+  private async coreDatagram(endpoint: string, bytes: Uint8Array, from: RemoteInfo): Promise<void> {
     if (from.address !== this.options.core.host || from.port !== this.options.core.port) return; // only the core speaks here
     this.counters.fromCore += 1;
     let message: CoapMessage;
@@ -142,7 +164,9 @@ export class Relay extends TypedEmitter<RelayEvents> {
     // state); the answer must still reach it.
     const known = this.mirror.get(endpoint);
     const existing = this.exchanges.get(endpoint);
-    await this.mirror.noteCoreResponse(endpoint, message);
+    // A write Redis refuses is counted and logged; the answer still goes to the device (the mirror
+    // keeps the record in memory, and Redis gets it with the next save).
+    await this.mirror.noteCoreResponse(endpoint, message).catch((error: unknown) => this.fail(endpoint, error));
     const record = this.mirror.get(endpoint) ?? known;
     if (message.type === 'ACK' || message.type === 'RST') {
       const stop = existing?.awaitingCoreAck.get(message.messageId);
@@ -194,6 +218,14 @@ export class Relay extends TypedEmitter<RelayEvents> {
 
   /** Delivers requests held for `endpoint` now that it can be reached (queue mode wake-up). */
   async flushHeld(endpoint: string): Promise<void> {
+    try {
+      await this.deliverHeld(endpoint);
+    } catch (error) {
+      this.fail(endpoint, error);
+    }
+  }
+
+  private async deliverHeld(endpoint: string): Promise<void> {
     const record = this.mirror.get(endpoint);
     const exchanges = this.exchanges.get(endpoint);
     if (!record || !exchanges || exchanges.held.length === 0) return;
@@ -259,10 +291,13 @@ export class Relay extends TypedEmitter<RelayEvents> {
         return;
       }
       // An invalid Register/Update: the core is the authority, but without an endpoint there is
-      // no socket to relay from. Answer 4.00 as the core would.
-      this.emit('dropped', { reason: 'invalid-registration', endpoint: null, detail: String(error) });
+      // no socket to relay from. Answer 4.00 as the core would. Anything else (Redis refused the
+      // write) is the gateway's failure: 5.03 Service Unavailable (RFC 7252 §5.9.3.4).
+      const invalid = error instanceof DecodeError;
+      this.emit('dropped', { reason: invalid ? 'invalid-registration' : 'store-failed', endpoint: null, detail: String(error) });
       if (message.type === 'CON' && source.bearer === 'udp') {
-        this.udp.send(source.host, source.port, encodeCoap({ ...coapAck(message.messageId), code: CoapCode.BAD_REQUEST, token: message.token }));
+        const code = invalid ? CoapCode.BAD_REQUEST : CoapCode.SERVICE_UNAVAILABLE;
+        this.udp.send(source.host, source.port, encodeCoap({ ...coapAck(message.messageId), code, token: message.token }));
       }
       return;
     }
@@ -283,7 +318,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
     } else {
       this.relayUplink(endpoint, exchanges, source, message.messageId, message.type === 'CON', bytes);
     }
-    if (exchanges.held.length > 0) await this.flushHeld(endpoint);
+    if (exchanges.held.length > 0) await this.deliverHeld(endpoint);
   }
 
   /**
@@ -305,6 +340,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
    */
   private async request(record: DeviceRecord, exchanges: DeviceExchanges, message: CoapMessage, acknowledged: boolean): Promise<void> {
     const bearer = chooseBearer(record, this.now(), this.awakeWindowMs);
+    this.emit('bearer', { endpoint: record.endpoint, bearer, messageId: message.messageId });
     if (bearer === 'udp' && !acknowledged) {
       await this.toDevice(record, 'udp', message);
       return;

@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import { GatewayError } from '../shared/errors.ts';
 import { Lab, labModemNumber } from '../lab/lab.ts';
+import { createLogger } from '../log/index.ts';
 import type { CliIo } from './io.ts';
 
 /** The demo's devices: one per kind of binding that matters. */
@@ -39,12 +40,19 @@ export function addDemoCommand(program: Command, io: CliIo): void {
       if (!Number.isFinite(durationSec) || durationSec < 0) throw new GatewayError('GW_ERR_CONFIG', '--duration must be a number of seconds ≥ 0', { option: '--duration' });
       if (!Number.isFinite(readIntervalMs) || readIntervalMs < 200) throw new GatewayError('GW_ERR_CONFIG', '--read-interval-ms must be ≥ 200', { option: '--read-interval-ms' });
       io.err('starting: private Redis, simulated SMS network, 2 simulated modems, gateway, lab core, 4 devices …');
+      // Warnings and errors of the gateway on stderr (the table is on stdout); Ctrl-C aborts a
+      // start-up that waits for an unreachable Redis; SIGUSR2 switches the AT trace.
+      const logger = createLogger({ level: 'warn', pretty: io.stderrIsTerminal === true, destination: { write: (text) => io.err(text.trimEnd()) } });
+      const startAbort = new AbortController();
+      void io.untilStopped().then(() => startAbort.abort());
       const lab = await Lab.start({
+        gatewayStart: { logger, signal: startAbort.signal },
         redisUrl: options.redis ?? null,
         devices: DEMO_DEVICES.map((d) => ({ ...d, lifetimeSec: 120, awakeWindowMs: 8000, coap: { responseTimeoutMs: 30_000 } })),
         gateway: { awakeWindowMs: 8000 },
         core: { responseTimeoutMs: 60_000 },
       });
+      const stopAtTraceSignal = io.onAtTraceSignal?.(() => lab.gateway.toggleAtTrace()) ?? (() => undefined);
       const counts = { reads: 0, readsAnswered: 0, readsFailed: 0, triggers: 0 };
       let turn = 0;
       const reader = setInterval(() => {
@@ -65,6 +73,7 @@ export function addDemoCommand(program: Command, io: CliIo): void {
       await stopped;
       clearInterval(reader);
       clearInterval(table);
+      stopAtTraceSignal();
       await printTable(lab, io, counts);
       const summary = await summarise(lab, counts);
       await lab.stop();

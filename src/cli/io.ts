@@ -13,6 +13,10 @@ export interface CliIo {
   readonly input: NodeJS.ReadableStream;
   /** Resolves when the process is asked to stop (SIGINT or SIGTERM), for long-running commands. */
   untilStopped(): Promise<string>;
+  /** Calls `listener` on every SIGUSR2 (the AT trace switch, docs/logging.md); returns a function that stops it. */
+  onAtTraceSignal?(listener: () => void): () => void;
+  /** True when stderr is a terminal (logs are printed for people, not as JSON). */
+  readonly stderrIsTerminal?: boolean;
   /** Environment variables (secrets named by the config file); none when absent. */
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
@@ -24,6 +28,11 @@ export function processIo(): CliIo {
     out: (line) => process.stdout.write(`${line}\n`),
     err: (line) => process.stderr.write(`${line}\n`),
     input: process.stdin,
+    stderrIsTerminal: process.stderr.isTTY === true,
+    onAtTraceSignal: (listener) => {
+      process.on('SIGUSR2', listener);
+      return () => void process.off('SIGUSR2', listener);
+    },
     env: process.env,
     untilStopped: () =>
       new Promise((resolve) => {

@@ -7,7 +7,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Gateway } from '../gateway/gateway.ts';
+import { Gateway, type GatewayStartOptions } from '../gateway/gateway.ts';
 import type { GatewayConfig } from '../gateway/gateway-config.ts';
 import { MODEM_CONFIG_DEFAULTS } from '../modem/modem-types.ts';
 import { LabCore, type LabCoreOptions } from '../sim/core/index.ts';
@@ -33,6 +33,8 @@ export interface LabOptions {
   readonly core?: LabCoreOptions;
   /** Changes to the gateway's configuration. */
   readonly gateway?: Partial<GatewayConfig>;
+  /** The gateway's logger, start-up abort signal and other start options. */
+  readonly gatewayStart?: GatewayStartOptions;
   /** Delay of the simulated network between submission and delivery. @defaultValue 50 */
   readonly networkDelayMs?: number;
 }
@@ -88,7 +90,7 @@ export class Lab {
         })),
         routes: [], senderPolicy: { mode: 'open' }, awakeWindowMs: 93_000, reassemblyTimeoutSec: 600,
         maintenanceIntervalMs: 1000, profilesDir: null, ...options.gateway,
-      });
+      }, options.gatewayStart);
       stops.push(() => gateway.stop());
       await Promise.all(gateway.pool.drivers.map((driver) => driver.waitFor('ready', 30_000)));
       const lab = new Lab(redisUrl, network, modems, core, gateway);

@@ -198,6 +198,7 @@ export class ModemDriver extends TypedEmitter<ModemEvents> {
     }
     this.connection = connection;
     connection.channel.on('closed', () => this.onPortLost(connection));
+    connection.channel.on('trace', (direction, line) => this.emit('trace', direction, line));
     connection.watchPresence(this.config.path, this.config.presenceCheckIntervalMs, () => this.onPortLost(connection));
     if (!this.move('port-opened', run)) return;
     if (!(await this.initialise(run, connection))) this.afterFailedInit(run, connection, attempt);

@@ -155,4 +155,6 @@ export type ModemEvents = {
   problem: [GatewayError];
   /** The modem printed a start-up banner: it rebooted by itself. */
   reboot: [banner: string];
+  /** A line to or from the modem (see AtChannelEvents `trace`); raw, PINs included. */
+  trace: [direction: 'tx' | 'rx', line: string];
 };
