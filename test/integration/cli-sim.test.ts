@@ -1,6 +1,6 @@
 /**
  * `smsbridge sim network`, `smsbridge sim modem` and the `smsbridge at` console, each run as its
- * own process (the `bin` entry of package.json through node and tsx, cwd = repository root), the
+ * own process (the `bin` entry of package.json: the compiled dist/main.js, cwd = repository root), the
  * way a developer or a benchmark wires them up by hand:
  *
  *   at console ─pty─ sim modem A ─┐                    ┌─ sim modem B (ec25) ─pty─ at console
