@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { utilizationResults, type UtilizationReport } from './modem-utilization.ts';
 import { throughputResults, type ThroughputReport } from './relay-throughput.ts';
 import { smsCostResults, type SmsCostReport } from './sms-cost.ts';
+import { startupResults, type StartupReport } from './startup.ts';
 import { writeResults, type ResultsEntry } from './support/results-doc.ts';
 
 interface Benchmark {
@@ -29,6 +30,7 @@ const BENCHMARKS: Readonly<Record<string, Benchmark>> = {
   'modem-utilization': { script: './modem-utilization.ts', toResults: (report: UtilizationReport) => utilizationResults(report) },
   'sms-cost': { script: './sms-cost.ts', toResults: (report: SmsCostReport) => smsCostResults(report) },
   'relay-throughput': { script: './relay-throughput.ts', toResults: (report: ThroughputReport) => throughputResults(report) },
+  startup: { script: './startup.ts', toResults: (report: StartupReport) => startupResults(report) },
 };
 
 const DOCS = fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url));
