@@ -13,15 +13,28 @@ export interface CliIo {
   readonly input: NodeJS.ReadableStream;
   /** Resolves when the process is asked to stop (SIGINT or SIGTERM), for long-running commands. */
   untilStopped(): Promise<string>;
+  /** True once stdout's reader has gone (EPIPE, e.g. `… | head -1`): further output is dropped. */
+  stdoutClosed?(): boolean;
 }
 
-/** The process's own stdout and stderr. */
+/**
+ * The process's own stdout and stderr. A write error on stdout (its reader went away: EPIPE) is
+ * caught, not thrown: later output is dropped and {@link CliIo.stdoutClosed} says so.
+ */
 export function processIo(): CliIo {
+  let stdoutClosed = false;
+  process.stdout.on('error', () => {
+    stdoutClosed = true;
+  });
+  const write = (text: string): void => {
+    if (!stdoutClosed) process.stdout.write(text);
+  };
   return {
-    json: (value) => process.stdout.write(`${JSON.stringify(value)}\n`),
-    out: (line) => process.stdout.write(`${line}\n`),
+    json: (value) => write(`${JSON.stringify(value)}\n`),
+    out: (line) => write(`${line}\n`),
     err: (line) => process.stderr.write(`${line}\n`),
     input: process.stdin,
+    stdoutClosed: () => stdoutClosed,
     untilStopped: () =>
       new Promise((resolve) => {
         const stop = (signal: string): void => {

@@ -54,13 +54,17 @@ function payloadOf(options: EncodeOptions, hexToBytes: (hex: string) => Uint8Arr
  */
 export const MAX_PDU_LINE_CHARS = 4 * 1024 * 1024;
 
-/** `pdu decode -`: one PDU per input line, one JSON object per line on stdout; resolves to the number of bad lines. */
+/**
+ * `pdu decode -`: one PDU per input line, one JSON object per line on stdout; resolves to the
+ * number of bad lines. Stops reading when stdout's reader has gone.
+ */
 async function decodeLines(io: CliIo, smscPrefix: boolean): Promise<number> {
   const [{ decodePdu }, { pduToJson }, { DecodeError, GatewayError }, { inputLines }] = await Promise.all([
     import('../sms/index.ts'), import('./pdu-json.ts'), import('../shared/errors.ts'), import('./input-lines.ts'),
   ]);
   let failed = 0;
   for await (const line of inputLines(io.input, MAX_PDU_LINE_CHARS)) {
+    if (io.stdoutClosed?.() === true) break; // nobody reads the answers any more (`… | head -1`)
     try {
       if ('tooLongChars' in line) {
         throw new DecodeError('GW_ERR_PDU_TRAILING', 'PDU', MAX_PDU_LINE_CHARS / 2, `line of ${line.tooLongChars} characters: longer than any PDU (this command reads at most ${MAX_PDU_LINE_CHARS})`);

@@ -3,8 +3,9 @@
  * a child process (the `bin` entry of package.json: the compiled dist/main.js, cwd = repository root).
  * Assertions are grouped and independent spawns run in parallel.
  */
+import { spawn } from 'node:child_process';
 import { describe, it, expect } from 'vitest';
-import { RUN_SAFETY_TIMEOUT_MS, smsbridge, smsbridgeWith, type Run } from '../support/smsbridge-cli.ts';
+import { BIN, ROOT, RUN_SAFETY_TIMEOUT_MS, smsbridge, smsbridgeWith, type Run } from '../support/smsbridge-cli.ts';
 
 /** A generous safety net for a test that runs a few processes (never a speed check). */
 const TIMEOUT = RUN_SAFETY_TIMEOUT_MS + 30_000;
@@ -416,6 +417,37 @@ describe.concurrent('smsbridge pdu decode - (standard input)', () => {
       expect(lines[2]).toMatchObject({ type: 'submit', address: '+4915112345678', text: 'hello' });
       expect(lines[3]).toMatchObject({ line: 5, error: { code: expect.stringMatching(/^GW_ERR_PDU_/) } });
       expect(lines[4]).toMatchObject({ type: 'status-report', mr: 42 });
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'stops quietly when its reader goes away (… | head -1) instead of dying of EPIPE',
+    async ({ expect }) => {
+      const child = spawn(process.execPath, [BIN, 'pdu', 'decode', '-'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.stdin.on('error', () => undefined); // once it has stopped, it reads no more
+      const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+      // Keep feeding PDUs until the process ends, as `yes <pdu> | smsbridge pdu decode - | head -1` does.
+      const feed = (): void => {
+        if (child.exitCode !== null || child.stdin.destroyed) return;
+        if (child.stdin.write(`${CLASSIC_DELIVER}\n`.repeat(100))) setImmediate(feed);
+        else child.stdin.once('drain', feed);
+      };
+      feed();
+      const firstLine = await new Promise<string>((resolve) => {
+        let text = '';
+        child.stdout.on('data', (chunk: Buffer) => {
+          text += chunk.toString();
+          if (text.includes('\n')) {
+            child.stdout.destroy(); // the reader goes away
+            resolve(text.slice(0, text.indexOf('\n')));
+          }
+        });
+      });
+      expect(JSON.parse(firstLine)).toMatchObject({ type: 'deliver', text: 'hellohello' });
+      expect({ code: await exited, stderr }).toEqual({ code: 0, stderr: '' });
     },
     TIMEOUT,
   );
