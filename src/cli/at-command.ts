@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import type { CliIo } from './io.ts';
-import { parseBaudRateOption, parseIntegerOption } from './options.ts';
+import { parseBaudRateOption, parseHostPortOption, parseIntegerOption } from './options.ts';
 
 /** Adds the `at` command to `program`. Bad options raise GW_ERR_CONFIG naming the option. */
 export function addAtCommand(program: Command, io: CliIo): void {
@@ -16,6 +16,8 @@ export function addAtCommand(program: Command, io: CliIo): void {
     .option('--baud <rate>', 'baud rate', '115200')
     .option('--timeout-ms <ms>', 'time for each command\'s final result', '10000')
     .action(async (device: string, commands: string[], options: { baud: string; timeoutMs: string }) => {
+      // A raw TCP serial server: its address is checked like every host:port option.
+      if (device.startsWith('tcp://')) parseHostPortOption(device.slice('tcp://'.length), '<device>');
       const settings = {
         baudRate: parseBaudRateOption(options.baud, '--baud'),
         timeoutMs: parseIntegerOption(options.timeoutMs, '--timeout-ms', { min: 1, max: 3_600_000 }),

@@ -81,6 +81,7 @@ describe.concurrent('bad option values are GW_ERR_CONFIG naming the option (issu
       [['at', '--baud', '12345', device, 'AT'], '--baud'],
       [['at', '--timeout-ms', 'soon', device, 'AT'], '--timeout-ms'],
       [['at', '--timeout-ms', '0', device, 'AT'], '--timeout-ms'],
+      [['at', 'tcp://999.1.1.1:2000', 'AT'], '<device>'],
     ];
     const runs = await Promise.all(cases.map(([args]) => smsbridge(...args)));
     cases.forEach(([args, option], i) => {
