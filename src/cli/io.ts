@@ -33,7 +33,10 @@ export function processIo(): CliIo {
     json: (value) => write(`${JSON.stringify(value)}\n`),
     out: (line) => write(`${line}\n`),
     err: (line) => process.stderr.write(`${line}\n`),
-    input: process.stdin,
+    // A getter: creating process.stdin sets up the terminal or pipe, which most commands never read.
+    get input() {
+      return process.stdin;
+    },
     stdoutClosed: () => stdoutClosed,
     untilStopped: () =>
       new Promise((resolve) => {
