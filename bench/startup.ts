@@ -157,7 +157,7 @@ export function startupResults(report: StartupReport): ResultsEntry {
   const figures = report.results.map((r) => `${r.name} p50 ${r.p50Ms} ms (p90 ${r.p90Ms}, ×${r.ratioToNode.toFixed(2)} node)`).join('; ');
   return {
     bench: report.bench, latest,
-    history: [when, report.machine, report.loadAverage.join(' → '), figures, `${report.pass ? 'pass' : 'FAIL'} (pdu decode p50 ${pdu?.p50Ms} < ${report.target.p50Ms} ms)`],
+    history: [when, report.machine, report.loadAverage.join(' → '), figures, `${report.pass ? 'pass' : 'FAIL'} (pdu decode p50 ${pdu?.p50Ms} ms; target < ${report.target.p50Ms} ms)`],
   };
 }
 
