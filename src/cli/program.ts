@@ -45,16 +45,19 @@ export function buildProgram(io: CliIo): Command {
   return program;
 }
 
-/** The deepest command that `args` (after node and the script) name, for the usage line. */
-function commandNamedBy(program: Command, args: readonly string[]): Command {
+/**
+ * The deepest command that `args` (after node and the script) name, for the usage line, and the
+ * first word after it that names no command (`help` aside), if any.
+ */
+function commandNamedBy(program: Command, args: readonly string[]): { command: Command; unknown: string | null } {
   let command = program;
   for (const arg of args) {
-    if (arg.startsWith('-')) continue;
+    if (arg.startsWith('-') || arg === 'help') continue;
     const sub = command.commands.find((c) => c.name() === arg || c.aliases().includes(arg));
-    if (sub === undefined) break;
+    if (sub === undefined) return { command, unknown: arg };
     command = sub;
   }
-  return command;
+  return { command, unknown: null };
 }
 
 /** The full name of `command`, e.g. `smsbridge sim modem`. */
@@ -66,11 +69,11 @@ function fullName(command: Command): string {
 
 /** GW_ERR_USAGE for a commander error (exit code ≠ 0). */
 function usageError(error: CommanderError, program: Command, args: readonly string[]): GatewayError {
-  const command = commandNamedBy(program, args);
+  const { command, unknown } = commandNamedBy(program, args);
   const name = fullName(command);
-  const message = error.code === 'commander.help'
-    ? `a command is required: ${command.commands.map((c) => c.name()).join(', ')}`
-    : error.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ');
+  // commander.help with exit code 1: help was shown instead of an error (no command, `help <unknown>`).
+  const helpInstead = unknown === null ? `a command is required: ${command.commands.map((c) => c.name()).join(', ')}` : `unknown command '${unknown}'`;
+  const message = error.code === 'commander.help' ? helpInstead : error.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ');
   return new GatewayError('GW_ERR_USAGE', message, { usage: `${name} ${command.usage()}`, help: `${name} --help` });
 }
 

@@ -58,6 +58,7 @@ describe.concurrent('usage errors', () => {
       { what: 'excess argument', args: ['pdu', 'decode', '00', '11'], message: /too many arguments/, usage: 'smsbridge pdu decode' },
       { what: 'no command', args: [], message: /a command is required: pdu, at, sim, core, demo/, usage: 'smsbridge' },
       { what: 'no sim command', args: ['sim'], message: /a command is required: network, modem, device/, usage: 'smsbridge sim' },
+      { what: 'help for an unknown command', args: ['help', 'nope'], message: /unknown command 'nope'/, usage: 'smsbridge' },
     ];
     const runs = await Promise.all(cases.map((c) => smsbridge(...c.args)));
     cases.forEach((c, i) => {
