@@ -407,16 +407,20 @@ describe.concurrent('smsbridge pdu decode - (standard input)', () => {
     'prints one JSON object per input line, in order, with an error object for each bad line; exit 1',
     async ({ expect }) => {
       const megabyteLine = 'AB'.repeat(512 * 1024); // 1 MiB of hex: more than argv can carry
-      const input = [CLASSIC_DELIVER, 'zz', '', `${SUBMIT}\r`, megabyteLine, STATUS_REPORT].join('\n');
+      const overLimitLine = 'AB'.repeat(5 * 512 * 1024); // 5 MiB: over the 4 MiB a line may have
+      const input = [CLASSIC_DELIVER, 'zz', '', `${SUBMIT}\r`, megabyteLine, STATUS_REPORT, overLimitLine, CLASSIC_DELIVER].join('\n');
       const run = await smsbridgeWith({ input }, 'pdu', 'decode', '-');
       expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 1, stderr: '' });
       const lines = run.stdout.split('\n').filter((line) => line.length > 0).map((line) => JSON.parse(line) as Record<string, unknown>);
-      expect(lines).toHaveLength(5); // the empty line 3 gives nothing
+      expect(lines).toHaveLength(7); // the empty line 3 gives nothing
       expect(lines[0]).toMatchObject({ type: 'deliver', text: 'hellohello' });
       expect(lines[1]).toEqual({ line: 2, error: expect.objectContaining({ code: 'GW_ERR_PDU_HEX', field: 'PDU', offset: 0 }) });
       expect(lines[2]).toMatchObject({ type: 'submit', address: '+4915112345678', text: 'hello' });
       expect(lines[3]).toMatchObject({ line: 5, error: { code: expect.stringMatching(/^GW_ERR_PDU_/) } });
       expect(lines[4]).toMatchObject({ type: 'status-report', mr: 42 });
+      expect(lines[5]).toMatchObject({ line: 7, error: { code: 'GW_ERR_PDU_TRAILING', field: 'PDU' } });
+      expect(String((lines[5]?.['error'] as Record<string, unknown>)['message'])).toContain(`line of ${overLimitLine.length} characters`);
+      expect(lines[6]).toMatchObject({ type: 'deliver', text: 'hellohello' });
     },
     TIMEOUT,
   );
