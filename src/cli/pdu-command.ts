@@ -28,7 +28,11 @@ function parsePorts(text: string): { destination: number; source: number } {
   return { destination: dst, source: source === undefined ? dst : parseIntegerOption(source, '--port', PORT_RANGE) };
 }
 
-/** `--to` / `--smsc`: a telephone number only. An alphanumeric address (TON 101) names an originator, never a destination or an SMSC (TS 23.040 §9.1.2.5), so letters are refused. */
+/**
+ * `--to` / `--smsc`: a telephone number only. An alphanumeric address (type of number 101,
+ * TS 23.040 §9.1.2.5) names a sender; nothing routes a message to one or reaches an SMSC by one,
+ * so letters are refused rather than encoded as such.
+ */
 function addressOf(text: string, option: string): SmsAddress {
   const number = parsePhoneNumberOption(text, option);
   // TS 23.040 §9.1.2.5: `+` → international number; otherwise type unknown (as dialled), both ISDN/E.164 plan (1).
