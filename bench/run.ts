@@ -17,6 +17,7 @@ import { deviceScaleResults, type DeviceScaleReport } from './device-scale.ts';
 import { utilizationResults, type UtilizationReport } from './modem-utilization.ts';
 import { throughputResults, type ThroughputReport } from './relay-throughput.ts';
 import { smsCostResults, type SmsCostReport } from './sms-cost.ts';
+import { startupResults, type StartupReport } from './startup.ts';
 import { writeResults, type ResultsEntry } from './support/results-doc.ts';
 
 interface Benchmark {
@@ -33,6 +34,7 @@ const BENCHMARKS: Readonly<Record<string, Benchmark>> = {
   'relay-throughput': { script: './relay-throughput.ts', toResults: (report: ThroughputReport) => throughputResults(report) },
   'config-load': { script: './config-load.ts', toResults: (report: ConfigLoadReport) => configLoadResults(report) },
   'device-scale': { script: './device-scale.ts', toResults: (report: DeviceScaleReport) => deviceScaleResults(report) },
+  startup: { script: './startup.ts', toResults: (report: StartupReport) => startupResults(report) },
 };
 
 const DOCS = fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url));

@@ -13,6 +13,7 @@ export const ERROR_CODES = {
   GW_ERR_INTERNAL: 'A defect: an error the code did not expect. Report it with the log line.',
   GW_ERR_CONFIG: 'A configuration value or command-line option is invalid; the error names it.',
   GW_ERR_START_ABORTED: 'Start-up was aborted (stop requested) before the gateway was running, e.g. while Redis was unreachable.',
+  GW_ERR_USAGE: 'The command line is malformed: unknown command or option, missing argument or option value.',
   // --- SMS PDU codec (src/sms), 3GPP TS 23.040 / 23.038 ---
   GW_ERR_PDU_HEX: 'The PDU text is not an even-length string of hexadecimal digits.',
   GW_ERR_PDU_TRUNCATED: 'The PDU ended before a field was complete.',
