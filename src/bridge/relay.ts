@@ -25,6 +25,7 @@ import type { RegistrationMirror } from '../lwm2m/registration-mirror.ts';
 import { capLifetime, DEFAULT_MAX_LIFETIME_SEC } from '../lwm2m/lifetime-cap.ts';
 import { RegistrationRefusedError } from '../lwm2m/registration-admission.ts';
 import { chooseBearer, DEFAULT_AWAKE_WINDOW_MS } from './bearer.ts';
+import { CoreServerAddress } from './core-server-address.ts';
 import type { CoreSocketPool } from './core-sockets.ts';
 import { DeviceExchanges } from './exchanges.ts';
 import { retransmitConfirmable } from './retransmission.ts';
@@ -43,7 +44,11 @@ export interface DeviceUdpSender {
 
 /** Options of {@link Relay}. */
 export interface RelayOptions {
-  readonly core: { readonly host: string; readonly port: number };
+  /**
+   * The core server: an IP literal and port, or a {@link CoreServerAddress} (a host name the
+   * composition root resolves). Only its datagrams are accepted on the core-facing sockets.
+   */
+  readonly core: { readonly host: string; readonly port: number } | CoreServerAddress;
   /** Queue mode: how long a device stays reachable over UDP after it was heard. @defaultValue 93000 */
   readonly awakeWindowMs?: number;
   /** Most requests held per device while it cannot be reached. @defaultValue 16 */
@@ -62,6 +67,12 @@ export class Relay extends TypedEmitter<RelayEvents> {
     held: 0, malformed: 0, unknownDevice: 0, duplicateUplink: 0, emptyAcksNotSent: 0, refusedRegistrations: 0, failed: 0,
   };
   private readonly exchanges = new Map<string, DeviceExchanges>();
+  private readonly core: CoreServerAddress;
+
+  /** The core server's address as the relay matches and addresses it. */
+  get coreAddress(): CoreServerAddress {
+    return this.core;
+  }
   private readonly awakeWindowMs: number;
   private readonly maxHeld: number;
   private readonly ackTimeoutMs: number;
@@ -75,6 +86,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
     private readonly options: RelayOptions,
   ) {
     super();
+    this.core = options.core instanceof CoreServerAddress ? options.core : new CoreServerAddress(options.core.host, options.core.port);
     this.awakeWindowMs = options.awakeWindowMs ?? DEFAULT_AWAKE_WINDOW_MS;
     this.maxHeld = options.maxHeldPerDevice ?? 16;
     this.ackTimeoutMs = options.ackTimeoutMs ?? 2000;
@@ -150,7 +162,11 @@ export class Relay extends TypedEmitter<RelayEvents> {
   }
 
   private async coreDatagram(endpoint: string, bytes: Uint8Array, from: RemoteInfo): Promise<void> {
-    if (from.address !== this.options.core.host || from.port !== this.options.core.port) return; // only the core speaks here
+    if (!this.core.matches(from.address, from.port)) {
+      // Only the core speaks here. A named core may have moved: resolve its name again (rate-limited).
+      this.core.refreshSoon();
+      return;
+    }
     this.counters.fromCore += 1;
     let message: CoapMessage;
     try {
@@ -387,6 +403,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
       ackTimeoutMs: this.ackTimeoutMs,
       onGiveUp: () => {
         exchanges.awaitingCoreAck.delete(messageId);
+        this.core.refreshSoon(); // a silent core may have moved under its name
         this.emit('dropped', { reason: 'core-did-not-ack', endpoint, detail: `separate response ${messageId}` });
       },
     });
@@ -424,13 +441,13 @@ export class Relay extends TypedEmitter<RelayEvents> {
     if (open !== undefined) {
       // The usual case, kept synchronous: no promise per datagram on the hot path.
       this.counters.toCore += 1;
-      open.send(bytes, this.options.core.port, this.options.core.host);
+      open.send(bytes, this.core.port, this.core.sendAddress);
       return;
     }
     void this.sockets.ensure(endpoint).then(
       (socket) => {
         this.counters.toCore += 1;
-        socket.send(bytes, this.options.core.port, this.options.core.host);
+        socket.send(bytes, this.core.port, this.core.sendAddress);
       },
       (error: unknown) => this.emit('dropped', { reason: 'no-socket', endpoint, detail: String(error) }),
     );

@@ -5,6 +5,8 @@
  */
 import type { Redis } from 'ioredis';
 import { ADMISSION_POLICY_DEFAULTS, AdmissionPolicy } from '../bridge/admission-policy.ts';
+import { isIP } from 'node:net';
+import { CoreServerAddress } from '../bridge/core-server-address.ts';
 import { DeviceUdpEndpoint } from '../bridge/device-udp.ts';
 import { CoreSocketPool } from '../bridge/core-sockets.ts';
 import { InboxRelay } from '../bridge/inbox-relay.ts';
@@ -61,6 +63,21 @@ function totalRegistrations(config: GatewayConfig): number {
   return Math.min(config.udpAdmission?.maxRegistrations ?? ADMISSION_POLICY_DEFAULTS.maxRegistrations, addresses);
 }
 
+/** Builds and, for a host name, resolves the core server's address (see {@link CoreServerAddress}). */
+async function resolveCore(config: GatewayConfig, logger: Logger): Promise<CoreServerAddress> {
+  const hosts = config.coreSockets.bindHosts ?? [config.coreSockets.bindHost ?? '0.0.0.0'];
+  const family = hosts.every((host) => isIP(host) === 6) ? 6 : 4;
+  const core = new CoreServerAddress(config.core.host, config.core.port, {
+    family,
+    onResolved: ({ addresses, error }) => {
+      if (error) logger.error({ code: error.code, host: config.core.host }, `${error.message}; the core's datagrams are dropped until it resolves`);
+      else logger.info({ host: config.core.host, addresses }, 'core host resolved');
+    },
+  });
+  await core.resolve().catch(() => undefined); // logged by onResolved; retried by housekeeping
+  return core;
+}
+
 /** A running gateway. `stop()` releases everything it started (not the Redis server). */
 export class Gateway {
   private timer: NodeJS.Timeout | null = null;
@@ -105,6 +122,11 @@ export class Gateway {
     }
   }
 
+  /**
+   * The core as the relay matches and addresses it. A host name is resolved now; when that fails
+   * the gateway still starts (DNS may come up after it at boot), logs why, and resolves again
+   * from housekeeping and whenever the core's datagrams do not match.
+   */
   private static async assemble(config: GatewayConfig, options: GatewayStartOptions, logger: Logger, redis: Redis, blockingRedis: Redis): Promise<Gateway> {
     const prefix = config.redisPrefix;
     const inbox = new RedisInbox(redis, { prefix: `${prefix}inbox:`, reassemblyTimeoutSec: config.reassemblyTimeoutSec });
@@ -132,8 +154,9 @@ export class Gateway {
       ...config.coreSockets, prefix: `${prefix}sockets:`,
     });
     const udp = await DeviceUdpEndpoint.bind(config.udpListen.host, config.udpListen.port, (bytes, from) => settle(relay?.fromUdp(bytes, from)));
+    const core = await resolveCore(config, logger);
     relay = new Relay(mirror, sockets, sms, udp, {
-      core: config.core, awakeWindowMs: config.awakeWindowMs, ...(limits.maxLifetimeSec === undefined ? {} : { maxLifetimeSec: limits.maxLifetimeSec }),
+      core, awakeWindowMs: config.awakeWindowMs, ...(limits.maxLifetimeSec === undefined ? {} : { maxLifetimeSec: limits.maxLifetimeSec }),
     });
     // A lapsed, de-registered or refused registration gives its core-facing port back.
     mirror.on('forgotten', (endpoint) => void sockets.release(endpoint).catch((error: unknown) => logger.child({ device: endpoint }).warn({ err: error }, 'core-facing port not released')));
@@ -199,6 +222,7 @@ export class Gateway {
       await this.inbox.maintain(Date.now()).catch((error: unknown) => this.logger.warn({ err: error }, 'inbox housekeeping failed'));
       await this.mirror.expire().catch((error: unknown) => this.logger.warn({ err: error }, 'registration expiry failed'));
       this.relay.sweep();
+      this.relay.coreAddress.refreshSoon(); // a named core: resolved again at most every 30 s
       await this.sockets.retryPending().catch((error: unknown) => this.logger.warn({ err: error }, 'core-facing socket retry failed'));
     });
     this.maintenance = run;
