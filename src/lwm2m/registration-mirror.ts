@@ -74,6 +74,8 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
   private readonly bySource = new Map<string, string>();
   private readonly pending = new Map<string, Pending>();
   private readonly persistedAtMs = new Map<string, number>();
+  /** Endpoints whose activity changed in memory only (see {@link persistActivity}). */
+  private readonly unsavedActivity = new Set<string>();
   private readonly activityPersistIntervalMs: number;
   private readonly now: () => number;
 
@@ -118,6 +120,7 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
     const nowMs = this.now();
     if (this.needsSave(record, source, nowMs)) return undefined;
     touch(record, source, nowMs);
+    this.unsavedActivity.add(endpoint);
     return endpoint;
   }
 
@@ -146,7 +149,10 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
     if (record === undefined) return null;
     if (operation !== null) this.pending.set(pendingKey(known, message), { endpoint: known, operation, payload: textOf(message.payload) });
     if (this.needsSave(record, source, nowMs)) await this.save(withActivity(record, source, nowMs));
-    else touch(record, source, nowMs);
+    else {
+      touch(record, source, nowMs);
+      this.unsavedActivity.add(known);
+    }
     return known;
   }
 
@@ -209,6 +215,28 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
     return lost;
   }
 
+  /**
+   * Writes every record whose activity changed since it was last written (activity alone is
+   * written at most every `activityPersistIntervalMs`), so a stop loses no last-seen time.
+   * Resolves with the number of records written; rejects with the store's error.
+   */
+  async persistActivity(): Promise<number> {
+    let written = 0;
+    for (const endpoint of [...this.unsavedActivity]) {
+      const record = this.records.get(endpoint);
+      this.unsavedActivity.delete(endpoint);
+      if (record === undefined) continue;
+      try {
+        await this.save(record);
+      } catch (error) {
+        this.unsavedActivity.add(endpoint);
+        throw error;
+      }
+      written += 1;
+    }
+    return written;
+  }
+
   private byLocation(path: readonly string[]): string | undefined {
     const location = `/${path.join('/')}`;
     for (const record of this.records.values()) if (record.location === location) return record.endpoint;
@@ -218,6 +246,7 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
   private async save(record: DeviceRecord): Promise<void> {
     this.remember(record);
     this.persistedAtMs.set(record.endpoint, this.now());
+    this.unsavedActivity.delete(record.endpoint);
     await this.store.save(record);
   }
 
@@ -233,6 +262,7 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
     if (record) for (const key of sourceKeys(record)) if (this.bySource.get(key) === endpoint) this.bySource.delete(key);
     this.records.delete(endpoint);
     this.persistedAtMs.delete(endpoint);
+    this.unsavedActivity.delete(endpoint);
     await this.store.remove(endpoint);
   }
 }
