@@ -4,8 +4,10 @@
  */
 import type { Command } from 'commander';
 import { GatewayError } from '../shared/errors.ts';
-import { Lab, labModemNumber } from '../lab/lab.ts';
+import { Lab } from '../lab/lab.ts';
+import { LiveTable, RequestTally, summarise, summaryLines, type DemoTallies } from './demo-report.ts';
 import type { CliIo } from './io.ts';
+import { ServiceLifecycle } from './service-lifecycle.ts';
 
 /** The demo's devices: one per kind of binding that matters. */
 const DEMO_DEVICES = [
@@ -21,10 +23,6 @@ interface DemoOptions {
   readIntervalMs: string;
 }
 
-function pad(text: string | number, width: number): string {
-  return String(text).padEnd(width).slice(0, width);
-}
-
 /** Adds `demo` to `program`. */
 export function addDemoCommand(program: Command, io: CliIo): void {
   program
@@ -38,74 +36,72 @@ export function addDemoCommand(program: Command, io: CliIo): void {
       const readIntervalMs = Number(options.readIntervalMs);
       if (!Number.isFinite(durationSec) || durationSec < 0) throw new GatewayError('GW_ERR_CONFIG', '--duration must be a number of seconds ≥ 0', { option: '--duration' });
       if (!Number.isFinite(readIntervalMs) || readIntervalMs < 200) throw new GatewayError('GW_ERR_CONFIG', '--read-interval-ms must be ≥ 200', { option: '--read-interval-ms' });
-      io.err('starting: private Redis, simulated SMS network, 2 simulated modems, gateway, lab core, 4 devices …');
-      const lab = await Lab.start({
-        redisUrl: options.redis ?? null,
-        devices: DEMO_DEVICES.map((d) => ({ ...d, lifetimeSec: 120, awakeWindowMs: 8000, coap: { responseTimeoutMs: 30_000 } })),
-        gateway: { awakeWindowMs: 8000 },
-        core: { responseTimeoutMs: 60_000 },
-      });
-      const counts = { reads: 0, readsAnswered: 0, readsFailed: 0, triggers: 0 };
-      let turn = 0;
-      const reader = setInterval(() => {
-        const clients = lab.core.clients();
-        if (clients.length === 0) return;
-        const client = clients[turn++ % clients.length]!;
-        counts.reads += 1;
-        // Every fourth turn: the Registration Update Trigger, else a Read of the Device object.
-        const request = turn % 4 === 0 ? lab.core.execute(client.endpoint, '/1/0/8') : lab.core.read(client.endpoint, '/3/0');
-        if (turn % 4 === 0) counts.triggers += 1;
-        request.then(
-          (response) => (response.code.startsWith('2.') ? (counts.readsAnswered += 1) : (counts.readsFailed += 1)),
-          () => (counts.readsFailed += 1),
-        );
-      }, readIntervalMs);
-      const table = setInterval(() => void printTable(lab, io, counts), 2000);
-      const stopped = durationSec > 0 ? new Promise((r) => setTimeout(r, durationSec * 1000)) : io.untilStopped();
-      await stopped;
-      clearInterval(reader);
-      clearInterval(table);
-      await printTable(lab, io, counts);
-      const summary = await summarise(lab, counts);
-      await lab.stop();
-      io.out('');
-      io.out(`summary: ${summary.registrations} registrations, ${summary.updates} updates, ${counts.readsAnswered}/${counts.reads} requests answered (${counts.triggers} triggers), SMS sent ${summary.smsSentByGateway} / received ${summary.smsReceivedByGateway} by the gateway`);
-      io.json({ summary: { ...summary, requests: counts.reads, requestsAnswered: counts.readsAnswered, requestsFailed: counts.readsFailed, triggers: counts.triggers } });
+      await runDemo({ redisUrl: options.redis ?? null, durationSec, readIntervalMs }, io);
     });
 }
 
-async function summarise(lab: Lab, counts: { reads: number }) {
-  const devices = lab.devices.map((d) => d.stats);
-  const sum = (pick: (s: (typeof devices)[number]) => number): number => devices.reduce((n, s) => n + pick(s), 0);
-  const status = await lab.gateway.status();
-  return {
-    durationRequests: counts.reads,
-    registrations: sum((s) => s.registrations),
-    updates: sum((s) => s.updates),
-    readsAnswered: sum((s) => s.readsAnswered),
-    smsSentByGateway: status.modems.reduce((n, m) => n + m.counters.sent, 0),
-    smsReceivedByGateway: status.modems.reduce((n, m) => n + m.counters.received, 0),
-    smsSentByDevices: sum((s) => s.smsSent),
-    relay: status.relay,
-  };
+interface DemoRun {
+  readonly redisUrl: string | null;
+  /** 0: until a signal. */
+  readonly durationSec: number;
+  readonly readIntervalMs: number;
 }
 
-async function printTable(lab: Lab, io: CliIo, counts: { reads: number; readsAnswered: number }): Promise<void> {
-  const status = await lab.gateway.status();
-  const now = Date.now();
-  io.out('');
-  io.out(`${pad('modem', 10)}${pad('state', 12)}${pad('number', 15)}${pad('signal', 9)}${pad('sent', 6)}${pad('recv', 6)}`);
-  status.modems.forEach((m, i) => {
-    io.out(`${pad(m.name, 10)}${pad(m.state, 12)}${pad(`+${labModemNumber(i)}`, 15)}${pad(m.signalDbm === null ? '-' : `${m.signalDbm} dBm`, 9)}${pad(m.counters.sent, 6)}${pad(m.counters.received, 6)}`);
+/** How often the live table is refreshed. */
+const TABLE_INTERVAL_MS = 2000;
+
+/**
+ * Runs the lab until `durationSec` passes or a signal comes, then prints the summary and stops
+ * everything in order (devices, gateway, core, modems, network, Redis last). Under a
+ * {@link ServiceLifecycle} (the real process): the end is bounded and a second signal exits at
+ * once; see its exit codes.
+ */
+async function runDemo(run: DemoRun, io: CliIo): Promise<void> {
+  const lifecycle = io.signals ? new ServiceLifecycle(io.signals, { log: (line) => io.err(line) }) : null;
+  const stopRequested = lifecycle?.stopRequested ?? io.untilStopped();
+  io.err(`starting: ${run.redisUrl === null ? 'private Redis, ' : ''}simulated SMS network, 2 simulated modems, gateway, lab core, 4 devices …`);
+  const lab = await Lab.start({
+    redisUrl: run.redisUrl,
+    devices: DEMO_DEVICES.map((d) => ({ ...d, lifetimeSec: 120, awakeWindowMs: 8000, coap: { responseTimeoutMs: 30_000 } })),
+    gateway: { awakeWindowMs: 8000 },
+    core: { responseTimeoutMs: 60_000 },
+  }).catch((error: unknown) => {
+    lifecycle?.dispose();
+    throw error;
   });
-  io.out(`${pad('device', 17)}${pad('binding', 8)}${pad('registered', 11)}${pad('last bearer', 12)}${pad('core port', 10)}${pad('seen', 7)}${pad('SMS out/in', 11)}`);
-  for (const device of lab.devices) {
-    const record = status.devices.find((d) => d.endpoint === device.endpoint);
-    const seen = record ? `${Math.round((now - record.lastActivityMs) / 1000)}s` : '-';
-    io.out(
-      `${pad(device.endpoint, 17)}${pad(device.binding, 8)}${pad(record?.registered ? 'yes' : 'no', 11)}${pad(record?.lastBearer ?? '-', 12)}` +
-        `${pad(record?.corePort ?? '-', 10)}${pad(seen, 7)}${pad(`${device.stats.smsSent}/${device.stats.smsReceived}`, 11)}`,
-    );
-  }
-  io.out(`core requests answered ${counts.readsAnswered}/${counts.reads}; relay: ${status.relay.toCore} to core, ${status.relay.downlinkSms} by SMS, ${status.relay.downlinkUdp} by UDP, ${status.relay.coreRetransmissionsAbsorbed} core retransmissions absorbed`);
+  const redis = lab.privateRedis;
+  io.err(`running: ${redis ? `private Redis pid ${redis.pid} on port ${redis.port} in ${redis.dir}, ` : ''}modem links in ${lab.dir}`);
+  const startedAtMs = Date.now();
+  const tallies: DemoTallies = { reads: new RequestTally('reads of /3/0'), triggers: new RequestTally('triggers of /1/0/8') };
+  let turn = 0;
+  const requester = setInterval(() => {
+    const clients = lab.core.clients();
+    if (clients.length === 0) return;
+    const client = clients[turn++ % clients.length]!;
+    // Every fourth turn: the Registration Update Trigger (LwM2M Core §E.2, /1/x/8), else a Read of the Device object.
+    if (turn % 4 === 0) tallies.triggers.track(lab.core.execute(client.endpoint, '/1/0/8'));
+    else tallies.reads.track(lab.core.read(client.endpoint, '/3/0'));
+  }, run.readIntervalMs);
+  const table = new LiveTable((line) => io.out(line), io.isTerminal === true);
+  const draw = async (): Promise<void> => table.draw(lab, await lab.gateway.status(), tallies, startedAtMs, Date.now());
+  const refresher = setInterval(() => void draw().catch(() => undefined), TABLE_INTERVAL_MS);
+  let durationTimer: NodeJS.Timeout | undefined;
+  const ended = await Promise.race([
+    stopRequested,
+    ...(run.durationSec > 0 ? [new Promise<string>((resolve) => (durationTimer = setTimeout(() => resolve('duration'), run.durationSec * 1000)))] : []),
+  ]);
+  clearTimeout(durationTimer);
+  clearInterval(requester);
+  clearInterval(refresher);
+  const finish = async (): Promise<void> => {
+    const status = await lab.gateway.status();
+    table.draw(lab, status, tallies, startedAtMs, Date.now());
+    const summary = summarise(lab, status, tallies, (Date.now() - startedAtMs) / 1000, ended);
+    await lab.stop();
+    io.out('');
+    for (const line of summaryLines(summary, tallies)) io.out(line);
+    io.json({ summary });
+  };
+  if (lifecycle) await lifecycle.shutdown(finish); // exits the process
+  else await finish();
 }

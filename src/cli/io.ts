@@ -2,6 +2,7 @@
  * Where CLI commands write. Injected so commands stay testable in-process and nothing writes to
  * `process.stdout` behind the composition root's back.
  */
+import type { SignalProcess } from './service-lifecycle.ts';
 export interface CliIo {
   /** Prints one JSON value on stdout, on one line. */
   json(value: unknown): void;
@@ -13,6 +14,13 @@ export interface CliIo {
   readonly input: NodeJS.ReadableStream;
   /** Resolves when the process is asked to stop (SIGINT or SIGTERM), for long-running commands. */
   untilStopped(): Promise<string>;
+  /**
+   * The process, for commands that run as services under a ServiceLifecycle (bounded stop, exit
+   * code, second signal). Absent when a command runs in-process (tests).
+   */
+  readonly signals?: SignalProcess;
+  /** True when stdout is a terminal (live tables redraw in place); false or absent otherwise. */
+  readonly isTerminal?: boolean;
 }
 
 /** The process's own stdout and stderr. */
@@ -22,6 +30,8 @@ export function processIo(): CliIo {
     out: (line) => process.stdout.write(`${line}\n`),
     err: (line) => process.stderr.write(`${line}\n`),
     input: process.stdin,
+    signals: process,
+    isTerminal: process.stdout.isTTY === true,
     untilStopped: () =>
       new Promise((resolve) => {
         const stop = (signal: string): void => {
