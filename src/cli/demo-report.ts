@@ -85,13 +85,13 @@ export function tableLines(lab: Lab, status: GatewayStatus, tallies: DemoTallies
     lines.push(`${pad(m.name, 10)}${pad(m.state, 12)}${pad(number, 15)}${pad(m.signalDbm === null ? '-' : `${m.signalDbm} dBm`, 9)}${pad(m.counters.sent, 6)}${pad(m.counters.received, 6)}`);
   });
   lines.push('');
-  lines.push(`${pad('device', 17)}${pad('binding', 8)}${pad('registered', 11)}${pad('last bearer', 12)}${pad('core port', 10)}${pad('seen', 7)}${pad('SMS out/in', 11)}`);
+  lines.push(`${pad('device', 17)}${pad('binding', 8)}${pad('registered', 11)}${pad('last bearer', 12)}${pad('core port', 10)}${pad('seen', 9)}${pad('SMS out/in', 11)}`);
   for (const device of lab.devices) {
     const record = status.devices.find((d) => d.endpoint === device.endpoint);
     const seen = record ? `${Math.max(0, Math.round((nowMs - record.lastActivityMs) / 1000))}s ago` : '-';
     lines.push(
       `${pad(device.endpoint, 17)}${pad(device.binding, 8)}${pad(record?.registered ? 'yes' : 'no', 11)}${pad(record?.lastBearer ?? '-', 12)}` +
-        `${pad(record?.corePort ?? '-', 10)}${pad(seen, 7)}${pad(`${device.stats.smsSent}/${device.stats.smsReceived}`, 11)}`,
+        `${pad(record?.corePort ?? '-', 10)}${pad(seen, 9)}${pad(`${device.stats.smsSent}/${device.stats.smsReceived}`, 11)}`,
     );
   }
   lines.push('');
