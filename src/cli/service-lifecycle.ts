@@ -8,6 +8,17 @@
  * - 128 + signal number (130 for SIGINT, 143 for SIGTERM, as a shell reports a process killed
  *   by that signal): a second signal arrived while stopping, and the process ended at once.
  *
+ * One Ctrl-C can arrive twice: the terminal sends SIGINT to the whole foreground process group,
+ * and `npm run` forwards the SIGINT it got to its child as well. So the same signal again within
+ * `duplicateSignalWindowMs` of the first counts as the same request, not as the second signal.
+ *
+ * Use (a composition root):
+ *
+ *     const lifecycle = new ServiceLifecycle(process, { log: (line) => logger.info(line) });
+ *     const gateway = await Gateway.start(config);
+ *     await lifecycle.stopRequested;
+ *     await lifecycle.shutdown(async () => { const r = await gateway.stop({ timeoutMs: 9000 }); if (!r.clean) throw new Error(r.unfinishedStep ?? 'unclean stop'); });
+ *
  * The process is injected ({@link SignalProcess}; `process` itself fits), so only the
  * composition root hands out the real one.
  */
@@ -23,6 +34,8 @@ export interface SignalProcess {
 export interface ServiceLifecycleOptions {
   /** Longest time the stop may take before the process exits with 1. @defaultValue 10000 */
   readonly stopTimeoutMs?: number;
+  /** The same signal again within this time is taken as a duplicate of the first. @defaultValue 1000 */
+  readonly duplicateSignalWindowMs?: number;
   /** Receives one line per lifecycle event (signal received, stopped, stop timed out). */
   readonly log: (line: string) => void;
 }
@@ -45,7 +58,7 @@ export class ServiceLifecycle {
   /** Resolves with the first signal's name. */
   readonly stopRequested: Promise<NodeJS.Signals>;
   private resolveStop: (signal: NodeJS.Signals) => void = () => undefined;
-  private signalled = false;
+  private first: { readonly signal: NodeJS.Signals; readonly atMs: number } | null = null;
   private shuttingDown: Promise<void> | null = null;
   private readonly stopTimeoutMs: number;
   private readonly onSignal = (signal: NodeJS.Signals): void => this.handle(signal);
@@ -73,13 +86,18 @@ export class ServiceLifecycle {
   }
 
   private handle(signal: NodeJS.Signals): void {
-    if (this.signalled || this.shuttingDown !== null) {
+    const first = this.first;
+    if (first !== null && first.signal === signal && Date.now() - first.atMs < (this.options.duplicateSignalWindowMs ?? 1000)) {
+      this.options.log(`received ${signal} again at once: taken as the same request (send it again to exit at once)`);
+      return;
+    }
+    if (first !== null || this.shuttingDown !== null) {
       const code = 128 + (SIGNAL_NUMBERS[signal as 'SIGINT' | 'SIGTERM'] ?? 15);
       this.options.log(`received ${signal} while stopping: exiting at once with ${code}`);
       this.exit(code);
       return;
     }
-    this.signalled = true;
+    this.first = { signal, atMs: Date.now() };
     this.options.log(`received ${signal}: stopping (within ${this.stopTimeoutMs} ms; a second signal exits at once)`);
     this.resolveStop(signal);
   }
