@@ -36,15 +36,25 @@ export async function runDemo(run: DemoRun, io: CliIo): Promise<void> {
   const lifecycle = io.signals ? new ServiceLifecycle(io.signals, { log: (line) => io.err(line) }) : null;
   const stopRequested = lifecycle?.stopRequested ?? io.untilStopped();
   io.err(`starting: ${run.redisUrl === null ? 'private Redis, ' : ''}simulated SMS network, 2 simulated modems, gateway, lab core, 4 devices …`);
-  const lab = await Lab.start({
+  const starting = Lab.start({
     redisUrl: run.redisUrl,
     devices: DEMO_DEVICES.map((d) => ({ ...d, lifetimeSec: 120, awakeWindowMs: 8000, coap: { responseTimeoutMs: 30_000 } })),
     gateway: { awakeWindowMs: 8000 },
     core: { responseTimeoutMs: 60_000 },
-  }).catch((error: unknown) => {
+  });
+  // A signal while the lab is still starting (a Redis that does not answer, a slow machine):
+  // stop as soon as it is up, within the lifecycle's bound.
+  const lab = await Promise.race([starting, stopRequested.then(() => null)]).catch((error: unknown) => {
     lifecycle?.dispose();
     throw error;
   });
+  if (lab === null) {
+    io.err('stopped while starting');
+    const stopStarted = async (): Promise<void> => void (await (await starting.catch(() => null))?.stop());
+    if (lifecycle) await lifecycle.shutdown(stopStarted); // exits the process
+    else await stopStarted();
+    return;
+  }
   const redis = lab.privateRedis;
   io.err(`running: ${redis ? `private Redis pid ${redis.pid} on port ${redis.port} in ${redis.dir}, ` : ''}modem links in ${lab.dir}`);
   const startedAtMs = Date.now();

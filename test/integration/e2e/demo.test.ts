@@ -97,4 +97,13 @@ describe('smsbridge demo', () => {
     expect(await exited).toBe('SIGKILL');
     await expectNothingLeft(left);
   }, 90_000);
+
+  it('ends on SIGTERM even while the lab cannot start (a Redis that never answers)', async () => {
+    const { child, exited, stderr } = startDemo('--redis', 'redis://127.0.0.1:1', '--duration', '600');
+    await stderr.waitFor(/^starting: /);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(1);
+    expect(stderr.text).toContain('received SIGTERM: stopping');
+    expect(stderr.text).toMatch(/stopped while starting|GW_ERR_/);
+  }, 90_000);
 });
