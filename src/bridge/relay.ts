@@ -57,6 +57,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
     held: 0, malformed: 0, unknownDevice: 0, duplicateUplink: 0, emptyAcksNotSent: 0,
   };
   private readonly exchanges = new Map<string, DeviceExchanges>();
+  private closed = false;
   private readonly awakeWindowMs: number;
   private readonly maxHeld: number;
   private readonly ackTimeoutMs: number;
@@ -327,7 +328,18 @@ export class Relay extends TypedEmitter<RelayEvents> {
     this.sendBytesToCore(endpoint, encodeCoap(message));
   }
 
+  /**
+   * For the gateway's stop, before the core-facing sockets close: ends every retransmission of a
+   * separate response, and from then on nothing is sent to the core (a send on a closed socket
+   * would throw from a timer and end the process).
+   */
+  close(): void {
+    this.closed = true;
+    for (const exchanges of this.exchanges.values()) for (const stop of [...exchanges.awaitingCoreAck.values()]) stop();
+  }
+
   private sendBytesToCore(endpoint: string, bytes: Uint8Array): void {
+    if (this.closed) return;
     const open = this.sockets.get(endpoint);
     if (open !== undefined) {
       // The usual case, kept synchronous: no promise per datagram on the hot path.

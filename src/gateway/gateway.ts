@@ -163,12 +163,14 @@ export class Gateway {
       step = 'closing the modem ports';
       await this.pool.stop();
       step = 'closing the core-facing sockets';
+      this.relay.close();
       await this.sockets.close();
     })();
     const outcome = await settleWithin(graceful, timeoutMs - releaseMs);
     let unfinishedStep = outcome === 'fulfilled' ? null : `${step} (${outcome === 'timeout' ? 'did not finish in time' : 'failed'})`;
     if (outcome !== 'fulfilled') {
       // Cut off or failed: close what is still open, in the time kept for it.
+      this.relay.close();
       const released = await settleWithin(Promise.allSettled([this.pool.stop(), this.sockets.close()]), releaseMs);
       if (released === 'timeout') unfinishedStep += '; closing the modem ports and sockets did not finish in time';
     }

@@ -85,7 +85,8 @@ describe('smsbridge demo', () => {
     const { child, exited, stdout, stderr } = startDemo('--duration', '600');
     const left = await leftovers(stderr);
     child.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    const code = await exited;
+    expect(code, stderr.text).toBe(0);
     expect(summaryOf(stdout.text).endedBy).toBe('SIGTERM');
     await expectNothingLeft(left);
   }, 90_000);

@@ -5,7 +5,9 @@
  */
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { RemoteInfo } from 'node:dgram';
 import { Lab } from '../../../src/lab/lab.ts';
+import { CoapCode, coapRequest, encodeCoap } from '../../../src/lwm2m/index.ts';
 import { splitIntoSubmitPdus } from '../../../src/sms/index.ts';
 import { redisCommand } from '../../support/private-redis.ts';
 
@@ -72,5 +74,22 @@ describe('Gateway.stop()', () => {
     } finally {
       await redisCommand(port, 'CLIENT UNPAUSE').catch(() => undefined);
     }
+  }, 60_000);
+
+  it('after stop, traffic that was already on its way (a core request, a device datagram) is dropped, never thrown', async () => {
+    lab = await Lab.start({ modems: 1, cmgsLatencyMs: 50, networkDelayMs: 10, core: { responseTimeoutMs: 20_000 } });
+    await lab.addDevice({ msisdn: '+491701230013', endpoint: 'stop-late', binding: 'U', lifetimeSec: 300, updateIntervalMs: 3_600_000 });
+    await expect.poll(() => lab!.gateway.mirror.get('stop-late')?.registered, { timeout: 15_000 }).toBe(true);
+    const record = lab.gateway.mirror.get('stop-late')!;
+    expect((await lab.gateway.stop()).clean).toBe(true);
+
+    const read = encodeCoap(coapRequest({ code: CoapCode.GET, messageId: 4242, token: Uint8Array.of(1, 2), path: ['3', '0'] }));
+    const core = { address: lab.core.address.host, port: lab.core.address.port, family: 'IPv4', size: read.length } as RemoteInfo;
+    // The core's request for a UDP device goes out of the closed device-facing socket.
+    await expect(lab.gateway.relay.fromCore('stop-late', read, core)).resolves.toBeUndefined();
+    // A device's datagram goes out of its closed core-facing socket.
+    const ping = encodeCoap(coapRequest({ code: CoapCode.GET, messageId: 7, path: ['x'] }));
+    const device = { address: record.udpHost!, port: record.udpPort!, family: 'IPv4', size: ping.length } as RemoteInfo;
+    expect(() => lab!.gateway.relay.fromUdp(ping, device)).not.toThrow();
   }, 60_000);
 });
