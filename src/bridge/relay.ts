@@ -349,6 +349,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
     }
     void this.sockets.ensure(endpoint).then(
       (socket) => {
+        if (this.closed) return; // the socket was found while the gateway stopped
         this.counters.toCore += 1;
         socket.send(bytes, this.options.core.port, this.options.core.host);
       },
