@@ -21,6 +21,8 @@ export interface CliIo {
   readonly signals?: SignalProcess;
   /** True when stdout is a terminal (live tables redraw in place); false or absent otherwise. */
   readonly isTerminal?: boolean;
+  /** Environment variables (secrets named by the config file); none when absent. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 /** The process's own stdout and stderr. */
@@ -32,6 +34,7 @@ export function processIo(): CliIo {
     input: process.stdin,
     signals: process,
     isTerminal: process.stdout.isTTY === true,
+    env: process.env,
     untilStopped: () =>
       new Promise((resolve) => {
         const stop = (signal: string): void => {
