@@ -79,6 +79,33 @@ export class Relay extends TypedEmitter<RelayEvents> {
     this.maxHeld = options.maxHeldPerDevice ?? 16;
     this.ackTimeoutMs = options.ackTimeoutMs ?? 2000;
     this.now = options.now ?? Date.now;
+    // A device that goes (de-registered, lapsed, refused) leaves no exchange state behind; its
+    // core-facing socket is released by whoever wires the mirror to the pool (Gateway.start).
+    mirror.on('forgotten', (endpoint) => this.deviceGone(endpoint));
+  }
+
+  /** Devices with exchange state now (memory is kept per device only while it has an exchange). */
+  get devicesWithExchanges(): number {
+    return this.exchanges.size;
+  }
+
+  /**
+   * Forgets expired exchange entries of every device and drops the state of devices left with
+   * none (the maintenance timer calls this; a device with no traffic never prunes itself).
+   */
+  sweep(): void {
+    const nowMs = this.now();
+    for (const [endpoint, exchanges] of this.exchanges) {
+      exchanges.prune(nowMs);
+      if (exchanges.isIdle) this.exchanges.delete(endpoint);
+    }
+  }
+
+  /** A device's registration is gone: its retransmissions stop and its exchange state is freed. */
+  private deviceGone(endpoint: string): void {
+    const exchanges = this.exchanges.get(endpoint);
+    this.exchanges.delete(endpoint);
+    if (exchanges) for (const stop of [...exchanges.awaitingCoreAck.values()]) stop();
   }
 
   /**
@@ -112,18 +139,19 @@ export class Relay extends TypedEmitter<RelayEvents> {
       this.emit('dropped', { reason: 'malformed-from-core', endpoint, detail: String(error) });
       return;
     }
-    // A 2.02 to a De-register makes the mirror forget the device; the answer must still reach it.
+    // A 2.02 to a De-register makes the mirror forget the device (and the relay its exchange
+    // state); the answer must still reach it.
     const known = this.mirror.get(endpoint);
+    const existing = this.exchanges.get(endpoint);
     await this.mirror.noteCoreResponse(endpoint, message);
     const record = this.mirror.get(endpoint) ?? known;
-    const exchanges = this.exchangesOf(endpoint);
     if (message.type === 'ACK' || message.type === 'RST') {
-      const stop = exchanges.awaitingCoreAck.get(message.messageId);
+      const stop = existing?.awaitingCoreAck.get(message.messageId);
       if (stop) {
         stop();
         return;
       }
-      const uplink = exchanges.uplinkFor(message.messageId);
+      const uplink = existing?.uplinkFor(message.messageId);
       if (uplink === undefined || record === undefined) return;
       const answer = { ...message, messageId: uplink.deviceMessageId };
       if (isEmpty(message) && uplink.bearer === 'sms') {
@@ -138,6 +166,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
       this.emit('dropped', { reason: 'unknown-device', endpoint, detail: 'the core addressed a device that is not registered' });
       return;
     }
+    const exchanges = this.exchangesOf(endpoint);
     if (message.code >= 64) {
       await this.separateResponseFromCore(record, exchanges, message);
       return;
@@ -244,6 +273,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
       if (source.bearer === 'udp' && message.type === 'CON') this.udp.send(source.host, source.port, encodeCoap(coapReset(message.messageId)));
       return;
     }
+    if (this.sockets.get(endpoint) === undefined && !(await this.socketReady(endpoint))) return;
     const exchanges = this.exchangesOf(endpoint);
     exchanges.prune(this.now());
     const sms = exchanges.smsExchangeFor(message);
@@ -381,6 +411,22 @@ export class Relay extends TypedEmitter<RelayEvents> {
       },
       (error: unknown) => this.emit('dropped', { reason: 'no-socket', endpoint, detail: String(error) }),
     );
+  }
+
+  /**
+   * Opens the core-facing socket of a device that has none. When that fails (no free address,
+   * open-file limit) the message is dropped, and a registration the core has not accepted yet is
+   * rolled back: no record may name a socket that does not exist (the device registers again).
+   */
+  private async socketReady(endpoint: string): Promise<boolean> {
+    try {
+      await this.sockets.ensure(endpoint);
+      return true;
+    } catch (error) {
+      this.emit('dropped', { reason: 'no-socket', endpoint, detail: String(error) });
+      await this.mirror.discardUnaccepted(endpoint).catch(() => undefined);
+      return false;
+    }
   }
 
   private exchangesOf(endpoint: string): DeviceExchanges {

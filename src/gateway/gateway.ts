@@ -52,12 +52,14 @@ export interface GatewayStopOptions {
 const RELEASE_SHARE = 0.2;
 
 /**
- * The admission's total limit: as configured, but never more than the core-facing ports, since
+ * The admission's total limit: as configured, but never more than the core-facing addresses
+ * (bind addresses × ports), since
  * a registration beyond them would get no socket and its device no answer.
  */
 function totalRegistrations(config: GatewayConfig): number {
   const [min, max] = config.coreSockets.portRange;
-  return Math.min(config.udpAdmission?.maxRegistrations ?? ADMISSION_POLICY_DEFAULTS.maxRegistrations, max - min + 1);
+  const addresses = (max - min + 1) * (config.coreSockets.bindHosts?.length ?? 1);
+  return Math.min(config.udpAdmission?.maxRegistrations ?? ADMISSION_POLICY_DEFAULTS.maxRegistrations, addresses);
 }
 
 /** A running gateway. `stop()` releases everything it started (not the Redis server). */
@@ -104,7 +106,7 @@ export class Gateway {
     const sms = new PoolSmsSender(pool, redis, `${prefix}concat-ref:`);
     let relay: Relay | null = null;
     const sockets = new CoreSocketPool(redis, (endpoint, bytes, from) => void relay?.fromCore(endpoint, bytes, from), {
-      bindHost: config.coreSockets.bindHost, portRange: config.coreSockets.portRange, prefix: `${prefix}sockets:`,
+      ...config.coreSockets, prefix: `${prefix}sockets:`,
     });
     const udp = await DeviceUdpEndpoint.bind(config.udpListen.host, config.udpListen.port, (bytes, from) => void relay?.fromUdp(bytes, from));
     relay = new Relay(mirror, sockets, sms, udp, {
@@ -112,8 +114,9 @@ export class Gateway {
     });
     // A lapsed, de-registered or refused registration gives its core-facing port back.
     mirror.on('forgotten', (endpoint) => void sockets.release(endpoint).catch(() => undefined));
-    // A restart binds every registered device's socket on its recorded port again.
-    for (const record of await mirror.load()) await sockets.ensure(record.endpoint);
+    // A restart binds every registered device's socket on its recorded address again, in
+    // parallel; one that cannot be bound is reported and retried by maintain(), never fatal.
+    await sockets.restore((await mirror.load()).map((record) => record.endpoint));
     const inboxRelay = new InboxRelay(blockingRedis, relay, new SenderPolicy(config.senderPolicy), { streamKey: inbox.messagesKey });
     await inboxRelay.start();
     pool.start();
@@ -128,8 +131,8 @@ export class Gateway {
   }
 
   /** Event sources for logs: the relay, the mirror, the inbox consumer and each modem driver. */
-  get events(): { relay: Relay; mirror: RegistrationMirror; inbox: InboxRelay; modems: readonly ModemDriver[] } {
-    return { relay: this.relay, mirror: this.mirror, inbox: this.inboxRelay, modems: this.pool.drivers };
+  get events(): { relay: Relay; mirror: RegistrationMirror; inbox: InboxRelay; modems: readonly ModemDriver[]; sockets: CoreSocketPool } {
+    return { relay: this.relay, mirror: this.mirror, inbox: this.inboxRelay, modems: this.pool.drivers, sockets: this.sockets };
   }
 
   /** A snapshot of modems, devices and counters. */
@@ -144,10 +147,12 @@ export class Gateway {
     };
   }
 
-  /** Reassembly timeouts, crash leftovers, lapsed registrations. Also runs every `maintenanceIntervalMs`. */
+  /** Reassembly timeouts, crash leftovers, lapsed registrations, idle exchange state, sockets waiting for their address. Also runs every `maintenanceIntervalMs`. */
   async maintain(): Promise<void> {
     await this.inbox.maintain(Date.now()).catch(() => undefined);
     await this.mirror.expire().catch(() => undefined);
+    this.relay.sweep();
+    await this.sockets.retryPending().catch(() => undefined);
   }
 
   /**
