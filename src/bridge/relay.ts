@@ -67,6 +67,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
     held: 0, malformed: 0, unknownDevice: 0, duplicateUplink: 0, emptyAcksNotSent: 0, refusedRegistrations: 0, failed: 0,
   };
   private readonly exchanges = new Map<string, DeviceExchanges>();
+  private closed = false;
   private readonly core: CoreServerAddress;
 
   /** The core server's address as the relay matches and addresses it. */
@@ -436,7 +437,18 @@ export class Relay extends TypedEmitter<RelayEvents> {
     this.sendBytesToCore(endpoint, encodeCoap(message));
   }
 
+  /**
+   * For the gateway's stop, before the core-facing sockets close: ends every retransmission of a
+   * separate response, and from then on nothing is sent to the core (a send on a closed socket
+   * would throw from a timer and end the process).
+   */
+  close(): void {
+    this.closed = true;
+    for (const exchanges of this.exchanges.values()) for (const stop of [...exchanges.awaitingCoreAck.values()]) stop();
+  }
+
   private sendBytesToCore(endpoint: string, bytes: Uint8Array): void {
+    if (this.closed) return;
     const open = this.sockets.get(endpoint);
     if (open !== undefined) {
       // The usual case, kept synchronous: no promise per datagram on the hot path.
@@ -446,6 +458,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
     }
     void this.sockets.ensure(endpoint).then(
       (socket) => {
+        if (this.closed) return; // the socket was found while the gateway stopped
         this.counters.toCore += 1;
         socket.send(bytes, this.core.port, this.core.sendAddress);
       },
