@@ -1,6 +1,6 @@
 /**
  * The CoAP message-layer state the relay keeps per device (RFC 7252 §4): message IDs towards the
- * core, exchanges of core requests carried over SMS, and held requests. Pure bookkeeping with
+ * core and exchanges of core requests the gateway acknowledged itself. Pure bookkeeping with
  * the time passed in; entries live for EXCHANGE_LIFETIME (§4.8.2, 247 s) unless said otherwise.
  *
  * Why IDs are translated: the core de-duplicates by (message ID, address) (§4.5) and sees one
@@ -39,12 +39,6 @@ export interface UplinkId {
   readonly atMs: number;
 }
 
-/** A request from the core that waits until the device can be reached. */
-export interface HeldRequest {
-  readonly message: CoapMessage;
-  readonly heldAtMs: number;
-}
-
 /** Per-device exchange state. See the file comment. */
 export class DeviceExchanges {
   private nextCoreId: number;
@@ -60,7 +54,6 @@ export class DeviceExchanges {
   private readonly separateFromCore = new Map<number, number>();
   /** Separate responses the gateway sent as CON, awaiting the core's ACK: core MID → stop(). */
   readonly awaitingCoreAck = new Map<number, () => void>();
-  readonly held: HeldRequest[] = [];
   /** When {@link prune} last walked the maps. */
   private prunedAtMs = Number.NEGATIVE_INFINITY;
 

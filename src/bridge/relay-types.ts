@@ -16,6 +16,10 @@ export interface RelayCounters {
   coreRetransmissionsAbsorbed: number;
   /** Requests held for a device that could not be reached. */
   held: number;
+  /** Held requests the gateway answered itself (5.04 expired or device silent or gone, 5.03 undeliverable). */
+  heldAnsweredByGateway: number;
+  /** Requests answered 5.03 at once: hold full, or no SMS route / server number for the device. */
+  refused: number;
   malformed: number;
   unknownDevice: number;
   /** A device answer to an SMS exchange that was already answered. */
@@ -40,4 +44,10 @@ export type DropReason =
 export type RelayEvents = {
   dropped: [{ readonly reason: DropReason; readonly endpoint: string | null; readonly detail: string }];
   held: [{ readonly endpoint: string; readonly held: number }];
+  /**
+   * The gateway answered a request of the core itself (`code` like `5.04`): `reason` is
+   * `hold-full`, `hold-failed`, `no-server-number` (answered at once), or for a held request
+   * `expired`, `device-silent`, `device-gone`, `undeliverable`, `device-reset`.
+   */
+  answered: [{ readonly endpoint: string; readonly code: string; readonly reason: string; readonly detail: string }];
 };

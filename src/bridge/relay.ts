@@ -17,13 +17,16 @@ import type { RemoteInfo } from 'node:dgram';
 import { bytesToHex } from '../shared/hex.ts';
 import { TypedEmitter } from '../shared/typed-emitter.ts';
 import { decodeCoap, encodeCoap, isEmpty, isWellFormedCoap, peekHeader, type CoapMessage } from '../lwm2m/coap-message.ts';
-import { coapAck, coapReset } from '../lwm2m/coap-builders.ts';
-import { CoapCode } from '../lwm2m/coap-codes.ts';
+import { coapAck, coapReset, coapResponse, coapSeparateResponse } from '../lwm2m/coap-builders.ts';
+import { CoapCode, codeToString } from '../lwm2m/coap-codes.ts';
 import type { DeviceRecord, DeviceSource } from '../lwm2m/device-record.ts';
 import type { RegistrationMirror } from '../lwm2m/registration-mirror.ts';
-import { chooseBearer, DEFAULT_AWAKE_WINDOW_MS } from './bearer.ts';
+import { chooseBearer, DEFAULT_AWAKE_WINDOW_MS, type BearerChoice } from './bearer.ts';
 import type { CoreSocketPool } from './core-sockets.ts';
-import { DeviceExchanges } from './exchanges.ts';
+import { DeviceGroups } from './device-groups.ts';
+import { DeviceExchanges, type SmsExchange } from './exchanges.ts';
+import { MemoryHeldRequestStore, type HeldRequest, type HeldRequestStore, type HoldResult } from './held-request-store.ts';
+import { HeldRequests, type HeldAnswerReason } from './held-requests.ts';
 import { retransmitConfirmable } from './retransmission.ts';
 import type { RelayCounters, RelayEvents } from './relay-types.ts';
 
@@ -45,6 +48,17 @@ export interface RelayOptions {
   readonly awakeWindowMs?: number;
   /** Most requests held per device while it cannot be reached. @defaultValue 16 */
   readonly maxHeldPerDevice?: number;
+  /** Most requests held for all devices together. @defaultValue 10000 */
+  readonly maxHeldTotal?: number;
+  /**
+   * How long a request may be held before the core gets 5.04 (a device group may set its own).
+   * Below a core's usual request timeout: Leshan's default is 2 min. @defaultValue 60000
+   */
+  readonly heldRequestTtlMs?: number;
+  /** Where held requests wait. @defaultValue a {@link MemoryHeldRequestStore} with the bounds above */
+  readonly heldRequestStore?: HeldRequestStore;
+  /** Device groups: server modem and hold time per device. @defaultValue none (server modem learned only) */
+  readonly deviceGroups?: DeviceGroups;
   /** RFC 7252 ACK_TIMEOUT for the gateway's confirmable separate responses. @defaultValue 2000 */
   readonly ackTimeoutMs?: number;
   readonly now?: () => number;
@@ -54,11 +68,13 @@ export interface RelayOptions {
 export class Relay extends TypedEmitter<RelayEvents> {
   readonly counters: RelayCounters = {
     uplinkSms: 0, uplinkUdp: 0, toCore: 0, fromCore: 0, downlinkSms: 0, downlinkUdp: 0, coreRetransmissionsAbsorbed: 0,
-    held: 0, malformed: 0, unknownDevice: 0, duplicateUplink: 0, emptyAcksNotSent: 0,
+    held: 0, heldAnsweredByGateway: 0, refused: 0, malformed: 0, unknownDevice: 0, duplicateUplink: 0, emptyAcksNotSent: 0,
   };
   private readonly exchanges = new Map<string, DeviceExchanges>();
   private readonly awakeWindowMs: number;
-  private readonly maxHeld: number;
+  private readonly heldTtlMs: number;
+  private readonly held: HeldRequests;
+  private readonly groups: DeviceGroups;
   private readonly ackTimeoutMs: number;
   private readonly now: () => number;
 
@@ -71,9 +87,28 @@ export class Relay extends TypedEmitter<RelayEvents> {
   ) {
     super();
     this.awakeWindowMs = options.awakeWindowMs ?? DEFAULT_AWAKE_WINDOW_MS;
-    this.maxHeld = options.maxHeldPerDevice ?? 16;
+    this.heldTtlMs = options.heldRequestTtlMs ?? 60_000;
+    this.groups = options.deviceGroups ?? new DeviceGroups([], []);
     this.ackTimeoutMs = options.ackTimeoutMs ?? 2000;
     this.now = options.now ?? Date.now;
+    const store = options.heldRequestStore ?? new MemoryHeldRequestStore({ maxPerDevice: options.maxHeldPerDevice ?? 16, maxTotal: options.maxHeldTotal ?? 10_000 });
+    this.held = new HeldRequests(store, {
+      bearerOf: (endpoint) => this.bearerOf(endpoint),
+      deliver: (request) => this.deliverHeld(request),
+      abandon: (request) => {
+        const exchange = this.exchanges.get(request.endpoint)?.smsExchangeByCoreId(request.message.messageId);
+        if (exchange) exchange.answered = true; // a late answer of the device is dropped
+      },
+      answerCore: (request, code, reason) => this.answerHeld(request, code, reason),
+    }, this.now);
+    // A device that leaves takes its held requests with it; the core is answered for each.
+    mirror.on('deregistered', (record) => void this.held.gone(record.endpoint));
+    mirror.on('lost', (record) => void this.held.gone(record.endpoint));
+  }
+
+  /** Cancels the timers of held requests (the gateway stops); nothing is delivered afterwards. */
+  close(): void {
+    this.held.close();
   }
 
   /**
@@ -137,7 +172,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
       await this.separateResponseFromCore(record, exchanges, message);
       return;
     }
-    await this.request(record, exchanges, message, false);
+    await this.request(record, exchanges, message);
   }
 
   /**
@@ -159,13 +194,14 @@ export class Relay extends TypedEmitter<RelayEvents> {
     await this.toDevice(record, 'sms', { ...message, type: 'NON', messageId: exchanges.allocateDeviceId() });
   }
 
-  /** Delivers requests held for `endpoint` now that it can be reached (queue mode wake-up). */
-  async flushHeld(endpoint: string): Promise<void> {
+  private bearerOf(endpoint: string): BearerChoice | null {
     const record = this.mirror.get(endpoint);
-    const exchanges = this.exchanges.get(endpoint);
-    if (!record || !exchanges || exchanges.held.length === 0) return;
-    if (chooseBearer(record, this.now(), this.awakeWindowMs) === 'hold') return;
-    for (const held of exchanges.held.splice(0)) await this.request(record, exchanges, held.message, true);
+    return record === undefined ? null : chooseBearer(record, this.now(), this.awakeWindowMs);
+  }
+
+  /** Delivers requests held for `endpoint` now that it can be reached (queue mode wake-up), one at a time. */
+  flushHeld(endpoint: string): Promise<void> {
+    return this.held.wake(endpoint);
   }
 
   /**
@@ -180,7 +216,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
       const known = this.mirror.noteActivity(source, header.code);
       if (known !== undefined) {
         const exchanges = this.exchangesOf(known);
-        if (exchanges.held.length === 0 && !(header.code >= 64 && exchanges.hasTokenExchanges)) {
+        if (!this.held.hasWork(known) && !(header.code >= 64 && exchanges.hasTokenExchanges)) {
           exchanges.prune(this.now());
           this.relayUplink(known, exchanges, source, header.messageId, header.type === 'CON', bytes);
           return undefined;
@@ -240,26 +276,16 @@ export class Relay extends TypedEmitter<RelayEvents> {
     } else {
       this.relayUplink(endpoint, exchanges, source, message.messageId, message.type === 'CON', bytes);
     }
-    if (exchanges.held.length > 0) await this.flushHeld(endpoint);
+    if (this.held.hasWork(endpoint)) await this.held.wake(endpoint);
   }
 
   /**
-   * A request from the core for a registered device. `acknowledged`: the gateway already sent
-   * the core an empty ACK for it (it was held), so the answer must come as a separate response.
+   * A request from the core for a registered device: to the device over UDP or SMS now, or held.
+   * While requests of the device are held or one of them is in flight, a new one queues behind
+   * them (arrival order). A request that cannot be carried is answered at once, never acknowledged
+   * as if it would be.
    */
-  private async request(record: DeviceRecord, exchanges: DeviceExchanges, message: CoapMessage, acknowledged: boolean): Promise<void> {
-    const bearer = chooseBearer(record, this.now(), this.awakeWindowMs);
-    if (bearer === 'udp' && !acknowledged) {
-      await this.toDevice(record, 'udp', message);
-      return;
-    }
-    if (bearer === 'hold') {
-      if (message.type === 'CON') this.sendToCore(record.endpoint, coapAck(message.messageId));
-      if (exchanges.held.length < this.maxHeld) exchanges.held.push({ message, heldAtMs: this.now() });
-      this.counters.held += 1;
-      this.emit('held', { endpoint: record.endpoint, held: exchanges.held.length });
-      return;
-    }
+  private async request(record: DeviceRecord, exchanges: DeviceExchanges, message: CoapMessage): Promise<void> {
     const known = exchanges.smsExchangeByCoreId(message.messageId);
     if (known !== undefined) {
       // A retransmission while the SMS is pending (or answered): never a second SMS.
@@ -267,29 +293,141 @@ export class Relay extends TypedEmitter<RelayEvents> {
       if (message.type === 'CON') this.sendToCore(record.endpoint, coapAck(message.messageId));
       return;
     }
-    const deviceMessageId = exchanges.allocateDeviceId();
-    exchanges.openSmsExchange({
-      coreMessageId: message.messageId, coreType: message.type === 'NON' ? 'NON' : 'CON', tokenHex: bytesToHex(message.token),
-      deviceMessageId, createdAtMs: this.now(), answered: false,
-    });
-    if (message.type === 'CON' && !acknowledged) this.sendToCore(record.endpoint, coapAck(message.messageId));
-    await this.toDevice(record, bearer, { ...message, messageId: deviceMessageId });
+    const bearer = chooseBearer(record, this.now(), this.awakeWindowMs);
+    if (bearer === 'udp' && !this.held.hasWork(record.endpoint)) {
+      await this.toDevice(record, 'udp', message, null);
+      return;
+    }
+    if (bearer === 'sms' && !this.held.hasWork(record.endpoint)) {
+      await this.requestBySms(record, exchanges, message);
+      return;
+    }
+    await this.hold(record, message, bearer);
   }
 
-  /** The device answered a request carried by SMS: a separate response to the core. */
-  private async answerFromSms(endpoint: string, exchanges: DeviceExchanges, exchange: { answered: boolean; coreType: 'CON' | 'NON' }, message: CoapMessage): Promise<void> {
-    if (isEmpty(message)) return; // an empty ACK: the answer follows separately
+  /**
+   * One SMS from the modem whose number the device accepts as its server's (learned from its
+   * SMS, from its device group, or the only modem). Without one the core gets 5.03 at once:
+   * an SMS from another modem would be ignored by the device (RFC 7252 §5.9.3.4: the service
+   * is unavailable; no Max-Age, the condition does not pass by itself).
+   */
+  private async requestBySms(record: DeviceRecord, exchanges: DeviceExchanges, message: CoapMessage): Promise<void> {
+    const server = this.groups.serverModemOf(record);
+    if (server === null) {
+      this.refuse(record.endpoint, exchanges, message, undefined, 'no-server-number', 'the gateway modem whose number the device accepts is unknown (no SMS from it yet, no device group names one)');
+      return;
+    }
+    const exchange: SmsExchange = {
+      coreMessageId: message.messageId, coreType: message.type === 'NON' ? 'NON' : 'CON', tokenHex: bytesToHex(message.token),
+      deviceMessageId: exchanges.allocateDeviceId(), createdAtMs: this.now(), answered: false,
+    };
+    exchanges.openSmsExchange(exchange);
+    if (message.type === 'CON') this.sendToCore(record.endpoint, coapAck(message.messageId));
+    if (await this.toDevice(record, 'sms', { ...message, messageId: exchange.deviceMessageId }, server.modem)) return;
+    // The SMS did not leave (no modem of the route, refused, outcome unknown): the core is told.
+    exchange.answered = true;
+    this.respondToCore(record.endpoint, exchanges, coapSeparateResponse(message, CoapCode.SERVICE_UNAVAILABLE, exchanges.allocateCoreId(), 'SMS to the device could not be sent', { type: exchange.coreType }));
+  }
+
+  /** Holds a request: acknowledged when stored, answered 5.03 with Max-Age when the hold is full. */
+  private async hold(record: DeviceRecord, message: CoapMessage, bearer: BearerChoice): Promise<void> {
+    const endpoint = record.endpoint;
+    const nowMs = this.now();
+    const ttlMs = this.groups.heldRequestTtlMsOf(record, this.heldTtlMs);
+    let result: HoldResult;
+    try {
+      result = await this.held.hold({ endpoint, message, heldAtMs: nowMs, expiresAtMs: nowMs + ttlMs });
+    } catch (error) {
+      this.refuse(endpoint, this.exchangesOf(endpoint), message, 1, 'hold-failed', String(error));
+      return;
+    }
+    if (result.kind === 'full') {
+      this.refuse(endpoint, this.exchangesOf(endpoint), message, result.retryAfterSec, 'hold-full', `the ${result.scope === 'device' ? 'device' : 'gateway'} holds the most requests allowed`);
+      return;
+    }
+    if (message.type === 'CON') this.sendToCore(endpoint, coapAck(message.messageId)); // again for a retransmission: our ACK may be lost
+    if (result.kind === 'duplicate') {
+      this.counters.coreRetransmissionsAbsorbed += 1;
+      return;
+    }
+    this.counters.held += 1;
+    this.emit('held', { endpoint, held: result.heldForDevice });
+    if (bearer !== 'hold') await this.held.wake(endpoint); // reachable: queued behind the earlier ones
+  }
+
+  /**
+   * Answers a request the gateway did not acknowledge with `code` 5.03 (piggybacked for CON, a
+   * NON response for NON; RFC 7252 §5.2), with Max-Age `retryAfterSec` when given (§5.9.3.4).
+   */
+  private refuse(endpoint: string, exchanges: DeviceExchanges, message: CoapMessage, retryAfterSec: number | undefined, reason: 'no-server-number' | 'hold-full' | 'hold-failed', detail: string): void {
+    const extras = { ...(message.type === 'NON' ? { messageId: exchanges.allocateCoreId() } : {}), ...(retryAfterSec === undefined ? {} : { maxAgeSec: retryAfterSec }) };
+    this.sendToCore(endpoint, coapResponse(message, CoapCode.SERVICE_UNAVAILABLE, detail.slice(0, 120), extras));
+    this.counters.refused += 1;
+    this.emit('answered', { endpoint, code: '5.03', reason, detail });
+  }
+
+  /** Sends a held request to its device (host of {@link HeldRequests}); false when it cannot leave. */
+  private async deliverHeld(request: HeldRequest): Promise<{ sent: boolean; stop?: () => void }> {
+    const record = this.mirror.get(request.endpoint);
+    const bearer = record === undefined ? 'hold' : chooseBearer(record, this.now(), this.awakeWindowMs);
+    if (record === undefined || bearer === 'hold') return { sent: false };
+    const server = bearer === 'sms' ? this.groups.serverModemOf(record) : null;
+    if (bearer === 'sms' && server === null) return { sent: false };
+    const exchanges = this.exchangesOf(request.endpoint);
+    const message = request.message;
+    const exchange: SmsExchange = {
+      coreMessageId: message.messageId, coreType: message.type === 'NON' ? 'NON' : 'CON', tokenHex: bytesToHex(message.token),
+      deviceMessageId: exchanges.allocateDeviceId(), createdAtMs: this.now(), answered: false,
+    };
+    exchanges.openSmsExchange(exchange);
+    const out: CoapMessage = { ...message, messageId: exchange.deviceMessageId };
+    if (bearer === 'sms') return { sent: await this.toDevice(record, 'sms', out, server!.modem) };
+    if (out.type !== 'CON' || record.udpHost === null || record.udpPort === null) return { sent: await this.toDevice(record, 'udp', out, null) };
+    // RFC 7252 §4.2: the gateway is the sender of this CON towards the device, so it retransmits.
+    const bytes = encodeCoap(out);
+    const { udpHost, udpPort } = record;
+    const stop = retransmitConfirmable(() => {
+      this.counters.downlinkUdp += 1;
+      this.udp.send(udpHost, udpPort, bytes);
+    }, { ackTimeoutMs: this.ackTimeoutMs });
+    return { sent: true, stop };
+  }
+
+  /** The gateway answers a held request itself (host of {@link HeldRequests}): a separate response. */
+  private answerHeld(request: HeldRequest, code: number, reason: HeldAnswerReason): void {
+    const exchanges = this.exchangesOf(request.endpoint);
+    const type = request.message.type === 'NON' ? 'NON' : 'CON';
+    this.respondToCore(request.endpoint, exchanges, coapSeparateResponse(request.message, code, exchanges.allocateCoreId(), undefined, { type }));
+    this.counters.heldAnsweredByGateway += 1;
+    this.emit('answered', { endpoint: request.endpoint, code: codeToString(code), reason, detail: `held request ${request.message.messageId}` });
+  }
+
+  /** The device answered a request the gateway acknowledged itself: a separate response to the core. */
+  private async answerFromSms(endpoint: string, exchanges: DeviceExchanges, exchange: SmsExchange, message: CoapMessage): Promise<void> {
+    if (message.type === 'RST') {
+      this.held.settled(endpoint, exchange.coreMessageId, true);
+      return;
+    }
+    if (isEmpty(message)) {
+      this.held.acknowledged(endpoint, exchange.coreMessageId); // the answer follows separately
+      return;
+    }
     if (exchange.answered) {
       this.counters.duplicateUplink += 1;
       return;
     }
     exchange.answered = true;
-    const messageId = exchanges.allocateCoreId();
-    const response: CoapMessage = { ...message, type: exchange.coreType, messageId };
+    this.respondToCore(endpoint, exchanges, { ...message, type: exchange.coreType, messageId: exchanges.allocateCoreId() });
+    this.held.settled(endpoint, exchange.coreMessageId);
+  }
+
+  /** A response built by the gateway to the core: NON as is; CON retransmitted per RFC 7252 §4.2 until the core ACKs. */
+  private respondToCore(endpoint: string, exchanges: DeviceExchanges, response: CoapMessage): void {
     if (response.type === 'NON') {
       this.sendToCore(endpoint, response);
       return;
     }
+    const messageId = response.messageId;
     const bytes = encodeCoap(response);
     const stop = retransmitConfirmable(() => this.sendBytesToCore(endpoint, bytes), {
       ackTimeoutMs: this.ackTimeoutMs,
@@ -304,22 +442,25 @@ export class Relay extends TypedEmitter<RelayEvents> {
     });
   }
 
-  private async toDevice(record: DeviceRecord, bearer: 'sms' | 'udp', message: CoapMessage): Promise<void> {
+  /** True when the message left (UDP: handed to the socket; SMS: accepted by a modem). `viaModem`: SMS only. */
+  private async toDevice(record: DeviceRecord, bearer: 'sms' | 'udp', message: CoapMessage, viaModem: string | null = this.groups.serverModemOf(record)?.modem ?? null): Promise<boolean> {
     const bytes = encodeCoap(message);
     if (bearer === 'udp' && record.udpHost !== null && record.udpPort !== null) {
       this.counters.downlinkUdp += 1;
       this.udp.send(record.udpHost, record.udpPort, bytes);
-      return;
+      return true;
     }
     if (record.msisdn === null) {
       this.emit('dropped', { reason: 'no-route', endpoint: record.endpoint, detail: `no ${bearer} address` });
-      return;
+      return false;
     }
     this.counters.downlinkSms += 1;
     try {
-      await this.sms.send(record.msisdn, bytes, record.smsModem);
+      await this.sms.send(record.msisdn, bytes, viaModem);
+      return true;
     } catch (error) {
       this.emit('dropped', { reason: 'sms-failed', endpoint: record.endpoint, detail: String(error) });
+      return false;
     }
   }
 

@@ -6,6 +6,7 @@
 import type { ModemConfig } from '../modem/modem-types.ts';
 import type { RouteRule } from '../modem/modem-pool.ts';
 import type { SenderPolicyConfig } from '../bridge/sender-policy.ts';
+import type { DeviceGroupConfig } from '../bridge/device-groups.ts';
 
 /** One modem of the gateway. */
 export interface GatewayModemConfig extends ModemConfig {
@@ -37,4 +38,22 @@ export interface GatewayConfig {
   readonly maintenanceIntervalMs: number;
   /** Folder of modem profiles; null for the packaged `hardware/profiles`. */
   readonly profilesDir: string | null;
+  /**
+   * Device groups, first match wins (endpoint pattern or MSISDN prefix): the modem whose number
+   * the devices accept as their server's (`serverModem`, a modem name), and `heldRequestTtlMs`.
+   * @defaultValue none
+   */
+  readonly deviceGroups?: readonly DeviceGroupConfig[];
+  /** Requests of the core held while their device cannot be reached. */
+  readonly heldRequests?: HeldRequestsConfig;
+}
+
+/** Bounds and time-to-live of held requests. */
+export interface HeldRequestsConfig {
+  /** Time a request may wait before the core gets 5.04 (below the core's request timeout; Leshan: 120 s). @defaultValue 60000 */
+  readonly ttlMs?: number;
+  /** Most requests waiting per device; the next gets 5.03 with Max-Age. @defaultValue 16 */
+  readonly maxPerDevice?: number;
+  /** Most requests waiting for all devices together. @defaultValue 10000 */
+  readonly maxTotal?: number;
 }

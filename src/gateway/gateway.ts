@@ -6,6 +6,7 @@
 import { Redis } from 'ioredis';
 import { DeviceUdpEndpoint } from '../bridge/device-udp.ts';
 import { CoreSocketPool } from '../bridge/core-sockets.ts';
+import { DeviceGroups } from '../bridge/device-groups.ts';
 import { InboxRelay } from '../bridge/inbox-relay.ts';
 import { PoolSmsSender } from '../bridge/pool-sms-sender.ts';
 import { Relay } from '../bridge/relay.ts';
@@ -75,7 +76,13 @@ export class Gateway {
       bindHost: config.coreSockets.bindHost, portRange: config.coreSockets.portRange, prefix: `${prefix}sockets:`,
     });
     const udp = await DeviceUdpEndpoint.bind(config.udpListen.host, config.udpListen.port, (bytes, from) => void relay?.fromUdp(bytes, from));
-    relay = new Relay(mirror, sockets, sms, udp, { core: config.core, awakeWindowMs: config.awakeWindowMs });
+    relay = new Relay(mirror, sockets, sms, udp, {
+      core: config.core, awakeWindowMs: config.awakeWindowMs,
+      deviceGroups: new DeviceGroups(config.deviceGroups ?? [], config.modems.map((modem) => modem.name)),
+      ...(config.heldRequests?.ttlMs === undefined ? {} : { heldRequestTtlMs: config.heldRequests.ttlMs }),
+      ...(config.heldRequests?.maxPerDevice === undefined ? {} : { maxHeldPerDevice: config.heldRequests.maxPerDevice }),
+      ...(config.heldRequests?.maxTotal === undefined ? {} : { maxHeldTotal: config.heldRequests.maxTotal }),
+    });
     // A restart binds every registered device's socket on its recorded port again.
     for (const record of await mirror.load()) await sockets.ensure(record.endpoint);
     const inboxRelay = new InboxRelay(blockingRedis, relay, new SenderPolicy(config.senderPolicy), { streamKey: inbox.messagesKey });
@@ -119,6 +126,7 @@ export class Gateway {
     if (this.stopped) return;
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    this.relay.close();
     await this.inboxRelay.stop();
     await this.pool.stop();
     await this.sockets.close();

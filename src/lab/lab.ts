@@ -8,6 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Gateway } from '../gateway/gateway.ts';
+import type { DeviceGroupConfig } from '../bridge/device-groups.ts';
 import type { GatewayConfig } from '../gateway/gateway-config.ts';
 import { MODEM_CONFIG_DEFAULTS } from '../modem/modem-types.ts';
 import { LabCore, type LabCoreOptions } from '../sim/core/index.ts';
@@ -40,6 +41,18 @@ export interface LabOptions {
 /** The numbers the lab's modems get. */
 export function labModemNumber(index: number): string {
   return `4917200000${String(index + 1).padStart(2, '0')}`;
+}
+
+/**
+ * Each lab device accepts SMS only from the modem it was provisioned with (`spec.modem`), so the
+ * gateway is told, one device group per device; devices added later (see {@link Lab.addDevice})
+ * default to modem 0, the last, catch-all group.
+ */
+function labDeviceGroups(specs: readonly LabDeviceSpec[]): DeviceGroupConfig[] {
+  return [
+    ...specs.map((spec) => ({ name: spec.endpoint, endpoints: [spec.endpoint], serverModem: `modem-${(spec.modem ?? 0) + 1}` })),
+    { name: 'lab-default', endpoints: ['*'], serverModem: 'modem-1' },
+  ];
 }
 
 /** A running lab. `stop()` takes everything down in reverse order. */
@@ -87,7 +100,9 @@ export class Lab {
           ...MODEM_CONFIG_DEFAULTS, name: `modem-${i + 1}`, path: modem.linkPath, groups: ['all'], maxPartsPerSec: 0,
         })),
         routes: [], senderPolicy: { mode: 'open' }, awakeWindowMs: 93_000, reassemblyTimeoutSec: 600,
-        maintenanceIntervalMs: 1000, profilesDir: null, ...options.gateway,
+        maintenanceIntervalMs: 1000, profilesDir: null,
+        deviceGroups: labDeviceGroups(options.devices ?? []),
+        ...options.gateway,
       });
       stops.push(() => gateway.stop());
       await Promise.all(gateway.pool.drivers.map((driver) => driver.waitFor('ready', 30_000)));
@@ -101,7 +116,11 @@ export class Lab {
     }
   }
 
-  /** Starts one more simulated device pointed at the gateway (SMS to modem `spec.modem`, UDP to the gateway). */
+  /**
+   * Starts one more simulated device pointed at the gateway (SMS to modem `spec.modem`, UDP to the
+   * gateway). Until it sends an SMS, the gateway's SMS to it leave from modem 0 unless it was
+   * listed in {@link LabOptions.devices}.
+   */
   async addDevice(spec: LabDeviceSpec): Promise<SimDevice> {
     const { modem = 0, ...options } = spec;
     const device = await SimDevice.start({
