@@ -12,7 +12,28 @@
  */
 import { CoapCode } from '../lwm2m/coap-codes.ts';
 import type { BearerChoice } from './bearer.ts';
-import type { HeldRequest, HeldRequestStore, HoldResult } from './held-request-store.ts';
+import type { HeldRequest, HeldRequestLimits, HeldRequestStore, HoldResult } from './held-request-store.ts';
+
+/** Bounds and time-to-live of held requests, as configured. */
+export interface HeldRequestsConfig {
+  /**
+   * Time a request may wait before the core gets 5.04; below the core's request timeout (Leshan's
+   * default is 2 min) so that the core never gives up first. @defaultValue 60000
+   */
+  readonly ttlMs?: number;
+  /** Most requests waiting per device; the next gets 5.03 with Max-Age. @defaultValue 16 */
+  readonly maxPerDevice?: number;
+  /** Most requests waiting for all devices together. @defaultValue 10000 */
+  readonly maxTotal?: number;
+}
+
+/** {@link HeldRequestsConfig.ttlMs} when not configured. */
+export const DEFAULT_HELD_REQUEST_TTL_MS = 60_000;
+
+/** The store's bounds from the config, with the defaults. */
+export function heldRequestLimits(config: HeldRequestsConfig = {}): HeldRequestLimits {
+  return { maxPerDevice: config.maxPerDevice ?? 16, maxTotal: config.maxTotal ?? 10_000 };
+}
 
 /** Why the gateway answered a held request itself. */
 export type HeldAnswerReason = 'expired' | 'device-silent' | 'device-gone' | 'undeliverable' | 'device-reset';

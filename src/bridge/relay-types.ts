@@ -1,6 +1,17 @@
 /**
- * Counters and events of the relay.
+ * Counters and events of the relay, and the senders it is given.
  */
+
+/** Sends CoAP bytes to a device by SMS (8-bit, concatenated when needed). */
+export interface DeviceSmsSender {
+  /** `viaModem`: the modem the device knows as its server's number, preferred when it can send. */
+  send(msisdn: string, payload: Uint8Array, viaModem: string | null): Promise<void>;
+}
+
+/** Sends CoAP bytes to a device over UDP (from the gateway's device-facing socket). */
+export interface DeviceUdpSender {
+  send(host: string, port: number, payload: Uint8Array): void;
+}
 
 /** What the relay counted since start (for metrics, the demo and benchmarks). */
 export interface RelayCounters {

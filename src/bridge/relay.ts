@@ -26,37 +26,19 @@ import type { CoreSocketPool } from './core-sockets.ts';
 import { DeviceGroups } from './device-groups.ts';
 import { DeviceExchanges, type SmsExchange } from './exchanges.ts';
 import { MemoryHeldRequestStore, type HeldRequest, type HeldRequestStore, type HoldResult } from './held-request-store.ts';
-import { HeldRequests, type HeldAnswerReason } from './held-requests.ts';
-import { retransmitConfirmable } from './retransmission.ts';
-import type { RelayCounters, RelayEvents } from './relay-types.ts';
+import { DEFAULT_HELD_REQUEST_TTL_MS, heldRequestLimits, HeldRequests, type HeldAnswerReason, type HeldRequestsConfig } from './held-requests.ts';
+import { RelayOutput } from './relay-output.ts';
+import type { DeviceSmsSender, DeviceUdpSender, RelayCounters, RelayEvents } from './relay-types.ts';
 
-/** Sends CoAP bytes to a device by SMS (8-bit, concatenated when needed). */
-export interface DeviceSmsSender {
-  /** `viaModem`: the modem the device knows as its server's number, preferred when it can send. */
-  send(msisdn: string, payload: Uint8Array, viaModem: string | null): Promise<void>;
-}
-
-/** Sends CoAP bytes to a device over UDP (from the gateway's device-facing socket). */
-export interface DeviceUdpSender {
-  send(host: string, port: number, payload: Uint8Array): void;
-}
+export type { DeviceSmsSender, DeviceUdpSender } from './relay-types.ts';
 
 /** Options of {@link Relay}. */
 export interface RelayOptions {
   readonly core: { readonly host: string; readonly port: number };
   /** Queue mode: how long a device stays reachable over UDP after it was heard. @defaultValue 93000 */
   readonly awakeWindowMs?: number;
-  /** Most requests held per device while it cannot be reached. @defaultValue 16 */
-  readonly maxHeldPerDevice?: number;
-  /** Most requests held for all devices together. @defaultValue 10000 */
-  readonly maxHeldTotal?: number;
-  /**
-   * How long a request may be held before the core gets 5.04 (a device group may set its own).
-   * Below a core's usual request timeout: Leshan's default is 2 min. @defaultValue 60000
-   */
-  readonly heldRequestTtlMs?: number;
-  /** Where held requests wait. @defaultValue a {@link MemoryHeldRequestStore} with the bounds above */
-  readonly heldRequestStore?: HeldRequestStore;
+  /** Held requests: bounds, time-to-live (a device group may set its own), and the store (default: in memory). */
+  readonly heldRequests?: HeldRequestsConfig & { readonly store?: HeldRequestStore };
   /** Device groups: server modem and hold time per device. @defaultValue none (server modem learned only) */
   readonly deviceGroups?: DeviceGroups;
   /** RFC 7252 ACK_TIMEOUT for the gateway's confirmable separate responses. @defaultValue 2000 */
@@ -75,7 +57,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
   private readonly heldTtlMs: number;
   private readonly held: HeldRequests;
   private readonly groups: DeviceGroups;
-  private readonly ackTimeoutMs: number;
+  private readonly output: RelayOutput;
   private readonly now: () => number;
 
   constructor(
@@ -87,12 +69,11 @@ export class Relay extends TypedEmitter<RelayEvents> {
   ) {
     super();
     this.awakeWindowMs = options.awakeWindowMs ?? DEFAULT_AWAKE_WINDOW_MS;
-    this.heldTtlMs = options.heldRequestTtlMs ?? 60_000;
+    this.heldTtlMs = options.heldRequests?.ttlMs ?? DEFAULT_HELD_REQUEST_TTL_MS;
     this.groups = options.deviceGroups ?? new DeviceGroups([], []);
-    this.ackTimeoutMs = options.ackTimeoutMs ?? 2000;
+    this.output = new RelayOutput(sockets, options.core, sms, udp, this.counters, (event) => this.emit('dropped', event), options.ackTimeoutMs ?? 2000);
     this.now = options.now ?? Date.now;
-    const store = options.heldRequestStore ?? new MemoryHeldRequestStore({ maxPerDevice: options.maxHeldPerDevice ?? 16, maxTotal: options.maxHeldTotal ?? 10_000 });
-    this.held = new HeldRequests(store, {
+    this.held = new HeldRequests(options.heldRequests?.store ?? new MemoryHeldRequestStore(heldRequestLimits(options.heldRequests)), {
       bearerOf: (endpoint) => this.bearerOf(endpoint),
       deliver: (request) => this.deliverHeld(request),
       abandon: (request) => {
@@ -317,16 +298,12 @@ export class Relay extends TypedEmitter<RelayEvents> {
       this.refuse(record.endpoint, exchanges, message, undefined, 'no-server-number', 'the gateway modem whose number the device accepts is unknown (no SMS from it yet, no device group names one)');
       return;
     }
-    const exchange: SmsExchange = {
-      coreMessageId: message.messageId, coreType: message.type === 'NON' ? 'NON' : 'CON', tokenHex: bytesToHex(message.token),
-      deviceMessageId: exchanges.allocateDeviceId(), createdAtMs: this.now(), answered: false,
-    };
-    exchanges.openSmsExchange(exchange);
+    const exchange = openExchange(exchanges, message, this.now());
     if (message.type === 'CON') this.sendToCore(record.endpoint, coapAck(message.messageId));
     if (await this.toDevice(record, 'sms', { ...message, messageId: exchange.deviceMessageId }, server.modem)) return;
     // The SMS did not leave (no modem of the route, refused, outcome unknown): the core is told.
     exchange.answered = true;
-    this.respondToCore(record.endpoint, exchanges, coapSeparateResponse(message, CoapCode.SERVICE_UNAVAILABLE, exchanges.allocateCoreId(), 'SMS to the device could not be sent', { type: exchange.coreType }));
+    this.output.respondToCore(record.endpoint, exchanges, coapSeparateResponse(message, CoapCode.SERVICE_UNAVAILABLE, exchanges.allocateCoreId(), 'SMS to the device could not be sent', { type: exchange.coreType }));
   }
 
   /** Holds a request: acknowledged when stored, answered 5.03 with Max-Age when the hold is full. */
@@ -375,29 +352,18 @@ export class Relay extends TypedEmitter<RelayEvents> {
     if (bearer === 'sms' && server === null) return { sent: false };
     const exchanges = this.exchangesOf(request.endpoint);
     const message = request.message;
-    const exchange: SmsExchange = {
-      coreMessageId: message.messageId, coreType: message.type === 'NON' ? 'NON' : 'CON', tokenHex: bytesToHex(message.token),
-      deviceMessageId: exchanges.allocateDeviceId(), createdAtMs: this.now(), answered: false,
-    };
-    exchanges.openSmsExchange(exchange);
+    const exchange = openExchange(exchanges, message, this.now());
     const out: CoapMessage = { ...message, messageId: exchange.deviceMessageId };
     if (bearer === 'sms') return { sent: await this.toDevice(record, 'sms', out, server!.modem) };
     if (out.type !== 'CON' || record.udpHost === null || record.udpPort === null) return { sent: await this.toDevice(record, 'udp', out, null) };
-    // RFC 7252 §4.2: the gateway is the sender of this CON towards the device, so it retransmits.
-    const bytes = encodeCoap(out);
-    const { udpHost, udpPort } = record;
-    const stop = retransmitConfirmable(() => {
-      this.counters.downlinkUdp += 1;
-      this.udp.send(udpHost, udpPort, bytes);
-    }, { ackTimeoutMs: this.ackTimeoutMs });
-    return { sent: true, stop };
+    return { sent: true, stop: this.output.confirmableToDevice(record.udpHost, record.udpPort, out) };
   }
 
   /** The gateway answers a held request itself (host of {@link HeldRequests}): a separate response. */
   private answerHeld(request: HeldRequest, code: number, reason: HeldAnswerReason): void {
     const exchanges = this.exchangesOf(request.endpoint);
     const type = request.message.type === 'NON' ? 'NON' : 'CON';
-    this.respondToCore(request.endpoint, exchanges, coapSeparateResponse(request.message, code, exchanges.allocateCoreId(), undefined, { type }));
+    this.output.respondToCore(request.endpoint, exchanges, coapSeparateResponse(request.message, code, exchanges.allocateCoreId(), undefined, { type }));
     this.counters.heldAnsweredByGateway += 1;
     this.emit('answered', { endpoint: request.endpoint, code: codeToString(code), reason, detail: `held request ${request.message.messageId}` });
   }
@@ -417,72 +383,21 @@ export class Relay extends TypedEmitter<RelayEvents> {
       return;
     }
     exchange.answered = true;
-    this.respondToCore(endpoint, exchanges, { ...message, type: exchange.coreType, messageId: exchanges.allocateCoreId() });
+    this.output.respondToCore(endpoint, exchanges, { ...message, type: exchange.coreType, messageId: exchanges.allocateCoreId() });
     this.held.settled(endpoint, exchange.coreMessageId);
   }
 
-  /** A response built by the gateway to the core: NON as is; CON retransmitted per RFC 7252 §4.2 until the core ACKs. */
-  private respondToCore(endpoint: string, exchanges: DeviceExchanges, response: CoapMessage): void {
-    if (response.type === 'NON') {
-      this.sendToCore(endpoint, response);
-      return;
-    }
-    const messageId = response.messageId;
-    const bytes = encodeCoap(response);
-    const stop = retransmitConfirmable(() => this.sendBytesToCore(endpoint, bytes), {
-      ackTimeoutMs: this.ackTimeoutMs,
-      onGiveUp: () => {
-        exchanges.awaitingCoreAck.delete(messageId);
-        this.emit('dropped', { reason: 'core-did-not-ack', endpoint, detail: `separate response ${messageId}` });
-      },
-    });
-    exchanges.awaitingCoreAck.set(messageId, () => {
-      stop();
-      exchanges.awaitingCoreAck.delete(messageId);
-    });
-  }
-
-  /** True when the message left (UDP: handed to the socket; SMS: accepted by a modem). `viaModem`: SMS only. */
-  private async toDevice(record: DeviceRecord, bearer: 'sms' | 'udp', message: CoapMessage, viaModem: string | null = this.groups.serverModemOf(record)?.modem ?? null): Promise<boolean> {
-    const bytes = encodeCoap(message);
-    if (bearer === 'udp' && record.udpHost !== null && record.udpPort !== null) {
-      this.counters.downlinkUdp += 1;
-      this.udp.send(record.udpHost, record.udpPort, bytes);
-      return true;
-    }
-    if (record.msisdn === null) {
-      this.emit('dropped', { reason: 'no-route', endpoint: record.endpoint, detail: `no ${bearer} address` });
-      return false;
-    }
-    this.counters.downlinkSms += 1;
-    try {
-      await this.sms.send(record.msisdn, bytes, viaModem);
-      return true;
-    } catch (error) {
-      this.emit('dropped', { reason: 'sms-failed', endpoint: record.endpoint, detail: String(error) });
-      return false;
-    }
+  /** True when the message left. `viaModem` (SMS): by default the device's server modem. */
+  private toDevice(record: DeviceRecord, bearer: 'sms' | 'udp', message: CoapMessage, viaModem: string | null = this.groups.serverModemOf(record)?.modem ?? null): Promise<boolean> {
+    return this.output.toDevice(record, bearer, message, viaModem);
   }
 
   private sendToCore(endpoint: string, message: CoapMessage): void {
-    this.sendBytesToCore(endpoint, encodeCoap(message));
+    this.output.toCore(endpoint, message);
   }
 
   private sendBytesToCore(endpoint: string, bytes: Uint8Array): void {
-    const open = this.sockets.get(endpoint);
-    if (open !== undefined) {
-      // The usual case, kept synchronous: no promise per datagram on the hot path.
-      this.counters.toCore += 1;
-      open.send(bytes, this.options.core.port, this.options.core.host);
-      return;
-    }
-    void this.sockets.ensure(endpoint).then(
-      (socket) => {
-        this.counters.toCore += 1;
-        socket.send(bytes, this.options.core.port, this.options.core.host);
-      },
-      (error: unknown) => this.emit('dropped', { reason: 'no-socket', endpoint, detail: String(error) }),
-    );
+    this.output.bytesToCore(endpoint, bytes);
   }
 
   private exchangesOf(endpoint: string): DeviceExchanges {
@@ -493,4 +408,14 @@ export class Relay extends TypedEmitter<RelayEvents> {
     }
     return exchanges;
   }
+}
+
+/** Records a core request the gateway acknowledged itself and sends on with a Message ID of its own. */
+function openExchange(exchanges: DeviceExchanges, message: CoapMessage, nowMs: number): SmsExchange {
+  const exchange: SmsExchange = {
+    coreMessageId: message.messageId, coreType: message.type === 'NON' ? 'NON' : 'CON', tokenHex: bytesToHex(message.token),
+    deviceMessageId: exchanges.allocateDeviceId(), createdAtMs: nowMs, answered: false,
+  };
+  exchanges.openSmsExchange(exchange);
+  return exchange;
 }

@@ -7,6 +7,7 @@ import type { ModemConfig } from '../modem/modem-types.ts';
 import type { RouteRule } from '../modem/modem-pool.ts';
 import type { SenderPolicyConfig } from '../bridge/sender-policy.ts';
 import type { DeviceGroupConfig } from '../bridge/device-groups.ts';
+import type { HeldRequestsConfig } from '../bridge/held-requests.ts';
 
 /** One modem of the gateway. */
 export interface GatewayModemConfig extends ModemConfig {
@@ -44,16 +45,6 @@ export interface GatewayConfig {
    * @defaultValue none
    */
   readonly deviceGroups?: readonly DeviceGroupConfig[];
-  /** Requests of the core held while their device cannot be reached. */
+  /** Requests of the core held while their device cannot be reached: `ttlMs`, `maxPerDevice`, `maxTotal`. */
   readonly heldRequests?: HeldRequestsConfig;
-}
-
-/** Bounds and time-to-live of held requests. */
-export interface HeldRequestsConfig {
-  /** Time a request may wait before the core gets 5.04 (below the core's request timeout; Leshan: 120 s). @defaultValue 60000 */
-  readonly ttlMs?: number;
-  /** Most requests waiting per device; the next gets 5.03 with Max-Age. @defaultValue 16 */
-  readonly maxPerDevice?: number;
-  /** Most requests waiting for all devices together. @defaultValue 10000 */
-  readonly maxTotal?: number;
 }

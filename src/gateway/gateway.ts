@@ -79,9 +79,7 @@ export class Gateway {
     relay = new Relay(mirror, sockets, sms, udp, {
       core: config.core, awakeWindowMs: config.awakeWindowMs,
       deviceGroups: new DeviceGroups(config.deviceGroups ?? [], config.modems.map((modem) => modem.name)),
-      ...(config.heldRequests?.ttlMs === undefined ? {} : { heldRequestTtlMs: config.heldRequests.ttlMs }),
-      ...(config.heldRequests?.maxPerDevice === undefined ? {} : { maxHeldPerDevice: config.heldRequests.maxPerDevice }),
-      ...(config.heldRequests?.maxTotal === undefined ? {} : { maxHeldTotal: config.heldRequests.maxTotal }),
+      heldRequests: config.heldRequests ?? {},
     });
     // A restart binds every registered device's socket on its recorded port again.
     for (const record of await mirror.load()) await sockets.ensure(record.endpoint);
