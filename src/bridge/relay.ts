@@ -19,6 +19,7 @@ import { TypedEmitter } from '../shared/typed-emitter.ts';
 import { decodeCoap, encodeCoap, isEmpty, isWellFormedCoap, peekHeader, type CoapMessage } from '../lwm2m/coap-message.ts';
 import { coapAck, coapReset, coapResponse, coapSeparateResponse } from '../lwm2m/coap-builders.ts';
 import { CoapCode, codeToString } from '../lwm2m/coap-codes.ts';
+import { uriPath } from '../lwm2m/coap-options.ts';
 import type { DeviceRecord, DeviceSource } from '../lwm2m/device-record.ts';
 import type { RegistrationMirror } from '../lwm2m/registration-mirror.ts';
 import { chooseBearer, DEFAULT_AWAKE_WINDOW_MS, type BearerChoice } from './bearer.ts';
@@ -257,7 +258,8 @@ export class Relay extends TypedEmitter<RelayEvents> {
     } else {
       this.relayUplink(endpoint, exchanges, source, message.messageId, message.type === 'CON', bytes);
     }
-    if (this.held.hasWork(endpoint)) await this.held.wake(endpoint);
+    // Awake now: held requests go out, unless the device is leaving (De-register: they are answered when it is gone).
+    if (this.held.hasWork(endpoint) && !isDeregister(message)) await this.held.wake(endpoint);
   }
 
   /**
@@ -361,8 +363,10 @@ export class Relay extends TypedEmitter<RelayEvents> {
 
   /** The gateway answers a held request itself (host of {@link HeldRequests}): a separate response. */
   private answerHeld(request: HeldRequest, code: number, reason: HeldAnswerReason): void {
-    const exchanges = this.exchangesOf(request.endpoint);
-    const type = request.message.type === 'NON' ? 'NON' : 'CON';
+    // A device that left keeps no state here: its answers go as NON (RFC 7252 §5.2.2 allows it), awaiting no ACK.
+    const gone = reason === 'device-gone';
+    const exchanges = gone ? (this.exchanges.get(request.endpoint) ?? new DeviceExchanges(Math.floor(Math.random() * 0xffffffff))) : this.exchangesOf(request.endpoint);
+    const type = gone || request.message.type === 'NON' ? 'NON' : 'CON';
     this.output.respondToCore(request.endpoint, exchanges, coapSeparateResponse(request.message, code, exchanges.allocateCoreId(), undefined, { type }));
     this.counters.heldAnsweredByGateway += 1;
     this.emit('answered', { endpoint: request.endpoint, code: codeToString(code), reason, detail: `held request ${request.message.messageId}` });
@@ -418,4 +422,9 @@ function openExchange(exchanges: DeviceExchanges, message: CoapMessage, nowMs: n
   };
   exchanges.openSmsExchange(exchange);
   return exchange;
+}
+
+/** A De-register (`DELETE /rd/<id>`, LwM2M 1.1 Core §6.2.3). */
+function isDeregister(message: CoapMessage): boolean {
+  return message.code === CoapCode.DELETE && uriPath(message)[0] === 'rd';
 }
