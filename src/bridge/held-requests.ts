@@ -117,7 +117,7 @@ export class HeldRequests {
         this.countTaken(endpoint, 1);
         const flight: Flight = { request: next, timer: this.after(next.expiresAtMs - this.now(), () => this.giveUp(next)), stop: null };
         this.inFlight.set(endpoint, flight);
-        const { sent, stop } = await this.host.deliver(next);
+        const { sent, stop } = await this.host.deliver(next).catch(() => ({ sent: false, stop: undefined }));
         if (this.inFlight.get(endpoint) === flight) flight.stop = stop ?? null;
         else stop?.(); // answered before the send resolved
         if (!sent && this.inFlight.get(endpoint) === flight) {

@@ -252,6 +252,8 @@ export class Relay extends TypedEmitter<RelayEvents> {
     exchanges.prune(this.now());
     const sms = exchanges.smsExchangeFor(message);
     if (sms !== undefined) {
+      // RFC 7252 §5.2.2: a confirmable separate response is acknowledged (over UDP; an ACK by SMS would cost money).
+      if (message.type === 'CON' && source.bearer === 'udp') this.udp.send(source.host, source.port, encodeCoap(coapAck(message.messageId)));
       await this.answerFromSms(endpoint, exchanges, sms, message);
     } else if (message.type === 'ACK' || message.type === 'RST') {
       this.sendToCore(endpoint, message); // answers a request the core sent over UDP: same ID

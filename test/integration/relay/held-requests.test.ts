@@ -171,4 +171,21 @@ describe('held requests', () => {
     expect(setup.gateway.relay.counters.heldAnsweredByGateway).toBe(1);
     expect(readsAtDevice(setup)).toHaveLength(0); // not delivered to a device that is leaving
   });
+
+  it('takes a delivered request\'s answer as a separate response too, and acknowledges it to the device', async () => {
+    const setup = await registeredSleepingDevice('held-separate');
+    await coreSendsHeld(setup, read(0x6000, 0x60));
+    await deviceUpdates(setup, 'held-separate', 0x0601);
+    await expect.poll(() => readsAtDevice(setup).length, { timeout: 5000 }).toBe(1);
+    const delivered = readsAtDevice(setup)[0]!;
+    setup.device.send(coapAck(delivered.messageId), setup.gateway.udpAddress.port); // the answer follows later
+    const separate: CoapMessage = { ...coapResponse(delivered, CoapCode.CONTENT, 'later'), type: 'CON', messageId: 0x0602 };
+    setup.device.send(separate, setup.gateway.udpAddress.port);
+    await expect.poll(() => setup.device.received.some((r) => r.message.type === 'ACK' && r.message.messageId === 0x0602), { timeout: 5000 }).toBe(true);
+    await expect.poll(() => setup.core.received.find((r) => r.message.code === CoapCode.CONTENT), { timeout: 5000 }).toBeTruthy();
+    const answer = setup.core.received.find((r) => r.message.code === CoapCode.CONTENT)!.message;
+    expect([hex(answer.token), Buffer.from(answer.payload).toString()]).toEqual(['c060', 'later']);
+    setup.core.send(coapAck(answer.messageId), setup.port);
+  });
 });
+
