@@ -110,10 +110,7 @@ export class HeldRequests {
         if (bearer === null || bearer === 'hold') return;
         const { next, expired } = await this.store.takeNext(endpoint, this.now());
         for (const request of expired) this.answer(request, CoapCode.GATEWAY_TIMEOUT, 'expired');
-        if (next === null) {
-          this.waiting.delete(endpoint);
-          return;
-        }
+        if (next === null) return;
         this.countTaken(endpoint, 1);
         const flight: Flight = { request: next, timer: this.after(next.expiresAtMs - this.now(), () => this.giveUp(next)), stop: null };
         this.inFlight.set(endpoint, flight);
