@@ -52,4 +52,16 @@ describe('the server modem of a device', () => {
     expect(status.modems.map((m) => m.counters.sent)).toEqual([0, 0]);
     expect(device.stats.smsReceived).toBe(0);
   }, 60_000);
+
+  it('sends no SMS from another modem when the device\'s modem is down: the core gets 5.03', async () => {
+    const { lab, device } = await startLab();
+    await lab.modems[1]!.stop(); // modem-2, the device's server number, is unplugged
+    await expect.poll(() => ['ready', 'degraded'].includes(lab.gateway.pool.drivers[1]!.state), { timeout: 20_000 }).toBe(false);
+    await expect.poll(() => device.awake, { timeout: 10_000 }).toBe(false);
+    const response = await lab.core.execute(UQS_DEVICE.endpoint, '/1/0/8');
+    expect(response.code).toBe('5.03');
+    expect(lab.gateway.pool.drivers[0]!.status.counters.sent).toBe(0); // nothing wasted on modem-1
+    expect(device.stats.smsReceived).toBe(0);
+  }, 60_000);
 });
+
