@@ -3,9 +3,12 @@
  * unmodified UDP LwM2M client behind the SMS tunnel (`smsbridge sim device --tunnel`) registers
  * with `b=U` and no `sms=`; the gateway heard the Register over SMS, so the core's requests must
  * reach it over SMS. The client here is a plain UDP socket speaking CoAP (it knows nothing of
- * SMS); the tunnel carries its datagrams through the simulated network. Real Redis, UDP sockets
- * and pseudo-terminals.
+ * SMS); the tunnel carries its datagrams through the simulated network. The second client is an
+ * independent CoAP implementation, node-coap (its own message layer, IDs and retransmissions).
+ * Real Redis, UDP sockets and pseudo-terminals.
  */
+import { createSocket } from 'node:dgram';
+import * as coap from 'coap';
 import { describe, expect, it } from 'vitest';
 import { CoapCode, CoapOptionNumber, coapAck, coapRequest, coapResponse, type CoapMessage } from '../../../src/lwm2m/index.ts';
 import { SmsTunnel } from '../../../src/sim/device/sms-tunnel.ts';
@@ -54,4 +57,48 @@ describe('relay: a device that registered over SMS', () => {
     expect(Buffer.from(answer.payload).toString()).toBe('tunnelled');
     core.send(coapAck(answer.messageId), from.port);
   }, 30_000);
+
+  it('serves an independent CoAP stack (node-coap) behind the tunnel: Register with b=U, then the core\'s Read over SMS', async () => {
+    const core = await UdpPeer.open();
+    const { gateway, network } = await startGateway(core);
+    const tunnel = await SmsTunnel.start({ msisdn: '491709300002', listen: { host: '127.0.0.1', port: 0 }, network: network.address, gatewayNumber: GATEWAY_MSISDN });
+    onCleanup(() => tunnel.stop());
+    // One socket for node-coap's server (requests to the client) and agent (its Register), as an LwM2M client does.
+    const socket = createSocket('udp4');
+    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', () => resolve()));
+    const server = coap.createServer((request: coap.IncomingMessage, response: coap.OutgoingMessage) => {
+      response.code = request.url === '/3/0' && request.method === 'GET' ? '2.05' : '4.04';
+      response.end('node-coap');
+    });
+    server.listen(socket);
+    const agent = new coap.Agent({ socket });
+    onCleanup(async () => {
+      server.close();
+      agent.close();
+      await new Promise<void>((resolve) => socket.close(() => resolve()));
+    });
+    const registered = new Promise<string>((resolve, reject) => {
+      const request = coap.request({
+        hostname: '127.0.0.1', port: tunnel.address.port, method: 'POST', pathname: '/rd', query: 'ep=node-coap-u&lt=300&lwm2m=1.0&b=U', agent, confirmable: true,
+      });
+      request.on('response', (response: coap.IncomingMessage) => resolve(String(response.code)));
+      request.on('error', reject);
+      request.end('</3/0>');
+    });
+
+    await expect.poll(() => core.received.find((r) => r.message.code === CoapCode.POST), { timeout: 10_000 }).toBeTruthy();
+    const { message: relayed, from } = core.received.find((r) => r.message.code === CoapCode.POST)!;
+    core.send(created(relayed, 'nc'), from.port);
+    expect(await registered).toBe('2.01');
+    await expect.poll(() => gateway.mirror.get('node-coap-u')?.registered, { timeout: 5000 }).toBe(true);
+    expect(gateway.mirror.get('node-coap-u')).toMatchObject({ binding: 'U', msisdn: '491709300002', registeredOver: 'sms' });
+
+    core.received.splice(0);
+    core.send(coapRequest({ code: CoapCode.GET, messageId: 0x0c02, token: token(0x32), path: ['3', '0'] }), from.port);
+    await expect.poll(() => core.received.find((r) => r.message.code === CoapCode.CONTENT), { timeout: 15_000 }).toBeTruthy();
+    const answer = core.received.find((r) => r.message.code === CoapCode.CONTENT)!.message;
+    expect([Buffer.from(answer.token).toString('hex'), Buffer.from(answer.payload).toString()]).toEqual(['b032', 'node-coap']);
+    core.send(coapAck(answer.messageId), from.port);
+  }, 30_000);
 });
+
