@@ -98,8 +98,20 @@ export class CoreSocketPool {
     throw new GatewayError('GW_ERR_RELAY_SOCKET', `no free port in ${min}-${max} for ${endpoint}`, { endpoint });
   }
 
-  private async release(endpoint: string, port: number): Promise<void> {
-    await this.redis.multi().hdel(`${this.prefix}port-of`, endpoint).hdel(`${this.prefix}owner-of`, String(port)).exec();
+  /**
+   * Frees the port of `endpoint` (a lapsed, de-registered or refused registration): closes its
+   * socket if open and deletes both records, so the port can serve another device. `port`: the
+   * recorded port when the caller knows it. Resolves when done; nothing to do is no error.
+   */
+  async release(endpoint: string, port?: number): Promise<void> {
+    const socket = this.sockets.get(endpoint);
+    if (socket !== undefined) {
+      this.sockets.delete(endpoint);
+      await new Promise<void>((resolve) => socket.close(() => resolve()));
+    }
+    const recorded = port ?? (await this.portOf(endpoint));
+    if (recorded === null) return;
+    await this.redis.multi().hdel(`${this.prefix}port-of`, endpoint).hdel(`${this.prefix}owner-of`, String(recorded)).exec();
   }
 
   private bind(endpoint: string, port: number): Promise<Socket> {

@@ -37,6 +37,8 @@ export interface RelayCounters {
   duplicateUplink: number;
   /** Empty ACKs of the core not forwarded to SMS devices (they would only cost money). */
   emptyAcksNotSent: number;
+  /** Registers and Updates the admission policy refused (nothing stored, no socket bound). */
+  refusedRegistrations: number;
 }
 
 /** Why a message was not relayed. */
@@ -46,6 +48,7 @@ export type DropReason =
   | 'unknown-device'
   | 'unknown-sender'
   | 'invalid-registration'
+  | 'registration-refused'
   | 'no-route'
   | 'no-socket'
   | 'sms-failed'

@@ -22,6 +22,8 @@ import { CoapCode, codeToString } from '../lwm2m/coap-codes.ts';
 import { uriPath } from '../lwm2m/coap-options.ts';
 import type { DeviceRecord, DeviceSource } from '../lwm2m/device-record.ts';
 import type { RegistrationMirror } from '../lwm2m/registration-mirror.ts';
+import { capLifetime, DEFAULT_MAX_LIFETIME_SEC } from '../lwm2m/lifetime-cap.ts';
+import { RegistrationRefusedError } from '../lwm2m/registration-admission.ts';
 import { chooseBearer, DEFAULT_AWAKE_WINDOW_MS, type BearerChoice } from './bearer.ts';
 import type { CoreSocketPool } from './core-sockets.ts';
 import { DeviceGroups } from './device-groups.ts';
@@ -44,6 +46,8 @@ export interface RelayOptions {
   readonly deviceGroups?: DeviceGroups;
   /** RFC 7252 ACK_TIMEOUT for the gateway's confirmable separate responses. @defaultValue 2000 */
   readonly ackTimeoutMs?: number;
+  /** Longest registration lifetime; a larger `lt` is lowered to it on the way to the core. @defaultValue 604800 */
+  readonly maxLifetimeSec?: number;
   readonly now?: () => number;
 }
 
@@ -51,7 +55,7 @@ export interface RelayOptions {
 export class Relay extends TypedEmitter<RelayEvents> {
   readonly counters: RelayCounters = {
     uplinkSms: 0, uplinkUdp: 0, toCore: 0, fromCore: 0, downlinkSms: 0, downlinkUdp: 0, coreRetransmissionsAbsorbed: 0,
-    held: 0, heldAnsweredByGateway: 0, refused: 0, malformed: 0, unknownDevice: 0, duplicateUplink: 0, emptyAcksNotSent: 0,
+    held: 0, heldAnsweredByGateway: 0, refused: 0, malformed: 0, unknownDevice: 0, duplicateUplink: 0, emptyAcksNotSent: 0, refusedRegistrations: 0,
   };
   private readonly exchanges = new Map<string, DeviceExchanges>();
   private readonly awakeWindowMs: number;
@@ -230,10 +234,19 @@ export class Relay extends TypedEmitter<RelayEvents> {
       if (source.bearer === 'udp' && header?.type === 'CON') this.udp.send(source.host, source.port, encodeCoap(coapReset(header.messageId)));
       return;
     }
+    const capped = capLifetime(message, this.options.maxLifetimeSec ?? DEFAULT_MAX_LIFETIME_SEC);
+    if (capped !== message) {
+      message = capped;
+      bytes = encodeCoap(capped);
+    }
     let endpoint: string | null;
     try {
       endpoint = known ?? (await this.mirror.noteUplink(source, message));
     } catch (error) {
+      if (error instanceof RegistrationRefusedError) {
+        this.refuseRegistration(source, message, error);
+        return;
+      }
       // An invalid Register/Update: the core is the authority, but without an endpoint there is
       // no socket to relay from. Answer 4.00 as the core would.
       this.emit('dropped', { reason: 'invalid-registration', endpoint: null, detail: String(error) });
@@ -262,6 +275,19 @@ export class Relay extends TypedEmitter<RelayEvents> {
     }
     // Awake now: held requests go out, unless the device is leaving (De-register: they are answered when it is gone).
     if (this.held.hasWork(endpoint) && !isDeregister(message)) await this.held.wake(endpoint);
+  }
+
+  /**
+   * The admission refused a Register or Update: nothing was stored and no socket bound. A UDP
+   * device gets 4.03 Forbidden, or 5.03 Service Unavailable for a limit that may pass (RFC 7252
+   * §5.9.2.4, §5.9.3.4); an SMS device gets nothing (an answer would cost an SMS).
+   */
+  private refuseRegistration(source: DeviceSource, message: CoapMessage, error: RegistrationRefusedError): void {
+    this.counters.refusedRegistrations += 1;
+    this.emit('dropped', { reason: 'registration-refused', endpoint: error.endpoint, detail: error.message });
+    if (message.type !== 'CON' || source.bearer !== 'udp') return;
+    const code = error.temporary ? CoapCode.SERVICE_UNAVAILABLE : CoapCode.FORBIDDEN;
+    this.udp.send(source.host, source.port, encodeCoap({ ...coapAck(message.messageId), code, token: message.token }));
   }
 
   /**

@@ -13,6 +13,8 @@ export interface CliIo {
   readonly input: NodeJS.ReadableStream;
   /** Resolves when the process is asked to stop (SIGINT or SIGTERM), for long-running commands. */
   untilStopped(): Promise<string>;
+  /** Environment variables (secrets named by the config file); none when absent. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 /** The process's own stdout and stderr. */
@@ -22,6 +24,7 @@ export function processIo(): CliIo {
     out: (line) => process.stdout.write(`${line}\n`),
     err: (line) => process.stderr.write(`${line}\n`),
     input: process.stdin,
+    env: process.env,
     untilStopped: () =>
       new Promise((resolve) => {
         const stop = (signal: string): void => {

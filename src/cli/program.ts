@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { GatewayError } from '../shared/errors.ts';
 import type { CliIo } from './io.ts';
 import { addAtCommand } from './at-command.ts';
+import { addConfigCommand } from './config-command.ts';
 import { addCoreCommand } from './core-command.ts';
 import { addDemoCommand } from './demo-command.ts';
 import { addPduCommands } from './pdu-command.ts';
@@ -27,6 +28,7 @@ export function buildProgram(io: CliIo): Command {
   addSimCommands(program, io);
   addCoreCommand(program, io);
   addDemoCommand(program, io);
+  addConfigCommand(program, io);
   const exitOverride = (command: Command): void => {
     command.exitOverride();
     command.commands.forEach(exitOverride);

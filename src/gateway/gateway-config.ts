@@ -1,13 +1,14 @@
 /**
  * The gateway's configuration as the composition root hands it over: explicit units, no
- * environment lookups. (The YAML config file and its schema arrive with the operations work;
- * today the demo and the tests build this object.)
+ * environment lookups. Built from the YAML file by `toGatewayConfig` (config-to-gateway.ts), or
+ * in code by the demo and the tests.
  */
 import type { ModemConfig } from '../modem/modem-types.ts';
 import type { RouteRule } from '../modem/modem-pool.ts';
 import type { SenderPolicyConfig } from '../bridge/sender-policy.ts';
 import type { DeviceGroupConfig } from '../bridge/device-groups.ts';
 import type { HeldRequestsConfig } from '../bridge/held-requests.ts';
+import type { AdmissionPolicyConfig } from '../bridge/admission-policy.ts';
 
 /** One modem of the gateway. */
 export interface GatewayModemConfig extends ModemConfig {
@@ -47,4 +48,27 @@ export interface GatewayConfig {
   readonly deviceGroups?: readonly DeviceGroupConfig[];
   /** Requests of the core held while their device cannot be reached: `ttlMs`, `maxPerDevice`, `maxTotal`. */
   readonly heldRequests?: HeldRequestsConfig;
+  /**
+   * Who may register over UDP, and when a registration may move (see `AdmissionPolicy`):
+   * `allowedNetworks` (CIDR list, default every address), `endpointPatterns` (globs, default
+   * `*`), `maxRegistrationsPerSource` (per IP address, default 64), `maxRegistrations` (all
+   * bearers, default 10000), `udpAddressChange` (`any` | `same-host` | `never`, default
+   * `same-host`). Fields left out take their defaults.
+   */
+  readonly udpAdmission?: Partial<AdmissionPolicyConfig>;
+  /** Limits on what a registration may hold. Fields left out take their defaults. */
+  readonly registrationLimits?: Partial<RegistrationLimits>;
+}
+
+/** Limits on registrations, with units. */
+export interface RegistrationLimits {
+  /** Longest endpoint name, in UTF-8 bytes. @defaultValue 255 */
+  readonly maxEndpointNameBytes: number;
+  /** Longest lifetime; a larger `lt` is lowered to it on the way to the core. @defaultValue 604800 (7 days) */
+  readonly maxLifetimeSec: number;
+  /**
+   * How long a Register waits for the core's answer before its record and port are released.
+   * @defaultValue 247000 (RFC 7252 §4.8.2 EXCHANGE_LIFETIME)
+   */
+  readonly registerAnswerTimeoutMs: number;
 }

@@ -4,6 +4,7 @@
  * (main.ts, the demo) owns the process.
  */
 import { Redis } from 'ioredis';
+import { ADMISSION_POLICY_DEFAULTS, AdmissionPolicy } from '../bridge/admission-policy.ts';
 import { DeviceUdpEndpoint } from '../bridge/device-udp.ts';
 import { CoreSocketPool } from '../bridge/core-sockets.ts';
 import { DeviceGroups } from '../bridge/device-groups.ts';
@@ -32,6 +33,15 @@ export interface GatewayStatus {
   readonly unknownSenders: number;
 }
 
+/**
+ * The admission's total limit: as configured, but never more than the core-facing ports, since
+ * a registration beyond them would get no socket and its device no answer.
+ */
+function totalRegistrations(config: GatewayConfig): number {
+  const [min, max] = config.coreSockets.portRange;
+  return Math.min(config.udpAdmission?.maxRegistrations ?? ADMISSION_POLICY_DEFAULTS.maxRegistrations, max - min + 1);
+}
+
 /** A running gateway. `stop()` releases everything it started (not the Redis server). */
 export class Gateway {
   private timer: NodeJS.Timeout | null = null;
@@ -57,7 +67,10 @@ export class Gateway {
     const blockingRedis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
     const prefix = config.redisPrefix;
     const inbox = new RedisInbox(redis, { prefix: `${prefix}inbox:`, reassemblyTimeoutSec: config.reassemblyTimeoutSec });
-    const mirror = new RegistrationMirror(new RedisRegistrationStore(redis, `${prefix}reg:`));
+    const limits = config.registrationLimits ?? {};
+    const mirror = new RegistrationMirror(new RedisRegistrationStore(redis, `${prefix}reg:`), {
+      admission: new AdmissionPolicy({ ...config.udpAdmission, maxRegistrations: totalRegistrations(config) }), ...limits,
+    });
     const profiles = loadProfiles(config.profilesDir ?? defaultProfilesDir());
     const matcher = new DeliveryReportMatcher();
     const pool = new ModemPool(
@@ -77,10 +90,12 @@ export class Gateway {
     });
     const udp = await DeviceUdpEndpoint.bind(config.udpListen.host, config.udpListen.port, (bytes, from) => void relay?.fromUdp(bytes, from));
     relay = new Relay(mirror, sockets, sms, udp, {
-      core: config.core, awakeWindowMs: config.awakeWindowMs,
+      core: config.core, awakeWindowMs: config.awakeWindowMs, ...(limits.maxLifetimeSec === undefined ? {} : { maxLifetimeSec: limits.maxLifetimeSec }),
       deviceGroups: new DeviceGroups(config.deviceGroups ?? [], config.modems.map((modem) => modem.name)),
       heldRequests: config.heldRequests ?? {},
     });
+    // A lapsed, de-registered or refused registration gives its core-facing port back.
+    mirror.on('forgotten', (endpoint) => void sockets.release(endpoint).catch(() => undefined));
     // A restart binds every registered device's socket on its recorded port again.
     for (const record of await mirror.load()) await sockets.ensure(record.endpoint);
     const inboxRelay = new InboxRelay(blockingRedis, relay, new SenderPolicy(config.senderPolicy), { streamKey: inbox.messagesKey });

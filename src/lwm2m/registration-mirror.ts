@@ -12,12 +12,15 @@ import { TypedEmitter } from '../shared/typed-emitter.ts';
 import { CoapCode } from './coap-codes.ts';
 import type { CoapMessage } from './coap-message.ts';
 import { locationPath, uriPath, uriQuery } from './coap-options.ts';
+import { EXCHANGE_LIFETIME_SEC } from './coap-parameters.ts';
 import {
   DEFAULT_BINDING, DEFAULT_LIFETIME_SEC, DEFAULT_LWM2M_VERSION, expiresAtMs, withActivity,
   type DeviceRecord, type DeviceSource,
 } from './device-record.ts';
 import type { RedisRegistrationStore } from './redis-registration-store.ts';
-import { parseRegisterQuery, type RegisterQuery } from './registration-request.ts';
+import { ADMIT_ALL, RegistrationRefusedError, type AdmissionRequest, type RegistrationAdmission } from './registration-admission.ts';
+import { DecodeError } from '../shared/errors.ts';
+import { DEFAULT_MAX_ENDPOINT_NAME_BYTES, parseRegisterQuery, type RegisterQuery } from './registration-request.ts';
 
 /** Events of {@link RegistrationMirror}. */
 export type RegistrationMirrorEvents = {
@@ -26,6 +29,13 @@ export type RegistrationMirrorEvents = {
   deregistered: [DeviceRecord];
   /** The lifetime passed without any message: the device is lost. */
   lost: [DeviceRecord];
+  /**
+   * The core refused a Register (4.xx/5.xx) or never answered it: the gateway dropped the record
+   * (or went back to the registration the Register would have replaced).
+   */
+  refused: [DeviceRecord, 'rejected' | 'unanswered'];
+  /** The gateway holds nothing for this endpoint any more: its core-facing port can be released. */
+  forgotten: [string];
 };
 
 /** Options of {@link RegistrationMirror}. */
@@ -33,6 +43,15 @@ export interface RegistrationMirrorOptions {
   /** Longest time an activity-only change stays unwritten to Redis. @defaultValue 10000 */
   readonly activityPersistIntervalMs?: number;
   readonly now?: () => number;
+  /** Longest endpoint name in UTF-8 bytes. @defaultValue 255 */
+  readonly maxEndpointNameBytes?: number;
+  /**
+   * How long a Register waits for the core's answer before its record is dropped (RFC 7252
+   * §4.8.2 EXCHANGE_LIFETIME: after it, no answer can come). @defaultValue 247000
+   */
+  readonly registerAnswerTimeoutMs?: number;
+  /** Decides which Registers, and Updates from a new address, may change a registration. @defaultValue admit all */
+  readonly admission?: RegistrationAdmission;
 }
 
 /** What kind of registration request a message is. */
@@ -47,18 +66,30 @@ interface Pending {
   readonly bearer: 'sms' | 'udp';
   readonly operation: RegistrationOperation;
   readonly payload: string;
+  readonly createdAtMs: number;
+  /** For a Register: the accepted registration it would replace, restored when the core refuses it. */
+  readonly previous?: DeviceRecord;
 }
 
 /**
  * Classifies a request by its method and path (`POST /rd?…` Register, `POST /rd/<id>` Update,
  * `DELETE /rd/<id>` De-register). Throws the query parser's DecodeError (GW_ERR_LWM2M_REGISTRATION)
- * for invalid parameters; returns null for any other request.
+ * for invalid parameters (an endpoint name longer than `maxEndpointNameBytes` or unprintable
+ * among them), and for a Register without `ep` (field `ep`): LwM2M 1.1 lets a client leave it
+ * out only when its security credentials name it, and plain CoAP has none. Returns null for any
+ * other request.
  */
-export function registrationOperation(message: CoapMessage, lwm2mVersion: string): RegistrationOperation | null {
+export function registrationOperation(message: CoapMessage, lwm2mVersion: string, maxEndpointNameBytes = DEFAULT_MAX_ENDPOINT_NAME_BYTES): RegistrationOperation | null {
   const path = uriPath(message);
   if (path[0] !== 'rd') return null;
-  if (message.code === CoapCode.POST && path.length === 1) return { kind: 'register', query: parseRegisterQuery(uriQuery(message)) };
-  if (message.code === CoapCode.POST && path.length >= 2) return { kind: 'update', query: parseRegisterQuery(uriQuery(message), { lwm2mVersion }) };
+  if (message.code === CoapCode.POST && path.length === 1) {
+    const query = parseRegisterQuery(uriQuery(message), { maxEndpointNameBytes });
+    if (query.endpoint === null) throw new DecodeError('GW_ERR_LWM2M_REGISTRATION', 'ep', 0, 'a Register needs the endpoint name "ep" (no security context names the client)');
+    return { kind: 'register', query };
+  }
+  if (message.code === CoapCode.POST && path.length >= 2) {
+    return { kind: 'update', query: parseRegisterQuery(uriQuery(message), { lwm2mVersion, maxEndpointNameBytes }) };
+  }
   if (message.code === CoapCode.DELETE && path.length >= 2) return { kind: 'deregister' };
   return null;
 }
@@ -76,12 +107,21 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
   private readonly bySource = new Map<string, string>();
   private readonly pending = new Map<string, Pending>();
   private readonly persistedAtMs = new Map<string, number>();
+  /** Registrations per UDP host, for the admission's per-source limit. */
+  private readonly perUdpHost = new Map<string, number>();
+  private readonly byLocationIndex = new Map<string, string>();
   private readonly activityPersistIntervalMs: number;
+  private readonly maxEndpointNameBytes: number;
+  private readonly registerAnswerTimeoutMs: number;
+  private readonly admission: RegistrationAdmission;
   private readonly now: () => number;
 
   constructor(private readonly store: RedisRegistrationStore, options: RegistrationMirrorOptions = {}) {
     super();
     this.activityPersistIntervalMs = options.activityPersistIntervalMs ?? 10_000;
+    this.maxEndpointNameBytes = options.maxEndpointNameBytes ?? DEFAULT_MAX_ENDPOINT_NAME_BYTES;
+    this.registerAnswerTimeoutMs = options.registerAnswerTimeoutMs ?? EXCHANGE_LIFETIME_SEC * 1000;
+    this.admission = options.admission ?? ADMIT_ALL;
     this.now = options.now ?? Date.now;
   }
 
@@ -123,30 +163,61 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
     return endpoint;
   }
 
-  /** See the class contract. Throws GW_ERR_LWM2M_REGISTRATION for an invalid Register or Update. */
+  /**
+   * See the class contract. Throws GW_ERR_LWM2M_REGISTRATION for an invalid Register or Update,
+   * and {@link RegistrationRefusedError} when the admission refuses a Register or an Update from
+   * a new address; in both cases nothing was stored.
+   */
   async noteUplink(source: DeviceSource, message: CoapMessage): Promise<string | null> {
     const nowMs = this.now();
     const known = this.endpointOf(source);
-    const operation = registrationOperation(message, (known && this.records.get(known)?.lwm2mVersion) || DEFAULT_LWM2M_VERSION);
+    const operation = registrationOperation(message, (known && this.records.get(known)?.lwm2mVersion) || DEFAULT_LWM2M_VERSION, this.maxEndpointNameBytes);
     if (operation?.kind === 'register') {
-      const endpoint = operation.query.endpoint ?? fallbackEndpoint(source);
+      const endpoint = operation.query.endpoint ?? '';
       const previous = this.records.get(endpoint);
+      this.admit('register', endpoint, source, previous);
       const record = withActivity(registerRecord(endpoint, operation.query, message, previous, source), source, nowMs);
       await this.save(record);
-      this.pending.set(pendingKey(endpoint, message), { endpoint, bearer: source.bearer, operation, payload: textOf(message.payload) });
+      this.pending.set(pendingKey(endpoint, message), {
+        endpoint, bearer: source.bearer, operation, payload: textOf(message.payload), createdAtMs: nowMs, ...(previous?.registered ? { previous } : {}),
+      });
       return endpoint;
     }
+    if (known !== undefined) return this.noteKnownUplink(known, source, message, operation, nowMs);
     // A device whose address changed (NAT rebinding, a new IP after waking) is recognised by the
-    // location its Update or De-register names.
-    const endpoint = known ?? (operation !== null ? this.byLocation(uriPath(message)) : undefined);
+    // location its Update or De-register names, as far as the admission allows the move.
+    const endpoint = operation !== null ? this.byLocationIndex.get(`/${uriPath(message).join('/')}`) : undefined;
     if (endpoint === undefined) return null;
+    this.admit('update', endpoint, source, this.records.get(endpoint));
     return this.noteKnownUplink(endpoint, source, message, operation, nowMs);
+  }
+
+  /** Registrations held now (pending ones included). */
+  get size(): number {
+    return this.records.size;
+  }
+
+  /** Registrations whose UDP address is on `host`. */
+  registrationsFromHost(host: string): number {
+    return this.perUdpHost.get(host) ?? 0;
+  }
+
+  /** Throws {@link RegistrationRefusedError} unless the admission lets `source` change `endpoint`. */
+  private admit(kind: AdmissionRequest['kind'], endpoint: string, source: DeviceSource, existing: DeviceRecord | undefined): void {
+    const decision = this.admission.decide({
+      kind, endpoint,
+      source: source.bearer === 'udp' ? { bearer: 'udp', host: source.host, port: source.port } : { bearer: 'sms', msisdn: source.msisdn },
+      existing: existing === undefined ? null : { udpHost: existing.udpHost, udpPort: existing.udpPort, msisdn: existing.msisdn },
+      registrationsFromHost: source.bearer === 'udp' ? this.registrationsFromHost(source.host) : 0,
+      registrations: this.records.size,
+    });
+    if (!decision.admitted) throw new RegistrationRefusedError(endpoint, decision.reason, decision.detail);
   }
 
   private async noteKnownUplink(known: string, source: DeviceSource, message: CoapMessage, operation: RegistrationOperation | null, nowMs: number): Promise<string | null> {
     const record = this.records.get(known);
     if (record === undefined) return null;
-    if (operation !== null) this.pending.set(pendingKey(known, message), { endpoint: known, bearer: source.bearer, operation, payload: textOf(message.payload) });
+    if (operation !== null) this.pending.set(pendingKey(known, message), { endpoint: known, bearer: source.bearer, operation, payload: textOf(message.payload), createdAtMs: nowMs });
     if (this.needsSave(record, source, nowMs)) await this.save(withActivity(record, source, nowMs));
     else touch(record, source, nowMs);
     return known;
@@ -173,7 +244,10 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
     this.pending.delete(key);
     const success = message.code >> 5 === 2;
     if (pending.operation.kind === 'register') {
-      if (!success) return;
+      if (!success) {
+        await this.dropRegister(pending, record, 'rejected');
+        return;
+      }
       const location = `/${locationPath(message).join('/')}`;
       const registered = { ...record, location, registered: true, registeredAtMs: this.now() };
       await this.save(registered);
@@ -199,9 +273,29 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
     }
   }
 
-  /** Removes registrations whose lifetime passed without activity; resolves with them. */
+  /**
+   * Removes registrations whose lifetime passed without activity (resolves with them), drops
+   * requests the core has not answered within `registerAnswerTimeoutMs`, and with an unanswered
+   * Register its record (emits `refused`).
+   */
   async expire(): Promise<DeviceRecord[]> {
     const nowMs = this.now();
+    const waiting = new Set<string>();
+    for (const [key, pending] of this.pending) {
+      if (nowMs - pending.createdAtMs < this.registerAnswerTimeoutMs) {
+        waiting.add(pending.endpoint);
+        continue;
+      }
+      this.pending.delete(key);
+      const record = this.records.get(pending.endpoint);
+      if (pending.operation.kind === 'register' && record !== undefined && !record.registered) await this.dropRegister(pending, record, 'unanswered');
+    }
+    // A Register whose answer a restart lost: nothing waits for it any more.
+    for (const record of [...this.records.values()]) {
+      if (record.registered || waiting.has(record.endpoint) || nowMs - record.lastActivityMs < this.registerAnswerTimeoutMs) continue;
+      await this.forget(record.endpoint);
+      this.emit('refused', record, 'unanswered');
+    }
     const lost: DeviceRecord[] = [];
     for (const record of this.records.values()) {
       if (expiresAtMs(record) > nowMs) continue;
@@ -212,10 +306,14 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
     return lost;
   }
 
-  private byLocation(path: readonly string[]): string | undefined {
-    const location = `/${path.join('/')}`;
-    for (const record of this.records.values()) if (record.location === location) return record.endpoint;
-    return undefined;
+  /**
+   * A Register the core refused or never answered: the registration it would have replaced comes
+   * back, or else the record goes (and with it the endpoint's core-facing port, see `forgotten`).
+   */
+  private async dropRegister(pending: Pending, record: DeviceRecord, why: 'rejected' | 'unanswered'): Promise<void> {
+    if (pending.previous !== undefined) await this.save(pending.previous);
+    else await this.forget(pending.endpoint);
+    this.emit('refused', record, why);
   }
 
   private async save(record: DeviceRecord): Promise<void> {
@@ -226,17 +324,30 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
 
   private remember(record: DeviceRecord): void {
     const previous = this.records.get(record.endpoint);
-    if (previous) for (const key of sourceKeys(previous)) if (this.bySource.get(key) === record.endpoint) this.bySource.delete(key);
+    if (previous) this.unindex(previous);
     this.records.set(record.endpoint, record);
     for (const key of sourceKeys(record)) this.bySource.set(key, record.endpoint);
+    if (record.udpHost !== null) this.perUdpHost.set(record.udpHost, this.registrationsFromHost(record.udpHost) + 1);
+    if (record.location !== null) this.byLocationIndex.set(record.location, record.endpoint);
+  }
+
+  private unindex(record: DeviceRecord): void {
+    for (const key of sourceKeys(record)) if (this.bySource.get(key) === record.endpoint) this.bySource.delete(key);
+    if (record.udpHost !== null) {
+      const count = this.registrationsFromHost(record.udpHost) - 1;
+      if (count > 0) this.perUdpHost.set(record.udpHost, count);
+      else this.perUdpHost.delete(record.udpHost);
+    }
+    if (record.location !== null && this.byLocationIndex.get(record.location) === record.endpoint) this.byLocationIndex.delete(record.location);
   }
 
   private async forget(endpoint: string): Promise<void> {
     const record = this.records.get(endpoint);
-    if (record) for (const key of sourceKeys(record)) if (this.bySource.get(key) === endpoint) this.bySource.delete(key);
+    if (record) this.unindex(record);
     this.records.delete(endpoint);
     this.persistedAtMs.delete(endpoint);
     await this.store.remove(endpoint);
+    this.emit('forgotten', endpoint);
   }
 }
 
@@ -278,11 +389,6 @@ function registerRecord(endpoint: string, query: RegisterQuery, message: CoapMes
 /** The `sms=` MSISDN; an External Identifier (1.1+, `id@domain`) is not a number to send SMS to. */
 function msisdnOf(query: RegisterQuery): string | null {
   return query.smsNumber !== null && /^\d+$/.test(query.smsNumber) ? query.smsNumber : null;
-}
-
-/** LwM2M 1.1 allows Register without `ep` when security identifies the client; name it by source. */
-function fallbackEndpoint(source: DeviceSource): string {
-  return source.bearer === 'sms' ? `sms-${source.msisdn}` : `udp-${source.host}-${source.port}`;
 }
 
 function sourceKey(source: DeviceSource): string {

@@ -136,6 +136,37 @@ export interface RegisterQueryOptions {
    * `b` when the query has no `lwm2m`. Default "1.0", the Register default (1.0 §5.3.1).
    */
   readonly lwm2mVersion?: string;
+  /** Longest `ep` in UTF-8 bytes. @defaultValue {@link DEFAULT_MAX_ENDPOINT_NAME_BYTES} */
+  readonly maxEndpointNameBytes?: number;
+}
+
+/**
+ * Default longest endpoint name, in UTF-8 bytes. LwM2M sets no limit; names in use are URNs such
+ * as `urn:imei:490154203237518` (24) or `urn:uuid:` + 36 (45), so 255 leaves room to spare.
+ */
+export const DEFAULT_MAX_ENDPOINT_NAME_BYTES = 255;
+
+/** C0 and C1 controls, DEL, and the Unicode line and paragraph separators: never in an endpoint name. */
+const NOT_PRINTABLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+
+/**
+ * Checks an Endpoint Client Name before anything stores it: not empty, at most `maxBytes` UTF-8
+ * bytes, printable (no control character, no line separator). Throws {@link DecodeError}
+ * `GW_ERR_LWM2M_REGISTRATION`, field `ep`, offset = the index of the offending character (0 for
+ * the length), otherwise returns the name. Linear in the name's length.
+ */
+export function validateEndpointName(name: string, maxBytes = DEFAULT_MAX_ENDPOINT_NAME_BYTES): string {
+  if (name === '') throw new DecodeError('GW_ERR_LWM2M_REGISTRATION', 'ep', 0, 'the endpoint name is empty');
+  // Every UTF-16 code unit is at least one UTF-8 byte: the cheap bound first, then the exact count.
+  if (name.length > maxBytes || Buffer.byteLength(name, 'utf8') > maxBytes) {
+    throw new DecodeError('GW_ERR_LWM2M_REGISTRATION', 'ep', 0, `the endpoint name is longer than ${maxBytes} bytes`);
+  }
+  const bad = NOT_PRINTABLE.exec(name);
+  if (bad !== null) {
+    const hex = (bad[0].codePointAt(0) ?? 0).toString(16).padStart(4, '0');
+    throw new DecodeError('GW_ERR_LWM2M_REGISTRATION', 'ep', bad.index, `the endpoint name holds the unprintable character U+${hex}`);
+  }
+  return name;
 }
 
 /** Parameters that need a value; `Q` must have none. */
@@ -149,7 +180,7 @@ const EXTERNAL_ID = /^[^@\s]+@[^@\s]+$/;
  * Throws {@link DecodeError} `GW_ERR_LWM2M_REGISTRATION`, field = parameter name, offset = index
  * of the offending argument in `query` (field `query` for an argument with an empty name, such as
  * `=x`), for: a repeated parameter; `ep`, `lt`, `lwm2m`, `b`,
- * `sms` or `pid` without a value, or `ep` empty; `Q` with a value (Leshan rejects `Q=…` too); an
+ * `sms` or `pid` without a value; an `ep` that {@link validateEndpointName} refuses; `Q` with a value (Leshan rejects `Q=…` too); an
  * `lt` that is not a non-negative decimal integer (at most 2^53 − 1); an `lwm2m` that is not
  * "1.x"; a `b` that {@link parseBinding} rejects for the version in effect (`lwm2m` of the
  * query, else `options.lwm2mVersion`, else "1.0"); an `sms` that is neither an MSISDN nor
@@ -178,7 +209,13 @@ export function parseRegisterQuery(query: readonly string[], options: RegisterQu
   if (q !== undefined && q.value !== true) fail('Q', 'the queue-mode parameter "Q" takes no value');
 
   const endpoint = text('ep');
-  if (endpoint === '') fail('ep', 'the endpoint name is empty');
+  if (endpoint !== null) {
+    try {
+      validateEndpointName(endpoint, options.maxEndpointNameBytes);
+    } catch (error) {
+      fail('ep', error instanceof DecodeError ? error.message.replace(/^ep at byte \d+: /, '') : String(error));
+    }
+  }
   const lt = text('lt');
   let lifetimeSec: number | null = null;
   if (lt !== null) {

@@ -46,6 +46,8 @@ export const ERROR_CODES = {
   GW_ERR_LWM2M_REGISTRATION: 'A Register or Update request has an invalid parameter (lt, b, repeated parameter).',
   // --- Relay (src/bridge) ---
   GW_ERR_RELAY_SOCKET: 'No core-facing UDP socket could be bound for a device (port range exhausted).',
+  GW_ERR_REGISTRATION_REFUSED: 'The admission policy refused a Register or Update (source network, endpoint name, another device\'s registration, or a registration limit).',
+  GW_ERR_CORE_UNRESOLVED: 'The core server\'s host name did not resolve to an address of the core-facing sockets\' family.',
   // --- Simulators (src/sim) ---
   GW_ERR_SIM_PROTOCOL: 'A message to a simulator (network, modem control port) is not valid JSON of a known operation.',
   GW_ERR_CORE_UNKNOWN_CLIENT: 'The lab core has no registration with that endpoint name.',

@@ -24,14 +24,15 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   modem: ['shared', 'sms'],
   lwm2m: ['shared'],
   inbox: ['shared', 'sms'],
+  config: ['shared', 'modem', 'lwm2m', 'bridge'],
   sim: ['shared', 'sms', 'modem', 'lwm2m'],
   bridge: ['shared', 'sms', 'modem', 'lwm2m', 'inbox'],
   queue: ['shared', 'sms', 'modem', 'lwm2m', 'inbox', 'bridge'],
   admin: ['shared', 'sms', 'modem', 'lwm2m', 'inbox', 'bridge', 'queue'],
-  gateway: ['shared', 'sms', 'modem', 'lwm2m', 'inbox', 'bridge', 'queue', 'admin'],
-  lab: ['shared', 'sms', 'modem', 'lwm2m', 'inbox', 'sim', 'bridge', 'gateway'],
-  cli: ['shared', 'sms', 'modem', 'lwm2m', 'inbox', 'sim', 'bridge', 'queue', 'admin', 'gateway', 'lab'],
-  '.': ['shared', 'sms', 'modem', 'lwm2m', 'inbox', 'sim', 'bridge', 'queue', 'admin', 'gateway', 'lab', 'cli'],
+  gateway: ['shared', 'sms', 'modem', 'lwm2m', 'inbox', 'bridge', 'queue', 'admin', 'config'],
+  lab: ['shared', 'sms', 'modem', 'lwm2m', 'inbox', 'sim', 'bridge', 'gateway', 'config'],
+  cli: ['shared', 'sms', 'modem', 'lwm2m', 'inbox', 'sim', 'bridge', 'queue', 'admin', 'gateway', 'lab', 'config'],
+  '.': ['shared', 'sms', 'modem', 'lwm2m', 'inbox', 'sim', 'bridge', 'queue', 'admin', 'gateway', 'lab', 'cli', 'config'],
 };
 
 const IMPORT_PATTERN = /(?:^|[;\s])(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|^\s*import\s*['"]([^'"]+)['"]/gm;

@@ -4,6 +4,7 @@
  * network, others over UDP. Everything is released after each test.
  */
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import type { Redis } from 'ioredis';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -44,9 +45,10 @@ export class UdpPeer {
     });
   }
 
-  static async open(): Promise<UdpPeer> {
+  /** `host`: any loopback address (127.0.0.0/8) when a test needs a second source host. */
+  static async open(host = '127.0.0.1'): Promise<UdpPeer> {
     const socket = createSocket('udp4');
-    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', () => resolve()));
+    await new Promise<void>((resolve) => socket.bind(0, host, () => resolve()));
     const peer = new UdpPeer(socket);
     cleanups.push(() => new Promise<void>((resolve) => socket.close(() => resolve())));
     return peer;
@@ -139,6 +141,12 @@ export async function startGateway(core: UdpPeer, overrides: Partial<GatewayConf
   cleanups.push(() => gateway.stop());
   await gateway.pool.drivers[0]!.waitFor('ready', 10_000);
   return { gateway, network, modem, config };
+}
+
+/** A client of the file's private Redis (to look at what the gateway stored). */
+export function fixtureRedis(): Redis {
+  if (scope === null) throw new Error('call the fixture\'s use…Fixture() first');
+  return scope.redis();
 }
 
 /** Registers a stop function with the clean-up (for things a test starts itself). */

@@ -1,0 +1,80 @@
+/**
+ * Rules across keys that the schema cannot express: host names, port ranges, unique modem names,
+ * routes to groups that exist, a consistent sender policy, CIDR networks, the Redis URL, and at
+ * most one source per secret. Pure: runs on a value the schema accepted.
+ */
+import { parseCidr } from '../bridge/admission-policy.ts';
+import type { ConfigProblem } from './config-problems.ts';
+import type { ConfigFile } from './config-schema.ts';
+import { hostProblem } from './host-name.ts';
+import { isRedisUrlProblem, parseRedisUrl } from './redis-url.ts';
+
+const HOST_EXPECTED = 'an IPv4 or IPv6 address or a host name';
+
+/** Every cross-key problem of `config`, in file order of the keys. */
+export function configProblems(config: ConfigFile): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const add = (path: ConfigProblem['path'], problem: string, expected: string): void => {
+    problems.push({ path, problem, expected });
+  };
+
+  const url = parseRedisUrl(config.redis.url);
+  if (isRedisUrlProblem(url)) add(['redis', 'url'], url.problem, 'redis://[user[:password]@]host[:port][/db] or rediss://…');
+  else if (url.password !== null && (config.redis.passwordEnv !== null || config.redis.passwordFile !== null)) {
+    add(['redis', config.redis.passwordEnv !== null ? 'passwordEnv' : 'passwordFile'], 'is set while redis.url holds a password too', 'one source of the password');
+  }
+  if (config.redis.passwordEnv !== null && config.redis.passwordFile !== null) {
+    add(['redis', 'passwordFile'], 'is set together with passwordEnv', 'only one of passwordEnv and passwordFile');
+  }
+
+  for (const [path, host] of [[['core', 'host'], config.core.host], [['udpListen', 'host'], config.udpListen.host], [['coreSockets', 'bindHost'], config.coreSockets.bindHost]] as const) {
+    const issue = hostProblem(host);
+    if (issue !== null) add(path, issue, HOST_EXPECTED);
+  }
+  if (config.coreSockets.firstPort > config.coreSockets.lastPort) {
+    add(['coreSockets', 'lastPort'], 'is below firstPort', 'a port not below coreSockets.firstPort');
+  }
+
+  const names = new Set<string>();
+  const paths = new Set<string>();
+  config.modems.forEach((modem, i) => {
+    if (names.has(modem.name)) add(['modems', i, 'name'], 'repeats the name of an earlier modem', 'a name no other modem has');
+    names.add(modem.name);
+    if (paths.has(modem.path)) add(['modems', i, 'path'], 'repeats the path of an earlier modem', 'a port no other modem uses');
+    paths.add(modem.path);
+    if (modem.path.startsWith('tcp://')) {
+      const match = /^tcp:\/\/(.+):([0-9]{1,5})$/.exec(modem.path);
+      const host = match?.[1]?.replace(/^\[(.*)\]$/, '$1') ?? '';
+      const port = Number(match?.[2]);
+      if (match === null || hostProblem(host) !== null || port < 1 || port > 65_535) add(['modems', i, 'path'], 'is not tcp://host:port', 'tcp://host:port with a port from 1 to 65535');
+    }
+    if (modem.pinEnv !== null && modem.pinFile !== null) add(['modems', i, 'pinFile'], 'is set together with pinEnv', 'only one of pinEnv and pinFile');
+    if (modem.reopenMinDelayMs > modem.reopenMaxDelayMs) add(['modems', i, 'reopenMaxDelayMs'], 'is below reopenMinDelayMs', 'a delay not below reopenMinDelayMs');
+  });
+
+  const groups = new Set(config.modems.flatMap((modem) => modem.groups));
+  const prefixes = new Set<string>();
+  config.routes.forEach((route, i) => {
+    if (!groups.has(route.group)) add(['routes', i, 'group'], `names group "${route.group}", which no modem serves`, `one of the modems' groups: ${[...groups].join(', ')}`);
+    const digits = route.prefix.replace(/^\+/, '');
+    if (prefixes.has(digits)) add(['routes', i, 'prefix'], 'repeats the prefix of an earlier route', 'a prefix no other route has');
+    prefixes.add(digits);
+  });
+
+  config.udpAdmission.allowedNetworks.forEach((network, i) => {
+    try {
+      parseCidr(network);
+    } catch {
+      add(['udpAdmission', 'allowedNetworks', i], 'is not a CIDR network', 'an address/prefix length such as 10.0.0.0/8 or 2001:db8::/32');
+    }
+  });
+
+  const policy = config.senderPolicy;
+  if (policy.mode === 'allowlist' && policy.entries.length === 0) {
+    add(['senderPolicy', 'entries'], 'is empty in allowlist mode (every SMS would be dropped)', 'at least one number or prefix, or mode: open');
+  }
+  if (policy.mode === 'open' && policy.entries.length > 0) {
+    add(['senderPolicy', 'mode'], 'is open while entries are listed (they would be ignored)', 'allowlist, or no entries');
+  }
+  return problems;
+}

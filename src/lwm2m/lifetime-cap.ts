@@ -1,0 +1,43 @@
+/**
+ * The gateway's longest registration lifetime. A Register or Update asking for more (`lt=4000000000`)
+ * is relayed with `lt` lowered to the cap, so the core and the mirror agree on when the
+ * registration lapses and its core-facing port comes back. The device learns nothing: when the
+ * core lets the registration lapse, the device's next Update gets 4.04 and it registers again
+ * (LwM2M 1.1 Core §6.2.2). Pure.
+ */
+import { CoapCode } from './coap-codes.ts';
+import type { CoapMessage } from './coap-message.ts';
+import { CoapOptionNumber, uriPath } from './coap-options.ts';
+
+/** Default longest lifetime: 7 days, in seconds. */
+export const DEFAULT_MAX_LIFETIME_SEC = 7 * 86_400;
+
+const LT = /^lt=([0-9]+)$/;
+
+/**
+ * `message` with every `lt=` Uri-Query above `maxLifetimeSec` replaced by `lt=<maxLifetimeSec>`
+ * when it is a Register or Update (`POST /rd…`); otherwise (and when nothing is above the cap, or
+ * the path is not UTF-8) `message` itself, unchanged. Other options keep their order. An `lt`
+ * that is not decimal digits is left for the query parser to refuse.
+ */
+export function capLifetime(message: CoapMessage, maxLifetimeSec: number): CoapMessage {
+  if (message.code !== CoapCode.POST) return message;
+  let path: string[];
+  try {
+    path = uriPath(message);
+  } catch {
+    return message;
+  }
+  if (path[0] !== 'rd') return message;
+  let changed = false;
+  const options = message.options.map((option) => {
+    if (option.number !== CoapOptionNumber.URI_QUERY) return option;
+    const match = LT.exec(Buffer.from(option.value).toString('latin1'));
+    // Compared as a number only when short enough to be exact: a longer run of digits is above any cap.
+    const digits = match?.[1]?.replace(/^0+(?=[0-9])/, '');
+    if (digits === undefined || (digits.length <= 15 && Number(digits) <= maxLifetimeSec)) return option;
+    changed = true;
+    return { number: option.number, value: Buffer.from(`lt=${maxLifetimeSec}`, 'latin1') };
+  });
+  return changed ? { ...message, options } : message;
+}
