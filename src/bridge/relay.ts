@@ -5,7 +5,9 @@
  *
  *   device ──SMS──► inbox ──► fromSms ─┐                      ┌─► core-facing socket ──► core
  *   device ──UDP──► listener ► fromUdp ┴► mirror, ID mapping ─┘   (one per device)
- *   core ──► device socket ──► fromCore ─► mirror ─► bearer choice ─► UDP / SMS / hold
+ *   core ──► device socket ──► fromCore ─► mirror ─► CoreRequests: bearer choice ─► UDP / SMS / hold
+ *
+ * Requests of the core and held requests: core-requests.ts, held-requests.ts; senders: relay-output.ts.
  *
  * CoAP over SMS (LwM2M Transport, SMS binding: "CoAP retransmission is disabled") is slow and
  * costs money, so a confirmable request the core sends to an SMS device is acknowledged at once
@@ -14,22 +16,22 @@
  * core with RFC 7252 retransmission. Empty ACKs are never sent by SMS.
  */
 import type { RemoteInfo } from 'node:dgram';
-import { bytesToHex } from '../shared/hex.ts';
 import { TypedEmitter } from '../shared/typed-emitter.ts';
 import { decodeCoap, encodeCoap, isEmpty, isWellFormedCoap, peekHeader, type CoapMessage } from '../lwm2m/coap-message.ts';
-import { coapAck, coapReset, coapResponse, coapSeparateResponse } from '../lwm2m/coap-builders.ts';
-import { CoapCode, codeToString } from '../lwm2m/coap-codes.ts';
+import { coapAck, coapReset } from '../lwm2m/coap-builders.ts';
+import { CoapCode } from '../lwm2m/coap-codes.ts';
 import { uriPath } from '../lwm2m/coap-options.ts';
 import type { DeviceRecord, DeviceSource } from '../lwm2m/device-record.ts';
 import type { RegistrationMirror } from '../lwm2m/registration-mirror.ts';
 import { capLifetime, DEFAULT_MAX_LIFETIME_SEC } from '../lwm2m/lifetime-cap.ts';
 import { RegistrationRefusedError } from '../lwm2m/registration-admission.ts';
-import { chooseBearer, DEFAULT_AWAKE_WINDOW_MS, type BearerChoice } from './bearer.ts';
+import { DEFAULT_AWAKE_WINDOW_MS } from './bearer.ts';
 import type { CoreSocketPool } from './core-sockets.ts';
 import { DeviceGroups } from './device-groups.ts';
-import { DeviceExchanges, type SmsExchange } from './exchanges.ts';
-import { MemoryHeldRequestStore, type HeldRequest, type HeldRequestStore, type HoldResult } from './held-request-store.ts';
-import { DEFAULT_HELD_REQUEST_TTL_MS, heldRequestLimits, HeldRequests, type HeldAnswerReason, type HeldRequestsConfig } from './held-requests.ts';
+import { CoreRequests } from './core-requests.ts';
+import { DeviceExchanges } from './exchanges.ts';
+import type { HeldRequestStore } from './held-request-store.ts';
+import type { HeldRequestsConfig } from './held-requests.ts';
 import { RelayOutput } from './relay-output.ts';
 import type { DeviceSmsSender, DeviceUdpSender, RelayCounters, RelayEvents } from './relay-types.ts';
 
@@ -59,8 +61,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
   };
   private readonly exchanges = new Map<string, DeviceExchanges>();
   private readonly awakeWindowMs: number;
-  private readonly heldTtlMs: number;
-  private readonly held: HeldRequests;
+  private readonly requests: CoreRequests;
   private readonly groups: DeviceGroups;
   private readonly output: RelayOutput;
   private readonly now: () => number;
@@ -74,27 +75,22 @@ export class Relay extends TypedEmitter<RelayEvents> {
   ) {
     super();
     this.awakeWindowMs = options.awakeWindowMs ?? DEFAULT_AWAKE_WINDOW_MS;
-    this.heldTtlMs = options.heldRequests?.ttlMs ?? DEFAULT_HELD_REQUEST_TTL_MS;
     this.groups = options.deviceGroups ?? new DeviceGroups([], []);
     this.output = new RelayOutput(sockets, options.core, sms, udp, this.counters, (event) => this.emit('dropped', event), options.ackTimeoutMs ?? 2000);
     this.now = options.now ?? Date.now;
-    this.held = new HeldRequests(options.heldRequests?.store ?? new MemoryHeldRequestStore(heldRequestLimits(options.heldRequests)), {
-      bearerOf: (endpoint) => this.bearerOf(endpoint),
-      deliver: (request) => this.deliverHeld(request),
-      abandon: (request) => {
-        const exchange = this.exchanges.get(request.endpoint)?.smsExchangeByCoreId(request.message.messageId);
-        if (exchange) exchange.answered = true; // a late answer of the device is dropped
-      },
-      answerCore: (request, code, reason) => this.answerHeld(request, code, reason),
-    }, this.now);
+    this.requests = new CoreRequests({
+      output: this.output, counters: this.counters, awakeWindowMs: this.awakeWindowMs, groups: this.groups,
+      record: (endpoint) => mirror.get(endpoint), exchangesOf: (endpoint) => this.exchangesOf(endpoint), knownExchanges: (endpoint) => this.exchanges.get(endpoint),
+      onHeld: (event) => this.emit('held', event), onAnswered: (event) => this.emit('answered', event), now: () => this.now(),
+    }, options.heldRequests);
     // A device that leaves takes its held requests with it; the core is answered for each.
-    mirror.on('deregistered', (record) => void this.held.gone(record.endpoint));
-    mirror.on('lost', (record) => void this.held.gone(record.endpoint));
+    mirror.on('deregistered', (record) => void this.requests.held.gone(record.endpoint));
+    mirror.on('lost', (record) => void this.requests.held.gone(record.endpoint));
   }
 
   /** Cancels the timers of held requests (the gateway stops); nothing is delivered afterwards. */
   close(): void {
-    this.held.close();
+    this.requests.held.close();
   }
 
   /**
@@ -158,7 +154,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
       await this.separateResponseFromCore(record, exchanges, message);
       return;
     }
-    await this.request(record, exchanges, message);
+    await this.requests.request(record, exchanges, message);
   }
 
   /**
@@ -180,14 +176,9 @@ export class Relay extends TypedEmitter<RelayEvents> {
     await this.toDevice(record, 'sms', { ...message, type: 'NON', messageId: exchanges.allocateDeviceId() });
   }
 
-  private bearerOf(endpoint: string): BearerChoice | null {
-    const record = this.mirror.get(endpoint);
-    return record === undefined ? null : chooseBearer(record, this.now(), this.awakeWindowMs);
-  }
-
   /** Delivers requests held for `endpoint` now that it can be reached (queue mode wake-up), one at a time. */
   flushHeld(endpoint: string): Promise<void> {
-    return this.held.wake(endpoint);
+    return this.requests.held.wake(endpoint);
   }
 
   /**
@@ -202,7 +193,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
       const known = this.mirror.noteActivity(source, header.code);
       if (known !== undefined) {
         const exchanges = this.exchangesOf(known);
-        if (!this.held.hasWork(known) && !(header.code >= 64 && exchanges.hasTokenExchanges)) {
+        if (!this.requests.held.hasWork(known) && !(header.code >= 64 && exchanges.hasTokenExchanges)) {
           exchanges.prune(this.now());
           this.relayUplink(known, exchanges, source, header.messageId, header.type === 'CON', bytes);
           return undefined;
@@ -267,14 +258,14 @@ export class Relay extends TypedEmitter<RelayEvents> {
     if (sms !== undefined) {
       // RFC 7252 §5.2.2: a confirmable separate response is acknowledged (over UDP; an ACK by SMS would cost money).
       if (message.type === 'CON' && source.bearer === 'udp') this.udp.send(source.host, source.port, encodeCoap(coapAck(message.messageId)));
-      await this.answerFromSms(endpoint, exchanges, sms, message);
+      await this.requests.answerFromDevice(endpoint, exchanges, sms, message);
     } else if (message.type === 'ACK' || message.type === 'RST') {
       this.sendToCore(endpoint, message); // answers a request the core sent over UDP: same ID
     } else {
       this.relayUplink(endpoint, exchanges, source, message.messageId, message.type === 'CON', bytes);
     }
     // Awake now: held requests go out, unless the device is leaving (De-register: they are answered when it is gone).
-    if (this.held.hasWork(endpoint) && !isDeregister(message)) await this.held.wake(endpoint);
+    if (this.requests.held.hasWork(endpoint) && !isDeregister(message)) await this.requests.held.wake(endpoint);
   }
 
   /**
@@ -288,135 +279,6 @@ export class Relay extends TypedEmitter<RelayEvents> {
     if (message.type !== 'CON' || source.bearer !== 'udp') return;
     const code = error.temporary ? CoapCode.SERVICE_UNAVAILABLE : CoapCode.FORBIDDEN;
     this.udp.send(source.host, source.port, encodeCoap({ ...coapAck(message.messageId), code, token: message.token }));
-  }
-
-  /**
-   * A request from the core for a registered device: to the device over UDP or SMS now, or held.
-   * While requests of the device are held or one of them is in flight, a new one queues behind
-   * them (arrival order). A request that cannot be carried is answered at once, never acknowledged
-   * as if it would be.
-   */
-  private async request(record: DeviceRecord, exchanges: DeviceExchanges, message: CoapMessage): Promise<void> {
-    const known = exchanges.smsExchangeByCoreId(message.messageId);
-    if (known !== undefined) {
-      // A retransmission while the SMS is pending (or answered): never a second SMS.
-      this.counters.coreRetransmissionsAbsorbed += 1;
-      if (message.type === 'CON') this.sendToCore(record.endpoint, coapAck(message.messageId));
-      return;
-    }
-    const bearer = chooseBearer(record, this.now(), this.awakeWindowMs);
-    if (bearer === 'udp' && !this.held.hasWork(record.endpoint)) {
-      await this.toDevice(record, 'udp', message, null);
-      return;
-    }
-    if (bearer === 'sms' && !this.held.hasWork(record.endpoint)) {
-      await this.requestBySms(record, exchanges, message);
-      return;
-    }
-    await this.hold(record, message, bearer);
-  }
-
-  /**
-   * One SMS from the modem whose number the device accepts as its server's (learned from its
-   * SMS, from its device group, or the only modem). Without one the core gets 5.03 at once:
-   * an SMS from another modem would be ignored by the device (RFC 7252 §5.9.3.4: the service
-   * is unavailable; no Max-Age, the condition does not pass by itself).
-   */
-  private async requestBySms(record: DeviceRecord, exchanges: DeviceExchanges, message: CoapMessage): Promise<void> {
-    const server = this.groups.serverModemOf(record);
-    if (server === null) {
-      this.refuse(record.endpoint, exchanges, message, undefined, 'no-server-number', 'the gateway modem whose number the device accepts is unknown (no SMS from it yet, no device group names one)');
-      return;
-    }
-    const exchange = openExchange(exchanges, message, this.now());
-    if (message.type === 'CON') this.sendToCore(record.endpoint, coapAck(message.messageId));
-    if (await this.toDevice(record, 'sms', { ...message, messageId: exchange.deviceMessageId }, server.modem)) return;
-    // The SMS did not leave (no modem of the route, refused, outcome unknown): the core is told.
-    exchange.answered = true;
-    this.output.respondToCore(record.endpoint, exchanges, coapSeparateResponse(message, CoapCode.SERVICE_UNAVAILABLE, exchanges.allocateCoreId(), 'SMS to the device could not be sent', { type: exchange.coreType }));
-  }
-
-  /** Holds a request: acknowledged when stored, answered 5.03 with Max-Age when the hold is full. */
-  private async hold(record: DeviceRecord, message: CoapMessage, bearer: BearerChoice): Promise<void> {
-    const endpoint = record.endpoint;
-    const nowMs = this.now();
-    const ttlMs = this.groups.heldRequestTtlMsOf(record, this.heldTtlMs);
-    let result: HoldResult;
-    try {
-      result = await this.held.hold({ endpoint, message, heldAtMs: nowMs, expiresAtMs: nowMs + ttlMs });
-    } catch (error) {
-      this.refuse(endpoint, this.exchangesOf(endpoint), message, 1, 'hold-failed', String(error));
-      return;
-    }
-    if (result.kind === 'full') {
-      this.refuse(endpoint, this.exchangesOf(endpoint), message, result.retryAfterSec, 'hold-full', `the ${result.scope === 'device' ? 'device' : 'gateway'} holds the most requests allowed`);
-      return;
-    }
-    if (message.type === 'CON') this.sendToCore(endpoint, coapAck(message.messageId)); // again for a retransmission: our ACK may be lost
-    if (result.kind === 'duplicate') {
-      this.counters.coreRetransmissionsAbsorbed += 1;
-      return;
-    }
-    this.counters.held += 1;
-    this.emit('held', { endpoint, held: result.heldForDevice });
-    if (bearer !== 'hold') await this.held.wake(endpoint); // reachable: queued behind the earlier ones
-  }
-
-  /**
-   * Answers a request the gateway did not acknowledge with `code` 5.03 (piggybacked for CON, a
-   * NON response for NON; RFC 7252 §5.2), with Max-Age `retryAfterSec` when given (§5.9.3.4).
-   */
-  private refuse(endpoint: string, exchanges: DeviceExchanges, message: CoapMessage, retryAfterSec: number | undefined, reason: 'no-server-number' | 'hold-full' | 'hold-failed', detail: string): void {
-    const extras = { ...(message.type === 'NON' ? { messageId: exchanges.allocateCoreId() } : {}), ...(retryAfterSec === undefined ? {} : { maxAgeSec: retryAfterSec }) };
-    this.sendToCore(endpoint, coapResponse(message, CoapCode.SERVICE_UNAVAILABLE, detail.slice(0, 120), extras));
-    this.counters.refused += 1;
-    this.emit('answered', { endpoint, code: '5.03', reason, detail });
-  }
-
-  /** Sends a held request to its device (host of {@link HeldRequests}); false when it cannot leave. */
-  private async deliverHeld(request: HeldRequest): Promise<{ sent: boolean; stop?: () => void }> {
-    const record = this.mirror.get(request.endpoint);
-    const bearer = record === undefined ? 'hold' : chooseBearer(record, this.now(), this.awakeWindowMs);
-    if (record === undefined || bearer === 'hold') return { sent: false };
-    const server = bearer === 'sms' ? this.groups.serverModemOf(record) : null;
-    if (bearer === 'sms' && server === null) return { sent: false };
-    const exchanges = this.exchangesOf(request.endpoint);
-    const message = request.message;
-    const exchange = openExchange(exchanges, message, this.now());
-    const out: CoapMessage = { ...message, messageId: exchange.deviceMessageId };
-    if (bearer === 'sms') return { sent: await this.toDevice(record, 'sms', out, server!.modem) };
-    if (out.type !== 'CON' || record.udpHost === null || record.udpPort === null) return { sent: await this.toDevice(record, 'udp', out, null) };
-    return { sent: true, stop: this.output.confirmableToDevice(record.udpHost, record.udpPort, out) };
-  }
-
-  /** The gateway answers a held request itself (host of {@link HeldRequests}): a separate response. */
-  private answerHeld(request: HeldRequest, code: number, reason: HeldAnswerReason): void {
-    // A device that left keeps no state here: its answers go as NON (RFC 7252 §5.2.2 allows it), awaiting no ACK.
-    const gone = reason === 'device-gone';
-    const exchanges = gone ? (this.exchanges.get(request.endpoint) ?? new DeviceExchanges(Math.floor(Math.random() * 0xffffffff))) : this.exchangesOf(request.endpoint);
-    const type = gone || request.message.type === 'NON' ? 'NON' : 'CON';
-    this.output.respondToCore(request.endpoint, exchanges, coapSeparateResponse(request.message, code, exchanges.allocateCoreId(), undefined, { type }));
-    this.counters.heldAnsweredByGateway += 1;
-    this.emit('answered', { endpoint: request.endpoint, code: codeToString(code), reason, detail: `held request ${request.message.messageId}` });
-  }
-
-  /** The device answered a request the gateway acknowledged itself: a separate response to the core. */
-  private async answerFromSms(endpoint: string, exchanges: DeviceExchanges, exchange: SmsExchange, message: CoapMessage): Promise<void> {
-    if (message.type === 'RST') {
-      this.held.settled(endpoint, exchange.coreMessageId, true);
-      return;
-    }
-    if (isEmpty(message)) {
-      this.held.acknowledged(endpoint, exchange.coreMessageId); // the answer follows separately
-      return;
-    }
-    if (exchange.answered) {
-      this.counters.duplicateUplink += 1;
-      return;
-    }
-    exchange.answered = true;
-    this.output.respondToCore(endpoint, exchanges, { ...message, type: exchange.coreType, messageId: exchanges.allocateCoreId() });
-    this.held.settled(endpoint, exchange.coreMessageId);
   }
 
   /** True when the message left. `viaModem` (SMS): by default the device's server modem. */
@@ -440,16 +302,6 @@ export class Relay extends TypedEmitter<RelayEvents> {
     }
     return exchanges;
   }
-}
-
-/** Records a core request the gateway acknowledged itself and sends on with a Message ID of its own. */
-function openExchange(exchanges: DeviceExchanges, message: CoapMessage, nowMs: number): SmsExchange {
-  const exchange: SmsExchange = {
-    coreMessageId: message.messageId, coreType: message.type === 'NON' ? 'NON' : 'CON', tokenHex: bytesToHex(message.token),
-    deviceMessageId: exchanges.allocateDeviceId(), createdAtMs: nowMs, answered: false,
-  };
-  exchanges.openSmsExchange(exchange);
-  return exchange;
 }
 
 /** A De-register (`DELETE /rd/<id>`, LwM2M 1.1 Core §6.2.3). */
