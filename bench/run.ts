@@ -13,9 +13,11 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { configLoadResults, type ConfigLoadReport } from './config-load.ts';
+import { deviceScaleResults, type DeviceScaleReport } from './device-scale.ts';
 import { utilizationResults, type UtilizationReport } from './modem-utilization.ts';
 import { throughputResults, type ThroughputReport } from './relay-throughput.ts';
 import { smsCostResults, type SmsCostReport } from './sms-cost.ts';
+import { startupResults, type StartupReport } from './startup.ts';
 import { writeResults, type ResultsEntry } from './support/results-doc.ts';
 
 interface Benchmark {
@@ -31,6 +33,8 @@ const BENCHMARKS: Readonly<Record<string, Benchmark>> = {
   'sms-cost': { script: './sms-cost.ts', toResults: (report: SmsCostReport) => smsCostResults(report) },
   'relay-throughput': { script: './relay-throughput.ts', toResults: (report: ThroughputReport) => throughputResults(report) },
   'config-load': { script: './config-load.ts', toResults: (report: ConfigLoadReport) => configLoadResults(report) },
+  'device-scale': { script: './device-scale.ts', toResults: (report: DeviceScaleReport) => deviceScaleResults(report) },
+  startup: { script: './startup.ts', toResults: (report: StartupReport) => startupResults(report) },
 };
 
 const DOCS = fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url));

@@ -12,6 +12,8 @@ export interface UdpForwarder {
   readonly address: { host: string; port: number };
   /** Datagrams device → core and core → device so far. */
   readonly counters: { up: number; down: number };
+  /** Upstream (core-facing) sockets open. */
+  readonly upstreamCount: number;
   close(): Promise<void>;
 }
 
@@ -43,6 +45,9 @@ export async function startUdpForwarder(core: { host: string; port: number }): P
   return {
     address: { host: address, port },
     counters,
+    get upstreamCount() {
+      return upstream.size;
+    },
     close: async () => {
       const all = [listener, ...upstream.values()];
       upstream.clear();

@@ -11,7 +11,7 @@ import { isEmpty, type CoapMessage } from '../lwm2m/coap-message.ts';
 import type { DeviceRecord } from '../lwm2m/device-record.ts';
 import { chooseBearer, type BearerChoice } from './bearer.ts';
 import type { DeviceGroups } from './device-groups.ts';
-import { DeviceExchanges, type SmsExchange } from './exchanges.ts';
+import type { DeviceExchanges, SmsExchange } from './exchanges.ts';
 import { MemoryHeldRequestStore, type HeldRequest, type HeldRequestStore, type HoldResult } from './held-request-store.ts';
 import { DEFAULT_HELD_REQUEST_TTL_MS, heldRequestLimits, HeldRequests, type HeldAnswerReason, type HeldRequestsConfig } from './held-requests.ts';
 import type { RelayOutput } from './relay-output.ts';
@@ -31,6 +31,8 @@ export interface CoreRequestsContext {
   knownExchanges(endpoint: string): DeviceExchanges | undefined;
   onHeld(event: RelayEvents['held'][0]): void;
   onAnswered(event: RelayEvents['answered'][0]): void;
+  onBearer(event: RelayEvents['bearer'][0]): void;
+  onDropped(event: RelayEvents['dropped'][0]): void;
   now(): number;
 }
 
@@ -70,6 +72,7 @@ export class CoreRequests {
       return;
     }
     const bearer = chooseBearer(record, this.ctx.now(), this.ctx.awakeWindowMs);
+    this.ctx.onBearer({ endpoint: record.endpoint, bearer, messageId: message.messageId });
     if (bearer === 'udp' && !this.held.hasWork(record.endpoint)) {
       await this.ctx.output.toDevice(record, 'udp', message, null);
       return;
@@ -154,12 +157,18 @@ export class CoreRequests {
     return { sent: true, stop: this.ctx.output.confirmableToDevice(record.udpHost, record.udpPort, out) };
   }
 
-  /** The gateway answers a held request itself (host of {@link HeldRequests}): a separate response. */
+  /**
+   * The gateway answers a held request itself (host of {@link HeldRequests}): a separate response.
+   * Not for a device that left: the core ended that registration itself (its pending requests
+   * fail there), and the device's core-facing socket is released; an event says what was dropped.
+   */
   private answerHeld(request: HeldRequest, code: number, reason: HeldAnswerReason): void {
-    // A device that left keeps no state here: its answers go as NON (RFC 7252 §5.2.2 allows it), awaiting no ACK.
-    const gone = reason === 'device-gone';
-    const exchanges = gone ? (this.ctx.knownExchanges(request.endpoint) ?? new DeviceExchanges(Math.floor(Math.random() * 0xffffffff))) : this.ctx.exchangesOf(request.endpoint);
-    const type = gone || request.message.type === 'NON' ? 'NON' : 'CON';
+    if (reason === 'device-gone') {
+      this.ctx.onDropped({ reason: 'device-gone', endpoint: request.endpoint, detail: `held request ${request.message.messageId}: the device left, never delivered` });
+      return;
+    }
+    const exchanges = this.ctx.exchangesOf(request.endpoint);
+    const type = request.message.type === 'NON' ? 'NON' : 'CON';
     this.ctx.output.respondToCore(request.endpoint, exchanges, coapSeparateResponse(request.message, code, exchanges.allocateCoreId(), undefined, { type }));
     this.ctx.counters.heldAnsweredByGateway += 1;
     this.ctx.onAnswered({ endpoint: request.endpoint, code: codeToString(code), reason, detail: `held request ${request.message.messageId}` });

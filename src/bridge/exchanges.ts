@@ -39,7 +39,19 @@ export interface UplinkId {
   readonly atMs: number;
 }
 
-/** Per-device exchange state. See the file comment. */
+/** The maps only SMS exchanges need, created with the first one (most devices never have one). */
+interface SmsMaps {
+  readonly byCoreId: Map<number, SmsExchange>;
+  readonly byToken: Map<string, SmsExchange>;
+  readonly byDeviceId: Map<number, SmsExchange>;
+  /** Core MIDs of confirmable separate responses already passed to an SMS device → time. */
+  readonly separateFromCore: Map<number, number>;
+}
+
+/**
+ * Per-device exchange state. See the file comment. Lifecycle: the relay creates it when a
+ * device has an exchange, and drops it when {@link isIdle} after a prune, or when the device goes.
+ */
 export class DeviceExchanges {
   private nextCoreId: number;
   private nextDeviceId: number;
@@ -47,11 +59,7 @@ export class DeviceExchanges {
   private readonly upByDevice = new Map<number, { coreMessageId: number; atMs: number }>();
   /** core MID → device MID and bearer. */
   private readonly upByCore = new Map<number, UplinkId>();
-  private readonly smsByCoreId = new Map<number, SmsExchange>();
-  private readonly smsByToken = new Map<string, SmsExchange>();
-  private readonly smsByDeviceId = new Map<number, SmsExchange>();
-  /** Core MIDs of confirmable separate responses already passed to an SMS device → time. */
-  private readonly separateFromCore = new Map<number, number>();
+  private sms: SmsMaps | null = null;
   /** Separate responses the gateway sent as CON, awaiting the core's ACK: core MID → stop(). */
   readonly awaitingCoreAck = new Map<number, () => void>();
   /** When {@link prune} last walked the maps. */
@@ -98,34 +106,54 @@ export class DeviceExchanges {
 
   /** The SMS exchange of a core message ID (a retransmission), or undefined. */
   smsExchangeByCoreId(coreMessageId: number): SmsExchange | undefined {
-    return this.smsByCoreId.get(coreMessageId);
+    return this.sms?.byCoreId.get(coreMessageId);
   }
 
   /** True while some gateway exchange waits for an answer matched by token. */
   get hasTokenExchanges(): boolean {
-    return this.smsByToken.size > 0;
+    return this.sms !== null && this.sms.byToken.size > 0;
   }
 
   /** The SMS exchange a device message answers: by its ID (ACK) or its token (separate response). */
   smsExchangeFor(message: CoapMessage): SmsExchange | undefined {
-    if (message.type === 'ACK' || message.type === 'RST') return this.smsByDeviceId.get(message.messageId);
-    if (message.code < 64 || this.smsByToken.size === 0) return undefined; // the common case: no hex
-    return this.smsByToken.get(bytesToHex(message.token));
+    if (this.sms === null) return undefined;
+    if (message.type === 'ACK' || message.type === 'RST') return this.sms.byDeviceId.get(message.messageId);
+    if (message.code < 64 || this.sms.byToken.size === 0) return undefined; // the common case: no hex
+    return this.sms.byToken.get(bytesToHex(message.token));
   }
 
   /** Records a core request sent to the device over SMS. */
   openSmsExchange(exchange: SmsExchange): void {
-    this.smsByCoreId.set(exchange.coreMessageId, exchange);
-    this.smsByToken.set(exchange.tokenHex, exchange);
-    this.smsByDeviceId.set(exchange.deviceMessageId, exchange);
+    const sms = this.smsMaps();
+    sms.byCoreId.set(exchange.coreMessageId, exchange);
+    sms.byToken.set(exchange.tokenHex, exchange);
+    sms.byDeviceId.set(exchange.deviceMessageId, exchange);
   }
 
   /** True the first time the core's separate response `coreMessageId` is seen (not its retransmissions). */
   firstSeparateResponse(coreMessageId: number, nowMs: number): boolean {
-    const seenAt = this.separateFromCore.get(coreMessageId);
+    const sms = this.smsMaps();
+    const seenAt = sms.separateFromCore.get(coreMessageId);
     if (seenAt !== undefined && nowMs - seenAt < EXCHANGE_LIFETIME_SEC * 1000) return false;
-    this.separateFromCore.set(coreMessageId, nowMs);
+    sms.separateFromCore.set(coreMessageId, nowMs);
     return true;
+  }
+
+  /** Entries of every map (0 when nothing is left to remember). */
+  get size(): number {
+    const sms = this.sms;
+    const smsEntries = sms === null ? 0 : sms.byCoreId.size + sms.byToken.size + sms.byDeviceId.size + sms.separateFromCore.size;
+    return this.upByDevice.size + this.upByCore.size + smsEntries + this.awaitingCoreAck.size;
+  }
+
+  /** True when nothing is remembered: the relay may drop this object (its ID counters restart from a new seed). */
+  get isIdle(): boolean {
+    return this.size === 0;
+  }
+
+  private smsMaps(): SmsMaps {
+    this.sms ??= { byCoreId: new Map(), byToken: new Map(), byDeviceId: new Map(), separateFromCore: new Map() };
+    return this.sms;
   }
 
   /**
@@ -139,12 +167,15 @@ export class DeviceExchanges {
     this.prunedAtMs = nowMs;
     for (const [key, value] of this.upByDevice) if (nowMs - value.atMs >= EXCHANGE_LIFETIME_SEC * 1000) this.upByDevice.delete(key);
     for (const [key, value] of this.upByCore) if (nowMs - value.atMs >= EXCHANGE_LIFETIME_SEC * 1000) this.upByCore.delete(key);
-    for (const [key, atMs] of this.separateFromCore) if (nowMs - atMs >= EXCHANGE_LIFETIME_SEC * 1000) this.separateFromCore.delete(key);
-    for (const [key, value] of this.smsByCoreId) {
+    const sms = this.sms;
+    if (sms === null) return;
+    for (const [key, atMs] of sms.separateFromCore) if (nowMs - atMs >= EXCHANGE_LIFETIME_SEC * 1000) sms.separateFromCore.delete(key);
+    for (const [key, value] of sms.byCoreId) {
       if (nowMs - value.createdAtMs < EXCHANGE_LIFETIME_SEC * 1000) continue;
-      this.smsByCoreId.delete(key);
-      if (this.smsByToken.get(value.tokenHex) === value) this.smsByToken.delete(value.tokenHex);
-      this.smsByDeviceId.delete(value.deviceMessageId);
+      sms.byCoreId.delete(key);
+      if (sms.byToken.get(value.tokenHex) === value) sms.byToken.delete(value.tokenHex);
+      sms.byDeviceId.delete(value.deviceMessageId);
     }
+    if (sms.byCoreId.size + sms.byToken.size + sms.byDeviceId.size + sms.separateFromCore.size === 0) this.sms = null;
   }
 }

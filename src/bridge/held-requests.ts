@@ -62,7 +62,7 @@ interface Flight {
 /**
  * The delivery of held requests. Contract: `hold` stores and arms the expiry; `wake` delivers
  * (at most one in flight per device); `settled` ends the flight of a request the device answered
- * and delivers the next; `gone` answers every request of a device that left; `close` cancels
+ * and delivers the next; `gone` drops every request of a device that left (reason `device-gone`); `close` cancels
  * every timer. Never throws; store failures are answered as 5.03 by the caller of `hold`.
  */
 export class HeldRequests {
@@ -149,7 +149,7 @@ export class HeldRequests {
     flight.stop = null;
   }
 
-  /** The device left (de-registered, lost): every request of it is answered 5.04, its state removed. */
+  /** The device left (de-registered, lost): every request of it goes to `answerCore` with `device-gone`, its state removed. */
   async gone(endpoint: string): Promise<void> {
     const flight = this.inFlight.get(endpoint);
     if (flight !== undefined) {

@@ -13,7 +13,10 @@ import type { SenderPolicy } from './sender-policy.ts';
 /** Events of {@link InboxRelay}. */
 export type InboxRelayEvents = {
   'unknown-sender': [originator: string];
+  /** A read or acknowledgement failed; the loop goes on after a pause. Must have a listener. */
   error: [Error];
+  /** The stream or its consumer group vanished (deleted, Redis restarted empty) and the group was created again. */
+  'group-recreated': [streamKey: string];
 };
 
 /** Options of {@link InboxRelay}. */
@@ -45,11 +48,7 @@ export class InboxRelay extends TypedEmitter<InboxRelayEvents> {
 
   /** Creates the group if needed and starts consuming (first what this consumer left pending). */
   async start(): Promise<void> {
-    try {
-      await this.redis.xgroup('CREATE', this.options.streamKey, this.group, '0', 'MKSTREAM');
-    } catch (error) {
-      if (!String(error).includes('BUSYGROUP')) throw error;
-    }
+    await this.createGroup();
     this.running = true;
     this.loop = this.run();
   }
@@ -75,9 +74,36 @@ export class InboxRelay extends TypedEmitter<InboxRelayEvents> {
         }
       } catch (error) {
         if (!this.running) break;
+        if (String(error).includes('NOGROUP') && (await this.recreateGroup())) {
+          cursor = '0';
+          continue;
+        }
         this.emit('error', error as Error);
         await new Promise((r) => setTimeout(r, 500));
       }
+    }
+  }
+
+  /** Creates the group reading from the stream's start (creating the stream); an existing group is kept. */
+  private async createGroup(): Promise<void> {
+    try {
+      await this.redis.xgroup('CREATE', this.options.streamKey, this.group, '0', 'MKSTREAM');
+    } catch (error) {
+      if (!String(error).includes('BUSYGROUP')) throw error;
+    }
+  }
+
+  /**
+   * The stream or group is gone (deleted by hand, Redis restarted without persistence): create it
+   * again from the stream's start, so messages added since are all read. False when that failed.
+   */
+  private async recreateGroup(): Promise<boolean> {
+    try {
+      await this.createGroup();
+      this.emit('group-recreated', this.options.streamKey);
+      return true;
+    } catch {
+      return false;
     }
   }
 

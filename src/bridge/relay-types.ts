@@ -37,6 +37,8 @@ export interface RelayCounters {
   duplicateUplink: number;
   /** Empty ACKs of the core not forwarded to SMS devices (they would only cost money). */
   emptyAcksNotSent: number;
+  /** Messages an entry point could not handle (Redis refused a write, a defect); see `dropped` reason `failed`. */
+  failed: number;
   /** Registers and Updates the admission policy refused (nothing stored, no socket bound). */
   refusedRegistrations: number;
 }
@@ -52,7 +54,13 @@ export type DropReason =
   | 'no-route'
   | 'no-socket'
   | 'sms-failed'
-  | 'core-did-not-ack';
+  | 'core-did-not-ack'
+  /** A held request of a device that de-registered or lapsed: never delivered (the core ended the registration). */
+  | 'device-gone'
+  /** Redis refused to store a registration: the device was answered 5.03. */
+  | 'store-failed'
+  /** An entry point failed (Redis refused a write, a defect); counted in `failed`. */
+  | 'failed';
 
 /** Events of the relay. */
 export type RelayEvents = {
@@ -64,4 +72,6 @@ export type RelayEvents = {
    * `expired`, `device-silent`, `device-gone`, `undeliverable`, `device-reset`.
    */
   answered: [{ readonly endpoint: string; readonly code: string; readonly reason: string; readonly detail: string }];
+  /** The bearer chosen for a request of the core (`hold`: the device cannot be reached now). */
+  bearer: [{ readonly endpoint: string; readonly bearer: 'udp' | 'sms' | 'hold'; readonly messageId: number }];
 };

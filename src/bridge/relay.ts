@@ -16,6 +16,7 @@
  * core with RFC 7252 retransmission. Empty ACKs are never sent by SMS.
  */
 import type { RemoteInfo } from 'node:dgram';
+import { DecodeError } from '../shared/errors.ts';
 import { TypedEmitter } from '../shared/typed-emitter.ts';
 import { decodeCoap, encodeCoap, isEmpty, isWellFormedCoap, peekHeader, type CoapMessage } from '../lwm2m/coap-message.ts';
 import { coapAck, coapReset } from '../lwm2m/coap-builders.ts';
@@ -57,7 +58,7 @@ export interface RelayOptions {
 export class Relay extends TypedEmitter<RelayEvents> {
   readonly counters: RelayCounters = {
     uplinkSms: 0, uplinkUdp: 0, toCore: 0, fromCore: 0, downlinkSms: 0, downlinkUdp: 0, coreRetransmissionsAbsorbed: 0,
-    held: 0, heldAnsweredByGateway: 0, refused: 0, malformed: 0, unknownDevice: 0, duplicateUplink: 0, emptyAcksNotSent: 0, refusedRegistrations: 0,
+    held: 0, heldAnsweredByGateway: 0, refused: 0, malformed: 0, unknownDevice: 0, duplicateUplink: 0, emptyAcksNotSent: 0, refusedRegistrations: 0, failed: 0,
   };
   private readonly exchanges = new Map<string, DeviceExchanges>();
   private readonly awakeWindowMs: number;
@@ -81,11 +82,36 @@ export class Relay extends TypedEmitter<RelayEvents> {
     this.requests = new CoreRequests({
       output: this.output, counters: this.counters, awakeWindowMs: this.awakeWindowMs, groups: this.groups,
       record: (endpoint) => mirror.get(endpoint), exchangesOf: (endpoint) => this.exchangesOf(endpoint), knownExchanges: (endpoint) => this.exchanges.get(endpoint),
-      onHeld: (event) => this.emit('held', event), onAnswered: (event) => this.emit('answered', event), now: () => this.now(),
+      onHeld: (event) => this.emit('held', event), onAnswered: (event) => this.emit('answered', event), onBearer: (event) => this.emit('bearer', event), onDropped: (event) => this.emit('dropped', event), now: () => this.now(),
     }, options.heldRequests);
-    // A device that leaves takes its held requests with it; the core is answered for each.
-    mirror.on('deregistered', (record) => void this.requests.held.gone(record.endpoint));
-    mirror.on('lost', (record) => void this.requests.held.gone(record.endpoint));
+    // A device that goes (de-registered, lapsed, refused) leaves no exchange state behind; its
+    // core-facing socket is released by whoever wires the mirror to the pool (Gateway.start).
+    mirror.on('forgotten', (endpoint) => this.deviceGone(endpoint));
+  }
+
+  /** Devices with exchange state now (memory is kept per device only while it has an exchange). */
+  get devicesWithExchanges(): number {
+    return this.exchanges.size;
+  }
+
+  /**
+   * Forgets expired exchange entries of every device and drops the state of devices left with
+   * none (the maintenance timer calls this; a device with no traffic never prunes itself).
+   */
+  sweep(): void {
+    const nowMs = this.now();
+    for (const [endpoint, exchanges] of this.exchanges) {
+      exchanges.prune(nowMs);
+      if (exchanges.isIdle) this.exchanges.delete(endpoint);
+    }
+  }
+
+  /** A device's registration is gone: its retransmissions stop and its exchange state is freed. */
+  private deviceGone(endpoint: string): void {
+    const exchanges = this.exchanges.get(endpoint);
+    this.exchanges.delete(endpoint);
+    if (exchanges) for (const stop of [...exchanges.awaitingCoreAck.values()]) stop();
+    void this.requests.held.gone(endpoint); // its held requests: answered 5.04, never delivered
   }
 
   /** Cancels the timers of held requests (the gateway stops); nothing is delivered afterwards. */
@@ -99,7 +125,11 @@ export class Relay extends TypedEmitter<RelayEvents> {
    */
   async fromSms(msisdn: string, payload: Uint8Array, modem?: string): Promise<void> {
     this.counters.uplinkSms += 1;
-    await this.uplink(modem === undefined ? { bearer: 'sms', msisdn } : { bearer: 'sms', msisdn, modem }, payload);
+    try {
+      await this.uplink(modem === undefined ? { bearer: 'sms', msisdn } : { bearer: 'sms', msisdn, modem }, payload);
+    } catch (error) {
+      this.fail(null, error);
+    }
   }
 
   /**
@@ -109,11 +139,28 @@ export class Relay extends TypedEmitter<RelayEvents> {
    */
   fromUdp(payload: Uint8Array, from: RemoteInfo): Promise<void> | undefined {
     this.counters.uplinkUdp += 1;
-    return this.uplink({ bearer: 'udp', host: from.address, port: from.port }, payload);
+    return this.uplink({ bearer: 'udp', host: from.address, port: from.port }, payload)?.catch((error: unknown) => this.fail(null, error));
   }
 
   /** A datagram on the core-facing socket of `endpoint`. */
   async fromCore(endpoint: string, bytes: Uint8Array, from: RemoteInfo): Promise<void> {
+    try {
+      await this.coreDatagram(endpoint, bytes, from);
+    } catch (error) {
+      this.fail(endpoint, error); // e.g. Redis refused to store the core's answer to a Register
+    }
+  }
+
+  /**
+   * A failure in an entry point (Redis refused a write, a defect): counted and emitted, never
+   * thrown, so no promise of the relay ever rejects.
+   */
+  private fail(endpoint: string | null, error: unknown): void {
+    this.counters.failed += 1;
+    this.emit('dropped', { reason: 'failed', endpoint, detail: String(error) });
+  }
+
+  private async coreDatagram(endpoint: string, bytes: Uint8Array, from: RemoteInfo): Promise<void> {
     if (from.address !== this.options.core.host || from.port !== this.options.core.port) return; // only the core speaks here
     this.counters.fromCore += 1;
     let message: CoapMessage;
@@ -124,18 +171,21 @@ export class Relay extends TypedEmitter<RelayEvents> {
       this.emit('dropped', { reason: 'malformed-from-core', endpoint, detail: String(error) });
       return;
     }
-    // A 2.02 to a De-register makes the mirror forget the device; the answer must still reach it.
+    // A 2.02 to a De-register makes the mirror forget the device (and the relay its exchange
+    // state); the answer must still reach it.
     const known = this.mirror.get(endpoint);
-    await this.mirror.noteCoreResponse(endpoint, message);
+    const existing = this.exchanges.get(endpoint);
+    // A write Redis refuses is counted and logged; the answer still goes to the device (the mirror
+    // keeps the record in memory, and Redis gets it with the next save).
+    await this.mirror.noteCoreResponse(endpoint, message).catch((error: unknown) => this.fail(endpoint, error));
     const record = this.mirror.get(endpoint) ?? known;
-    const exchanges = this.exchangesOf(endpoint);
     if (message.type === 'ACK' || message.type === 'RST') {
-      const stop = exchanges.awaitingCoreAck.get(message.messageId);
+      const stop = existing?.awaitingCoreAck.get(message.messageId);
       if (stop) {
         stop();
         return;
       }
-      const uplink = exchanges.uplinkFor(message.messageId);
+      const uplink = existing?.uplinkFor(message.messageId);
       if (uplink === undefined || record === undefined) return;
       const answer = { ...message, messageId: uplink.deviceMessageId };
       if (isEmpty(message) && uplink.bearer === 'sms') {
@@ -150,6 +200,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
       this.emit('dropped', { reason: 'unknown-device', endpoint, detail: 'the core addressed a device that is not registered' });
       return;
     }
+    const exchanges = this.exchangesOf(endpoint);
     if (message.code >= 64) {
       await this.separateResponseFromCore(record, exchanges, message);
       return;
@@ -177,8 +228,12 @@ export class Relay extends TypedEmitter<RelayEvents> {
   }
 
   /** Delivers requests held for `endpoint` now that it can be reached (queue mode wake-up), one at a time. */
-  flushHeld(endpoint: string): Promise<void> {
-    return this.requests.held.wake(endpoint);
+  async flushHeld(endpoint: string): Promise<void> {
+    try {
+      await this.requests.held.wake(endpoint);
+    } catch (error) {
+      this.fail(endpoint, error);
+    }
   }
 
   /**
@@ -239,10 +294,13 @@ export class Relay extends TypedEmitter<RelayEvents> {
         return;
       }
       // An invalid Register/Update: the core is the authority, but without an endpoint there is
-      // no socket to relay from. Answer 4.00 as the core would.
-      this.emit('dropped', { reason: 'invalid-registration', endpoint: null, detail: String(error) });
+      // no socket to relay from. Answer 4.00 as the core would. Anything else (Redis refused the
+      // write) is the gateway's failure: 5.03 Service Unavailable (RFC 7252 §5.9.3.4).
+      const invalid = error instanceof DecodeError;
+      this.emit('dropped', { reason: invalid ? 'invalid-registration' : 'store-failed', endpoint: null, detail: String(error) });
       if (message.type === 'CON' && source.bearer === 'udp') {
-        this.udp.send(source.host, source.port, encodeCoap({ ...coapAck(message.messageId), code: CoapCode.BAD_REQUEST, token: message.token }));
+        const code = invalid ? CoapCode.BAD_REQUEST : CoapCode.SERVICE_UNAVAILABLE;
+        this.udp.send(source.host, source.port, encodeCoap({ ...coapAck(message.messageId), code, token: message.token }));
       }
       return;
     }
@@ -252,6 +310,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
       if (source.bearer === 'udp' && message.type === 'CON') this.udp.send(source.host, source.port, encodeCoap(coapReset(message.messageId)));
       return;
     }
+    if (this.sockets.get(endpoint) === undefined && !(await this.socketReady(endpoint))) return;
     const exchanges = this.exchangesOf(endpoint);
     exchanges.prune(this.now());
     const sms = exchanges.smsExchangeFor(message);
@@ -292,6 +351,22 @@ export class Relay extends TypedEmitter<RelayEvents> {
 
   private sendBytesToCore(endpoint: string, bytes: Uint8Array): void {
     this.output.bytesToCore(endpoint, bytes);
+  }
+
+  /**
+   * Opens the core-facing socket of a device that has none. When that fails (no free address,
+   * open-file limit) the message is dropped, and a registration the core has not accepted yet is
+   * rolled back: no record may name a socket that does not exist (the device registers again).
+   */
+  private async socketReady(endpoint: string): Promise<boolean> {
+    try {
+      await this.sockets.ensure(endpoint);
+      return true;
+    } catch (error) {
+      this.emit('dropped', { reason: 'no-socket', endpoint, detail: String(error) });
+      await this.mirror.discardUnaccepted(endpoint).catch(() => undefined);
+      return false;
+    }
   }
 
   private exchangesOf(endpoint: string): DeviceExchanges {

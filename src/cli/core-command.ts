@@ -10,10 +10,9 @@
  * ```
  */
 import type { Command } from 'commander';
-import { GatewayError } from '../shared/errors.ts';
-import { LabCore, LabCoreHttpApi, type LabCoreClient } from '../sim/core/index.ts';
-import { parseHostPort } from './host-port.ts';
+import type { LabCoreClient, LabCoreHttpApi } from '../sim/core/index.ts';
 import type { CliIo } from './io.ts';
+import { parseDecimalOption, parseHostPortOption, parseIntegerOption } from './options.ts';
 
 interface CoreOptions {
   readonly listen: string;
@@ -29,10 +28,18 @@ function formatHostPort(address: { host: string; port: number }): string {
   return address.host.includes(':') ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`;
 }
 
-/** A non-negative decimal number from option `option`; GW_ERR_CONFIG otherwise. */
-function numberOption(text: string, option: string): number {
-  if (!/^[0-9]+(?:\.[0-9]+)?$/.test(text)) throw new GatewayError('GW_ERR_CONFIG', `${option}: "${text}" is not a non-negative number`, { option });
-  return Number(text);
+/** The lab core's settings from the options; GW_ERR_CONFIG naming the first bad option. */
+function coreSettings(options: CoreOptions) {
+  const milliseconds = { min: 1, max: 86_400_000 };
+  return {
+    coap: parseHostPortOption(options.listen, '--listen'),
+    http: parseHostPortOption(options.http, '--http'),
+    ackTimeoutMs: parseIntegerOption(options.ackTimeoutMs, '--ack-timeout-ms', milliseconds),
+    // RFC 7252 §4.8: ACK_RANDOM_FACTOR MUST NOT be below 1.0.
+    ackRandomFactor: parseDecimalOption(options.ackRandomFactor, '--ack-random-factor', { min: 1, max: 10 }),
+    maxRetransmit: parseIntegerOption(options.maxRetransmit, '--max-retransmit', { min: 0, max: 20 }),
+    responseTimeoutMs: parseIntegerOption(options.responseTimeoutMs, '--response-timeout-ms', milliseconds),
+  };
 }
 
 /** One stderr line describing a registration. */
@@ -59,16 +66,9 @@ export function addCoreCommand(program: Command, io: CliIo): void {
     .option('--max-retransmit <n>', 'CoAP MAX_RETRANSMIT', '4')
     .option('--response-timeout-ms <ms>', 'overall wait for the response to a downlink request', '60000')
     .action(async (options: CoreOptions) => {
-      const coap = parseHostPort(options.listen, '--listen');
-      const http = parseHostPort(options.http, '--http');
-      const core = await LabCore.start({
-        host: coap.host,
-        port: coap.port,
-        ackTimeoutMs: numberOption(options.ackTimeoutMs, '--ack-timeout-ms'),
-        ackRandomFactor: numberOption(options.ackRandomFactor, '--ack-random-factor'),
-        maxRetransmit: numberOption(options.maxRetransmit, '--max-retransmit'),
-        responseTimeoutMs: numberOption(options.responseTimeoutMs, '--response-timeout-ms'),
-      });
+      const { coap, http, ...timing } = coreSettings(options);
+      const { LabCore, LabCoreHttpApi } = await import('../sim/core/index.ts');
+      const core = await LabCore.start({ host: coap.host, port: coap.port, ...timing });
       let api: LabCoreHttpApi;
       try {
         api = await LabCoreHttpApi.start(core, http);

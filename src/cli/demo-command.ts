@@ -3,9 +3,9 @@
  * modems, network and devices, a live table, and a summary at the end.
  */
 import type { Command } from 'commander';
-import { GatewayError } from '../shared/errors.ts';
-import { Lab, labModemNumber } from '../lab/lab.ts';
+import type { Lab } from '../lab/lab.ts';
 import type { CliIo } from './io.ts';
+import { parseDecimalOption, parseIntegerOption } from './options.ts';
 
 /** The demo's devices: one per kind of binding that matters. */
 const DEMO_DEVICES = [
@@ -34,17 +34,23 @@ export function addDemoCommand(program: Command, io: CliIo): void {
     .option('--redis <url>', 'use this Redis instead of starting a private one')
     .option('--read-interval-ms <ms>', 'how often the lab core reads /3/0 from a device', '4000')
     .action(async (options: DemoOptions) => {
-      const durationSec = Number(options.duration);
-      const readIntervalMs = Number(options.readIntervalMs);
-      if (!Number.isFinite(durationSec) || durationSec < 0) throw new GatewayError('GW_ERR_CONFIG', '--duration must be a number of seconds ≥ 0', { option: '--duration' });
-      if (!Number.isFinite(readIntervalMs) || readIntervalMs < 200) throw new GatewayError('GW_ERR_CONFIG', '--read-interval-ms must be ≥ 200', { option: '--read-interval-ms' });
+      const durationSec = parseDecimalOption(options.duration, '--duration', { min: 0, max: 31_536_000 });
+      const readIntervalMs = parseIntegerOption(options.readIntervalMs, '--read-interval-ms', { min: 200, max: 86_400_000 });
+      const [{ Lab, labModemNumber }, { createLogger }] = await Promise.all([import('../lab/lab.ts'), import('../log/index.ts')]);
       io.err('starting: private Redis, simulated SMS network, 2 simulated modems, gateway, lab core, 4 devices …');
+      // Warnings and errors of the gateway on stderr (the table is on stdout); Ctrl-C aborts a
+      // start-up that waits for an unreachable Redis; SIGUSR2 switches the AT trace.
+      const logger = createLogger({ level: 'warn', pretty: io.stderrIsTerminal === true, destination: { write: (text) => io.err(text.trimEnd()) } });
+      const startAbort = new AbortController();
+      void io.untilStopped().then(() => startAbort.abort());
       const lab = await Lab.start({
+        gatewayStart: { logger, signal: startAbort.signal },
         redisUrl: options.redis ?? null,
         devices: DEMO_DEVICES.map((d) => ({ ...d, lifetimeSec: 120, awakeWindowMs: 8000, coap: { responseTimeoutMs: 30_000 } })),
         gateway: { awakeWindowMs: 8000 },
         core: { responseTimeoutMs: 60_000 },
       });
+      const stopAtTraceSignal = io.onAtTraceSignal?.(() => lab.gateway.toggleAtTrace()) ?? (() => undefined);
       const counts = { reads: 0, readsAnswered: 0, readsFailed: 0, triggers: 0 };
       let turn = 0;
       const reader = setInterval(() => {
@@ -60,12 +66,13 @@ export function addDemoCommand(program: Command, io: CliIo): void {
           () => (counts.readsFailed += 1),
         );
       }, readIntervalMs);
-      const table = setInterval(() => void printTable(lab, io, counts), 2000);
+      const table = setInterval(() => void printTable(lab, io, counts, labModemNumber), 2000);
       const stopped = durationSec > 0 ? new Promise((r) => setTimeout(r, durationSec * 1000)) : io.untilStopped();
       await stopped;
       clearInterval(reader);
       clearInterval(table);
-      await printTable(lab, io, counts);
+      stopAtTraceSignal();
+      await printTable(lab, io, counts, labModemNumber);
       const summary = await summarise(lab, counts);
       await lab.stop();
       io.out('');
@@ -90,7 +97,7 @@ async function summarise(lab: Lab, counts: { reads: number }) {
   };
 }
 
-async function printTable(lab: Lab, io: CliIo, counts: { reads: number; readsAnswered: number }): Promise<void> {
+async function printTable(lab: Lab, io: CliIo, counts: { reads: number; readsAnswered: number }, labModemNumber: (index: number) => string): Promise<void> {
   const status = await lab.gateway.status();
   const now = Date.now();
   io.out('');

@@ -13,18 +13,43 @@ export interface CliIo {
   readonly input: NodeJS.ReadableStream;
   /** Resolves when the process is asked to stop (SIGINT or SIGTERM), for long-running commands. */
   untilStopped(): Promise<string>;
+  /** Calls `listener` on every SIGUSR2 (the AT trace switch, docs/logging.md); returns a function that stops it. */
+  onAtTraceSignal?(listener: () => void): () => void;
+  /** True when stderr is a terminal (logs are printed for people, not as JSON). */
+  readonly stderrIsTerminal?: boolean;
   /** Environment variables (secrets named by the config file); none when absent. */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** True once stdout's reader has gone (EPIPE, e.g. `… | head -1`): further output is dropped. */
+  stdoutClosed?(): boolean;
 }
 
-/** The process's own stdout and stderr. */
+/**
+ * The process's own stdout and stderr. A write error on stdout (its reader went away: EPIPE) is
+ * caught, not thrown: later output is dropped and {@link CliIo.stdoutClosed} says so.
+ */
 export function processIo(): CliIo {
+  let stdoutClosed = false;
+  process.stdout.on('error', () => {
+    stdoutClosed = true;
+  });
+  const write = (text: string): void => {
+    if (!stdoutClosed) process.stdout.write(text);
+  };
   return {
-    json: (value) => process.stdout.write(`${JSON.stringify(value)}\n`),
-    out: (line) => process.stdout.write(`${line}\n`),
+    json: (value) => write(`${JSON.stringify(value)}\n`),
+    out: (line) => write(`${line}\n`),
     err: (line) => process.stderr.write(`${line}\n`),
-    input: process.stdin,
+    stderrIsTerminal: process.stderr.isTTY === true,
+    onAtTraceSignal: (listener) => {
+      process.on('SIGUSR2', listener);
+      return () => void process.off('SIGUSR2', listener);
+    },
     env: process.env,
+    // A getter: creating process.stdin sets up the terminal or pipe, which most commands never read.
+    get input() {
+      return process.stdin;
+    },
+    stdoutClosed: () => stdoutClosed,
     untilStopped: () =>
       new Promise((resolve) => {
         const stop = (signal: string): void => {

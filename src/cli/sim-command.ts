@@ -2,9 +2,8 @@
  * `smsbridge sim …`: the simulators that tests, benchmarks and the demo use instead of hardware.
  */
 import type { Command } from 'commander';
-import { SimNetwork } from '../sim/network/sim-network.ts';
 import type { CliIo } from './io.ts';
-import { parseHostPort } from './host-port.ts';
+import { parseHostPortOption, parseIntegerOption, parsePhoneNumberOption } from './options.ts';
 import { addSimDeviceCommand } from './sim-device-command.ts';
 import { addSimModemCommand } from './sim-modem-command.ts';
 
@@ -19,11 +18,15 @@ export function addSimCommands(program: Command, io: CliIo): Command {
     .option('--delivery-delay-ms <ms>', 'delay between submission and delivery', '20')
     .option('--retry-interval-ms <ms>', 'wait before retrying a refused delivery', '5000')
     .action(async (options: { listen: string; smsc: string; deliveryDelayMs: string; retryIntervalMs: string }) => {
-      const { host, port } = parseHostPort(options.listen, '--listen');
-      const network = await SimNetwork.start({
-        host, port, smscMsisdn: options.smsc.replace(/^\+/, ''),
-        deliveryDelayMs: Number(options.deliveryDelayMs), retryIntervalMs: Number(options.retryIntervalMs),
-      });
+      const { host, port } = parseHostPortOption(options.listen, '--listen');
+      const settings = {
+        host, port,
+        smscMsisdn: parsePhoneNumberOption(options.smsc, '--smsc', 15).digits,
+        deliveryDelayMs: parseIntegerOption(options.deliveryDelayMs, '--delivery-delay-ms', { min: 0, max: 3_600_000 }),
+        retryIntervalMs: parseIntegerOption(options.retryIntervalMs, '--retry-interval-ms', { min: 1, max: 86_400_000 }),
+      };
+      const { SimNetwork } = await import('../sim/network/sim-network.ts');
+      const network = await SimNetwork.start(settings);
       network.on('submitted', (from, to) => io.err(`submitted ${from} -> ${to}`));
       io.json({ listening: `${network.address.host}:${network.address.port}` });
       await io.untilStopped();

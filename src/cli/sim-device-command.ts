@@ -8,9 +8,9 @@
  */
 import type { Command } from 'commander';
 import { GatewayError } from '../shared/errors.ts';
-import { SimDevice, SmsTunnel, objectLinkList, type SimDeviceOptions } from '../sim/device/index.ts';
+import type { SimDevice, SimDeviceOptions, SmsTunnel } from '../sim/device/index.ts';
 import type { CliIo } from './io.ts';
-import { parseHostPort } from './host-port.ts';
+import { optionError as configError, parseHostPortOption, parseIntegerOption, parsePhoneNumberOption } from './options.ts';
 
 /** Options of `sim device` as commander parses them. */
 interface SimDeviceCliOptions {
@@ -62,10 +62,6 @@ started and {"stopped":"tunnel","stats":{…}} at the end.
 
 Bad options exit 1 with {"code":"GW_ERR_CONFIG","message":"…","option":"--…"} on stderr.`;
 
-function configError(option: string, message: string): GatewayError {
-  return new GatewayError('GW_ERR_CONFIG', `${option}: ${message}`, { option });
-}
-
 /** Renames the option of a SimDevice / SmsTunnel error to its command-line flag. */
 function withFlag(error: unknown): unknown {
   if (!(error instanceof GatewayError)) return error;
@@ -77,17 +73,15 @@ function withFlag(error: unknown): unknown {
 }
 
 function decimal(text: string | undefined, flag: string, max: number): number | undefined {
-  if (text === undefined) return undefined;
-  if (!/^\d{1,10}$/.test(text) || Number(text) > max) throw configError(flag, `"${text}" is not an integer 0..${max}`);
-  return Number(text);
+  return text === undefined ? undefined : parseIntegerOption(text, flag, { min: 0, max });
 }
 
 function hostPort(text: string | undefined, flag: string): { host: string; port: number } | null {
-  return text === undefined ? null : parseHostPort(text, flag);
+  return text === undefined ? null : parseHostPortOption(text, flag);
 }
 
 /** The SimDevice options of the device form; raises GW_ERR_CONFIG naming the first bad flag. */
-function deviceOptions(options: SimDeviceCliOptions): SimDeviceOptions {
+function deviceOptions(options: SimDeviceCliOptions, objectLinkList: (count: number) => string): SimDeviceOptions {
   if (options.endpoint === undefined) throw configError('--endpoint', 'required (or --tunnel for the tunnel form)');
   if (options.binding === undefined) throw configError('--binding', 'required: U, UQ, S, SQ, US or UQS (1.0), letters U and S (1.1)');
   if (options.lwm2m !== undefined && options.lwm2m !== '1.0' && options.lwm2m !== '1.1') throw configError('--lwm2m', `"${options.lwm2m}" is not 1.0 or 1.1`);
@@ -114,7 +108,8 @@ function deviceOptions(options: SimDeviceCliOptions): SimDeviceOptions {
 }
 
 async function runDevice(options: SimDeviceCliOptions, io: CliIo): Promise<void> {
-  const settings = deviceOptions(options);
+  const { SimDevice, objectLinkList } = await import('../sim/device/index.ts');
+  const settings = deviceOptions(options, objectLinkList);
   const stopped = io.untilStopped();
   let device: SimDevice;
   try {
@@ -154,10 +149,11 @@ async function runTunnel(options: SimDeviceCliOptions, io: CliIo): Promise<void>
   }
   const tunnel = options.tunnel ?? '';
   if (!tunnel.startsWith('udp://')) throw configError('--tunnel', `"${tunnel}" is not udp://host:port`);
-  const listen = parseHostPort(tunnel.slice('udp://'.length), '--tunnel');
+  const listen = parseHostPortOption(tunnel.slice('udp://'.length), '--tunnel');
   if (options.network === undefined) throw configError('--network', 'required with --tunnel');
   if (options.gatewayNumber === undefined) throw configError('--gateway-number', 'required with --tunnel');
-  const network = parseHostPort(options.network, '--network');
+  const network = parseHostPortOption(options.network, '--network');
+  const { SmsTunnel } = await import('../sim/device/index.ts');
   const stopped = io.untilStopped();
   let sms: SmsTunnel;
   try {
@@ -201,10 +197,9 @@ export function addSimDeviceCommand(sim: Command, io: CliIo): void {
     .option('--tunnel <udp://host:port>', 'tunnel form: listen here and carry each datagram as SMS (port 0 picks one)')
     .addHelpText('after', HELP)
     .action(async (options: SimDeviceCliOptions) => {
-      if (!/^\+?\d{1,15}$/.test(options.msisdn)) throw configError('--msisdn', `"${options.msisdn}" is not a number of 1..15 digits (optionally +)`);
-      if (options.gatewayNumber !== undefined && !/^\+?\d{1,15}$/.test(options.gatewayNumber)) {
-        throw configError('--gateway-number', `"${options.gatewayNumber}" is not a number of 1..15 digits (optionally +)`);
-      }
+      // E.164 (ITU-T): at most 15 digits; the leading `+` marks an international number.
+      parsePhoneNumberOption(options.msisdn, '--msisdn', 15);
+      if (options.gatewayNumber !== undefined) parsePhoneNumberOption(options.gatewayNumber, '--gateway-number', 15);
       if (options.tunnel !== undefined) await runTunnel(options, io);
       else await runDevice(options, io);
     });

@@ -34,6 +34,16 @@ export function configProblems(config: ConfigFile): ConfigProblem[] {
   if (config.coreSockets.firstPort > config.coreSockets.lastPort) {
     add(['coreSockets', 'lastPort'], 'is below firstPort', 'a port not below coreSockets.firstPort');
   }
+  const bindHosts = new Set<string>();
+  config.coreSockets.bindHosts.forEach((host, i) => {
+    const issue = hostProblem(host) ?? (bindHosts.has(host) ? 'repeats an earlier address' : null);
+    if (issue !== null) add(['coreSockets', 'bindHosts', i], issue, 'an address no other entry has');
+    bindHosts.add(host);
+  });
+  const addresses = Math.max(1, bindHosts.size) * Math.max(0, config.coreSockets.lastPort - config.coreSockets.firstPort + 1);
+  if (config.coreSockets.capacity > addresses) {
+    add(['coreSockets', 'capacity'], `exceeds the ${addresses} addresses of bind addresses × ports`, 'at most (bind addresses) × (lastPort − firstPort + 1)');
+  }
 
   const names = new Set<string>();
   const paths = new Set<string>();

@@ -82,6 +82,14 @@ const CoreSocketsSchema = Type.Object({
   bindHost: Type.String({ ...HOST, default: '0.0.0.0', description: 'Address the per-device sockets facing the core bind to.' }),
   firstPort: port('First port of the range for per-device sockets (one port per device).', { default: 40_000 }),
   lastPort: port('Last port of that range (inclusive); the range must be at least as large as the fleet.', { default: 49_999 }),
+  bindHosts: Type.Array(Type.String(HOST), {
+    default: [], maxItems: 256,
+    description: 'Several addresses (IP aliases of this node), each with the whole port range; when set, bindHost is not used. One address holds at most 64 Ki ports (docs/scaling.md).',
+  }),
+  capacity: Type.Integer({
+    minimum: 0, default: 0,
+    description: 'Devices this node must hold; checked at start against the open-file limit (LimitNOFILE) and against addresses × ports. 0: not checked.',
+  }),
 }, { ...strict, default: {}, description: 'One UDP socket per device faces the core, so the core sees each device as its own client.' });
 
 const d = MODEM_CONFIG_DEFAULTS;

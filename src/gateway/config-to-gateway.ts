@@ -22,7 +22,11 @@ export function toGatewayConfig(config: Config): GatewayConfig {
     redisPrefix: config.redis.prefix,
     core: { host: config.core.host, port: config.core.port },
     udpListen: { host: config.udpListen.host, port: config.udpListen.port },
-    coreSockets: { bindHost: config.coreSockets.bindHost, portRange: [config.coreSockets.firstPort, config.coreSockets.lastPort] },
+    coreSockets: {
+      bindHost: config.coreSockets.bindHost, portRange: [config.coreSockets.firstPort, config.coreSockets.lastPort],
+      ...(config.coreSockets.bindHosts.length > 0 ? { bindHosts: [...config.coreSockets.bindHosts] } : {}),
+      ...(config.coreSockets.capacity > 0 ? { capacity: config.coreSockets.capacity } : {}),
+    },
     modems: config.modems.map((modem) => ({
       name: modem.name,
       path: modem.path,

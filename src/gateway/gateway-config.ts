@@ -27,8 +27,18 @@ export interface GatewayConfig {
   readonly core: { readonly host: string; readonly port: number };
   /** Where devices with a U binding reach the gateway (5683 in production). */
   readonly udpListen: { readonly host: string; readonly port: number };
-  /** Address and port range of the per-device core-facing sockets. */
-  readonly coreSockets: { readonly bindHost: string; readonly portRange: readonly [number, number] };
+  /**
+   * The per-device core-facing sockets: the addresses they bind to (`bindHosts`, IP aliases of
+   * this node; `bindHost` is the older single-address form, used when `bindHosts` is absent),
+   * the port range on each address, and optionally the devices this node must hold (`capacity`,
+   * checked against the open-file limit at start; docs/scaling.md).
+   */
+  readonly coreSockets: {
+    readonly bindHost?: string;
+    readonly bindHosts?: readonly string[];
+    readonly portRange: readonly [number, number];
+    readonly capacity?: number;
+  };
   readonly modems: readonly GatewayModemConfig[];
   readonly routes: readonly RouteRule[];
   readonly senderPolicy: SenderPolicyConfig;

@@ -3,7 +3,7 @@
  * with its sockets, and housekeeping. Built from a {@link GatewayConfig}; the composition root
  * (main.ts, the demo) owns the process.
  */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { ADMISSION_POLICY_DEFAULTS, AdmissionPolicy } from '../bridge/admission-policy.ts';
 import { DeviceUdpEndpoint } from '../bridge/device-udp.ts';
 import { CoreSocketPool } from '../bridge/core-sockets.ts';
@@ -22,7 +22,11 @@ import { ModemPool } from '../modem/modem-pool.ts';
 import type { ModemStatus } from '../modem/modem-types.ts';
 import { defaultProfilesDir, loadProfiles } from '../modem/profile-loader.ts';
 import { redisPinGuard } from '../modem/redis-pin-guard.ts';
+import { redactRedisUrl } from '../config/redis-url.ts';
+import { silentLogger, type Logger } from '../log/index.ts';
 import type { GatewayConfig } from './gateway-config.ts';
+import { GatewayLogging } from './gateway-logging.ts';
+import { createGatewayRedis, DEFAULT_REDIS_RETRY, waitForRedis, type RedisRetryOptions } from './gateway-redis.ts';
 
 /** A snapshot for status tables and the admin API. */
 export interface GatewayStatus {
@@ -31,21 +35,39 @@ export interface GatewayStatus {
   readonly relay: Relay['counters'];
   readonly sms: PoolSmsSender['counters'];
   readonly unknownSenders: number;
+  /** ioredis connection states (`ready` when connected; `reconnecting`, `connecting` … while Redis is away). */
+  readonly redis: { readonly commands: string; readonly consumer: string };
+}
+
+/** Options of {@link Gateway.start} besides the configuration. */
+export interface GatewayStartOptions {
+  /** Where the gateway logs (see docs/logging.md). @defaultValue a silent logger */
+  readonly logger?: Logger;
+  /** Aborts start-up (e.g. while Redis is unreachable): `start` rejects with GW_ERR_START_ABORTED. */
+  readonly signal?: AbortSignal;
+  /** Back-off of Redis reconnection attempts. @defaultValue {@link DEFAULT_REDIS_RETRY} */
+  readonly redisRetry?: RedisRetryOptions;
+  /** Modems whose AT trace is on from the start (`all` for every modem). @defaultValue none */
+  readonly atTrace?: 'all' | readonly string[];
 }
 
 /**
- * The admission's total limit: as configured, but never more than the core-facing ports, since
+ * The admission's total limit: as configured, but never more than the core-facing addresses
+ * (bind addresses × ports), since
  * a registration beyond them would get no socket and its device no answer.
  */
 function totalRegistrations(config: GatewayConfig): number {
   const [min, max] = config.coreSockets.portRange;
-  return Math.min(config.udpAdmission?.maxRegistrations ?? ADMISSION_POLICY_DEFAULTS.maxRegistrations, max - min + 1);
+  const addresses = (max - min + 1) * (config.coreSockets.bindHosts?.length ?? 1);
+  return Math.min(config.udpAdmission?.maxRegistrations ?? ADMISSION_POLICY_DEFAULTS.maxRegistrations, addresses);
 }
 
 /** A running gateway. `stop()` releases everything it started (not the Redis server). */
 export class Gateway {
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
+  /** The housekeeping run in progress (runs are chained, never concurrent). */
+  private maintenance: Promise<void> | null = null;
 
   private constructor(
     readonly config: GatewayConfig,
@@ -59,12 +81,32 @@ export class Gateway {
     private readonly sms: PoolSmsSender,
     private readonly redis: Redis,
     private readonly blockingRedis: Redis,
+    private readonly logging: GatewayLogging,
+    private readonly logger: Logger,
   ) {}
 
-  /** Starts everything; resolves when sockets are bound and modems are starting. */
-  static async start(config: GatewayConfig): Promise<Gateway> {
-    const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
-    const blockingRedis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+  /**
+   * Starts everything; resolves when sockets are bound and modems are starting. While Redis is
+   * unreachable it retries with back-off (one log line a retry) until `options.signal` aborts.
+   */
+  static async start(config: GatewayConfig, options: GatewayStartOptions = {}): Promise<Gateway> {
+    const logger = options.logger ?? silentLogger();
+    const retry = options.redisRetry ?? DEFAULT_REDIS_RETRY;
+    logger.info({ redis: redactRedisUrl(config.redisUrl) }, 'connecting to redis');
+    const redis = createGatewayRedis(config.redisUrl, 'commands', logger, retry);
+    const blockingRedis = createGatewayRedis(config.redisUrl, 'consumer', logger, retry);
+    try {
+      await waitForRedis(redis, options.signal);
+      await waitForRedis(blockingRedis, options.signal);
+      return await Gateway.assemble(config, options, logger, redis, blockingRedis);
+    } catch (error) {
+      redis.disconnect();
+      blockingRedis.disconnect();
+      throw error;
+    }
+  }
+
+  private static async assemble(config: GatewayConfig, options: GatewayStartOptions, logger: Logger, redis: Redis, blockingRedis: Redis): Promise<Gateway> {
     const prefix = config.redisPrefix;
     const inbox = new RedisInbox(redis, { prefix: `${prefix}inbox:`, reassemblyTimeoutSec: config.reassemblyTimeoutSec });
     const limits = config.registrationLimits ?? {};
@@ -85,24 +127,30 @@ export class Gateway {
     );
     const sms = new PoolSmsSender(pool, redis, `${prefix}concat-ref:`);
     let relay: Relay | null = null;
-    const sockets = new CoreSocketPool(redis, (endpoint, bytes, from) => void relay?.fromCore(endpoint, bytes, from), {
-      bindHost: config.coreSockets.bindHost, portRange: config.coreSockets.portRange, prefix: `${prefix}sockets:`,
+    // The relay never rejects; a rejection here would be a defect, logged rather than lost.
+    const settle = (pending: Promise<void> | undefined): void => void pending?.catch((error: unknown) => logger.error({ err: error }, 'relay entry point failed'));
+    const sockets = new CoreSocketPool(redis, (endpoint, bytes, from) => settle(relay?.fromCore(endpoint, bytes, from)), {
+      ...config.coreSockets, prefix: `${prefix}sockets:`,
     });
-    const udp = await DeviceUdpEndpoint.bind(config.udpListen.host, config.udpListen.port, (bytes, from) => void relay?.fromUdp(bytes, from));
+    const udp = await DeviceUdpEndpoint.bind(config.udpListen.host, config.udpListen.port, (bytes, from) => settle(relay?.fromUdp(bytes, from)));
     relay = new Relay(mirror, sockets, sms, udp, {
       core: config.core, awakeWindowMs: config.awakeWindowMs, ...(limits.maxLifetimeSec === undefined ? {} : { maxLifetimeSec: limits.maxLifetimeSec }),
       deviceGroups: new DeviceGroups(config.deviceGroups ?? [], config.modems.map((modem) => modem.name)),
       heldRequests: config.heldRequests ?? {},
     });
     // A lapsed, de-registered or refused registration gives its core-facing port back.
-    mirror.on('forgotten', (endpoint) => void sockets.release(endpoint).catch(() => undefined));
-    // A restart binds every registered device's socket on its recorded port again.
-    for (const record of await mirror.load()) await sockets.ensure(record.endpoint);
+    mirror.on('forgotten', (endpoint) => void sockets.release(endpoint).catch((error: unknown) => logger.child({ device: endpoint }).warn({ err: error }, 'core-facing port not released')));
     const inboxRelay = new InboxRelay(blockingRedis, relay, new SenderPolicy(config.senderPolicy), { streamKey: inbox.messagesKey });
+    const logging = new GatewayLogging({ relay, mirror, inbox: inboxRelay, modems: pool.drivers, sockets }, logger);
+    if (options.atTrace !== undefined) for (const name of options.atTrace === 'all' ? ['all'] : options.atTrace) logging.setAtTrace(name, true);
+    // A restart binds every registered device's socket on its recorded address again, in
+    // parallel; one that cannot be bound is reported and retried by maintain(), never fatal.
+    await sockets.restore((await mirror.load()).map((record) => record.endpoint));
     await inboxRelay.start();
     pool.start();
-    const gateway = new Gateway(config, pool, mirror, relay, inbox, sockets, udp, inboxRelay, sms, redis, blockingRedis);
-    gateway.timer = setInterval(() => void gateway.maintain(), config.maintenanceIntervalMs);
+    const gateway = new Gateway(config, pool, mirror, relay, inbox, sockets, udp, inboxRelay, sms, redis, blockingRedis, logging, logger);
+    logger.info({ udp: udp.address, core: config.core, modems: config.modems.map((m) => m.name) }, 'gateway started');
+    gateway.timer = setInterval(() => gateway.maintainOnTimer(), config.maintenanceIntervalMs);
     return gateway;
   }
 
@@ -112,26 +160,59 @@ export class Gateway {
   }
 
   /** Event sources for logs: the relay, the mirror, the inbox consumer and each modem driver. */
-  get events(): { relay: Relay; mirror: RegistrationMirror; inbox: InboxRelay; modems: readonly ModemDriver[] } {
-    return { relay: this.relay, mirror: this.mirror, inbox: this.inboxRelay, modems: this.pool.drivers };
+  get events(): { relay: Relay; mirror: RegistrationMirror; inbox: InboxRelay; modems: readonly ModemDriver[]; sockets: CoreSocketPool } {
+    return { relay: this.relay, mirror: this.mirror, inbox: this.inboxRelay, modems: this.pool.drivers, sockets: this.sockets };
   }
 
-  /** A snapshot of modems, devices and counters. */
+  /**
+   * Switches the AT trace of modem `modem` (or `all`) on or off; trace lines are logged at info
+   * with PINs and passwords redacted. Throws GW_ERR_CONFIG for an unknown modem name.
+   */
+  setAtTrace(modem: string, on: boolean): void {
+    this.logging.setAtTrace(modem, on);
+  }
+
+  /** For a signal (SIGUSR2): the AT trace of every modem off when any is on, else on for all. Returns the new state. */
+  toggleAtTrace(): boolean {
+    const on = this.logging.atTraced.length === 0;
+    this.logging.setAtTrace('all', on);
+    return on;
+  }
+
+  /**
+   * A snapshot of modems, devices and counters, from memory only: it answers at once even while
+   * Redis is unreachable (see `redis` for the connection states).
+   */
   async status(): Promise<GatewayStatus> {
-    const devices = await Promise.all(this.mirror.list().map(async (record) => ({ ...record, corePort: await this.sockets.portOf(record.endpoint) })));
+    const devices = this.mirror.list().map((record) => ({ ...record, corePort: this.sockets.get(record.endpoint)?.address().port ?? null }));
     return {
       modems: this.pool.drivers.map((driver) => driver.status),
       devices,
       relay: { ...this.relay.counters },
       sms: { ...this.sms.counters },
       unknownSenders: this.inboxRelay.unknownSenders,
+      redis: { commands: this.redis.status, consumer: this.blockingRedis.status },
     };
   }
 
-  /** Reassembly timeouts, crash leftovers, lapsed registrations. Also runs every `maintenanceIntervalMs`. */
+  /** Reassembly timeouts, crash leftovers, lapsed registrations, idle exchange state, sockets waiting for their address. Also runs every `maintenanceIntervalMs`. */
   async maintain(): Promise<void> {
-    await this.inbox.maintain(Date.now()).catch(() => undefined);
-    await this.mirror.expire().catch(() => undefined);
+    const previous = this.maintenance ?? Promise.resolve();
+    const run = previous.then(async () => {
+      await this.inbox.maintain(Date.now()).catch((error: unknown) => this.logger.warn({ err: error }, 'inbox housekeeping failed'));
+      await this.mirror.expire().catch((error: unknown) => this.logger.warn({ err: error }, 'registration expiry failed'));
+      this.relay.sweep();
+      await this.sockets.retryPending().catch((error: unknown) => this.logger.warn({ err: error }, 'core-facing socket retry failed'));
+    });
+    this.maintenance = run;
+    await run;
+    if (this.maintenance === run) this.maintenance = null;
+  }
+
+  /** The periodic run: skipped while one is in progress or Redis is away (the commands would only pile up). */
+  private maintainOnTimer(): void {
+    if (this.maintenance !== null || this.redis.status !== 'ready') return;
+    void this.maintain();
   }
 
   /** Stops consuming, closes sockets and modems, disconnects from Redis. Idempotent. */
@@ -146,5 +227,7 @@ export class Gateway {
     await this.udp.close();
     this.redis.disconnect();
     this.blockingRedis.disconnect();
+    this.logger.info('gateway stopped');
+    this.logging.detach();
   }
 }

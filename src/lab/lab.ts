@@ -7,7 +7,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Gateway } from '../gateway/gateway.ts';
+import { Gateway, type GatewayStartOptions } from '../gateway/gateway.ts';
 import type { DeviceGroupConfig } from '../bridge/device-groups.ts';
 import type { GatewayConfig } from '../gateway/gateway-config.ts';
 import { MODEM_CONFIG_DEFAULTS } from '../modem/modem-types.ts';
@@ -34,6 +34,8 @@ export interface LabOptions {
   readonly core?: LabCoreOptions;
   /** Changes to the gateway's configuration. */
   readonly gateway?: Partial<GatewayConfig>;
+  /** The gateway's logger, start-up abort signal and other start options. */
+  readonly gatewayStart?: GatewayStartOptions;
   /** Delay of the simulated network between submission and delivery. @defaultValue 50 */
   readonly networkDelayMs?: number;
 }
@@ -103,7 +105,7 @@ export class Lab {
         maintenanceIntervalMs: 1000, profilesDir: null,
         deviceGroups: labDeviceGroups(options.devices ?? []),
         ...options.gateway,
-      });
+      }, options.gatewayStart);
       stops.push(() => gateway.stop());
       await Promise.all(gateway.pool.drivers.map((driver) => driver.waitFor('ready', 30_000)));
       const lab = new Lab(redisUrl, network, modems, core, gateway);

@@ -10,6 +10,9 @@
 import type { Redis } from 'ioredis';
 import { expiresAtMs, type DeviceRecord, type DeviceSource } from './device-record.ts';
 
+/** Records read by one MGET in {@link RedisRegistrationStore.all} (bounded, so Redis stays responsive). */
+const ALL_BATCH = 5000;
+
 /**
  * Contract: `save` replaces the record and its indexes atomically (a MULTI), dropping the
  * indexes of the record it replaces when the MSISDN or address changed; `remove` deletes the
@@ -30,11 +33,18 @@ export class RedisRegistrationStore {
     return this.redis.get(this.indexKey(source));
   }
 
-  /** Every record (for the admin API, the demo table, restarts). */
+  /**
+   * Every record (for the admin API, the demo table, restarts): one ZRANGE and one MGET per
+   * {@link ALL_BATCH} records, not a round trip per device.
+   */
   async all(): Promise<DeviceRecord[]> {
     const endpoints = await this.redis.zrange(`${this.prefix}expiry`, 0, -1);
-    const records = await Promise.all(endpoints.map((endpoint) => this.get(endpoint)));
-    return records.filter((r): r is DeviceRecord => r !== null);
+    const records: DeviceRecord[] = [];
+    for (let start = 0; start < endpoints.length; start += ALL_BATCH) {
+      const keys = endpoints.slice(start, start + ALL_BATCH).map((endpoint) => `${this.prefix}device:${endpoint}`);
+      for (const json of await this.redis.mget(keys)) if (json !== null) records.push(JSON.parse(json) as DeviceRecord);
+    }
+    return records;
   }
 
   /** Stores `record` and its indexes. */

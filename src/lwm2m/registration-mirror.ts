@@ -274,6 +274,26 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
   }
 
   /**
+   * Rolls back a Register of `endpoint` the core has not accepted yet (one the gateway could not
+   * carry: no socket): the registration it would have replaced comes back, or else the record
+   * goes. No `deregistered`/`lost`/`refused` event (the relay reports it). Resolves true when it
+   * rolled something back.
+   */
+  async discardUnaccepted(endpoint: string): Promise<boolean> {
+    const record = this.records.get(endpoint);
+    if (record === undefined || record.registered) return false;
+    let previous: DeviceRecord | undefined;
+    for (const [key, pending] of [...this.pending]) {
+      if (pending.endpoint !== endpoint) continue;
+      this.pending.delete(key);
+      previous ??= pending.previous;
+    }
+    if (previous !== undefined) await this.save(previous);
+    else await this.forget(endpoint);
+    return true;
+  }
+
+  /**
    * Removes registrations whose lifetime passed without activity (resolves with them), drops
    * requests the core has not answered within `registerAnswerTimeoutMs`, and with an unanswered
    * Register its record (emits `refused`).

@@ -77,6 +77,11 @@ export type AtChannelEvents = {
   stray: [string];
   /** The stream ended or failed; every pending command was rejected with {@link AtClosedError}. */
   closed: [Error | null];
+  /**
+   * Every line written (`tx`, without CR; a PDU without Ctrl-Z) and read (`rx`, the `> ` prompt
+   * too), for an AT trace. Raw: PINs included, so a log must redact it first.
+   */
+  trace: [direction: 'tx' | 'rx', line: string];
 };
 
 interface Transaction {
@@ -273,11 +278,14 @@ export class AtChannel extends TypedEmitter<AtChannelEvents> {
 
   private write(text: string, echo: string | null): void {
     if (echo !== null) this.echoes.push(echo.toUpperCase());
+    if (this.listenerCount('trace') > 0) this.emit('trace', 'tx', text.replace(/[\r\x1a]+$/, '') || text);
     this.stream.write(text, 'latin1');
   }
 
   private handleBytes(chunk: Buffer): void {
+    const tracing = this.listenerCount('trace') > 0;
     for (const frame of this.framer.push(chunk)) {
+      if (tracing && frame.kind !== 'overflow') this.emit('trace', 'rx', frame.kind === 'line' ? frame.text : '> ');
       if (frame.kind === 'line') this.handleLine(frame.text);
       else if (frame.kind === 'prompt') this.handlePrompt();
       // 'overflow' frames are counted by the framer.

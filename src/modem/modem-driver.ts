@@ -2,19 +2,22 @@
  * The modem driver: owns one modem's port and keeps it working for months. Opens the port,
  * initialises, runs a session, watches its health and escalates (re-initialise, reset command,
  * reopen the port), reopens a vanished port with back-off, blocks a modem that keeps failing,
- * and stops for good only when a person must act (wrong PIN, PUK). States: see {@link ModemState}.
+ * and stops for good only when a person must act (wrong PIN, PUK). States and the events that
+ * move them: {@link MODEM_TRANSITIONS}. Every step runs on behalf of one start-to-stop run and
+ * one connection, each with its AbortController: `stop()` aborts both, so a step that finishes
+ * late (an open, an initialisation, a recovery) finds itself cancelled and changes nothing.
  */
-import { realpath } from 'node:fs/promises';
 import { GatewayError } from '../shared/errors.ts';
 import { TypedEmitter } from '../shared/typed-emitter.ts';
-import { AtChannel, type AtUrc } from './at-channel.ts';
+import type { AtUrc } from './at-channel.ts';
 import { AtClosedError, AtTimeoutError } from './at-errors.ts';
 import { DeliveryReportMatcher } from './delivery-reports.ts';
+import { ConnectionAbortedError, ModemConnection, ModemRun } from './modem-connection.ts';
 import { initialiseModem, type PinGuard } from './modem-init.ts';
 import { ModemSession, type SessionCounters } from './modem-session.ts';
+import { nextModemState, type ModemEvent } from './modem-transitions.ts';
 import type { ModemConfig, ModemEvents, ModemState, ModemStatus, PersistReceived, SendRequest, SendResult } from './modem-types.ts';
 import { GENERIC_PROFILE, type ModemProfile } from './profile.ts';
-import { openSerialLink, type SerialLink } from './serial-link.ts';
 
 /** Collaborators of a driver. */
 export interface ModemDriverDeps {
@@ -33,23 +36,27 @@ const BANNER_KINDS = new Set(['banner', 'cfun']);
 
 /**
  * One modem. Contract: `start()` returns at once and the driver works in the background until
- * `stop()`; `send()` rejects with GW_ERR_MODEM_UNAVAILABLE unless the state is `ready` or
- * `degraded`, and otherwise resolves with a {@link SendResult} (never resends an unknown outcome).
- * Received SMS go to `deps.persist` before they are deleted from the modem.
+ * `stop()`; when `stop()` resolves the port is closed, no command is written any more, and the
+ * state stays `stopped` until the next `start()`. `send()` rejects with GW_ERR_MODEM_UNAVAILABLE
+ * unless the state is `ready` or `degraded`, and otherwise resolves with a {@link SendResult}
+ * (never resends an unknown outcome). Received SMS go to `deps.persist` before they are deleted
+ * from the modem.
  */
 export class ModemDriver extends TypedEmitter<ModemEvents> {
   readonly matcher: DeliveryReportMatcher;
   private currentState: ModemState = 'stopped';
-  private link: SerialLink | null = null;
-  /** The channel on the current link; a channel closing that is not this one is ignored. */
-  private channel: AtChannel | null = null;
-  private session: ModemSession | null = null;
+  /** The run from `start()` to `stop()`, with the reopen and block timers. */
+  private run: ModemRun | null = null;
+  /** The open port and what runs on it; null while opening, disconnected, blocked or stopped. */
+  private connection: ModemConnection | null = null;
+  /** The open in progress: `stop()` waits for it and closes a port that opened late. */
+  private opening: Promise<ModemConnection | null> | null = null;
+  /** Ports being closed: `stop()` resolves only after they are. */
+  private readonly closings = new Set<Promise<void>>();
   private readonly counters: SessionCounters & { consecutiveErrors: number; resets: number; reopens: number } = {
     sent: 0, sendFailed: 0, sendUnknown: 0, received: 0, deliveryReports: 0, consecutiveErrors: 0, resets: 0, reopens: 0,
   };
   private lastError: ModemStatus['lastError'] = null;
-  private timers: NodeJS.Timeout[] = [];
-  private running = false;
   private recovering = false;
   /** Escalation step for the next recovery: 0 re-initialise, 1 reset command, 2 reopen the port. */
   private escalation = 0;
@@ -81,19 +88,32 @@ export class ModemDriver extends TypedEmitter<ModemEvents> {
     };
   }
 
-  /** Starts working in the background. */
+  /** Starts working in the background (from `stopped`, or from `failed` once a person acted). */
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    void this.connect(0);
+    if (this.run !== null) return;
+    const run = new ModemRun();
+    this.run = run;
+    if (!this.move('start', run)) {
+      this.run = null;
+      return;
+    }
+    void this.connect(run, 0);
   }
 
-  /** Stops: cancels timers, closes the port. Pending sends reject with GW_ERR_AT_CLOSED. */
+  /**
+   * Stops: cancels every step and timer, closes the port (also one that is still opening), and
+   * resolves once it is closed. Pending sends reject with GW_ERR_AT_CLOSED (an `AT+CMGS` whose
+   * PDU was written is reported as an unknown outcome).
+   */
   async stop(): Promise<void> {
-    this.running = false;
-    this.clearTimers();
-    await this.dropConnection();
-    this.setState('stopped');
+    const run = this.run;
+    this.run = null;
+    run?.abort();
+    const late = await this.opening;
+    if (late) await this.release(late);
+    if (this.connection) await this.release(this.connection);
+    await Promise.all([...this.closings]);
+    if (this.run === null) this.move('stop');
   }
 
   /** Resolves when the driver reaches `state` (or rejects after `timeoutMs`). */
@@ -127,11 +147,29 @@ export class ModemDriver extends TypedEmitter<ModemEvents> {
     return this.session?.sweep() ?? 0;
   }
 
-  private setState(next: ModemState): void {
+  private get session(): ModemSession | null {
+    return this.connection?.session ?? null;
+  }
+
+  /**
+   * Applies `event` when the transition table allows it from the current state and, when `run`
+   * is given, that run is still the current one. Returns whether it applied.
+   */
+  private move(event: ModemEvent, run?: ModemRun): boolean {
+    if (run !== undefined && (run.aborted || run !== this.run)) return false;
     const previous = this.currentState;
-    if (previous === next) return;
-    this.currentState = next;
-    this.emit('state', next, previous);
+    const next = nextModemState(previous, event);
+    if (next === null) return false;
+    if (next !== previous) {
+      this.currentState = next;
+      this.emit('state', next, previous);
+    }
+    return true;
+  }
+
+  /** True while `connection` is the driver's current, open connection. */
+  private live(connection: ModemConnection): boolean {
+    return this.run !== null && this.connection === connection && !connection.aborted;
   }
 
   private noteError(error: GatewayError): void {
@@ -140,76 +178,87 @@ export class ModemDriver extends TypedEmitter<ModemEvents> {
   }
 
   /** Open, initialise, sweep, then serve. `attempt` drives the reopen back-off. */
-  private async connect(attempt: number): Promise<void> {
-    if (!this.running) return;
-    this.setState('opening');
+  private async connect(run: ModemRun, attempt: number): Promise<void> {
+    if (run.aborted) return;
+    const opening = ModemConnection.open(this.config.path, this.config.baudRate, run.signal);
+    this.opening = opening.catch(() => null);
+    let connection: ModemConnection | null;
     try {
-      this.link = await openSerialLink(this.config.path, { baudRate: this.config.baudRate });
+      connection = await opening;
     } catch (error) {
+      if (run.aborted) return;
       this.noteError(error as GatewayError);
-      this.scheduleReopen(attempt);
+      this.scheduleReopen(run, attempt);
       return;
     }
-    const channel = new AtChannel(this.link.stream, {});
-    this.channel = channel;
-    channel.on('closed', () => this.onPortLost(channel));
-    this.watchPresence(channel);
-    if (!(await this.initialise(channel))) this.afterFailedInit(channel, attempt);
+    if (connection === null) return; // stopped while opening: the port is closed again
+    if (run.aborted || run !== this.run) {
+      await this.release(connection);
+      return;
+    }
+    this.connection = connection;
+    connection.channel.on('closed', () => this.onPortLost(connection));
+    connection.channel.on('trace', (direction, line) => this.emit('trace', direction, line));
+    connection.watchPresence(this.config.path, this.config.presenceCheckIntervalMs, () => this.onPortLost(connection));
+    if (!this.move('port-opened', run)) return;
+    if (!(await this.initialise(run, connection))) this.afterFailedInit(run, connection, attempt);
   }
 
-  /** Initialises on `channel` and starts serving; false when it failed (the error was noted). */
-  private async initialise(channel: AtChannel): Promise<boolean> {
-    this.setState('initialising');
+  /** Initialises on `connection` and starts serving; false when it failed (the error was noted). */
+  private async initialise(run: ModemRun, connection: ModemConnection): Promise<boolean> {
     try {
-      const setup = await initialiseModem(channel, {
+      const setup = await initialiseModem(connection.channel, {
         pin: this.config.pin, smsc: this.config.smsc, profileName: this.config.profile, pinGuard: this.deps.pinGuard,
         simWaitMs: this.config.simWaitMs, profiles: this.deps.profiles,
       });
-      if (!this.running || channel.closed) return false;
+      connection.check();
       this.lastProfile = setup.profile;
-      const session = new ModemSession(channel, setup, {
+      const session = new ModemSession(connection.channel, setup, {
         config: this.config, persist: this.deps.persist, matcher: this.matcher, counters: this.counters,
         emit: (event, ...args) => this.emit(event, ...args),
-        onTransportError: (error) => this.onFailure(error),
+        onTransportError: (error) => this.onFailure(connection, error),
       });
       this.stopUrcs();
-      this.stopUrcs = channel.on('urc', (urc) => {
-        if (this.session === session) this.onUrc(session, urc);
+      this.stopUrcs = connection.channel.on('urc', (urc) => {
+        if (connection.session === session) this.onUrc(connection, session, urc);
       });
       await session.refreshNetwork();
-      this.session = session;
+      connection.check();
+      connection.session = session;
       this.counters.consecutiveErrors = 0;
       this.escalation = 0;
-      this.setState('ready');
-      this.startTimers(session);
-      void session.sweep().catch((error: unknown) => this.onFailure(error as GatewayError));
+      if (!this.move('initialised', run)) return false;
+      this.startTimers(connection, session);
+      void session.sweep().catch((error: unknown) => this.onFailure(connection, error as GatewayError));
       return true;
     } catch (error) {
+      if (connection.aborted || !this.live(connection)) return false; // stopped or port lost: nothing to note
       const typed = error instanceof GatewayError ? error : new GatewayError('GW_ERR_INTERNAL', String(error));
       this.noteError(typed);
       if (TERMINAL_CODES.has(typed.code)) {
         // A wrong PIN is never retried, a PUK never guessed: a person must act.
-        this.running = false;
-        this.clearTimers();
-        await this.dropConnection();
-        this.setState('failed');
+        this.run = null;
+        run.abort();
+        await this.release(connection);
+        this.move('sim-locked');
       }
       return false;
     }
   }
 
   /** After a failed initialisation: count it, then block or escalate after a pause. */
-  private afterFailedInit(channel: AtChannel, attempt: number): void {
-    if (!this.running || channel.closed || this.channel !== channel) return; // port loss is handled elsewhere
+  private afterFailedInit(run: ModemRun, connection: ModemConnection, attempt: number): void {
+    if (!this.live(connection) || connection.channel.closed) return; // port loss is handled elsewhere
     this.counters.consecutiveErrors += 1;
     if (this.counters.consecutiveErrors >= this.config.blockAfterErrors) {
-      void this.block();
+      void this.block(run);
       return;
     }
-    this.timers.push(setTimeout(() => void this.recover(attempt + 1), Math.min(this.config.reopenMinDelayMs * 2 ** attempt, this.config.reopenMaxDelayMs)));
+    const delayMs = Math.min(this.config.reopenMinDelayMs * 2 ** attempt, this.config.reopenMaxDelayMs);
+    connection.after(delayMs, () => void this.recover(connection, attempt + 1));
   }
 
-  private onUrc(session: ModemSession, urc: AtUrc): void {
+  private onUrc(connection: ModemConnection, session: ModemSession, urc: AtUrc): void {
     const serving = this.currentState === 'ready' || this.currentState === 'degraded';
     if (serving && BANNER_KINDS.has(urc.header.kind)) {
       // The modem restarted by itself: its settings (CNMI, CMGF, PIN) are gone, and the command
@@ -217,33 +266,29 @@ export class ModemDriver extends TypedEmitter<ModemEvents> {
       this.emit('reboot', urc.line);
       session.channel.abortPending('the modem restarted');
       this.escalation = 0;
-      void this.recover(0);
+      void this.recover(connection, 0);
       return;
     }
     void session.handleUrc(urc);
   }
 
-  private startTimers(session: ModemSession): void {
-    this.clearTimers();
-    this.timers.push(setInterval(() => {
-      if (this.session !== session || this.recovering) return;
+  private startTimers(connection: ModemConnection, session: ModemSession): void {
+    connection.clearTimers();
+    connection.every(this.config.watchdogIntervalMs, () => {
+      if (connection.session !== session || this.recovering) return;
       session.checkHealth().then(
         () => {
+          if (!this.live(connection)) return;
           this.counters.consecutiveErrors = 0;
           this.escalation = 0;
-          if (this.currentState === 'degraded') this.setState('ready');
+          this.move('healthy', this.run ?? undefined);
         },
-        (error: unknown) => this.onFailure(error as GatewayError),
+        (error: unknown) => this.onFailure(connection, error as GatewayError),
       );
-    }, this.config.watchdogIntervalMs));
-    this.timers.push(setInterval(() => {
-      if (this.session === session && !this.recovering) void session.sweep().catch((error: unknown) => this.onFailure(error as GatewayError));
-    }, this.config.sweepIntervalMs));
-  }
-
-  private clearTimers(): void {
-    for (const timer of this.timers) clearInterval(timer);
-    this.timers = [];
+    });
+    connection.every(this.config.sweepIntervalMs, () => {
+      if (connection.session === session && !this.recovering) void session.sweep().catch((error: unknown) => this.onFailure(connection, error as GatewayError));
+    });
   }
 
   /**
@@ -251,116 +296,93 @@ export class ModemDriver extends TypedEmitter<ModemEvents> {
    * (smstools `blockafter`/`blocktime`); other errors (a refused SMS, a failed persistence) are
    * only reported.
    */
-  private onFailure(error: GatewayError): void {
-    if (!this.running) return;
+  private onFailure(connection: ModemConnection, error: GatewayError): void {
+    const run = this.run;
+    if (run === null || !this.live(connection)) return;
     this.noteError(error);
     if (!(error instanceof AtTimeoutError) && !(error instanceof AtClosedError)) return;
     this.counters.consecutiveErrors += 1;
     if (this.counters.consecutiveErrors >= this.config.blockAfterErrors) {
-      void this.block();
+      void this.block(run);
       return;
     }
-    if (this.currentState === 'ready') this.setState('degraded');
-    if (this.counters.consecutiveErrors >= this.config.escalateAfterErrors) void this.recover(0);
+    this.move('fault', run);
+    if (this.counters.consecutiveErrors >= this.config.escalateAfterErrors) void this.recover(connection, 0);
   }
 
   /** Escalation: re-initialise; then the profile's reset commands; then reopen the port. */
-  private async recover(attempt: number): Promise<void> {
-    if (this.recovering || !this.running) return;
+  private async recover(connection: ModemConnection, attempt: number): Promise<void> {
+    const run = this.run;
+    if (this.recovering || run === null || !this.live(connection)) return;
     this.recovering = true;
-    this.clearTimers();
+    connection.clearTimers();
     const step = this.escalation;
     this.escalation = Math.min(step + 1, 2);
-    const channel = this.channel;
-    this.session = null;
+    connection.session = null;
     let ready = false;
     try {
-      if (step === 2 || channel === null || channel.closed) {
+      if (step === 2 || connection.channel.closed) {
         this.counters.reopens += 1;
-        await this.dropConnection();
-        this.scheduleReopen(attempt);
+        await this.release(connection);
+        this.scheduleReopen(run, attempt);
         return;
       }
-      this.setState('resetting');
-      channel.abortPending('the driver is resetting the modem');
+      if (!this.move('reset', run)) return;
+      connection.channel.abortPending('the driver is resetting the modem');
       if (step === 1) {
         this.counters.resets += 1;
-        for (const command of this.lastProfile.resetCommands) await channel.command(command).catch(() => undefined);
-        await new Promise((r) => setTimeout(r, this.lastProfile.resetSettleMs));
+        for (const command of this.lastProfile.resetCommands) {
+          connection.check();
+          await connection.channel.command(command).catch(() => undefined);
+        }
+        await connection.pause(this.lastProfile.resetSettleMs);
       }
-      ready = await this.initialise(channel);
+      if (!this.move('reinitialise', run)) return;
+      ready = await this.initialise(run, connection);
+    } catch (error) {
+      // Cancelled (stop, port lost) ends the recovery quietly; anything else is noted, never thrown.
+      if (!(error instanceof ConnectionAbortedError)) this.noteError(error instanceof GatewayError ? error : new GatewayError('GW_ERR_INTERNAL', String(error)));
+      return;
     } finally {
       this.recovering = false;
     }
-    if (!ready && channel !== null) this.afterFailedInit(channel, attempt);
+    if (!ready) this.afterFailedInit(run, connection, attempt);
   }
 
-  private async block(): Promise<void> {
-    this.clearTimers();
-    await this.dropConnection();
-    this.setState('blocked');
-    this.timers.push(setTimeout(() => {
+  private async block(run: ModemRun): Promise<void> {
+    if (this.connection) await this.release(this.connection);
+    if (!this.move('block', run)) return;
+    run.after(this.config.blockTimeMs, () => {
       this.counters.consecutiveErrors = 0;
       this.escalation = 0;
-      void this.connect(0);
-    }, this.config.blockTimeMs));
-  }
-
-  /**
-   * Watches the device path while the port is open. A vanished or re-pointed path (USB
-   * re-enumeration: `/dev/serial/by-id/...` now names another tty, or none) means the open file
-   * is dead, even when the serial library reports nothing: a hung-up tty gives neither an error
-   * nor a close until the next write (seen with node-serialport on ptys and USB-serial).
-   */
-  private watchPresence(channel: AtChannel): void {
-    if (this.config.path.startsWith('tcp://')) return;
-    const path = this.config.path;
-    let opened: string | null = null;
-    void realpath(path).then((target) => (opened = target), () => undefined);
-    const timer = setInterval(() => {
-      if (this.channel !== channel) {
-        clearInterval(timer);
-        return;
-      }
-      realpath(path).then(
-        (target) => {
-          if (opened !== null && target !== opened) this.onPortLost(channel);
-        },
-        () => this.onPortLost(channel),
-      );
-    }, this.config.presenceCheckIntervalMs);
-    timer.unref();
+      if (this.move('unblock', run)) void this.connect(run, 0);
+    });
   }
 
   /** The device vanished (USB re-enumeration, unplugged, terminal server gone): reopen with back-off. */
-  private onPortLost(channel: AtChannel): void {
-    if (!this.running || this.channel !== channel) return;
+  private onPortLost(connection: ModemConnection): void {
+    const run = this.run;
+    if (run === null || !this.live(connection)) return;
     this.noteError(new GatewayError('GW_ERR_AT_CLOSED', `${this.config.path} went away`, { path: this.config.path }));
-    channel.close();
-    this.clearTimers();
-    this.channel = null;
-    this.session = null;
-    const link = this.link;
-    this.link = null;
-    void link?.close();
+    void this.release(connection);
     this.counters.reopens += 1;
-    this.scheduleReopen(0);
+    this.scheduleReopen(run, 0);
   }
 
-  private scheduleReopen(attempt: number): void {
-    if (!this.running) return;
-    this.setState('disconnected');
+  private scheduleReopen(run: ModemRun, attempt: number): void {
+    if (!this.move('port-lost', run)) return;
     const delayMs = Math.min(this.config.reopenMaxDelayMs, this.config.reopenMinDelayMs * 2 ** attempt);
-    this.timers.push(setTimeout(() => void this.connect(attempt + 1), delayMs));
+    run.after(delayMs, () => {
+      if (this.move('reopen', run)) void this.connect(run, attempt + 1);
+    });
   }
 
-  private async dropConnection(): Promise<void> {
-    const channel = this.channel;
-    this.channel = null;
-    this.session = null;
-    channel?.close();
-    const link = this.link;
-    this.link = null;
-    await link?.close();
+  /** Closes `connection` (cancelling its steps); `stop()` waits for every close in progress. */
+  private release(connection: ModemConnection): Promise<void> {
+    if (this.connection === connection) this.connection = null;
+    const closing = connection.close();
+    this.closings.add(closing);
+    void closing.finally(() => this.closings.delete(closing));
+    return closing;
   }
 }

@@ -60,6 +60,10 @@ export class ModemSession {
   readonly network: NetworkView;
   private readonly busy = new Set<string>();
   private readonly registrations = new Map<string, RegistrationState>();
+  /** `AT+CMGS` transactions whose `+CMGS: <mr>` has not been recorded in the matcher yet. */
+  private sendsInFlight = 0;
+  /** Status reports that found no sent part while a send was in flight (see {@link matchReport}). */
+  private earlyReports: { pdu: Extract<SmsPdu, { type: 'status-report' }>; pduHex: string }[] = [];
 
   constructor(readonly channel: AtChannel, readonly setup: ModemSetup, private readonly context: SessionContext) {
     this.store = new MessageStore(channel, setup.storage);
@@ -171,6 +175,7 @@ export class ModemSession {
       return fail(1, 'failed', new GatewayError('GW_ERR_MODEM_NOT_REGISTERED', `not registered after ${this.context.config.registrationWaitMs} ms`));
     }
     for (const [i, part] of request.parts.entries()) {
+      this.sendsInFlight += 1;
       try {
         const mr = await this.channel.sendPdu(part.tpduLength, part.hex, {
           promptTimeoutMs: this.setup.profile.promptTimeoutMs,
@@ -188,6 +193,9 @@ export class ModemSession {
         }
         const cause = error instanceof AtCommandError ? { kind: error.kind, errorCode: error.errorCode } : {};
         return fail(i + 1, 'failed', new GatewayError('GW_ERR_MODEM_SEND_FAILED', `part ${i + 1}: ${(error as Error).message}`, { part: i + 1, ...cause }));
+      } finally {
+        this.sendsInFlight -= 1;
+        this.retryEarlyReports();
       }
     }
     return { messageId: request.messageId, modem: this.context.config.name, sent, failure: null };
@@ -242,10 +250,34 @@ export class ModemSession {
       if (pdu?.type === 'status-report') this.matchReport(pdu, pduHex);
       else this.context.emit('unmatched-report', pduHex);
     } else {
-      // No acknowledgement when persisting fails: the network delivers it again.
-      await this.persist({ via: 'cmt', storage: null, index: null, pduHex });
+      try {
+        await this.persist({ via: 'cmt', storage: null, index: null, pduHex });
+      } catch (error) {
+        // Not persisted: TS 27.005 §3.4.4 <n>=2 answers RP-ERROR at once, so the network keeps the
+        // SMS and delivers it again. Staying silent instead makes the ME time out and switch
+        // routing off (<mt>=<ds>=0), after which status reports are no longer shown at all.
+        if (this.setup.cnmaRequired) await this.acknowledge('AT+CNMA=2');
+        throw error;
+      }
     }
-    if (this.setup.cnmaRequired) await this.channel.command('AT+CNMA', { urgent: true });
+    if (this.setup.cnmaRequired) await this.acknowledge('AT+CNMA');
+  }
+
+  /**
+   * Sends `AT+CNMA[=2]` before anything queued. A refusal (`+CMS ERROR: 340`, no acknowledgement
+   * expected) means the ME waited too long for it, refused the message (the network redelivers)
+   * and, per TS 27.005 §3.4.4, turned routing off: the indication setting is restored.
+   */
+  private async acknowledge(command: 'AT+CNMA' | 'AT+CNMA=2'): Promise<void> {
+    try {
+      await this.channel.command(command, { urgent: true });
+    } catch (error) {
+      if (!(error instanceof AtCommandError)) throw error;
+      await this.channel.command(`AT+CNMI=${this.setup.cnmi}`, { urgent: true });
+      // While routing was off, new SMS went to storage without an indication: fetch them now.
+      await this.sweep().catch((sweepError: unknown) => this.report(sweepError));
+      throw error;
+    }
   }
 
   private async persist(fields: Omit<ReceivedPdu, 'modem' | 'receivedAtMs'>): Promise<void> {
@@ -253,10 +285,18 @@ export class ModemSession {
     this.context.counters.received += 1;
   }
 
+  /**
+   * Matches a report to its sent part. A report can overtake the result of its own send: the
+   * modem prints `+CDS` as soon as the network delivers it, which may be before `+CMGS: <mr>`
+   * or in the same read (the URC is then handled before the send's continuation records the
+   * TP-MR). So a report that finds nothing while a send is in flight waits until that send has
+   * its answer, and is unmatched only when it still finds nothing then.
+   */
   private matchReport(pdu: Extract<SmsPdu, { type: 'status-report' }>, pduHex: string): void {
     const part = this.context.matcher.match(pdu.messageReference, pdu.recipient.value, Date.now());
     if (part === null) {
-      this.context.emit('unmatched-report', pduHex);
+      if (this.sendsInFlight > 0) this.earlyReports.push({ pdu, pduHex });
+      else this.context.emit('unmatched-report', pduHex);
       return;
     }
     this.context.counters.deliveryReports += 1;
@@ -264,6 +304,13 @@ export class ModemSession {
       modem: this.context.config.name, messageId: part.messageId, part: part.part, status: pdu.status,
       dischargeTimeIso: timestampToIso(pdu.dischargeTime),
     });
+  }
+
+  /** After a send settled: reports that came early are matched again (or reported unmatched). */
+  private retryEarlyReports(): void {
+    const early = this.earlyReports;
+    this.earlyReports = [];
+    for (const { pdu, pduHex } of early) this.matchReport(pdu, pduHex);
   }
 
   private report(error: unknown): void {

@@ -5,14 +5,15 @@ import type { GatewayError } from '../shared/errors.ts';
 import type { ModemIdentity } from './modem-init.ts';
 
 /**
- * The driver's state machine:
+ * The driver's states; the events that move between them are the table in
+ * `modem-transitions.ts` (MODEM_TRANSITIONS):
  *
  *   opening ──► initialising ──► ready ◄──► degraded ──► resetting ──► initialising
  *      ▲                │                                    │
  *      └── disconnected ◄┴──── (port lost, reopen with back-off) ◄────┘
  *   blocked: too many consecutive errors, port closed for `blockTimeMs`, then opening again
  *   failed:  the SIM needs a person (wrong PIN, PUK); nothing is retried
- *   stopped: stop() was called
+ *   stopped: before start() and after stop(); left only by start()
  */
 export type ModemState = 'opening' | 'initialising' | 'ready' | 'degraded' | 'resetting' | 'disconnected' | 'blocked' | 'failed' | 'stopped';
 
@@ -154,4 +155,6 @@ export type ModemEvents = {
   problem: [GatewayError];
   /** The modem printed a start-up banner: it rebooted by itself. */
   reboot: [banner: string];
+  /** A line to or from the modem (see AtChannelEvents `trace`); raw, PINs included. */
+  trace: [direction: 'tx' | 'rx', line: string];
 };

@@ -12,6 +12,8 @@ export const ERROR_CODES = {
   // --- General ---
   GW_ERR_INTERNAL: 'A defect: an error the code did not expect. Report it with the log line.',
   GW_ERR_CONFIG: 'A configuration value or command-line option is invalid; the error names it.',
+  GW_ERR_START_ABORTED: 'Start-up was aborted (stop requested) before the gateway was running, e.g. while Redis was unreachable.',
+  GW_ERR_USAGE: 'The command line is malformed: unknown command or option, missing argument or option value.',
   // --- SMS PDU codec (src/sms), 3GPP TS 23.040 / 23.038 ---
   GW_ERR_PDU_HEX: 'The PDU text is not an even-length string of hexadecimal digits.',
   GW_ERR_PDU_TRUNCATED: 'The PDU ended before a field was complete.',
@@ -48,6 +50,7 @@ export const ERROR_CODES = {
   GW_ERR_RELAY_SOCKET: 'No core-facing UDP socket could be bound for a device (port range exhausted).',
   GW_ERR_REGISTRATION_REFUSED: 'The admission policy refused a Register or Update (source network, endpoint name, another device\'s registration, or a registration limit).',
   GW_ERR_CORE_UNRESOLVED: 'The core server\'s host name did not resolve to an address of the core-facing sockets\' family.',
+  GW_ERR_RELAY_FILE_LIMIT: 'The process reached its open-file limit (EMFILE/ENFILE): no socket could be opened; raise LimitNOFILE.',
   // --- Simulators (src/sim) ---
   GW_ERR_SIM_PROTOCOL: 'A message to a simulator (network, modem control port) is not valid JSON of a known operation.',
   GW_ERR_CORE_UNKNOWN_CLIENT: 'The lab core has no registration with that endpoint name.',
@@ -55,6 +58,7 @@ export const ERROR_CODES = {
   GW_ERR_CORE_RESET: 'The client answered the lab core\'s request with a Reset.',
   GW_ERR_CORE_STOPPED: 'The lab core stopped while a request was outstanding.',
   GW_ERR_SIM_UNAVAILABLE: 'A simulator could not start or lost its connection (socat missing, network down).',
+  GW_ERR_SIM_LINK_IN_USE: 'The --link path of a simulated modem is held by a running simulated modem or another program.',
 } as const;
 
 /** A code from the registry. */

@@ -28,6 +28,10 @@ export interface PrivateRedisOptions {
   readonly appendOnly?: boolean;
   /** Give up when the server does not answer PING within this time. Default 10000. */
   readonly startTimeoutMs?: number;
+  /** Listen on this port (e.g. to start Redis again where a stopped one was); default a free port. */
+  readonly port?: number;
+  /** More `redis-server` arguments (e.g. a TLS port and its certificates). */
+  readonly extraArgs?: readonly string[];
 }
 
 /** A TCP port that was free a moment ago on 127.0.0.1. */
@@ -101,11 +105,11 @@ export async function startPrivateRedis(options: PrivateRedisOptions = {}): Prom
   let lastError: unknown;
   for (let attempt = 0; attempt < 5; attempt++) {
     const dir = await mkdtemp(join(tmpdir(), 'smsbridge-redis-'));
-    const port = await freeTcpPort();
+    const port = options.port ?? (await freeTcpPort());
     const args = [
       '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '',
       '--appendonly', options.appendOnly ? 'yes' : 'no', '--daemonize', 'no', '--logfile', '',
-      '--protected-mode', 'yes',
+      '--protected-mode', 'yes', ...(options.extraArgs ?? []),
     ];
     const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
@@ -127,7 +131,7 @@ export async function startPrivateRedis(options: PrivateRedisOptions = {}): Prom
       lastError = error;
       await stopChild(child).catch(() => undefined);
       await rm(dir, { recursive: true, force: true });
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') break;
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT' || options.port !== undefined) break;
     }
   }
   throw new Error(`could not start a private redis-server: ${String(lastError)}`);

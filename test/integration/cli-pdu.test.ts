@@ -1,12 +1,14 @@
 /**
  * The `smsbridge pdu decode` / `pdu encode` contract, checked against the real executable run as
- * a child process (the `bin` entry of package.json, through node and tsx, cwd = repository root).
- * Every spawn costs ~300 ms, so assertions are grouped and independent spawns run in parallel.
+ * a child process (the `bin` entry of package.json: the compiled dist/main.js, cwd = repository root).
+ * Assertions are grouped and independent spawns run in parallel.
  */
+import { spawn } from 'node:child_process';
 import { describe, it, expect } from 'vitest';
-import { smsbridge, type Run } from '../support/smsbridge-cli.ts';
+import { BIN, ROOT, RUN_SAFETY_TIMEOUT_MS, smsbridge, smsbridgeWith, type Run } from '../support/smsbridge-cli.ts';
 
-const TIMEOUT = 30_000;
+/** A generous safety net for a test that runs a few processes (never a speed check). */
+const TIMEOUT = RUN_SAFETY_TIMEOUT_MS + 30_000;
 
 /** Parses text that must be exactly one JSON object on one line (trailing newline allowed). */
 function oneJsonObject(text: string, where: string): Record<string, unknown> {
@@ -346,25 +348,123 @@ describe.concurrent('smsbridge pdu encode', () => {
   );
 
   it(
-    'rejects bad options with exit 1 and a JSON error on stderr',
+    'rejects bad options with exit 1 and GW_ERR_CONFIG naming the option on stderr',
     async ({ expect }) => {
-      const cases: { what: string; args: string[]; field?: RegExp }[] = [
-        { what: 'both --text and --data-hex', args: ['--to', '+491701234567', '--text', 'hi', '--data-hex', '00'], field: /text|data-hex/ },
-        { what: 'neither --text nor --data-hex', args: ['--to', '+491701234567'], field: /text|data-hex/ },
-        { what: 'odd hex', args: ['--to', '+491701234567', '--data-hex', 'abc'], field: /data-hex/ },
-        { what: '--port 99999', args: ['--to', '+491701234567', '--data-hex', '00', '--port', '99999'], field: /port/ },
-        { what: 'bad --to', args: ['--to', 'abc!!!!!!!!!!!!', '--text', 'hi'], field: /destination|to/ },
+      const cases: { what: string; args: string[]; option: string }[] = [
+        { what: 'both --text and --data-hex', args: ['--to', '+491701234567', '--text', 'hi', '--data-hex', '00'], option: '--text' },
+        { what: 'neither --text nor --data-hex', args: ['--to', '+491701234567'], option: '--text' },
+        { what: 'odd hex', args: ['--to', '+491701234567', '--data-hex', 'abc'], option: '--data-hex' },
+        { what: '--port 99999', args: ['--to', '+491701234567', '--data-hex', '00', '--port', '99999'], option: '--port' },
+        { what: '--port 1:2:3', args: ['--to', '+491701234567', '--data-hex', '00', '--port', '1:2:3'], option: '--port' },
+        { what: '--ref 256 (8-bit)', args: ['--to', '+491701234567', '--data-hex', '00', '--ref', '256'], option: '--ref' },
+        { what: 'bad --to', args: ['--to', 'abc!!!!!!!!!!!!', '--text', 'hi'], option: '--to' },
       ];
       const runs = await Promise.all(cases.map((c) => smsbridge('pdu', 'encode', ...c.args)));
       for (const [index, c] of cases.entries()) {
         const error = oneJsonObject(failure(runs[index]!, c.what), `${c.what} stderr`);
-        expect(error['code'], c.what).toBe('GW_ERR_SMS_ENCODE');
-        expect(typeof error['message'], c.what).toBe('string');
-        if (c.field) expect(error['field'], c.what).toMatch(c.field);
+        expect(error, c.what).toMatchObject({ code: 'GW_ERR_CONFIG', option: c.option });
+        expect(String(error['message']).startsWith(`${c.option}:`), c.what).toBe(true);
       }
 
-      // Missing --to is a usage error: exit 1, nothing on stdout.
-      failure(await smsbridge('pdu', 'encode', '--text', 'hi'), 'missing --to');
+      // Missing --to is a usage error: exit 1, nothing on stdout, one JSON object on stderr.
+      const missing = oneJsonObject(failure(await smsbridge('pdu', 'encode', '--text', 'hi'), 'missing --to'), 'missing --to stderr');
+      expect(missing['code']).toBe('GW_ERR_USAGE');
+      expect(missing['message']).toMatch(/--to/);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'refuses what it used to encode silently: --to=-1 as "1", letters in --to and --smsc, an empty payload (issue 9)',
+    async ({ expect }) => {
+      const cases: { what: string; args: string[]; option: string }[] = [
+        { what: '--to=-1', args: ['--to=-1', '--text', 'hi'], option: '--to' },
+        { what: '--to abc', args: ['--to', 'abc', '--text', 'hi'], option: '--to' },
+        { what: '--to with a dash', args: ['--to', '0170-1234567', '--text', 'hi'], option: '--to' },
+        { what: '--to of 21 digits', args: ['--to', `+${'1'.repeat(21)}`, '--text', 'hi'], option: '--to' },
+        { what: '--smsc xyz', args: ['--to', '+491701234567', '--smsc', 'xyz', '--text', 'hi'], option: '--smsc' },
+        { what: 'empty --text', args: ['--to', '+491701234567', '--text', ''], option: '--text' },
+        { what: 'empty --data-hex', args: ['--to', '+491701234567', '--data-hex', ''], option: '--data-hex' },
+      ];
+      const runs = await Promise.all(cases.map((c) => smsbridge('pdu', 'encode', ...c.args)));
+      for (const [index, c] of cases.entries()) {
+        const error = oneJsonObject(failure(runs[index]!, c.what), `${c.what} stderr`);
+        expect(error, c.what).toMatchObject({ code: 'GW_ERR_CONFIG', option: c.option });
+      }
+
+      // The longest number a TP address holds (20 digits) still encodes, to exactly those digits.
+      const longest = `+${'12345678901234567890'}`;
+      const encoded = success(await smsbridge('pdu', 'encode', '--to', longest, '--text', 'hi'), 'encode to 20 digits');
+      const [part] = encoded['parts'] as { hex: string }[];
+      expect(decoded(await smsbridge('pdu', 'decode', part!.hex), 'decode 20 digits')['address']).toBe(longest);
+    },
+    TIMEOUT,
+  );
+});
+
+describe.concurrent('smsbridge pdu decode - (standard input)', () => {
+  it(
+    'prints one JSON object per input line, in order, with an error object for each bad line; exit 1',
+    async ({ expect }) => {
+      const megabyteLine = 'AB'.repeat(512 * 1024); // 1 MiB of hex: more than argv can carry
+      const overLimitLine = 'AB'.repeat(5 * 512 * 1024); // 5 MiB: over the 4 MiB a line may have
+      const input = [CLASSIC_DELIVER, 'zz', '', `${SUBMIT}\r`, megabyteLine, STATUS_REPORT, overLimitLine, CLASSIC_DELIVER].join('\n');
+      const run = await smsbridgeWith({ input }, 'pdu', 'decode', '-');
+      expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 1, stderr: '' });
+      const lines = run.stdout.split('\n').filter((line) => line.length > 0).map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(lines).toHaveLength(7); // the empty line 3 gives nothing
+      expect(lines[0]).toMatchObject({ type: 'deliver', text: 'hellohello' });
+      expect(lines[1]).toEqual({ line: 2, error: expect.objectContaining({ code: 'GW_ERR_PDU_HEX', field: 'PDU', offset: 0 }) });
+      expect(lines[2]).toMatchObject({ type: 'submit', address: '+4915112345678', text: 'hello' });
+      expect(lines[3]).toMatchObject({ line: 5, error: { code: expect.stringMatching(/^GW_ERR_PDU_/) } });
+      expect(lines[4]).toMatchObject({ type: 'status-report', mr: 42 });
+      expect(lines[5]).toMatchObject({ line: 7, error: { code: 'GW_ERR_PDU_TRAILING', field: 'PDU' } });
+      expect(String((lines[5]?.['error'] as Record<string, unknown>)['message'])).toContain(`line of ${overLimitLine.length} characters`);
+      expect(lines[6]).toMatchObject({ type: 'deliver', text: 'hellohello' });
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'stops quietly when its reader goes away (… | head -1) instead of dying of EPIPE',
+    async ({ expect }) => {
+      const child = spawn(process.execPath, [BIN, 'pdu', 'decode', '-'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.stdin.on('error', () => undefined); // once it has stopped, it reads no more
+      const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+      // Keep feeding PDUs until the process ends, as `yes <pdu> | smsbridge pdu decode - | head -1` does.
+      const feed = (): void => {
+        if (child.exitCode !== null || child.stdin.destroyed) return;
+        if (child.stdin.write(`${CLASSIC_DELIVER}\n`.repeat(100))) setImmediate(feed);
+        else child.stdin.once('drain', feed);
+      };
+      feed();
+      const firstLine = await new Promise<string>((resolve) => {
+        let text = '';
+        child.stdout.on('data', (chunk: Buffer) => {
+          text += chunk.toString();
+          if (text.includes('\n')) {
+            child.stdout.destroy(); // the reader goes away
+            resolve(text.slice(0, text.indexOf('\n')));
+          }
+        });
+      });
+      expect(JSON.parse(firstLine)).toMatchObject({ type: 'deliver', text: 'hellohello' });
+      expect({ code: await exited, stderr }).toEqual({ code: 0, stderr: '' });
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'exits 0 when every line decodes, and takes --no-smsc for each line',
+    async ({ expect }) => {
+      const bare = SUBMIT.slice(2); // without the SMSC field 00
+      const run = await smsbridgeWith({ input: `${bare}\n${bare}\n` }, 'pdu', 'decode', '--no-smsc', '-');
+      expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
+      const lines = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(lines).toHaveLength(2);
+      for (const line of lines) expect(line).toMatchObject({ type: 'submit', smsc: null, text: 'hello' });
     },
     TIMEOUT,
   );

@@ -1,6 +1,6 @@
 /**
  * `smsbridge sim network`, `smsbridge sim modem` and the `smsbridge at` console, each run as its
- * own process (the `bin` entry of package.json through node and tsx, cwd = repository root), the
+ * own process (the `bin` entry of package.json: the compiled dist/main.js, cwd = repository root), the
  * way a developer or a benchmark wires them up by hand:
  *
  *   at console ─pty─ sim modem A ─┐                    ┌─ sim modem B (ec25) ─pty─ at console
@@ -16,7 +16,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodePdu, splitIntoSubmitPdus } from '../../src/sms/index.ts';
-import { BIN, ROOT, smsbridge, type Run } from '../support/smsbridge-cli.ts';
+import { BIN, ROOT, RUN_SAFETY_TIMEOUT_MS, smsbridge, type Run } from '../support/smsbridge-cli.ts';
+
+/** Safety net of one test (several processes and waits); never a speed check. */
+const TEST_SAFETY_MS = 2 * RUN_SAFETY_TIMEOUT_MS;
 
 const A = '+491700000001';
 const B = '+491700000002';
@@ -64,9 +67,10 @@ class Proc {
 
   /**
    * Waits until stdout (after what earlier calls consumed) matches `pattern`; returns the text up
-   * to the end of the match and consumes it. Fails after `timeoutMs` or when the process ends.
+   * to the end of the match and consumes it. Fails when the process ends, or after `timeoutMs`
+   * (a safety net for a hung process, not a speed check).
    */
-  async waitFor(pattern: RegExp, timeoutMs = 5000): Promise<string> {
+  async waitFor(pattern: RegExp, timeoutMs = RUN_SAFETY_TIMEOUT_MS): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     while (true) {
       const rest = this.stdout.slice(this.#cursor);
@@ -92,7 +96,7 @@ class Proc {
   }
 
   /** The first stdout line as JSON (the ready line of `sim network` / `sim modem`). */
-  async readyJson(timeoutMs = 20_000): Promise<Record<string, unknown>> {
+  async readyJson(timeoutMs = RUN_SAFETY_TIMEOUT_MS): Promise<Record<string, unknown>> {
     const line = await this.waitFor(/^[^\n]*\n/, timeoutMs);
     return JSON.parse(line) as Record<string, unknown>;
   }
@@ -120,8 +124,8 @@ function control(address: string, request: Record<string, unknown>): Promise<Rec
     let buffer = '';
     const timer = setTimeout(() => {
       socket.destroy();
-      reject(new Error(`no reply to ${JSON.stringify(request)}`));
-    }, 5000);
+      reject(new Error(`no reply to ${JSON.stringify(request)} within the ${RUN_SAFETY_TIMEOUT_MS / 1000} s safety timeout`));
+    }, RUN_SAFETY_TIMEOUT_MS);
     socket.on('error', reject);
     socket.on('data', (chunk: Buffer) => {
       buffer += chunk.toString('utf8');
@@ -143,7 +147,7 @@ async function status(address: string): Promise<Record<string, unknown> & { used
 }
 
 /** Polls `check` until it returns true. */
-async function eventually(what: string, check: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
+async function eventually(what: string, check: () => Promise<boolean>, timeoutMs = RUN_SAFETY_TIMEOUT_MS): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
@@ -187,7 +191,7 @@ describe('smsbridge sim network, sim modem and at as separate processes', () => 
     procs.push(network);
     networkAddress = String((await network.readyJson()).listening);
     [a, b] = await Promise.all([startModem(A, networkAddress), startModem(B, networkAddress, ['--profile', 'ec25'])]);
-  }, 30_000);
+  }, TEST_SAFETY_MS);
 
   afterAll(async () => {
     await Promise.all(procs.map((proc) => proc.terminate()));
@@ -220,7 +224,7 @@ describe('smsbridge sim network, sim modem and at as separate processes', () => 
     expect(failing.code).toBe(1);
     expect(lines(failing.stdout)).toEqual(['> AT', 'OK', '> AT+NOSUCH', 'AT+NOSUCH answered ERROR']);
     expect(stderrJson(failing)).toMatchObject({ code: 'GW_ERR_AT_COMMAND', command: 'AT+NOSUCH' });
-  }, 30_000);
+  }, TEST_SAFETY_MS);
 
   it('sends an SMS from A to B with the interactive at console (PDU mode) and reads it on B with AT+CMGL=4', async () => {
     const [part] = splitIntoSubmitPdus({ destination: B, payload: { text: 'hello B, from the at console' } });
@@ -232,7 +236,7 @@ describe('smsbridge sim network, sim modem and at as separate processes', () => 
     consoleA.child.stdin.write(`AT+CMGS=${part.tpduLength}\n`);
     await consoleA.waitFor(/> /);
     consoleA.child.stdin.write(`${part.hex}^Z\n`); // the console turns a trailing ^Z into Ctrl-Z
-    expect(await consoleA.waitFor(/\+CMGS: \d+\n+OK\n/, 10_000)).toMatch(/\+CMGS: 0\n/);
+    expect(await consoleA.waitFor(/\+CMGS: \d+\n+OK\n/)).toMatch(/\+CMGS: 0\n/);
     consoleA.child.stdin.end();
     expect(await consoleA.exited).toEqual({ code: 0, signal: null });
     expect(consoleA.stderr).toContain('connected');
@@ -255,7 +259,7 @@ describe('smsbridge sim network, sim modem and at as separate processes', () => 
     const smscOctets = 1 + Number.parseInt((pduLine ?? '').slice(0, 2), 16);
     expect(Number(listed?.[1])).toBe((pduLine ?? '').length / 2 - smscOctets);
     expect(await status(b.control)).toMatchObject({ used: { SM: 1 } });
-  }, 30_000);
+  }, TEST_SAFETY_MS);
 
   it('answers AT and ATI in the interactive console, and shows the boot banner after a reboot over the control port', async () => {
     const consoleA = new Proc(['at', a.link]);
@@ -267,7 +271,7 @@ describe('smsbridge sim network, sim modem and at as separate processes', () => 
 
     expect(await control(a.control, { op: 'reboot' })).toEqual({ ok: true, op: 'reboot' });
     expect(await status(a.control)).toMatchObject({ poweredOn: false });
-    await consoleA.waitFor(/RDY\n/, 5000); // the generic profile's banner after rebootDelayMs
+    await consoleA.waitFor(/RDY\n/); // the generic profile's banner after rebootDelayMs
     await eventually('A is back', async () => {
       const now = await status(a.control);
       return now.poweredOn && now.sim === 'ready';
@@ -277,7 +281,7 @@ describe('smsbridge sim network, sim modem and at as separate processes', () => 
     consoleA.child.stdin.end();
     expect(await consoleA.exited).toEqual({ code: 0, signal: null });
     expect(a.proc.stderr).toContain('control reboot');
-  }, 30_000);
+  }, TEST_SAFETY_MS);
 
   it('injects faults over the control port: hang, drop, delay, garbage, storage-full, unplug/replug', async () => {
     expect(await control(a.control, { op: 'hang' })).toEqual({ ok: true, op: 'hang' });
@@ -322,7 +326,7 @@ describe('smsbridge sim network, sim modem and at as separate processes', () => 
     expect(await control(a.control, { op: 'drop', count: -1 })).toMatchObject({ ok: false, code: 'GW_ERR_SIM_PROTOCOL' });
     const final = await control(a.control, { op: 'status' });
     expect(final).toMatchObject({ ok: true, plugged: true, status: { poweredOn: true, hung: false }, stats: { internalErrors: 0 } });
-  }, 30_000);
+  }, TEST_SAFETY_MS);
 
   it('runs standalone without --network: a PIN is asked and sends fail with +CMS ERROR: 331', async () => {
     const c = await startModem('+491700000003', null, ['--profile', 'sim800', '--pin', '1234', '--cmgs-latency-ms', '5']);
@@ -345,7 +349,7 @@ describe('smsbridge sim network, sim modem and at as separate processes', () => 
     expect(await consoleC.exited).toEqual({ code: 0, signal: null });
     expect(await c.proc.stop('SIGTERM')).toEqual({ code: 0, signal: null });
     expect(await exists(c.link)).toBe(false);
-  }, 30_000);
+  }, TEST_SAFETY_MS);
 
   it('refuses bad options with exit 1 and a JSON error naming the option', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'cli-sim-'));
@@ -371,7 +375,7 @@ describe('smsbridge sim network, sim modem and at as separate processes', () => 
     const missing = await smsbridge('sim', 'modem', '--link', link);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('--msisdn');
-  }, 30_000);
+  }, TEST_SAFETY_MS);
 
   it('stops every process on SIGTERM with exit 0 and removes the links', async () => {
     const ends = await Promise.all([a.proc.stop('SIGTERM'), b.proc.stop('SIGTERM')]);
@@ -379,5 +383,5 @@ describe('smsbridge sim network, sim modem and at as separate processes', () => 
     expect(await exists(a.link)).toBe(false);
     expect(await exists(b.link)).toBe(false);
     expect(await network.stop('SIGTERM')).toEqual({ code: 0, signal: null });
-  }, 30_000);
+  }, TEST_SAFETY_MS);
 });

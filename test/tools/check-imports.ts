@@ -9,6 +9,7 @@
  *     admin, queue, bridge               │
  *     sim     inbox  lwm2m   modem       │
  *     sms (pure codec)                   │
+ *     log (pino, redaction; gateway/cli/main use it)
  *     shared (errors, hex, small helpers)◄┘
  *
  * A folder may import only the folders listed for it in ALLOWED. A new folder must be added
@@ -20,6 +21,7 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 /** Folder of src/ → folders it may import from (besides itself). */
 const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   shared: [],
+  log: ['shared'],
   sms: ['shared'],
   modem: ['shared', 'sms'],
   lwm2m: ['shared'],
@@ -29,10 +31,10 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   bridge: ['shared', 'sms', 'modem', 'lwm2m', 'inbox'],
   queue: ['shared', 'sms', 'modem', 'lwm2m', 'inbox', 'bridge'],
   admin: ['shared', 'sms', 'modem', 'lwm2m', 'inbox', 'bridge', 'queue'],
-  gateway: ['shared', 'sms', 'modem', 'lwm2m', 'inbox', 'bridge', 'queue', 'admin', 'config'],
+  gateway: ['shared', 'sms', 'modem', 'lwm2m', 'inbox', 'bridge', 'queue', 'admin', 'config', 'log'],
   lab: ['shared', 'sms', 'modem', 'lwm2m', 'inbox', 'sim', 'bridge', 'gateway', 'config'],
-  cli: ['shared', 'sms', 'modem', 'lwm2m', 'inbox', 'sim', 'bridge', 'queue', 'admin', 'gateway', 'lab', 'config'],
-  '.': ['shared', 'sms', 'modem', 'lwm2m', 'inbox', 'sim', 'bridge', 'queue', 'admin', 'gateway', 'lab', 'cli', 'config'],
+  cli: ['shared', 'sms', 'modem', 'lwm2m', 'inbox', 'sim', 'bridge', 'queue', 'admin', 'gateway', 'lab', 'config', 'log'],
+  '.': ['shared', 'sms', 'modem', 'lwm2m', 'inbox', 'sim', 'bridge', 'queue', 'admin', 'gateway', 'lab', 'cli', 'config', 'log'],
 };
 
 const IMPORT_PATTERN = /(?:^|[;\s])(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|^\s*import\s*['"]([^'"]+)['"]/gm;

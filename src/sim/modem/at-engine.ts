@@ -261,6 +261,11 @@ export class AtEngine {
     this.#executor.urcBeforeFinal(urc);
   }
 
+  /** See {@link CommandExecutor.holdNextPendingResult}: the next send's result waits for the returned release. */
+  holdNextPendingResult(): () => void {
+    return this.#executor.holdNextPendingResult();
+  }
+
   /** Sets `+CSQ` `<rssi>` (0..31, 99). */
   setSignal(rssi: number): void {
     this.#state.rssi = rssi;

@@ -40,6 +40,8 @@ export class CommandExecutor {
   #prompt: { complete: (data: string) => Reply; resume: (reply: Reply) => void } | null = null;
   readonly #urcsBeforePrompt: string[] = [];
   readonly #urcsBeforeFinal: string[] = [];
+  /** Holds armed by {@link CommandExecutor.holdNextPendingResult}, first armed first used. */
+  readonly #pendingHolds: Array<(resume: () => void) => void> = [];
   #internalErrors = 0;
 
   /** @param host - the engine side: context, output, prompt switch and idle hook. */
@@ -70,6 +72,27 @@ export class CommandExecutor {
   /** Fault: `urc` is written just before the next final result code. */
   urcBeforeFinal(urc: string): void {
     this.#urcsBeforeFinal.push(urc);
+  }
+
+  /**
+   * Fault: the next command that answers later (`AT+CMGS`, `AT+CMSS`) does its work at once, but
+   * its result (information text and final result code) is written only after the returned
+   * function was called; URCs are written meanwhile. Models a modem that prints a fast status
+   * report before the `+CMGS: <mr>` of the send it reports on.
+   */
+  holdNextPendingResult(): () => void {
+    let resume: (() => void) | null = null;
+    let released = false;
+    this.#pendingHolds.push((next) => {
+      if (released) next();
+      else resume = next;
+    });
+    return () => {
+      released = true;
+      const next = resume;
+      resume = null;
+      next?.();
+    };
   }
 
   /** Abandons the line in progress without answering (reboot, port reopened). */
@@ -156,10 +179,12 @@ export class CommandExecutor {
       }
       case 'pending': {
         let called = false;
+        const hold = this.#pendingHolds.shift();
         reply.start((next) => {
           if (called) return;
           called = true;
-          later(next);
+          if (hold === undefined) later(next);
+          else hold(() => later(next));
         });
         return false;
       }

@@ -10,6 +10,7 @@ export type { IncomingSms, SimEngineNetwork, SubmitResult } from './engine-conte
 export { REG_STAT, type AtEngineOptions, type RegistrationOutcome, type SimState } from './modem-state.ts';
 export { SIM_PROFILES, type SimModemProfile, type SimProfileName, type SmsMemory } from './profiles.ts';
 export { PtyLink, type PtyLinkOptions } from './pty-link.ts';
+export { lockLink, type LinkLock } from './link-lock.ts';
 export { systemScheduler, type SimScheduler } from './scheduler.ts';
 export { SMS_STAT, DEFAULT_STORAGE_CAPACITY, type SmsStat, type StorageCapacity } from './sms-storage.ts';
 export { RP_CAUSE } from './sms-incoming.ts';

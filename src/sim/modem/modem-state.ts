@@ -181,6 +181,10 @@ export interface ModemState {
   curc: boolean;
   /** Huawei `AT^PORTSEL`: the port chosen for URCs (stored and reported; the simulator has one port). */
   portsel: number;
+  /** `AT+CGATT` (TS 27.007 §10.1.9): false after `AT+CGATT=0` until `AT+CGATT=1`. */
+  psAttachWanted: boolean;
+  /** `AT+CUSD` `<n>` (TS 27.007 §7.15): 1 presents `+CUSD` result codes. */
+  cusd: number;
   /** `AT+CSMS` `<service>`. */
   csms: number;
   /** `AT+CPMS` `<mem1>,<mem2>,<mem3>`. */
@@ -267,6 +271,8 @@ export function powerOnState(options: ResolvedEngineOptions, card: SimCard): Mod
     rssi: options.rssi,
     curc: true,
     portsel: 0,
+    psAttachWanted: true,
+    cusd: 0,
     csms: 0,
     cpms: [...options.profile.cpmsDefault],
     cnmi: { mode, mt, bm, ds, bfr },

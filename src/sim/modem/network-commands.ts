@@ -1,7 +1,7 @@
 /**
  * Network commands: `+CREG`/`+CGREG`/`+CEREG` (TS 27.007 §7.2, §10.1.20, §10.1.22), `+COPS`
- * (§7.3), `+CSQ` (§8.5), `+CFUN` (§8.2), Huawei `^CURC` and `^PORTSEL`, and the registration
- * state machine.
+ * (§7.3), `+CSQ` (§8.5), `+CFUN` (§8.2), `+CGATT` (§10.1.9), `+CUSD` (§7.15), `+CHUP` (§6.5),
+ * Huawei `^CURC` and `^PORTSEL`, and the registration state machine.
  */
 import { intArg, stringArg } from './command-line.ts';
 import type { CommandHandler, EngineContext, RegistrationControl } from './engine-context.ts';
@@ -11,6 +11,7 @@ import { ERROR, OK, cme, ok, type Reply } from './responses.ts';
 const CME_NOT_SUPPORTED = 4;
 const CME_BAD_PARAMETERS = 50;
 const CME_NETWORK_NOT_ALLOWED = 32;
+const CME_NO_NETWORK_SERVICE = 30;
 
 type RegName = '+CREG' | '+CGREG' | '+CEREG';
 
@@ -177,6 +178,42 @@ const portsel: CommandHandler = (command, ctx) => {
 /** `AT+CBC`: battery; the simulator is always on mains. */
 const cbc: CommandHandler = (command) => (command.op === 'test' ? ok('+CBC: (0-2),(0-100),(3300-4400)') : ok('+CBC: 0,100,4200'));
 
+/**
+ * `AT+CGATT` (TS 27.007 §10.1.9): packet-domain attach. Attached (`+CGATT: 1`) while registered
+ * and not detached with `AT+CGATT=0`. gammu-smsd asks `AT+CGATT?` before every SMS it sends.
+ */
+const cgatt: CommandHandler = (command, ctx) => {
+  const { state } = ctx;
+  if (command.op === 'test') return ok('+CGATT: (0,1)');
+  if (command.op === 'read') return ok(`+CGATT: ${state.psAttachWanted && isRegistered(state.regStat) ? 1 : 0}`);
+  const wanted = intArg(command.args[0], 0, 1);
+  if (command.op !== 'set' || wanted === null) return cme(CME_BAD_PARAMETERS);
+  if (wanted === 1 && (state.cfun !== 1 || !isRegistered(state.regStat))) return cme(CME_NO_NETWORK_SERVICE);
+  state.psAttachWanted = wanted === 1;
+  return OK;
+};
+
+/**
+ * `AT+CUSD=[<n>[,<str>[,<dcs>]]]` (TS 27.007 §7.15): `<n>` 0 hides and 1 presents `+CUSD`
+ * result codes, 2 cancels the session. The simulated network offers no USSD service, so a
+ * request string is answered `+CUSD: 4` (operation not supported) when presentation is on.
+ */
+const cusd: CommandHandler = (command, ctx) => {
+  const { state } = ctx;
+  if (command.op === 'test') return ok('+CUSD: (0-2)');
+  if (command.op === 'read') return ok(`+CUSD: ${state.cusd}`);
+  const n = command.op === 'exec' ? 0 : intArg(command.args[0], 0, 2, 0); // no <n>: 0 (§7.15)
+  const request = command.op === 'exec' ? null : stringArg(command.args[1]);
+  const dcs = command.op === 'exec' ? 15 : intArg(command.args[2], 0, 255, 15);
+  if (n === null || dcs === null) return cme(CME_BAD_PARAMETERS);
+  if (n !== 2) state.cusd = n;
+  if (request === null || n === 2) return OK;
+  return { type: 'ok', then: () => (state.cusd === 1 ? ctx.emitUrc('+CUSD: 4') : undefined) };
+};
+
+/** `AT+CHUP` (TS 27.007 §6.5): hangs up every call; with no call there is nothing to do. */
+const chup: CommandHandler = (command) => (command.op === 'exec' || command.op === 'test' ? OK : cme(CME_NOT_SUPPORTED));
+
 /** Handlers of this module by command name. */
 export const NETWORK_COMMANDS: Readonly<Record<string, CommandHandler>> = {
   '+CREG': registrationHandler('+CREG'),
@@ -188,4 +225,7 @@ export const NETWORK_COMMANDS: Readonly<Record<string, CommandHandler>> = {
   '^CURC': curc,
   '^PORTSEL': portsel,
   '+CBC': cbc,
+  '+CGATT': cgatt,
+  '+CUSD': cusd,
+  '+CHUP': chup,
 };

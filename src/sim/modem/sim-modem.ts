@@ -260,6 +260,15 @@ export class SimModem extends TypedEmitter<SimModemEvents> {
     this.#engine.injectUrcBeforeNextFinal(urc);
   }
 
+  /**
+   * The next `AT+CMGS`/`AT+CMSS` is submitted to the network at once, but its `+CMGS: <mr>` and
+   * `OK` are written only when the returned function is called; URCs (a status report) go out
+   * meanwhile. For testing hosts against URCs that overtake a send's result.
+   */
+  holdNextSendResult(): () => void {
+    return this.#engine.holdNextPendingResult();
+  }
+
   /** `+CSQ` `<rssi>` from now on. */
   setSignal(rssi: number): void {
     this.#engine.setSignal(rssi);

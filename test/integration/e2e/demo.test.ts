@@ -3,10 +3,11 @@
  */
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { BIN, ROOT } from '../../support/smsbridge-cli.ts';
 
 describe('smsbridge demo', () => {
   it('runs the gateway with simulated modems and devices and prints a summary', async () => {
-    const child = spawn(process.execPath, ['src/smsbridge.mjs', 'demo', '--duration', '12', '--read-interval-ms', '1000'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'demo', '--duration', '12', '--read-interval-ms', '1000'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     const exitCode = await new Promise<number | null>((resolve) => child.once('close', resolve));

@@ -8,7 +8,7 @@ import type { Redis } from 'ioredis';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Gateway } from '../../../src/gateway/gateway.ts';
+import { Gateway, type GatewayStartOptions } from '../../../src/gateway/gateway.ts';
 import type { GatewayConfig } from '../../../src/gateway/gateway-config.ts';
 import { decodeCoap, encodeCoap, type CoapMessage } from '../../../src/lwm2m/index.ts';
 import { MODEM_CONFIG_DEFAULTS } from '../../../src/modem/modem-types.ts';
@@ -123,7 +123,7 @@ export class SmsDevice {
 }
 
 /** Network, one simulated modem and a gateway in front of `core`. */
-export async function startGateway(core: UdpPeer, overrides: Partial<GatewayConfig> = {}): Promise<{ gateway: Gateway; network: SimNetwork; modem: SimModem; config: GatewayConfig }> {
+export async function startGateway(core: UdpPeer, overrides: Partial<GatewayConfig> = {}, options: GatewayStartOptions = {}): Promise<{ gateway: Gateway; network: SimNetwork; modem: SimModem; config: GatewayConfig }> {
   const network = await SimNetwork.start({ deliveryDelayMs: 0, retryIntervalMs: 200 });
   cleanups.push(() => network.stop());
   const dir = await mkdtemp(join(tmpdir(), 'smsbridge-relay-'));
@@ -137,7 +137,7 @@ export async function startGateway(core: UdpPeer, overrides: Partial<GatewayConf
     routes: [], senderPolicy: { mode: 'open' }, awakeWindowMs: 93_000, reassemblyTimeoutSec: 60, maintenanceIntervalMs: 500, profilesDir: null,
     ...overrides,
   };
-  const gateway = await Gateway.start(config);
+  const gateway = await Gateway.start(config, options);
   cleanups.push(() => gateway.stop());
   await gateway.pool.drivers[0]!.waitFor('ready', 10_000);
   return { gateway, network, modem, config };

@@ -90,7 +90,7 @@ describe('toGatewayConfig', () => {
       'redis: {url: "rediss://user@redis.lan:6380/4", prefix: "gw1:", passwordEnv: RP}',
       'core: {host: leshan.lan, port: 5684}',
       'udpListen: {host: 10.0.0.1, port: 15683}',
-      'coreSockets: {bindHost: 10.0.0.1, firstPort: 41000, lastPort: 41999}',
+      'coreSockets: {bindHost: 10.0.0.1, firstPort: 41000, lastPort: 41999, bindHosts: [10.0.0.11, 10.0.0.12], capacity: 2000}',
       'modems:',
       '  - {name: a, path: /dev/serial/by-id/x, groups: [de], maxPartsPerSec: 2, pinEnv: PIN, profile: quectel-ec25, smsc: "+4917200000"}',
       'routes: [{prefix: "+49", group: de}]',
@@ -109,7 +109,7 @@ describe('toGatewayConfig', () => {
       redisPrefix: 'gw1:',
       core: { host: 'leshan.lan', port: 5684 },
       udpListen: { host: '10.0.0.1', port: 15683 },
-      coreSockets: { bindHost: '10.0.0.1', portRange: [41_000, 41_999] },
+      coreSockets: { bindHost: '10.0.0.1', portRange: [41_000, 41_999], bindHosts: ['10.0.0.11', '10.0.0.12'], capacity: 2000 },
       modems: [{
         ...MODEM_CONFIG_DEFAULTS, name: 'a', path: '/dev/serial/by-id/x', groups: ['de'], maxPartsPerSec: 2, pin: '1234', profile: 'quectel-ec25', smsc: '+4917200000',
       }],

@@ -186,6 +186,14 @@ describe('bad values name the key, its line and column, and what was expected', 
     expect(problems.find((p) => p.key === 'routes[0].group')?.problem).toBe('names group "y", which no modem serves');
   });
 
+  it('core-facing bind addresses: each an address, none twice, and a capacity the addresses × ports can hold', () => {
+    expect(onlyProblem(`${MINIMAL}coreSockets: {bindHosts: [10.0.0.11, 10.0.0.12, 10.0.0.11]}\n`)).toMatchObject({ key: 'coreSockets.bindHosts[2]', problem: 'repeats an earlier address' });
+    expect(onlyProblem(`${MINIMAL}coreSockets: {bindHosts: [10.0.0.11, "bad host!"]}\n`)).toMatchObject({ key: 'coreSockets.bindHosts[1]' });
+    expect(onlyProblem(`${MINIMAL}coreSockets: {bindHosts: [10.0.0.11, 10.0.0.12], firstPort: 10000, lastPort: 10009, capacity: 21}\n`))
+      .toMatchObject({ key: 'coreSockets.capacity', problem: 'exceeds the 20 addresses of bind addresses × ports' });
+    expect(load(`${MINIMAL}coreSockets: {bindHosts: [10.0.0.11, 10.0.0.12], firstPort: 10000, lastPort: 10009, capacity: 20}\n`).coreSockets.capacity).toBe(20);
+  });
+
   it('an open policy with entries is refused (they would be ignored)', () => {
     expect(onlyProblem(`${MINIMAL}senderPolicy: {entries: ["+49"]}\n`)).toMatchObject({ key: 'senderPolicy.mode' });
   });

@@ -1,10 +1,10 @@
 /**
- * CoreAddress: which datagrams are the core's when the core is given by host name, and when the
+ * CoreServerAddress: which datagrams are the core's when the core is given by host name, and when the
  * name is resolved again. The resolver is injected (a pure unit); the real resolver is covered
  * by the gateway test that names the core `localhost`.
  */
 import { describe, expect, it } from 'vitest';
-import { CoreAddress, systemResolver, type HostResolver } from '../../../src/bridge/core-address.ts';
+import { CoreServerAddress, systemResolver, type HostResolver } from '../../../src/bridge/core-server-address.ts';
 import { GatewayError } from '../../../src/shared/errors.ts';
 
 function scriptedResolver(answers: (readonly string[] | Error)[]): HostResolver & { calls: number } {
@@ -20,9 +20,9 @@ function scriptedResolver(answers: (readonly string[] | Error)[]): HostResolver 
   return resolver;
 }
 
-describe('CoreAddress', () => {
+describe('CoreServerAddress', () => {
   it('an IP literal matches itself (and its IPv4-mapped form) on the configured port only', () => {
-    const core = new CoreAddress('127.0.0.1', 5683);
+    const core = new CoreServerAddress('127.0.0.1', 5683);
     expect(core.isName).toBe(false);
     expect(core.matches('127.0.0.1', 5683)).toBe(true);
     expect(core.matches('::ffff:127.0.0.1', 5683)).toBe(true);
@@ -33,7 +33,7 @@ describe('CoreAddress', () => {
 
   it('a host name matches nothing before it is resolved, then each of its addresses', async () => {
     const resolver = scriptedResolver([['10.1.2.3', '10.1.2.4']]);
-    const core = new CoreAddress('leshan.example', 5683, { resolver });
+    const core = new CoreServerAddress('leshan.example', 5683, { resolver });
     // The defect: comparing the source with the host string drops every datagram of a named core.
     expect(core.matches('leshan.example', 5683)).toBe(false);
     expect(core.matches('10.1.2.3', 5683)).toBe(false);
@@ -46,7 +46,7 @@ describe('CoreAddress', () => {
   it('a failed resolution is GW_ERR_CORE_UNRESOLVED and keeps the addresses it had', async () => {
     const events: unknown[] = [];
     const resolver = scriptedResolver([['10.1.2.3'], new Error('ENOTFOUND'), []]);
-    const core = new CoreAddress('leshan.example', 5683, { resolver, onResolved: (result) => events.push(result.error?.code ?? result.addresses) });
+    const core = new CoreServerAddress('leshan.example', 5683, { resolver, onResolved: (result) => events.push(result.error?.code ?? result.addresses) });
     await core.resolve();
     await expect(core.resolve()).rejects.toMatchObject({ code: 'GW_ERR_CORE_UNRESOLVED' });
     await expect(core.resolve()).rejects.toBeInstanceOf(GatewayError);
@@ -58,7 +58,7 @@ describe('CoreAddress', () => {
     let nowMs = 0;
     const resolver = scriptedResolver([['10.1.2.3'], ['10.9.9.9']]);
     const moved = new Promise<void>((resolve) => {
-      const core = new CoreAddress('leshan.example', 5683, {
+      const core = new CoreServerAddress('leshan.example', 5683, {
         resolver, now: () => nowMs, minRefreshIntervalMs: 30_000,
         onResolved: (result) => {
           if (result.addresses[0] === '10.9.9.9') resolve();

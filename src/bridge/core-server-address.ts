@@ -19,8 +19,8 @@ export type HostResolver = (host: string, family: 4 | 6) => Promise<readonly str
 export const systemResolver: HostResolver = async (host, family) =>
   (await lookup(host, { all: true, family })).map((entry) => entry.address);
 
-/** Options of {@link CoreAddress}. */
-export interface CoreAddressOptions {
+/** Options of {@link CoreServerAddress}. */
+export interface CoreServerAddressOptions {
   /** Address family of the core-facing sockets: the core is reached over the same family. @defaultValue 4 */
   readonly family?: 4 | 6;
   /** Least time between two resolutions triggered by a mismatch or a failed send. @defaultValue 30000 */
@@ -37,7 +37,7 @@ function normaliseAddress(address: string): string {
 }
 
 /** See the file comment. */
-export class CoreAddress {
+export class CoreServerAddress {
   private addresses: readonly string[];
   private lastResolveMs = Number.NEGATIVE_INFINITY;
   private resolving: Promise<void> | null = null;
@@ -47,7 +47,7 @@ export class CoreAddress {
   private readonly now: () => number;
 
   /** `host` is an IP literal or a host name; a name matches nothing until {@link resolve} ran. */
-  constructor(readonly host: string, readonly port: number, private readonly options: CoreAddressOptions = {}) {
+  constructor(readonly host: string, readonly port: number, private readonly options: CoreServerAddressOptions = {}) {
     this.family = options.family ?? 4;
     this.minRefreshIntervalMs = options.minRefreshIntervalMs ?? 30_000;
     this.resolver = options.resolver ?? systemResolver;

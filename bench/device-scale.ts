@@ -1,0 +1,250 @@
+/**
+ * Benchmark `device-scale`: what one node holds. N UDP devices (each its own socket, on several
+ * 127.0.0.x addresses) register through the system under test to a minimal core and then send
+ * Updates; the gateway and a bare Node dgram forwarder holding the same number of sockets are
+ * measured in the same run, each in a process of its own:
+ *
+ *   swarm process (scale-swarm.ts) ──► system under test (scale-sut.ts) ──► core process (scale-core.ts)
+ *
+ * Figures per system: registrations/s (N Registers, at most `--window` waiting at a time), RSS
+ * after two full GCs per device (RSS with the devices minus RSS before them, ÷ N), CPU time of the
+ * system-under-test process per steady-state Update (the second of two Update rounds); for the
+ * gateway also the restart: a new process, Gateway.start until every recorded socket is bound.
+ * Targets (issue 10): RSS ≤ 2× bare, registrations/s ≥ 0.7× bare, CPU per Update ≤ 2× bare,
+ * restart < 5 s per 100,000 devices (what grows with the fleet scaled linearly from N).
+ *
+ * Usage: `npm run bench:device-scale [-- --devices 5000]`, or directly `tsx bench/device-scale.ts
+ * [--devices 5000] [--window 200] [--device-hosts 4]`. N is bounded by the open-file limit of
+ * one process (`ulimit -n`): the swarm and the system under test each hold N sockets. Prints a
+ * table, then as its LAST line one JSON object ({@link DeviceScaleReport}). Exit code 1 when a
+ * target is missed or a device failed.
+ */
+import { loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { startPrivateRedis } from '../src/sim/private-redis.ts';
+import { runIfMain } from './support/entry.ts';
+import { startJsonChild, type JsonChild } from './support/json-child.ts';
+import { describeMachine, formatMachine } from './support/machine.ts';
+import { integerOption } from './support/options.ts';
+import type { ResultsEntry } from './support/results-doc.ts';
+import type { RoundResult } from './support/scale-swarm.ts';
+
+/** Parameters of one run. */
+export interface DeviceScaleOptions {
+  readonly devices: number;
+  /** Devices waiting for an answer at most. */
+  readonly window: number;
+  /** Addresses the devices' sockets are spread over (127.0.0.10 …). */
+  readonly deviceHosts: number;
+}
+
+/** The figures of one system. */
+export interface SystemFigures {
+  readonly registrationsPerSec: number;
+  readonly registerFailures: number;
+  readonly rssPerDeviceBytes: number;
+  readonly heapPerDeviceBytes: number;
+  readonly cpuUsPerUpdate: number;
+  readonly updateFailures: number;
+  readonly sockets: number;
+}
+
+/** What the benchmark prints as its last line. */
+export interface DeviceScaleReport {
+  readonly bench: 'device-scale';
+  readonly date: string;
+  readonly machine: string;
+  readonly loadAverage: readonly [number, number];
+  readonly options: DeviceScaleOptions;
+  readonly gateway: SystemFigures & {
+    readonly restartMs: number;
+    /** Gateway.start with no devices (what does not grow with the fleet). */
+    readonly emptyStartMs: number;
+    /** CPU time of the restart and of the empty start (steadier than wall time on a busy machine). */
+    readonly restartCpuMs: number;
+    readonly emptyStartCpuMs: number;
+    readonly restartSocketsBound: number;
+    readonly restartPending: number;
+    readonly rssPerDeviceAfterRestartBytes: number;
+    /** Devices with exchange state right after the last Update round (their entries live 247 s). */
+    readonly devicesWithExchanges: number;
+  };
+  readonly bare: SystemFigures;
+  /** gateway ÷ bare. */
+  readonly ratios: { readonly rss: number; readonly registrationRate: number; readonly cpuPerUpdate: number };
+  /** Restart time scaled to 100,000 devices: emptyStartMs + (restartMs − emptyStartMs) × 100,000 ÷ N, ms. */
+  readonly restartMsPer100k: number;
+  /** The same for CPU time: on an idle machine the restart is CPU-bound, so this is what it would take there. */
+  readonly restartCpuMsPer100k: number;
+  readonly targets: { readonly rss: boolean; readonly registrationRate: boolean; readonly cpuPerUpdate: boolean; readonly restart: boolean };
+  readonly pass: boolean;
+}
+
+const DEFAULT_OPTIONS: DeviceScaleOptions = { devices: 5000, window: 200, deviceHosts: 4 };
+const GATEWAY_BIND_HOSTS = '127.0.0.2,127.0.0.3';
+const PORT_RANGE = ['20000', '31999'] as const;
+const script = (name: string): string => fileURLToPath(new URL(`./support/${name}`, import.meta.url));
+const round = (value: number, digits: number): number => Number(value.toFixed(digits));
+
+interface Measure { rss: number; heapUsed: number; sockets: number; exchanges: number }
+
+async function startSut(mode: 'gateway' | 'bare', redisUrl: string, core: { host: string; port: number }): Promise<JsonChild> {
+  return startJsonChild(script('scale-sut.ts'), [mode, redisUrl, core.host, String(core.port), GATEWAY_BIND_HOSTS, ...PORT_RANGE]);
+}
+
+/** Registers and updates every device through one system; resolves with its figures (the system is left running). */
+async function measureSystem(sut: JsonChild, swarm: JsonChild, options: DeviceScaleOptions): Promise<{ figures: SystemFigures; measure: Measure }> {
+  const target = sut.hello.udp as { host: string; port: number };
+  const before = (await sut.ask({ op: 'measure' })) as unknown as Measure;
+  const registered = (await swarm.ask({ op: 'round', kind: 'register', target, window: options.window })) as unknown as RoundResult;
+  await swarm.ask({ op: 'round', kind: 'update', target, window: options.window }); // warm-up
+  const cpuBefore = (await sut.ask({ op: 'cpu' })).cpuUs as number;
+  const updated = (await swarm.ask({ op: 'round', kind: 'update', target, window: options.window })) as unknown as RoundResult;
+  const cpuAfter = (await sut.ask({ op: 'cpu' })).cpuUs as number;
+  const after = (await sut.ask({ op: 'measure' })) as unknown as Measure;
+  return {
+    measure: after,
+    figures: {
+      registrationsPerSec: round(registered.rate, 0), registerFailures: registered.failed,
+      rssPerDeviceBytes: round((after.rss - before.rss) / options.devices, 0), heapPerDeviceBytes: round((after.heapUsed - before.heapUsed) / options.devices, 0),
+      cpuUsPerUpdate: round((cpuAfter - cpuBefore) / Math.max(1, updated.ok), 1), updateFailures: updated.failed, sockets: after.sockets,
+    },
+  };
+}
+
+/** Runs the whole benchmark (Redis, core, swarm, both systems, the restart); stops everything. */
+export async function runDeviceScale(options: DeviceScaleOptions = DEFAULT_OPTIONS): Promise<DeviceScaleReport> {
+  const machine = formatMachine(describeMachine());
+  const date = new Date().toISOString();
+  const loadAtStart = loadavg()[0] ?? 0;
+  const cleanups: (() => Promise<unknown>)[] = [];
+  const log = (text: string): void => void process.stderr.write(`  ${text}\n`);
+  try {
+    const redis = await startPrivateRedis();
+    cleanups.push(() => redis.stop());
+    const core = await startJsonChild(script('scale-core.ts'));
+    cleanups.push(() => core.stop());
+    const coreAddress = core.hello.core as { host: string; port: number };
+    const swarm = await startJsonChild(script('scale-swarm.ts'));
+    cleanups.push(() => swarm.stop());
+    const hosts = Array.from({ length: options.deviceHosts }, (_, i) => `127.0.0.${10 + i}`);
+    await swarm.ask({ op: 'open', devices: options.devices, hosts });
+    log(`${options.devices} device sockets open on ${hosts.join(', ')}`);
+
+    const bareSut = await startSut('bare', redis.url, coreAddress);
+    const bare = await measureSystem(bareSut, swarm, options);
+    await bareSut.stop();
+    log(`bare: ${JSON.stringify(bare.figures)}`);
+
+    let sut = await startSut('gateway', redis.url, coreAddress);
+    cleanups.push(() => sut.stop());
+    const gateway = await measureSystem(sut, swarm, options);
+    log(`gateway: ${JSON.stringify(gateway.figures)}`);
+    await sut.stop();
+    sut = await startSut('gateway', redis.url, coreAddress);
+    const restartMs = round(sut.hello.startMs as number, 0);
+    const restarted = (await sut.ask({ op: 'measure' })) as unknown as Measure;
+    const baseline = await startSut('gateway', `${redis.url}/1`, coreAddress); // same code, empty database: no devices
+    cleanups.push(() => baseline.stop());
+    const empty = (await baseline.ask({ op: 'measure' })) as unknown as Measure;
+    log(`restart: ${restartMs} ms, ${restarted.sockets} sockets bound, ${String(sut.hello.pending)} pending`);
+
+    const ratios = {
+      rss: round(gateway.figures.rssPerDeviceBytes / bare.figures.rssPerDeviceBytes, 3),
+      registrationRate: round(gateway.figures.registrationsPerSec / bare.figures.registrationsPerSec, 3),
+      cpuPerUpdate: round(gateway.figures.cpuUsPerUpdate / bare.figures.cpuUsPerUpdate, 3),
+    };
+    // Start-up costs that do not depend on the fleet (Redis connections, the device socket) once,
+    // the rest scaled linearly to 100,000 devices.
+    const emptyStartMs = round(baseline.hello.startMs as number, 0);
+    const restartMsPer100k = round(emptyStartMs + (Math.max(0, restartMs - emptyStartMs) * 100_000) / options.devices, 0);
+    const restartCpuMs = round(sut.hello.startCpuMs as number, 0);
+    const emptyStartCpuMs = round(baseline.hello.startCpuMs as number, 0);
+    const restartCpuMsPer100k = round(emptyStartCpuMs + (Math.max(0, restartCpuMs - emptyStartCpuMs) * 100_000) / options.devices, 0);
+    const targets = { rss: ratios.rss <= 2, registrationRate: ratios.registrationRate >= 0.7, cpuPerUpdate: ratios.cpuPerUpdate <= 2, restart: restartMsPer100k < 5000 };
+    const failures = gateway.figures.registerFailures + gateway.figures.updateFailures;
+    return {
+      bench: 'device-scale', date, machine, loadAverage: [round(loadAtStart, 2), round(loadavg()[0] ?? 0, 2)], options,
+      gateway: {
+        ...gateway.figures, restartMs, emptyStartMs, restartCpuMs, emptyStartCpuMs, restartSocketsBound: restarted.sockets, restartPending: sut.hello.pending as number,
+        rssPerDeviceAfterRestartBytes: round((restarted.rss - empty.rss) / options.devices, 0), devicesWithExchanges: gateway.measure.exchanges,
+      },
+      bare: bare.figures, ratios, restartMsPer100k, restartCpuMsPer100k, targets,
+      pass: Object.values(targets).every(Boolean) && failures === 0 && restarted.sockets === options.devices,
+    };
+  } finally {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
+  }
+}
+
+/** The figures as a Markdown table (the console and docs/benchmarks.md use the same). */
+export function deviceScaleTable(report: DeviceScaleReport): string {
+  const g = report.gateway;
+  const b = report.bare;
+  const kb = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KB`;
+  const mark = (ok: boolean): string => (ok ? '' : ' ✗');
+  return [
+    '| figure | gateway | bare dgram forwarder | gateway ÷ bare | target |',
+    '|:---|---:|---:|---:|:---|',
+    `| registrations/s | ${g.registrationsPerSec} | ${b.registrationsPerSec} | ${report.ratios.registrationRate}${mark(report.targets.registrationRate)} | ≥ 0.7 |`,
+    `| RSS after GC per device | ${kb(g.rssPerDeviceBytes)} | ${kb(b.rssPerDeviceBytes)} | ${report.ratios.rss}${mark(report.targets.rss)} | ≤ 2 |`,
+    `| heap after GC per device | ${kb(g.heapPerDeviceBytes)} | ${kb(b.heapPerDeviceBytes)} | | |`,
+    `| CPU per steady-state Update | ${g.cpuUsPerUpdate} µs | ${b.cpuUsPerUpdate} µs | ${report.ratios.cpuPerUpdate}${mark(report.targets.cpuPerUpdate)} | ≤ 2 |`,
+    `| restart to all sockets bound | ${g.restartMs} ms (${g.restartSocketsBound} bound, ${g.restartPending} waiting; ${g.emptyStartMs} ms with no devices) | | | |`,
+    `| restart CPU time | ${g.restartCpuMs} ms (${g.emptyStartCpuMs} ms with no devices) | | | |`,
+    `| restart scaled to 100k devices: wall (CPU) | ${report.restartMsPer100k} ms${mark(report.targets.restart)} (${report.restartCpuMsPer100k} ms) | | | < 5000 ms |`,
+    `| RSS per device after the restart (vs. an empty gateway) | ${kb(g.rssPerDeviceAfterRestartBytes)} | | | |`,
+    `| failed registrations / Updates | ${g.registerFailures} / ${g.updateFailures} | ${b.registerFailures} / ${b.updateFailures} | | 0 |`,
+  ].join('\n');
+}
+
+function optionsLine(report: DeviceScaleReport): string {
+  const o = report.options;
+  return `${o.devices} UDP devices on ${o.deviceHosts} addresses, at most ${o.window} waiting; gateway sockets on ${GATEWAY_BIND_HOSTS.replace(',', ' and ')}`;
+}
+
+/** The report as docs/benchmarks.md shows it (see bench/support/results-doc.ts). */
+export function deviceScaleResults(report: DeviceScaleReport): ResultsEntry {
+  const when = `${report.date.slice(0, 16).replace('T', ' ')} UTC`;
+  const latest = [
+    `### Latest run: ${when}`,
+    '',
+    `Machine: ${report.machine}; load average (1 min) ${report.loadAverage.join(' → ')}. ${optionsLine(report)}. Targets: ${report.pass ? '**pass**' : '**FAIL**'}.`,
+    '',
+    deviceScaleTable(report),
+  ].join('\n');
+  const r = report.ratios;
+  return {
+    bench: report.bench, latest,
+    history: [
+      when, report.machine, report.loadAverage.join(' → '),
+      `${report.options.devices} devices: reg/s ${report.gateway.registrationsPerSec} vs ${report.bare.registrationsPerSec} (${r.registrationRate}); RSS/device ${report.gateway.rssPerDeviceBytes} vs ${report.bare.rssPerDeviceBytes} B (${r.rss}); `
+        + `CPU/Update ${report.gateway.cpuUsPerUpdate} vs ${report.bare.cpuUsPerUpdate} µs (${r.cpuPerUpdate}); restart ${report.gateway.restartMs} ms`,
+      report.pass ? 'pass' : 'FAIL',
+    ],
+  };
+}
+
+function parseOptions(argv: readonly string[]): DeviceScaleOptions {
+  // Not strict: `tsx bench/run.ts` passes every extra argument to every benchmark.
+  const { values } = parseArgs({ args: [...argv], strict: false, options: { devices: { type: 'string' }, window: { type: 'string' }, 'device-hosts': { type: 'string' } } });
+  return {
+    devices: integerOption(values.devices, DEFAULT_OPTIONS.devices, 'devices'),
+    window: integerOption(values.window, DEFAULT_OPTIONS.window, 'window'),
+    deviceHosts: integerOption(values['device-hosts'], DEFAULT_OPTIONS.deviceHosts, 'device-hosts'),
+  };
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  const report = await runDeviceScale(options);
+  console.log(`device-scale: ${report.machine}; ${report.date}; load ${report.loadAverage.join(' → ')}`);
+  console.log(optionsLine(report));
+  console.log(deviceScaleTable(report));
+  console.log(`targets: ${report.pass ? 'PASS' : 'FAIL'}`);
+  console.log(JSON.stringify(report));
+  if (!report.pass) process.exitCode = 1;
+}
+
+runIfMain(import.meta.url, main);

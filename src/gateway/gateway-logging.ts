@@ -1,0 +1,149 @@
+/**
+ * Logs every event of the gateway's parts: the relay (drops with their reason, held requests,
+ * bearer choices), the registration mirror (registrations, updates, de-registrations, lost
+ * devices), the inbox consumer (unknown senders, errors, recovery) and each modem driver (state
+ * changes, problems, reboots, delivery reports, the AT trace). Each handler map below is typed
+ * with every event of its emitter, so an event added later without a log line fails to compile.
+ * Lines carry `modem` and `device` (the endpoint) where they apply. See docs/logging.md.
+ */
+import type { CoreSocketPool, CoreSocketPoolEvents } from '../bridge/core-sockets.ts';
+import type { InboxRelay, InboxRelayEvents } from '../bridge/inbox-relay.ts';
+import type { Relay } from '../bridge/relay.ts';
+import type { DropReason, RelayEvents } from '../bridge/relay-types.ts';
+import type { DeviceRecord } from '../lwm2m/device-record.ts';
+import type { RegistrationMirror, RegistrationMirrorEvents } from '../lwm2m/registration-mirror.ts';
+import type { ModemDriver } from '../modem/modem-driver.ts';
+import type { ModemEvents, ModemState } from '../modem/modem-types.ts';
+import { GatewayError } from '../shared/errors.ts';
+import type { EventMap, TypedEmitter } from '../shared/typed-emitter.ts';
+import { redactAtLine, type Logger } from '../log/index.ts';
+
+/** The emitters whose events are logged. */
+export interface GatewayEventSources {
+  readonly relay: Relay;
+  readonly mirror: RegistrationMirror;
+  readonly inbox: InboxRelay;
+  readonly modems: readonly ModemDriver[];
+  readonly sockets: CoreSocketPool;
+}
+
+/** One listener per event of `Events`. */
+type Handlers<Events extends EventMap> = { [E in keyof Events & string]: (...args: Events[E]) => void };
+
+/** Drops that mean the gateway (not a device or the core) has a problem. */
+const FAULT_DROPS: ReadonlySet<DropReason> = new Set(['failed', 'store-failed', 'no-socket', 'sms-failed']);
+const BAD_STATES: ReadonlySet<ModemState> = new Set(['failed', 'blocked']);
+const WARN_STATES: ReadonlySet<ModemState> = new Set(['degraded', 'disconnected', 'resetting']);
+
+/**
+ * Subscribes to every event of `sources` and logs it on `logger`. `setAtTrace` switches the AT
+ * trace of one modem (or all) on or off at run time; trace lines are redacted
+ * ({@link redactAtLine}). `detach` removes every listener.
+ */
+export class GatewayLogging {
+  private readonly offs: (() => void)[] = [];
+  private readonly traced = new Set<string>();
+
+  constructor(private readonly sources: GatewayEventSources, private readonly logger: Logger) {
+    this.subscribe(sources.relay, this.relayHandlers());
+    this.subscribe(sources.mirror, this.mirrorHandlers());
+    this.subscribe(sources.inbox, this.inboxHandlers());
+    this.subscribe(sources.sockets, this.socketHandlers());
+    for (const driver of sources.modems) this.subscribe(driver, this.modemHandlers(driver.config.name));
+  }
+
+  /** Names of the modems whose AT trace is on. */
+  get atTraced(): string[] {
+    return [...this.traced];
+  }
+
+  /** Switches the AT trace of modem `name` (or `all`) on or off. Throws GW_ERR_CONFIG for an unknown modem. */
+  setAtTrace(name: string, on: boolean): void {
+    const names = this.sources.modems.map((driver) => driver.config.name);
+    if (name !== 'all' && !names.includes(name)) throw new GatewayError('GW_ERR_CONFIG', `no modem named "${name}"`, { modem: name });
+    for (const modem of name === 'all' ? names : [name]) {
+      if (on) this.traced.add(modem);
+      else this.traced.delete(modem);
+      this.logger.info({ modem, atTrace: on }, `AT trace ${on ? 'on' : 'off'}`);
+    }
+  }
+
+  /** Removes every listener. */
+  detach(): void {
+    for (const off of this.offs.splice(0)) off();
+  }
+
+  private subscribe<Events extends EventMap>(emitter: TypedEmitter<Events>, handlers: Handlers<Events>): void {
+    for (const event of Object.keys(handlers) as (keyof Events & string)[]) {
+      this.offs.push(emitter.on(event, handlers[event]));
+    }
+  }
+
+  private device(endpoint: string | null): Logger {
+    return endpoint === null ? this.logger : this.logger.child({ device: endpoint });
+  }
+
+  private relayHandlers(): Handlers<RelayEvents> {
+    return {
+      dropped: ({ reason, endpoint, detail }) => {
+        const level = FAULT_DROPS.has(reason) ? 'error' : 'warn';
+        this.device(endpoint)[level]({ reason, detail }, `dropped: ${reason}`);
+      },
+      held: ({ endpoint, held }) => this.device(endpoint).info({ held }, 'request held until the device can be reached'),
+      // The gateway answered the core itself (5.03 refused, 5.04 expired…): the core's request failed.
+      answered: ({ endpoint, code, reason, detail }) => this.device(endpoint).warn({ code, reason, detail }, `answered the core ${code} itself: ${reason}`),
+      // An SMS costs money and takes seconds: info; UDP is the usual case: debug.
+      bearer: ({ endpoint, bearer, messageId }) => this.device(endpoint)[bearer === 'udp' ? 'debug' : 'info']({ bearer, messageId }, `request from the core goes by ${bearer}`),
+    };
+  }
+
+  private mirrorHandlers(): Handlers<RegistrationMirrorEvents> {
+    const fields = (r: DeviceRecord) => ({ bearer: r.lastBearer, binding: r.binding, lifetimeSec: r.lifetimeSec, msisdn: r.msisdn, smsModem: r.smsModem, location: r.location });
+    return {
+      registered: (record) => this.device(record.endpoint).info(fields(record), 'registered'),
+      updated: (record) => this.device(record.endpoint).info(fields(record), 'registration updated'),
+      deregistered: (record) => this.device(record.endpoint).info(fields(record), 'de-registered'),
+      lost: (record) => this.device(record.endpoint).warn(fields(record), 'lost: lifetime passed without a message'),
+      refused: (record, why) => this.device(record.endpoint).warn({ ...fields(record), why }, why === 'rejected' ? 'the core refused the Register' : 'the core never answered the Register'),
+      forgotten: (endpoint) => this.device(endpoint).debug('registration forgotten; its core-facing port is released'),
+    };
+  }
+
+  private socketHandlers(): Handlers<CoreSocketPoolEvents> {
+    const text = (address: { readonly host: string; readonly port: number }): string => `${address.host}:${address.port}`;
+    return {
+      unbound: ({ endpoint, address, code, detail }) => this.device(endpoint).error({ code, coreSocket: text(address), detail }, 'core-facing socket not bound; retried by housekeeping'),
+      rebound: ({ endpoint, address }) => this.device(endpoint).info({ coreSocket: text(address) }, 'core-facing socket bound on its recorded address'),
+      moved: ({ endpoint, from, to }) => this.device(endpoint).warn({ from: text(from), to: text(to) }, 'recorded core-facing address is held by another program; the device moved to a new one'),
+      fileLimitLow: ({ neededFiles, limit, message }) => this.logger.warn({ neededFiles, soft: limit?.soft ?? null, hard: limit?.hard ?? null }, message ?? 'open-file limit low'),
+    };
+  }
+
+  private inboxHandlers(): Handlers<InboxRelayEvents> {
+    return {
+      'unknown-sender': (originator) => this.logger.warn({ reason: 'unknown-sender', originator }, 'dropped: SMS from a number outside the sender policy'),
+      error: (error) => this.logger.error({ err: error }, 'inbox consumer: read failed, retrying'),
+      'group-recreated': (streamKey) => this.logger.warn({ streamKey }, 'inbox consumer: stream or group was gone, created again'),
+    };
+  }
+
+  private modemHandlers(modem: string): Handlers<ModemEvents> {
+    const log = this.logger.child({ modem });
+    // A trace someone switched on shows even when the configured level is warn or error.
+    const traceLog = this.logger.level === 'silent' ? log : this.logger.child({ modem }, { level: 'info' });
+    return {
+      state: (state, previous) => {
+        const level = BAD_STATES.has(state) ? 'error' : WARN_STATES.has(state) ? 'warn' : 'info';
+        log[level]({ state, previous }, `modem ${previous} → ${state}`);
+      },
+      // The message may quote the command (an AT+CPIN with its PIN): redacted, and no raw details.
+      problem: (error) => log.warn({ code: error.code }, redactAtLine(error.message)),
+      reboot: (banner) => log.warn({ banner }, 'modem restarted by itself'),
+      'delivery-report': (report) => log.debug({ messageId: report.messageId, part: report.part, status: report.status }, 'delivery report'),
+      'unmatched-report': (pduHex) => log.debug({ pduHex }, 'delivery report for no known message'),
+      trace: (direction, line) => {
+        if (this.traced.has(modem)) traceLog.info({ at: direction }, redactAtLine(line));
+      },
+    };
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * The gateway's Redis connections. Configured from one URL (`redis://` or `rediss://` for TLS,
+ * with password and database: ioredis reads them all from the URL). Every client has an `error`
+ * listener; a lost connection is retried forever with exponential back-off and reported as one
+ * log line per retry (never a flood of ioredis errors), and one line when it is back.
+ *
+ * Commands wait while Redis is down (`maxRetriesPerRequest: null`, offline queue on): a received
+ * SMS stays on its modem until the inbox has stored it, and outbound work resumes when Redis
+ * returns. Nothing that must answer at once (`Gateway.status()`) sends a Redis command.
+ */
+import { Redis } from 'ioredis';
+import { GatewayError } from '../shared/errors.ts';
+import { redactRedisUrl } from '../config/redis-url.ts';
+import type { Logger } from '../log/index.ts';
+
+/** Back-off between connection attempts. */
+export interface RedisRetryOptions {
+  /** Wait before the first retry; doubled on each failure. */
+  readonly minDelayMs: number;
+  /** Longest wait between retries. */
+  readonly maxDelayMs: number;
+}
+
+/** Defaults of {@link RedisRetryOptions}. */
+export const DEFAULT_REDIS_RETRY: RedisRetryOptions = Object.freeze({ minDelayMs: 500, maxDelayMs: 30_000 });
+
+/** What a client is for: `commands` logs its retries at warn, `consumer` (the blocking XREADGROUP connection) at debug. */
+export type RedisRole = 'commands' | 'consumer';
+
+/** The delay before retry number `attempt` (1-based). */
+export function redisRetryDelayMs(attempt: number, retry: RedisRetryOptions): number {
+  return Math.min(retry.maxDelayMs, retry.minDelayMs * 2 ** Math.min(30, Math.max(0, attempt - 1)));
+}
+
+/** Creates a client for `url` with the listeners described in the file comment. It connects at once. */
+export function createGatewayRedis(url: string, role: RedisRole, logger: Logger, retry: RedisRetryOptions = DEFAULT_REDIS_RETRY): Redis {
+  const log = logger.child({ redis: redactRedisUrl(url), role });
+  let lastError: string | null = null;
+  let attempts = 0;
+  const client = new Redis(url, {
+    maxRetriesPerRequest: null,
+    retryStrategy: (times) => redisRetryDelayMs(times, retry),
+  });
+  // Every connection failure is an `error` event; the `reconnecting` line below reports it once.
+  client.on('error', (error: Error) => {
+    lastError = error.message;
+  });
+  client.on('reconnecting', (delayMs: number) => {
+    attempts += 1;
+    log[role === 'commands' ? 'warn' : 'debug']({ attempt: attempts, retryInMs: delayMs, error: lastError }, 'redis unreachable, retrying');
+  });
+  client.on('ready', () => {
+    if (attempts > 0) log.info({ attempts }, 'redis connected again');
+    else log.debug('redis connected');
+    attempts = 0;
+    lastError = null;
+  });
+  return client;
+}
+
+/**
+ * Resolves when `client` is ready. Rejects with GW_ERR_START_ABORTED when `signal` aborts first
+ * (the caller disconnects the client).
+ */
+export function waitForRedis(client: Redis, signal?: AbortSignal): Promise<void> {
+  if (client.status === 'ready') return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const cleanup = (): void => {
+      client.off('ready', onReady);
+      signal?.removeEventListener('abort', onAbort);
+    };
+    const onReady = (): void => {
+      cleanup();
+      resolve();
+    };
+    const onAbort = (): void => {
+      cleanup();
+      reject(new GatewayError('GW_ERR_START_ABORTED', 'start-up was aborted while waiting for Redis'));
+    };
+    if (signal?.aborted) {
+      onAbort();
+      return;
+    }
+    client.on('ready', onReady);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -1,0 +1,119 @@
+/**
+ * The core socket pool at its limits, with real UDP sockets on loopback and a private Redis: a
+ * port range filled to the last port and reused, and the open-file limit (a child process run
+ * under `ulimit -n`, as the kernel would refuse a gateway with too low a LimitNOFILE).
+ * Port ranges lie below the kernel's ephemeral range (32768+), so no other socket lands there.
+ */
+import { spawn } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { describe, expect, it } from 'vitest';
+import { CoreSocketPool } from '../../../src/bridge/core-sockets.ts';
+import { isGatewayError } from '../../../src/shared/errors.ts';
+import { useTestScope } from '../../support/test-scope.ts';
+
+const scope = useTestScope();
+
+/** Runs test/support/file-limit-process.ts under `ulimit -n <files>` (soft and hard); resolves with its JSON lines. */
+function runUnderFileLimit(files: number, args: readonly string[]): Promise<Record<string, unknown>[]> {
+  const command = ['ulimit -n "$0" && exec "$@"', String(files), process.execPath, '--import', 'tsx', 'test/support/file-limit-process.ts', ...args];
+  const child = spawn('sh', ['-c', ...command], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code) => {
+      if (code !== 0) reject(new Error(`file-limit-process exited with ${code}: ${output}`));
+      else resolve(output.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>));
+    });
+  });
+}
+
+describe('core socket pool: free list', () => {
+  it('gives K devices the K addresses of a K-port range, refuses the next with "no free port", and reuses released ports', async () => {
+    const k = 200;
+    const pool = new CoreSocketPool(scope.redis(), () => undefined, { bindHosts: ['127.0.0.3'], portRange: [23_400, 23_400 + k - 1], prefix: 'free:' });
+    scope.onCleanup(() => pool.close());
+    const names = Array.from({ length: k }, (_, i) => `dev-${i}`);
+    const sockets = await Promise.all(names.map((name) => pool.ensure(name))); // all at once: the list must not hand out one port twice
+    const ports = new Set(sockets.map((socket) => socket.address().port));
+    expect(ports.size).toBe(k);
+    expect(Math.min(...ports)).toBe(23_400);
+    expect(Math.max(...ports)).toBe(23_400 + k - 1);
+
+    const refused = await pool.ensure('one-too-many').catch((error: unknown) => error);
+    expect(isGatewayError(refused) && refused.code).toBe('GW_ERR_RELAY_SOCKET');
+    expect(await scope.redis().hexists('free:port-of', 'one-too-many')).toBe(0);
+
+    const gone = names.slice(50, 60);
+    const freed = new Set(gone.map((name) => pool.addressOf(name)!.port));
+    for (const name of gone) await pool.release(name);
+    expect(pool.size).toBe(k - gone.length);
+    const reused = await Promise.all(gone.map((_, i) => pool.ensure(`new-${i}`)));
+    expect(new Set(reused.map((socket) => socket.address().port))).toEqual(freed);
+    expect(await scope.redis().hlen('free:port-of')).toBe(k);
+  });
+});
+
+describe('core socket pool: restore', () => {
+  it('binds the recorded addresses of registered devices and frees those of devices without a registration', async () => {
+    const options = { bindHosts: ['127.0.0.3'], portRange: [23_620, 23_629] as const, prefix: 'restore:' };
+    const before = new CoreSocketPool(scope.redis(), () => undefined, options);
+    const kept = (await before.ensure('kept')).address().port;
+    await before.ensure('stale');
+    await before.close();
+
+    const after = new CoreSocketPool(scope.redis(), () => undefined, options);
+    scope.onCleanup(() => after.close());
+    expect(await after.restore(['kept'])).toMatchObject({ recorded: 1, bound: 1, unbound: 0, released: 1 });
+    expect(after.get('kept')?.address()).toMatchObject({ address: '127.0.0.3', port: kept });
+    expect(after.addressOf('stale')).toBeNull();
+    expect(await scope.redis().hkeys('restore:port-of')).toEqual(['kept']);
+    expect(await scope.redis().hvals('restore:owner-of')).toEqual(['kept']);
+  });
+});
+
+describe('core socket pool: a recorded port held by another socket', () => {
+  it('reports the device at restore, and moves it to a new address when it needs its socket before the port frees', async () => {
+    const options = { bindHosts: ['127.0.0.3'], portRange: [23_640, 23_649] as const, prefix: 'held:' };
+    const before = new CoreSocketPool(scope.redis(), () => undefined, options);
+    const recorded = (await before.ensure('x')).address().port;
+    await before.close();
+    const holder = createSocket('udp4');
+    await new Promise<void>((resolve) => holder.bind(recorded, '127.0.0.3', () => resolve()));
+    scope.onCleanup(() => new Promise<void>((resolve) => holder.close(() => resolve())));
+
+    const after = new CoreSocketPool(scope.redis(), () => undefined, options);
+    scope.onCleanup(() => after.close());
+    const unbound = after.next('unbound');
+    await after.restore(['x']);
+    expect((await unbound)[0]).toMatchObject({ endpoint: 'x', address: { host: '127.0.0.3', port: recorded }, code: 'GW_ERR_RELAY_SOCKET' });
+    expect(after.pendingEndpoints).toEqual(['x']);
+
+    const moved = after.next('moved');
+    const socket = await after.ensure('x'); // traffic: it cannot wait
+    const [event] = await moved;
+    expect(event.from).toEqual({ host: '127.0.0.3', port: recorded });
+    expect(socket.address().port).toBe(event.to.port);
+    expect(event.to.port).not.toBe(recorded);
+    expect(after.pendingEndpoints).toEqual([]);
+    expect(await scope.redis().hget('held:port-of', 'x')).toBe(`127.0.0.3:${event.to.port}`);
+    expect(await scope.redis().hkeys('held:owner-of')).toEqual([`127.0.0.3:${event.to.port}`]);
+  });
+});
+
+describe('core socket pool: open-file limit', () => {
+  it('reports EMFILE as GW_ERR_RELAY_FILE_LIMIT (not "no free port"), records nothing for that device, and a restore under the limit binds what it can and the rest on retry', async () => {
+    const lines = await runUnderFileLimit(100, [scope.server().url, '127.0.0.4', '23700', '23899', '5']);
+    const [filled, restored, retried] = lines;
+    expect(filled).toMatchObject({ step: 'filled', code: 'GW_ERR_RELAY_FILE_LIMIT', recorded: 0 });
+    expect(String(filled!.message)).not.toMatch(/no free port/);
+    const bound = filled!.bound as number;
+    expect(bound).toBeGreaterThan(10);
+    expect(bound).toBeLessThan(100);
+
+    // The restart: 5 fewer files than before, so 5 devices wait; none of them makes restore fail.
+    expect(restored).toMatchObject({ step: 'restored', report: { recorded: bound, bound: bound - 5, unbound: 5, fileLimit: 'low' }, pending: 5, open: bound - 5 });
+    expect(restored!.unbound).toEqual(Array(5).fill('GW_ERR_RELAY_FILE_LIMIT'));
+    expect(retried).toEqual({ step: 'retried', rebound: 5, pending: 0, open: bound });
+  });
+});
