@@ -8,6 +8,8 @@ import type { DeviceUdpSender } from './relay.ts';
 
 /** The bound device-facing socket. */
 export class DeviceUdpEndpoint implements DeviceUdpSender {
+  private closed = false;
+
   private constructor(private readonly socket: Socket) {}
 
   /**
@@ -31,13 +33,16 @@ export class DeviceUdpEndpoint implements DeviceUdpSender {
     return { host: address, port };
   }
 
-  /** Sends one datagram to a device. */
+  /** Sends one datagram to a device; after {@link close} nothing is sent (dgram would throw). */
   send(host: string, port: number, payload: Uint8Array): void {
+    if (this.closed) return;
     this.socket.send(payload, port, host);
   }
 
-  /** Closes the socket. */
+  /** Closes the socket. Idempotent. */
   close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.closed = true;
     return new Promise((resolve) => this.socket.close(() => resolve()));
   }
 }

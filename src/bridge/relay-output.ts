@@ -5,6 +5,7 @@
  */
 import { encodeCoap, type CoapMessage } from '../lwm2m/coap-message.ts';
 import type { DeviceRecord } from '../lwm2m/device-record.ts';
+import type { CoreServerAddress } from './core-server-address.ts';
 import type { CoreSocketPool } from './core-sockets.ts';
 import type { DeviceExchanges } from './exchanges.ts';
 import { retransmitConfirmable } from './retransmission.ts';
@@ -12,9 +13,11 @@ import type { DeviceSmsSender, DeviceUdpSender, RelayCounters, RelayEvents } fro
 
 /** The relay's senders. Never throws; failures are counted and reported through `dropped`. */
 export class RelayOutput {
+  private closed = false;
+
   constructor(
     private readonly sockets: CoreSocketPool,
-    private readonly core: { readonly host: string; readonly port: number },
+    private readonly core: CoreServerAddress,
     private readonly sms: DeviceSmsSender,
     private readonly udp: DeviceUdpSender,
     private readonly counters: RelayCounters,
@@ -27,19 +30,29 @@ export class RelayOutput {
     this.bytesToCore(endpoint, encodeCoap(message));
   }
 
+  /**
+   * For the gateway's stop, before the core-facing sockets close: from then on nothing is sent to
+   * the core (a send on a closed socket would throw from a timer and end the process).
+   */
+  close(): void {
+    this.closed = true;
+  }
+
   /** Sends `bytes` to the core from the socket of `endpoint` (opened first when needed). */
   bytesToCore(endpoint: string, bytes: Uint8Array): void {
+    if (this.closed) return;
     const open = this.sockets.get(endpoint);
     if (open !== undefined) {
       // The usual case, kept synchronous: no promise per datagram on the hot path.
       this.counters.toCore += 1;
-      open.send(bytes, this.core.port, this.core.host);
+      open.send(bytes, this.core.port, this.core.sendAddress);
       return;
     }
     void this.sockets.ensure(endpoint).then(
       (socket) => {
+        if (this.closed) return; // the socket was found while the gateway stopped
         this.counters.toCore += 1;
-        socket.send(bytes, this.core.port, this.core.host);
+        socket.send(bytes, this.core.port, this.core.sendAddress);
       },
       (error: unknown) => this.dropped({ reason: 'no-socket', endpoint, detail: String(error) }),
     );
@@ -60,6 +73,7 @@ export class RelayOutput {
       ackTimeoutMs: this.ackTimeoutMs,
       onGiveUp: () => {
         exchanges.awaitingCoreAck.delete(messageId);
+        this.core.refreshSoon(); // a silent core may have moved under its name
         this.dropped({ reason: 'core-did-not-ack', endpoint, detail: `separate response ${messageId}` });
       },
     });

@@ -27,6 +27,7 @@ import type { RegistrationMirror } from '../lwm2m/registration-mirror.ts';
 import { capLifetime, DEFAULT_MAX_LIFETIME_SEC } from '../lwm2m/lifetime-cap.ts';
 import { RegistrationRefusedError } from '../lwm2m/registration-admission.ts';
 import { DEFAULT_AWAKE_WINDOW_MS } from './bearer.ts';
+import { CoreServerAddress } from './core-server-address.ts';
 import type { CoreSocketPool } from './core-sockets.ts';
 import { DeviceGroups } from './device-groups.ts';
 import { CoreRequests } from './core-requests.ts';
@@ -40,7 +41,11 @@ export type { DeviceSmsSender, DeviceUdpSender } from './relay-types.ts';
 
 /** Options of {@link Relay}. */
 export interface RelayOptions {
-  readonly core: { readonly host: string; readonly port: number };
+  /**
+   * The core server: an IP literal and port, or a {@link CoreServerAddress} (a host name the
+   * composition root resolves). Only its datagrams are accepted on the core-facing sockets.
+   */
+  readonly core: { readonly host: string; readonly port: number } | CoreServerAddress;
   /** Queue mode: how long a device stays reachable over UDP after it was heard. @defaultValue 93000 */
   readonly awakeWindowMs?: number;
   /** Held requests: bounds, time-to-live (a device group may set its own), and the store (default: in memory). */
@@ -61,6 +66,12 @@ export class Relay extends TypedEmitter<RelayEvents> {
     held: 0, heldAnsweredByGateway: 0, refused: 0, malformed: 0, unknownDevice: 0, duplicateUplink: 0, emptyAcksNotSent: 0, refusedRegistrations: 0, failed: 0,
   };
   private readonly exchanges = new Map<string, DeviceExchanges>();
+  private readonly core: CoreServerAddress;
+
+  /** The core server's address as the relay matches and addresses it. */
+  get coreAddress(): CoreServerAddress {
+    return this.core;
+  }
   private readonly awakeWindowMs: number;
   private readonly requests: CoreRequests;
   private readonly groups: DeviceGroups;
@@ -75,9 +86,10 @@ export class Relay extends TypedEmitter<RelayEvents> {
     private readonly options: RelayOptions,
   ) {
     super();
+    this.core = options.core instanceof CoreServerAddress ? options.core : new CoreServerAddress(options.core.host, options.core.port);
     this.awakeWindowMs = options.awakeWindowMs ?? DEFAULT_AWAKE_WINDOW_MS;
     this.groups = options.deviceGroups ?? new DeviceGroups([], []);
-    this.output = new RelayOutput(sockets, options.core, sms, udp, this.counters, (event) => this.emit('dropped', event), options.ackTimeoutMs ?? 2000);
+    this.output = new RelayOutput(sockets, this.core, sms, udp, this.counters, (event) => this.emit('dropped', event), options.ackTimeoutMs ?? 2000);
     this.now = options.now ?? Date.now;
     this.requests = new CoreRequests({
       output: this.output, counters: this.counters, awakeWindowMs: this.awakeWindowMs, groups: this.groups,
@@ -114,10 +126,6 @@ export class Relay extends TypedEmitter<RelayEvents> {
     void this.requests.held.gone(endpoint); // its held requests: answered 5.04, never delivered
   }
 
-  /** Cancels the timers of held requests (the gateway stops); nothing is delivered afterwards. */
-  close(): void {
-    this.requests.held.close();
-  }
 
   /**
    * A complete (reassembled) SMS payload from `msisdn` (already checked against the sender
@@ -161,7 +169,11 @@ export class Relay extends TypedEmitter<RelayEvents> {
   }
 
   private async coreDatagram(endpoint: string, bytes: Uint8Array, from: RemoteInfo): Promise<void> {
-    if (from.address !== this.options.core.host || from.port !== this.options.core.port) return; // only the core speaks here
+    if (!this.core.matches(from.address, from.port)) {
+      // Only the core speaks here. A named core may have moved: resolve its name again (rate-limited).
+      this.core.refreshSoon();
+      return;
+    }
     this.counters.fromCore += 1;
     let message: CoapMessage;
     try {
@@ -347,6 +359,17 @@ export class Relay extends TypedEmitter<RelayEvents> {
 
   private sendToCore(endpoint: string, message: CoapMessage): void {
     this.output.toCore(endpoint, message);
+  }
+
+  /**
+   * For the gateway's stop, before the core-facing sockets close: ends every retransmission of a
+   * separate response, and from then on nothing is sent to the core (a send on a closed socket
+   * would throw from a timer and end the process).
+   */
+  close(): void {
+    this.output.close();
+    this.requests.held.close(); // no held request is delivered or answered afterwards
+    for (const exchanges of this.exchanges.values()) for (const stop of [...exchanges.awaitingCoreAck.values()]) stop();
   }
 
   private sendBytesToCore(endpoint: string, bytes: Uint8Array): void {

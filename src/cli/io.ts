@@ -2,6 +2,7 @@
  * Where CLI commands write. Injected so commands stay testable in-process and nothing writes to
  * `process.stdout` behind the composition root's back.
  */
+import type { SignalProcess } from './service-lifecycle.ts';
 export interface CliIo {
   /** Prints one JSON value on stdout, on one line. */
   json(value: unknown): void;
@@ -17,6 +18,13 @@ export interface CliIo {
   onAtTraceSignal?(listener: () => void): () => void;
   /** True when stderr is a terminal (logs are printed for people, not as JSON). */
   readonly stderrIsTerminal?: boolean;
+  /**
+   * The process, for commands that run as services under a ServiceLifecycle (bounded stop, exit
+   * code, second signal). Absent when a command runs in-process (tests).
+   */
+  readonly signals?: SignalProcess;
+  /** True when stdout is a terminal (live tables redraw in place); false or absent otherwise. */
+  readonly isTerminal?: boolean;
   /** Environment variables (secrets named by the config file); none when absent. */
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** True once stdout's reader has gone (EPIPE, e.g. `… | head -1`): further output is dropped. */
@@ -44,6 +52,8 @@ export function processIo(): CliIo {
       process.on('SIGUSR2', listener);
       return () => void process.off('SIGUSR2', listener);
     },
+    signals: process,
+    isTerminal: process.stdout.isTTY === true,
     env: process.env,
     // A getter: creating process.stdin sets up the terminal or pipe, which most commands never read.
     get input() {

@@ -5,6 +5,8 @@
  */
 import type { Redis } from 'ioredis';
 import { ADMISSION_POLICY_DEFAULTS, AdmissionPolicy } from '../bridge/admission-policy.ts';
+import { isIP } from 'node:net';
+import { CoreServerAddress } from '../bridge/core-server-address.ts';
 import { DeviceUdpEndpoint } from '../bridge/device-udp.ts';
 import { CoreSocketPool } from '../bridge/core-sockets.ts';
 import { DeviceGroups } from '../bridge/device-groups.ts';
@@ -51,6 +53,25 @@ export interface GatewayStartOptions {
   readonly atTrace?: 'all' | readonly string[];
 }
 
+/** How {@link Gateway.stop} went. */
+export interface GatewayStopResult {
+  /** True when every step finished; false when the bound ran out and the rest was cut off. */
+  readonly clean: boolean;
+  /** The step that did not finish in time (for the log line), or null. */
+  readonly unfinishedStep: string | null;
+  /** Device records whose in-memory activity was written to Redis on the way out. */
+  readonly activityRecordsPersisted: number;
+}
+
+/** Options of {@link Gateway.stop}. */
+export interface GatewayStopOptions {
+  /** Longest time `stop()` takes, even when Redis, a modem or a port hangs. @defaultValue 10000 */
+  readonly timeoutMs?: number;
+}
+
+/** Part of the stop bound kept for closing ports and sockets after the graceful steps. */
+const RELEASE_SHARE = 0.2;
+
 /**
  * The admission's total limit: as configured, but never more than the core-facing addresses
  * (bind addresses × ports), since
@@ -62,10 +83,25 @@ function totalRegistrations(config: GatewayConfig): number {
   return Math.min(config.udpAdmission?.maxRegistrations ?? ADMISSION_POLICY_DEFAULTS.maxRegistrations, addresses);
 }
 
+/** Builds and, for a host name, resolves the core server's address (see {@link CoreServerAddress}). */
+async function resolveCore(config: GatewayConfig, logger: Logger): Promise<CoreServerAddress> {
+  const hosts = config.coreSockets.bindHosts ?? [config.coreSockets.bindHost ?? '0.0.0.0'];
+  const family = hosts.every((host) => isIP(host) === 6) ? 6 : 4;
+  const core = new CoreServerAddress(config.core.host, config.core.port, {
+    family,
+    onResolved: ({ addresses, error }) => {
+      if (error) logger.error({ code: error.code, host: config.core.host }, `${error.message}; the core's datagrams are dropped until it resolves`);
+      else logger.info({ host: config.core.host, addresses }, 'core host resolved');
+    },
+  });
+  await core.resolve().catch(() => undefined); // logged by onResolved; retried by housekeeping
+  return core;
+}
+
 /** A running gateway. `stop()` releases everything it started (not the Redis server). */
 export class Gateway {
   private timer: NodeJS.Timeout | null = null;
-  private stopped = false;
+  private stopping: Promise<GatewayStopResult> | null = null;
   /** The housekeeping run in progress (runs are chained, never concurrent). */
   private maintenance: Promise<void> | null = null;
 
@@ -106,6 +142,11 @@ export class Gateway {
     }
   }
 
+  /**
+   * The core as the relay matches and addresses it. A host name is resolved now; when that fails
+   * the gateway still starts (DNS may come up after it at boot), logs why, and resolves again
+   * from housekeeping and whenever the core's datagrams do not match.
+   */
   private static async assemble(config: GatewayConfig, options: GatewayStartOptions, logger: Logger, redis: Redis, blockingRedis: Redis): Promise<Gateway> {
     const prefix = config.redisPrefix;
     const inbox = new RedisInbox(redis, { prefix: `${prefix}inbox:`, reassemblyTimeoutSec: config.reassemblyTimeoutSec });
@@ -133,8 +174,9 @@ export class Gateway {
       ...config.coreSockets, prefix: `${prefix}sockets:`,
     });
     const udp = await DeviceUdpEndpoint.bind(config.udpListen.host, config.udpListen.port, (bytes, from) => settle(relay?.fromUdp(bytes, from)));
+    const core = await resolveCore(config, logger);
     relay = new Relay(mirror, sockets, sms, udp, {
-      core: config.core, awakeWindowMs: config.awakeWindowMs, ...(limits.maxLifetimeSec === undefined ? {} : { maxLifetimeSec: limits.maxLifetimeSec }),
+      core, awakeWindowMs: config.awakeWindowMs, ...(limits.maxLifetimeSec === undefined ? {} : { maxLifetimeSec: limits.maxLifetimeSec }),
       deviceGroups: new DeviceGroups(config.deviceGroups ?? [], config.modems.map((modem) => modem.name)),
       heldRequests: config.heldRequests ?? {},
     });
@@ -202,6 +244,7 @@ export class Gateway {
       await this.inbox.maintain(Date.now()).catch((error: unknown) => this.logger.warn({ err: error }, 'inbox housekeeping failed'));
       await this.mirror.expire().catch((error: unknown) => this.logger.warn({ err: error }, 'registration expiry failed'));
       this.relay.sweep();
+      this.relay.coreAddress.refreshSoon(); // a named core: resolved again at most every 30 s
       await this.sockets.retryPending().catch((error: unknown) => this.logger.warn({ err: error }, 'core-facing socket retry failed'));
     });
     this.maintenance = run;
@@ -215,19 +258,64 @@ export class Gateway {
     void this.maintain();
   }
 
-  /** Stops consuming, closes sockets and modems, disconnects from Redis. Idempotent. */
-  async stop(): Promise<void> {
-    if (this.stopped) return;
-    this.stopped = true;
+  /**
+   * Stops in the order that loses nothing: first no new work (the device UDP listener closes,
+   * the inbox consumer ends after the message it is handling, the pool takes no new SMS), then
+   * the SMS each modem is sending now gets its outcome, activity kept in memory is written to
+   * Redis, and last the ports and sockets close and the Redis connections end. Resolves within
+   * `timeoutMs` even when a step hangs (a Redis that does not answer, a port that does not
+   * close): what is left is then cut off and the result names the step that did not finish.
+   * Never rejects; idempotent (later calls get the first call's result).
+   */
+  stop(options: GatewayStopOptions = {}): Promise<GatewayStopResult> {
+    this.stopping ??= this.shutDown(options.timeoutMs ?? 10_000);
+    return this.stopping;
+  }
+
+  private async shutDown(timeoutMs: number): Promise<GatewayStopResult> {
     if (this.timer) clearInterval(this.timer);
-    this.relay.close();
-    await this.inboxRelay.stop();
-    await this.pool.stop();
-    await this.sockets.close();
-    await this.udp.close();
+    const releaseMs = Math.round(timeoutMs * RELEASE_SHARE);
+    let step = 'closing the device UDP listener';
+    let persisted = 0;
+    const graceful = (async () => {
+      await this.udp.close();
+      step = 'stopping the inbox consumer';
+      await this.inboxRelay.stop();
+      step = 'finishing the SMS in flight';
+      await this.pool.drain();
+      step = 'writing device activity to Redis';
+      persisted = await this.mirror.persistActivity();
+      step = 'closing the modem ports';
+      await this.pool.stop();
+      step = 'closing the core-facing sockets';
+      this.relay.close();
+      await this.sockets.close();
+    })();
+    const outcome = await settleWithin(graceful, timeoutMs - releaseMs);
+    let unfinishedStep = outcome === 'fulfilled' ? null : `${step} (${outcome === 'timeout' ? 'did not finish in time' : 'failed'})`;
+    if (outcome !== 'fulfilled') {
+      // Cut off or failed: close what is still open, in the time kept for it.
+      this.relay.close();
+      const released = await settleWithin(Promise.allSettled([this.pool.stop(), this.sockets.close()]), releaseMs);
+      if (released === 'timeout') unfinishedStep += '; closing the modem ports and sockets did not finish in time';
+    }
     this.redis.disconnect();
     this.blockingRedis.disconnect();
-    this.logger.info('gateway stopped');
+    this.logger.info({ clean: unfinishedStep === null, unfinishedStep, activityRecordsPersisted: persisted }, 'gateway stopped');
     this.logging.detach();
+    return { clean: unfinishedStep === null, unfinishedStep, activityRecordsPersisted: persisted };
   }
+}
+
+/**
+ * How `work` settled within `timeoutMs`, or `timeout` when the time ran out first. A rejection
+ * of `work` after the time ran out is consumed here, never unhandled.
+ */
+async function settleWithin(work: Promise<unknown>, timeoutMs: number): Promise<'fulfilled' | 'rejected' | 'timeout'> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), Math.max(0, timeoutMs))));
+  const settled = work.then(() => 'fulfilled' as const, () => 'rejected' as const);
+  const done = await Promise.race([settled, timedOut]);
+  clearTimeout(timer);
+  return done;
 }

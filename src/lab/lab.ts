@@ -4,8 +4,6 @@
  * `serialport`, the lab core, and simulated LwM2M devices. The demo, end-to-end tests and
  * benchmarks build on it.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Gateway, type GatewayStartOptions } from '../gateway/gateway.ts';
 import type { DeviceGroupConfig } from '../bridge/device-groups.ts';
@@ -15,6 +13,7 @@ import { LabCore, type LabCoreOptions } from '../sim/core/index.ts';
 import { SimDevice, type SimDeviceOptions } from '../sim/device/index.ts';
 import { SimModem } from '../sim/modem/index.ts';
 import { SimNetwork } from '../sim/network/sim-network.ts';
+import { makeParentBoundDir } from '../sim/parent-bound-dir.ts';
 import { startPrivateRedis, type PrivateRedis } from '../sim/private-redis.ts';
 
 /** A simulated device of the lab; it sends its SMS to modem number `modem` (0-based). */
@@ -64,6 +63,10 @@ export class Lab {
 
   private constructor(
     readonly redisUrl: string,
+    /** The private Redis the lab started (null when given a Redis URL). */
+    readonly privateRedis: Pick<PrivateRedis, 'pid' | 'port' | 'dir'> | null,
+    /** The folder of the simulated modems' pseudo-terminal links (removed by `stop()`). */
+    readonly dir: string,
     readonly network: SimNetwork,
     readonly modems: readonly SimModem[],
     readonly core: LabCore,
@@ -82,8 +85,10 @@ export class Lab {
       const redisUrl = options.redisUrl ?? redis!.url;
       const network = await SimNetwork.start({ deliveryDelayMs: options.networkDelayMs ?? 50, retryIntervalMs: 1000 });
       stops.push(() => network.stop());
-      const dir = await mkdtemp(join(tmpdir(), 'smsbridge-lab-'));
-      stops.push(() => rm(dir, { recursive: true, force: true }));
+      // Removed by stop(), or by its watcher when this process dies without stopping.
+      const labDir = await makeParentBoundDir('smsbridge-lab-');
+      stops.push(() => labDir.remove());
+      const dir = labDir.path;
       const modems: SimModem[] = [];
       for (let i = 0; i < (options.modems ?? 2); i++) {
         const modem = await SimModem.start({
@@ -108,7 +113,7 @@ export class Lab {
       }, options.gatewayStart);
       stops.push(() => gateway.stop());
       await Promise.all(gateway.pool.drivers.map((driver) => driver.waitFor('ready', 30_000)));
-      const lab = new Lab(redisUrl, network, modems, core, gateway);
+      const lab = new Lab(redisUrl, redis, dir, network, modems, core, gateway);
       lab.stops.push(...stops);
       for (const spec of options.devices ?? []) await lab.addDevice(spec);
       return lab;

@@ -107,6 +107,8 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
   private readonly bySource = new Map<string, string>();
   private readonly pending = new Map<string, Pending>();
   private readonly persistedAtMs = new Map<string, number>();
+  /** Endpoints whose activity changed in memory only (see {@link persistActivity}). */
+  private readonly unsavedActivity = new Set<string>();
   /** Registrations per UDP host, for the admission's per-source limit. */
   private readonly perUdpHost = new Map<string, number>();
   private readonly byLocationIndex = new Map<string, string>();
@@ -160,6 +162,7 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
     const nowMs = this.now();
     if (this.needsSave(record, source, nowMs)) return undefined;
     touch(record, source, nowMs);
+    this.unsavedActivity.add(endpoint);
     return endpoint;
   }
 
@@ -219,7 +222,10 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
     if (record === undefined) return null;
     if (operation !== null) this.pending.set(pendingKey(known, message), { endpoint: known, bearer: source.bearer, operation, payload: textOf(message.payload), createdAtMs: nowMs });
     if (this.needsSave(record, source, nowMs)) await this.save(withActivity(record, source, nowMs));
-    else touch(record, source, nowMs);
+    else {
+      touch(record, source, nowMs);
+      this.unsavedActivity.add(known);
+    }
     return known;
   }
 
@@ -327,6 +333,28 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
   }
 
   /**
+   * Writes every record whose activity changed since it was last written (activity alone is
+   * written at most every `activityPersistIntervalMs`), so a stop loses no last-seen time.
+   * Resolves with the number of records written; rejects with the store's error.
+   */
+  async persistActivity(): Promise<number> {
+    let written = 0;
+    for (const endpoint of [...this.unsavedActivity]) {
+      const record = this.records.get(endpoint);
+      this.unsavedActivity.delete(endpoint);
+      if (record === undefined) continue;
+      try {
+        await this.save(record);
+      } catch (error) {
+        this.unsavedActivity.add(endpoint);
+        throw error;
+      }
+      written += 1;
+    }
+    return written;
+  }
+
+  /**
    * A Register the core refused or never answered: the registration it would have replaced comes
    * back, or else the record goes (and with it the endpoint's core-facing port, see `forgotten`).
    */
@@ -339,6 +367,7 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
   private async save(record: DeviceRecord): Promise<void> {
     this.remember(record);
     this.persistedAtMs.set(record.endpoint, this.now());
+    this.unsavedActivity.delete(record.endpoint);
     await this.store.save(record);
   }
 
@@ -366,6 +395,7 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
     if (record) this.unindex(record);
     this.records.delete(endpoint);
     this.persistedAtMs.delete(endpoint);
+    this.unsavedActivity.delete(endpoint);
     await this.store.remove(endpoint);
     this.emit('forgotten', endpoint);
   }

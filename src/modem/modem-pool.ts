@@ -42,6 +42,9 @@ interface MemberState {
   lastUsedMs: number;
 }
 
+/** The pool is draining or stopped: it takes no new message. */
+const stoppingError = (): GatewayError => new GatewayError('GW_ERR_POOL_NO_MODEM', 'the modem pool is stopping and takes no new message', { group: null });
+
 const digitsOf = (text: string): string => text.replace(/\D/g, '');
 
 /**
@@ -54,6 +57,7 @@ const digitsOf = (text: string): string => text.replace(/\D/g, '');
 export class ModemPool {
   private readonly members: MemberState[];
   private readonly routes: readonly RouteRule[];
+  private draining = false;
 
   constructor(members: readonly PoolMember[], options: ModemPoolOptions = {}) {
     const now = Date.now();
@@ -74,7 +78,18 @@ export class ModemPool {
     for (const { member } of this.members) member.driver.start();
   }
 
-  /** Stops every modem. */
+  /**
+   * Stops taking messages and resolves when the message each modem is sending now has its
+   * outcome, so no `AT+CMGS` is cut off by closing the port (its SMS would be left unknown).
+   * From the call on, `send` rejects with GW_ERR_POOL_NO_MODEM, and messages queued behind the
+   * one in flight are refused the same way instead of being started. Never rejects.
+   */
+  async drain(): Promise<void> {
+    this.draining = true;
+    await Promise.all(this.members.map((state) => state.tail));
+  }
+
+  /** Stops every modem (closes their ports; an `AT+CMGS` in flight is cut off: {@link drain} first). */
   async stop(): Promise<void> {
     await Promise.all(this.members.map(({ member }) => member.driver.stop()));
   }
@@ -98,6 +113,7 @@ export class ModemPool {
    * can send: a device that knows one gateway number accepts SMS only from it.
    */
   async send(request: SendRequest, options: { readonly preferredModem?: string | null } = {}): Promise<SendResult> {
+    if (this.draining) throw stoppingError();
     const tried = new Set<MemberState>();
     let lastFailure: SendResult | null = null;
     for (;;) {
@@ -135,6 +151,7 @@ export class ModemPool {
     state.inFlight += 1;
     state.lastUsedMs = Date.now();
     const run = async (): Promise<SendResult> => {
+      if (this.draining) throw stoppingError();
       const waitMs = state.bucket.delayMs(request.parts.length, Date.now());
       if (waitMs > 0) await new Promise((r) => setTimeout(r, waitMs));
       state.bucket.take(request.parts.length, Date.now());

@@ -1,7 +1,8 @@
 /**
  * A private `redis-server` for tests and the demo: started on a free loopback port in a temporary
  * directory, with persistence off, and stopped (directory removed) afterwards. No test ever
- * uses a Redis that someone else is running.
+ * uses a Redis that someone else is running. It dies with the process that started it, however
+ * that process ends (kill -9 included), and takes its directory with it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -17,6 +18,7 @@ export interface PrivateRedis {
   readonly url: string;
   /** The server's working directory (removed by {@link PrivateRedis.stop}). */
   readonly dir: string;
+  /** The pid of redis-server itself (not of its watcher). */
   readonly pid: number;
   /** Stops the server (SIGTERM, then SIGKILL after 5 s) and removes its directory. Idempotent. */
   stop(): Promise<void>;
@@ -87,13 +89,60 @@ async function waitForPong(port: number, child: ChildProcess, timeoutMs: number,
   }
 }
 
-async function stopChild(child: ChildProcess): Promise<void> {
+/**
+ * The watcher around redis-server (`sh -c`, arguments: the directory, then redis-server's
+ * arguments). redis-server cannot notice that its parent died, so the shell starts it in the
+ * background, announces its pid, and a subshell blocks reading a copy of the shell's stdin: a
+ * pipe from this process, which the kernel closes when this process exits for any reason (kill
+ * -9 included) and {@link PrivateRedis.stop} closes on purpose. End of input: SIGTERM to
+ * redis-server. The shell stays redis-server's parent, so the pid cannot be reused before the
+ * shell has reaped it, and then it removes the directory. When redis-server ends by itself the
+ * shell kills the subshell first, so that pid is never signalled afterwards.
+ */
+const WATCHER_SCRIPT = [
+  'dir=$1; shift',
+  'exec 3<&0 0</dev/null',
+  'redis-server "$@" &',
+  'pid=$!',
+  'echo "private-redis-pid $pid"',
+  '( cat <&3 >/dev/null; kill -TERM "$pid" 2>/dev/null ) &',
+  'watcher=$!',
+  'exec 3<&-',
+  'wait "$pid"; code=$?',
+  'kill "$watcher" 2>/dev/null',
+  'rm -rf "$dir"',
+  'exit "$code"',
+].join('\n');
+
+const PID_LINE = /^private-redis-pid (\d+)$/m;
+
+/** Stops through the watcher (end of its input), then SIGKILL to its process group after 5 s. */
+async function stopWatched(child: ChildProcess): Promise<void> {
+  child.stdin?.end();
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+  const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 5000);
   await exited;
   clearTimeout(timer);
+}
+
+/** Signals the watcher's whole process group (it leads one: spawned detached). */
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // Already gone.
+  }
+}
+
+async function waitForPid(child: ChildProcess, output: () => string): Promise<number> {
+  for (;;) {
+    const match = PID_LINE.exec(output());
+    if (match) return Number(match[1]);
+    if (child.exitCode !== null) throw new Error(`redis-server exited with code ${child.exitCode}: ${output()}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }
 
 /**
@@ -111,27 +160,32 @@ export async function startPrivateRedis(options: PrivateRedisOptions = {}): Prom
       '--appendonly', options.appendOnly ? 'yes' : 'no', '--daemonize', 'no', '--logfile', '',
       '--protected-mode', 'yes', ...(options.extraArgs ?? []),
     ];
-    const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // Detached: its own process group, so a Ctrl-C at the terminal (SIGINT to the foreground
+    // group) reaches the demo, which then stops Redis last, not Redis before the demo.
+    const child = spawn('sh', ['-c', WATCHER_SCRIPT, 'private-redis', dir, ...args], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    child.stdin?.on('error', () => undefined); // EPIPE when the watcher already ended
     let output = '';
     child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const spawnError = new Promise<never>((_, reject) => child.once('error', reject));
     try {
       await Promise.race([waitForPong(port, child, options.startTimeoutMs ?? 10_000, () => output.slice(-2000)), spawnError]);
+      const pid = await waitForPid(child, () => output);
       let stopped: Promise<void> | null = null;
       return {
         host: '127.0.0.1',
         port,
         url: `redis://127.0.0.1:${port}`,
         dir,
-        pid: child.pid ?? -1,
-        stop: () => (stopped ??= stopChild(child).then(() => rm(dir, { recursive: true, force: true }))),
+        pid,
+        stop: () => (stopped ??= stopWatched(child).then(() => rm(dir, { recursive: true, force: true }))),
       };
     } catch (error) {
       lastError = error;
-      await stopChild(child).catch(() => undefined);
+      await stopWatched(child).catch(() => undefined);
       await rm(dir, { recursive: true, force: true });
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT' || options.port !== undefined) break;
+      // 127: the shell found no redis-server on the PATH; another port will not help.
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT' || child.exitCode === 127 || options.port !== undefined) break;
     }
   }
   throw new Error(`could not start a private redis-server: ${String(lastError)}`);

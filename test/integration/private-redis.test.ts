@@ -1,15 +1,7 @@
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { redisCommand, startPrivateRedis } from '../support/private-redis.ts';
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { processAlive } from '../support/process-checks.ts';
 
 describe('private redis-server for tests', () => {
   it('answers PING on its own port, keeps data, and is gone after stop()', async () => {

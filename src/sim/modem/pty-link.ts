@@ -103,7 +103,10 @@ export class PtyLink extends TypedEmitter<PtyLinkEvents> {
   async #start(): Promise<void> {
     // A link left by a crashed run would look ready before socat replaced it.
     if (await isSymlink(this.linkPath)) await unlink(this.linkPath).catch(() => undefined);
-    const socat: Socat = spawn(this.#options.socatPath, [`PTY,link=${this.linkPath},rawer`, 'STDIO'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    // Detached (its own process group): a Ctrl-C at the terminal reaches the demo, which then
+    // stops the modem in order, not socat behind its back. socat still ends with this process:
+    // its stdin is our pipe, and end of input ends socat.
+    const socat: Socat = spawn(this.#options.socatPath, [`PTY,link=${this.linkPath},rawer`, 'STDIO'], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     let stderr = '';
     socat.stderr.on('data', (chunk: Buffer) => {
       if (stderr.length < 4096) stderr += chunk.toString('utf8');

@@ -14,7 +14,7 @@ describe('smsbridge demo: SIGUSR2', () => {
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
-    await expect.poll(() => stdout.includes('meter-sms-only'), { timeout: 40_000 }).toBe(true); // running: the table is out
+    await expect.poll(() => stderr.includes('running: '), { timeout: 40_000 }).toBe(true); // the lab is up
     expect(stderr).not.toContain('"at":"tx"');
     child.kill('SIGUSR2');
     await expect.poll(() => stderr.split('\n').some((line) => line.includes('"at":"tx"') && line.includes('"modem":"modem-')), { timeout: 40_000 }).toBe(true);
