@@ -64,6 +64,7 @@ export async function runDemo(run: DemoRun, io: CliIo): Promise<void> {
   }
   const redis = lab.privateRedis;
   io.err(`running: ${redis ? `private Redis pid ${redis.pid} on port ${redis.port} in ${redis.dir}, ` : ''}modem links in ${lab.dir}`);
+  io.err(`gateway: as \`smsbridge run --config ${lab.configPath}\` would run it`);
   const stopAtTraceSignal = io.onAtTraceSignal?.(() => lab.gateway.toggleAtTrace()) ?? (() => undefined);
   const startedAtMs = Date.now();
   const tallies: DemoTallies = { reads: new RequestTally('reads of /3/0'), triggers: new RequestTally('triggers of /1/0/8') };

@@ -18,6 +18,7 @@ import { addConfigCommand } from './config-command.ts';
 import { addCoreCommand } from './core-command.ts';
 import { addDemoCommand } from './demo-command.ts';
 import { addPduCommands } from './pdu-command.ts';
+import { addRunCommand } from './run-command.ts';
 import { addSimCommands } from './sim-command.ts';
 import { ReportedFailure } from './exit-status.ts';
 import { packageVersion } from './version.ts';
@@ -33,12 +34,13 @@ export function buildProgram(io: CliIo): Command {
     .version(packageVersion(), '-V, --version', 'print the version and exit')
     // Help on stdout; commander's own error text is dropped: runCli prints the error as JSON.
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: () => undefined, outputError: () => undefined });
+  addRunCommand(program, io);
+  addConfigCommand(program, io);
   addPduCommands(program, io);
   addAtCommand(program, io);
   addSimCommands(program, io);
   addCoreCommand(program, io);
   addDemoCommand(program, io);
-  addConfigCommand(program, io);
   const exitOverride = (command: Command): void => {
     command.exitOverride();
     command.commands.forEach(exitOverride);

@@ -5,10 +5,10 @@
  * benchmarks build on it.
  */
 import { join } from 'node:path';
+import { writeLabConfig } from './lab-config.ts';
 import { Gateway, type GatewayStartOptions } from '../gateway/gateway.ts';
 import type { DeviceGroupConfig } from '../bridge/device-groups.ts';
 import type { GatewayConfig } from '../gateway/gateway-config.ts';
-import { MODEM_CONFIG_DEFAULTS } from '../modem/modem-types.ts';
 import { LabCore, type LabCoreOptions } from '../sim/core/index.ts';
 import { SimDevice, type SimDeviceOptions } from '../sim/device/index.ts';
 import { SimModem } from '../sim/modem/index.ts';
@@ -71,6 +71,8 @@ export class Lab {
     readonly modems: readonly SimModem[],
     readonly core: LabCore,
     readonly gateway: Gateway,
+    /** The gateway's configuration file, as `smsbridge run --config` reads it (in `dir`). */
+    readonly configPath: string,
   ) {}
 
   /** Starts everything and waits for the modems to be ready; devices start registering. */
@@ -100,20 +102,11 @@ export class Lab {
       }
       const core = await LabCore.start({ ...options.core });
       stops.push(() => core.stop());
-      const gateway = await Gateway.start({
-        redisUrl, redisPrefix: 'smsbridge:', core: core.address, udpListen: { host: '127.0.0.1', port: 0 },
-        coreSockets: { bindHost: '127.0.0.1', portRange: [40_000, 49_999] },
-        modems: modems.map((modem, i) => ({
-          ...MODEM_CONFIG_DEFAULTS, name: `modem-${i + 1}`, path: modem.linkPath, groups: ['all'], maxPartsPerSec: 0,
-        })),
-        routes: [], senderPolicy: { mode: 'open' }, awakeWindowMs: 93_000, reassemblyTimeoutSec: 600,
-        maintenanceIntervalMs: 1000, profilesDir: null,
-        deviceGroups: labDeviceGroups(options.devices ?? []),
-        ...options.gateway,
-      }, options.gatewayStart);
+      const file = await writeLabConfig(dir, { redisUrl, core: core.address, modemPaths: modems.map((modem) => modem.linkPath) });
+      const gateway = await Gateway.start({ ...file.config, deviceGroups: labDeviceGroups(options.devices ?? []), ...options.gateway }, options.gatewayStart);
       stops.push(() => gateway.stop());
       await Promise.all(gateway.pool.drivers.map((driver) => driver.waitFor('ready', 30_000)));
-      const lab = new Lab(redisUrl, redis, dir, network, modems, core, gateway);
+      const lab = new Lab(redisUrl, redis, dir, network, modems, core, gateway, file.path);
       lab.stops.push(...stops);
       for (const spec of options.devices ?? []) await lab.addDevice(spec);
       return lab;

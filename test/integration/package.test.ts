@@ -62,6 +62,15 @@ describe('npm pack', () => {
     expect(decoded).toMatchObject({ code: 0, stderr: '' });
     expect(JSON.parse(decoded.stdout)).toMatchObject({ type: 'deliver', text: 'hellohello' });
 
+    // run and config check load the configuration (TypeBox, yaml) and the shipped config files from the installed package.
+    const shipped = join(app, 'node_modules', 'lwm2m-sms-bridge', 'config', 'example-lab.yaml');
+    const checked = await run(bin, ['config', 'check', shipped], app);
+    expect(checked.code, checked.stderr).toBe(0);
+    expect(JSON.parse(checked.stdout)).toMatchObject({ ok: true, modems: [{ name: 'modem-1' }, { name: 'modem-2' }] });
+    const missing = await run(bin, ['run', '--config', join(dir, 'missing.yaml')], app);
+    expect(missing.code).toBe(1);
+    expect(JSON.parse(missing.stderr.trim().split('\n').at(-1)!)).toMatchObject({ code: 'GW_ERR_CONFIG' });
+
     // The modem profiles are found from the installed dist/ (profile-loader's default folder).
     const script = "import('lwm2m-sms-bridge/dist/modem/profile-loader.js').then((m) => console.log(m.loadProfiles(m.defaultProfilesDir()).length))";
     const profiles = await run(process.execPath, ['-e', script], app);

@@ -1,0 +1,77 @@
+/**
+ * The life of `smsbridge run` as a process: configuration, logger, gateway, signals, stop.
+ * The command (run-command.ts) parses the options and loads this module.
+ */
+import { loadConfigFile, redactRedisUrl, type Config } from '../config/index.ts';
+import { toGatewayConfig } from '../gateway/config-to-gateway.ts';
+import { Gateway } from '../gateway/gateway.ts';
+import { createLogger, type Logger } from '../log/index.ts';
+import { GatewayError } from '../shared/errors.ts';
+import type { CliIo } from './io.ts';
+import { ServiceLifecycle } from './service-lifecycle.ts';
+
+/** What one run is asked to do. */
+export interface ServiceRun {
+  readonly configPath: string;
+  /** Modems whose AT trace is on from the start. */
+  readonly atTrace?: 'all' | readonly string[];
+}
+
+/** Longest time the gateway's own stop may take; the lifecycle's bound (10 s) is above it. */
+const GATEWAY_STOP_TIMEOUT_MS = 9000;
+
+/** What is logged of the configuration at start: where things are, never a secret. */
+function startFields(configPath: string, config: Config): Record<string, unknown> {
+  return {
+    config: configPath,
+    redis: redactRedisUrl(config.redis.url),
+    core: config.core,
+    udpListen: config.udpListen,
+    modems: config.modems.map((modem) => ({ name: modem.name, path: modem.path, groups: modem.groups })),
+  };
+}
+
+/**
+ * Loads the configuration (a bad file rejects with GW_ERR_CONFIG before anything starts), starts
+ * the gateway and runs it until SIGTERM or SIGINT, then stops it in order. Under a real process
+ * ({@link CliIo.signals}) the end goes through {@link ServiceLifecycle}: exit 0 after a clean
+ * stop, 1 when the stop failed or ran out of time, at once on a second signal. A signal while
+ * the gateway is still starting (waiting for Redis) ends the start-up and exits 0.
+ */
+export async function runService(run: ServiceRun, io: CliIo): Promise<void> {
+  const config = await loadConfigFile(run.configPath, io.env ?? {});
+  const logger = createLogger({ level: config.log.level, pretty: io.isTerminal === true, destination: { write: (text) => io.out(text.trimEnd()) } });
+  const lifecycle = io.signals ? new ServiceLifecycle(io.signals, { log: (line) => logger.info(line) }) : null;
+  const stopRequested = lifecycle?.stopRequested ?? io.untilStopped();
+  const startAbort = new AbortController();
+  void stopRequested.then(() => startAbort.abort());
+  logger.info(startFields(run.configPath, config), 'starting');
+  let gateway: Gateway;
+  try {
+    gateway = await Gateway.start(toGatewayConfig(config), { logger, signal: startAbort.signal, ...(run.atTrace === undefined ? {} : { atTrace: run.atTrace }) });
+  } catch (error) {
+    if (startAbort.signal.aborted && error instanceof GatewayError && error.code === 'GW_ERR_START_ABORTED') {
+      logger.info('stopped while starting');
+      if (lifecycle) await lifecycle.shutdown(async () => undefined); // exits 0
+      return;
+    }
+    lifecycle?.dispose();
+    logger.error({ err: error }, 'the gateway did not start');
+    throw error;
+  }
+  const stopAtTraceSignal = io.onAtTraceSignal?.(() => logger.info({ atTrace: gateway.toggleAtTrace() }, 'AT trace switched by SIGUSR2')) ?? (() => undefined);
+  logger.info({ udp: gateway.udpAddress }, 'running');
+  await stopRequested;
+  stopAtTraceSignal();
+  const stop = async (): Promise<void> => stopGateway(gateway, logger);
+  if (lifecycle) await lifecycle.shutdown(stop); // exits the process
+  else await stop();
+}
+
+async function stopGateway(gateway: Gateway, logger: Logger): Promise<void> {
+  const result = await gateway.stop({ timeoutMs: GATEWAY_STOP_TIMEOUT_MS });
+  if (!result.clean) {
+    logger.error({ unfinishedStep: result.unfinishedStep }, 'the gateway did not stop cleanly');
+    throw new GatewayError('GW_ERR_INTERNAL', `stop did not finish: ${result.unfinishedStep ?? 'unknown step'}`);
+  }
+}
