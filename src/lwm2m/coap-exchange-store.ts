@@ -46,8 +46,11 @@ export interface OutgoingExchange {
   readonly onRetransmit?: () => void;
 }
 
-/** How {@link CoapExchangeStore.accept} used a message; null when it matched no exchange. */
-export type AcceptedAs = 'piggybacked' | 'empty-ack' | 'separate' | 'reset' | null;
+/**
+ * How {@link CoapExchangeStore.accept} used a message; `repeated-empty-ack` is a second empty ACK
+ * of an exchange already acknowledged (no effect); null when it matched no exchange.
+ */
+export type AcceptedAs = 'piggybacked' | 'empty-ack' | 'repeated-empty-ack' | 'separate' | 'reset' | null;
 
 /** A request in flight. */
 export interface ExchangeHandle<R extends string> {
@@ -62,6 +65,7 @@ interface Exchange<R extends string> {
   readonly startedAtMs: number;
   transmission: ConfirmableTransmission | null;
   deadline: CoapTimer | null;
+  acknowledged: boolean;
   readonly settle: (outcome: { ok: true; response: CoapMessage } | { ok: false; reason: ExchangeFailure<R>; detail: string }) => void;
   readonly separateResponseTimeoutMs: number | undefined;
 }
@@ -113,7 +117,7 @@ export class CoapExchangeStore<R extends string> {
     let exchange!: Exchange<R>;
     const outcome = new Promise<ExchangeOutcome<R>>((resolve) => {
       exchange = {
-        matchKey: init.matchKey, message: init.message, startedAtMs, transmission: null, deadline: null,
+        matchKey: init.matchKey, message: init.message, startedAtMs, transmission: null, deadline: null, acknowledged: false,
         separateResponseTimeoutMs: init.separateResponseTimeoutMs,
         settle: (result) => {
           if (this.#byToken.get(tokenKey(exchange.matchKey, exchange.message.token)) !== exchange) return;
@@ -157,6 +161,8 @@ export class CoapExchangeStore<R extends string> {
         return 'reset';
       }
       if (isEmpty(message)) {
+        if (exchange.acknowledged) return 'repeated-empty-ack';
+        exchange.acknowledged = true;
         // RFC 7252 §5.2.2: the request arrived; the response follows as its own message.
         exchange.transmission?.stop();
         if (exchange.separateResponseTimeoutMs !== undefined) this.#startDeadline(exchange, exchange.separateResponseTimeoutMs, 'no separate response');
