@@ -15,6 +15,7 @@
  * address, or a bearer when answers may come from another address of the same peer). Every
  * exchange leaves both indexes when it settles. Owns no socket: each request carries its `send`.
  */
+import { randomBytes } from 'node:crypto';
 import { bytesToHex } from '../shared/hex.ts';
 import type { CoapClock, CoapTimer } from './coap-clock.ts';
 import { encodeCoap, isEmpty, type CoapMessage } from './coap-message.ts';
@@ -102,10 +103,13 @@ export class CoapExchangeStore<R extends string> {
     return this.#messageId;
   }
 
-  /** A random {@link EXCHANGE_TOKEN_BYTES}-byte token no outstanding request to `matchKey` uses (§5.3.1). */
+  /**
+   * A random {@link EXCHANGE_TOKEN_BYTES}-byte token (from node:crypto: RFC 7252 §5.3.1 asks for at
+   * least 32 random bits on unsecured transports) that no outstanding request to `matchKey` uses.
+   */
   newToken(matchKey: string): Uint8Array {
     for (;;) {
-      const token = Uint8Array.from({ length: EXCHANGE_TOKEN_BYTES }, () => Math.floor(this.random() * 256));
+      const token = Uint8Array.from(randomBytes(EXCHANGE_TOKEN_BYTES));
       if (!this.#byToken.has(tokenKey(matchKey, token))) return token;
     }
   }
