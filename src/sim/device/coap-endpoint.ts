@@ -7,6 +7,8 @@
  *   incoming requests (Read, Write, Execute)            ◄── CON/NON ── peer
  *        answered piggybacked (ACK) to CON, NON to NON, on the bearer they came in on;
  *        a duplicate (same Message ID from the same peer) gets the cached response (§4.5)
+ *   separate CON responses                              ◄── CON ── peer
+ *        acknowledged (RST when they match nothing); a duplicate gets the same reply (§4.5)
  *
  * Retransmission, matching and de-duplication are the shared CoAP message layer of src/lwm2m
  * (`CoapExchangeStore`, `MessageDeduplicator`), keyed here by bearer and peer; timers come from
@@ -72,7 +74,7 @@ export type RequestHandler = (request: CoapMessage, peer: CoapPeer) => HandledRe
 export type DeviceCoapEndpointEvents = {
   /** A CON was sent again over UDP. */
   retransmission: [bearer: Bearer];
-  /** A duplicate request was answered from the cache. */
+  /** A duplicate request (or CON separate response) was answered from the cache. */
   duplicate: [bearer: Bearer];
   /** A bearer refused a message this endpoint sent on its own (a response, ACK or RST). */
   sendFailed: [bearer: Bearer, error: unknown];
@@ -168,9 +170,7 @@ export class DeviceCoapEndpoint extends TypedEmitter<DeviceCoapEndpointEvents> {
       if (message.type === 'CON') this.#sendOwn(peer, coapReset(message.messageId));
       else this.#exchanges.accept(peer.bearer, message); // ACK: a separate response follows; RST: the request failed
     } else if (isResponse(message.code)) {
-      const matched = this.#exchanges.accept(peer.bearer, message) !== null;
-      // RFC 7252 §5.2.2 / §4.2: a separate CON response is acknowledged, or reset when it matches nothing.
-      if (message.type === 'CON') this.#sendOwn(peer, matched ? coapAck(message.messageId) : coapReset(message.messageId));
+      this.#onResponse(message, peer);
     }
   }
 
@@ -179,6 +179,26 @@ export class DeviceCoapEndpoint extends TypedEmitter<DeviceCoapEndpointEvents> {
     this.#closed = true;
     this.#exchanges.cancelAll('closed', 'the endpoint was closed');
     this.#responses.clear();
+  }
+
+  #onResponse(response: CoapMessage, peer: CoapPeer): void {
+    if (response.type !== 'CON') {
+      this.#exchanges.accept(peer.bearer, response);
+      return;
+    }
+    // RFC 7252 §4.5: a CON separate response sent again (our ACK was lost) gets the same reply,
+    // after its exchange ended; it is not reset as if it matched nothing.
+    const cached = this.#responses.lookup(peer.key, response.messageId);
+    if (cached !== undefined) {
+      this.emit('duplicate', peer.bearer);
+      void this.#send(peer, cached.value);
+      return;
+    }
+    const matched = this.#exchanges.accept(peer.bearer, response) !== null;
+    // RFC 7252 §5.2.2 / §4.2: a separate CON response is acknowledged, or reset when it matches nothing.
+    const reply = encodeCoap(matched ? coapAck(response.messageId) : coapReset(response.messageId));
+    this.#responses.remember(peer.key, response.messageId, reply);
+    void this.#send(peer, reply);
   }
 
   #onRequest(request: CoapMessage, peer: CoapPeer): void {
