@@ -42,6 +42,27 @@ describe('transmitConfirmable on a fake clock', () => {
     expect(clock.pending).toBe(0);
   });
 
+  it('for any random draw, retransmission k leaves between ACK_TIMEOUT × (2^k − 1) and that × ACK_RANDOM_FACTOR', () => {
+    const random = seededRandom(11);
+    for (let run = 0; run < 200; run += 1) {
+      const clock = new FakeCoapClock();
+      const sentAtMs: number[] = [];
+      let gaveUpAtMs = -1;
+      transmitConfirmable({ clock, random, send: () => sentAtMs.push(clock.nowMs()), onGiveUp: () => { gaveUpAtMs = clock.nowMs(); } });
+      clock.advance(MAX_TRANSMIT_WAIT_SEC * 1000);
+      expect(sentAtMs.length).toBe(MAX_RETRANSMIT + 1);
+      sentAtMs.forEach((atMs, k) => {
+        const lowMs = ACK_TIMEOUT_SEC * 1000 * (2 ** k - 1);
+        expect(atMs).toBeGreaterThanOrEqual(lowMs);
+        expect(atMs).toBeLessThanOrEqual(lowMs * ACK_RANDOM_FACTOR);
+      });
+      expect(sentAtMs.at(-1)).toBeLessThanOrEqual(MAX_TRANSMIT_SPAN_SEC * 1000);
+      expect(gaveUpAtMs).toBeGreaterThan(0);
+      expect(gaveUpAtMs).toBeLessThanOrEqual(MAX_TRANSMIT_WAIT_SEC * 1000);
+      expect(clock.pending).toBe(0);
+    }
+  });
+
   it('stop (the ACK or RST arrived) ends the sends and the give-up, and leaves no timer', () => {
     const clock = new FakeCoapClock();
     let sends = 0;
