@@ -20,6 +20,7 @@ import { addDemoCommand } from './demo-command.ts';
 import { addPduCommands } from './pdu-command.ts';
 import { addRunCommand } from './run-command.ts';
 import { addSimCommands } from './sim-command.ts';
+import { addWakeupCommand } from './wakeup-command.ts';
 import { ReportedFailure } from './exit-status.ts';
 import { packageVersion } from './version.ts';
 
@@ -39,6 +40,7 @@ export function buildProgram(io: CliIo): Command {
   addPduCommands(program, io);
   addAtCommand(program, io);
   addSimCommands(program, io);
+  addWakeupCommand(program, io);
   addCoreCommand(program, io);
   addDemoCommand(program, io);
   const exitOverride = (command: Command): void => {
