@@ -40,9 +40,9 @@ export function buildProgram(io: CliIo): Command {
   addPduCommands(program, io);
   addAtCommand(program, io);
   addSimCommands(program, io);
-  addWakeupCommand(program, io);
   addCoreCommand(program, io);
   addDemoCommand(program, io);
+  addWakeupCommand(program, io);
   const exitOverride = (command: Command): void => {
     command.exitOverride();
     command.commands.forEach(exitOverride);
