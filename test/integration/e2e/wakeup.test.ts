@@ -59,6 +59,21 @@ describe('wake-up jobs', () => {
     expect(await lab.gateway.wakeups.counts()).toEqual({ woke: 1 });
   }, 90_000);
 
+  it('a WAP Push trigger wakes the device, and the job completes when it is heard, not at the end of its back-off', async () => {
+    // A 10-minute back-off: the job can only complete this test by the Update promoting it.
+    const lab = await startLab([UQS_DEVICE], { wakeup: { ...WAKEUP, framing: 'wap-push', triggerMode: 'CON', backoffMs: 600_000, maxBackoffMs: 600_000, ttlMs: 3_600_000 } });
+    const device = lab.devices[0]!;
+    await expect.poll(() => device.awake, { timeout: 10_000 }).toBe(false);
+    const framings: string[] = [];
+    lab.gateway.wakeups.on('trigger', (event) => framings.push(event.framing));
+    const outcome = nextOutcome(lab, UQS_DEVICE.endpoint);
+    await lab.gateway.wakeup(UQS_DEVICE.endpoint);
+    expect(await outcome).toMatchObject({ result: 'woke', triggers: 1 });
+    expect(framings).toEqual(['wap-push']);
+    expect(device.stats.executes).toBe(1);
+    expect(device.stats.smsIgnored).toBe(0);
+  }, 90_000);
+
   it('a silent device gets the configured triggers at the configured back-off, then the job gives up with its reason', async () => {
     // The group names modem-1, but the device accepts only modem-2: it ignores every trigger.
     const lab = await startLab([UQS_DEVICE], { deviceGroups: [{ name: 'wrong-number', endpoints: ['*'], serverModem: 'modem-1' }] });
@@ -88,6 +103,21 @@ describe('wake-up jobs', () => {
     await lab.gateway.wakeup(UQS_DEVICE.endpoint);
     expect(await outcome).toMatchObject({ result: 'skipped', reason: 'awake', triggers: 0 });
     expect(sentSms(lab)).toBe(0);
+  }, 90_000);
+
+  it('sends no trigger to a number outside the sender allowlist, nor when no modem is known to be the device\'s server number', async () => {
+    const lab = await startLab([UQS_DEVICE], { senderPolicy: { mode: 'allowlist', entries: ['+4999'] } });
+    await expect.poll(() => lab.devices[0]!.awake, { timeout: 10_000 }).toBe(false);
+    const outcome = nextOutcome(lab, UQS_DEVICE.endpoint);
+    await lab.gateway.wakeup(UQS_DEVICE.endpoint);
+    expect(await outcome).toMatchObject({ result: 'skipped', reason: 'not-allowed' });
+    await lab.stop();
+    const second = await startLab([UQS_DEVICE], { deviceGroups: [] }); // two modems, none named: unknown
+    await expect.poll(() => second.devices[0]!.awake, { timeout: 10_000 }).toBe(false);
+    const unknown = nextOutcome(second, UQS_DEVICE.endpoint);
+    await second.gateway.wakeup(UQS_DEVICE.endpoint);
+    expect(await unknown).toMatchObject({ result: 'skipped', reason: 'no-server-modem' });
+    expect(sentSms(second)).toBe(0);
   }, 90_000);
 
   it('a request held for a sleeping UDP-only device asks for a wake-up, which sends nothing: no SMS in its Binding or registration', async () => {
