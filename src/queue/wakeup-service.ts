@@ -120,7 +120,8 @@ export class WakeupService extends TypedEmitter<WakeupEvents> {
    * than at the end of its back-off. Never rejects.
    */
   heard(endpoint: string, retries = 3): void {
-    if (this.closed) return;
+    // While Redis is away nothing is queued up behind it: the job sees the activity at its next check.
+    if (this.closed || this.queueConnection.status !== 'ready') return;
     void (async () => {
       const job = await this.queue.getJob(wakeupJobId(endpoint));
       if (job === undefined) return;
