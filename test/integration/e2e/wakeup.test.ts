@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Lab, type LabDeviceSpec } from '../../../src/lab/lab.ts';
 import type { GatewayConfig } from '../../../src/gateway/gateway-config.ts';
+import { Gateway } from '../../../src/gateway/gateway.ts';
 import type { WakeupEvents, WakeupOutcome } from '../../../src/queue/wakeup-service.ts';
 import { smsbridge } from '../../support/smsbridge-cli.ts';
 
@@ -95,6 +96,26 @@ describe('wake-up jobs', () => {
     expect(lab.gateway.pool.drivers[0]!.status.counters.sent).toBe(3);
     await expect.poll(() => device.stats.smsIgnored, { timeout: 10_000 }).toBe(3);
     expect(await lab.gateway.wakeups.counts()).toEqual({ 'gave-up:device-silent': 1 });
+  }, 90_000);
+
+  it('a restart in the middle of a back-off loses nothing: the next gateway process goes on counting the same job\'s triggers', async () => {
+    const silent = { deviceGroups: [{ name: 'wrong-number', endpoints: ['*'], serverModem: 'modem-1' }], wakeup: { ...WAKEUP, backoffMs: 1500, maxBackoffMs: 1500 } };
+    const lab = await startLab([UQS_DEVICE], silent);
+    await expect.poll(() => lab.devices[0]!.awake, { timeout: 10_000 }).toBe(false);
+    const firstTrigger = new Promise<void>((resolve) => lab.gateway.wakeups.once('trigger', () => resolve()));
+    await lab.gateway.wakeup(UQS_DEVICE.endpoint);
+    await firstTrigger;
+    await lab.gateway.stop(); // the job waits in Redis for its back-off
+    const next = await Gateway.start(lab.gateway.config);
+    try {
+      const triggers: number[] = [];
+      next.wakeups.on('trigger', (event) => triggers.push(event.trigger));
+      const outcome = await new Promise<WakeupOutcome>((resolve) => next.wakeups.on('outcome', resolve));
+      expect(outcome).toMatchObject({ result: 'gave-up', reason: 'device-silent', triggers: 3 });
+      expect(triggers).toEqual([2, 3]);
+    } finally {
+      await next.stop();
+    }
   }, 90_000);
 
   it('sends no trigger to a device that is awake now', async () => {
