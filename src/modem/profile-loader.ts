@@ -13,6 +13,7 @@
  * - `storagePreferences` is a non-empty list of distinct `ME`, `MT`, `SM`;
  * - `statusReportRoute` is `cds`, `cdsi` or `none` and agrees with the `<ds>` of the first
  *   CNMI preference (1, 2, or 0/absent);
+ * - `directDelivery` and `moreMessagesToSend` are booleans;
  * - the four timeouts are positive integers (milliseconds);
  * - quirks have non-empty `id` (kebab-case, unique in the file), `description` and `source`.
  */
@@ -34,6 +35,8 @@ const PROFILE_KEYS = [
   'cnmiPreferences',
   'storagePreferences',
   'statusReportRoute',
+  'directDelivery',
+  'moreMessagesToSend',
   'commandTimeoutMs',
   'sendTimeoutMs',
   'promptTimeoutMs',
@@ -193,6 +196,8 @@ function validateProfile(path: string, fileName: string, document: unknown): Mod
     cnmiPreferences: Object.freeze(cnmiPreferences),
     storagePreferences: Object.freeze(storagePreferences),
     statusReportRoute,
+    directDelivery: expectBoolean(path, 'directDelivery', root['directDelivery']),
+    moreMessagesToSend: expectBoolean(path, 'moreMessagesToSend', root['moreMessagesToSend']),
     commandTimeoutMs: expectPositiveInteger(path, 'commandTimeoutMs', root['commandTimeoutMs']),
     sendTimeoutMs: expectPositiveInteger(path, 'sendTimeoutMs', root['sendTimeoutMs']),
     promptTimeoutMs: expectPositiveInteger(path, 'promptTimeoutMs', root['promptTimeoutMs']),
@@ -279,6 +284,12 @@ function expectRoute(path: string, value: unknown): StatusReportRoute {
   const known = ROUTES.find((candidate) => candidate === route);
   if (known === undefined) throw profileError(path, 'statusReportRoute', `one of ${ROUTES.map((r) => `"${r}"`).join(', ')}`, got(route));
   return known;
+}
+
+function expectBoolean(path: string, key: string, value: unknown): boolean {
+  if (value === undefined) throw profileError(path, key, 'every key to be present', 'is missing');
+  if (typeof value !== 'boolean') throw profileError(path, key, 'true or false', got(value));
+  return value;
 }
 
 function expectPositiveInteger(path: string, key: string, value: unknown): number {

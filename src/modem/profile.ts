@@ -39,6 +39,18 @@ export interface ModemProfile {
   /** Preferred message storages, best first (`ME`, `SM`, `MT`). */
   readonly storagePreferences: readonly string[];
   readonly statusReportRoute: StatusReportRoute;
+  /**
+   * Prefer direct delivery when `AT+CSMS=1` takes: each `cnmiPreferences` entry is first tried
+   * with `<mt>`=2, so an SMS arrives as `+CMT` and costs one `AT+CNMA`, sent only after it was
+   * persisted (TS 27.005 §3.4.1, §3.4.4; the network delivers again what is not acknowledged),
+   * instead of `AT+CMGR` and `AT+CMGD` after `+CMTI`. Without phase 2+ the stored route is used.
+   */
+  readonly directDelivery: boolean;
+  /**
+   * The modem accepts `AT+CMMS=1` (TS 27.005 §3.5.6): the driver sends it when more than one SMS
+   * is queued, so the relay link stays up between them. False for firmware that rejects it.
+   */
+  readonly moreMessagesToSend: boolean;
   /** Final result timeout of ordinary commands. */
   readonly commandTimeoutMs: number;
   /** Time from Ctrl-Z to `+CMGS` (Kannel 20 s; some networks are slower). */
@@ -65,6 +77,8 @@ export const GENERIC_PROFILE: ModemProfile = Object.freeze({
   cnmiPreferences: ['2,1,0,2,0', '2,1,0,1,0', '1,1,0,2,0', '1,1,0,1,0', '2,1,0,0,0', '1,1,0,0,0', '2,2,0,1,0'],
   storagePreferences: ['ME', 'MT', 'SM'],
   statusReportRoute: 'cdsi',
+  directDelivery: true,
+  moreMessagesToSend: true,
   commandTimeoutMs: 10_000,
   sendTimeoutMs: 60_000,
   promptTimeoutMs: 5_000,
