@@ -51,6 +51,11 @@ export interface AtEngineOptions {
    * an `AT+CMMS` hold keeps the link of the previous submit up (TS 27.005 §3.5.6). @defaultValue 0
    */
   readonly relayLinkSetupMs?: number;
+  /**
+   * How long `AT+CMMS=1` keeps the link after a send's result (TS 27.005 §3.5.6 leaves 1–5 s to
+   * the ME). @defaultValue 2000
+   */
+  readonly cmmsHoldMs?: number;
   /** Time for the network's answer to a submit before `+CMS ERROR: 332`. @defaultValue 30000 */
   readonly submitTimeoutMs?: number;
   /** Time the host has for `AT+CNMA` after `+CMT`/`+CDS` when `AT+CSMS=1` (TS 27.005 §3.4.4). @defaultValue 15000 */
@@ -106,6 +111,7 @@ export function resolveEngineOptions(options: AtEngineOptions): ResolvedEngineOp
     rebootDelayMs: options.rebootDelayMs ?? 300,
     cmgsLatencyMs: options.cmgsLatencyMs ?? 0,
     relayLinkSetupMs: options.relayLinkSetupMs ?? 0,
+    cmmsHoldMs: options.cmmsHoldMs ?? 2000,
     submitTimeoutMs: options.submitTimeoutMs ?? 30_000,
     cnmaTimeoutMs: options.cnmaTimeoutMs ?? 15_000,
     rssi: options.rssi ?? 20,

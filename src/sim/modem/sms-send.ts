@@ -28,9 +28,6 @@ const CMS = {
   NETWORK_TIMEOUT: 332,
 } as const;
 
-/** TS 27.005 §3.5.6: with `AT+CMMS=1` the link is held this long after a send's result (the ME's choice of 1–5 s). */
-export const CMMS_HOLD_MS = 2000;
-
 /** TS 23.040 §9.2.3.1/§9.2.2.2: the longest SMS-SUBMIT TPDU is 164 octets. */
 const MAX_TPDU_OCTETS = 164;
 
@@ -136,7 +133,7 @@ function submit(ctx: EngineContext, pdu: PduBytes, prefix: '+CMGS' | '+CMSS', on
         cancelTimeout();
         ctx.setTimer(options.cmgsLatencyMs + linkSetupMs, () => {
           // TS 27.005 §3.5.6: with AT+CMMS the link stays up after this result (<n>=2 until changed).
-          if (state.cmms !== 0) state.relayLinkUntilMs = state.cmms === 2 ? Number.POSITIVE_INFINITY : ctx.nowMs() + CMMS_HOLD_MS;
+          if (state.cmms !== 0) state.relayLinkUntilMs = state.cmms === 2 ? Number.POSITIVE_INFINITY : ctx.nowMs() + options.cmmsHoldMs;
           done(reply);
         });
       };
