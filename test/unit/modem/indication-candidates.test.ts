@@ -10,7 +10,7 @@ import { GENERIC_PROFILE } from '../../../src/modem/profile.ts';
 describe('indicationCandidates', () => {
   it('puts the <mt>=2 form of every storing preference first when AT+CSMS=1 took', () => {
     const profile = { ...GENERIC_PROFILE, cnmiPreferences: ['2,1,0,2,0', '1,1,0,1,0', '2,0,0,0,0', '0,1,0,0,0', '2,2,0,1,0'] };
-    expect(indicationCandidates(profile, true)).toEqual(['2,2,0,2,0', '1,2,0,1,0', '2,2,0,1,0', '2,1,0,2,0', '1,1,0,1,0', '2,0,0,0,0', '0,1,0,0,0']);
+    expect(indicationCandidates(profile, true)).toEqual(['2,2,0,2,0', '1,2,0,1,0', '2,1,0,2,0', '1,1,0,1,0', '2,0,0,0,0', '0,1,0,0,0', '2,2,0,1,0']);
   });
 
   it('keeps the preferences as they are without phase 2+ or when the profile keeps the stored route', () => {
