@@ -140,7 +140,7 @@ async function receiveRound(env: Env, route: RouteRow['route'], index: number, o
     if (driver.status.receiveRoute !== route) throw new Error(`${route} round got the ${driver.status.receiveRoute} route`);
     let atCommands = 0;
     driver.on('trace', (direction, line) => {
-      if (direction === "tx" && line.startsWith("AT")) atCommands += 1;
+      if (direction === 'tx' && line.startsWith('AT')) atCommands += 1;
     });
     const submits = Array.from({ length: options.sms }, (_, i) => {
       const data = Uint8Array.from({ length: 24 }, (_, k) => (i * 13 + k + index) & 0xff);

@@ -66,8 +66,10 @@ export interface ModemProfile {
 
 /**
  * The generic 3GPP profile: what TS 27.005/27.007 promise, with ModemManager's CNMI fallbacks.
- * mt=1 (store and announce with `+CMTI`) is preferred over mt=2 (`+CMT`): a stored SMS survives
- * a gateway crash on the SIM until it was persisted and deleted.
+ * With phase 2+ each mt=1 entry is tried first as mt=2 (`directDelivery`): `+CMT` acknowledged
+ * with `AT+CNMA` after persisting is as durable as storing (the network redelivers) at half the
+ * commands. Without phase 2+, mt=1 (store, announce with `+CMTI`) comes before mt=2: a stored
+ * SMS survives a gateway crash on the modem until it was persisted and deleted.
  */
 export const GENERIC_PROFILE: ModemProfile = Object.freeze({
   name: 'generic',
