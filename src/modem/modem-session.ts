@@ -286,7 +286,7 @@ export class ModemSession {
       else this.context.emit('unmatched-report', pduHex);
     } else {
       try {
-        await this.persist({ via: 'cmt', storage: null, index: null, pduHex });
+        await this.persistBeforeAckDeadline({ via: 'cmt', storage: null, index: null, pduHex });
       } catch (error) {
         // Not persisted: TS 27.005 §3.4.4 <n>=2 answers RP-ERROR at once, so the network keeps the
         // SMS and delivers it again. Staying silent instead makes the ME time out and switch
@@ -312,6 +312,30 @@ export class ModemSession {
       // While routing was off, new SMS went to storage without an indication: fetch them now.
       await this.sweep().catch((sweepError: unknown) => this.report(sweepError));
       throw error;
+    }
+  }
+
+  /**
+   * Persists a routed SMS, but with `AT+CSMS=1` gives up at half the profile's `cnmaTimeoutMs`
+   * (GW_ERR_MODEM_PERSIST_SLOW): a write that hangs (Redis stalled) must not let the modem time
+   * out, which would refuse the SMS anyway and switch routing off (TS 27.005 §3.4.4). A write that
+   * lands late is harmless: the network's redelivery is de-duplicated by the inbox.
+   */
+  private async persistBeforeAckDeadline(fields: Omit<ReceivedPdu, 'modem' | 'receivedAtMs'>): Promise<void> {
+    const writing = this.persist(fields);
+    if (!this.setup.cnmaRequired) return writing;
+    const deadlineMs = Math.floor(this.setup.profile.cnmaTimeoutMs / 2);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        reject(new GatewayError('GW_ERR_MODEM_PERSIST_SLOW', `a +CMT was not persisted within ${deadlineMs} ms; refused with AT+CNMA=2, the network delivers it again`, { modem: this.context.config.name }));
+      }, deadlineMs);
+    });
+    writing.catch(() => undefined); // its failure is reported below, or comes after the deadline
+    try {
+      await Promise.race([writing, late]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 

@@ -14,7 +14,7 @@
  * - `statusReportRoute` is `cds`, `cdsi` or `none` and agrees with the `<ds>` of the first
  *   CNMI preference (1, 2, or 0/absent);
  * - `directDelivery` and `moreMessagesToSend` are booleans;
- * - the four timeouts are positive integers (milliseconds);
+ * - the five timeouts are positive integers (milliseconds);
  * - quirks have non-empty `id` (kebab-case, unique in the file), `description` and `source`.
  */
 import { readdirSync, readFileSync, type Dirent } from 'node:fs';
@@ -37,6 +37,7 @@ const PROFILE_KEYS = [
   'statusReportRoute',
   'directDelivery',
   'moreMessagesToSend',
+  'cnmaTimeoutMs',
   'commandTimeoutMs',
   'sendTimeoutMs',
   'promptTimeoutMs',
@@ -198,6 +199,7 @@ function validateProfile(path: string, fileName: string, document: unknown): Mod
     statusReportRoute,
     directDelivery: expectBoolean(path, 'directDelivery', root['directDelivery']),
     moreMessagesToSend: expectBoolean(path, 'moreMessagesToSend', root['moreMessagesToSend']),
+    cnmaTimeoutMs: expectPositiveInteger(path, 'cnmaTimeoutMs', root['cnmaTimeoutMs']),
     commandTimeoutMs: expectPositiveInteger(path, 'commandTimeoutMs', root['commandTimeoutMs']),
     sendTimeoutMs: expectPositiveInteger(path, 'sendTimeoutMs', root['sendTimeoutMs']),
     promptTimeoutMs: expectPositiveInteger(path, 'promptTimeoutMs', root['promptTimeoutMs']),

@@ -51,6 +51,12 @@ export interface ModemProfile {
    * is queued, so the relay link stays up between them. False for firmware that rejects it.
    */
   readonly moreMessagesToSend: boolean;
+  /**
+   * How long the modem waits for `AT+CNMA` after `+CMT`/`+CDS` before it refuses the message and
+   * switches routing off (TS 27.005 §3.4.4 leaves the time to the ME). A persistence still
+   * running at half of it is given up with `AT+CNMA=2`, so routing stays on.
+   */
+  readonly cnmaTimeoutMs: number;
   /** Final result timeout of ordinary commands. */
   readonly commandTimeoutMs: number;
   /** Time from Ctrl-Z to `+CMGS` (Kannel 20 s; some networks are slower). */
@@ -81,6 +87,7 @@ export const GENERIC_PROFILE: ModemProfile = Object.freeze({
   statusReportRoute: 'cdsi',
   directDelivery: true,
   moreMessagesToSend: true,
+  cnmaTimeoutMs: 15_000,
   commandTimeoutMs: 10_000,
   sendTimeoutMs: 60_000,
   promptTimeoutMs: 5_000,

@@ -7,6 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ModemDriver } from '../../../src/modem/modem-driver.ts';
 import type { PersistReceived, ReceivedPdu } from '../../../src/modem/modem-types.ts';
+import { GENERIC_PROFILE } from '../../../src/modem/profile.ts';
+import type { GatewayError } from '../../../src/shared/errors.ts';
 import { SIM_PROFILES } from '../../../src/sim/modem/profiles.ts';
 import { bytes, inbox, startDevice, startDriver, startNetwork, startSimModem, testConfig, useDriverFixture } from './driver-fixture.ts';
 
@@ -89,6 +91,35 @@ describe('ModemDriver: receive route', () => {
     const [entry] = await inbox().messages();
     expect(entry?.message.dataHex).toBe(Buffer.from(bytes(50, 9)).toString('hex'));
     expect(sim.stats.deliveriesRefused).toBeGreaterThanOrEqual(1);
+  });
+
+  it('a persistence that hangs is given up with AT+CNMA=2 before the modem times out: routing stays on, the SMS comes again', async () => {
+    const network = await startNetwork();
+    // The modem would wait a minute for AT+CNMA; the profile says 1 s, so the driver acts at 500 ms.
+    const sim = await startSimModem(network, { cnmaTimeoutMs: 60_000 });
+    const box = inbox();
+    let calls = 0;
+    const persist: PersistReceived = async (pdu) => {
+      calls += 1;
+      if (calls === 1) await new Promise<never>(() => undefined); // Redis stalled for the first one
+      await box.accept(pdu);
+    };
+    const profile = { ...GENERIC_PROFILE, name: 'short-cnma', match: {}, cnmaTimeoutMs: 1000 };
+    const driver = startDriver(testConfig('a', sim.linkPath, { profile: 'short-cnma' }), [profile], persist);
+    const problems: string[] = [];
+    driver.on('problem', (error: GatewayError) => problems.push(error.code));
+    const log = recordTrace(driver);
+    await driver.waitFor('ready', 10_000);
+    await driver.sweep();
+    const device = await startDevice(network, '+491704444444');
+    await device.send(GATEWAY, bytes(33, 5));
+    await expect.poll(async () => (await inbox().messages()).length, { timeout: 15_000 }).toBe(1);
+    await expect.poll(() => sim.stats.smsReceived, { timeout: 10_000 }).toBe(1);
+    expect(calls).toBe(2);
+    expect(problems).toContain('GW_ERR_MODEM_PERSIST_SLOW');
+    expect(log.filter((line) => line.startsWith('tx AT+CNMA'))).toEqual(['tx AT+CNMA=2', 'tx AT+CNMA']);
+    expect(sim.stats.cnmaTimeouts).toBe(0);
+    expect(sim.status.cnmi.mt).toBe(2); // routing was never switched off
   });
 
   it('falls back to the stored route on a modem without phase 2+ (AT+CSMS=1 refused): +CMTI, AT+CMGR, persisted, AT+CMGD', async () => {
