@@ -11,7 +11,7 @@ import { simError } from './sim-commands.ts';
 import { formatPduMessage, formatTextMessage, type TextContext } from './sms-format.ts';
 import { handleCnma } from './sms-incoming.ts';
 import { SMS_STAT, TEXT_STAT, parseMemory, type StoredSms } from './sms-storage.ts';
-import { SEND_COMMANDS } from './sms-send.ts';
+import { SEND_COMMANDS, expireRelayLink } from './sms-send.ts';
 
 const CMS_NOT_ALLOWED = 302;
 const CMS_NOT_SUPPORTED = 303;
@@ -43,7 +43,10 @@ const csdh = numericSetting('+CSDH', '(0,1)', 0, 1, (ctx) => ctx.state.v250.csdh
   return OK;
 });
 
-const cmmsSetting = numericSetting('+CMMS', '(0-2)', 0, 2, (ctx) => ctx.state.cmms, (ctx, n) => {
+const cmmsSetting = numericSetting('+CMMS', '(0-2)', 0, 2, (ctx) => {
+  expireRelayLink(ctx);
+  return ctx.state.cmms;
+}, (ctx, n) => {
   ctx.state.cmms = n;
   if (n === 0) ctx.state.relayLinkUntilMs = 0;
   return OK;

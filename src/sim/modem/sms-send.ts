@@ -90,14 +90,25 @@ function buildTextSubmit(ctx: EngineContext, destination: string, text: string):
 }
 
 /**
+ * Ends a relay link whose `AT+CMMS=1` hold ran out: the link closes and `AT+CMMS` falls back to
+ * 0 (TS 27.005 §3.5.6). Called before a submit and before `AT+CMMS?` answers.
+ */
+export function expireRelayLink(ctx: EngineContext): void {
+  const { state } = ctx;
+  if (state.relayLinkUntilMs === 0 || ctx.nowMs() <= state.relayLinkUntilMs) return;
+  state.relayLinkUntilMs = 0;
+  if (state.cmms === 1) state.cmms = 0;
+}
+
+/**
  * The time this submit spends setting up the relay link: none while an `AT+CMMS` hold keeps the
  * previous submit's link up, else `relayLinkSetupMs`. A `<n>`=1 hold that ran out switches
  * `AT+CMMS` back to 0, as TS 27.005 §3.5.6 says the TA does.
  */
 function relayLinkSetupMs(ctx: EngineContext): number {
   const { state } = ctx;
+  expireRelayLink(ctx);
   if (state.cmms !== 0 && ctx.nowMs() <= state.relayLinkUntilMs) return 0;
-  if (state.cmms === 1 && state.relayLinkUntilMs > 0) state.cmms = 0;
   state.relayLinkUntilMs = 0;
   ctx.counters.relayLinkSetups++;
   return ctx.options.relayLinkSetupMs;

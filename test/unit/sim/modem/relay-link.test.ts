@@ -36,9 +36,10 @@ describe('simulated relay link and AT+CMMS', () => {
     expect(h.exchange('AT+CMMS=1\r')).toBe(OK_);
     expect(await sendTakesMs(h)).toBe(110);
     expect(await sendTakesMs(h)).toBe(10);
+    expect(h.exchange('AT+CMMS?\r')).toBe(info('+CMMS: 1') + OK_);
     await h.settle(1001);
-    expect(await sendTakesMs(h)).toBe(110);
     expect(h.exchange('AT+CMMS?\r')).toBe(info('+CMMS: 0') + OK_);
+    expect(await sendTakesMs(h)).toBe(110);
     expect(h.engine.stats.relayLinkSetups).toBe(2);
   });
 
