@@ -211,6 +211,19 @@ export class Gateway {
     this.logging.setAtTrace(modem, on);
   }
 
+  /** Modems whose AT trace is on now. */
+  get atTraced(): readonly string[] {
+    return this.logging.atTraced;
+  }
+
+  /**
+   * Sends one SMS (8-bit data or text) to `to` (E.164 with `+`) through the pool, routed and
+   * counted like the relay's SMS (for the admin API). Rejects with the send's typed error.
+   */
+  sendSms(to: string, payload: { readonly data: Uint8Array } | { readonly text: string }): Promise<{ messageId: string; modem: string; parts: number }> {
+    return this.sms.sendMessage(to.replace(/^\+/, ''), payload);
+  }
+
   /** For a signal (SIGUSR2): the AT trace of every modem off when any is on, else on for all. Returns the new state. */
   toggleAtTrace(): boolean {
     const on = this.logging.atTraced.length === 0;
