@@ -15,6 +15,7 @@ import { EXCHANGE_LIFETIME_SEC } from '../lwm2m/coap-parameters.ts';
 import { DEFAULT_MAX_LIFETIME_SEC } from '../lwm2m/lifetime-cap.ts';
 import { DEFAULT_MAX_ENDPOINT_NAME_BYTES } from '../lwm2m/registration-request.ts';
 import { MODEM_CONFIG_DEFAULTS } from '../modem/modem-types.ts';
+import { DEFAULT_ADMIN_PORT } from '../shared/admin-api-defaults.ts';
 
 /** Object with no unknown keys (typos must not pass silently). */
 const strict = { additionalProperties: false } as const;
@@ -166,8 +167,7 @@ const UdpAdmissionSchema = Type.Object({
   }),
 }, { ...strict, default: {}, description: 'Who may register over UDP (plain CoAP carries no authentication), and when a registration may move.' });
 
-/** Default TCP port of the admin HTTP API (`smsbridge status` and the other API commands use it too). */
-export const DEFAULT_ADMIN_PORT = 8683;
+export { DEFAULT_ADMIN_PORT };
 
 const AdminSchema = Type.Object({
   enabled: Type.Boolean({ default: false, description: 'Serve the admin HTTP API (/api/v1, /metrics; docs/admin.md). Needs tokenEnv or tokenFile.' }),
