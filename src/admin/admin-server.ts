@@ -54,12 +54,12 @@ function typeboxValidator({ schema, httpPart }: { schema: unknown; httpPart?: st
 /** The error a failed request becomes. */
 function requestError(error: FastifyError, bodyLimitBytes: number): GatewayError {
   if (error instanceof GatewayError) return error;
-  if (error.validation !== undefined) return new GatewayError('GW_ERR_ADMIN_REQUEST', error.message);
+  if (error.validation !== undefined || error.validationContext !== undefined || error.code === 'FST_ERR_VALIDATION') return new GatewayError('GW_ERR_ADMIN_REQUEST', error.message);
   if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new GatewayError('GW_ERR_ADMIN_REQUEST', `body is larger than ${bodyLimitBytes} bytes (admin.bodyLimitBytes)`, { limitBytes: bodyLimitBytes });
   if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return new GatewayError('GW_ERR_ADMIN_REQUEST', 'body must be application/json');
   if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
-    // Malformed JSON, an empty JSON body, a bad content length: the client's fault, named.
-    return new GatewayError('GW_ERR_ADMIN_REQUEST', `body is not valid JSON: ${error.message}`);
+    // Malformed JSON, an empty JSON body, a bad content length: fastify's message names it.
+    return new GatewayError('GW_ERR_ADMIN_REQUEST', error.message);
   }
   return new GatewayError('GW_ERR_INTERNAL', String(error));
 }
