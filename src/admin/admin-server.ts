@@ -2,7 +2,8 @@
  * The admin HTTP API (fastify): routes in admin-routes.ts, bearer tokens (admin-tokens.ts),
  * request validation with TypeBox's compiler (the schema library of the configuration), every
  * error as `{code, message}` with a stable code (docs/errors.md), the OpenAPI document from the
- * route schemas (@fastify/swagger), Prometheus metrics at /metrics. Started after the gateway
+ * route schemas (@fastify/swagger), Prometheus metrics at /metrics, the live status page at
+ * /status with its event stream. Started after the gateway
  * and stopped before it (src/cli/run-service.ts).
  */
 import type { AddressInfo } from 'node:net';
@@ -16,6 +17,8 @@ import type { AdminGateway } from './admin-gateway.ts';
 import { AdminMetrics } from './admin-metrics.ts';
 import { registerAdminRoutes, type RouteAccess } from './admin-routes.ts';
 import { AdminTokens, type AdminTokenConfig } from './admin-tokens.ts';
+import { registerStatusEvents } from './status-events.ts';
+import { registerStatusPage } from './status-page.ts';
 
 /** Options of {@link AdminServer.start}. */
 export interface AdminServerOptions {
@@ -125,6 +128,8 @@ export class AdminServer {
       },
     });
     registerAdminRoutes(app, gateway, new AdminMetrics(gateway), { version: options.version, startedAtMs: Date.now() });
+    registerStatusEvents(app, gateway);
+    registerStatusPage(app);
     app.addHook('onResponse', async (request, reply) => {
       if (request.method !== 'GET' && reply.statusCode < 400) log.info({ method: request.method, url: request.url, status: reply.statusCode }, 'admin request');
     });

@@ -63,6 +63,7 @@ describe('admin API: tokens', () => {
       const answer = await call(method, path, { token: null, body });
       expect(answer.status).toBe(401);
     }
+    expect((await call('GET', '/api/v1/events', { token: null })).status).toBe(401);
     expect((await call('GET', '/api/v1/nothing-here', { token: null })).status).toBe(401);
     expect((await call('GET', '/api/v1/nothing-here')).json['code']).toBe('GW_ERR_ADMIN_NOT_FOUND');
   });
@@ -159,7 +160,7 @@ describe('admin API: routes', () => {
     const doc = await call('GET', '/api/v1/openapi.json');
     expect(doc.json['openapi']).toBe('3.0.3');
     const paths = doc.json['paths'] as Record<string, Record<string, { requestBody?: { content: Record<string, { schema: { properties: Record<string, { pattern?: string }> } }> } }>>;
-    expect(Object.keys(paths).sort()).toEqual(['/api/v1/devices', '/api/v1/health', '/api/v1/modems', '/api/v1/modems/{name}/at-trace', '/api/v1/sms', '/api/v1/status', '/metrics']);
+    expect(Object.keys(paths).sort()).toEqual(['/api/v1/devices', '/api/v1/events', '/api/v1/health', '/api/v1/modems', '/api/v1/modems/{name}/at-trace', '/api/v1/sms', '/api/v1/status', '/metrics']);
     expect(paths['/api/v1/sms']!['post']!.requestBody!.content['application/json']!.schema.properties['to']!.pattern).toBe('^\\+[1-9][0-9]{1,14}$');
   });
 });
