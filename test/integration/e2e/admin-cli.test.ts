@@ -99,8 +99,25 @@ describe('smsbridge run with the admin API, and the CLI commands over it', () =>
     expect(sent.stderr).toBe('');
     expect(JSON.parse(sent.stdout)).toMatchObject({ modem: 'modem-1', parts: 1 });
 
+    // A status page's event stream stays open while the gateway stops: it must not hold the stop up.
+    const stream = await fetch(`${url}/api/v1/events`, { headers: { authorization: `Bearer ${READ_ONLY}` } });
+    expect(stream.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const reader = stream.body!.getReader();
+    const first = new TextDecoder().decode((await reader.read()).value);
+    expect(first).toMatch(/^event: status\ndata: \{"modems":\[\{"name":"modem-1"/);
+    const streamEnded = (async () => {
+      try {
+        while (!(await reader.read()).done);
+        return 'ended';
+      } catch {
+        return 'ended';
+      }
+    })();
+
     gateway.child.kill('SIGTERM');
     expect(await gateway.exited).toBe(0);
+    expect(await streamEnded).toBe('ended');
+    expect(gateway.stdout.text).toMatch(/"msg":"gateway stopped"[^\n]*"clean":true|"clean":true[^\n]*"msg":"gateway stopped"/);
     expect(gateway.stdout.text).not.toContain(TOKEN);
     expect(gateway.stdout.text).not.toContain(READ_ONLY);
     const gone = await cli({ SMSBRIDGE_TOKEN: TOKEN }, 'status');
