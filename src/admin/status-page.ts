@@ -63,6 +63,8 @@ function render(status) {
     devices.append(tr);
   }
 }
+let latest = null;
+setInterval(() => { if (latest) render(latest); }, 5000); // "last seen" keeps counting between events
 async function connect() {
   const token = sessionStorage.getItem(KEY);
   if (!token) { login.hidden = false; connection.textContent = 'a token is needed'; return; }
@@ -81,7 +83,7 @@ async function connect() {
       while ((end = buffer.indexOf('\\n\\n')) >= 0) {
         const block = buffer.slice(0, end); buffer = buffer.slice(end + 2);
         const data = block.split('\\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\\n');
-        if (data) render(JSON.parse(data));
+        if (data) { latest = JSON.parse(data); render(latest); }
       }
     }
     throw new Error('the gateway closed the stream');
