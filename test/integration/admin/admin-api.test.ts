@@ -3,7 +3,10 @@
  * modem on a pseudo-terminal, a scripted core and devices): every route with no token, a wrong
  * token, the read-only token on write routes, malformed and oversize bodies.
  */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ROOT } from '../../support/smsbridge-cli.ts';
 import { AdminServer } from '../../../src/admin/admin-server.ts';
 import { CoapCode, CoapOptionNumber, coapRequest, coapResponse } from '../../../src/lwm2m/index.ts';
 import { silentLogger } from '../../../src/log/index.ts';
@@ -130,6 +133,12 @@ describe('admin API: routes', () => {
     expect(metrics.text).toMatch(/smsbridge_sms_parts_sent_total 2/);
     expect(metrics.text).toMatch(/smsbridge_modem_signal_dbm\{modem="gw-modem"\} -\d+/);
     expect(GATEWAY_MSISDN).not.toBe(DEVICE_MSISDN);
+    // The Grafana dashboard shipped beside the systemd unit asks only for metrics that exist.
+    const dashboard = await readFile(join(ROOT, 'hardware/systemd/lwm2m-sms-bridge.grafana.json'), 'utf8');
+    const asked = [...new Set(dashboard.match(/smsbridge_[a-z_]+/g) ?? [])];
+    expect(asked.length).toBeGreaterThan(10);
+    const served = new Set([...metrics.text.matchAll(/^# TYPE (\S+)/gm)].map((match) => match[1]));
+    expect(asked.filter((name) => !served.has(name))).toEqual([]);
   });
 
   it('answers 400 with a reason for malformed, invalid and oversize bodies, and sends nothing', async () => {

@@ -5,6 +5,7 @@
  * from SMSBRIDGE_TOKEN or --token-file; errors as one JSON object on stderr and exit 1.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -124,4 +125,32 @@ describe('smsbridge run with the admin API, and the CLI commands over it', () =>
     expect(gone.code).toBe(1);
     expect(JSON.parse(gone.stderr.trim())).toMatchObject({ code: 'GW_ERR_ADMIN_UNREACHABLE', url });
   }, 180_000);
+
+  it('stops with GW_ERR_CONFIG naming admin.listen when its address is taken, and stops the gateway it started', async () => {
+    const redis = await startPrivateRedis();
+    cleanups.push(() => redis.stop());
+    const dir = await mkdtemp(join(tmpdir(), 'smsbridge-admin-e2e-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', () => resolve()));
+    cleanups.push(() => new Promise((resolve) => taken.close(resolve)));
+    const port = (taken.address() as { port: number }).port;
+    const configPath = join(dir, 'gateway.yaml');
+    await writeFile(configPath, [
+      `redis: {url: "redis://127.0.0.1:${redis.port}"}`,
+      'core: {host: 127.0.0.1, port: 5683}',
+      'udpListen: {host: 127.0.0.1, port: 0}',
+      'coreSockets: {bindHost: 127.0.0.1, firstPort: 44000, lastPort: 44099}',
+      `modems: [{name: modem-1, path: ${join(dir, 'no-such-tty')}}]`,
+      `admin: {enabled: true, listen: {host: 127.0.0.1, port: ${port}}, tokenEnv: E2E_ADMIN_TOKEN}`,
+      '',
+    ].join('\n'));
+    const gateway = start('run', '--config', configPath);
+    expect(await gateway.exited).toBe(1);
+    const error = JSON.parse(gateway.stderr.text.trim().split('\n').at(-1)!) as Record<string, unknown>;
+    expect(error).toMatchObject({ code: 'GW_ERR_CONFIG', key: 'admin.listen' });
+    expect(String(error['message'])).toContain('EADDRINUSE');
+    expect(gateway.stdout.text).toContain('"msg":"gateway stopped"');
+    expect(gateway.stdout.text).not.toContain('"msg":"running"');
+  }, 60_000);
 });
