@@ -134,8 +134,9 @@ function assemble(file: ConfigFile, options: ParseConfigOptions, problems: Confi
   });
   const tokenFile = absolute(file.admin.tokenFile);
   const readOnlyTokenFile = absolute(file.admin.readOnlyTokenFile);
+  // A disabled API reads no token: its variable or file may be set up later.
   const adminToken = (envKey: string, fileKey: string, env: string | null, tokenPath: string | null, what: string): string | null =>
-    secret({ at: ['admin'], envKey, fileKey, env, file: tokenPath, what, invalid: adminTokenInvalid });
+    file.admin.enabled ? secret({ at: ['admin'], envKey, fileKey, env, file: tokenPath, what, invalid: adminTokenInvalid }) : null;
   const admin = {
     ...file.admin, tokenFile, readOnlyTokenFile,
     token: adminToken('tokenEnv', 'tokenFile', file.admin.tokenEnv, tokenFile, 'the admin token'),

@@ -128,6 +128,11 @@ describe('admin API tokens', () => {
     expect(problemsOf(withAdmin('tokenEnv: RO_TOKEN, tokenFile: admin-token')).problems.map((p) => p.key)).toEqual(['admin.tokenFile']);
     expect(load(withAdmin('enabled: false')).admin.token).toBeNull();
   });
+
+  it('a disabled API does not need its token: tokenEnv may name a variable that is not set yet', () => {
+    const config = load(withAdmin('enabled: false, tokenEnv: NOT_SET_YET, readOnlyTokenFile: missing-file'));
+    expect([config.admin.token, config.admin.readOnlyToken]).toEqual([null, null]);
+  });
 });
 
 describe('redactConfig', () => {
