@@ -19,6 +19,7 @@ import { registerAdminRoutes, type RouteAccess } from './admin-routes.ts';
 import { AdminTokens, type AdminTokenConfig } from './admin-tokens.ts';
 import { registerStatusEvents } from './status-events.ts';
 import { registerStatusPage } from './status-page.ts';
+import { startMetricsServer } from './metrics-server.ts';
 
 /** Options of {@link AdminServer.start}. */
 export interface AdminServerOptions {
@@ -28,6 +29,8 @@ export interface AdminServerOptions {
   readonly tokens: AdminTokenConfig;
   /** Largest request body; larger ones are answered 400 GW_ERR_ADMIN_REQUEST. */
   readonly bodyLimitBytes: number;
+  /** Also serve `/metrics` here, without a token (null: only on the API's address, with a token). */
+  readonly metricsListen?: { readonly host: string; readonly port: number } | null;
   /** For the status route and the OpenAPI document. */
   readonly version: string;
   readonly logger: Logger;
@@ -69,19 +72,35 @@ function requestError(error: FastifyError, bodyLimitBytes: number): GatewayError
 
 /** A running admin API. */
 export class AdminServer {
-  private constructor(private readonly app: FastifyInstance) {}
+  private constructor(private readonly app: FastifyInstance, private readonly metricsApp: FastifyInstance | null) {}
 
-  /** Builds the routes and listens; rejects when the address cannot be bound (EADDRINUSE …). */
+  /**
+   * Builds the routes and listens (and on `metricsListen` when set); rejects with GW_ERR_CONFIG
+   * naming `admin.listen` or `admin.metricsListen` when an address cannot be bound (EADDRINUSE
+   * …), with nothing left listening.
+   */
   static async start(gateway: AdminGateway, options: AdminServerOptions): Promise<AdminServer> {
-    const app = await AdminServer.build(gateway, options);
+    const metrics = new AdminMetrics(gateway);
+    const app = await AdminServer.build(gateway, options, metrics);
+    let metricsApp: FastifyInstance | null = null;
+    let key = 'admin.listen';
     try {
       await app.listen({ host: options.host, port: options.port });
+      key = 'admin.metricsListen';
+      if (options.metricsListen) metricsApp = await startMetricsServer(metrics, options.metricsListen);
     } catch (error) {
       await app.close();
-      throw error;
+      const code = (error as { code?: unknown }).code;
+      throw new GatewayError('GW_ERR_CONFIG', `${key} cannot be used: ${typeof code === 'string' ? code : String(error)}`, { key });
     }
-    options.logger.info({ admin: `http://${AdminServer.hostForUrl(app)}` }, 'admin API listening');
-    return new AdminServer(app);
+    const server = new AdminServer(app, metricsApp);
+    options.logger.info({ admin: server.url, metrics: server.metricsUrl }, 'admin API listening');
+    return server;
+  }
+
+  /** Where the token-free metrics listener is (`http://host:port/metrics`), or null. */
+  get metricsUrl(): string | null {
+    return this.metricsApp === null ? null : `http://${AdminServer.hostForUrl(this.metricsApp)}/metrics`;
   }
 
   private static hostForUrl(app: FastifyInstance): string {
@@ -90,7 +109,7 @@ export class AdminServer {
   }
 
   /** The fastify instance with every route, not listening (also for `inject` in tests). */
-  static async build(gateway: AdminGateway, options: AdminServerOptions): Promise<FastifyInstance> {
+  static async build(gateway: AdminGateway, options: AdminServerOptions, metrics = new AdminMetrics(gateway)): Promise<FastifyInstance> {
     const tokens = new AdminTokens(options.tokens);
     const log = options.logger.child({ component: 'admin' });
     const app = Fastify({ bodyLimit: options.bodyLimitBytes, logger: false, forceCloseConnections: true, return503OnClosing: true });
@@ -127,7 +146,7 @@ export class AdminServer {
         security: [{ bearer: [] }],
       },
     });
-    registerAdminRoutes(app, gateway, new AdminMetrics(gateway), { version: options.version, startedAtMs: Date.now() });
+    registerAdminRoutes(app, gateway, metrics, { version: options.version, startedAtMs: Date.now() });
     registerStatusEvents(app, gateway);
     registerStatusPage(app);
     app.addHook('onResponse', async (request, reply) => {
@@ -144,6 +163,7 @@ export class AdminServer {
 
   /** Stops listening and closes open connections. Never rejects. */
   async stop(): Promise<void> {
+    await this.metricsApp?.close().catch(() => undefined);
     await this.app.close().catch(() => undefined);
   }
 }

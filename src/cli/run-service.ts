@@ -68,7 +68,7 @@ export async function runService(run: ServiceRun, io: CliIo): Promise<void> {
     lifecycle?.dispose();
     logger.error({ err: error }, 'the admin API did not start');
     await gateway.stop({ timeoutMs: GATEWAY_STOP_TIMEOUT_MS });
-    throw new GatewayError('GW_ERR_CONFIG', `admin.listen ${config.admin.listen.host}:${config.admin.listen.port} cannot be used: ${String(error)}`, { key: 'admin.listen' });
+    throw error; // GW_ERR_CONFIG naming admin.listen or admin.metricsListen
   }
   const stopAtTraceSignal = io.onAtTraceSignal?.(() => logger.info({ atTrace: gateway.toggleAtTrace() }, 'AT trace switched by SIGUSR2')) ?? (() => undefined);
   logger.info({ udp: gateway.udpAddress }, 'running');
@@ -87,6 +87,7 @@ async function startAdmin(config: Config, gateway: Gateway, logger: Logger): Pro
   if (!config.admin.enabled || config.admin.token === null) return null;
   return AdminServer.start(gateway, {
     host: config.admin.listen.host, port: config.admin.listen.port, bodyLimitBytes: config.admin.bodyLimitBytes,
+    metricsListen: config.admin.metricsListen.enabled ? { host: config.admin.metricsListen.host, port: config.admin.metricsListen.port } : null,
     tokens: { readWrite: config.admin.token, readOnly: config.admin.readOnlyToken }, version: packageVersion(), logger,
   });
 }

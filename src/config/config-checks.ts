@@ -100,7 +100,9 @@ function adminProblems(admin: ConfigFile['admin']): ConfigProblem[] {
   if (admin.enabled && admin.tokenEnv === null && admin.tokenFile === null) {
     problems.push({ path: ['admin', 'enabled'], problem: 'is true but no token is configured', expected: 'admin.tokenEnv or admin.tokenFile (the API never runs without a token)' });
   }
-  const issue = hostProblem(admin.listen.host);
-  if (issue !== null) problems.push({ path: ['admin', 'listen', 'host'], problem: issue, expected: HOST_EXPECTED });
+  for (const [path, host] of [[['admin', 'listen', 'host'], admin.listen.host], [['admin', 'metricsListen', 'host'], admin.metricsListen.host]] as const) {
+    const issue = hostProblem(host);
+    if (issue !== null) problems.push({ path, problem: issue, expected: HOST_EXPECTED });
+  }
   return problems;
 }

@@ -180,6 +180,11 @@ const AdminSchema = Type.Object({
   readOnlyTokenEnv: nullableString('Environment variable holding a read-only bearer token (GET routes and /metrics only; null: none).', ENV_NAME),
   readOnlyTokenFile: nullableString('File holding the read-only bearer token. Relative to this file\'s folder.', FILE_PATH),
   bodyLimitBytes: count('Largest request body accepted; a larger one is answered 400.', 16_384, 256),
+  metricsListen: Type.Object({
+    enabled: Type.Boolean({ default: false, description: 'Also serve /metrics here WITHOUT a token (for a Prometheus on a private network); /metrics on listen keeps needing a token.' }),
+    host: Type.String({ ...HOST, default: '127.0.0.1', description: 'Address to listen on.' }),
+    port: port('TCP port; 0 picks a free one (tests).', { minimum: 0, default: 9683 }),
+  }, { ...strict, default: {}, description: 'A token-free listener for Prometheus metrics only.' }),
 }, { ...strict, default: {}, description: 'The admin HTTP API for operators and scripts: bearer tokens, read-only or read-write.' });
 
 /** The whole configuration file. */

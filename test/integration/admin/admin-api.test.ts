@@ -172,4 +172,22 @@ describe('admin API: routes', () => {
     expect(Object.keys(paths).sort()).toEqual(['/api/v1/devices', '/api/v1/events', '/api/v1/health', '/api/v1/modems', '/api/v1/modems/{name}/at-trace', '/api/v1/sms', '/api/v1/status', '/metrics']);
     expect(paths['/api/v1/sms']!['post']!.requestBody!.content['application/json']!.schema.properties['to']!.pattern).toBe('^\\+[1-9][0-9]{1,14}$');
   });
+
+  it('serves /metrics without a token on metricsListen, and nothing else there', async () => {
+    const core = await UdpPeer.open();
+    const { gateway } = await startGateway(core);
+    const admin = await AdminServer.start(gateway, {
+      host: '127.0.0.1', port: 0, bodyLimitBytes: 4096, tokens: { readWrite: READ_WRITE, readOnly: null }, version: 'test', logger: silentLogger(),
+      metricsListen: { host: '127.0.0.1', port: 0 },
+    });
+    onCleanup(() => admin.stop());
+    const metricsUrl = admin.metricsUrl!;
+    expect(metricsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
+    const open = await fetch(metricsUrl);
+    expect(open.status).toBe(200);
+    expect(await open.text()).toMatch(/smsbridge_modem_registered\{modem="gw-modem"\} 1/);
+    const other = await fetch(metricsUrl.replace(/\/metrics$/, '/api/v1/modems'));
+    expect(other.status).toBe(404);
+    expect((await fetch(`${admin.url}/metrics`)).status).toBe(401); // the API's own /metrics keeps its token
+  });
 });

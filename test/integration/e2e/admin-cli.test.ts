@@ -149,7 +149,7 @@ describe('smsbridge run with the admin API, and the CLI commands over it', () =>
     expect(await gateway.exited).toBe(1);
     const error = JSON.parse(gateway.stderr.text.trim().split('\n').at(-1)!) as Record<string, unknown>;
     expect(error).toMatchObject({ code: 'GW_ERR_CONFIG', key: 'admin.listen' });
-    expect(String(error['message'])).toContain('EADDRINUSE');
+    expect(String(error['message'])).toBe('admin.listen cannot be used: EADDRINUSE');
     expect(gateway.stdout.text).toContain('"msg":"gateway stopped"');
     expect(gateway.stdout.text).not.toContain('"msg":"running"');
   }, 60_000);
