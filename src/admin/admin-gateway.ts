@@ -13,6 +13,8 @@ export interface AdminGatewayStatus {
   readonly modems: readonly ModemStatus[];
   readonly devices: readonly (DeviceRecord & { readonly corePort: number | null })[];
   readonly relay: Readonly<RelayCounters>;
+  /** Core requests held now for devices that cannot be reached. */
+  readonly heldRequests: number;
   readonly sms: Readonly<SmsSendCounters>;
   readonly unknownSenders: number;
   readonly redis: { readonly commands: string; readonly consumer: string };

@@ -28,6 +28,7 @@ export class AdminMetrics {
   private readonly coreDatagrams = new Counter({ name: 'smsbridge_relay_core_datagrams_total', help: 'Datagrams exchanged with the core server, by direction (to_core, from_core).', labelNames: ['direction'], registers: [this.registry] });
   private readonly dropped = new Counter({ name: 'smsbridge_relay_dropped_total', help: 'Messages not relayed, by reason.', labelNames: ['reason'], registers: [this.registry] });
   private readonly held = new Counter({ name: 'smsbridge_relay_held_requests_total', help: 'Core requests held for a device that could not be reached (queue mode).', registers: [this.registry] });
+  private readonly heldNow = new Gauge({ name: 'smsbridge_relay_held_requests', help: 'Core requests held now for devices that cannot be reached.', registers: [this.registry] });
   private readonly smsSent = new Counter({ name: 'smsbridge_sms_messages_total', help: 'Messages sent to devices by SMS, by outcome (sent, failed, unknown).', labelNames: ['outcome'], registers: [this.registry] });
   private readonly smsParts = new Counter({ name: 'smsbridge_sms_parts_sent_total', help: 'SMS parts sent (what the operator bills).', registers: [this.registry] });
   private readonly devices = new Gauge({ name: 'smsbridge_devices', help: 'Devices in the registration mirror, by the bearer they were last heard on.', labelNames: ['bearer'], registers: [this.registry] });
@@ -75,6 +76,7 @@ export class AdminMetrics {
     ];
     for (const [reason, value] of drops) setCounter(this.dropped, { reason }, value);
     this.held.inc(relay.held);
+    this.heldNow.set(status.heldRequests);
     setCounter(this.smsSent, { outcome: 'sent' }, status.sms.messages - status.sms.failed - status.sms.unknown);
     setCounter(this.smsSent, { outcome: 'failed' }, status.sms.failed);
     setCounter(this.smsSent, { outcome: 'unknown' }, status.sms.unknown);

@@ -72,7 +72,7 @@ export function registerAdminRoutes(app: FastifyInstance, gateway: AdminGateway,
       version: info.version, uptimeSec: Math.round((Date.now() - info.startedAtMs) / 1000), redis: status.redis,
       modems: { total: status.modems.length, ready: status.modems.filter((modem) => modem.state === 'ready').length },
       devices: { total: status.devices.length, registered: status.devices.filter((device) => device.registered).length, sms, udp: status.devices.length - sms },
-      relay: status.relay, sms: status.sms, unknownSenders: status.unknownSenders,
+      relay: status.relay, heldRequests: status.heldRequests, sms: status.sms, unknownSenders: status.unknownSenders,
     };
   });
 

@@ -32,6 +32,7 @@ export const StatusBody = Type.Object({
   modems: Type.Object({ total: Type.Integer(), ready: Type.Integer() }),
   devices: Type.Object({ total: Type.Integer(), registered: Type.Integer(), sms: Type.Integer(), udp: Type.Integer() }),
   relay: Counters,
+  heldRequests: Type.Integer({ description: 'Core requests held now for devices that cannot be reached.' }),
   sms: Counters,
   unknownSenders: Type.Integer(),
 });

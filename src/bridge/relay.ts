@@ -70,6 +70,13 @@ export class Relay extends TypedEmitter<RelayEvents> {
   private closed = false;
   private readonly core: CoreServerAddress;
 
+  /** Core requests held now for devices that cannot be reached (for metrics; O(devices with exchange state)). */
+  heldNow(): number {
+    let held = 0;
+    for (const exchanges of this.exchanges.values()) held += exchanges.held.length;
+    return held;
+  }
+
   /** The core server's address as the relay matches and addresses it. */
   get coreAddress(): CoreServerAddress {
     return this.core;

@@ -34,6 +34,8 @@ export interface GatewayStatus {
   readonly modems: readonly ModemStatus[];
   readonly devices: readonly (DeviceRecord & { readonly corePort: number | null })[];
   readonly relay: Relay['counters'];
+  /** Core requests held now for devices that cannot be reached. */
+  readonly heldRequests: number;
   readonly sms: PoolSmsSender['counters'];
   readonly unknownSenders: number;
   /** ioredis connection states (`ready` when connected; `reconnecting`, `connecting` … while Redis is away). */
@@ -241,6 +243,7 @@ export class Gateway {
       modems: this.pool.drivers.map((driver) => driver.status),
       devices,
       relay: { ...this.relay.counters },
+      heldRequests: this.relay.heldNow(),
       sms: { ...this.sms.counters },
       unknownSenders: this.inboxRelay.unknownSenders,
       redis: { commands: this.redis.status, consumer: this.blockingRedis.status },

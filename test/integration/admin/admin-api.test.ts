@@ -190,4 +190,28 @@ describe('admin API: routes', () => {
     expect(other.status).toBe(404);
     expect((await fetch(`${admin.url}/metrics`)).status).toBe(401); // the API's own /metrics keeps its token
   });
+
+  it('counts requests held for a sleeping queue-mode device in /metrics and status, and none once it woke', async () => {
+    const core = await UdpPeer.open();
+    const { gateway } = await startGateway(core, { awakeWindowMs: 300 });
+    const admin = await AdminServer.start(gateway, { host: '127.0.0.1', port: 0, bodyLimitBytes: 4096, tokens: { readWrite: READ_WRITE, readOnly: null }, version: 'test', logger: silentLogger() });
+    onCleanup(() => admin.stop());
+    const get = async (path: string): Promise<string> => (await fetch(`${admin.url}${path}`, { headers: { authorization: `Bearer ${READ_WRITE}` } })).text();
+    const device = await UdpPeer.open();
+    device.send(coapRequest({ code: CoapCode.POST, messageId: 0x7201, token: Uint8Array.of(2), path: ['rd'], query: ['ep=uq-held', 'lt=300', 'lwm2m=1.0', 'b=UQ'], contentFormat: 40, payload: '</3/0>' }), gateway.udpAddress.port);
+    await expect.poll(() => core.received.length, { timeout: 10_000 }).toBeGreaterThan(0);
+    const { message, from } = core.received.shift()!;
+    core.send(coapResponse(message, CoapCode.CREATED, undefined, { options: [{ number: CoapOptionNumber.LOCATION_PATH, value: Buffer.from('rd') }, { number: CoapOptionNumber.LOCATION_PATH, value: Buffer.from('h1') }] }), from.port);
+    await expect.poll(() => device.received.length, { timeout: 5000 }).toBe(1);
+    // Asleep once its awake window (300 ms since it was last heard) is over.
+    await expect.poll(() => Date.now() > (gateway.mirror.get('uq-held')?.lastUdpActivityMs ?? Infinity) + 400, { timeout: 5000 }).toBe(true);
+    core.send(coapRequest({ code: CoapCode.GET, messageId: 0x4545, token: Uint8Array.of(0x45), path: ['3', '0'] }), from.port);
+    await expect.poll(() => gateway.relay.counters.held, { timeout: 5000 }).toBe(1);
+    expect(await get('/metrics')).toMatch(/^smsbridge_relay_held_requests 1$/m);
+    expect(JSON.parse(await get('/api/v1/status'))).toMatchObject({ heldRequests: 1 });
+    device.send(coapRequest({ code: CoapCode.POST, messageId: 0x7202, token: Uint8Array.of(3), path: ['rd', 'h1'] }), gateway.udpAddress.port); // it wakes
+    await expect.poll(() => device.received.some((r) => r.message.code === CoapCode.GET), { timeout: 5000 }).toBe(true);
+    expect(await get('/metrics')).toMatch(/^smsbridge_relay_held_requests 0$/m);
+    expect(await get('/metrics')).toMatch(/^smsbridge_relay_held_requests_total 1$/m);
+  });
 });
