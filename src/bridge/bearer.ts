@@ -15,7 +15,10 @@ export type BearerChoice = 'udp' | 'sms' | 'hold';
 /**
  * - U without queue mode: UDP (the device is reachable at its last address).
  * - U in queue mode: UDP while awake (heard over UDP within `awakeWindowMs`).
- * - Otherwise SMS when the binding has S and the MSISDN is known (S, SQ, US and UQS asleep).
+ * - Otherwise SMS when the MSISDN is known and the binding has S (S, SQ, US and UQS asleep) or
+ *   the registration reached the gateway over SMS (LwM2M 1.0 §5.3.1: the server uses the
+ *   registration's source for later interactions; an unmodified UDP client behind an SMS tunnel
+ *   registers with `b=U` and is reachable only by SMS).
  * - Otherwise hold: the request waits until the device shows up (UQ asleep, or no address).
  */
 export function chooseBearer(record: DeviceRecord, nowMs: number, awakeWindowMs = DEFAULT_AWAKE_WINDOW_MS): BearerChoice {
@@ -25,6 +28,6 @@ export function chooseBearer(record: DeviceRecord, nowMs: number, awakeWindowMs 
     if (!binding.queueMode) return 'udp';
     if (record.lastUdpActivityMs !== null && nowMs - record.lastUdpActivityMs <= awakeWindowMs) return 'udp';
   }
-  if (binding.sms && record.msisdn !== null) return 'sms';
+  if ((binding.sms || record.registeredOver === 'sms') && record.msisdn !== null) return 'sms';
   return 'hold';
 }

@@ -1,6 +1,6 @@
 /**
  * The CoAP message-layer state the relay keeps per device (RFC 7252 §4): message IDs towards the
- * core, exchanges of core requests carried over SMS, and held requests. Pure bookkeeping with
+ * core and exchanges of core requests the gateway acknowledged itself. Pure bookkeeping with
  * the time passed in; entries live for EXCHANGE_LIFETIME (§4.8.2, 247 s) unless said otherwise.
  *
  * Why IDs are translated: the core de-duplicates by (message ID, address) (§4.5) and sees one
@@ -39,12 +39,6 @@ export interface UplinkId {
   readonly atMs: number;
 }
 
-/** A request from the core that waits until the device can be reached. */
-export interface HeldRequest {
-  readonly message: CoapMessage;
-  readonly heldAtMs: number;
-}
-
 /** The maps only SMS exchanges need, created with the first one (most devices never have one). */
 interface SmsMaps {
   readonly byCoreId: Map<number, SmsExchange>;
@@ -68,7 +62,6 @@ export class DeviceExchanges {
   private sms: SmsMaps | null = null;
   /** Separate responses the gateway sent as CON, awaiting the core's ACK: core MID → stop(). */
   readonly awaitingCoreAck = new Map<number, () => void>();
-  readonly held: HeldRequest[] = [];
   /** When {@link prune} last walked the maps. */
   private prunedAtMs = Number.NEGATIVE_INFINITY;
 
@@ -146,11 +139,11 @@ export class DeviceExchanges {
     return true;
   }
 
-  /** Entries of every map and list (0 when nothing is left to remember). */
+  /** Entries of every map (0 when nothing is left to remember). */
   get size(): number {
     const sms = this.sms;
     const smsEntries = sms === null ? 0 : sms.byCoreId.size + sms.byToken.size + sms.byDeviceId.size + sms.separateFromCore.size;
-    return this.upByDevice.size + this.upByCore.size + smsEntries + this.awaitingCoreAck.size + this.held.length;
+    return this.upByDevice.size + this.upByCore.size + smsEntries + this.awaitingCoreAck.size;
   }
 
   /** True when nothing is remembered: the relay may drop this object (its ID counters restart from a new seed). */

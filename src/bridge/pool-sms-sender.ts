@@ -27,8 +27,10 @@ export class PoolSmsSender implements DeviceSmsSender {
   constructor(private readonly pool: ModemPool, private readonly redis: Redis, private readonly prefix = 'smsbridge:concat-ref:') {}
 
   /**
-   * Sends `payload` to `msisdn` (digits). Rejects with the send's error when a part was refused or
-   * its outcome is unknown (the caller must not resend blindly), or GW_ERR_POOL_NO_MODEM.
+   * Sends `payload` to `msisdn` (digits), from modem `viaModem` when named: the device accepts SMS
+   * only from that modem's number, so no other modem stands in for it. Rejects with the send's
+   * error when a part was refused or its outcome is unknown (the caller must not resend blindly),
+   * or GW_ERR_POOL_NO_MODEM (also when `viaModem` cannot send now).
    */
   async send(msisdn: string, payload: Uint8Array, viaModem: string | null = null): Promise<void> {
     await this.sendMessage(msisdn, { data: payload }, viaModem);
@@ -40,6 +42,12 @@ export class PoolSmsSender implements DeviceSmsSender {
    * or with GW_ERR_SMS_ENCODE / GW_ERR_SMS_TOO_LONG before anything is sent.
    */
   async sendMessage(msisdn: string, payload: SubmitRequest['payload'], viaModem: string | null = null): Promise<{ messageId: string; modem: string; parts: number }> {
+    if (viaModem !== null) {
+      const state = this.pool.drivers.find((driver) => driver.config.name === viaModem)?.state;
+      if (state !== 'ready' && state !== 'degraded') {
+        throw new GatewayError('GW_ERR_POOL_NO_MODEM', `modem "${viaModem}", whose number the device accepts, cannot send now (${state ?? 'not configured'})`, { modem: viaModem });
+      }
+    }
     const reference = (await this.redis.incr(`${this.prefix}${msisdn}`)) & 0xff;
     const parts = splitIntoSubmitPdus({ destination: `+${msisdn}`, payload, concatReference: reference });
     const result: SendResult = await this.pool.send({ messageId: randomUUID(), recipient: `+${msisdn}`, parts }, { preferredModem: viaModem });

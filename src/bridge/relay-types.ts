@@ -1,6 +1,17 @@
 /**
- * Counters and events of the relay.
+ * Counters and events of the relay, and the senders it is given.
  */
+
+/** Sends CoAP bytes to a device by SMS (8-bit, concatenated when needed). */
+export interface DeviceSmsSender {
+  /** `viaModem`: the modem the device knows as its server's number, preferred when it can send. */
+  send(msisdn: string, payload: Uint8Array, viaModem: string | null): Promise<void>;
+}
+
+/** Sends CoAP bytes to a device over UDP (from the gateway's device-facing socket). */
+export interface DeviceUdpSender {
+  send(host: string, port: number, payload: Uint8Array): void;
+}
 
 /** What the relay counted since start (for metrics, the demo and benchmarks). */
 export interface RelayCounters {
@@ -16,6 +27,10 @@ export interface RelayCounters {
   coreRetransmissionsAbsorbed: number;
   /** Requests held for a device that could not be reached. */
   held: number;
+  /** Held requests the gateway answered itself (5.04 expired or device silent or gone, 5.03 undeliverable). */
+  heldAnsweredByGateway: number;
+  /** Requests answered 5.03 at once: hold full, or no SMS route / server number for the device. */
+  refused: number;
   malformed: number;
   unknownDevice: number;
   /** A device answer to an SMS exchange that was already answered. */
@@ -40,6 +55,8 @@ export type DropReason =
   | 'no-socket'
   | 'sms-failed'
   | 'core-did-not-ack'
+  /** A held request of a device that de-registered or lapsed: never delivered (the core ended the registration). */
+  | 'device-gone'
   /** Redis refused to store a registration: the device was answered 5.03. */
   | 'store-failed'
   /** An entry point failed (Redis refused a write, a defect); counted in `failed`. */
@@ -49,6 +66,12 @@ export type DropReason =
 export type RelayEvents = {
   dropped: [{ readonly reason: DropReason; readonly endpoint: string | null; readonly detail: string }];
   held: [{ readonly endpoint: string; readonly held: number }];
+  /**
+   * The gateway answered a request of the core itself (`code` like `5.04`): `reason` is
+   * `hold-full`, `hold-failed`, `no-server-number` (answered at once), or for a held request
+   * `expired`, `device-silent`, `device-gone`, `undeliverable`, `device-reset`.
+   */
+  answered: [{ readonly endpoint: string; readonly code: string; readonly reason: string; readonly detail: string }];
   /** The bearer chosen for a request of the core (`hold`: the device cannot be reached now). */
   bearer: [{ readonly endpoint: string; readonly bearer: 'udp' | 'sms' | 'hold'; readonly messageId: number }];
 };

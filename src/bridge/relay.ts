@@ -5,7 +5,9 @@
  *
  *   device ──SMS──► inbox ──► fromSms ─┐                      ┌─► core-facing socket ──► core
  *   device ──UDP──► listener ► fromUdp ┴► mirror, ID mapping ─┘   (one per device)
- *   core ──► device socket ──► fromCore ─► mirror ─► bearer choice ─► UDP / SMS / hold
+ *   core ──► device socket ──► fromCore ─► mirror ─► CoreRequests: bearer choice ─► UDP / SMS / hold
+ *
+ * Requests of the core and held requests: core-requests.ts, held-requests.ts; senders: relay-output.ts.
  *
  * CoAP over SMS (LwM2M Transport, SMS binding: "CoAP retransmission is disabled") is slow and
  * costs money, so a confirmable request the core sends to an SMS device is acknowledged at once
@@ -15,32 +17,27 @@
  */
 import type { RemoteInfo } from 'node:dgram';
 import { DecodeError } from '../shared/errors.ts';
-import { bytesToHex } from '../shared/hex.ts';
 import { TypedEmitter } from '../shared/typed-emitter.ts';
 import { decodeCoap, encodeCoap, isEmpty, isWellFormedCoap, peekHeader, type CoapMessage } from '../lwm2m/coap-message.ts';
 import { coapAck, coapReset } from '../lwm2m/coap-builders.ts';
 import { CoapCode } from '../lwm2m/coap-codes.ts';
+import { uriPath } from '../lwm2m/coap-options.ts';
 import type { DeviceRecord, DeviceSource } from '../lwm2m/device-record.ts';
 import type { RegistrationMirror } from '../lwm2m/registration-mirror.ts';
 import { capLifetime, DEFAULT_MAX_LIFETIME_SEC } from '../lwm2m/lifetime-cap.ts';
 import { RegistrationRefusedError } from '../lwm2m/registration-admission.ts';
-import { chooseBearer, DEFAULT_AWAKE_WINDOW_MS } from './bearer.ts';
+import { DEFAULT_AWAKE_WINDOW_MS } from './bearer.ts';
 import { CoreServerAddress } from './core-server-address.ts';
 import type { CoreSocketPool } from './core-sockets.ts';
+import { DeviceGroups } from './device-groups.ts';
+import { CoreRequests } from './core-requests.ts';
 import { DeviceExchanges } from './exchanges.ts';
-import { retransmitConfirmable } from './retransmission.ts';
-import type { RelayCounters, RelayEvents } from './relay-types.ts';
+import type { HeldRequestStore } from './held-request-store.ts';
+import type { HeldRequestsConfig } from './held-requests.ts';
+import { RelayOutput } from './relay-output.ts';
+import type { DeviceSmsSender, DeviceUdpSender, RelayCounters, RelayEvents } from './relay-types.ts';
 
-/** Sends CoAP bytes to a device by SMS (8-bit, concatenated when needed). */
-export interface DeviceSmsSender {
-  /** `viaModem`: the modem the device knows as its server's number, preferred when it can send. */
-  send(msisdn: string, payload: Uint8Array, viaModem: string | null): Promise<void>;
-}
-
-/** Sends CoAP bytes to a device over UDP (from the gateway's device-facing socket). */
-export interface DeviceUdpSender {
-  send(host: string, port: number, payload: Uint8Array): void;
-}
+export type { DeviceSmsSender, DeviceUdpSender } from './relay-types.ts';
 
 /** Options of {@link Relay}. */
 export interface RelayOptions {
@@ -51,8 +48,10 @@ export interface RelayOptions {
   readonly core: { readonly host: string; readonly port: number } | CoreServerAddress;
   /** Queue mode: how long a device stays reachable over UDP after it was heard. @defaultValue 93000 */
   readonly awakeWindowMs?: number;
-  /** Most requests held per device while it cannot be reached. @defaultValue 16 */
-  readonly maxHeldPerDevice?: number;
+  /** Held requests: bounds, time-to-live (a device group may set its own), and the store (default: in memory). */
+  readonly heldRequests?: HeldRequestsConfig & { readonly store?: HeldRequestStore };
+  /** Device groups: server modem and hold time per device. @defaultValue none (server modem learned only) */
+  readonly deviceGroups?: DeviceGroups;
   /** RFC 7252 ACK_TIMEOUT for the gateway's confirmable separate responses. @defaultValue 2000 */
   readonly ackTimeoutMs?: number;
   /** Longest registration lifetime; a larger `lt` is lowered to it on the way to the core. @defaultValue 604800 */
@@ -64,17 +63,14 @@ export interface RelayOptions {
 export class Relay extends TypedEmitter<RelayEvents> {
   readonly counters: RelayCounters = {
     uplinkSms: 0, uplinkUdp: 0, toCore: 0, fromCore: 0, downlinkSms: 0, downlinkUdp: 0, coreRetransmissionsAbsorbed: 0,
-    held: 0, malformed: 0, unknownDevice: 0, duplicateUplink: 0, emptyAcksNotSent: 0, refusedRegistrations: 0, failed: 0,
+    held: 0, heldAnsweredByGateway: 0, refused: 0, malformed: 0, unknownDevice: 0, duplicateUplink: 0, emptyAcksNotSent: 0, refusedRegistrations: 0, failed: 0,
   };
   private readonly exchanges = new Map<string, DeviceExchanges>();
-  private closed = false;
   private readonly core: CoreServerAddress;
 
-  /** Core requests held now for devices that cannot be reached (for metrics; O(devices with exchange state)). */
+  /** Core requests held now for devices that cannot be reached, or in delivery (for metrics). */
   heldNow(): number {
-    let held = 0;
-    for (const exchanges of this.exchanges.values()) held += exchanges.held.length;
-    return held;
+    return this.requests.held.heldNow();
   }
 
   /** The core server's address as the relay matches and addresses it. */
@@ -82,8 +78,9 @@ export class Relay extends TypedEmitter<RelayEvents> {
     return this.core;
   }
   private readonly awakeWindowMs: number;
-  private readonly maxHeld: number;
-  private readonly ackTimeoutMs: number;
+  private readonly requests: CoreRequests;
+  private readonly groups: DeviceGroups;
+  private readonly output: RelayOutput;
   private readonly now: () => number;
 
   constructor(
@@ -96,9 +93,14 @@ export class Relay extends TypedEmitter<RelayEvents> {
     super();
     this.core = options.core instanceof CoreServerAddress ? options.core : new CoreServerAddress(options.core.host, options.core.port);
     this.awakeWindowMs = options.awakeWindowMs ?? DEFAULT_AWAKE_WINDOW_MS;
-    this.maxHeld = options.maxHeldPerDevice ?? 16;
-    this.ackTimeoutMs = options.ackTimeoutMs ?? 2000;
+    this.groups = options.deviceGroups ?? new DeviceGroups([], []);
+    this.output = new RelayOutput(sockets, this.core, sms, udp, this.counters, (event) => this.emit('dropped', event), options.ackTimeoutMs ?? 2000);
     this.now = options.now ?? Date.now;
+    this.requests = new CoreRequests({
+      output: this.output, counters: this.counters, awakeWindowMs: this.awakeWindowMs, groups: this.groups,
+      record: (endpoint) => mirror.get(endpoint), exchangesOf: (endpoint) => this.exchangesOf(endpoint), knownExchanges: (endpoint) => this.exchanges.get(endpoint),
+      onHeld: (event) => this.emit('held', event), onAnswered: (event) => this.emit('answered', event), onBearer: (event) => this.emit('bearer', event), onDropped: (event) => this.emit('dropped', event), now: () => this.now(),
+    }, options.heldRequests);
     // A device that goes (de-registered, lapsed, refused) leaves no exchange state behind; its
     // core-facing socket is released by whoever wires the mirror to the pool (Gateway.start).
     mirror.on('forgotten', (endpoint) => this.deviceGone(endpoint));
@@ -126,7 +128,9 @@ export class Relay extends TypedEmitter<RelayEvents> {
     const exchanges = this.exchanges.get(endpoint);
     this.exchanges.delete(endpoint);
     if (exchanges) for (const stop of [...exchanges.awaitingCoreAck.values()]) stop();
+    void this.requests.held.gone(endpoint); // its held requests: answered 5.04, never delivered
   }
+
 
   /**
    * A complete (reassembled) SMS payload from `msisdn` (already checked against the sender
@@ -218,7 +222,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
       await this.separateResponseFromCore(record, exchanges, message);
       return;
     }
-    await this.request(record, exchanges, message, false);
+    await this.requests.request(record, exchanges, message);
   }
 
   /**
@@ -240,21 +244,13 @@ export class Relay extends TypedEmitter<RelayEvents> {
     await this.toDevice(record, 'sms', { ...message, type: 'NON', messageId: exchanges.allocateDeviceId() });
   }
 
-  /** Delivers requests held for `endpoint` now that it can be reached (queue mode wake-up). */
+  /** Delivers requests held for `endpoint` now that it can be reached (queue mode wake-up), one at a time. */
   async flushHeld(endpoint: string): Promise<void> {
     try {
-      await this.deliverHeld(endpoint);
+      await this.requests.held.wake(endpoint);
     } catch (error) {
       this.fail(endpoint, error);
     }
-  }
-
-  private async deliverHeld(endpoint: string): Promise<void> {
-    const record = this.mirror.get(endpoint);
-    const exchanges = this.exchanges.get(endpoint);
-    if (!record || !exchanges || exchanges.held.length === 0) return;
-    if (chooseBearer(record, this.now(), this.awakeWindowMs) === 'hold') return;
-    for (const held of exchanges.held.splice(0)) await this.request(record, exchanges, held.message, true);
   }
 
   /**
@@ -269,7 +265,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
       const known = this.mirror.noteActivity(source, header.code);
       if (known !== undefined) {
         const exchanges = this.exchangesOf(known);
-        if (exchanges.held.length === 0 && !(header.code >= 64 && exchanges.hasTokenExchanges)) {
+        if (!this.requests.held.hasWork(known) && !(header.code >= 64 && exchanges.hasTokenExchanges)) {
           exchanges.prune(this.now());
           this.relayUplink(known, exchanges, source, header.messageId, header.type === 'CON', bytes);
           return undefined;
@@ -336,13 +332,16 @@ export class Relay extends TypedEmitter<RelayEvents> {
     exchanges.prune(this.now());
     const sms = exchanges.smsExchangeFor(message);
     if (sms !== undefined) {
-      await this.answerFromSms(endpoint, exchanges, sms, message);
+      // RFC 7252 §5.2.2: a confirmable separate response is acknowledged (over UDP; an ACK by SMS would cost money).
+      if (message.type === 'CON' && source.bearer === 'udp') this.udp.send(source.host, source.port, encodeCoap(coapAck(message.messageId)));
+      await this.requests.answerFromDevice(endpoint, exchanges, sms, message);
     } else if (message.type === 'ACK' || message.type === 'RST') {
       this.sendToCore(endpoint, message); // answers a request the core sent over UDP: same ID
     } else {
       this.relayUplink(endpoint, exchanges, source, message.messageId, message.type === 'CON', bytes);
     }
-    if (exchanges.held.length > 0) await this.deliverHeld(endpoint);
+    // Awake now: held requests go out, unless the device is leaving (De-register: they are answered when it is gone).
+    if (this.requests.held.hasWork(endpoint) && !isDeregister(message)) await this.requests.held.wake(endpoint);
   }
 
   /**
@@ -358,90 +357,13 @@ export class Relay extends TypedEmitter<RelayEvents> {
     this.udp.send(source.host, source.port, encodeCoap({ ...coapAck(message.messageId), code, token: message.token }));
   }
 
-  /**
-   * A request from the core for a registered device. `acknowledged`: the gateway already sent
-   * the core an empty ACK for it (it was held), so the answer must come as a separate response.
-   */
-  private async request(record: DeviceRecord, exchanges: DeviceExchanges, message: CoapMessage, acknowledged: boolean): Promise<void> {
-    const bearer = chooseBearer(record, this.now(), this.awakeWindowMs);
-    this.emit('bearer', { endpoint: record.endpoint, bearer, messageId: message.messageId });
-    if (bearer === 'udp' && !acknowledged) {
-      await this.toDevice(record, 'udp', message);
-      return;
-    }
-    if (bearer === 'hold') {
-      if (message.type === 'CON') this.sendToCore(record.endpoint, coapAck(message.messageId));
-      if (exchanges.held.length < this.maxHeld) exchanges.held.push({ message, heldAtMs: this.now() });
-      this.counters.held += 1;
-      this.emit('held', { endpoint: record.endpoint, held: exchanges.held.length });
-      return;
-    }
-    const known = exchanges.smsExchangeByCoreId(message.messageId);
-    if (known !== undefined) {
-      // A retransmission while the SMS is pending (or answered): never a second SMS.
-      this.counters.coreRetransmissionsAbsorbed += 1;
-      if (message.type === 'CON') this.sendToCore(record.endpoint, coapAck(message.messageId));
-      return;
-    }
-    const deviceMessageId = exchanges.allocateDeviceId();
-    exchanges.openSmsExchange({
-      coreMessageId: message.messageId, coreType: message.type === 'NON' ? 'NON' : 'CON', tokenHex: bytesToHex(message.token),
-      deviceMessageId, createdAtMs: this.now(), answered: false,
-    });
-    if (message.type === 'CON' && !acknowledged) this.sendToCore(record.endpoint, coapAck(message.messageId));
-    await this.toDevice(record, bearer, { ...message, messageId: deviceMessageId });
-  }
-
-  /** The device answered a request carried by SMS: a separate response to the core. */
-  private async answerFromSms(endpoint: string, exchanges: DeviceExchanges, exchange: { answered: boolean; coreType: 'CON' | 'NON' }, message: CoapMessage): Promise<void> {
-    if (isEmpty(message)) return; // an empty ACK: the answer follows separately
-    if (exchange.answered) {
-      this.counters.duplicateUplink += 1;
-      return;
-    }
-    exchange.answered = true;
-    const messageId = exchanges.allocateCoreId();
-    const response: CoapMessage = { ...message, type: exchange.coreType, messageId };
-    if (response.type === 'NON') {
-      this.sendToCore(endpoint, response);
-      return;
-    }
-    const bytes = encodeCoap(response);
-    const stop = retransmitConfirmable(() => this.sendBytesToCore(endpoint, bytes), {
-      ackTimeoutMs: this.ackTimeoutMs,
-      onGiveUp: () => {
-        exchanges.awaitingCoreAck.delete(messageId);
-        this.core.refreshSoon(); // a silent core may have moved under its name
-        this.emit('dropped', { reason: 'core-did-not-ack', endpoint, detail: `separate response ${messageId}` });
-      },
-    });
-    exchanges.awaitingCoreAck.set(messageId, () => {
-      stop();
-      exchanges.awaitingCoreAck.delete(messageId);
-    });
-  }
-
-  private async toDevice(record: DeviceRecord, bearer: 'sms' | 'udp', message: CoapMessage): Promise<void> {
-    const bytes = encodeCoap(message);
-    if (bearer === 'udp' && record.udpHost !== null && record.udpPort !== null) {
-      this.counters.downlinkUdp += 1;
-      this.udp.send(record.udpHost, record.udpPort, bytes);
-      return;
-    }
-    if (record.msisdn === null) {
-      this.emit('dropped', { reason: 'no-route', endpoint: record.endpoint, detail: `no ${bearer} address` });
-      return;
-    }
-    this.counters.downlinkSms += 1;
-    try {
-      await this.sms.send(record.msisdn, bytes, record.smsModem);
-    } catch (error) {
-      this.emit('dropped', { reason: 'sms-failed', endpoint: record.endpoint, detail: String(error) });
-    }
+  /** True when the message left. `viaModem` (SMS): by default the device's server modem. */
+  private toDevice(record: DeviceRecord, bearer: 'sms' | 'udp', message: CoapMessage, viaModem: string | null = this.groups.serverModemOf(record)?.modem ?? null): Promise<boolean> {
+    return this.output.toDevice(record, bearer, message, viaModem);
   }
 
   private sendToCore(endpoint: string, message: CoapMessage): void {
-    this.sendBytesToCore(endpoint, encodeCoap(message));
+    this.output.toCore(endpoint, message);
   }
 
   /**
@@ -450,27 +372,13 @@ export class Relay extends TypedEmitter<RelayEvents> {
    * would throw from a timer and end the process).
    */
   close(): void {
-    this.closed = true;
+    this.output.close();
+    this.requests.held.close(); // no held request is delivered or answered afterwards
     for (const exchanges of this.exchanges.values()) for (const stop of [...exchanges.awaitingCoreAck.values()]) stop();
   }
 
   private sendBytesToCore(endpoint: string, bytes: Uint8Array): void {
-    if (this.closed) return;
-    const open = this.sockets.get(endpoint);
-    if (open !== undefined) {
-      // The usual case, kept synchronous: no promise per datagram on the hot path.
-      this.counters.toCore += 1;
-      open.send(bytes, this.core.port, this.core.sendAddress);
-      return;
-    }
-    void this.sockets.ensure(endpoint).then(
-      (socket) => {
-        if (this.closed) return; // the socket was found while the gateway stopped
-        this.counters.toCore += 1;
-        socket.send(bytes, this.core.port, this.core.sendAddress);
-      },
-      (error: unknown) => this.emit('dropped', { reason: 'no-socket', endpoint, detail: String(error) }),
-    );
+    this.output.bytesToCore(endpoint, bytes);
   }
 
   /**
@@ -497,4 +405,9 @@ export class Relay extends TypedEmitter<RelayEvents> {
     }
     return exchanges;
   }
+}
+
+/** A De-register (`DELETE /rd/<id>`, LwM2M 1.1 Core §6.2.3). */
+function isDeregister(message: CoapMessage): boolean {
+  return message.code === CoapCode.DELETE && uriPath(message)[0] === 'rd';
 }

@@ -93,9 +93,11 @@ export async function runDemo(run: DemoRun, io: CliIo): Promise<void> {
     const status = await lab.gateway.status();
     table.draw(lab, status, tallies, startedAtMs, Date.now());
     const summary = summarise(lab, status, tallies, (Date.now() - startedAtMs) / 1000, ended);
+    // Text and JSON from the same moment: stopping the lab fails the requests still pending.
+    const lines = summaryLines(summary, tallies);
     await lab.stop();
     io.out('');
-    for (const line of summaryLines(summary, tallies)) io.out(line);
+    for (const line of lines) io.out(line);
     io.json({ summary });
   };
   if (lifecycle) await lifecycle.shutdown(finish); // exits the process

@@ -63,6 +63,12 @@ export function configProblems(config: ConfigFile): ConfigProblem[] {
     if (modem.reopenMinDelayMs > modem.reopenMaxDelayMs) add(['modems', i, 'reopenMaxDelayMs'], 'is below reopenMinDelayMs', 'a delay not below reopenMinDelayMs');
   });
 
+  config.deviceGroups.forEach((group, i) => {
+    if (group.serverModem !== null && !names.has(group.serverModem)) {
+      add(['deviceGroups', i, 'serverModem'], `names modem "${group.serverModem}", which is not configured`, `one of the modems' names: ${[...names].join(', ')}`);
+    }
+  });
+
   const groups = new Set(config.modems.flatMap((modem) => modem.groups));
   const prefixes = new Set<string>();
   config.routes.forEach((route, i) => {

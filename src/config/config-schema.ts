@@ -11,6 +11,7 @@
  */
 import { Kind, Type, type Static, type TSchema, type TInteger, type TNull, type TObject, type TString, type TUnion } from '@sinclair/typebox';
 import { ADMISSION_POLICY_DEFAULTS } from '../bridge/admission-policy.ts';
+import { DEFAULT_HELD_REQUEST_TTL_MS, heldRequestLimits } from '../bridge/held-requests.ts';
 import { EXCHANGE_LIFETIME_SEC } from '../lwm2m/coap-parameters.ts';
 import { DEFAULT_MAX_LIFETIME_SEC } from '../lwm2m/lifetime-cap.ts';
 import { DEFAULT_MAX_ENDPOINT_NAME_BYTES } from '../lwm2m/registration-request.ts';
@@ -187,6 +188,28 @@ const AdminSchema = Type.Object({
   }, { ...strict, default: {}, description: 'A token-free listener for Prometheus metrics only.' }),
 }, { ...strict, default: {}, description: 'The admin HTTP API for operators and scripts: bearer tokens, read-only or read-write.' });
 
+const held = heldRequestLimits();
+
+const HeldRequestsSchema = Type.Object({
+  ttlMs: count('How long a request of the core waits for a device that cannot be reached before the core gets 5.04; keep it below the core\'s request timeout (Leshan: 120000).', DEFAULT_HELD_REQUEST_TTL_MS, 1),
+  maxPerDevice: count('Most requests held per device; the next is answered 5.03 with Max-Age.', held.maxPerDevice, 1),
+  maxTotal: count('Most requests held for all devices together.', held.maxTotal, 1),
+}, { ...strict, default: {}, description: 'Requests of the core held while their device sleeps: bounded, answered 5.04 when they expire, never delivered late.' });
+
+const DeviceGroupSchema = Type.Object({
+  name: Type.String({ minLength: 1, maxLength: 64, description: 'Name of the group (for logs).', examples: ['trackers'] }),
+  endpoints: Type.Array(Type.String({ minLength: 1, maxLength: 255, expected: 'an endpoint name or a glob (* any run)' }), {
+    default: [], description: 'Endpoint name patterns of the group (* matches any run of characters).', examples: [['tracker-*']],
+  }),
+  msisdnPrefixes: Type.Array(Type.String({ maxLength: 21, pattern: '^\\+?[0-9]+$', expected: 'a number prefix of digits, optionally with a leading +' }), {
+    default: [], description: 'MSISDN prefixes of the group.', examples: [['+4917']],
+  }),
+  serverModem: { ...nullableString('Name of the modem whose number these devices accept as their server\'s: SMS to them leave only from it. null: the modem they last sent SMS to.'), examples: ['modem-2'] },
+  heldRequestTtlMs: Type.Union([Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }), Type.Null()], {
+    default: null, description: 'Hold time of requests for these devices; null: heldRequests.ttlMs.', examples: [30000],
+  }),
+}, { ...strict });
+
 /** The whole configuration file. */
 export const CONFIG_SCHEMA = Type.Object({
   log: LogSchema,
@@ -199,6 +222,10 @@ export const CONFIG_SCHEMA = Type.Object({
   senderPolicy: SenderPolicySchema,
   registration: RegistrationSchema,
   udpAdmission: UdpAdmissionSchema,
+  heldRequests: HeldRequestsSchema,
+  deviceGroups: Type.Array(DeviceGroupSchema, {
+    default: [], description: 'Device groups, first match wins (endpoint pattern or MSISDN prefix): the modem each device accepts SMS from, and its hold time.',
+  }),
   awakeWindowMs: count('Queue mode: how long a device stays reachable over UDP after it was last heard.', 93_000),
   reassemblyTimeoutSec: count('How long parts of a concatenated SMS wait for the rest.', 600, 1),
   maintenanceIntervalMs: count('Period of housekeeping (reassembly timeouts, lapsed registrations).', 1_000, 1),

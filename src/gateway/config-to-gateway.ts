@@ -60,6 +60,12 @@ export function toGatewayConfig(config: Config): GatewayConfig {
       maxRegistrations: config.udpAdmission.maxRegistrations,
       udpAddressChange: config.udpAdmission.udpAddressChange,
     },
+    heldRequests: { ttlMs: config.heldRequests.ttlMs, maxPerDevice: config.heldRequests.maxPerDevice, maxTotal: config.heldRequests.maxTotal },
+    deviceGroups: config.deviceGroups.map((group) => ({
+      name: group.name, endpoints: group.endpoints, msisdnPrefixes: group.msisdnPrefixes,
+      ...(group.serverModem === null ? {} : { serverModem: group.serverModem }),
+      ...(group.heldRequestTtlMs === null ? {} : { heldRequestTtlMs: group.heldRequestTtlMs }),
+    })),
     registrationLimits: {
       maxEndpointNameBytes: config.registration.maxEndpointNameBytes,
       maxLifetimeSec: config.registration.maxLifetimeSec,

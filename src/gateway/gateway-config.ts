@@ -6,6 +6,8 @@
 import type { ModemConfig } from '../modem/modem-types.ts';
 import type { RouteRule } from '../modem/modem-pool.ts';
 import type { SenderPolicyConfig } from '../bridge/sender-policy.ts';
+import type { DeviceGroupConfig } from '../bridge/device-groups.ts';
+import type { HeldRequestsConfig } from '../bridge/held-requests.ts';
 import type { AdmissionPolicyConfig } from '../bridge/admission-policy.ts';
 
 /** One modem of the gateway. */
@@ -48,6 +50,14 @@ export interface GatewayConfig {
   readonly maintenanceIntervalMs: number;
   /** Folder of modem profiles; null for the packaged `hardware/profiles`. */
   readonly profilesDir: string | null;
+  /**
+   * Device groups, first match wins (endpoint pattern or MSISDN prefix): the modem whose number
+   * the devices accept as their server's (`serverModem`, a modem name), and `heldRequestTtlMs`.
+   * @defaultValue none
+   */
+  readonly deviceGroups?: readonly DeviceGroupConfig[];
+  /** Requests of the core held while their device cannot be reached: `ttlMs`, `maxPerDevice`, `maxTotal`. */
+  readonly heldRequests?: HeldRequestsConfig;
   /**
    * Who may register over UDP, and when a registration may move (see `AdmissionPolicy`):
    * `allowedNetworks` (CIDR list, default every address), `endpointPatterns` (globs, default

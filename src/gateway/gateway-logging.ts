@@ -90,6 +90,8 @@ export class GatewayLogging {
         this.device(endpoint)[level]({ reason, detail }, `dropped: ${reason}`);
       },
       held: ({ endpoint, held }) => this.device(endpoint).info({ held }, 'request held until the device can be reached'),
+      // The gateway answered the core itself (5.03 refused, 5.04 expired…): the core's request failed.
+      answered: ({ endpoint, code, reason, detail }) => this.device(endpoint).warn({ code, reason, detail }, `answered the core ${code} itself: ${reason}`),
       // An SMS costs money and takes seconds: info; UDP is the usual case: debug.
       bearer: ({ endpoint, bearer, messageId }) => this.device(endpoint)[bearer === 'udp' ? 'debug' : 'info']({ bearer, messageId }, `request from the core goes by ${bearer}`),
     };

@@ -9,6 +9,7 @@ import { isIP } from 'node:net';
 import { CoreServerAddress } from '../bridge/core-server-address.ts';
 import { DeviceUdpEndpoint } from '../bridge/device-udp.ts';
 import { CoreSocketPool } from '../bridge/core-sockets.ts';
+import { DeviceGroups } from '../bridge/device-groups.ts';
 import { InboxRelay } from '../bridge/inbox-relay.ts';
 import { PoolSmsSender } from '../bridge/pool-sms-sender.ts';
 import { Relay } from '../bridge/relay.ts';
@@ -178,6 +179,8 @@ export class Gateway {
     const core = await resolveCore(config, logger);
     relay = new Relay(mirror, sockets, sms, udp, {
       core, awakeWindowMs: config.awakeWindowMs, ...(limits.maxLifetimeSec === undefined ? {} : { maxLifetimeSec: limits.maxLifetimeSec }),
+      deviceGroups: new DeviceGroups(config.deviceGroups ?? [], config.modems.map((modem) => modem.name)),
+      heldRequests: config.heldRequests ?? {},
     });
     // A lapsed, de-registered or refused registration gives its core-facing port back.
     mirror.on('forgotten', (endpoint) => void sockets.release(endpoint).catch((error: unknown) => logger.child({ device: endpoint }).warn({ err: error }, 'core-facing port not released')));

@@ -7,6 +7,7 @@
 import { join } from 'node:path';
 import { writeLabConfig } from './lab-config.ts';
 import { Gateway, type GatewayStartOptions } from '../gateway/gateway.ts';
+import type { DeviceGroupConfig } from '../bridge/device-groups.ts';
 import type { GatewayConfig } from '../gateway/gateway-config.ts';
 import { LabCore, type LabCoreOptions } from '../sim/core/index.ts';
 import { SimDevice, type SimDeviceOptions } from '../sim/device/index.ts';
@@ -41,6 +42,18 @@ export interface LabOptions {
 /** The numbers the lab's modems get. */
 export function labModemNumber(index: number): string {
   return `4917200000${String(index + 1).padStart(2, '0')}`;
+}
+
+/**
+ * Each lab device accepts SMS only from the modem it was provisioned with (`spec.modem`), so the
+ * gateway is told, one device group per device; devices added later (see {@link Lab.addDevice})
+ * default to modem 0, the last, catch-all group.
+ */
+function labDeviceGroups(specs: readonly LabDeviceSpec[]): DeviceGroupConfig[] {
+  return [
+    ...specs.map((spec) => ({ name: spec.endpoint, endpoints: [spec.endpoint], serverModem: `modem-${(spec.modem ?? 0) + 1}` })),
+    { name: 'lab-default', endpoints: ['*'], serverModem: 'modem-1' },
+  ];
 }
 
 /** A running lab. `stop()` takes everything down in reverse order. */
@@ -90,7 +103,7 @@ export class Lab {
       const core = await LabCore.start({ ...options.core });
       stops.push(() => core.stop());
       const file = await writeLabConfig(dir, { redisUrl, core: core.address, modemPaths: modems.map((modem) => modem.linkPath) });
-      const gateway = await Gateway.start({ ...file.config, ...options.gateway }, options.gatewayStart);
+      const gateway = await Gateway.start({ ...file.config, deviceGroups: labDeviceGroups(options.devices ?? []), ...options.gateway }, options.gatewayStart);
       stops.push(() => gateway.stop());
       await Promise.all(gateway.pool.drivers.map((driver) => driver.waitFor('ready', 30_000)));
       const lab = new Lab(redisUrl, redis, dir, network, modems, core, gateway, file.path);
@@ -103,7 +116,11 @@ export class Lab {
     }
   }
 
-  /** Starts one more simulated device pointed at the gateway (SMS to modem `spec.modem`, UDP to the gateway). */
+  /**
+   * Starts one more simulated device pointed at the gateway (SMS to modem `spec.modem`, UDP to the
+   * gateway). Until it sends an SMS, the gateway's SMS to it leave from modem 0 unless it was
+   * listed in {@link LabOptions.devices}.
+   */
   async addDevice(spec: LabDeviceSpec): Promise<SimDevice> {
     const { modem = 0, ...options } = spec;
     const device = await SimDevice.start({

@@ -121,6 +121,8 @@ export interface CoapResponseExtras {
   readonly contentFormat?: number | null;
   /** Further options, e.g. Location-Path (any order; sorted). */
   readonly options?: readonly CoapOption[];
+  /** Max-Age in seconds (RFC 7252 §5.10.5; with 5.03, when to retry, §5.9.3.4), or absent. */
+  readonly maxAgeSec?: number;
 }
 
 /**
@@ -147,17 +149,44 @@ export function coapResponse(request: CoapMessage, code: number, payload?: Uint8
   } else {
     invalid('T', `a ${request.type} message cannot carry a request to answer`);
   }
-  const options: CoapOption[] = [...(extras.options ?? [])];
-  if (extras.contentFormat !== undefined && extras.contentFormat !== null) {
-    options.push({ number: CoapOptionNumber.CONTENT_FORMAT, value: encodeUintOption(extras.contentFormat) });
-  }
   return validateCoapMessage({
     version: 1,
     type,
     code,
     messageId,
     token: request.token.slice(),
-    options: sortOptions(options),
+    options: responseOptions(extras),
+    payload: payloadBytes(payload),
+  });
+}
+
+function responseOptions(extras: CoapResponseExtras): CoapOption[] {
+  const options: CoapOption[] = [...(extras.options ?? [])];
+  if (extras.contentFormat !== undefined && extras.contentFormat !== null) {
+    options.push({ number: CoapOptionNumber.CONTENT_FORMAT, value: encodeUintOption(extras.contentFormat) });
+  }
+  if (extras.maxAgeSec !== undefined) {
+    if (!Number.isInteger(extras.maxAgeSec) || extras.maxAgeSec < 0) invalid('Option Value', `Max-Age ${extras.maxAgeSec} is not a whole number of seconds ≥ 0`);
+    options.push({ number: CoapOptionNumber.MAX_AGE, value: encodeUintOption(extras.maxAgeSec) });
+  }
+  return sortOptions(options);
+}
+
+/**
+ * A separate response to `request` (RFC 7252 §5.2.2), sent after the request was acknowledged
+ * with an empty ACK: a new message of `type` (CON by default; NON allowed) with its own
+ * `messageId` and the request's token (§5.3.2). Throws as {@link coapResponse}.
+ */
+export function coapSeparateResponse(request: CoapMessage, code: number, messageId: number, payload?: Uint8Array | string, extras: CoapResponseExtras & { readonly type?: 'CON' | 'NON' } = {}): CoapMessage {
+  if (!isRequest(request.code)) invalid('Code', `the message answered is not a request (code ${codeToString(request.code)})`);
+  if (!isResponse(code)) invalid('Code', `${String(code)} is not a response code (2.xx, 4.xx or 5.xx)`);
+  return validateCoapMessage({
+    version: 1,
+    type: extras.type ?? 'CON',
+    code,
+    messageId,
+    token: request.token.slice(),
+    options: responseOptions(extras),
     payload: payloadBytes(payload),
   });
 }

@@ -42,6 +42,12 @@ export interface DeviceRecord {
    * SMS only from the number provisioned as its server's (LwM2M Transport §SMS Channel Security).
    */
   readonly smsModem: string | null;
+  /**
+   * The bearer of the Register (or accepted Update) that made this registration. LwM2M 1.0
+   * §5.3.1: the server uses the registration's source (address or MSISDN) for later interactions,
+   * whatever the Binding says. Absent in records stored before it existed.
+   */
+  readonly registeredOver?: 'sms' | 'udp';
 }
 
 /** LwM2M 1.0 §5.3.1 / 1.1 Core §6.2.1: `lt` defaults to 86400 s when absent. */

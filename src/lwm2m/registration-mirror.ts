@@ -62,6 +62,8 @@ export type RegistrationOperation =
 
 interface Pending {
   readonly endpoint: string;
+  /** The bearer the request came on. */
+  readonly bearer: 'sms' | 'udp';
   readonly operation: RegistrationOperation;
   readonly payload: string;
   readonly createdAtMs: number;
@@ -180,7 +182,7 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
       const record = withActivity(registerRecord(endpoint, operation.query, message, previous, source), source, nowMs);
       await this.save(record);
       this.pending.set(pendingKey(endpoint, message), {
-        endpoint, operation, payload: textOf(message.payload), createdAtMs: nowMs, ...(previous?.registered ? { previous } : {}),
+        endpoint, bearer: source.bearer, operation, payload: textOf(message.payload), createdAtMs: nowMs, ...(previous?.registered ? { previous } : {}),
       });
       return endpoint;
     }
@@ -218,7 +220,7 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
   private async noteKnownUplink(known: string, source: DeviceSource, message: CoapMessage, operation: RegistrationOperation | null, nowMs: number): Promise<string | null> {
     const record = this.records.get(known);
     if (record === undefined) return null;
-    if (operation !== null) this.pending.set(pendingKey(known, message), { endpoint: known, operation, payload: textOf(message.payload), createdAtMs: nowMs });
+    if (operation !== null) this.pending.set(pendingKey(known, message), { endpoint: known, bearer: source.bearer, operation, payload: textOf(message.payload), createdAtMs: nowMs });
     if (this.needsSave(record, source, nowMs)) await this.save(withActivity(record, source, nowMs));
     else {
       touch(record, source, nowMs);
@@ -267,6 +269,7 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
         queueMode: q.binding !== null || q.queueMode ? q.queueMode : record.queueMode,
         msisdn: msisdnOf(q) ?? record.msisdn,
         objectLinks: pending.payload.length > 0 ? pending.payload : record.objectLinks,
+        registeredOver: pending.bearer, // LwM2M 1.0 §5.3.1: the source of the accepted request
       };
       await this.save(updated);
       this.emit('updated', updated);
@@ -429,6 +432,7 @@ function registerRecord(endpoint: string, query: RegisterQuery, message: CoapMes
     lastBearer: source.bearer,
     lastUdpActivityMs: null,
     smsModem: previous?.smsModem ?? null,
+    registeredOver: source.bearer,
   };
 }
 

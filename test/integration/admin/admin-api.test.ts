@@ -211,7 +211,9 @@ describe('admin API: routes', () => {
     expect(JSON.parse(await get('/api/v1/status'))).toMatchObject({ heldRequests: 1 });
     device.send(coapRequest({ code: CoapCode.POST, messageId: 0x7202, token: Uint8Array.of(3), path: ['rd', 'h1'] }), gateway.udpAddress.port); // it wakes
     await expect.poll(() => device.received.some((r) => r.message.code === CoapCode.GET), { timeout: 5000 }).toBe(true);
-    expect(await get('/metrics')).toMatch(/^smsbridge_relay_held_requests 0$/m);
+    const delivered = device.received.find((r) => r.message.code === CoapCode.GET)!.message;
+    device.send(coapResponse(delivered, CoapCode.CONTENT, 'awake'), gateway.udpAddress.port); // answered: no longer held
+    await expect.poll(async () => /^smsbridge_relay_held_requests 0$/m.test(await get('/metrics')), { timeout: 5000 }).toBe(true);
     expect(await get('/metrics')).toMatch(/^smsbridge_relay_held_requests_total 1$/m);
   });
 });

@@ -47,6 +47,14 @@ function expectConsistent(counted: Counted): void {
   expect(Object.values(counted.failureReasons).reduce((a, b) => a + b, 0)).toBe(counted.failed);
 }
 
+/** The summary's text says what its JSON says (a request pending at the end is not reported failed in one and pending in the other). */
+function expectTextAgrees(stdout: string, what: string, counted: Counted): void {
+  const line = stdout.split('\n').find((l) => l.startsWith(`  ${what}: `)) ?? '';
+  expect(line).toContain(`${counted.answered} of ${counted.sent} answered`);
+  expect(line.includes(' failed (')).toBe(counted.failed > 0);
+  expect(line.includes(' still waiting')).toBe(counted.pending > 0);
+}
+
 describe('smsbridge demo', () => {
   it('runs the gateway with simulated modems and devices and prints a summary whose numbers agree', async () => {
     const { exited, stdout, stderr } = startDemo('--duration', '12');
@@ -59,6 +67,8 @@ describe('smsbridge demo', () => {
     expect(summary.reads.answered).toBeGreaterThan(0);
     expectConsistent(summary.reads);
     expectConsistent(summary.triggers);
+    expectTextAgrees(stdout.text, 'reads of /3/0', summary.reads);
+    expectTextAgrees(stdout.text, 'triggers of /1/0/8', summary.triggers);
     expect(summary.sms.sentByGateway).toBeGreaterThan(0);
     expect(summary.sms.receivedByGateway).toBeGreaterThan(0);
     // Not a terminal: plain time-stamped lines, no cursor movement.
@@ -77,6 +87,8 @@ describe('smsbridge demo', () => {
     expect(summary.endedBy).toBe('SIGINT');
     expect(summary.devicesRegistered).toBe(4);
     expect(stdout.text).toMatch(/reads of \/3\/0: \d+ of \d+ answered/);
+    expectTextAgrees(stdout.text, 'reads of /3/0', summary.reads);
+    expectTextAgrees(stdout.text, 'triggers of /1/0/8', summary.triggers);
     expect(stderr.text).not.toMatch(/ECONNREFUSED|Unhandled error event/);
     await expectNothingLeft(left);
   }, 90_000);

@@ -102,6 +102,8 @@ describe('toGatewayConfig', () => {
       'profilesDir: ./profiles',
       'udpAdmission: {allowedNetworks: [10.0.0.0/8], endpointPatterns: ["urn:imei:*"], maxRegistrationsPerSource: 4, maxRegistrations: 500, udpAddressChange: never}',
       'registration: {maxEndpointNameBytes: 64, maxLifetimeSec: 86400}',
+      'heldRequests: {ttlMs: 45000, maxPerDevice: 8}',
+      'deviceGroups: [{name: trackers, endpoints: ["tracker-*"], serverModem: a, heldRequestTtlMs: 30000}, {name: de, msisdnPrefixes: ["+49"]}]',
       '',
     ].join('\n'), { env: { RP: 'pw:1', PIN: '1234' }, baseDir: '/etc/gw' });
     const gateway = toGatewayConfig(config);
@@ -122,6 +124,11 @@ describe('toGatewayConfig', () => {
       profilesDir: '/etc/gw/profiles',
       udpAdmission: { allowedNetworks: ['10.0.0.0/8'], endpointPatterns: ['urn:imei:*'], maxRegistrationsPerSource: 4, maxRegistrations: 500, udpAddressChange: 'never' },
       registrationLimits: { maxEndpointNameBytes: 64, maxLifetimeSec: 86_400, registerAnswerTimeoutMs: 247_000 },
+      heldRequests: { ttlMs: 45_000, maxPerDevice: 8, maxTotal: 10_000 },
+      deviceGroups: [
+        { name: 'trackers', endpoints: ['tracker-*'], msisdnPrefixes: [], serverModem: 'a', heldRequestTtlMs: 30_000 },
+        { name: 'de', endpoints: [], msisdnPrefixes: ['+49'] },
+      ],
     });
     expect(parseRedisUrl(gateway.redisUrl)).toEqual({ tls: true, username: 'user', password: 'pw:1', host: 'redis.lan', port: 6380, db: 4 });
   });

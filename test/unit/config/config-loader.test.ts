@@ -186,6 +186,10 @@ describe('bad values name the key, its line and column, and what was expected', 
     expect(problems.find((p) => p.key === 'routes[0].group')?.problem).toBe('names group "y", which no modem serves');
   });
 
+  it('a device group\'s server modem must be a configured modem', () => {
+    expect(onlyProblem(`${MINIMAL}deviceGroups: [{name: t, endpoints: ["t-*"], serverModem: nope}]\n`)).toMatchObject({ key: 'deviceGroups[0].serverModem' });
+  });
+
   it('core-facing bind addresses: each an address, none twice, and a capacity the addresses × ports can hold', () => {
     expect(onlyProblem(`${MINIMAL}coreSockets: {bindHosts: [10.0.0.11, 10.0.0.12, 10.0.0.11]}\n`)).toMatchObject({ key: 'coreSockets.bindHosts[2]', problem: 'repeats an earlier address' });
     expect(onlyProblem(`${MINIMAL}coreSockets: {bindHosts: [10.0.0.11, "bad host!"]}\n`)).toMatchObject({ key: 'coreSockets.bindHosts[1]' });
