@@ -19,9 +19,14 @@
  * burst ÷ the forwarder's best burst (noise only ever slows a burst down), target ≥ 0.8. CPU
  * time of this process per message and its event-loop utilisation show where the cost is.
  *
+ * With `--observed` the gateway runs its admin API too, and a helper process
+ * (bench/support/admin-observer.ts) keeps the status page's event stream open and scrapes
+ * `/metrics` every second through all bursts: what watching the gateway costs (issue 11: still
+ * ≥ 0.8 of the bare forwarder).
+ *
  * Usage: `npm run bench:relay-throughput [-- --write-docs]`, or directly
  * `tsx bench/relay-throughput.ts [--devices 20] [--per-device 2500] [--window 4] [--warmup 200]
- * [--repeat 5] [--stall 300] [--target 0.8]`. Prints a table, then as its LAST line one JSON
+ * [--repeat 5] [--stall 300] [--target 0.8] [--observed]`. Prints a table, then as its LAST line one JSON
  * object ({@link ThroughputReport}). Exit code 1 when the target is missed or the gateway lost
  * a message.
  */
@@ -29,7 +34,9 @@ import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { AdminServer } from '../src/admin/admin-server.ts';
 import { Gateway } from '../src/gateway/gateway.ts';
+import { silentLogger } from '../src/log/index.ts';
 import { startPrivateRedis } from '../src/sim/private-redis.ts';
 import { startJsonChild, type JsonChild } from './support/json-child.ts';
 import { describeMachine, formatMachine } from './support/machine.ts';
@@ -53,6 +60,8 @@ export interface ThroughputOptions {
   /** A device that hears nothing for this long writes its in-flight messages off. */
   readonly stallMs: number;
   readonly target: number;
+  /** Admin API on, status page stream open and /metrics scraped every second during the run. */
+  readonly observed: boolean;
 }
 
 /** One measured burst of one system. */
@@ -88,12 +97,16 @@ export interface ThroughputReport {
   readonly medianFigure: number;
   /** The gateway relay's counters at the end (uplinkUdp, toCore, malformed, unknownDevice…). */
   readonly relayCounters: Readonly<Record<string, number>>;
+  /** With `observed`: what the observer saw (scrapes every second, status events). */
+  readonly observer: Readonly<Record<string, number>> | null;
   /** figure ≥ target and the gateway lost nothing. */
   readonly pass: boolean;
 }
 
-const DEFAULT_OPTIONS: ThroughputOptions = { devices: 20, perDevice: 2500, window: 4, warmupPerDevice: 200, repeat: 5, stallMs: 300, target: 0.8 };
+const DEFAULT_OPTIONS: ThroughputOptions = { devices: 20, perDevice: 2500, window: 4, warmupPerDevice: 200, repeat: 5, stallMs: 300, target: 0.8, observed: false };
 const LOAD_SCRIPT = fileURLToPath(new URL('./support/udp-load.ts', import.meta.url));
+const OBSERVER_SCRIPT = fileURLToPath(new URL('./support/admin-observer.ts', import.meta.url));
+const OBSERVER_TOKEN = 'bench-observer-token-0123456789';
 /** Pause between bursts, so one burst's tail does not start the next. */
 const PAUSE_MS = 200;
 
@@ -143,6 +156,16 @@ export async function runRelayThroughput(options: ThroughputOptions = DEFAULT_OP
     cleanups.push(() => gateway.stop());
     const forwarder = await startUdpForwarder(core);
     cleanups.push(() => forwarder.close());
+    let observer: JsonChild | null = null;
+    if (options.observed) {
+      const admin = await AdminServer.start(gateway, {
+        host: '127.0.0.1', port: 0, bodyLimitBytes: 16_384, tokens: { readWrite: OBSERVER_TOKEN, readOnly: null }, version: 'bench', logger: silentLogger(),
+      });
+      cleanups.push(() => admin.stop());
+      observer = await startJsonChild(OBSERVER_SCRIPT, [admin.url, OBSERVER_TOKEN]);
+      const watching = observer;
+      cleanups.push(() => watching.stop());
+    }
 
     await load.ask({ op: 'setup', set: 'gateway', target: gateway.udpAddress, devices: options.devices });
     await load.ask({ op: 'setup', set: 'bare', target: forwarder.address, devices: options.devices });
@@ -164,10 +187,11 @@ export async function runRelayThroughput(options: ThroughputOptions = DEFAULT_OP
     const figure = gatewayResult.best.rate / bareResult.best.rate;
     const medianFigure = median(gatewayBursts.map((g, i) => g.rate / (bareBursts[i]?.rate ?? Number.POSITIVE_INFINITY)));
     const relayCounters = { ...gateway.relay.counters } as unknown as Record<string, number>;
+    const observed = observer === null ? null : (await observer.ask({ op: 'stats' })) as Record<string, number>;
     return {
       bench: 'relay-throughput', date, machine, loadAverage: [round(loadAtStart, 2), round(loadavg()[0] ?? 0, 2)], options, target: options.target,
-      gateway: gatewayResult, bare: bareResult, figure: round(figure, 4), medianFigure: round(medianFigure, 4), relayCounters,
-      pass: figure >= options.target && gatewayResult.lost === 0,
+      gateway: gatewayResult, bare: bareResult, figure: round(figure, 4), medianFigure: round(medianFigure, 4), relayCounters, observer: observed,
+      pass: figure >= options.target && gatewayResult.lost === 0 && (observed === null || (observed['scrapes'] ?? 0) > 0),
     };
   } finally {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
@@ -189,8 +213,9 @@ export function throughputTable(report: ThroughputReport): string {
 
 function optionsLine(report: ThroughputReport): string {
   const o = report.options;
+  const observed = report.observer === null ? '' : `; observed: status page event stream open and /metrics scraped every second (${report.observer['scrapes'] ?? 0} scrapes, ${report.observer['scrapeFailures'] ?? 0} failed, ${report.observer['events'] ?? 0} status events)`;
   return `${o.devices} devices, ${o.perDevice} NON notifications each per burst, at most ${o.window} in flight per device; `
-    + `warm-up ${o.warmupPerDevice} per device; best of ${o.repeat} bursts per system, alternating`;
+    + `warm-up ${o.warmupPerDevice} per device; best of ${o.repeat} bursts per system, alternating${observed}`;
 }
 
 /** The report as docs/benchmarks.md shows it (see bench/support/results-doc.ts). */
@@ -223,7 +248,7 @@ function parseOptions(argv: readonly string[]): ThroughputOptions {
     strict: false,
     options: {
       devices: { type: 'string' }, 'per-device': { type: 'string' }, window: { type: 'string' }, warmup: { type: 'string' },
-      repeat: { type: 'string' }, stall: { type: 'string' }, target: { type: 'string' },
+      repeat: { type: 'string' }, stall: { type: 'string' }, target: { type: 'string' }, observed: { type: 'boolean' },
     },
   });
   const target = values.target === undefined ? DEFAULT_OPTIONS.target : Number(values.target);
@@ -236,6 +261,7 @@ function parseOptions(argv: readonly string[]): ThroughputOptions {
     repeat: integerOption(values.repeat, DEFAULT_OPTIONS.repeat, 'repeat'),
     stallMs: integerOption(values.stall, DEFAULT_OPTIONS.stallMs, 'stall'),
     target,
+    observed: values.observed === true,
   };
 }
 

@@ -76,6 +76,13 @@ export class HeldRequests {
 
   constructor(private readonly store: HeldRequestStore, private readonly host: HeldRequestHost, private readonly now: () => number = Date.now) {}
 
+  /** Requests waiting or in flight now, all devices (as far as this process knows; for metrics). */
+  heldNow(): number {
+    let count = this.inFlight.size;
+    for (const waiting of this.waiting.values()) count += waiting;
+    return count;
+  }
+
   /** True while requests of `endpoint` wait or one is in flight. */
   hasWork(endpoint: string): boolean {
     return this.waiting.has(endpoint) || this.inFlight.has(endpoint);

@@ -9,7 +9,7 @@ import type { Redis } from 'ioredis';
 import { GatewayError } from '../shared/errors.ts';
 import type { ModemPool } from '../modem/modem-pool.ts';
 import type { SendResult } from '../modem/modem-types.ts';
-import { splitIntoSubmitPdus } from '../sms/index.ts';
+import { splitIntoSubmitPdus, type SubmitRequest } from '../sms/index.ts';
 import type { DeviceSmsSender } from './relay.ts';
 
 /** Counts of what was sent, for the cost benchmark and metrics. */
@@ -34,6 +34,20 @@ export class PoolSmsSender implements DeviceSmsSender {
    * ports for the UDH (a WAP Push trigger), none by default.
    */
   async send(msisdn: string, payload: Uint8Array, viaModem: string | null = null, ports: { readonly destination: number; readonly source: number } | null = null): Promise<void> {
+    await this.sendMessage(msisdn, { data: payload }, viaModem, ports);
+  }
+
+  /**
+   * Sends 8-bit data or text (GSM 7-bit when it can, else UCS2) to `msisdn` (digits), counted
+   * like the relay's SMS; resolves with the message's id, modem and parts. Rejects as {@link send},
+   * or with GW_ERR_SMS_ENCODE / GW_ERR_SMS_TOO_LONG before anything is sent.
+   */
+  async sendMessage(
+    msisdn: string,
+    payload: SubmitRequest['payload'],
+    viaModem: string | null = null,
+    ports: { readonly destination: number; readonly source: number } | null = null,
+  ): Promise<{ messageId: string; modem: string; parts: number }> {
     if (viaModem !== null) {
       const state = this.pool.drivers.find((driver) => driver.config.name === viaModem)?.state;
       if (state !== 'ready' && state !== 'degraded') {
@@ -41,7 +55,7 @@ export class PoolSmsSender implements DeviceSmsSender {
       }
     }
     const reference = (await this.redis.incr(`${this.prefix}${msisdn}`)) & 0xff;
-    const parts = splitIntoSubmitPdus({ destination: `+${msisdn}`, payload: { data: payload }, concatReference: reference, ...(ports === null ? {} : { ports }) });
+    const parts = splitIntoSubmitPdus({ destination: `+${msisdn}`, payload, concatReference: reference, ...(ports === null ? {} : { ports }) });
     const result: SendResult = await this.pool.send({ messageId: randomUUID(), recipient: `+${msisdn}`, parts }, { preferredModem: viaModem });
     this.counters.messages += 1;
     this.counters.parts += result.sent.length;
@@ -50,5 +64,6 @@ export class PoolSmsSender implements DeviceSmsSender {
       else this.counters.failed += 1;
       throw result.failure.error instanceof GatewayError ? result.failure.error : new GatewayError('GW_ERR_MODEM_SEND_FAILED', String(result.failure.error));
     }
+    return { messageId: result.messageId, modem: result.modem, parts: result.sent.length };
   }
 }

@@ -70,6 +70,11 @@ export class Relay extends TypedEmitter<RelayEvents> {
   private readonly exchanges = new Map<string, DeviceExchanges>();
   private readonly core: CoreServerAddress;
 
+  /** Core requests held now for devices that cannot be reached, or in delivery (for metrics). */
+  heldNow(): number {
+    return this.requests.held.heldNow();
+  }
+
   /** The core server's address as the relay matches and addresses it. */
   get coreAddress(): CoreServerAddress {
     return this.core;

@@ -42,6 +42,11 @@ export function addConfigCommand(program: Command, io: CliIo): void {
         })),
         routes: loaded.routes.length,
         senderPolicy: { mode: loaded.senderPolicy.mode, entries: loaded.senderPolicy.entries.length },
+        admin: {
+          enabled: loaded.admin.enabled, listen: loaded.admin.listen,
+          token: loaded.admin.token === null ? null : loaded.admin.tokenEnv !== null ? 'tokenEnv' : 'tokenFile',
+          readOnlyToken: loaded.admin.readOnlyToken === null ? null : loaded.admin.readOnlyTokenEnv !== null ? 'readOnlyTokenEnv' : 'readOnlyTokenFile',
+        },
       });
     });
   config

@@ -13,6 +13,7 @@
 import { Command, CommanderError } from 'commander';
 import { GatewayError } from '../shared/errors.ts';
 import type { CliIo } from './io.ts';
+import { addApiCommands } from './api-commands.ts';
 import { addAtCommand } from './at-command.ts';
 import { addConfigCommand } from './config-command.ts';
 import { addCoreCommand } from './core-command.ts';
@@ -37,6 +38,7 @@ export function buildProgram(io: CliIo): Command {
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: () => undefined, outputError: () => undefined });
   addRunCommand(program, io);
   addConfigCommand(program, io);
+  addApiCommands(program, io);
   addPduCommands(program, io);
   addAtCommand(program, io);
   addSimCommands(program, io);

@@ -9,6 +9,8 @@ import { createLogger, type Logger } from '../log/index.ts';
 import { GatewayError } from '../shared/errors.ts';
 import type { CliIo } from './io.ts';
 import { ServiceLifecycle } from './service-lifecycle.ts';
+import { AdminServer } from '../admin/admin-server.ts';
+import { packageVersion } from './version.ts';
 
 /** What one run is asked to do. */
 export interface ServiceRun {
@@ -59,13 +61,35 @@ export async function runService(run: ServiceRun, io: CliIo): Promise<void> {
     logger.error({ err: error }, 'the gateway did not start');
     throw error;
   }
+  let admin: AdminServer | null = null;
+  try {
+    admin = await startAdmin(config, gateway, logger);
+  } catch (error) {
+    lifecycle?.dispose();
+    logger.error({ err: error }, 'the admin API did not start');
+    await gateway.stop({ timeoutMs: GATEWAY_STOP_TIMEOUT_MS });
+    throw error; // GW_ERR_CONFIG naming admin.listen or admin.metricsListen
+  }
   const stopAtTraceSignal = io.onAtTraceSignal?.(() => logger.info({ atTrace: gateway.toggleAtTrace() }, 'AT trace switched by SIGUSR2')) ?? (() => undefined);
   logger.info({ udp: gateway.udpAddress }, 'running');
   await stopRequested;
   stopAtTraceSignal();
-  const stop = async (): Promise<void> => stopGateway(gateway, logger);
+  const stop = async (): Promise<void> => {
+    await admin?.stop(); // the API first: it reads the gateway
+    await stopGateway(gateway, logger);
+  };
   if (lifecycle) await lifecycle.shutdown(stop); // exits the process
   else await stop();
+}
+
+/** The admin API when `admin.enabled` (the loader guarantees a token then), else null. */
+async function startAdmin(config: Config, gateway: Gateway, logger: Logger): Promise<AdminServer | null> {
+  if (!config.admin.enabled || config.admin.token === null) return null;
+  return AdminServer.start(gateway, {
+    host: config.admin.listen.host, port: config.admin.listen.port, bodyLimitBytes: config.admin.bodyLimitBytes,
+    metricsListen: config.admin.metricsListen.enabled ? { host: config.admin.metricsListen.host, port: config.admin.metricsListen.port } : null,
+    tokens: { readWrite: config.admin.token, readOnly: config.admin.readOnlyToken }, version: packageVersion(), logger,
+  });
 }
 
 async function stopGateway(gateway: Gateway, logger: Logger): Promise<void> {

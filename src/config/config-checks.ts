@@ -26,6 +26,7 @@ export function configProblems(config: ConfigFile): ConfigProblem[] {
   if (config.redis.passwordEnv !== null && config.redis.passwordFile !== null) {
     add(['redis', 'passwordFile'], 'is set together with passwordEnv', 'only one of passwordEnv and passwordFile');
   }
+  problems.push(...adminProblems(config.admin));
 
   for (const [path, host] of [[['core', 'host'], config.core.host], [['udpListen', 'host'], config.udpListen.host], [['coreSockets', 'bindHost'], config.coreSockets.bindHost]] as const) {
     const issue = hostProblem(host);
@@ -91,6 +92,23 @@ export function configProblems(config: ConfigFile): ConfigProblem[] {
   }
   if (policy.mode === 'open' && policy.entries.length > 0) {
     add(['senderPolicy', 'mode'], 'is open while entries are listed (they would be ignored)', 'allowlist, or no entries');
+  }
+  return problems;
+}
+
+/** The admin API: one source per token, and a read-write token whenever it is enabled. */
+function adminProblems(admin: ConfigFile['admin']): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  if (admin.tokenEnv !== null && admin.tokenFile !== null) problems.push({ path: ['admin', 'tokenFile'], problem: 'is set together with tokenEnv', expected: 'only one of tokenEnv and tokenFile' });
+  if (admin.readOnlyTokenEnv !== null && admin.readOnlyTokenFile !== null) {
+    problems.push({ path: ['admin', 'readOnlyTokenFile'], problem: 'is set together with readOnlyTokenEnv', expected: 'only one of readOnlyTokenEnv and readOnlyTokenFile' });
+  }
+  if (admin.enabled && admin.tokenEnv === null && admin.tokenFile === null) {
+    problems.push({ path: ['admin', 'enabled'], problem: 'is true but no token is configured', expected: 'admin.tokenEnv or admin.tokenFile (the API never runs without a token)' });
+  }
+  for (const [path, host] of [[['admin', 'listen', 'host'], admin.listen.host], [['admin', 'metricsListen', 'host'], admin.metricsListen.host]] as const) {
+    const issue = hostProblem(host);
+    if (issue !== null) problems.push({ path, problem: issue, expected: HOST_EXPECTED });
   }
   return problems;
 }

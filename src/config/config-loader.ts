@@ -18,7 +18,7 @@ import { configProblems } from './config-checks.ts';
 import { configError, locateProblems, type ConfigProblem, type LocatedProblem } from './config-problems.ts';
 import { CONFIG_SCHEMA, inSchemaOrder, type Config, type ConfigFile } from './config-schema.ts';
 import { isRedisUrlProblem, parseRedisUrl } from './redis-url.ts';
-import { deepFreeze, pinInvalid, readSecretFileSync, resolveSecret, type ConfigEnv, type ReadSecretFile, type SecretSource } from './secrets.ts';
+import { adminTokenInvalid, deepFreeze, pinInvalid, readSecretFileSync, resolveSecret, type ConfigEnv, type ReadSecretFile, type SecretSource } from './secrets.ts';
 import { schemaProblems } from './schema-problems.ts';
 import { aliasProblems, nestingProblem } from './yaml-guards.ts';
 
@@ -132,8 +132,18 @@ function assemble(file: ConfigFile, options: ParseConfigOptions, problems: Confi
     const pin = secret({ at: ['modems', i], envKey: 'pinEnv', fileKey: 'pinFile', env: modem.pinEnv, file: pinFile, what: 'a SIM PIN', invalid: pinInvalid });
     return { ...modem, pinFile, pin };
   });
+  const tokenFile = absolute(file.admin.tokenFile);
+  const readOnlyTokenFile = absolute(file.admin.readOnlyTokenFile);
+  // A disabled API reads no token: its variable or file may be set up later.
+  const adminToken = (envKey: string, fileKey: string, env: string | null, tokenPath: string | null, what: string): string | null =>
+    file.admin.enabled ? secret({ at: ['admin'], envKey, fileKey, env, file: tokenPath, what, invalid: adminTokenInvalid }) : null;
+  const admin = {
+    ...file.admin, tokenFile, readOnlyTokenFile,
+    token: adminToken('tokenEnv', 'tokenFile', file.admin.tokenEnv, tokenFile, 'the admin token'),
+    readOnlyToken: adminToken('readOnlyTokenEnv', 'readOnlyTokenFile', file.admin.readOnlyTokenEnv, readOnlyTokenFile, 'the read-only admin token'),
+  };
   if (problems.length > 0) return null;
-  return deepFreeze(inSchemaOrder(CONFIG_SCHEMA, { ...file, profilesDir: absolute(file.profilesDir), redis: { ...file.redis, passwordFile, password }, modems }));
+  return deepFreeze(inSchemaOrder(CONFIG_SCHEMA, { ...file, profilesDir: absolute(file.profilesDir), redis: { ...file.redis, passwordFile, password }, modems, admin }));
 }
 
 /**

@@ -17,6 +17,7 @@ import { DEFAULT_MAX_LIFETIME_SEC } from '../lwm2m/lifetime-cap.ts';
 import { DEFAULT_MAX_ENDPOINT_NAME_BYTES } from '../lwm2m/registration-request.ts';
 import { MODEM_CONFIG_DEFAULTS } from '../modem/modem-types.ts';
 import { WAKEUP_DEFAULTS } from '../queue/wakeup-settings.ts';
+import { DEFAULT_ADMIN_PORT } from '../shared/admin-api-defaults.ts';
 
 /** Object with no unknown keys (typos must not pass silently). */
 const strict = { additionalProperties: false } as const;
@@ -168,6 +169,26 @@ const UdpAdmissionSchema = Type.Object({
   }),
 }, { ...strict, default: {}, description: 'Who may register over UDP (plain CoAP carries no authentication), and when a registration may move.' });
 
+export { DEFAULT_ADMIN_PORT };
+
+const AdminSchema = Type.Object({
+  enabled: Type.Boolean({ default: false, description: 'Serve the admin HTTP API (/api/v1, /metrics; docs/admin.md). Needs tokenEnv or tokenFile.' }),
+  listen: Type.Object({
+    host: Type.String({ ...HOST, default: '127.0.0.1', description: 'Address to listen on; keep it on loopback unless a proxy with TLS is in front.' }),
+    port: port('TCP port; 0 picks a free one (tests).', { minimum: 0, default: DEFAULT_ADMIN_PORT }),
+  }, { ...strict, default: {}, description: 'Where the admin API listens (plain HTTP).' }),
+  tokenEnv: nullableString('Environment variable holding the read-write bearer token (every route).', ENV_NAME),
+  tokenFile: nullableString('File holding the read-write bearer token. Relative to this file\'s folder.', FILE_PATH),
+  readOnlyTokenEnv: nullableString('Environment variable holding a read-only bearer token (GET routes and /metrics only; null: none).', ENV_NAME),
+  readOnlyTokenFile: nullableString('File holding the read-only bearer token. Relative to this file\'s folder.', FILE_PATH),
+  bodyLimitBytes: count('Largest request body accepted; a larger one is answered 400.', 16_384, 256),
+  metricsListen: Type.Object({
+    enabled: Type.Boolean({ default: false, description: 'Also serve /metrics here WITHOUT a token (for a Prometheus on a private network); /metrics on listen keeps needing a token.' }),
+    host: Type.String({ ...HOST, default: '127.0.0.1', description: 'Address to listen on.' }),
+    port: port('TCP port; 0 picks a free one (tests).', { minimum: 0, default: 9683 }),
+  }, { ...strict, default: {}, description: 'A token-free listener for Prometheus metrics only.' }),
+}, { ...strict, default: {}, description: 'The admin HTTP API for operators and scripts: bearer tokens, read-only or read-write.' });
+
 const held = heldRequestLimits();
 
 const HeldRequestsSchema = Type.Object({
@@ -243,6 +264,7 @@ export const CONFIG_SCHEMA = Type.Object({
   reassemblyTimeoutSec: count('How long parts of a concatenated SMS wait for the rest.', 600, 1),
   maintenanceIntervalMs: count('Period of housekeeping (reassembly timeouts, lapsed registrations).', 1_000, 1),
   profilesDir: nullableString('Folder of modem profiles; null for the packaged hardware/profiles. Relative to this file\'s folder.', FILE_PATH),
+  admin: AdminSchema,
 }, { ...strict, description: 'lwm2m-sms-bridge configuration' });
 
 /** Recursively read-only. */
@@ -259,11 +281,13 @@ type ConfigSchemaValue = Static<typeof CONFIG_SCHEMA>;
 /**
  * The loaded configuration: the file with defaults applied, relative paths made absolute, and
  * the secrets resolved (`redis.password`: from the URL, `passwordEnv` or `passwordFile`;
- * `modems[].pin`: from `pinEnv` or `pinFile`; null where none is configured). Deep-frozen.
+ * `modems[].pin`: from `pinEnv` or `pinFile`; `admin.token`, `admin.readOnlyToken`: from their
+ * `…Env` or `…File`; null where none is configured). Deep-frozen.
  * Log it only through `redactConfig`.
  */
-export type Config = DeepReadonly<Omit<ConfigSchemaValue, 'redis' | 'modems'> & {
+export type Config = DeepReadonly<Omit<ConfigSchemaValue, 'redis' | 'modems' | 'admin'> & {
   redis: ConfigSchemaValue['redis'] & { password: string | null };
+  admin: ConfigSchemaValue['admin'] & { token: string | null; readOnlyToken: string | null };
   modems: (ConfigSchemaValue['modems'][number] & { pin: string | null })[];
 }>;
 

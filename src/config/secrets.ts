@@ -1,5 +1,5 @@
 /**
- * Secrets of the configuration (Redis password, SIM PINs; later the admin token). The file only
+ * Secrets of the configuration (Redis password, SIM PINs, the admin API's tokens). The file only
  * says where each one is: `<name>Env: VARIABLE` (an environment variable) or `<name>File: path`
  * (a file; one trailing newline is ignored; relative paths start at the config file's folder).
  * A missing variable or unreadable file is a problem naming the key; a secret's value never
@@ -85,9 +85,17 @@ export function pinInvalid(value: string): string | null {
   return /^[0-9]{4,8}$/.test(value) ? null : '4 to 8 decimal digits';
 }
 
+/** Shortest admin token accepted: a guessable token would defeat the API's authentication. */
+export const MIN_ADMIN_TOKEN_LENGTH = 16;
+
+/** An admin bearer token: at least {@link MIN_ADMIN_TOKEN_LENGTH} visible ASCII characters (RFC 6750 §2.1 b64token, loosely). */
+export function adminTokenInvalid(value: string): string | null {
+  return value.length >= MIN_ADMIN_TOKEN_LENGTH && /^[\x21-\x7e]+$/.test(value) ? null : `at least ${MIN_ADMIN_TOKEN_LENGTH} visible ASCII characters without spaces (e.g. openssl rand -hex 32)`;
+}
+
 /**
  * A copy of `config` safe to print or log: the Redis password (in `redis.url` and
- * `redis.password`) and every modem's `pin` are replaced by `"[redacted]"`. Where a secret comes
+ * `redis.password`), every modem's `pin` and the admin tokens are replaced by `"[redacted]"`. Where a secret comes
  * from (`…Env`, `…File`) stays visible. Deep-frozen.
  */
 export function redactConfig(config: Config): Config {
@@ -95,6 +103,7 @@ export function redactConfig(config: Config): Config {
     ...config,
     redis: { ...config.redis, url: redactRedisUrl(config.redis.url), password: config.redis.password === null ? null : REDACTED },
     modems: config.modems.map((modem) => ({ ...modem, pin: modem.pin === null ? null : REDACTED })),
+    admin: { ...config.admin, token: config.admin.token === null ? null : REDACTED, readOnlyToken: config.admin.readOnlyToken === null ? null : REDACTED },
   });
 }
 

@@ -37,6 +37,8 @@ export interface GatewayStatus {
   readonly modems: readonly ModemStatus[];
   readonly devices: readonly (DeviceRecord & { readonly corePort: number | null })[];
   readonly relay: Relay['counters'];
+  /** Core requests held now for devices that cannot be reached. */
+  readonly heldRequests: number;
   readonly sms: PoolSmsSender['counters'];
   readonly unknownSenders: number;
   /** ioredis connection states (`ready` when connected; `reconnecting`, `connecting` … while Redis is away). */
@@ -234,6 +236,19 @@ export class Gateway {
     this.logging.setAtTrace(modem, on);
   }
 
+  /** Modems whose AT trace is on now. */
+  get atTraced(): readonly string[] {
+    return this.logging.atTraced;
+  }
+
+  /**
+   * Sends one SMS (8-bit data or text) to `to` (E.164 with `+`) through the pool, routed and
+   * counted like the relay's SMS (for the admin API). Rejects with the send's typed error.
+   */
+  sendSms(to: string, payload: { readonly data: Uint8Array } | { readonly text: string }): Promise<{ messageId: string; modem: string; parts: number }> {
+    return this.sms.sendMessage(to.replace(/^\+/, ''), payload);
+  }
+
   /** For a signal (SIGUSR2): the AT trace of every modem off when any is on, else on for all. Returns the new state. */
   toggleAtTrace(): boolean {
     const on = this.logging.atTraced.length === 0;
@@ -251,6 +266,7 @@ export class Gateway {
       modems: this.pool.drivers.map((driver) => driver.status),
       devices,
       relay: { ...this.relay.counters },
+      heldRequests: this.relay.heldNow(),
       sms: { ...this.sms.counters },
       unknownSenders: this.inboxRelay.unknownSenders,
       redis: { commands: this.redis.status, consumer: this.blockingRedis.status },

@@ -61,6 +61,12 @@ export const ERROR_CODES = {
   GW_ERR_CORE_STOPPED: 'The lab core stopped while a request was outstanding.',
   GW_ERR_SIM_UNAVAILABLE: 'A simulator could not start or lost its connection (socat missing, network down).',
   GW_ERR_SIM_LINK_IN_USE: 'The --link path of a simulated modem is held by a running simulated modem or another program.',
+  // --- Admin API (src/admin) and the CLI commands over it ---
+  GW_ERR_ADMIN_UNAUTHORIZED: 'The admin API request carries no bearer token, or one the gateway does not know (HTTP 401).',
+  GW_ERR_ADMIN_FORBIDDEN: 'The admin API request used the read-only token on a route that changes something (HTTP 403).',
+  GW_ERR_ADMIN_REQUEST: 'The admin API request is malformed: body not JSON, too large, or not what the route takes (HTTP 400).',
+  GW_ERR_ADMIN_NOT_FOUND: 'The admin API has no such route, or the modem named in it does not exist (HTTP 404).',
+  GW_ERR_ADMIN_UNREACHABLE: 'A CLI command could not reach the admin API at its --url (gateway not running, admin disabled, wrong address).',
 } as const;
 
 /** A code from the registry. */

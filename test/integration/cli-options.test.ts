@@ -56,7 +56,7 @@ describe.concurrent('usage errors', () => {
       { what: 'missing required option', args: ['pdu', 'encode', '--text', 'hi'], message: /--to/, usage: 'smsbridge pdu encode' },
       { what: 'option without its value', args: ['core', '--listen'], message: /--listen/, usage: 'smsbridge core' },
       { what: 'excess argument', args: ['pdu', 'decode', '00', '11'], message: /too many arguments/, usage: 'smsbridge pdu decode' },
-      { what: 'no command', args: [], message: /a command is required: run, config, pdu, at, sim, core, demo, wakeup/, usage: 'smsbridge' },
+      { what: 'no command', args: [], message: /a command is required: run, config, status, modems, devices, send, pdu, at, sim, core, demo, wakeup/, usage: 'smsbridge' },
       { what: 'no sim command', args: ['sim'], message: /a command is required: network, modem, device/, usage: 'smsbridge sim' },
       { what: 'help for an unknown command', args: ['help', 'nope'], message: /unknown command 'nope'/, usage: 'smsbridge' },
     ];
@@ -133,7 +133,7 @@ describe.concurrent('bad option values are GW_ERR_CONFIG naming the option (issu
 });
 
 describe('start-up', () => {
-  it('pdu decode loads neither the simulators, the lab, the gateway, the modem layer, serialport nor ioredis', async () => {
+  it('pdu decode loads neither the simulators, the lab, the gateway, the admin API, the modem layer, serialport, ioredis, fastify nor prom-client', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'cli-loads-'));
     temps.push(dir);
     const file = join(dir, 'loads.txt');
@@ -150,7 +150,7 @@ describe('start-up', () => {
     const loaded = [...new Set((await readFile(file, 'utf8')).split('\n').filter((url) => url.length > 0))];
     expect(loaded.some((url) => url.endsWith('/dist/sms/pdu-decode.js')), 'the codec is loaded').toBe(true);
     // The profile table (pure data) is loaded for the help of `sim modem --profile`; nothing else of sim.
-    const forbidden = loaded.filter((url) => /\/(?:serialport|@serialport|ioredis)\/|\/dist\/(?:lab|gateway|bridge|modem|inbox|lwm2m)\/|\/dist\/sim\/(?!modem\/profiles\.js$)/.test(url));
+    const forbidden = loaded.filter((url) => /\/(?:serialport|@serialport|ioredis|fastify|@fastify|prom-client)\/|\/dist\/(?:lab|gateway|bridge|modem|inbox|lwm2m|admin)\/|\/dist\/cli\/api-(?:client|tables)\.js$|\/dist\/sim\/(?!modem\/profiles\.js$)/.test(url));
     expect(forbidden).toEqual([]);
   }, TIMEOUT);
 });

@@ -37,6 +37,8 @@ export interface Run {
 export interface RunOptions {
   /** Written to the process's standard input, which is then closed. */
   readonly input?: string;
+  /** Environment variables added to this process's. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -53,7 +55,7 @@ export function smsbridgeWith(options: RunOptions, ...args: string[]): Promise<R
     const child = execFile(
       process.execPath,
       [BIN, ...args],
-      { cwd: ROOT, encoding: 'utf8', timeout: RUN_SAFETY_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024 },
+      { cwd: ROOT, encoding: 'utf8', timeout: RUN_SAFETY_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024, ...(options.env === undefined ? {} : { env: { ...process.env, ...options.env } }) },
       (error, stdout, stderr) => {
         const killed = error !== null && error.killed === true;
         const code = error === null ? 0 : typeof error.code === 'number' ? error.code : null;

@@ -6,7 +6,7 @@
  *     cli  ──────────────────────────────┐
  *     lab (gateway + simulators: demo)   │
  *     gateway (assembly of the parts)    │
- *     admin, queue, bridge               │
+ *     admin (+log), queue, bridge        │
  *     sim     inbox  lwm2m   modem       │
  *     sms (pure codec)                   │
  *     log (pino, redaction; gateway/cli/main use it)
@@ -30,7 +30,7 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   sim: ['shared', 'sms', 'modem', 'lwm2m'],
   bridge: ['shared', 'sms', 'modem', 'lwm2m', 'inbox'],
   queue: ['shared', 'sms', 'modem', 'lwm2m', 'inbox', 'bridge'],
-  admin: ['shared', 'sms', 'modem', 'lwm2m', 'inbox', 'bridge', 'queue'],
+  admin: ['shared', 'sms', 'modem', 'lwm2m', 'inbox', 'bridge', 'queue', 'log'],
   gateway: ['shared', 'sms', 'modem', 'lwm2m', 'inbox', 'bridge', 'queue', 'admin', 'config', 'log'],
   lab: ['shared', 'sms', 'modem', 'lwm2m', 'inbox', 'sim', 'bridge', 'gateway', 'config'],
   cli: ['shared', 'sms', 'modem', 'lwm2m', 'inbox', 'sim', 'bridge', 'queue', 'admin', 'gateway', 'lab', 'config', 'log'],

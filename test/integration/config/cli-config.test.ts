@@ -27,9 +27,11 @@ describe('smsbridge config', () => {
       'core: {host: lwm2m.example.net}',
       'modems:',
       '  - {name: modem-a, path: /dev/serial/by-id/usb-x-if02-port0, groups: [de], pinFile: pin}',
+      'admin: {enabled: true, tokenFile: admin-token}',
       '',
     ].join('\n'));
     writeFileSync(join(dir, 'pin'), '8642\n');
+    writeFileSync(join(dir, 'admin-token'), 'admin-secret-0123456789abcdef\n');
     const run = await smsbridge('config', 'check', join(dir, 'good.yaml'));
     expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
     const summary = oneJson(run.stdout);
@@ -39,7 +41,9 @@ describe('smsbridge config', () => {
       redisPassword: 'url',
       core: { host: 'lwm2m.example.net', port: 5683 },
       modems: [{ name: 'modem-a', path: '/dev/serial/by-id/usb-x-if02-port0', groups: ['de'], profile: null, pin: 'pinFile' }],
+      admin: { enabled: true, listen: { host: '127.0.0.1', port: 8683 }, token: 'tokenFile', readOnlyToken: null },
     });
+    expect(run.stdout).not.toContain('admin-secret');
     expect(run.stdout).not.toContain('inline-pw');
     expect(run.stdout).not.toContain('8642');
   }, TIMEOUT_MS);

@@ -41,9 +41,10 @@ describe('config/default.yaml', () => {
 
   it('loads, and equals the schema defaults', () => {
     const config = parseConfig(DEFAULT_YAML, { file: 'default.yaml', env: {}, baseDir: '/' });
-    const { redis, modems, ...rest } = config;
+    const { redis, modems, admin, ...rest } = config;
     const defaults = configDefaults();
-    expect(rest).toEqual(Object.fromEntries(Object.entries(defaults).filter(([key]) => key !== 'redis' && key !== 'modems')));
+    expect(rest).toEqual(Object.fromEntries(Object.entries(defaults).filter(([key]) => key !== 'redis' && key !== 'modems' && key !== 'admin')));
+    expect(admin).toEqual({ ...defaults.admin, token: null, readOnlyToken: null });
     expect(redis).toEqual({ ...defaults.redis, password: null });
     expect(modems).toEqual(defaults.modems.map((modem) => ({ ...modem, pin: null })));
   });

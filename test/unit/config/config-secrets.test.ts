@@ -21,8 +21,11 @@ writeFileSync(join(dir, 'pin-b'), `${PIN_B}\r\n`);
 writeFileSync(join(dir, 'empty'), '');
 writeFileSync(join(dir, 'big'), 'x'.repeat(5000));
 writeFileSync(join(dir, 'not-a-pin'), 'letmein\n');
+const ADMIN_TOKEN = 'adm1n-t0ken-0123456789abcdef';
+const READ_ONLY_TOKEN = 'read-only-token-0123456789';
+writeFileSync(join(dir, 'admin-token'), `${ADMIN_TOKEN}\n`);
 
-const ENV = { MODEM_A_PIN: PIN_A, EMPTY: '' };
+const ENV = { MODEM_A_PIN: PIN_A, EMPTY: '', RO_TOKEN: READ_ONLY_TOKEN, SHORT_TOKEN: 'short' };
 
 function configText(extra: { redis?: string; modemA?: string; modemB?: string } = {}): string {
   return [
@@ -102,6 +105,33 @@ describe('secrets from the environment and files', () => {
     expect(problemsOf(configText({ modemA: ', pinEnv: MODEM_A_PIN, pinFile: pin-b' })).problems.map((p) => p.key)).toEqual(['modems[0].pinFile']);
     expect(problemsOf(configText({ redis: ', passwordEnv: MODEM_A_PIN, passwordFile: redis-password' })).problems.map((p) => p.key)).toEqual(['redis.passwordFile']);
     expect(problemsOf(configText().replace('gw@', 'gw:inline@')).problems.map((p) => p.key)).toEqual(['redis.passwordFile']);
+  });
+});
+
+describe('admin API tokens', () => {
+  const withAdmin = (admin: string): string => `${configText()}admin: {${admin}}\n`;
+
+  it('come from a file and an environment variable, and are redacted for output', () => {
+    const config = load(withAdmin('enabled: true, tokenFile: admin-token, readOnlyTokenEnv: RO_TOKEN'));
+    expect([config.admin.token, config.admin.readOnlyToken]).toEqual([ADMIN_TOKEN, READ_ONLY_TOKEN]);
+    expect(config.admin.tokenFile).toBe(join(dir, 'admin-token'));
+    const text = JSON.stringify(redactConfig(config));
+    expect(text).not.toContain(ADMIN_TOKEN);
+    expect(text).not.toContain(READ_ONLY_TOKEN);
+  });
+
+  it('an enabled API without a token, a short token and two sources are refused without showing the value', () => {
+    expect(problemsOf(withAdmin('enabled: true')).problems.map((p) => p.key)).toEqual(['admin.enabled']);
+    const short = problemsOf(withAdmin('enabled: true, tokenEnv: SHORT_TOKEN'));
+    expect(short.problems.map((p) => p.key)).toEqual(['admin.tokenEnv']);
+    expect(short.json).not.toContain('"short"');
+    expect(problemsOf(withAdmin('tokenEnv: RO_TOKEN, tokenFile: admin-token')).problems.map((p) => p.key)).toEqual(['admin.tokenFile']);
+    expect(load(withAdmin('enabled: false')).admin.token).toBeNull();
+  });
+
+  it('a disabled API does not need its token: tokenEnv may name a variable that is not set yet', () => {
+    const config = load(withAdmin('enabled: false, tokenEnv: NOT_SET_YET, readOnlyTokenFile: missing-file'));
+    expect([config.admin.token, config.admin.readOnlyToken]).toEqual([null, null]);
   });
 });
 

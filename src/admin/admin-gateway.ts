@@ -1,0 +1,42 @@
+/**
+ * What the admin API needs of a running gateway: a snapshot from memory, the AT trace switch and
+ * an SMS sender. `Gateway` (src/gateway) has this shape; the admin folder does not import it
+ * (imports point down, see test/tools/check-imports.ts), so tests may hand in any gateway.
+ */
+import type { RelayCounters } from '../bridge/relay-types.ts';
+import type { SmsSendCounters } from '../bridge/pool-sms-sender.ts';
+import type { DeviceRecord } from '../lwm2m/device-record.ts';
+import type { ModemStatus } from '../modem/modem-types.ts';
+
+/** A snapshot of the gateway, answered from memory (see `Gateway.status`). */
+export interface AdminGatewayStatus {
+  readonly modems: readonly ModemStatus[];
+  readonly devices: readonly (DeviceRecord & { readonly corePort: number | null })[];
+  readonly relay: Readonly<RelayCounters>;
+  /** Core requests held now for devices that cannot be reached. */
+  readonly heldRequests: number;
+  readonly sms: Readonly<SmsSendCounters>;
+  readonly unknownSenders: number;
+  readonly redis: { readonly commands: string; readonly consumer: string };
+}
+
+/** The content of an SMS sent through the API: 8-bit data or text (GSM 7-bit, else UCS2). */
+export type AdminSmsPayload = { readonly data: Uint8Array } | { readonly text: string };
+
+/** The outcome of a sent SMS. */
+export interface AdminSmsSent {
+  readonly messageId: string;
+  readonly modem: string;
+  readonly parts: number;
+}
+
+/** The gateway as the admin API and the metrics see it. */
+export interface AdminGateway {
+  status(): Promise<AdminGatewayStatus>;
+  /** Modems whose AT trace is on. */
+  readonly atTraced: readonly string[];
+  /** Throws GW_ERR_CONFIG for an unknown modem name. */
+  setAtTrace(modem: string, on: boolean): void;
+  /** `to`: E.164 with `+`. Rejects with the send's typed error (GW_ERR_POOL_NO_MODEM, GW_ERR_MODEM_SEND_…, GW_ERR_SMS_…). */
+  sendSms(to: string, payload: AdminSmsPayload): Promise<AdminSmsSent>;
+}

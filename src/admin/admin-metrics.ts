@@ -1,0 +1,90 @@
+/**
+ * Prometheus metrics of the gateway (prom-client, text format 0.0.4), served at `/metrics`.
+ * Everything is read from the gateway's snapshot ({@link AdminGateway.status}: the relay's,
+ * the SMS sender's and each modem's plain counters) when a scrape comes: the hot path allocates
+ * nothing per message and knows nothing of Prometheus. One registry per admin server (no
+ * global state).
+ */
+import { Counter, Gauge, Registry } from 'prom-client';
+import type { AdminGateway, AdminGatewayStatus } from './admin-gateway.ts';
+
+const MODEM_STATES = ['opening', 'initialising', 'ready', 'degraded', 'resetting', 'disconnected', 'blocked', 'failed', 'stopped'] as const;
+
+/** A Counter set from a plain counter at scrape time (counters only grow, so this stays a counter). */
+function setCounter<T extends string>(counter: Counter<T>, labels: Partial<Record<T, string>>, value: number): void {
+  counter.inc(labels, value);
+}
+
+/** The gateway's metrics; {@link render} answers one scrape. */
+export class AdminMetrics {
+  readonly registry = new Registry();
+  private readonly modemState = new Gauge({ name: 'smsbridge_modem_state', help: 'Modem state: 1 for the current state, 0 for the others.', labelNames: ['modem', 'state'], registers: [this.registry] });
+  private readonly modemSignal = new Gauge({ name: 'smsbridge_modem_signal_dbm', help: 'Received signal strength (AT+CSQ) in dBm; absent while unknown.', labelNames: ['modem'], registers: [this.registry] });
+  private readonly modemRegistered = new Gauge({ name: 'smsbridge_modem_registered', help: '1 while the modem is registered on a network (home or roaming).', labelNames: ['modem'], registers: [this.registry] });
+  private readonly modemStorageUsed = new Gauge({ name: 'smsbridge_modem_storage_used', help: 'SMS in the modem\'s storage.', labelNames: ['modem'], registers: [this.registry] });
+  private readonly modemStorageTotal = new Gauge({ name: 'smsbridge_modem_storage_total', help: 'SMS the modem\'s storage holds at most.', labelNames: ['modem'], registers: [this.registry] });
+  private readonly modemSms = new Counter({ name: 'smsbridge_modem_sms_total', help: 'SMS parts by modem and outcome: sent, failed, unknown (written, no answer), received.', labelNames: ['modem', 'outcome'], registers: [this.registry] });
+  private readonly relayMessages = new Counter({ name: 'smsbridge_relay_messages_total', help: 'Messages relayed, by bearer (sms, udp) and direction (uplink: from devices, downlink: to devices).', labelNames: ['bearer', 'direction'], registers: [this.registry] });
+  private readonly coreDatagrams = new Counter({ name: 'smsbridge_relay_core_datagrams_total', help: 'Datagrams exchanged with the core server, by direction (to_core, from_core).', labelNames: ['direction'], registers: [this.registry] });
+  private readonly dropped = new Counter({ name: 'smsbridge_relay_dropped_total', help: 'Messages not relayed, by reason.', labelNames: ['reason'], registers: [this.registry] });
+  private readonly held = new Counter({ name: 'smsbridge_relay_held_requests_total', help: 'Core requests held for a device that could not be reached (queue mode).', registers: [this.registry] });
+  private readonly heldNow = new Gauge({ name: 'smsbridge_relay_held_requests', help: 'Core requests held now for devices that cannot be reached.', registers: [this.registry] });
+  private readonly smsSent = new Counter({ name: 'smsbridge_sms_messages_total', help: 'Messages sent to devices by SMS, by outcome (sent, failed, unknown).', labelNames: ['outcome'], registers: [this.registry] });
+  private readonly smsParts = new Counter({ name: 'smsbridge_sms_parts_sent_total', help: 'SMS parts sent (what the operator bills).', registers: [this.registry] });
+  private readonly devices = new Gauge({ name: 'smsbridge_devices', help: 'Devices in the registration mirror, by the bearer they were last heard on.', labelNames: ['bearer'], registers: [this.registry] });
+  private readonly redisUp = new Gauge({ name: 'smsbridge_redis_up', help: '1 while both Redis connections are ready.', registers: [this.registry] });
+
+  constructor(private readonly gateway: AdminGateway) {}
+
+  /** The metrics now, in Prometheus text format. */
+  async render(): Promise<string> {
+    this.update(await this.gateway.status());
+    return this.registry.metrics();
+  }
+
+  /** Prometheus text format content type. */
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  private update(status: AdminGatewayStatus): void {
+    this.registry.resetMetrics();
+    for (const modem of status.modems) {
+      const labels = { modem: modem.name };
+      for (const state of MODEM_STATES) this.modemState.set({ ...labels, state }, modem.state === state ? 1 : 0);
+      if (modem.signalDbm !== null) this.modemSignal.set(labels, modem.signalDbm);
+      this.modemRegistered.set(labels, modem.registered ? 1 : 0);
+      if (modem.storage !== null) {
+        this.modemStorageUsed.set(labels, modem.storage.used);
+        this.modemStorageTotal.set(labels, modem.storage.total);
+      }
+      setCounter(this.modemSms, { ...labels, outcome: 'sent' }, modem.counters.sent);
+      setCounter(this.modemSms, { ...labels, outcome: 'failed' }, modem.counters.sendFailed);
+      setCounter(this.modemSms, { ...labels, outcome: 'unknown' }, modem.counters.sendUnknown);
+      setCounter(this.modemSms, { ...labels, outcome: 'received' }, modem.counters.received);
+    }
+    const relay = status.relay;
+    setCounter(this.relayMessages, { bearer: 'sms', direction: 'uplink' }, relay.uplinkSms);
+    setCounter(this.relayMessages, { bearer: 'udp', direction: 'uplink' }, relay.uplinkUdp);
+    setCounter(this.relayMessages, { bearer: 'sms', direction: 'downlink' }, relay.downlinkSms);
+    setCounter(this.relayMessages, { bearer: 'udp', direction: 'downlink' }, relay.downlinkUdp);
+    setCounter(this.coreDatagrams, { direction: 'to_core' }, relay.toCore);
+    setCounter(this.coreDatagrams, { direction: 'from_core' }, relay.fromCore);
+    const drops: [string, number][] = [
+      ['malformed', relay.malformed], ['unknown_device', relay.unknownDevice], ['duplicate_uplink', relay.duplicateUplink],
+      ['registration_refused', relay.refusedRegistrations], ['failed', relay.failed], ['unknown_sender', status.unknownSenders],
+    ];
+    for (const [reason, value] of drops) setCounter(this.dropped, { reason }, value);
+    this.held.inc(relay.held);
+    this.heldNow.set(status.heldRequests);
+    setCounter(this.smsSent, { outcome: 'sent' }, status.sms.messages - status.sms.failed - status.sms.unknown);
+    setCounter(this.smsSent, { outcome: 'failed' }, status.sms.failed);
+    setCounter(this.smsSent, { outcome: 'unknown' }, status.sms.unknown);
+    this.smsParts.inc(status.sms.parts);
+    let sms = 0;
+    for (const device of status.devices) if (device.lastBearer === 'sms') sms += 1;
+    this.devices.set({ bearer: 'sms' }, sms);
+    this.devices.set({ bearer: 'udp' }, status.devices.length - sms);
+    this.redisUp.set(status.redis.commands === 'ready' && status.redis.consumer === 'ready' ? 1 : 0);
+  }
+}

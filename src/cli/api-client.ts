@@ -1,0 +1,71 @@
+/**
+ * The client side of the admin API for the CLI commands (`smsbridge status`, `modems`,
+ * `devices`, `send`): plain `fetch`, the bearer token, and the API's `{code, message}` errors
+ * turned back into typed errors. Loaded only when such a command runs.
+ */
+import { readSecretFileSync } from '../config/secrets.ts';
+import { ADMIN_TOKEN_ENV } from '../shared/admin-api-defaults.ts';
+import { ERROR_CODES, GatewayError, type ErrorCode } from '../shared/errors.ts';
+import { optionError } from './options.ts';
+
+/** Safety net for a gateway that accepts the connection but never answers. */
+const REQUEST_TIMEOUT_MS = 60_000;
+
+/** Where the API is and how to authenticate. */
+export interface ApiTarget {
+  readonly url: string;
+  readonly token: string;
+}
+
+/**
+ * The target from the options: `--url` (checked), the token from `--token-file` or the
+ * {@link ADMIN_TOKEN_ENV} variable. GW_ERR_CONFIG naming the option when one is missing or bad.
+ */
+export function apiTarget(options: { url: string; tokenFile?: string }, env: Readonly<Record<string, string | undefined>>): ApiTarget {
+  let url: URL;
+  try {
+    url = new URL(options.url);
+  } catch {
+    throw optionError('--url', `"${options.url}" is not a URL such as http://127.0.0.1:8683`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw optionError('--url', `"${options.url}" is not an http:// or https:// URL`);
+  let token: string | undefined;
+  if (options.tokenFile !== undefined) {
+    try {
+      token = readSecretFileSync(options.tokenFile).replace(/\r?\n$/, '');
+    } catch (error) {
+      throw optionError('--token-file', `${options.tokenFile} cannot be read (${String((error as { code?: unknown }).code ?? error)})`);
+    }
+  } else {
+    token = env[ADMIN_TOKEN_ENV];
+  }
+  if (token === undefined || token === '') throw optionError('--token-file', `no token: set ${ADMIN_TOKEN_ENV} or pass --token-file <file>`);
+  return { url: url.href.replace(/\/$/, ''), token };
+}
+
+/** Calls the API; resolves with the JSON body of a 2xx answer, rejects with the API's typed error. */
+export async function callApi(target: ApiTarget, method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<unknown> {
+  let response: Response;
+  try {
+    response = await fetch(`${target.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${target.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    });
+  } catch (error) {
+    const cause = (error as { cause?: { code?: unknown } }).cause?.code ?? (error as Error).name;
+    throw new GatewayError('GW_ERR_ADMIN_UNREACHABLE', `the admin API at ${target.url} cannot be reached (${String(cause)}); is the gateway running with admin.enabled?`, { url: target.url });
+  }
+  const text = await response.text();
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new GatewayError('GW_ERR_ADMIN_UNREACHABLE', `${target.url} answered HTTP ${response.status} with something that is not the admin API's JSON`, { url: target.url, status: response.status });
+  }
+  if (response.ok) return value;
+  const { code, message, ...details } = (value ?? {}) as { code?: unknown; message?: unknown };
+  const known = typeof code === 'string' && Object.hasOwn(ERROR_CODES, code);
+  throw new GatewayError(known ? (code as ErrorCode) : 'GW_ERR_INTERNAL', typeof message === 'string' ? message : `HTTP ${response.status}`, { ...details, status: response.status });
+}

@@ -1,0 +1,76 @@
+/**
+ * Commands that talk to a running gateway through its admin API (docs/admin.md):
+ *
+ * ```
+ * smsbridge status  [--url <url>] [--token-file <file>] [--json]
+ * smsbridge modems  [--url …] [--json]
+ * smsbridge devices [--url …] [--json]
+ * smsbridge send --to <+E.164> (--text <text> | --data-hex <hex>) [--url …] [--json]
+ * ```
+ *
+ * The token comes from SMSBRIDGE_TOKEN or `--token-file`. Tables for people, `--json` for
+ * scripts (the API's answer as one line). Errors are the usual one JSON object on stderr with
+ * exit 1: the API's own code (GW_ERR_ADMIN_UNAUTHORIZED …) or GW_ERR_ADMIN_UNREACHABLE.
+ * This module loads only commander and small helpers; the client loads in the action.
+ */
+import type { Command } from 'commander';
+import { ADMIN_TOKEN_ENV, DEFAULT_ADMIN_PORT } from '../shared/admin-api-defaults.ts';
+import type { CliIo } from './io.ts';
+
+interface ApiCliOptions {
+  url: string;
+  tokenFile?: string;
+  json?: boolean;
+}
+
+interface SendCliOptions extends ApiCliOptions {
+  to: string;
+  text?: string;
+  dataHex?: string;
+}
+
+const DEFAULT_URL = `http://127.0.0.1:${DEFAULT_ADMIN_PORT}`;
+
+function withApiOptions(command: Command): Command {
+  return command
+    .option('--url <url>', 'the admin API of the gateway', DEFAULT_URL)
+    .option('--token-file <file>', `file holding the bearer token (default: the ${ADMIN_TOKEN_ENV} environment variable)`)
+    .option('--json', 'print the API\'s answer as one JSON line (for scripts)');
+}
+
+/** Runs one API call and prints its answer as JSON or through `lines`. */
+async function show(io: CliIo, options: ApiCliOptions, path: string, lines: (value: never) => string[]): Promise<void> {
+  const { apiTarget, callApi } = await import('./api-client.ts');
+  const value = await callApi(apiTarget(options, io.env ?? {}), 'GET', path);
+  if (options.json === true) io.json(value);
+  else for (const line of lines(value as never)) io.out(line);
+}
+
+/** Adds `status`, `modems`, `devices` and `send` to `program`. */
+export function addApiCommands(program: Command, io: CliIo): void {
+  withApiOptions(program.command('status').description('overview of a running gateway (admin API)')).action(async (options: ApiCliOptions) => {
+    const { statusLines } = await import('./api-tables.ts');
+    await show(io, options, '/api/v1/status', statusLines);
+  });
+  withApiOptions(program.command('modems').description('modems of a running gateway: state, signal, counters (admin API)')).action(async (options: ApiCliOptions) => {
+    const { modemsTable } = await import('./api-tables.ts');
+    await show(io, options, '/api/v1/modems', (value: { modems: Parameters<typeof modemsTable>[0] }) => modemsTable(value.modems));
+  });
+  withApiOptions(program.command('devices').description('devices registered through a running gateway (admin API)')).action(async (options: ApiCliOptions) => {
+    const { devicesTable } = await import('./api-tables.ts');
+    await show(io, options, '/api/v1/devices', (value: { devices: Parameters<typeof devicesTable>[0] }) => devicesTable(value.devices, Date.now()));
+  });
+  withApiOptions(program.command('send').description('send one SMS through a running gateway\'s modems (admin API)'))
+    .requiredOption('--to <number>', 'destination in E.164 with +, e.g. +491701234567')
+    .option('--text <text>', 'text to send')
+    .option('--data-hex <hex>', 'binary payload as hex (8-bit SMS)')
+    .action(async (options: SendCliOptions) => {
+      const { apiTarget, callApi } = await import('./api-client.ts');
+      const { optionError } = await import('./options.ts');
+      if ((options.text === undefined) === (options.dataHex === undefined)) throw optionError('--text', 'give exactly one of --text and --data-hex');
+      const body = { to: options.to, ...(options.text === undefined ? { dataHex: options.dataHex } : { text: options.text }) };
+      const sent = (await callApi(apiTarget(options, io.env ?? {}), 'POST', '/api/v1/sms', body)) as { messageId: string; modem: string; parts: number };
+      if (options.json === true) io.json(sent);
+      else io.out(`sent to ${options.to} by ${sent.modem} in ${sent.parts} part${sent.parts === 1 ? '' : 's'} (message ${sent.messageId})`);
+    });
+}

@@ -1,0 +1,156 @@
+/**
+ * The admin API as an operator uses it: `smsbridge run --config` with `admin.enabled`, every
+ * part its own process (sim network, sim modem, lab core, a simulated device), and the CLI
+ * commands `status`, `modems`, `devices` and `send` against it over real HTTP, with the token
+ * from SMSBRIDGE_TOKEN or --token-file; errors as one JSON object on stderr and exit 1.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { eventually, exitOf, OutputLines } from '../../support/process-checks.ts';
+import { freeTcpPort, startPrivateRedis } from '../../support/private-redis.ts';
+import { BIN, ROOT, smsbridgeWith } from '../../support/smsbridge-cli.ts';
+
+const TOKEN = 'e2e-admin-token-0123456789abcdef';
+const READ_ONLY = 'e2e-read-only-token-0123456789';
+const GATEWAY_NUMBER = '+491720000009';
+
+const children: ChildProcess[] = [];
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const child of children.splice(0).reverse()) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
+});
+
+function start(...args: string[]): { child: ChildProcess; stdout: OutputLines; stderr: OutputLines; exited: Promise<number | string> } {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, E2E_ADMIN_TOKEN: TOKEN, E2E_READ_ONLY_TOKEN: READ_ONLY } });
+  children.push(child);
+  return { child, stdout: new OutputLines(child.stdout!), stderr: new OutputLines(child.stderr!), exited: exitOf(child) };
+}
+
+describe('smsbridge run with the admin API, and the CLI commands over it', () => {
+  it('answers status, modems, devices and send; refuses a wrong or read-only token; names an unreachable gateway', async () => {
+    const redis = await startPrivateRedis();
+    cleanups.push(() => redis.stop());
+    const dir = await mkdtemp(join(tmpdir(), 'smsbridge-admin-e2e-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const network = start('sim', 'network', '--listen', '127.0.0.1:0', '--delivery-delay-ms', '0');
+    const networkAddress = (await network.stdout.waitFor(/"listening":"([^"]+)"/))[1]!;
+    const modem = start('sim', 'modem', '--msisdn', GATEWAY_NUMBER, '--link', join(dir, 'ttyModem0'), '--network', networkAddress);
+    await modem.stdout.waitFor(/"modem":/);
+    const core = start('core', '--listen', '127.0.0.1:0', '--http', '127.0.0.1:0');
+    const [, corePort] = await core.stdout.waitFor(/"coap":"127\.0\.0\.1:(\d+)"/);
+    const udpPort = await freeTcpPort();
+    const adminPort = await freeTcpPort();
+    await writeFile(join(dir, 'read-only-token'), `${READ_ONLY}\n`);
+    const configPath = join(dir, 'gateway.yaml');
+    await writeFile(configPath, [
+      `redis: {url: "redis://127.0.0.1:${redis.port}", prefix: "admin-e2e:"}`,
+      `core: {host: 127.0.0.1, port: ${corePort}}`,
+      `udpListen: {host: 127.0.0.1, port: ${udpPort}}`,
+      'coreSockets: {bindHost: 127.0.0.1, firstPort: 43000, lastPort: 43999}',
+      `modems: [{name: modem-1, path: ${join(dir, 'ttyModem0')}}]`,
+      `admin: {enabled: true, listen: {host: 127.0.0.1, port: ${adminPort}}, tokenEnv: E2E_ADMIN_TOKEN, readOnlyTokenFile: read-only-token}`,
+      '',
+    ].join('\n'));
+    const gateway = start('run', '--config', configPath);
+    await gateway.stdout.waitFor(/"msg":"running"/);
+    expect(gateway.stdout.text).toContain(`"admin":"http://127.0.0.1:${adminPort}"`);
+    const device = start('sim', 'device', '--msisdn', '+491700000201', '--endpoint', 'admin-e2e-udp', '--binding', 'U', '--udp', `127.0.0.1:${udpPort}`);
+    await device.stdout.waitFor(/"registered":/);
+
+    const url = `http://127.0.0.1:${adminPort}`;
+    const cli = (env: Record<string, string>, ...args: string[]) => smsbridgeWith({ env }, ...args, '--url', url);
+    const status = await cli({ SMSBRIDGE_TOKEN: TOKEN }, 'status', '--json');
+    expect(status.stderr).toBe('');
+    expect(status.code).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({ redis: { commands: 'ready' }, devices: { total: 1, udp: 1 }, modems: { total: 1 } });
+
+    const modems = await cli({}, 'modems', '--token-file', join(dir, 'read-only-token'));
+    expect(modems.code).toBe(0);
+    expect(modems.stdout.split('\n')[0]).toMatch(/^MODEM\s+STATE\s+SIGNAL/);
+    expect(modems.stdout).toMatch(/modem-1\s+(ready|initialising|opening)/);
+
+    const devices = await cli({ SMSBRIDGE_TOKEN: READ_ONLY }, 'devices', '--json');
+    expect(JSON.parse(devices.stdout)).toMatchObject({ devices: [{ endpoint: 'admin-e2e-udp', bearer: 'udp', binding: 'U', registered: true }] });
+    const devicesTable = await cli({ SMSBRIDGE_TOKEN: READ_ONLY }, 'devices');
+    expect(devicesTable.stdout).toMatch(/admin-e2e-udp\s+udp\s+U\s+yes/);
+    const statusText = await cli({ SMSBRIDGE_TOKEN: READ_ONLY }, 'status');
+    expect(statusText.stdout).toMatch(/^devices\s+1 \(0 by SMS, 1 by UDP\), 1 registered$/m);
+
+    const readOnlySend = await cli({ SMSBRIDGE_TOKEN: READ_ONLY }, 'send', '--to', '+491700000201', '--text', 'hi');
+    expect(readOnlySend.code).toBe(1);
+    expect(JSON.parse(readOnlySend.stderr.trim())).toMatchObject({ code: 'GW_ERR_ADMIN_FORBIDDEN', status: 403 });
+    const wrong = await cli({ SMSBRIDGE_TOKEN: 'not-the-token-0123456789' }, 'status');
+    expect(wrong.code).toBe(1);
+    expect(JSON.parse(wrong.stderr.trim())).toMatchObject({ code: 'GW_ERR_ADMIN_UNAUTHORIZED', status: 401 });
+    const noToken = await smsbridgeWith({ env: { SMSBRIDGE_TOKEN: '' } }, 'status', '--url', url);
+    expect(JSON.parse(noToken.stderr.trim())).toMatchObject({ code: 'GW_ERR_CONFIG', option: '--token-file' });
+    const badNumber = await cli({ SMSBRIDGE_TOKEN: TOKEN }, 'send', '--to', '0170', '--text', 'hi');
+    expect(JSON.parse(badNumber.stderr.trim())).toMatchObject({ code: 'GW_ERR_ADMIN_REQUEST', status: 400 });
+
+    await eventually('modem-1 ready', async () => {
+      const answer = JSON.parse((await cli({ SMSBRIDGE_TOKEN: TOKEN }, 'modems', '--json')).stdout) as { modems: { state: string }[] };
+      return answer.modems[0]?.state === 'ready';
+    });
+    const sent = await cli({ SMSBRIDGE_TOKEN: TOKEN }, 'send', '--to', '+491700000201', '--data-hex', '40010001', '--json');
+    expect(sent.stderr).toBe('');
+    expect(JSON.parse(sent.stdout)).toMatchObject({ modem: 'modem-1', parts: 1 });
+
+    // A status page's event stream stays open while the gateway stops: it must not hold the stop up.
+    const stream = await fetch(`${url}/api/v1/events`, { headers: { authorization: `Bearer ${READ_ONLY}` } });
+    expect(stream.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const reader = stream.body!.getReader();
+    const first = new TextDecoder().decode((await reader.read()).value);
+    expect(first).toMatch(/^event: status\ndata: \{"modems":\[\{"name":"modem-1"/);
+    const streamEnded = (async () => {
+      try {
+        while (!(await reader.read()).done);
+        return 'ended';
+      } catch {
+        return 'ended';
+      }
+    })();
+
+    gateway.child.kill('SIGTERM');
+    expect(await gateway.exited).toBe(0);
+    expect(await streamEnded).toBe('ended');
+    expect(gateway.stdout.text).toMatch(/"msg":"gateway stopped"[^\n]*"clean":true|"clean":true[^\n]*"msg":"gateway stopped"/);
+    expect(gateway.stdout.text).not.toContain(TOKEN);
+    expect(gateway.stdout.text).not.toContain(READ_ONLY);
+    const gone = await cli({ SMSBRIDGE_TOKEN: TOKEN }, 'status');
+    expect(gone.code).toBe(1);
+    expect(JSON.parse(gone.stderr.trim())).toMatchObject({ code: 'GW_ERR_ADMIN_UNREACHABLE', url });
+  }, 180_000);
+
+  it('stops with GW_ERR_CONFIG naming admin.listen when its address is taken, and stops the gateway it started', async () => {
+    const redis = await startPrivateRedis();
+    cleanups.push(() => redis.stop());
+    const dir = await mkdtemp(join(tmpdir(), 'smsbridge-admin-e2e-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', () => resolve()));
+    cleanups.push(() => new Promise((resolve) => taken.close(resolve)));
+    const port = (taken.address() as { port: number }).port;
+    const configPath = join(dir, 'gateway.yaml');
+    await writeFile(configPath, [
+      `redis: {url: "redis://127.0.0.1:${redis.port}"}`,
+      'core: {host: 127.0.0.1, port: 5683}',
+      'udpListen: {host: 127.0.0.1, port: 0}',
+      'coreSockets: {bindHost: 127.0.0.1, firstPort: 44000, lastPort: 44099}',
+      `modems: [{name: modem-1, path: ${join(dir, 'no-such-tty')}}]`,
+      `admin: {enabled: true, listen: {host: 127.0.0.1, port: ${port}}, tokenEnv: E2E_ADMIN_TOKEN}`,
+      '',
+    ].join('\n'));
+    const gateway = start('run', '--config', configPath);
+    expect(await gateway.exited).toBe(1);
+    const error = JSON.parse(gateway.stderr.text.trim().split('\n').at(-1)!) as Record<string, unknown>;
+    expect(error).toMatchObject({ code: 'GW_ERR_CONFIG', key: 'admin.listen' });
+    expect(String(error['message'])).toBe('admin.listen cannot be used: EADDRINUSE');
+    expect(gateway.stdout.text).toContain('"msg":"gateway stopped"');
+    expect(gateway.stdout.text).not.toContain('"msg":"running"');
+  }, 60_000);
+});

@@ -1,0 +1,25 @@
+/**
+ * Text output of the admin API commands (pure): aligned tables and relative times.
+ */
+import { describe, expect, it } from 'vitest';
+import { ago, devicesTable, table } from '../../../src/cli/api-tables.ts';
+
+describe('api tables', () => {
+  it('aligns columns to the widest cell and trims trailing space', () => {
+    expect(table(['A', 'LONG HEADER', 'C'], [['wide cell', 'x', 'last'], ['b', '', '']])).toEqual([
+      'A          LONG HEADER  C',
+      'wide cell  x            last',
+      'b',
+    ]);
+  });
+
+  it('says how long ago in the largest fitting unit', () => {
+    const now = Date.parse('2026-12-06T12:00:00Z');
+    expect(['2026-12-06T11:59:50Z', '2026-12-06T11:50:00Z', '2026-12-06T09:00:00Z', '2026-12-01T12:00:00Z'].map((iso) => ago(iso, now))).toEqual(['10 s ago', '10 min ago', '3 h ago', '5 d ago']);
+  });
+
+  it('shows a device with its MSISDN in E.164 and dashes for what is unknown', () => {
+    const lines = devicesTable([{ endpoint: 'dev-1', bearer: 'sms', binding: 'S', registered: true, msisdn: '4917001', udp: null, lastSeen: '2026-12-06T11:59:58Z', expiresAt: '2026-12-07T12:00:00Z' }], Date.parse('2026-12-06T12:00:00Z'));
+    expect(lines[1]).toMatch(/^dev-1\s+sms\s+S\s+yes\s+\+4917001\s+-\s+2 s ago$/);
+  });
+});
