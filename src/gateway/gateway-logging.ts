@@ -87,7 +87,7 @@ export class GatewayLogging {
         if (outcome.result === 'gave-up') log.warn({ ...outcome }, `wake-up gave up: ${outcome.reason}`);
         else log.info({ ...outcome }, outcome.result === 'woke' ? `device woke after ${outcome.triggers} trigger(s)` : `wake-up skipped: ${outcome.reason}`);
       },
-      error: ({ detail }) => this.logger.warn({ detail }, 'wake-up queue problem'),
+      problem: ({ detail }) => this.logger.warn({ detail }, 'wake-up queue problem'),
     };
   }
 

@@ -40,8 +40,11 @@ export type WakeupEvents = {
   trigger: [{ readonly endpoint: string; readonly jobId: string; readonly trigger: number; readonly modem: string; readonly framing: string; readonly nextCheckMs: number }];
   'trigger-failed': [{ readonly endpoint: string; readonly jobId: string; readonly detail: string }];
   outcome: [WakeupOutcome];
-  /** Redis or BullMQ trouble (the queue reconnects by itself). */
-  error: [{ readonly detail: string }];
+  /**
+   * Redis or BullMQ trouble (the queue reconnects by itself). Not named `error`: an `error` event
+   * without a listener would throw, and BullMQ reports a closed connection after `close()`.
+   */
+  problem: [{ readonly detail: string }];
 };
 
 /** Sends a trigger SMS (the gateway's PoolSmsSender). */
@@ -91,12 +94,12 @@ export class WakeupService extends TypedEmitter<WakeupEvents> {
     this.workerConnection = bullConnection(deps.redisUrl);
     for (const connection of [this.queueConnection, this.workerConnection]) connection.on('error', () => undefined); // reported by BullMQ's own error events
     this.queue = wakeupQueue(this.queueConnection, deps.redisPrefix);
-    this.queue.on('error', (error) => this.emit('error', { detail: String(error) }));
+    this.queue.on('error', (error) => this.reportProblem(error));
     this.worker = new Worker<WakeupJobData, WakeupOutcome>(WAKEUP_QUEUE_NAME, (job) => this.attempt(job), {
       connection: this.workerConnection, prefix: bullPrefix(deps.redisPrefix), concurrency: deps.concurrency ?? 16,
       settings: { backoffStrategy: (_attempts, _type, error) => (error instanceof CheckAgainLater ? error.delayMs : 1000) },
     });
-    this.worker.on('error', (error) => this.emit('error', { detail: String(error) }));
+    this.worker.on('error', (error) => this.reportProblem(error));
   }
 
   /** Key of the last outcome of `endpoint` (JSON). */
@@ -143,11 +146,19 @@ export class WakeupService extends TypedEmitter<WakeupEvents> {
     return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, Number(v)]));
   }
 
+  /** BullMQ's errors while running; after `close()` they are its connections ending, not news. */
+  private reportProblem(error: unknown): void {
+    if (!this.closed) this.emit('problem', { detail: String(error) });
+  }
+
   /** Stops working jobs (the one in progress finishes) and closes the queue's connections. Never rejects. */
   async close(): Promise<void> {
     this.closed = true;
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
+    // A close right after start: let BullMQ finish connecting first, or its set-up commands are
+    // cut off by the disconnect below and reject where nobody can catch them.
+    await Promise.allSettled([this.worker.waitUntilReady(), this.queue.waitUntilReady()]);
     await this.worker.close().catch(() => undefined);
     await this.queue.close().catch(() => undefined);
     this.queueConnection.disconnect();

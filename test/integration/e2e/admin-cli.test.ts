@@ -147,6 +147,8 @@ describe('smsbridge run with the admin API, and the CLI commands over it', () =>
     ].join('\n'));
     const gateway = start('run', '--config', configPath);
     expect(await gateway.exited).toBe(1);
+    // One line: the error. No unhandled rejection from the wake-up queue stopped right after it started.
+    expect(gateway.stderr.text.trim().split('\n')).toHaveLength(1);
     const error = JSON.parse(gateway.stderr.text.trim().split('\n').at(-1)!) as Record<string, unknown>;
     expect(error).toMatchObject({ code: 'GW_ERR_CONFIG', key: 'admin.listen' });
     expect(String(error['message'])).toBe('admin.listen cannot be used: EADDRINUSE');
