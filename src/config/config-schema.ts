@@ -11,6 +11,7 @@
  */
 import { Kind, Type, type Static, type TSchema, type TInteger, type TNull, type TObject, type TString, type TUnion } from '@sinclair/typebox';
 import { ADMISSION_POLICY_DEFAULTS } from '../bridge/admission-policy.ts';
+import { FLOOD_LIMIT_DEFAULTS } from '../bridge/source-rate-limiter.ts';
 import { EXCHANGE_LIFETIME_SEC } from '../lwm2m/coap-parameters.ts';
 import { DEFAULT_MAX_LIFETIME_SEC } from '../lwm2m/lifetime-cap.ts';
 import { DEFAULT_MAX_ENDPOINT_NAME_BYTES } from '../lwm2m/registration-request.ts';
@@ -166,6 +167,16 @@ const UdpAdmissionSchema = Type.Object({
   }),
 }, { ...strict, default: {}, description: 'Who may register over UDP (plain CoAP carries no authentication), and when a registration may move.' });
 
+const flood = FLOOD_LIMIT_DEFAULTS;
+
+/** Flood limits of the uplink: a token bucket per number and per UDP source host. */
+const FloodLimitsSchema = Type.Object({
+  smsPerSecPerMsisdn: Type.Number({ minimum: 0, maximum: 1000, default: flood.smsPerSecPerMsisdn, description: 'SMS per second one originating number may keep sending (excess dropped as rate-limited, after it was stored and acknowledged); 0 for no limit.' }),
+  smsBurstPerMsisdn: count('SMS one number may send at once after a quiet time.', flood.smsBurstPerMsisdn, 1),
+  udpDatagramsPerSecPerSource: Type.Number({ minimum: 0, maximum: 1_000_000, default: flood.udpDatagramsPerSecPerSource, description: 'Datagrams per second one UDP source host (IP address) may keep sending (excess dropped as rate-limited); 0 for no limit.' }),
+  udpBurstPerSource: count('Datagrams one UDP source host may send at once after a quiet time.', flood.udpBurstPerSource, 1),
+}, { ...strict, default: {}, description: 'Flood limits: one number or one UDP host sending too fast is cut to its rate, and never delays the others.' });
+
 /** The whole configuration file. */
 export const CONFIG_SCHEMA = Type.Object({
   log: LogSchema,
@@ -178,6 +189,7 @@ export const CONFIG_SCHEMA = Type.Object({
   senderPolicy: SenderPolicySchema,
   registration: RegistrationSchema,
   udpAdmission: UdpAdmissionSchema,
+  floodLimits: FloodLimitsSchema,
   awakeWindowMs: count('Queue mode: how long a device stays reachable over UDP after it was last heard.', 93_000),
   reassemblyTimeoutSec: count('How long parts of a concatenated SMS wait for the rest.', 600, 1),
   maintenanceIntervalMs: count('Period of housekeeping (reassembly timeouts, lapsed registrations).', 1_000, 1),

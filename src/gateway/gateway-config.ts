@@ -7,6 +7,7 @@ import type { ModemConfig } from '../modem/modem-types.ts';
 import type { RouteRule } from '../modem/modem-pool.ts';
 import type { SenderPolicyConfig } from '../bridge/sender-policy.ts';
 import type { AdmissionPolicyConfig } from '../bridge/admission-policy.ts';
+import type { FloodLimits } from '../bridge/source-rate-limiter.ts';
 
 /** One modem of the gateway. */
 export interface GatewayModemConfig extends ModemConfig {
@@ -58,6 +59,11 @@ export interface GatewayConfig {
   readonly udpAdmission?: Partial<AdmissionPolicyConfig>;
   /** Limits on what a registration may hold. Fields left out take their defaults. */
   readonly registrationLimits?: Partial<RegistrationLimits>;
+  /**
+   * Flood limits of the uplink (token bucket per MSISDN and per UDP source host; the excess is
+   * dropped with reason `rate-limited`). Fields left out take their defaults (`FLOOD_LIMIT_DEFAULTS`).
+   */
+  readonly floodLimits?: Partial<FloodLimits>;
 }
 
 /** Limits on registrations, with units. */

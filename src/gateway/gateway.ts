@@ -10,6 +10,7 @@ import { CoreServerAddress } from '../bridge/core-server-address.ts';
 import { DeviceUdpEndpoint } from '../bridge/device-udp.ts';
 import { CoreSocketPool } from '../bridge/core-sockets.ts';
 import { InboxRelay } from '../bridge/inbox-relay.ts';
+import { FLOOD_LIMIT_DEFAULTS, SourceRateLimiter } from '../bridge/source-rate-limiter.ts';
 import { PoolSmsSender } from '../bridge/pool-sms-sender.ts';
 import { Relay } from '../bridge/relay.ts';
 import { SenderPolicy } from '../bridge/sender-policy.ts';
@@ -174,12 +175,16 @@ export class Gateway {
     });
     const udp = await DeviceUdpEndpoint.bind(config.udpListen.host, config.udpListen.port, (bytes, from) => settle(relay?.fromUdp(bytes, from)));
     const core = await resolveCore(config, logger);
+    const flood = { ...FLOOD_LIMIT_DEFAULTS, ...config.floodLimits };
     relay = new Relay(mirror, sockets, sms, udp, {
+      udpRateLimiter: new SourceRateLimiter({ ratePerSec: flood.udpDatagramsPerSecPerSource, burst: flood.udpBurstPerSource }, 'floodLimits.udpDatagramsPerSecPerSource'),
       core, awakeWindowMs: config.awakeWindowMs, ...(limits.maxLifetimeSec === undefined ? {} : { maxLifetimeSec: limits.maxLifetimeSec }),
     });
     // A lapsed, de-registered or refused registration gives its core-facing port back.
     mirror.on('forgotten', (endpoint) => void sockets.release(endpoint).catch((error: unknown) => logger.child({ device: endpoint }).warn({ err: error }, 'core-facing port not released')));
-    const inboxRelay = new InboxRelay(blockingRedis, relay, new SenderPolicy(config.senderPolicy), { streamKey: inbox.messagesKey });
+    const inboxRelay = new InboxRelay(blockingRedis, relay, new SenderPolicy(config.senderPolicy), {
+      streamKey: inbox.messagesKey, rateLimiter: new SourceRateLimiter({ ratePerSec: flood.smsPerSecPerMsisdn, burst: flood.smsBurstPerMsisdn }, 'floodLimits.smsPerSecPerMsisdn'),
+    });
     const logging = new GatewayLogging({ relay, mirror, inbox: inboxRelay, modems: pool.drivers, sockets }, logger);
     if (options.atTrace !== undefined) for (const name of options.atTrace === 'all' ? ['all'] : options.atTrace) logging.setAtTrace(name, true);
     // A restart binds every registered device's socket on its recorded address again, in

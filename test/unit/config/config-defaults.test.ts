@@ -101,6 +101,7 @@ describe('toGatewayConfig', () => {
       'profilesDir: ./profiles',
       'udpAdmission: {allowedNetworks: [10.0.0.0/8], endpointPatterns: ["urn:imei:*"], maxRegistrationsPerSource: 4, maxRegistrations: 500, udpAddressChange: never}',
       'registration: {maxEndpointNameBytes: 64, maxLifetimeSec: 86400}',
+      'floodLimits: {smsPerSecPerMsisdn: 0.5, udpBurstPerSource: 50}',
       '',
     ].join('\n'), { env: { RP: 'pw:1', PIN: '1234' }, baseDir: '/etc/gw' });
     const gateway = toGatewayConfig(config);
@@ -121,6 +122,7 @@ describe('toGatewayConfig', () => {
       profilesDir: '/etc/gw/profiles',
       udpAdmission: { allowedNetworks: ['10.0.0.0/8'], endpointPatterns: ['urn:imei:*'], maxRegistrationsPerSource: 4, maxRegistrations: 500, udpAddressChange: 'never' },
       registrationLimits: { maxEndpointNameBytes: 64, maxLifetimeSec: 86_400, registerAnswerTimeoutMs: 247_000 },
+      floodLimits: { smsPerSecPerMsisdn: 0.5, smsBurstPerMsisdn: 10, udpDatagramsPerSecPerSource: 100, udpBurstPerSource: 50 },
     });
     expect(parseRedisUrl(gateway.redisUrl)).toEqual({ tls: true, username: 'user', password: 'pw:1', host: 'redis.lan', port: 6380, db: 4 });
   });
