@@ -152,6 +152,7 @@ export async function runRelayThroughput(options: ThroughputOptions = DEFAULT_OP
       coreSockets: { bindHost: '127.0.0.1', portRange: [40_000, 49_999] },
       modems: [], routes: [], senderPolicy: { mode: 'open' }, awakeWindowMs: 93_000, reassemblyTimeoutSec: 600,
       maintenanceIntervalMs: 1000, profilesDir: null,
+      floodLimits: { udpDatagramsPerSecPerSource: 0 }, // every load device sends from one loopback host
     });
     cleanups.push(() => gateway.stop());
     const forwarder = await startUdpForwarder(core);

@@ -34,6 +34,7 @@ if (mode === 'gateway') {
     coreSockets: { bindHosts: bindHosts.split(','), portRange: [Number(minPort), Number(maxPort)] },
     modems: [], routes: [], senderPolicy: { mode: 'open' }, awakeWindowMs: 93_000, reassemblyTimeoutSec: 600,
     maintenanceIntervalMs: 1000, profilesDir: null,
+    floodLimits: { udpDatagramsPerSecPerSource: 0 }, // every load device sends from one loopback host
   });
 } else {
   forwarder = await startUdpForwarder(core);

@@ -2,17 +2,23 @@
  * Feeds complete SMS from the inbox stream (src/inbox) to the relay, through a Redis consumer
  * group: a message is acknowledged (XACK) only after the relay handled it, so a gateway that
  * dies in between handles it again after its restart. Numbers outside the sender policy are
- * never relayed (counted, and emitted for the log).
+ * never relayed (counted, and emitted for the log); neither is the excess of a number sending
+ * faster than its flood limit ('rate-limited': the message was persisted and is acknowledged, the
+ * drop is a policy decision, counted and emitted; the next message is read at once, so a flooding
+ * number never delays the others).
  */
 import type { Redis } from 'ioredis';
 import { TypedEmitter } from '../shared/typed-emitter.ts';
 import type { InboundMessage } from '../inbox/inbound-message.ts';
 import type { Relay } from './relay.ts';
 import type { SenderPolicy } from './sender-policy.ts';
+import type { SourceRateLimiter } from './source-rate-limiter.ts';
 
 /** Events of {@link InboxRelay}. */
 export type InboxRelayEvents = {
   'unknown-sender': [originator: string];
+  /** An SMS of a number over its flood limit was acknowledged in the inbox and not relayed. */
+  'rate-limited': [originator: string];
   /** A read or acknowledgement failed; the loop goes on after a pause. Must have a listener. */
   error: [Error];
   /** The stream or its consumer group vanished (deleted, Redis restarted empty) and the group was created again. */
@@ -28,11 +34,16 @@ export interface InboxRelayOptions {
   readonly consumer?: string;
   /** Longest wait of one XREADGROUP. @defaultValue 1000 */
   readonly blockMs?: number;
+  /** Flood limit per originating number (MSISDN), checked after the sender policy. @defaultValue none */
+  readonly rateLimiter?: SourceRateLimiter;
+  readonly now?: () => number;
 }
 
 /** The consumer loop. `start()` runs it in the background; `stop()` ends it. */
 export class InboxRelay extends TypedEmitter<InboxRelayEvents> {
   unknownSenders = 0;
+  /** Messages not relayed because their number exceeded its flood limit. */
+  rateLimited = 0;
   relayed = 0;
   private running = false;
   private loop: Promise<void> | null = null;
@@ -113,6 +124,15 @@ export class InboxRelay extends TypedEmitter<InboxRelayEvents> {
       this.unknownSenders += 1;
       this.emit('unknown-sender', message.originator);
       return;
+    }
+    const limiter = this.options.rateLimiter;
+    if (limiter !== undefined) {
+      const nowMs = (this.options.now ?? Date.now)();
+      if (!limiter.admit(msisdn, nowMs)) {
+        this.rateLimited += 1;
+        this.emit('rate-limited', message.originator);
+        return;
+      }
     }
     this.relayed += 1;
     await this.relay.fromSms(msisdn, Uint8Array.from(Buffer.from(message.dataHex, 'hex')), message.modems[0]);

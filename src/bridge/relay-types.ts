@@ -50,6 +50,8 @@ export interface RelayCounters {
   failed: number;
   /** Registers and Updates the admission policy refused (nothing stored, no socket bound). */
   refusedRegistrations: number;
+  /** Datagrams refused because their source host exceeded its rate (`dropped` reason `rate-limited`). */
+  rateLimited: number;
 }
 
 /** Why a message was not relayed. */
@@ -58,6 +60,8 @@ export type DropReason =
   | 'malformed-from-core'
   | 'unknown-device'
   | 'unknown-sender'
+  /** The source (UDP host, or MSISDN) sent faster than its flood limit allows. */
+  | 'rate-limited'
   | 'invalid-registration'
   | 'registration-refused'
   | 'no-route'

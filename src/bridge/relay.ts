@@ -36,6 +36,7 @@ import type { HeldRequestStore } from './held-request-store.ts';
 import type { HeldRequestsConfig } from './held-requests.ts';
 import { RelayOutput } from './relay-output.ts';
 import type { DeviceSmsSender, DeviceUdpSender, RelayCounters, RelayEvents, WakeupPort } from './relay-types.ts';
+import type { SourceRateLimiter } from './source-rate-limiter.ts';
 
 export type { DeviceSmsSender, DeviceUdpSender } from './relay-types.ts';
 
@@ -58,6 +59,8 @@ export interface RelayOptions {
   readonly ackTimeoutMs?: number;
   /** Longest registration lifetime; a larger `lt` is lowered to it on the way to the core. @defaultValue 604800 */
   readonly maxLifetimeSec?: number;
+  /** Flood limit per UDP source host, checked before anything else. @defaultValue none */
+  readonly udpRateLimiter?: SourceRateLimiter;
   readonly now?: () => number;
 }
 
@@ -65,7 +68,7 @@ export interface RelayOptions {
 export class Relay extends TypedEmitter<RelayEvents> {
   readonly counters: RelayCounters = {
     uplinkSms: 0, uplinkUdp: 0, toCore: 0, fromCore: 0, downlinkSms: 0, downlinkUdp: 0, coreRetransmissionsAbsorbed: 0,
-    held: 0, heldAnsweredByGateway: 0, refused: 0, malformed: 0, unknownDevice: 0, duplicateUplink: 0, emptyAcksNotSent: 0, refusedRegistrations: 0, failed: 0,
+    held: 0, heldAnsweredByGateway: 0, refused: 0, malformed: 0, unknownDevice: 0, duplicateUplink: 0, emptyAcksNotSent: 0, refusedRegistrations: 0, failed: 0, rateLimited: 0,
   };
   private readonly exchanges = new Map<string, DeviceExchanges>();
   private readonly core: CoreServerAddress;
@@ -120,6 +123,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
    */
   sweep(): void {
     const nowMs = this.now();
+    this.options.udpRateLimiter?.sweep(nowMs);
     for (const [endpoint, exchanges] of this.exchanges) {
       exchanges.prune(nowMs);
       if (exchanges.isIdle) this.exchanges.delete(endpoint);
@@ -155,6 +159,11 @@ export class Relay extends TypedEmitter<RelayEvents> {
    */
   fromUdp(payload: Uint8Array, from: RemoteInfo): Promise<void> | undefined {
     this.counters.uplinkUdp += 1;
+    if (this.options.udpRateLimiter?.admit(from.address, this.now()) === false) {
+      this.counters.rateLimited += 1; // refused at once: a flooding source never queues in front of others
+      this.emit('dropped', { reason: 'rate-limited', endpoint: null, detail: `UDP source ${from.address} exceeds ${this.options.udpRateLimiter.limit.ratePerSec} datagrams/s` });
+      return undefined;
+    }
     return this.uplink({ bearer: 'udp', host: from.address, port: from.port }, payload)?.catch((error: unknown) => this.fail(null, error));
   }
 

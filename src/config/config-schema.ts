@@ -12,6 +12,7 @@
 import { Kind, Type, type Static, type TSchema, type TInteger, type TNull, type TObject, type TString, type TUnion } from '@sinclair/typebox';
 import { ADMISSION_POLICY_DEFAULTS } from '../bridge/admission-policy.ts';
 import { DEFAULT_HELD_REQUEST_TTL_MS, heldRequestLimits } from '../bridge/held-requests.ts';
+import { FLOOD_LIMIT_DEFAULTS } from '../bridge/source-rate-limiter.ts';
 import { EXCHANGE_LIFETIME_SEC } from '../lwm2m/coap-parameters.ts';
 import { DEFAULT_MAX_LIFETIME_SEC } from '../lwm2m/lifetime-cap.ts';
 import { DEFAULT_MAX_ENDPOINT_NAME_BYTES } from '../lwm2m/registration-request.ts';
@@ -242,6 +243,15 @@ const DeviceGroupSchema = Type.Object({
     default: null, description: 'Hold time of requests for these devices; null: heldRequests.ttlMs.', examples: [30000],
   }),
 }, { ...strict });
+const flood = FLOOD_LIMIT_DEFAULTS;
+
+/** Flood limits of the uplink: a token bucket per number and per UDP source host. */
+const FloodLimitsSchema = Type.Object({
+  smsPerSecPerMsisdn: Type.Number({ minimum: 0, maximum: 1000, default: flood.smsPerSecPerMsisdn, description: 'SMS per second one originating number may keep sending (excess dropped as rate-limited, after it was stored and acknowledged); 0 for no limit.' }),
+  smsBurstPerMsisdn: count('SMS one number may send at once after a quiet time.', flood.smsBurstPerMsisdn, 1),
+  udpDatagramsPerSecPerSource: Type.Number({ minimum: 0, maximum: 1_000_000, default: flood.udpDatagramsPerSecPerSource, description: 'Datagrams per second one UDP source host (IP address) may keep sending (excess dropped as rate-limited); 0 for no limit.' }),
+  udpBurstPerSource: count('Datagrams one UDP source host may send at once after a quiet time.', flood.udpBurstPerSource, 1),
+}, { ...strict, default: {}, description: 'Flood limits: one number or one UDP host sending too fast is cut to its rate, and never delays the others.' });
 
 /** The whole configuration file. */
 export const CONFIG_SCHEMA = Type.Object({
@@ -260,6 +270,7 @@ export const CONFIG_SCHEMA = Type.Object({
     default: [], description: 'Device groups, first match wins (endpoint pattern or MSISDN prefix): the modem each device accepts SMS from, and its hold time.',
   }),
   wakeup: WakeupSchema,
+  floodLimits: FloodLimitsSchema,
   awakeWindowMs: count('Queue mode: how long a device stays reachable over UDP after it was last heard.', 93_000),
   reassemblyTimeoutSec: count('How long parts of a concatenated SMS wait for the rest.', 600, 1),
   maintenanceIntervalMs: count('Period of housekeeping (reassembly timeouts, lapsed registrations).', 1_000, 1),

@@ -72,5 +72,6 @@ export function toGatewayConfig(config: Config): GatewayConfig {
       maxLifetimeSec: config.registration.maxLifetimeSec,
       registerAnswerTimeoutMs: config.registration.registerAnswerTimeoutMs,
     },
+    floodLimits: { ...config.floodLimits },
   };
 }

@@ -10,6 +10,7 @@ import type { DeviceGroupConfig } from '../bridge/device-groups.ts';
 import type { HeldRequestsConfig } from '../bridge/held-requests.ts';
 import type { WakeupConfig } from '../queue/wakeup-settings.ts';
 import type { AdmissionPolicyConfig } from '../bridge/admission-policy.ts';
+import type { FloodLimits } from '../bridge/source-rate-limiter.ts';
 
 /** One modem of the gateway. */
 export interface GatewayModemConfig extends ModemConfig {
@@ -71,6 +72,11 @@ export interface GatewayConfig {
   readonly udpAdmission?: Partial<AdmissionPolicyConfig>;
   /** Limits on what a registration may hold. Fields left out take their defaults. */
   readonly registrationLimits?: Partial<RegistrationLimits>;
+  /**
+   * Flood limits of the uplink (token bucket per MSISDN and per UDP source host; the excess is
+   * dropped with reason `rate-limited`). Fields left out take their defaults (`FLOOD_LIMIT_DEFAULTS`).
+   */
+  readonly floodLimits?: Partial<FloodLimits>;
 }
 
 /** Limits on registrations, with units. */

@@ -140,6 +140,7 @@ export class GatewayLogging {
   private inboxHandlers(): Handlers<InboxRelayEvents> {
     return {
       'unknown-sender': (originator) => this.logger.warn({ reason: 'unknown-sender', originator }, 'dropped: SMS from a number outside the sender policy'),
+      'rate-limited': (originator) => this.logger.warn({ reason: 'rate-limited', originator }, 'dropped: SMS of a number over its flood limit (stored and acknowledged, not relayed)'),
       error: (error) => this.logger.error({ err: error }, 'inbox consumer: read failed, retrying'),
       'group-recreated': (streamKey) => this.logger.warn({ streamKey }, 'inbox consumer: stream or group was gone, created again'),
     };

@@ -11,6 +11,7 @@ import { DeviceUdpEndpoint } from '../bridge/device-udp.ts';
 import { CoreSocketPool } from '../bridge/core-sockets.ts';
 import { DeviceGroups } from '../bridge/device-groups.ts';
 import { InboxRelay } from '../bridge/inbox-relay.ts';
+import { FLOOD_LIMIT_DEFAULTS, SourceRateLimiter } from '../bridge/source-rate-limiter.ts';
 import { PoolSmsSender } from '../bridge/pool-sms-sender.ts';
 import { Relay } from '../bridge/relay.ts';
 import { SenderPolicy } from '../bridge/sender-policy.ts';
@@ -189,14 +190,18 @@ export class Gateway {
     });
     // Heard: a waiting wake-up job is checked at once (it completes), not at the end of its back-off.
     for (const event of ['registered', 'updated'] as const) mirror.on(event, (record) => wakeups.heard(record.endpoint));
+    const flood = { ...FLOOD_LIMIT_DEFAULTS, ...config.floodLimits };
     relay = new Relay(mirror, sockets, sms, udp, {
+      udpRateLimiter: new SourceRateLimiter({ ratePerSec: flood.udpDatagramsPerSecPerSource, burst: flood.udpBurstPerSource }, 'floodLimits.udpDatagramsPerSecPerSource'),
       core, awakeWindowMs: config.awakeWindowMs, ...(limits.maxLifetimeSec === undefined ? {} : { maxLifetimeSec: limits.maxLifetimeSec }),
       deviceGroups, heldRequests: config.heldRequests ?? {},
       wakeups: { requestWakeup: (endpoint) => void wakeups.request(endpoint, 'held-request').catch((error: unknown) => logger.child({ device: endpoint }).warn({ err: error }, 'wake-up not requested')) },
     });
     // A lapsed, de-registered or refused registration gives its core-facing port back.
     mirror.on('forgotten', (endpoint) => void sockets.release(endpoint).catch((error: unknown) => logger.child({ device: endpoint }).warn({ err: error }, 'core-facing port not released')));
-    const inboxRelay = new InboxRelay(blockingRedis, relay, senderPolicy, { streamKey: inbox.messagesKey });
+    const inboxRelay = new InboxRelay(blockingRedis, relay, senderPolicy, {
+      streamKey: inbox.messagesKey, rateLimiter: new SourceRateLimiter({ ratePerSec: flood.smsPerSecPerMsisdn, burst: flood.smsBurstPerMsisdn }, 'floodLimits.smsPerSecPerMsisdn'),
+    });
     const logging = new GatewayLogging({ relay, mirror, inbox: inboxRelay, modems: pool.drivers, sockets, wakeups }, logger);
     if (options.atTrace !== undefined) for (const name of options.atTrace === 'all' ? ['all'] : options.atTrace) logging.setAtTrace(name, true);
     // A restart binds every registered device's socket on its recorded address again, in

@@ -24,6 +24,8 @@ export interface DecodePduOptions {
 const MTI_DELIVER = 0;
 const MTI_SUBMIT = 1;
 const MTI_STATUS_REPORT = 2;
+/** TS 23.040 §9.2.3.1: TP-MTI 11 is reserved. */
+const MTI_RESERVED = 3;
 
 function readTimestamp(reader: PduReader, field: string) {
   const offset = reader.offset;
@@ -136,7 +138,7 @@ function decodeStatusReport(reader: PduReader, first: number, smsc: SmsStatusRep
 /**
  * Decodes an SMS-DELIVER, SMS-SUBMIT or SMS-STATUS-REPORT from hexadecimal text (either case)
  * or bytes. TP-MTI 10 is read as a status report (the SC-to-MS meaning; an SMS-COMMAND is never
- * printed by a modem). Throws only {@link DecodeError}, with a stable code, the field and its
+ * printed by a modem), and the reserved TP-MTI 11 as an SMS-DELIVER (TS 23.040 §9.2.3.1). Throws only {@link DecodeError}, with a stable code, the field and its
  * byte offset, whatever the input.
  */
 export function decodePdu(input: string | Uint8Array, options: DecodePduOptions = {}): SmsPdu {
@@ -167,6 +169,9 @@ function decodePduUnchecked(input: string | Uint8Array, options: DecodePduOption
   let pdu: SmsPdu;
   switch (first & 0x03) {
     case MTI_DELIVER:
+    case MTI_RESERVED:
+      // §9.2.3.1: a TPDU with the reserved TP-MTI 11 is processed as if it were an SMS-DELIVER
+      // (and stored exactly as received: the inbox keeps the raw PDU).
       pdu = decodeDeliver(reader, first, smsc);
       break;
     case MTI_SUBMIT:
@@ -176,7 +181,7 @@ function decodePduUnchecked(input: string | Uint8Array, options: DecodePduOption
       pdu = decodeStatusReport(reader, first, smsc);
       break;
     default:
-      throw new DecodeError('GW_ERR_PDU_MTI', 'TP-MTI', firstOffset, 'message type 11 is reserved');
+      throw new DecodeError('GW_ERR_PDU_MTI', 'TP-MTI', firstOffset, `message type ${first & 0x03} is unknown`); // unreachable: two bits
   }
   reader.expectEnd();
   return pdu;

@@ -82,6 +82,11 @@ export interface UserDataHeader {
   /** Null when absent or when the element's values are out of range (the spec says: ignore it). */
   readonly concatenation: Concatenation | null;
   readonly ports: PortAddressing | null;
+  /**
+   * True when the header's final element ran past the header length, so the whole header was
+   * ignored (TS 23.040 §9.2.3.24); absent otherwise. The message itself is still delivered.
+   */
+  readonly ignoredAsMalformed?: true;
 }
 
 /** User data (TP-UD) with its header split off. */

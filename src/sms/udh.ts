@@ -2,7 +2,7 @@
  * The user data header (3GPP TS 23.040 §9.2.3.24): information elements, concatenation
  * (§9.2.3.24.1, §9.2.3.24.8) and application port addressing (§9.2.3.24.3, §9.2.3.24.4).
  */
-import { DecodeError, EncodeError } from '../shared/errors.ts';
+import { EncodeError } from '../shared/errors.ts';
 import type { Concatenation, InformationElement, PortAddressing, UserDataHeader } from './types.ts';
 
 /** TS 23.040 §9.2.3.24: information element identifiers this gateway interprets. */
@@ -51,19 +51,25 @@ function portsOf(element: InformationElement): PortAddressing | null {
 }
 
 /**
- * Splits header octets (the UDHL octet excluded) into information elements. Every element is
- * kept, known or not; concatenation and ports are interpreted from the last well-formed one.
- * `offset` is where the header starts in the PDU, for error positions. Raises
- * {@link DecodeError} (GW_ERR_PDU_UDH) when an element runs past the header length.
+ * Splits header octets (the UDHL octet excluded) into information elements, as TS 23.040
+ * §9.2.3.24 tells a receiving entity to: every element is kept, known or not (a reserved or
+ * unsupported IEI is skipped over by its length, never an error); concatenation and ports are
+ * interpreted from the last well-formed one (an element with a wrong length or reserved values
+ * is ignored). When the final element has too few octets for its length (it runs past UDHL, or
+ * its length octet is missing) the whole header is ignored: no elements, `ignoredAsMalformed`
+ * set, and the message is still delivered (the body starts after UDHL as always). Never throws.
+ * `offset` (where the header starts in the PDU) is kept for the callers' signature.
  */
 export function decodeUserDataHeader(octets: Uint8Array, offset: number): UserDataHeader {
+  void offset;
   const elements: InformationElement[] = [];
   let i = 0;
   while (i < octets.length) {
     const iei = octets[i] ?? 0;
     const length = octets[i + 1];
     if (length === undefined || i + 2 + length > octets.length) {
-      throw new DecodeError('GW_ERR_PDU_UDH', `UDH IEI 0x${iei.toString(16).padStart(2, '0')}`, offset + i, 'element runs past the header length');
+      // §9.2.3.24: too few or too many octets in the final element: the whole header is ignored.
+      return { elements: [], concatenation: null, ports: null, ignoredAsMalformed: true };
     }
     elements.push({ iei, data: octets.slice(i + 2, i + 2 + length) });
     i += 2 + length;

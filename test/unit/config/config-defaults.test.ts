@@ -104,6 +104,7 @@ describe('toGatewayConfig', () => {
       'registration: {maxEndpointNameBytes: 64, maxLifetimeSec: 86400}',
       'heldRequests: {ttlMs: 45000, maxPerDevice: 8}',
       'deviceGroups: [{name: trackers, endpoints: ["tracker-*"], serverModem: a, heldRequestTtlMs: 30000}, {name: de, msisdnPrefixes: ["+49"]}]',
+      'floodLimits: {smsPerSecPerMsisdn: 0.5, udpBurstPerSource: 50}',
       '',
     ].join('\n'), { env: { RP: 'pw:1', PIN: '1234' }, baseDir: '/etc/gw' });
     const gateway = toGatewayConfig(config);
@@ -130,6 +131,7 @@ describe('toGatewayConfig', () => {
         { name: 'trackers', endpoints: ['tracker-*'], msisdnPrefixes: [], serverModem: 'a', heldRequestTtlMs: 30_000 },
         { name: 'de', endpoints: [], msisdnPrefixes: ['+49'] },
       ],
+      floodLimits: { smsPerSecPerMsisdn: 0.5, smsBurstPerMsisdn: 10, udpDatagramsPerSecPerSource: 100, udpBurstPerSource: 50 },
     });
     expect(parseRedisUrl(gateway.redisUrl)).toEqual({ tls: true, username: 'user', password: 'pw:1', host: 'redis.lan', port: 6380, db: 4 });
   });

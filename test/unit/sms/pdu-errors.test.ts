@@ -248,17 +248,24 @@ describe('GW_ERR_PDU_TRAILING: bytes after the user data', () => {
   });
 });
 
-describe('GW_ERR_PDU_MTI: message type 11 (reserved)', () => {
-  it.each(['03', '07', 'FF'])('first octet %s after the classic SMSC', (first) => {
-    expectDecodeError(withOctet(DELIVER_CLASSIC.hex, 8, first), 'GW_ERR_PDU_MTI', 'TP-MTI', 8);
+describe('TS 23.040 §9.2.3.1: the reserved TP-MTI 11 is processed as an SMS-DELIVER, not rejected', () => {
+  // 03: TP-MTI 11 alone; 07: and TP-MMS; 83: and TP-RP. (FF would also set TP-UDHI, and the classic
+  // text is no user data header: that is refused as GW_ERR_PDU_UDH, a real malformation.)
+  it.each(['03', '07', '83'])('first octet %s after the classic SMSC decodes as the classic deliver with that first octet', (first) => {
+    const pdu = decodePdu(withOctet(DELIVER_CLASSIC.hex, 8, first)) as SmsDeliver;
+    const classic = decodePdu(DELIVER_CLASSIC.hex) as SmsDeliver;
+    expect(pdu.type).toBe('deliver');
+    // TP-MTI 11 (bits 1..0); the other bits of the first octet keep their SMS-DELIVER meanings.
+    expect(pdu.originator).toStrictEqual(classic.originator);
+    expect(pdu.userData).toStrictEqual(classic.userData); // TP-UDHI 0: the same user data
   });
 
-  it('first octet of a bare TPDU', () => {
-    expectDecodeError(withOctet(DELIVER_CLASSIC_BARE_TPDU.hex, 0, '03'), 'GW_ERR_PDU_MTI', 'TP-MTI', 0, { smscPrefix: false });
+  it('first octet 03 of a bare TPDU', () => {
+    expect(decodePdu(withOctet(DELIVER_CLASSIC_BARE_TPDU.hex, 0, '03'), { smscPrefix: false }).type).toBe('deliver');
   });
 
-  it('a bare +CDS TPDU decoded as if it had an SMSC field: 06 is read as the SMSC length, 57 as the first octet', () => {
-    expectDecodeError(REPORT_AMRO_BARE_TPDU.hex, 'GW_ERR_PDU_MTI', 'TP-MTI', 7);
+  it('a bare +CDS TPDU decoded as if it had an SMSC field (06 read as the SMSC length, 57 as a reserved first octet) is still refused: its fields do not fit a deliver', () => {
+    expect(() => decodePdu(REPORT_AMRO_BARE_TPDU.hex)).toThrow(DecodeError);
   });
 });
 
@@ -368,16 +375,45 @@ describe('GW_ERR_PDU_UDH: malformed user data header', () => {
     expect(decoded.userData.header?.concatenation).toStrictEqual({ reference: 1, referenceBits: 8, total: 2, sequence: 1 });
   });
 
-  it('an element whose length runs past the header (IEI 00 length 4 in a 5-octet header)', () => {
-    expectDecodeError(deliverWithUd('44', '04', '07', '050004010201FF'), 'GW_ERR_PDU_UDH', 'UDH IEI 0x00', 22);
+});
+
+/**
+ * TS 23.040 §9.2.3.24: when the final information element has too few or too many octets for the
+ * header length, the whole header is ignored; the message is delivered (its body still starts
+ * after UDHL octets). Each vector: first octet 44 (TP-UDHI), DCS 04 (8-bit data), UDL, then UD.
+ */
+describe('a malformed user data header is ignored, the message kept (TS 23.040 §9.2.3.24)', () => {
+  it('an element whose length runs past the header: UDHL 05 | IEI 00 (concatenation) length 04, but only 3 octets 01 02 01 left | body FF', () => {
+    const pdu = decodePdu(deliverWithUd('44', '04', '07', '050004010201FF')) as SmsDeliver;
+    expect(pdu.userData.header).toStrictEqual({ elements: [], concatenation: null, ports: null, ignoredAsMalformed: true });
+    expect(Buffer.from(pdu.userData.data).toString('hex')).toBe('ff');
   });
 
-  it('the second element runs past the header (IEI 05 at header octet 5)', () => {
-    expectDecodeError(deliverWithUd('44', '04', '09', '0700030102010504FF'), 'GW_ERR_PDU_UDH', 'UDH IEI 0x05', 27);
+  it('the second element runs past the header: UDHL 07 | IEI 00 length 03 ref 01 total 02 seq 01 (well-formed) | IEI 05 (16-bit ports) length 04 with 0 octets left | body FF', () => {
+    const pdu = decodePdu(deliverWithUd('44', '04', '09', '0700030102010504FF')) as SmsDeliver;
+    // The whole header is ignored, the well-formed concatenation element too: the message is a single part.
+    expect(pdu.userData.header).toStrictEqual({ elements: [], concatenation: null, ports: null, ignoredAsMalformed: true });
+    expect(Buffer.from(pdu.userData.data).toString('hex')).toBe('ff');
   });
 
-  it('an IEI without its length octet', () => {
-    expectDecodeError(deliverWithUd('44', '04', '03', '0100FF'), 'GW_ERR_PDU_UDH', 'UDH IEI 0x00', 22);
+  it('an IEI without its length octet: UDHL 01 | IEI 00 | body 00 FF', () => {
+    const pdu = decodePdu(deliverWithUd('44', '04', '03', '0100FF')) as SmsDeliver;
+    expect(pdu.userData.header?.ignoredAsMalformed).toBe(true);
+    expect(Buffer.from(pdu.userData.data).toString('hex')).toBe('ff');
+  });
+
+  it('a reserved IEI is skipped over by its length, the elements after it still count: UDHL 0A | IEI 7F (reserved) length 02 AA BB | IEI 05 (16-bit ports) length 04 dst 16CC src 0000 | body 41', () => {
+    const pdu = decodePdu(deliverWithUd('44', '04', '0C', '0A7F02AABB050416CC000041')) as SmsDeliver;
+    expect(pdu.userData.header?.ignoredAsMalformed).toBeUndefined();
+    expect(pdu.userData.header?.elements.map((e) => e.iei)).toStrictEqual([0x7f, 0x05]);
+    expect(pdu.userData.header?.ports).toStrictEqual({ destination: 0x16cc, source: 0, portBits: 16 });
+  });
+
+  it('a concatenation element with reserved values (sequence 0) or the wrong length is ignored, the message kept: UDHL 09 | IEI 00 length 03 ref 01 total 02 seq 00 | IEI 00 length 02 01 02 | body 41', () => {
+    const pdu = decodePdu(deliverWithUd('44', '04', '0B', '0900030102000002010241')) as SmsDeliver;
+    expect(pdu.userData.header?.concatenation).toBeNull();
+    expect(pdu.userData.header?.elements).toHaveLength(2);
+    expect(Buffer.from(pdu.userData.data).toString('hex')).toBe('41');
   });
 });
 
@@ -495,8 +531,9 @@ describe('random input (seeded)', () => {
     expect(mutated.decoded).toBeGreaterThan(0);
     expect(mutated.errored).toBeGreaterThan(0);
     expect(mutated.encoded).toBeGreaterThan(0);
-    // The mutations reach every PDU error code except the hex one (they are fed as valid hex).
-    expect([...mutated.codes.keys()].sort()).toStrictEqual(PDU_CODES.filter((code) => code !== 'GW_ERR_PDU_HEX').sort());
+    // The mutations reach every PDU error code except the hex one (they are fed as valid hex) and
+    // GW_ERR_PDU_MTI (the reserved TP-MTI 11 is read as an SMS-DELIVER, TS 23.040 §9.2.3.1).
+    expect([...mutated.codes.keys()].sort()).toStrictEqual(PDU_CODES.filter((code) => code !== 'GW_ERR_PDU_HEX' && code !== 'GW_ERR_PDU_MTI').sort());
 
     const all = { decoded: noise.decoded + mutated.decoded, errored: noise.errored + mutated.errored };
     expect(all.decoded).toBeGreaterThan(0);
