@@ -17,6 +17,7 @@ import { SenderPolicy } from '../bridge/sender-policy.ts';
 import { RedisInbox } from '../inbox/redis-inbox.ts';
 import type { DeviceRecord } from '../lwm2m/device-record.ts';
 import { RedisRegistrationStore } from '../lwm2m/redis-registration-store.ts';
+import { Presence } from '../lwm2m/presence.ts';
 import { RegistrationMirror } from '../lwm2m/registration-mirror.ts';
 import { DeliveryReportMatcher } from '../modem/delivery-reports.ts';
 import { ModemDriver } from '../modem/modem-driver.ts';
@@ -152,6 +153,7 @@ export class Gateway {
     const inbox = new RedisInbox(redis, { prefix: `${prefix}inbox:`, reassemblyTimeoutSec: config.reassemblyTimeoutSec });
     const limits = config.registrationLimits ?? {};
     const mirror = new RegistrationMirror(new RedisRegistrationStore(redis, `${prefix}reg:`), {
+      presence: new Presence({ awakeWindowMs: config.awakeWindowMs }),
       admission: new AdmissionPolicy({ ...config.udpAdmission, maxRegistrations: totalRegistrations(config) }), ...limits,
     });
     const profiles = loadProfiles(config.profilesDir ?? defaultProfilesDir());
@@ -176,7 +178,7 @@ export class Gateway {
     const udp = await DeviceUdpEndpoint.bind(config.udpListen.host, config.udpListen.port, (bytes, from) => settle(relay?.fromUdp(bytes, from)));
     const core = await resolveCore(config, logger);
     relay = new Relay(mirror, sockets, sms, udp, {
-      core, awakeWindowMs: config.awakeWindowMs, ...(limits.maxLifetimeSec === undefined ? {} : { maxLifetimeSec: limits.maxLifetimeSec }),
+      core, ...(limits.maxLifetimeSec === undefined ? {} : { maxLifetimeSec: limits.maxLifetimeSec }),
       deviceGroups: new DeviceGroups(config.deviceGroups ?? [], config.modems.map((modem) => modem.name)),
       heldRequests: config.heldRequests ?? {},
     });

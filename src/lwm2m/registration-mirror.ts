@@ -20,6 +20,7 @@ import {
   DEFAULT_BINDING, DEFAULT_LIFETIME_SEC, DEFAULT_LWM2M_VERSION, expiresAtMs, withActivity,
   type DeviceRecord, type DeviceSource,
 } from './device-record.ts';
+import { Presence } from './presence.ts';
 import type { RedisRegistrationStore } from './redis-registration-store.ts';
 import { ADMIT_ALL, RegistrationRefusedError, type AdmissionRequest, type RegistrationAdmission } from './registration-admission.ts';
 import { DecodeError } from '../shared/errors.ts';
@@ -55,6 +56,8 @@ export interface RegistrationMirrorOptions {
   readonly registerAnswerTimeoutMs?: number;
   /** Decides which Registers, and Updates from a new address, may change a registration. @defaultValue admit all */
   readonly admission?: RegistrationAdmission;
+  /** Fed with every message a device sends; its awake window decides UDP reachability. @defaultValue a Presence with the 93 s window */
+  readonly presence?: Presence;
 }
 
 /** What kind of registration request a message is. */
@@ -124,6 +127,8 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
   private readonly registerAnswerTimeoutMs: number;
   private readonly admission: RegistrationAdmission;
   private readonly now: () => number;
+  /** Whether each device is awake, and over which bearer (fed by this mirror, swept by `expire()`). */
+  readonly presence: Presence;
 
   constructor(private readonly store: RedisRegistrationStore, options: RegistrationMirrorOptions = {}) {
     super();
@@ -132,6 +137,7 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
     this.registerAnswerTimeoutMs = options.registerAnswerTimeoutMs ?? EXCHANGE_LIFETIME_SEC * 1000;
     this.admission = options.admission ?? ADMIT_ALL;
     this.now = options.now ?? Date.now;
+    this.presence = options.presence ?? new Presence();
   }
 
   /** Loads every stored record (after a restart). */
@@ -141,6 +147,7 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
       this.remember(record);
       this.storedActivityMs.set(record.endpoint, record.lastActivityMs);
     }
+    this.presence.restore(records.map((record) => ({ endpoint: record.endpoint, lastHeardMs: record.lastActivityMs, lastUdpMs: record.lastUdpActivityMs })));
     return records;
   }
 
@@ -173,6 +180,7 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
     if (this.needsSave(record, source, nowMs)) return undefined;
     touch(record, source, nowMs);
     this.unsavedActivity.add(endpoint);
+    this.presence.heard(endpoint, source.bearer, nowMs);
     return endpoint;
   }
 
@@ -191,6 +199,7 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
       this.admit('register', endpoint, source, previous);
       const record = withActivity(registerRecord(endpoint, operation.query, message, previous, source), source, nowMs);
       await this.save(record);
+      this.presence.heard(endpoint, source.bearer, nowMs);
       this.pending.set(pendingKey(endpoint, message), {
         endpoint, bearer: source.bearer, operation, payload: textOf(message.payload), createdAtMs: nowMs, ...(previous?.registered ? { previous } : {}),
       });
@@ -236,6 +245,7 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
       touch(record, source, nowMs);
       this.unsavedActivity.add(known);
     }
+    this.presence.heard(known, source.bearer, nowMs);
     return known;
   }
 
@@ -341,6 +351,7 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
       if (record === undefined || storedMs === undefined || storedMs + record.lifetimeSec * 1000 > nowMs) continue;
       await this.touchStored(record);
     }
+    this.presence.sweep(nowMs);
     const lost: DeviceRecord[] = [];
     for (const swept of await this.store.sweep(nowMs)) {
       const record = this.records.get(swept.endpoint) ?? swept;
@@ -458,6 +469,7 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
     this.storedActivityMs.delete(endpoint);
     this.unsavedActivity.delete(endpoint);
     this.unregistered.delete(endpoint);
+    this.presence.forget(endpoint);
     for (const [key, pending] of this.pending) if (pending.endpoint === endpoint) this.pending.delete(key);
   }
 }

@@ -10,6 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CoapCode, CoapOptionNumber, coapRequest, coapResponse, type CoapMessage } from '../../../src/lwm2m/index.ts';
 import type { DeviceRecord, DeviceSource } from '../../../src/lwm2m/device-record.ts';
 import { RedisRegistrationStore } from '../../../src/lwm2m/redis-registration-store.ts';
+import { Presence } from '../../../src/lwm2m/presence.ts';
 import { RegistrationMirror } from '../../../src/lwm2m/registration-mirror.ts';
 import { startPrivateRedis, type PrivateRedis } from '../../support/private-redis.ts';
 
@@ -43,7 +44,7 @@ function client(): Redis {
 }
 
 /** A gateway process's view: its own connection, store and mirror, on a clock the test moves. */
-function gatewayProcess(clock: { nowMs: number }, options: { activityPersistIntervalMs?: number } = {}): { redis: Redis; store: RedisRegistrationStore; mirror: RegistrationMirror } {
+function gatewayProcess(clock: { nowMs: number }, options: { activityPersistIntervalMs?: number; presence?: Presence } = {}): { redis: Redis; store: RedisRegistrationStore; mirror: RegistrationMirror } {
   const redis = client();
   const store = new RedisRegistrationStore(redis, PREFIX);
   return { redis, store, mirror: new RegistrationMirror(store, { now: () => clock.nowMs, ...options }) };
@@ -193,5 +194,30 @@ describe('registration store: what one Update costs in Redis commands', () => {
     expect(commands.map((args) => args[0]?.toLowerCase())).toEqual(['evalsha']);
     expect(JSON.parse(commands[0]!.at(-1)!)).toEqual({ lifetimeSec: 900, lastActivityMs: T0 + 1_000, lastBearer: 'udp', lastUdpActivityMs: T0 + 1_000 });
     expect(await stored(gw.redis, 'changing')).toMatchObject({ lifetimeSec: 900, lastActivityMs: T0 + 1_000 });
+  });
+});
+
+describe('registration mirror: presence', () => {
+  it('tells presence of every message, sweeps it with expiry, and restores it after a restart', async () => {
+    const clock = { nowMs: T0 };
+    const first = gatewayProcess(clock, { presence: new Presence({ awakeWindowMs: 10_000 }) });
+    const events: string[] = [];
+    first.mirror.presence.on('awake', (endpoint, bearer) => events.push(`awake ${endpoint} ${bearer}`));
+    first.mirror.presence.on('asleep', (endpoint) => events.push(`asleep ${endpoint}`));
+    await register(first.mirror, 'uq', 3600);
+    clock.nowMs = T0 + 5_000;
+    await update(first.mirror, 'uq', []);
+    clock.nowMs = T0 + 15_000;
+    expect(first.mirror.presence.isAwakeOverUdp('uq', clock.nowMs)).toBe(true);
+    await first.mirror.persistActivity();
+
+    const restarted = gatewayProcess(clock, { presence: new Presence({ awakeWindowMs: 10_000 }) });
+    await restarted.mirror.load();
+    expect(restarted.mirror.presence.isAwakeOverUdp('uq', clock.nowMs)).toBe(true);
+
+    clock.nowMs = T0 + 15_001;
+    await first.mirror.expire();
+    expect(events).toEqual(['awake uq udp', 'asleep uq']);
+    expect(first.mirror.get('uq')).toBeDefined(); // asleep, still registered
   });
 });
