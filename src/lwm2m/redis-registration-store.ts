@@ -7,6 +7,7 @@
  *   msisdn:<digits>       endpoint of the device with that MSISDN
  *   udp:<host>:<port>     endpoint of the device last heard from that address
  *   expiry                sorted set: endpoint → time (ms) its registration lapses
+ *   lapsed                stream: one entry `endpoint` per registration the sweep removed
  *
  * Every write is one Lua script (`lua/*.lua`, each opening with its KEYS/ARGV contract), run with
  * EVALSHA through ioredis `defineCommand`: a read-then-write from two processes or two concurrent
@@ -22,12 +23,15 @@ const ALL_BATCH = 5000;
 /** Deadlines handled by one run of the sweep script (bounded, so Redis stays responsive). */
 const SWEEP_BATCH = 500;
 
+/** Entries the lapsed stream keeps (about): far more than one sweep interval removes. */
+const LAPSED_STREAM_MAXLEN = 10_000;
+
 /** The scripts, read once (the build copies `lua/` next to the compiled module). */
 const SCRIPTS = {
   saveRegistration: { numberOfKeys: 2, lua: readFileSync(new URL('./lua/saveRegistration-2.lua', import.meta.url), 'utf8') },
   touchRegistration: { numberOfKeys: 2, lua: readFileSync(new URL('./lua/touchRegistration-2.lua', import.meta.url), 'utf8') },
   removeRegistration: { numberOfKeys: 2, lua: readFileSync(new URL('./lua/removeRegistration-2.lua', import.meta.url), 'utf8') },
-  sweepLapsed: { numberOfKeys: 1, lua: readFileSync(new URL('./lua/sweepLapsed-1.lua', import.meta.url), 'utf8') },
+  sweepLapsed: { numberOfKeys: 2, lua: readFileSync(new URL('./lua/sweepLapsed-2.lua', import.meta.url), 'utf8') },
 } as const;
 
 /** The client once {@link SCRIPTS} are defined on it. */
@@ -35,7 +39,7 @@ interface ScriptedRedis extends Redis {
   saveRegistration(deviceKey: string, expiryKey: string, prefix: string, endpoint: string, mode: 'put' | 'patch', json: string): Promise<number>;
   touchRegistration(deviceKey: string, expiryKey: string, endpoint: string, lastActivityMs: string, lastBearer: string, lastUdpActivityMs: string): Promise<number>;
   removeRegistration(deviceKey: string, expiryKey: string, prefix: string, endpoint: string): Promise<string | null>;
-  sweepLapsed(expiryKey: string, prefix: string, nowMs: string, limit: string): Promise<string[]>;
+  sweepLapsed(expiryKey: string, lapsedKey: string, prefix: string, nowMs: string, limit: string, maxLen: string): Promise<string[]>;
 }
 
 /** The activity fields {@link RedisRegistrationStore.touch} writes. */
@@ -120,10 +124,25 @@ export class RedisRegistrationStore {
   async sweep(nowMs: number): Promise<DeviceRecord[]> {
     const removed: DeviceRecord[] = [];
     for (;;) {
-      const batch = await this.redis.sweepLapsed(this.expiryKey, this.prefix, String(nowMs), String(SWEEP_BATCH));
+      const batch = await this.redis.sweepLapsed(this.expiryKey, `${this.prefix}lapsed`, this.prefix, String(nowMs), String(SWEEP_BATCH), String(LAPSED_STREAM_MAXLEN));
       for (const json of batch) removed.push(JSON.parse(json) as DeviceRecord);
       if (batch.length < SWEEP_BATCH) return removed;
     }
+  }
+
+  /**
+   * Endpoints any process's sweep removed after stream entry `afterId` ('0' for all kept, '$'
+   * for none: the cursor to start from), and the cursor for the next call.
+   */
+  async sweptSince(afterId: string): Promise<{ endpoints: string[]; cursor: string }> {
+    const key = `${this.prefix}lapsed`;
+    if (afterId === '$') {
+      const last = await this.redis.xrevrange(key, '+', '-', 'COUNT', 1);
+      return { endpoints: [], cursor: last[0]?.[0] ?? '0' };
+    }
+    const entries = await this.redis.xrange(key, `(${afterId}`, '+', 'COUNT', LAPSED_STREAM_MAXLEN);
+    const endpoints = entries.map(([, fields]) => fields[fields.indexOf('endpoint') + 1] ?? '').filter((endpoint) => endpoint !== '');
+    return { endpoints, cursor: entries.at(-1)?.[0] ?? afterId };
   }
 
   /** Endpoints whose deadline entry is at or before `nowMs` (read only). */

@@ -127,6 +127,8 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
   private readonly registerAnswerTimeoutMs: number;
   private readonly admission: RegistrationAdmission;
   private readonly now: () => number;
+  /** Where this process last read the store's stream of swept registrations (`load()` skips what came before). */
+  private sweptCursor = '0';
   /** Whether each device is awake, and over which bearer (fed by this mirror, swept by `expire()`). */
   readonly presence: Presence;
 
@@ -142,6 +144,7 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
 
   /** Loads every stored record (after a restart). */
   async load(): Promise<DeviceRecord[]> {
+    this.sweptCursor = (await this.store.sweptSince('$')).cursor;
     const records = await this.store.all();
     for (const record of records) {
       this.remember(record);
@@ -320,7 +323,9 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
   }
 
   /**
-   * Removes registrations whose lifetime passed without activity (resolves with them), drops
+   * Removes registrations whose lifetime passed without activity, as the store's sweep of the
+   * deadline set in Redis finds them, and forgets those another process's sweep removed
+   * (resolves with both; emits `forgotten` and `lost` for each); notes presence's sleepers; drops
    * requests the core has not answered within `registerAnswerTimeoutMs`, and with an unanswered
    * Register its record (emits `refused`).
    */
@@ -357,6 +362,17 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
       const record = this.records.get(swept.endpoint) ?? swept;
       this.drop(swept.endpoint);
       this.emit('forgotten', swept.endpoint);
+      lost.push(record);
+      this.emit('lost', record);
+    }
+    // Registrations another process's sweep removed: forgotten here too, unless registered again.
+    const swept = await this.store.sweptSince(this.sweptCursor);
+    this.sweptCursor = swept.cursor;
+    for (const endpoint of swept.endpoints) {
+      const record = this.records.get(endpoint);
+      if (record === undefined || (await this.store.get(endpoint)) !== null) continue;
+      this.drop(endpoint);
+      this.emit('forgotten', endpoint);
       lost.push(record);
       this.emit('lost', record);
     }

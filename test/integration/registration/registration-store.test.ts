@@ -152,8 +152,19 @@ describe('registration store: expiry from Redis', () => {
     expect([...fromHere, ...fromThird].map((record) => record.endpoint)).toEqual(['elsewhere']);
     expect(lost).toEqual(['elsewhere']);
     expect(await stored(here.redis, 'elsewhere')).toBeNull();
-    expect(await here.redis.keys(`${PREFIX}*`)).toEqual([]); // record, deadline and address index all gone
+    expect(await here.redis.keys(`${PREFIX}*`)).toEqual([`${PREFIX}lapsed`]); // record, deadline and address index all gone
     if (fromHere.length === 1) expect(forgotten).toEqual(['elsewhere']);
+
+    // The process that wrote it forgets it from memory too, with the same events, exactly once.
+    const inOther: string[] = [];
+    other.mirror.on('lost', (record) => inOther.push(`lost ${record.endpoint}`));
+    other.mirror.on('forgotten', (endpoint) => inOther.push(`forgotten ${endpoint}`));
+    expect(other.mirror.get('elsewhere')).toBeDefined();
+    expect((await other.mirror.expire()).map((record) => record.endpoint)).toEqual(['elsewhere']);
+    expect(await other.mirror.expire()).toEqual([]);
+    expect(inOther).toEqual(['forgotten elsewhere', 'lost elsewhere']);
+    expect(other.mirror.get('elsewhere')).toBeUndefined();
+    expect(other.mirror.presence.isAwake('elsewhere', clock.nowMs)).toBe(false);
   });
 
   it('does not sweep a device whose later activity another process wrote, nor one alive in this process\'s memory only', async () => {
@@ -194,6 +205,21 @@ describe('registration store: what one Update costs in Redis commands', () => {
     expect(commands.map((args) => args[0]?.toLowerCase())).toEqual(['evalsha']);
     expect(JSON.parse(commands[0]!.at(-1)!)).toEqual({ lifetimeSec: 900, lastActivityMs: T0 + 1_000, lastBearer: 'udp', lastUdpActivityMs: T0 + 1_000 });
     expect(await stored(gw.redis, 'changing')).toMatchObject({ lifetimeSec: 900, lastActivityMs: T0 + 1_000 });
+  });
+});
+
+describe('registration store: a registration swept elsewhere and registered again', () => {
+  it('is kept by the process that holds it again', async () => {
+    const clock = { nowMs: T0 };
+    const a = gatewayProcess(clock);
+    const b = gatewayProcess(clock);
+    await register(a.mirror, 'back', 60);
+    clock.nowMs = T0 + 60_000;
+    expect((await b.mirror.expire()).map((record) => record.endpoint)).toEqual(['back']);
+    await register(a.mirror, 'back', 60); // the device registers again through process A
+    expect(await a.mirror.expire()).toEqual([]);
+    expect(a.mirror.get('back')).toMatchObject({ registered: true });
+    expect(await stored(a.redis, 'back')).toMatchObject({ registered: true });
   });
 });
 

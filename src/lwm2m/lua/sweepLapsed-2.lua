@@ -2,15 +2,18 @@
   Removes registrations whose lifetime passed (the registration store's sweeper, src/lwm2m):
   reads the deadlines due, checks each record's own deadline (another process may have written
   later activity), and deletes the lapsed ones with their indexes, all in one step, so two
-  sweepers never report one device twice.
+  sweepers never report one device twice. Each removed endpoint is also appended to a capped
+  stream, so every other gateway process forgets the device from its memory.
 
   Input:
     KEYS[1] deadlines             <prefix>expiry              (sorted set: endpoint -> deadline ms)
+    KEYS[2] lapsed                <prefix>lapsed              (stream: one entry {endpoint} per removal)
 
     ARGV[1] key prefix            records <prefix>device:<endpoint>, index keys
                                   <prefix>msisdn:<digits> and <prefix>udp:<host>:<port>
     ARGV[2] now (ms)
     ARGV[3] at most this many endpoints per call
+    ARGV[4] the lapsed stream's approximate length cap
 
   Output:
     the removed records (JSON strings); a deadline whose record is gone is dropped silently, and
@@ -43,6 +46,7 @@ for _, endpoint in ipairs(due) do
         local key = prefix .. 'udp:' .. record.udpHost .. ':' .. string.format('%d', port)
         if redis.call('GET', key) == endpoint then redis.call('DEL', key) end
       end
+      redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[4], '*', 'endpoint', endpoint)
       removed[#removed + 1] = stored
     end
   end
