@@ -14,6 +14,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { configLoadResults, type ConfigLoadReport } from './config-load.ts';
 import { deviceScaleResults, type DeviceScaleReport } from './device-scale.ts';
+import { receiveResults, type ReceiveReport } from './modem-receive.ts';
 import { utilizationResults, type UtilizationReport } from './modem-utilization.ts';
 import { throughputResults, type ThroughputReport } from './relay-throughput.ts';
 import { smsCostResults, type SmsCostReport } from './sms-cost.ts';
@@ -30,6 +31,7 @@ interface Benchmark {
 /** Every benchmark `npm run bench` runs, in order. */
 const BENCHMARKS: Readonly<Record<string, Benchmark>> = {
   'modem-utilization': { script: './modem-utilization.ts', toResults: (report: UtilizationReport) => utilizationResults(report) },
+  'modem-receive': { script: './modem-receive.ts', toResults: (report: ReceiveReport) => receiveResults(report) },
   'sms-cost': { script: './sms-cost.ts', toResults: (report: SmsCostReport) => smsCostResults(report) },
   'relay-throughput': { script: './relay-throughput.ts', toResults: (report: ThroughputReport) => throughputResults(report) },
   'config-load': { script: './config-load.ts', toResults: (report: ConfigLoadReport) => configLoadResults(report) },

@@ -35,6 +35,8 @@ export interface CoreRequestsContext {
   onAnswered(event: RelayEvents['answered'][0]): void;
   onBearer(event: RelayEvents['bearer'][0]): void;
   onDropped(event: RelayEvents['dropped'][0]): void;
+  /** A request is held for a device that cannot be reached now: ask for it to be woken. */
+  requestWakeup(endpoint: string): void;
   now(): number;
 }
 
@@ -129,6 +131,7 @@ export class CoreRequests {
     }
     this.ctx.counters.held += 1;
     this.ctx.onHeld({ endpoint, held: result.heldForDevice });
+    if (bearer === 'hold') this.ctx.requestWakeup(endpoint); // the wake-up queue decides whether a trigger may go
     if (bearer !== 'hold') await this.held.wake(endpoint); // reachable: queued behind the earlier ones
   }
 

@@ -30,9 +30,10 @@ export class PoolSmsSender implements DeviceSmsSender {
    * Sends `payload` to `msisdn` (digits), from modem `viaModem` when named: the device accepts SMS
    * only from that modem's number, so no other modem stands in for it. Rejects with the send's
    * error when a part was refused or its outcome is unknown (the caller must not resend blindly),
-   * or GW_ERR_POOL_NO_MODEM (also when `viaModem` cannot send now).
+   * or GW_ERR_POOL_NO_MODEM (also when `viaModem` cannot send now). `ports`: 16-bit application
+   * ports for the UDH (a WAP Push trigger), none by default.
    */
-  async send(msisdn: string, payload: Uint8Array, viaModem: string | null = null): Promise<void> {
+  async send(msisdn: string, payload: Uint8Array, viaModem: string | null = null, ports: { readonly destination: number; readonly source: number } | null = null): Promise<void> {
     if (viaModem !== null) {
       const state = this.pool.drivers.find((driver) => driver.config.name === viaModem)?.state;
       if (state !== 'ready' && state !== 'degraded') {
@@ -40,7 +41,7 @@ export class PoolSmsSender implements DeviceSmsSender {
       }
     }
     const reference = (await this.redis.incr(`${this.prefix}${msisdn}`)) & 0xff;
-    const parts = splitIntoSubmitPdus({ destination: `+${msisdn}`, payload: { data: payload }, concatReference: reference });
+    const parts = splitIntoSubmitPdus({ destination: `+${msisdn}`, payload: { data: payload }, concatReference: reference, ...(ports === null ? {} : { ports }) });
     const result: SendResult = await this.pool.send({ messageId: randomUUID(), recipient: `+${msisdn}`, parts }, { preferredModem: viaModem });
     this.counters.messages += 1;
     this.counters.parts += result.sent.length;

@@ -3,12 +3,13 @@
  * and the responses the gateway writes to the core itself (separate responses, confirmable
  * with RFC 7252 retransmission). No decisions here: the relay chooses bearer, modem and code.
  */
+import { systemCoapClock, type CoapClock } from '../lwm2m/coap-clock.ts';
 import { encodeCoap, type CoapMessage } from '../lwm2m/coap-message.ts';
+import { DEFAULT_CONFIRMABLE_PARAMETERS, transmitConfirmable, type ConfirmableTransmission } from '../lwm2m/coap-retransmission.ts';
 import type { DeviceRecord } from '../lwm2m/device-record.ts';
 import type { CoreServerAddress } from './core-server-address.ts';
 import type { CoreSocketPool } from './core-sockets.ts';
 import type { DeviceExchanges } from './exchanges.ts';
-import { retransmitConfirmable } from './retransmission.ts';
 import type { DeviceSmsSender, DeviceUdpSender, RelayCounters, RelayEvents } from './relay-types.ts';
 
 /** The relay's senders. Never throws; failures are counted and reported through `dropped`. */
@@ -23,6 +24,7 @@ export class RelayOutput {
     private readonly counters: RelayCounters,
     private readonly dropped: (event: RelayEvents['dropped'][0]) => void,
     private readonly ackTimeoutMs: number,
+    private readonly clock: CoapClock = systemCoapClock,
   ) {}
 
   /** Encodes and sends `message` to the core from the socket of `endpoint`. */
@@ -69,16 +71,13 @@ export class RelayOutput {
     }
     const messageId = response.messageId;
     const bytes = encodeCoap(response);
-    const stop = retransmitConfirmable(() => this.bytesToCore(endpoint, bytes), {
-      ackTimeoutMs: this.ackTimeoutMs,
-      onGiveUp: () => {
-        exchanges.awaitingCoreAck.delete(messageId);
-        this.core.refreshSoon(); // a silent core may have moved under its name
-        this.dropped({ reason: 'core-did-not-ack', endpoint, detail: `separate response ${messageId}` });
-      },
+    const transmission = this.#confirmable(() => this.bytesToCore(endpoint, bytes), () => {
+      exchanges.awaitingCoreAck.delete(messageId);
+      this.core.refreshSoon(); // a silent core may have moved under its name
+      this.dropped({ reason: 'core-did-not-ack', endpoint, detail: `separate response ${messageId}` });
     });
     exchanges.awaitingCoreAck.set(messageId, () => {
-      stop();
+      transmission.stop();
       exchanges.awaitingCoreAck.delete(messageId);
     });
   }
@@ -114,9 +113,16 @@ export class RelayOutput {
    */
   confirmableToDevice(host: string, port: number, message: CoapMessage): () => void {
     const bytes = encodeCoap(message);
-    return retransmitConfirmable(() => {
+    const transmission = this.#confirmable(() => {
       this.counters.downlinkUdp += 1;
       this.udp.send(host, port, bytes);
-    }, { ackTimeoutMs: this.ackTimeoutMs });
+    });
+    return () => transmission.stop();
+  }
+
+  /** RFC 7252 §4.2 retransmission of the message `send` puts out, with the relay's ACK_TIMEOUT. */
+  #confirmable(send: () => void, onGiveUp?: () => void): ConfirmableTransmission {
+    const parameters = { ...DEFAULT_CONFIRMABLE_PARAMETERS, ackTimeoutMs: this.ackTimeoutMs };
+    return transmitConfirmable({ clock: this.clock, parameters, send, ...(onGiveUp === undefined ? {} : { onGiveUp }) });
   }
 }

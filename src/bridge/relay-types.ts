@@ -8,6 +8,15 @@ export interface DeviceSmsSender {
   send(msisdn: string, payload: Uint8Array, viaModem: string | null): Promise<void>;
 }
 
+/**
+ * Asks for a device to be woken (a trigger SMS): the relay calls it when it holds a request for a
+ * device it cannot reach now. The gateway wires it to its wake-up queue, which decides whether a
+ * trigger may be sent. Must not throw.
+ */
+export interface WakeupPort {
+  requestWakeup(endpoint: string): void;
+}
+
 /** Sends CoAP bytes to a device over UDP (from the gateway's device-facing socket). */
 export interface DeviceUdpSender {
   send(host: string, port: number, payload: Uint8Array): void;

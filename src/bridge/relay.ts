@@ -34,7 +34,7 @@ import { DeviceExchanges } from './exchanges.ts';
 import type { HeldRequestStore } from './held-request-store.ts';
 import type { HeldRequestsConfig } from './held-requests.ts';
 import { RelayOutput } from './relay-output.ts';
-import type { DeviceSmsSender, DeviceUdpSender, RelayCounters, RelayEvents } from './relay-types.ts';
+import type { DeviceSmsSender, DeviceUdpSender, RelayCounters, RelayEvents, WakeupPort } from './relay-types.ts';
 
 export type { DeviceSmsSender, DeviceUdpSender } from './relay-types.ts';
 
@@ -49,6 +49,8 @@ export interface RelayOptions {
   readonly heldRequests?: HeldRequestsConfig & { readonly store?: HeldRequestStore };
   /** Device groups: server modem and hold time per device. @defaultValue none (server modem learned only) */
   readonly deviceGroups?: DeviceGroups;
+  /** Where the relay asks for a device to be woken when it holds a request for it. @defaultValue none */
+  readonly wakeups?: WakeupPort;
   /** RFC 7252 ACK_TIMEOUT for the gateway's confirmable separate responses. @defaultValue 2000 */
   readonly ackTimeoutMs?: number;
   /** Longest registration lifetime; a larger `lt` is lowered to it on the way to the core. @defaultValue 604800 */
@@ -90,6 +92,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
       output: this.output, counters: this.counters, presence: mirror.presence, groups: this.groups,
       record: (endpoint) => mirror.get(endpoint), exchangesOf: (endpoint) => this.exchangesOf(endpoint), knownExchanges: (endpoint) => this.exchanges.get(endpoint),
       onHeld: (event) => this.emit('held', event), onAnswered: (event) => this.emit('answered', event), onBearer: (event) => this.emit('bearer', event), onDropped: (event) => this.emit('dropped', event), now: () => this.now(),
+      requestWakeup: (endpoint) => options.wakeups?.requestWakeup(endpoint),
     }, options.heldRequests);
     // A device that goes (de-registered, lapsed, refused) leaves no exchange state behind; its
     // core-facing socket is released by whoever wires the mirror to the pool (Gateway.start).

@@ -20,6 +20,7 @@ import { addDemoCommand } from './demo-command.ts';
 import { addPduCommands } from './pdu-command.ts';
 import { addRunCommand } from './run-command.ts';
 import { addSimCommands } from './sim-command.ts';
+import { addWakeupCommand } from './wakeup-command.ts';
 import { ReportedFailure } from './exit-status.ts';
 import { packageVersion } from './version.ts';
 
@@ -41,6 +42,7 @@ export function buildProgram(io: CliIo): Command {
   addSimCommands(program, io);
   addCoreCommand(program, io);
   addDemoCommand(program, io);
+  addWakeupCommand(program, io);
   const exitOverride = (command: Command): void => {
     command.exitOverride();
     command.commands.forEach(exitOverride);

@@ -16,6 +16,7 @@ import { EXCHANGE_LIFETIME_SEC } from '../lwm2m/coap-parameters.ts';
 import { DEFAULT_MAX_LIFETIME_SEC } from '../lwm2m/lifetime-cap.ts';
 import { DEFAULT_MAX_ENDPOINT_NAME_BYTES } from '../lwm2m/registration-request.ts';
 import { MODEM_CONFIG_DEFAULTS } from '../modem/modem-types.ts';
+import { WAKEUP_DEFAULTS } from '../queue/wakeup-settings.ts';
 
 /** Object with no unknown keys (typos must not pass silently). */
 const strict = { additionalProperties: false } as const;
@@ -175,6 +176,38 @@ const HeldRequestsSchema = Type.Object({
   maxTotal: count('Most requests held for all devices together.', held.maxTotal, 1),
 }, { ...strict, default: {}, description: 'Requests of the core held while their device sleeps: bounded, answered 5.04 when they expire, never delivered late.' });
 
+const wakeupDefaults = WAKEUP_DEFAULTS;
+
+/** Wake-up settings; every field optional in a group's override. */
+const wakeupFields = {
+  attempts: count('Most Registration Update Triggers sent for one wake-up request.', wakeupDefaults.attempts, 1),
+  backoffMs: count('Wait after the first trigger for the device to be heard, in ms; doubled after each trigger, less up to 20 % jitter.', wakeupDefaults.backoffMs, 1),
+  maxBackoffMs: count('Longest wait between two triggers, in ms.', wakeupDefaults.maxBackoffMs, 1),
+  ttlMs: count('How long a wake-up request lives, from the request, in ms; then the job gives up.', wakeupDefaults.ttlMs, 1),
+  triggerMode: Type.Union([Type.Literal('CON'), Type.Literal('NON')], { default: wakeupDefaults.triggerMode, description: 'CoAP type of the trigger (LwM2M 1.1+ clients send no response either way).' }),
+  framing: Type.Union([Type.Literal('coap'), Type.Literal('wap-push')], { default: wakeupDefaults.framing, description: 'Trigger framing: raw 8-bit CoAP, or the WAP Push of the LwM2M Core appendix (port 2948, x-wap-application:lwm2m.dm).' }),
+};
+
+/** `schema` without its default: a group's override leaves out what it does not change. */
+function noDefault<T extends TSchema>(schema: T): T {
+  const { default: _unused, ...rest } = schema as T & { default?: unknown };
+  return rest as T;
+}
+
+const WakeupOverrideSchema = Type.Object({
+  attempts: Type.Optional(noDefault(wakeupFields.attempts)),
+  backoffMs: Type.Optional(noDefault(wakeupFields.backoffMs)),
+  maxBackoffMs: Type.Optional(noDefault(wakeupFields.maxBackoffMs)),
+  ttlMs: Type.Optional(noDefault(wakeupFields.ttlMs)),
+  triggerMode: Type.Optional(noDefault(wakeupFields.triggerMode)),
+  framing: Type.Optional(noDefault(wakeupFields.framing)),
+}, { ...strict });
+
+const WakeupSchema = Type.Object({
+  ...wakeupFields,
+  groups: Type.Record(Type.String({ minLength: 1, maxLength: 64 }), WakeupOverrideSchema, { default: {}, description: 'Overrides by device group name (see deviceGroups).' }),
+}, { ...strict, default: {}, description: 'Wake-up of sleeping devices by trigger SMS (BullMQ jobs, one per device): attempts, back-off, time-to-live, framing.' });
+
 const DeviceGroupSchema = Type.Object({
   name: Type.String({ minLength: 1, maxLength: 64, description: 'Name of the group (for logs).', examples: ['trackers'] }),
   endpoints: Type.Array(Type.String({ minLength: 1, maxLength: 255, expected: 'an endpoint name or a glob (* any run)' }), {
@@ -205,6 +238,7 @@ export const CONFIG_SCHEMA = Type.Object({
   deviceGroups: Type.Array(DeviceGroupSchema, {
     default: [], description: 'Device groups, first match wins (endpoint pattern or MSISDN prefix): the modem each device accepts SMS from, and its hold time.',
   }),
+  wakeup: WakeupSchema,
   awakeWindowMs: count('Queue mode: how long a device stays reachable over UDP after it was last heard.', 93_000),
   reassemblyTimeoutSec: count('How long parts of a concatenated SMS wait for the rest.', 600, 1),
   maintenanceIntervalMs: count('Period of housekeeping (reassembly timeouts, lapsed registrations).', 1_000, 1),

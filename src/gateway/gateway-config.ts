@@ -8,6 +8,7 @@ import type { RouteRule } from '../modem/modem-pool.ts';
 import type { SenderPolicyConfig } from '../bridge/sender-policy.ts';
 import type { DeviceGroupConfig } from '../bridge/device-groups.ts';
 import type { HeldRequestsConfig } from '../bridge/held-requests.ts';
+import type { WakeupConfig } from '../queue/wakeup-settings.ts';
 import type { AdmissionPolicyConfig } from '../bridge/admission-policy.ts';
 
 /** One modem of the gateway. */
@@ -58,6 +59,8 @@ export interface GatewayConfig {
   readonly deviceGroups?: readonly DeviceGroupConfig[];
   /** Requests of the core held while their device cannot be reached: `ttlMs`, `maxPerDevice`, `maxTotal`. */
   readonly heldRequests?: HeldRequestsConfig;
+  /** Wake-up jobs (trigger SMS): attempts, back-off, time-to-live, framing, overrides per device group. @defaultValue 3 triggers, 30 s back-off */
+  readonly wakeup?: WakeupConfig;
   /**
    * Who may register over UDP, and when a registration may move (see `AdmissionPolicy`):
    * `allowedNetworks` (CIDR list, default every address), `endpointPatterns` (globs, default

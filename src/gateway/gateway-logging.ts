@@ -14,6 +14,7 @@ import type { DeviceRecord } from '../lwm2m/device-record.ts';
 import type { RegistrationMirror, RegistrationMirrorEvents } from '../lwm2m/registration-mirror.ts';
 import type { ModemDriver } from '../modem/modem-driver.ts';
 import type { ModemEvents, ModemState } from '../modem/modem-types.ts';
+import type { WakeupEvents, WakeupService } from '../queue/wakeup-service.ts';
 import { GatewayError } from '../shared/errors.ts';
 import type { EventMap, TypedEmitter } from '../shared/typed-emitter.ts';
 import { redactAtLine, type Logger } from '../log/index.ts';
@@ -25,6 +26,8 @@ export interface GatewayEventSources {
   readonly inbox: InboxRelay;
   readonly modems: readonly ModemDriver[];
   readonly sockets: CoreSocketPool;
+  /** Wake-up jobs (optional: a gateway assembled without them logs nothing for them). */
+  readonly wakeups?: WakeupService;
 }
 
 /** One listener per event of `Events`. */
@@ -49,6 +52,7 @@ export class GatewayLogging {
     this.subscribe(sources.mirror, this.mirrorHandlers());
     this.subscribe(sources.inbox, this.inboxHandlers());
     this.subscribe(sources.sockets, this.socketHandlers());
+    if (sources.wakeups) this.subscribe(sources.wakeups, this.wakeupHandlers());
     for (const driver of sources.modems) this.subscribe(driver, this.modemHandlers(driver.config.name));
   }
 
@@ -71,6 +75,20 @@ export class GatewayLogging {
   /** Removes every listener. */
   detach(): void {
     for (const off of this.offs.splice(0)) off();
+  }
+
+  private wakeupHandlers(): Handlers<WakeupEvents> {
+    return {
+      requested: ({ endpoint, jobId, state, source }) => this.logger.child({ device: endpoint }).info({ jobId, state, source }, 'wake-up requested'),
+      trigger: ({ endpoint, jobId, trigger, modem, framing, nextCheckMs }) => this.logger.child({ device: endpoint, modem }).info({ jobId, trigger, framing, nextCheckMs }, 'wake-up trigger sent'),
+      'trigger-failed': ({ endpoint, jobId, detail }) => this.logger.child({ device: endpoint }).warn({ jobId, detail }, 'wake-up trigger not sent'),
+      outcome: (outcome) => {
+        const log = this.logger.child({ device: outcome.endpoint });
+        if (outcome.result === 'gave-up') log.warn({ ...outcome }, `wake-up gave up: ${outcome.reason}`);
+        else log.info({ ...outcome }, outcome.result === 'woke' ? `device woke after ${outcome.triggers} trigger(s)` : `wake-up skipped: ${outcome.reason}`);
+      },
+      error: ({ detail }) => this.logger.warn({ detail }, 'wake-up queue problem'),
+    };
   }
 
   private subscribe<Events extends EventMap>(emitter: TypedEmitter<Events>, handlers: Handlers<Events>): void {

@@ -15,6 +15,8 @@ import { PoolSmsSender } from '../bridge/pool-sms-sender.ts';
 import { Relay } from '../bridge/relay.ts';
 import { SenderPolicy } from '../bridge/sender-policy.ts';
 import { RedisInbox } from '../inbox/redis-inbox.ts';
+import type { WakeupRequestResult } from '../queue/wakeup-jobs.ts';
+import { WakeupService } from '../queue/wakeup-service.ts';
 import type { DeviceRecord } from '../lwm2m/device-record.ts';
 import { RedisRegistrationStore } from '../lwm2m/redis-registration-store.ts';
 import { Presence } from '../lwm2m/presence.ts';
@@ -120,6 +122,8 @@ export class Gateway {
     private readonly blockingRedis: Redis,
     private readonly logging: GatewayLogging,
     private readonly logger: Logger,
+    /** Wake-up jobs (trigger SMS) on BullMQ; see docs/wakeup.md. */
+    readonly wakeups: WakeupService,
   ) {}
 
   /**
@@ -177,25 +181,41 @@ export class Gateway {
     });
     const udp = await DeviceUdpEndpoint.bind(config.udpListen.host, config.udpListen.port, (bytes, from) => settle(relay?.fromUdp(bytes, from)));
     const core = await resolveCore(config, logger);
+    const deviceGroups = new DeviceGroups(config.deviceGroups ?? [], config.modems.map((modem) => modem.name));
+    const senderPolicy = new SenderPolicy(config.senderPolicy);
+    const wakeups = new WakeupService({
+      redisUrl: config.redisUrl, redisPrefix: prefix, redis, config: config.wakeup ?? {}, record: (endpoint) => mirror.get(endpoint),
+      groups: deviceGroups, senders: senderPolicy, presence: mirror.presence, sms,
+    });
+    // Heard: a waiting wake-up job is checked at once (it completes), not at the end of its back-off.
+    for (const event of ['registered', 'updated'] as const) mirror.on(event, (record) => wakeups.heard(record.endpoint));
     relay = new Relay(mirror, sockets, sms, udp, {
       core, ...(limits.maxLifetimeSec === undefined ? {} : { maxLifetimeSec: limits.maxLifetimeSec }),
-      deviceGroups: new DeviceGroups(config.deviceGroups ?? [], config.modems.map((modem) => modem.name)),
-      heldRequests: config.heldRequests ?? {},
+      deviceGroups, heldRequests: config.heldRequests ?? {},
+      wakeups: { requestWakeup: (endpoint) => void wakeups.request(endpoint, 'held-request').catch((error: unknown) => logger.child({ device: endpoint }).warn({ err: error }, 'wake-up not requested')) },
     });
     // A lapsed, de-registered or refused registration gives its core-facing port back.
     mirror.on('forgotten', (endpoint) => void sockets.release(endpoint).catch((error: unknown) => logger.child({ device: endpoint }).warn({ err: error }, 'core-facing port not released')));
-    const inboxRelay = new InboxRelay(blockingRedis, relay, new SenderPolicy(config.senderPolicy), { streamKey: inbox.messagesKey });
-    const logging = new GatewayLogging({ relay, mirror, inbox: inboxRelay, modems: pool.drivers, sockets }, logger);
+    const inboxRelay = new InboxRelay(blockingRedis, relay, senderPolicy, { streamKey: inbox.messagesKey });
+    const logging = new GatewayLogging({ relay, mirror, inbox: inboxRelay, modems: pool.drivers, sockets, wakeups }, logger);
     if (options.atTrace !== undefined) for (const name of options.atTrace === 'all' ? ['all'] : options.atTrace) logging.setAtTrace(name, true);
     // A restart binds every registered device's socket on its recorded address again, in
     // parallel; one that cannot be bound is reported and retried by maintain(), never fatal.
     await sockets.restore((await mirror.load()).map((record) => record.endpoint));
     await inboxRelay.start();
     pool.start();
-    const gateway = new Gateway(config, pool, mirror, relay, inbox, sockets, udp, inboxRelay, sms, redis, blockingRedis, logging, logger);
+    const gateway = new Gateway(config, pool, mirror, relay, inbox, sockets, udp, inboxRelay, sms, redis, blockingRedis, logging, logger, wakeups);
     logger.info({ udp: udp.address, core: config.core, modems: config.modems.map((m) => m.name) }, 'gateway started');
     gateway.timer = setInterval(() => gateway.maintainOnTimer(), config.maintenanceIntervalMs);
     return gateway;
+  }
+
+  /**
+   * Asks for `endpoint` to be woken by trigger SMS (the admin API calls this): one job per device
+   * however often it is asked; answers the job id and its state. Rejects when Redis does.
+   */
+  wakeup(endpoint: string): Promise<WakeupRequestResult> {
+    return this.wakeups.request(endpoint, 'admin');
   }
 
   /** The device-facing UDP address actually bound. */
@@ -281,6 +301,8 @@ export class Gateway {
     let persisted = 0;
     const graceful = (async () => {
       await this.udp.close();
+      step = 'stopping the wake-up worker';
+      await this.wakeups.close();
       step = 'stopping the inbox consumer';
       await this.inboxRelay.stop();
       step = 'finishing the SMS in flight';
@@ -298,6 +320,7 @@ export class Gateway {
     if (outcome !== 'fulfilled') {
       // Cut off or failed: close what is still open, in the time kept for it.
       this.relay.close();
+      void this.wakeups.close();
       const released = await settleWithin(Promise.allSettled([this.pool.stop(), this.sockets.close()]), releaseMs);
       if (released === 'timeout') unfinishedStep += '; closing the modem ports and sockets did not finish in time';
     }

@@ -13,6 +13,7 @@
  */
 import type { Redis } from 'ioredis';
 import { decodePdu, type SmsDeliver } from '../sms/index.ts';
+import { ScriptBatcher, type ScriptBatcherStats } from './script-batcher.ts';
 import { assemble, concatenationSetKey, dedupeKey, type InboundMessage, type StoredPart } from './inbound-message.ts';
 
 /** Options of {@link RedisInbox}. */
@@ -83,21 +84,30 @@ return 1`;
 /**
  * Persistence of received SMS in Redis. Contract: when {@link RedisInbox.accept} resolves, the
  * PDU is durable (as durable as the Redis server's persistence settings make it) and the modem
- * may delete it; a PDU accepted twice reaches the `messages` stream once; a concatenated message
- * reaches it once, complete, whichever order and modems its parts came through. The caller owns
- * the Redis connection.
+ * may delete or acknowledge it; a PDU accepted twice reaches the `messages` stream once; a
+ * concatenated message reaches it once, complete, whichever order and modems its parts came
+ * through. Accepts made while another is in flight share one pipelined round trip, each still
+ * resolving only once its own script ran. The caller owns the Redis connection.
  */
 export class RedisInbox {
   private readonly prefix: string;
   private readonly dedupeTtlSec: number;
   private readonly reassemblyTimeoutMs: number;
   private readonly maxStreamLength: number;
+  /** Accepts of SMS arriving back to back share round trips (see ScriptBatcher). */
+  private readonly writes: ScriptBatcher;
 
   constructor(private readonly redis: Redis, options: RedisInboxOptions = {}) {
+    this.writes = new ScriptBatcher(redis);
     this.prefix = options.prefix ?? 'smsbridge:inbox:';
     this.dedupeTtlSec = options.dedupeTtlSec ?? 604_800;
     this.reassemblyTimeoutMs = (options.reassemblyTimeoutSec ?? 1800) * 1000;
     this.maxStreamLength = options.maxStreamLength ?? 100_000;
+  }
+
+  /** Accept scripts run and the Redis round trips they took (fewer when SMS arrive back to back). */
+  get writeStats(): ScriptBatcherStats {
+    return this.writes.stats;
   }
 
   /** The stream key of complete messages (for consumers). */
@@ -120,15 +130,15 @@ export class RedisInbox {
     const setKey = concatenationSetKey(pdu);
     if (setKey === null) {
       const message = assemble(key, [{ pdu, part: { sequence: 1, pduHex: received.pduHex, modem: received.modem, receivedAtMs: received.receivedAtMs } }]);
-      const published = await this.redis.eval(ACCEPT_SINGLE, 2, `${this.prefix}seen:${key}`, this.messagesKey, this.dedupeTtlSec, JSON.stringify(message), this.maxStreamLength);
+      const published = await this.writes.run(ACCEPT_SINGLE, [`${this.prefix}seen:${key}`, this.messagesKey], [this.dedupeTtlSec, JSON.stringify(message), this.maxStreamLength]);
       return published === 1 ? 'message' : 'duplicate';
     }
     const concat = pdu.userData.header?.concatenation;
     const part: StoredPart = { sequence: concat?.sequence ?? 1, pduHex: received.pduHex, modem: received.modem, receivedAtMs: received.receivedAtMs };
     const partsKey = `${this.prefix}parts:${setKey}`;
-    const stored = await this.redis.eval(
-      ACCEPT_PART, 3, `${this.prefix}seen:${key}`, partsKey, `${this.prefix}deadlines`,
-      this.dedupeTtlSec, part.sequence, JSON.stringify(part), received.receivedAtMs + this.reassemblyTimeoutMs,
+    const stored = await this.writes.run(
+      ACCEPT_PART, [`${this.prefix}seen:${key}`, partsKey, `${this.prefix}deadlines`],
+      [this.dedupeTtlSec, part.sequence, JSON.stringify(part), received.receivedAtMs + this.reassemblyTimeoutMs],
     );
     if (stored === -1) return 'duplicate';
     if (stored === concat?.total) await this.complete(partsKey);

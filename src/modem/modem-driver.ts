@@ -14,7 +14,7 @@ import { AtClosedError, AtTimeoutError } from './at-errors.ts';
 import { DeliveryReportMatcher } from './delivery-reports.ts';
 import { ConnectionAbortedError, ModemConnection, ModemRun } from './modem-connection.ts';
 import { initialiseModem, type PinGuard } from './modem-init.ts';
-import { ModemSession, type SessionCounters } from './modem-session.ts';
+import { ModemSession, type SendHints, type SessionCounters } from './modem-session.ts';
 import { nextModemState, type ModemEvent } from './modem-transitions.ts';
 import type { ModemConfig, ModemEvents, ModemState, ModemStatus, PersistReceived, SendRequest, SendResult } from './modem-types.ts';
 import { GENERIC_PROFILE, type ModemProfile } from './profile.ts';
@@ -84,6 +84,7 @@ export class ModemDriver extends TypedEmitter<ModemEvents> {
       registered: s?.network.registered ?? false, registration: s?.network.registration ?? null,
       operator: s?.network.operator ?? null, signalDbm: s?.network.signalDbm ?? null,
       storage: s ? { name: s.setup.storage, used: s.network.storageUsed, total: s.network.storageTotal } : null,
+      receiveRoute: s?.setup.receiveRoute ?? null,
       counters: { ...this.counters }, lastError: this.lastError,
     };
   }
@@ -133,13 +134,16 @@ export class ModemDriver extends TypedEmitter<ModemEvents> {
     });
   }
 
-  /** Sends all parts of one message on this modem. See the class contract. */
-  async send(request: SendRequest): Promise<SendResult> {
+  /**
+   * Sends all parts of one message on this modem. See the class contract. `hints.moreQueued`
+   * (more messages wait behind this one) lets the driver keep the relay link up (`AT+CMMS=1`).
+   */
+  async send(request: SendRequest, hints: SendHints = {}): Promise<SendResult> {
     const session = this.session;
     if (session === null || (this.currentState !== 'ready' && this.currentState !== 'degraded')) {
       throw new GatewayError('GW_ERR_MODEM_UNAVAILABLE', `${this.config.name} is ${this.currentState}`, { modem: this.config.name });
     }
-    return session.send(request);
+    return session.send(request, hints);
   }
 
   /** Runs one sweep of every storage now (also runs every `sweepIntervalMs`). */

@@ -41,6 +41,11 @@ export interface ModemSetup {
   readonly cnmi: string;
   /** `AT+CSMS=1` took: `+CMT` and `+CDS` must be acknowledged with `AT+CNMA`. */
   readonly cnmaRequired: boolean;
+  /**
+   * How SMS arrive: `direct` (`<mt>`=2, `+CMT`, one `AT+CNMA` each after persisting) or `stored`
+   * (`+CMTI`, then `AT+CMGR` and `AT+CMGD`). Class 2 SMS are stored on either route.
+   */
+  readonly receiveRoute: 'direct' | 'stored';
 }
 
 /** What initialisation needs from the configuration. */
@@ -188,15 +193,38 @@ export function cnmiFits(setting: string, supported: readonly (readonly number[]
   });
 }
 
-/** Picks and sets `AT+CNMI` from the profile's list; a setting the modem refuses is skipped. */
-async function chooseIndication(channel: AtChannel, profile: ModemProfile): Promise<string> {
+/**
+ * The `AT+CNMI` settings to try, best first. With phase 2+ (`cnmaRequired`) and a profile that
+ * prefers direct delivery, each preference that stores and announces (`<mt>`=1) is tried first
+ * with `<mt>`=2 (TS 27.005 §3.4.1: class 0, 1 and 3 SMS routed as `+CMT`), then the preferences
+ * as they are (the stored route). Without phase 2+ the ME would acknowledge a `+CMT` before the
+ * gateway has it, so `<mt>`=2 is not added. `<mode>`=0 (URCs buffered in the TA) and `<mt>`=0
+ * (a profile that chose polling) are left as they are.
+ */
+export function indicationCandidates(profile: ModemProfile, cnmaRequired: boolean): string[] {
+  const direct = !cnmaRequired || !profile.directDelivery ? [] : profile.cnmiPreferences.flatMap((setting) => {
+    const fields = setting.split(',');
+    if (fields[0] === '0' || fields[1] !== '1') return [];
+    fields[1] = '2';
+    return [fields.join(',')];
+  });
+  return [...new Set([...direct, ...profile.cnmiPreferences])];
+}
+
+/** The route a CNMI setting gives: `<mt>`=2 routes SMS directly. */
+export function receiveRouteOf(cnmi: string): ModemSetup['receiveRoute'] {
+  return cnmi.split(',')[1] === '2' ? 'direct' : 'stored';
+}
+
+/** Picks and sets `AT+CNMI` from the candidates; a setting the modem refuses is skipped. */
+async function chooseIndication(channel: AtChannel, candidates: readonly string[]): Promise<string> {
   const { lines } = await channel.command('AT+CNMI=?');
   const body = (lines[0] ?? '').replace(/^\+CNMI:\s*/i, '');
   const supported = [...body.matchAll(/\(([^)]*)\)/g)].map((m) => {
     const list = parseRangeList(`(${m[1] ?? ''})`, '+CNMI');
     return list.kind === 'numbers' ? [...list.values] : [];
   });
-  for (const setting of profile.cnmiPreferences) {
+  for (const setting of candidates) {
     if (!cnmiFits(setting, supported)) continue;
     try {
       await channel.command(`AT+CNMI=${setting}`);
@@ -242,7 +270,7 @@ export async function initialiseModem(channel: AtChannel, options: ModemInitOpti
     return true;
   }, false);
   const storage = await chooseStorage(channel, profile);
-  const cnmi = await chooseIndication(channel, profile);
+  const cnmi = await chooseIndication(channel, indicationCandidates(profile, cnmaRequired));
   if (options.smsc !== null) {
     const international = options.smsc.startsWith('+');
     await channel.command(`AT+CSCA="${options.smsc}",${international ? 145 : 129}`);
@@ -252,5 +280,5 @@ export async function initialiseModem(channel: AtChannel, options: ModemInitOpti
     await optional(() => channel.command('AT+CREG=1'), null);
   }
   await optional(() => channel.command('AT+CEREG=2'), null);
-  return { identity: { ...base, imsi, ownNumber }, profile, ...storage, cnmi, cnmaRequired };
+  return { identity: { ...base, imsi, ownNumber }, profile, ...storage, cnmi, cnmaRequired, receiveRoute: receiveRouteOf(cnmi) };
 }

@@ -155,7 +155,8 @@ export class ModemPool {
       const waitMs = state.bucket.delayMs(request.parts.length, Date.now());
       if (waitMs > 0) await new Promise((r) => setTimeout(r, waitMs));
       state.bucket.take(request.parts.length, Date.now());
-      return state.member.driver.send(request);
+      // Messages behind this one: the driver keeps the relay link up for them (AT+CMMS=1).
+      return state.member.driver.send(request, { moreQueued: state.inFlight > 1 });
     };
     const result = state.tail.then(run, run);
     state.tail = result.catch(() => undefined);

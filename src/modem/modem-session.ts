@@ -44,6 +44,19 @@ export interface NetworkView {
   storageTotal: number;
 }
 
+/**
+ * TS 27.005 §3.5.6: with `AT+CMMS=1` the ME keeps the relay link until 1 to 5 s (its choice)
+ * passed after the last send's result, then falls back to 0 by itself. The driver assumes the
+ * shortest hold and sends `AT+CMMS=1` again after a longer pause.
+ */
+const CMMS_SHORTEST_HOLD_MS = 1000;
+
+/** Hints for one send. */
+export interface SendHints {
+  /** More messages are queued for this modem behind this one (the pool knows). */
+  readonly moreQueued?: boolean;
+}
+
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function safeDecode(pduHex: string): SmsPdu | null {
@@ -64,6 +77,10 @@ export class ModemSession {
   private sendsInFlight = 0;
   /** Status reports that found no sent part while a send was in flight (see {@link matchReport}). */
   private earlyReports: { pdu: Extract<SmsPdu, { type: 'status-report' }>; pduHex: string }[] = [];
+  /** Until when the modem keeps the relay link after `AT+CMMS=1` (0: not held). */
+  private linkHeldUntilMs = 0;
+  /** The modem refused `AT+CMMS=1` once on this connection: not sent again. */
+  private cmmsRefused = false;
 
   constructor(readonly channel: AtChannel, readonly setup: ModemSetup, private readonly context: SessionContext) {
     this.store = new MessageStore(channel, setup.storage);
@@ -155,7 +172,7 @@ export class ModemSession {
    * Never throws for a send problem: the result says which parts left and how the first
    * failure ended (`unknown` when the PDU was written but no answer came: never resent here).
    */
-  async send(request: SendRequest): Promise<SendResult> {
+  async send(request: SendRequest, hints: SendHints = {}): Promise<SendResult> {
     const sent: SentPartResult[] = [];
     const fail = (part: number, outcome: 'failed' | 'unknown', error: GatewayError): SendResult => {
       if (outcome === 'unknown') this.context.counters.sendUnknown += 1;
@@ -177,11 +194,13 @@ export class ModemSession {
     for (const [i, part] of request.parts.entries()) {
       this.sendsInFlight += 1;
       try {
+        if (i < request.parts.length - 1 || hints.moreQueued === true) await this.keepRelayLink();
         const mr = await this.channel.sendPdu(part.tpduLength, part.hex, {
           promptTimeoutMs: this.setup.profile.promptTimeoutMs,
           sendTimeoutMs: this.setup.profile.sendTimeoutMs,
         });
         const result = { part: i + 1, messageReference: mr, sentAtMs: Date.now() };
+        if (this.linkHeldUntilMs > 0) this.linkHeldUntilMs = result.sentAtMs + CMMS_SHORTEST_HOLD_MS;
         sent.push(result);
         this.context.counters.sent += 1;
         this.context.matcher.record({ messageId: request.messageId, part: i + 1, messageReference: mr, recipient: request.recipient, sentAtMs: result.sentAtMs });
@@ -199,6 +218,22 @@ export class ModemSession {
       }
     }
     return { messageId: request.messageId, modem: this.context.config.name, sent, failure: null };
+  }
+
+  /**
+   * `AT+CMMS=1` (TS 27.005 §3.5.6) before a send that more SMS follow, unless the link is still
+   * held or the profile says the modem rejects it. A refusal is not a failure: the SMS go out
+   * one link each, as without it (Huawei E1752: `+CMS ERROR: 500`).
+   */
+  private async keepRelayLink(): Promise<void> {
+    if (!this.setup.profile.moreMessagesToSend || this.cmmsRefused || Date.now() < this.linkHeldUntilMs) return;
+    try {
+      await this.channel.command('AT+CMMS=1');
+      this.linkHeldUntilMs = Date.now() + CMMS_SHORTEST_HOLD_MS;
+    } catch (error) {
+      if (!(error instanceof AtCommandError)) throw error;
+      this.cmmsRefused = true;
+    }
   }
 
   private async waitRegistered(): Promise<boolean> {
@@ -251,7 +286,7 @@ export class ModemSession {
       else this.context.emit('unmatched-report', pduHex);
     } else {
       try {
-        await this.persist({ via: 'cmt', storage: null, index: null, pduHex });
+        await this.persistBeforeAckDeadline({ via: 'cmt', storage: null, index: null, pduHex });
       } catch (error) {
         // Not persisted: TS 27.005 §3.4.4 <n>=2 answers RP-ERROR at once, so the network keeps the
         // SMS and delivers it again. Staying silent instead makes the ME time out and switch
@@ -277,6 +312,30 @@ export class ModemSession {
       // While routing was off, new SMS went to storage without an indication: fetch them now.
       await this.sweep().catch((sweepError: unknown) => this.report(sweepError));
       throw error;
+    }
+  }
+
+  /**
+   * Persists a routed SMS, but with `AT+CSMS=1` gives up at half the profile's `cnmaTimeoutMs`
+   * (GW_ERR_MODEM_PERSIST_SLOW): a write that hangs (Redis stalled) must not let the modem time
+   * out, which would refuse the SMS anyway and switch routing off (TS 27.005 §3.4.4). A write that
+   * lands late is harmless: the network's redelivery is de-duplicated by the inbox.
+   */
+  private async persistBeforeAckDeadline(fields: Omit<ReceivedPdu, 'modem' | 'receivedAtMs'>): Promise<void> {
+    const writing = this.persist(fields);
+    if (!this.setup.cnmaRequired) return writing;
+    const deadlineMs = Math.floor(this.setup.profile.cnmaTimeoutMs / 2);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        reject(new GatewayError('GW_ERR_MODEM_PERSIST_SLOW', `a +CMT was not persisted within ${deadlineMs} ms; refused with AT+CNMA=2, the network delivers it again`, { modem: this.context.config.name }));
+      }, deadlineMs);
+    });
+    writing.catch(() => undefined); // its failure is reported below, or comes after the deadline
+    try {
+      await Promise.race([writing, late]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 

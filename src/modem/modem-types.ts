@@ -78,6 +78,8 @@ export interface ModemStatus {
   readonly operator: string | null;
   readonly signalDbm: number | null;
   readonly storage: { readonly name: string; readonly used: number; readonly total: number } | null;
+  /** How SMS arrive on the current connection (see ModemSetup.receiveRoute); null while not initialised. */
+  readonly receiveRoute: 'direct' | 'stored' | null;
   readonly counters: {
     readonly sent: number;
     readonly sendFailed: number;

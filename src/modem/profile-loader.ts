@@ -13,7 +13,8 @@
  * - `storagePreferences` is a non-empty list of distinct `ME`, `MT`, `SM`;
  * - `statusReportRoute` is `cds`, `cdsi` or `none` and agrees with the `<ds>` of the first
  *   CNMI preference (1, 2, or 0/absent);
- * - the four timeouts are positive integers (milliseconds);
+ * - `directDelivery` and `moreMessagesToSend` are booleans;
+ * - the five timeouts are positive integers (milliseconds);
  * - quirks have non-empty `id` (kebab-case, unique in the file), `description` and `source`.
  */
 import { readdirSync, readFileSync, type Dirent } from 'node:fs';
@@ -34,6 +35,9 @@ const PROFILE_KEYS = [
   'cnmiPreferences',
   'storagePreferences',
   'statusReportRoute',
+  'directDelivery',
+  'moreMessagesToSend',
+  'cnmaTimeoutMs',
   'commandTimeoutMs',
   'sendTimeoutMs',
   'promptTimeoutMs',
@@ -193,6 +197,9 @@ function validateProfile(path: string, fileName: string, document: unknown): Mod
     cnmiPreferences: Object.freeze(cnmiPreferences),
     storagePreferences: Object.freeze(storagePreferences),
     statusReportRoute,
+    directDelivery: expectBoolean(path, 'directDelivery', root['directDelivery']),
+    moreMessagesToSend: expectBoolean(path, 'moreMessagesToSend', root['moreMessagesToSend']),
+    cnmaTimeoutMs: expectPositiveInteger(path, 'cnmaTimeoutMs', root['cnmaTimeoutMs']),
     commandTimeoutMs: expectPositiveInteger(path, 'commandTimeoutMs', root['commandTimeoutMs']),
     sendTimeoutMs: expectPositiveInteger(path, 'sendTimeoutMs', root['sendTimeoutMs']),
     promptTimeoutMs: expectPositiveInteger(path, 'promptTimeoutMs', root['promptTimeoutMs']),
@@ -279,6 +286,12 @@ function expectRoute(path: string, value: unknown): StatusReportRoute {
   const known = ROUTES.find((candidate) => candidate === route);
   if (known === undefined) throw profileError(path, 'statusReportRoute', `one of ${ROUTES.map((r) => `"${r}"`).join(', ')}`, got(route));
   return known;
+}
+
+function expectBoolean(path: string, key: string, value: unknown): boolean {
+  if (value === undefined) throw profileError(path, key, 'every key to be present', 'is missing');
+  if (typeof value !== 'boolean') throw profileError(path, key, 'true or false', got(value));
+  return value;
 }
 
 function expectPositiveInteger(path: string, key: string, value: unknown): number {

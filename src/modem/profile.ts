@@ -39,6 +39,24 @@ export interface ModemProfile {
   /** Preferred message storages, best first (`ME`, `SM`, `MT`). */
   readonly storagePreferences: readonly string[];
   readonly statusReportRoute: StatusReportRoute;
+  /**
+   * Prefer direct delivery when `AT+CSMS=1` takes: each `cnmiPreferences` entry is first tried
+   * with `<mt>`=2, so an SMS arrives as `+CMT` and costs one `AT+CNMA`, sent only after it was
+   * persisted (TS 27.005 §3.4.1, §3.4.4; the network delivers again what is not acknowledged),
+   * instead of `AT+CMGR` and `AT+CMGD` after `+CMTI`. Without phase 2+ the stored route is used.
+   */
+  readonly directDelivery: boolean;
+  /**
+   * The modem accepts `AT+CMMS=1` (TS 27.005 §3.5.6): the driver sends it when more than one SMS
+   * is queued, so the relay link stays up between them. False for firmware that rejects it.
+   */
+  readonly moreMessagesToSend: boolean;
+  /**
+   * How long the modem waits for `AT+CNMA` after `+CMT`/`+CDS` before it refuses the message and
+   * switches routing off (TS 27.005 §3.4.4 leaves the time to the ME). A persistence still
+   * running at half of it is given up with `AT+CNMA=2`, so routing stays on.
+   */
+  readonly cnmaTimeoutMs: number;
   /** Final result timeout of ordinary commands. */
   readonly commandTimeoutMs: number;
   /** Time from Ctrl-Z to `+CMGS` (Kannel 20 s; some networks are slower). */
@@ -54,8 +72,10 @@ export interface ModemProfile {
 
 /**
  * The generic 3GPP profile: what TS 27.005/27.007 promise, with ModemManager's CNMI fallbacks.
- * mt=1 (store and announce with `+CMTI`) is preferred over mt=2 (`+CMT`): a stored SMS survives
- * a gateway crash on the SIM until it was persisted and deleted.
+ * With phase 2+ each mt=1 entry is tried first as mt=2 (`directDelivery`): `+CMT` acknowledged
+ * with `AT+CNMA` after persisting is as durable as storing (the network redelivers) at half the
+ * commands. Without phase 2+, mt=1 (store, announce with `+CMTI`) comes before mt=2: a stored
+ * SMS survives a gateway crash on the modem until it was persisted and deleted.
  */
 export const GENERIC_PROFILE: ModemProfile = Object.freeze({
   name: 'generic',
@@ -65,6 +85,9 @@ export const GENERIC_PROFILE: ModemProfile = Object.freeze({
   cnmiPreferences: ['2,1,0,2,0', '2,1,0,1,0', '1,1,0,2,0', '1,1,0,1,0', '2,1,0,0,0', '1,1,0,0,0', '2,2,0,1,0'],
   storagePreferences: ['ME', 'MT', 'SM'],
   statusReportRoute: 'cdsi',
+  directDelivery: true,
+  moreMessagesToSend: true,
+  cnmaTimeoutMs: 15_000,
   commandTimeoutMs: 10_000,
   sendTimeoutMs: 60_000,
   promptTimeoutMs: 5_000,

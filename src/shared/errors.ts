@@ -41,6 +41,7 @@ export const ERROR_CODES = {
   GW_ERR_MODEM_UNAVAILABLE: 'The modem is not ready (initialising, resetting, disconnected or blocked).',
   GW_ERR_POOL_NO_MODEM: 'No modem of the pool can take the message now.',
   GW_ERR_MODEM_PROFILE: 'A modem profile file is malformed or inconsistent.',
+  GW_ERR_MODEM_PERSIST_SLOW: 'A routed SMS (+CMT) was not persisted before the modem needed its acknowledgement; it was refused (AT+CNMA=2) and the network delivers it again.',
   // --- LwM2M and CoAP (src/lwm2m) ---
   GW_ERR_COAP_DECODE: 'The bytes are not a well-formed CoAP message (RFC 7252 §3).',
   GW_ERR_COAP_ENCODE: 'A CoAP message cannot be encoded as given (token, message ID or option out of range).',
@@ -51,6 +52,7 @@ export const ERROR_CODES = {
   GW_ERR_REGISTRATION_REFUSED: 'The admission policy refused a Register or Update (source network, endpoint name, another device\'s registration, or a registration limit).',
   GW_ERR_CORE_UNRESOLVED: 'The core server\'s host name did not resolve to an address of the core-facing sockets\' family.',
   GW_ERR_RELAY_FILE_LIMIT: 'The process reached its open-file limit (EMFILE/ENFILE): no socket could be opened; raise LimitNOFILE.',
+  GW_ERR_WAKEUP_REDIS: 'A wake-up request could not reach Redis in time; no job was added.',
   // --- Simulators (src/sim) ---
   GW_ERR_SIM_PROTOCOL: 'A message to a simulator (network, modem control port) is not valid JSON of a known operation.',
   GW_ERR_CORE_UNKNOWN_CLIENT: 'The lab core has no registration with that endpoint name.',

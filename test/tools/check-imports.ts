@@ -26,7 +26,7 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   modem: ['shared', 'sms'],
   lwm2m: ['shared'],
   inbox: ['shared', 'sms'],
-  config: ['shared', 'modem', 'lwm2m', 'bridge'],
+  config: ['shared', 'modem', 'lwm2m', 'bridge', 'queue'],
   sim: ['shared', 'sms', 'modem', 'lwm2m'],
   bridge: ['shared', 'sms', 'modem', 'lwm2m', 'inbox'],
   queue: ['shared', 'sms', 'modem', 'lwm2m', 'inbox', 'bridge'],

@@ -1,24 +1,12 @@
 /**
- * The lab core's outstanding downlink requests (server → client): Confirmable transmission with
- * the retransmission of RFC 7252 §4.2 and response matching of §5.3.2, like a real server's
- * CoAP stack (Californium's `ReliabilityLayer` plus its matcher):
- *
- * ```
- *  core                                   client
- *   |--- CON GET /3/0 MID m, token t ------->|   first transmission
- *   |    (after ackTimeout × [1, factor])    |
- *   |--- CON GET /3/0 MID m, token t ------->|   retransmission, timeout doubles
- *   |<-- ACK 2.05 MID m, token t ------------|   piggybacked response, or:
- *   |<-- ACK 0.00 MID m ---------------------|   empty ACK: retransmission stops,
- *   |<-- CON/NON 2.05 MID n, token t --------|   separate response (the caller ACKs a CON)
- * ```
+ * The lab core's outstanding downlink requests (server → client), on the shared CoAP message
+ * layer (`CoapExchangeStore` in src/lwm2m: RFC 7252 §4.2 retransmission, §5.3.2 matching). This
+ * file only keys exchanges by UDP peer, counts, and turns failures into {@link LabCoreRequestError}.
  *
  * After MAX_RETRANSMIT retransmissions without an ACK, or when the overall response timeout
  * passes, the request fails with `timeout`; a Reset fails it with `reset`.
  */
-import { randomBytes, randomInt } from 'node:crypto';
-import { encodeCoap, isEmpty, type CoapMessage } from '../../lwm2m/index.ts';
-import { bytesToHex } from '../../shared/hex.ts';
+import { CoapExchangeStore, EXCHANGE_TOKEN_BYTES, systemCoapClock, type CoapClock, type CoapMessage } from '../../lwm2m/index.ts';
 import { LabCoreRequestError } from './lab-core-errors.ts';
 
 /** RFC 7252 §4.8 retransmission parameters, in milliseconds. */
@@ -58,21 +46,8 @@ export interface DownlinkStats {
 /** Extra facts put into a failure's details (endpoint, path). */
 export type ExchangeContext = Readonly<Record<string, unknown>>;
 
-interface Exchange {
-  readonly peer: Peer;
-  readonly message: CoapMessage;
-  readonly bytes: Uint8Array;
-  readonly context: ExchangeContext;
-  readonly startedAtMs: number;
-  retransmissions: number;
-  retransmitTimer: NodeJS.Timeout | null;
-  deadlineTimer: NodeJS.Timeout | null;
-  readonly resolve: (response: CoapMessage) => void;
-  readonly reject: (error: LabCoreRequestError) => void;
-}
-
 /** Length of the tokens the lab core generates (RFC 7252 §5.3.1 allows 0..8 bytes). */
-export const TOKEN_LENGTH = 4;
+export const TOKEN_LENGTH = EXCHANGE_TOKEN_BYTES;
 
 /**
  * Outstanding Confirmable requests. `send` puts bytes on the wire (errors are the sender's to
@@ -83,33 +58,31 @@ export class DownlinkExchanges {
   readonly stats: DownlinkStats = {
     requestsSent: 0, retransmissions: 0, emptyAcks: 0, piggybackedResponses: 0, separateResponses: 0, timeouts: 0, resets: 0,
   };
-  private readonly byMessageId = new Map<string, Exchange>();
-  private readonly byToken = new Map<string, Exchange>();
-  private messageIdCounter = randomInt(0x10000);
+  private readonly store: CoapExchangeStore<'stopped'>;
 
   constructor(
-    private readonly options: RetransmissionOptions,
+    options: RetransmissionOptions,
     private readonly sendBytes: (bytes: Uint8Array, peer: Peer) => void,
-    private readonly random: () => number = Math.random,
-  ) {}
+    random: () => number = Math.random,
+    clock: CoapClock = systemCoapClock,
+  ) {
+    const { ackTimeoutMs, ackRandomFactor, maxRetransmit } = options;
+    this.store = new CoapExchangeStore(clock, { ackTimeoutMs, ackRandomFactor, maxRetransmit }, random);
+  }
 
   /** Requests waiting for a response. */
   get outstanding(): number {
-    return this.byToken.size;
+    return this.store.size;
   }
 
   /** The next Message ID (a counter from a random start, RFC 7252 §4.4), for requests and NON responses. */
   newMessageId(): number {
-    this.messageIdCounter = (this.messageIdCounter + 1) & 0xffff;
-    return this.messageIdCounter;
+    return this.store.newMessageId();
   }
 
   /** A random {@link TOKEN_LENGTH}-byte token no outstanding request to `peer` uses (§5.3.1). */
   newToken(peer: Peer): Uint8Array {
-    for (;;) {
-      const token = Uint8Array.from(randomBytes(TOKEN_LENGTH));
-      if (!this.byToken.has(tokenKey(peer, token))) return token;
-    }
+    return this.store.newToken(peerKey(peer));
   }
 
   /**
@@ -118,109 +91,43 @@ export class DownlinkExchanges {
    * Rejects with {@link LabCoreRequestError} `timeout` (no ACK after the last retransmission, or
    * no response within `responseTimeoutMs` of the first transmission), `reset`, or `stopped`.
    */
-  send(peer: Peer, message: CoapMessage, responseTimeoutMs: number, context: ExchangeContext): Promise<CoapMessage> {
-    const bytes = encodeCoap(message);
-    return new Promise<CoapMessage>((resolve, reject) => {
-      const exchange: Exchange = {
-        peer, message, bytes, context, startedAtMs: Date.now(), retransmissions: 0, retransmitTimer: null, deadlineTimer: null, resolve, reject,
-      };
-      this.byMessageId.set(messageIdKey(peer, message.messageId), exchange);
-      this.byToken.set(tokenKey(peer, message.token), exchange);
-      exchange.deadlineTimer = setTimeout(
-        () => this.fail(exchange, 'timeout', `no response within ${responseTimeoutMs} ms`),
-        responseTimeoutMs,
-      );
-      const { ackTimeoutMs, ackRandomFactor } = this.options;
-      this.scheduleRetransmission(exchange, ackTimeoutMs * (1 + this.random() * (ackRandomFactor - 1)));
-      this.stats.requestsSent += 1;
-      this.sendBytes(bytes, peer);
+  async send(peer: Peer, message: CoapMessage, responseTimeoutMs: number, context: ExchangeContext): Promise<CoapMessage> {
+    this.stats.requestsSent += 1;
+    const { outcome } = this.store.request({
+      matchKey: peerKey(peer), message, retransmit: true, responseTimeoutMs,
+      send: (bytes) => this.sendBytes(bytes, peer),
+      onRetransmit: () => { this.stats.retransmissions += 1; },
+    });
+    const result = await outcome;
+    if (result.ok) return result.response;
+    if (result.reason === 'timeout') this.stats.timeouts += 1;
+    throw new LabCoreRequestError(result.reason, result.reason === 'reset' ? 'the client answered with a Reset (RFC 7252 §4.2)' : result.detail, {
+      ...context,
+      retransmissions: result.retransmissions,
+      elapsedMs: result.elapsedMs,
     });
   }
 
   /**
    * Offers an incoming ACK, RST, or CON/NON response from `peer` to the outstanding requests.
    * Returns true when it belonged to one (an empty ACK stops retransmission; a response or RST
-   * settles the request), false otherwise (the caller rejects or ignores it). An ACK or RST
-   * matches by Message ID; a piggybacked response must also carry the request's token; a
-   * separate response matches by token (§5.3.2).
+   * settles the request), false otherwise (the caller rejects or ignores it).
    */
   accept(message: CoapMessage, peer: Peer): boolean {
-    if (message.type === 'ACK' || message.type === 'RST') {
-      const exchange = this.byMessageId.get(messageIdKey(peer, message.messageId));
-      if (exchange === undefined) return false;
-      if (message.type === 'RST') {
-        this.stats.resets += 1;
-        this.fail(exchange, 'reset', 'the client answered with a Reset (RFC 7252 §4.2)');
-        return true;
-      }
-      if (isEmpty(message)) {
-        if (exchange.retransmitTimer !== null) this.stats.emptyAcks += 1;
-        this.stopRetransmission(exchange);
-        return true;
-      }
-      if (bytesToHex(message.token) !== bytesToHex(exchange.message.token)) return false;
-      this.stats.piggybackedResponses += 1;
-      this.complete(exchange, message);
-      return true;
-    }
-    const exchange = this.byToken.get(tokenKey(peer, message.token));
-    if (exchange === undefined) return false;
-    this.stats.separateResponses += 1;
-    this.complete(exchange, message);
-    return true;
+    const acceptedAs = this.store.accept(peerKey(peer), message);
+    if (acceptedAs === 'reset') this.stats.resets += 1;
+    else if (acceptedAs === 'empty-ack') this.stats.emptyAcks += 1;
+    else if (acceptedAs === 'piggybacked') this.stats.piggybackedResponses += 1;
+    else if (acceptedAs === 'separate') this.stats.separateResponses += 1;
+    return acceptedAs !== null;
   }
 
   /** Fails every outstanding request with `stopped` and clears all timers. */
   close(): void {
-    for (const exchange of [...this.byToken.values()]) this.fail(exchange, 'stopped', 'the lab core stopped');
-  }
-
-  private scheduleRetransmission(exchange: Exchange, delayMs: number): void {
-    exchange.retransmitTimer = setTimeout(() => {
-      if (exchange.retransmissions >= this.options.maxRetransmit) {
-        this.fail(exchange, 'timeout', `no acknowledgement after ${exchange.retransmissions} retransmission(s)`);
-        return;
-      }
-      exchange.retransmissions += 1;
-      this.stats.retransmissions += 1;
-      this.sendBytes(exchange.bytes, exchange.peer);
-      this.scheduleRetransmission(exchange, delayMs * 2);
-    }, delayMs);
-  }
-
-  private stopRetransmission(exchange: Exchange): void {
-    if (exchange.retransmitTimer !== null) clearTimeout(exchange.retransmitTimer);
-    exchange.retransmitTimer = null;
-  }
-
-  private settle(exchange: Exchange): void {
-    this.stopRetransmission(exchange);
-    if (exchange.deadlineTimer !== null) clearTimeout(exchange.deadlineTimer);
-    exchange.deadlineTimer = null;
-    this.byMessageId.delete(messageIdKey(exchange.peer, exchange.message.messageId));
-    this.byToken.delete(tokenKey(exchange.peer, exchange.message.token));
-  }
-
-  private complete(exchange: Exchange, response: CoapMessage): void {
-    this.settle(exchange);
-    exchange.resolve(response);
-  }
-
-  private fail(exchange: Exchange, failure: 'timeout' | 'reset' | 'stopped', message: string): void {
-    this.settle(exchange);
-    if (failure === 'timeout') this.stats.timeouts += 1;
-    exchange.reject(new LabCoreRequestError(failure, message, {
-      ...exchange.context,
-      retransmissions: exchange.retransmissions,
-      elapsedMs: Date.now() - exchange.startedAtMs,
-    }));
+    this.store.cancelAll('stopped', 'the lab core stopped');
   }
 }
 
-function messageIdKey(peer: Peer, messageId: number): string {
-  return `${peer.address}|${peer.port}|${messageId}`;
-}
-
-function tokenKey(peer: Peer, token: Uint8Array): string {
-  return `${peer.address}|${peer.port}|${bytesToHex(token)}`;
+function peerKey(peer: Peer): string {
+  return `${peer.address}|${peer.port}`;
 }

@@ -6,7 +6,7 @@
  *
  * ```
  *  UDP datagram ─ decodeCoap ─┬─ ACK / RST ───────────────────────► DownlinkExchanges
- *                             └─ CON / NON ─ ResponseCache (dup?) ─┬─ response ─► DownlinkExchanges (ACK a CON)
+ *                             └─ CON / NON ─ MessageDeduplicator ──┬─ response ─► DownlinkExchanges (ACK a CON)
  *                                                                  └─ request ──► registration interface
  * ```
  *
@@ -23,6 +23,7 @@ import {
   ContentFormat,
   EXCHANGE_LIFETIME_SEC,
   MAX_RETRANSMIT,
+  MessageDeduplicator,
   coapAck,
   coapRequest,
   coapReset,
@@ -31,6 +32,7 @@ import {
   encodeCoap,
   isEmpty,
   isRequest,
+  systemCoapClock,
   isResponse,
   peekHeader,
   stringOptions,
@@ -43,7 +45,6 @@ import { LabCoreRequestError } from './lab-core-errors.ts';
 import { lwm2mPathSegments, responseOf, type LabCoreRequest, type LabCoreResponse } from './lwm2m-request.ts';
 import { handleRegistrationRequest, type RegistrationChange } from './registration-interface.ts';
 import { RegistrationTable, type LabCoreClient } from './registration-table.ts';
-import { ResponseCache } from './response-cache.ts';
 
 /** Options of {@link LabCore.start}. Times in milliseconds. */
 export interface LabCoreOptions {
@@ -131,7 +132,8 @@ function settingsOf(options: LabCoreOptions): Settings {
  */
 export class LabCore extends TypedEmitter<LabCoreEvents> {
   private readonly table: RegistrationTable;
-  private readonly cache: ResponseCache;
+  /** RFC 7252 §4.5: the reply to each CON/NON by (peer, Message ID); null when none was sent. */
+  private readonly cache: MessageDeduplicator<Uint8Array | null>;
   private readonly exchanges: DownlinkExchanges;
   private readonly counters = { requestsReceived: 0, duplicates: 0, malformed: 0, resetsSent: 0 };
   private stopping: Promise<void> | null = null;
@@ -139,7 +141,7 @@ export class LabCore extends TypedEmitter<LabCoreEvents> {
   private constructor(private readonly socket: Socket, private readonly settings: Settings) {
     super();
     this.table = new RegistrationTable((client) => this.emit('expired', client));
-    this.cache = new ResponseCache(settings.exchangeLifetimeMs);
+    this.cache = new MessageDeduplicator(systemCoapClock, settings.exchangeLifetimeMs);
     this.exchanges = new DownlinkExchanges(settings, (bytes, peer) => this.sendTo(bytes, peer));
     socket.on('message', (bytes, remote) => this.receive(bytes, remote));
     socket.on('error', () => undefined); // send errors of UDP are losses; retransmission covers them
@@ -289,10 +291,10 @@ export class LabCore extends TypedEmitter<LabCoreEvents> {
       return;
     }
     const nowMs = Date.now();
-    const cached = this.cache.lookup(peer.address, peer.port, message.messageId, nowMs);
+    const cached = this.cache.lookup(peerKey(peer), message.messageId);
     if (cached !== undefined) {
       this.counters.duplicates += 1;
-      if (cached.reply !== null) this.sendTo(cached.reply, peer);
+      if (cached.value !== null) this.sendTo(cached.value, peer);
       return;
     }
     let reply: Uint8Array | null = null;
@@ -321,7 +323,7 @@ export class LabCore extends TypedEmitter<LabCoreEvents> {
     } else if (message.type === 'CON') {
       reply = this.reset(message.messageId, peer); // CoAP ping (§4.3) or a reserved code class
     }
-    this.cache.remember(peer.address, peer.port, message.messageId, reply, nowMs);
+    this.cache.remember(peerKey(peer), message.messageId, reply);
     if (change !== null) this.announce(change);
   }
 
@@ -330,4 +332,9 @@ export class LabCore extends TypedEmitter<LabCoreEvents> {
     else if (change.kind === 'updated') this.emit('updated', change.client, change.previous);
     else this.emit('deregistered', change.client);
   }
+}
+
+/** The de-duplication key of a UDP peer (RFC 7252 §4.5: Message ID and source endpoint). */
+function peerKey(peer: Peer): string {
+  return `${peer.address}|${peer.port}`;
 }

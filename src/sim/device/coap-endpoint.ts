@@ -7,16 +7,18 @@
  *   incoming requests (Read, Write, Execute)            ◄── CON/NON ── peer
  *        answered piggybacked (ACK) to CON, NON to NON, on the bearer they came in on;
  *        a duplicate (same Message ID from the same peer) gets the cached response (§4.5)
+ *   separate CON responses                              ◄── CON ── peer
+ *        acknowledged (RST when they match nothing); a duplicate gets the same reply (§4.5)
  *
- * Timers are the node ones; `close` clears them all.
+ * Retransmission, matching and de-duplication are the shared CoAP message layer of src/lwm2m
+ * (`CoapExchangeStore`, `MessageDeduplicator`), keyed here by bearer and peer; timers come from
+ * the injected clock (the system clock by default) and `close` clears them all.
  */
-import { randomBytes } from 'node:crypto';
 import {
-  ACK_RANDOM_FACTOR, ACK_TIMEOUT_SEC, CoapCode, EXCHANGE_LIFETIME_SEC, MAX_RETRANSMIT, MAX_TRANSMIT_WAIT_SEC,
-  coapAck, coapRequest, coapReset, coapResponse, decodeCoap, encodeCoap, isRequest, isResponse, peekHeader,
-  type CoapMessage, type CoapRequestInit,
+  ACK_RANDOM_FACTOR, ACK_TIMEOUT_SEC, CoapCode, CoapExchangeStore, EXCHANGE_LIFETIME_SEC, MAX_RETRANSMIT, MAX_TRANSMIT_WAIT_SEC,
+  MessageDeduplicator, coapAck, coapRequest, coapReset, coapResponse, decodeCoap, encodeCoap, isRequest, isResponse, peekHeader,
+  systemCoapClock, type CoapClock, type CoapMessage, type CoapRequestInit, type ExchangeHandle,
 } from '../../lwm2m/index.ts';
-import { bytesToHex } from '../../shared/hex.ts';
 import { TypedEmitter } from '../../shared/typed-emitter.ts';
 
 /** The bearers of the LwM2M bindings this simulator speaks: U and S. */
@@ -46,6 +48,8 @@ export interface CoapTimingOptions {
   readonly responseTimeoutMs?: number;
   /** How long a response stays cached for duplicates. @defaultValue 247000 (EXCHANGE_LIFETIME) */
   readonly dedupLifetimeMs?: number;
+  /** Time and timers. @defaultValue the system clock */
+  readonly clock?: CoapClock;
 }
 
 /** Outcome of {@link DeviceCoapEndpoint.request}; it never rejects. */
@@ -70,24 +74,14 @@ export type RequestHandler = (request: CoapMessage, peer: CoapPeer) => HandledRe
 export type DeviceCoapEndpointEvents = {
   /** A CON was sent again over UDP. */
   retransmission: [bearer: Bearer];
-  /** A duplicate request was answered from the cache. */
+  /** A duplicate request (or CON separate response) was answered from the cache. */
   duplicate: [bearer: Bearer];
   /** A bearer refused a message this endpoint sent on its own (a response, ACK or RST). */
   sendFailed: [bearer: Bearer, error: unknown];
 };
 
-interface Outgoing {
-  readonly messageId: number;
-  readonly bearer: Bearer;
-  timer: NodeJS.Timeout | null;
-  finish(result: ExchangeResult): void;
-}
-
 /** A new request: the message without type, Message ID and token, which the endpoint assigns. */
 export type OutgoingRequest = Omit<CoapRequestInit, 'type' | 'messageId' | 'token'>;
-
-/** Token length of the endpoint's requests (RFC 7252 §5.3.1: at most 8; 4 is common). */
-const TOKEN_BYTES = 4;
 
 /**
  * The CoAP layer of one device. Contract: {@link request} sends a CON and resolves with the
@@ -96,31 +90,29 @@ const TOKEN_BYTES = 4;
  */
 export class DeviceCoapEndpoint extends TypedEmitter<DeviceCoapEndpointEvents> {
   readonly #handler: RequestHandler;
-  readonly #ackTimeoutMs: number;
-  readonly #ackRandomFactor: number;
-  readonly #maxRetransmit: number;
   readonly #responseTimeoutMs: number;
-  readonly #dedupLifetimeMs: number;
-  /** Outgoing exchanges by token (hex). */
-  readonly #outgoing = new Map<string, Outgoing>();
-  /** Responses sent, by `peer key#Message ID`, in the order they were sent. */
-  readonly #responses = new Map<string, { readonly bytes: Uint8Array; readonly atMs: number }>();
-  #messageId = Math.floor(Math.random() * 0x10000);
+  /** Outgoing exchanges, matched by bearer (an answer over SMS may come from another number of the gateway). */
+  readonly #exchanges: CoapExchangeStore<'send-failed' | 'closed'>;
+  /** Responses sent, by peer key and Message ID (RFC 7252 §4.5). */
+  readonly #responses: MessageDeduplicator<Uint8Array>;
   #closed = false;
 
   constructor(handler: RequestHandler, timing: CoapTimingOptions = {}) {
     super();
     this.#handler = handler;
-    this.#ackTimeoutMs = timing.ackTimeoutMs ?? ACK_TIMEOUT_SEC * 1000;
-    this.#ackRandomFactor = timing.ackRandomFactor ?? ACK_RANDOM_FACTOR;
-    this.#maxRetransmit = timing.maxRetransmit ?? MAX_RETRANSMIT;
+    const clock = timing.clock ?? systemCoapClock;
     this.#responseTimeoutMs = timing.responseTimeoutMs ?? MAX_TRANSMIT_WAIT_SEC * 1000;
-    this.#dedupLifetimeMs = timing.dedupLifetimeMs ?? EXCHANGE_LIFETIME_SEC * 1000;
+    this.#exchanges = new CoapExchangeStore(clock, {
+      ackTimeoutMs: timing.ackTimeoutMs ?? ACK_TIMEOUT_SEC * 1000,
+      ackRandomFactor: timing.ackRandomFactor ?? ACK_RANDOM_FACTOR,
+      maxRetransmit: timing.maxRetransmit ?? MAX_RETRANSMIT,
+    });
+    this.#responses = new MessageDeduplicator(clock, timing.dedupLifetimeMs ?? EXCHANGE_LIFETIME_SEC * 1000);
   }
 
   /** Exchanges waiting for their response. */
   get pendingExchanges(): number {
-    return this.#outgoing.size;
+    return this.#exchanges.size;
   }
 
   /**
@@ -132,41 +124,28 @@ export class DeviceCoapEndpoint extends TypedEmitter<DeviceCoapEndpointEvents> {
    * `GW_ERR_COAP_ENCODE` errors of `coapRequest` for a malformed `init`.
    */
   request(peer: CoapPeer, init: OutgoingRequest): Promise<ExchangeResult> {
-    const messageId = this.#nextMessageId();
-    const token = new Uint8Array(randomBytes(TOKEN_BYTES));
-    const bytes = encodeCoap(coapRequest({ ...init, type: 'CON', messageId, token }));
+    const message = coapRequest({ ...init, type: 'CON', messageId: this.#exchanges.newMessageId(), token: this.#exchanges.newToken(peer.bearer) });
     if (this.#closed) return Promise.resolve({ ok: false, reason: 'closed', detail: 'the endpoint is closed' });
-    const tokenHex = bytesToHex(token);
-    return new Promise((resolve) => {
-      const exchange: Outgoing = {
-        messageId,
-        bearer: peer.bearer,
-        timer: null,
-        finish: (result) => {
-          if (this.#outgoing.get(tokenHex) !== exchange) return;
-          if (exchange.timer !== null) clearTimeout(exchange.timer);
-          this.#outgoing.delete(tokenHex);
-          resolve(result);
-        },
-      };
-      this.#outgoing.set(tokenHex, exchange);
-      const transmit = (attempt: number, timeoutMs: number): void => {
-        peer.send(bytes).catch((error: unknown) => exchange.finish({ ok: false, reason: 'send-failed', detail: String(error) }));
-        if (peer.bearer === 'sms') {
-          exchange.timer = setTimeout(() => exchange.finish({ ok: false, reason: 'timeout', detail: `no response over SMS within ${this.#responseTimeoutMs} ms` }), this.#responseTimeoutMs);
-          return;
-        }
-        exchange.timer = setTimeout(() => {
-          if (attempt >= this.#maxRetransmit) {
-            exchange.finish({ ok: false, reason: 'timeout', detail: `no ACK after ${attempt} retransmission(s)` });
-            return;
-          }
-          this.emit('retransmission', peer.bearer);
-          transmit(attempt + 1, timeoutMs * 2);
-        }, timeoutMs);
-      };
-      transmit(0, this.#ackTimeoutMs * (1 + Math.random() * (this.#ackRandomFactor - 1)));
+    return this.#exchange(peer, message);
+  }
+
+  async #exchange(peer: CoapPeer, message: CoapMessage): Promise<ExchangeResult> {
+    const sms = peer.bearer === 'sms';
+    const holder: { handle?: ExchangeHandle<'send-failed' | 'closed'> } = {};
+    holder.handle = this.#exchanges.request({
+      matchKey: peer.bearer,
+      message,
+      // LwM2M Transport, SMS binding: "CoAP retransmission is disabled for this binding".
+      retransmit: !sms,
+      responseTimeoutMs: sms ? this.#responseTimeoutMs : null,
+      separateResponseTimeoutMs: this.#responseTimeoutMs,
+      send: (bytes) => {
+        peer.send(bytes).catch((error: unknown) => holder.handle?.cancel('send-failed', String(error)));
+      },
+      onRetransmit: () => this.emit('retransmission', peer.bearer),
     });
+    const outcome = await holder.handle.outcome;
+    return outcome.ok ? { ok: true, response: outcome.response } : { ok: false, reason: outcome.reason, detail: outcome.detail };
   }
 
   /**
@@ -189,8 +168,7 @@ export class DeviceCoapEndpoint extends TypedEmitter<DeviceCoapEndpointEvents> {
       this.#onRequest(message, peer);
     } else if (message.code === CoapCode.EMPTY) {
       if (message.type === 'CON') this.#sendOwn(peer, coapReset(message.messageId));
-      else if (message.type === 'ACK') this.#onEmptyAck(message.messageId, peer.bearer);
-      else if (message.type === 'RST') this.#byMessageId(message.messageId, peer.bearer)?.finish({ ok: false, reason: 'reset', detail: 'the peer answered RST' });
+      else this.#exchanges.accept(peer.bearer, message); // ACK: a separate response follows; RST: the request failed
     } else if (isResponse(message.code)) {
       this.#onResponse(message, peer);
     }
@@ -199,51 +177,36 @@ export class DeviceCoapEndpoint extends TypedEmitter<DeviceCoapEndpointEvents> {
   /** Ends every exchange with reason `closed` and forgets cached responses. */
   close(): void {
     this.#closed = true;
-    for (const exchange of [...this.#outgoing.values()]) exchange.finish({ ok: false, reason: 'closed', detail: 'the endpoint was closed' });
+    this.#exchanges.cancelAll('closed', 'the endpoint was closed');
     this.#responses.clear();
   }
 
-  #nextMessageId(): number {
-    this.#messageId = (this.#messageId + 1) & 0xffff;
-    return this.#messageId;
-  }
-
-  #byMessageId(messageId: number, bearer: Bearer): Outgoing | undefined {
-    for (const exchange of this.#outgoing.values()) if (exchange.messageId === messageId && exchange.bearer === bearer) return exchange;
-    return undefined;
-  }
-
-  #onEmptyAck(messageId: number, bearer: Bearer): void {
-    const exchange = this.#byMessageId(messageId, bearer);
-    if (exchange === undefined) return;
-    // RFC 7252 §5.2.2: the request arrived; the response follows as its own message.
-    if (exchange.timer !== null) clearTimeout(exchange.timer);
-    exchange.timer = setTimeout(() => exchange.finish({ ok: false, reason: 'timeout', detail: `no separate response within ${this.#responseTimeoutMs} ms` }), this.#responseTimeoutMs);
-  }
-
   #onResponse(response: CoapMessage, peer: CoapPeer): void {
-    const exchange = this.#outgoing.get(bytesToHex(response.token));
-    if (response.type === 'ACK') {
-      // RFC 7252 §5.3.2: a piggybacked response matches on Message ID and token.
-      if (exchange !== undefined && exchange.messageId === response.messageId) exchange.finish({ ok: true, response });
+    if (response.type !== 'CON') {
+      this.#exchanges.accept(peer.bearer, response);
       return;
     }
-    if (response.type === 'CON') this.#sendOwn(peer, exchange === undefined ? coapReset(response.messageId) : coapAck(response.messageId));
-    exchange?.finish({ ok: true, response });
+    // RFC 7252 §4.5: a CON separate response sent again (our ACK was lost) gets the same reply,
+    // after its exchange ended; it is not reset as if it matched nothing.
+    const cached = this.#responses.lookup(peer.key, response.messageId);
+    if (cached !== undefined) {
+      this.emit('duplicate', peer.bearer);
+      void this.#send(peer, cached.value);
+      return;
+    }
+    const matched = this.#exchanges.accept(peer.bearer, response) !== null;
+    // RFC 7252 §5.2.2 / §4.2: a separate CON response is acknowledged, or reset when it matches nothing.
+    const reply = encodeCoap(matched ? coapAck(response.messageId) : coapReset(response.messageId));
+    this.#responses.remember(peer.key, response.messageId, reply);
+    void this.#send(peer, reply);
   }
 
   #onRequest(request: CoapMessage, peer: CoapPeer): void {
     if (request.type !== 'CON' && request.type !== 'NON') return; // an ACK or RST cannot carry a request (§4.2, §4.3)
-    const now = Date.now();
-    for (const [key, entry] of this.#responses) {
-      if (now - entry.atMs <= this.#dedupLifetimeMs) break;
-      this.#responses.delete(key);
-    }
-    const key = `${peer.key}#${request.messageId}`;
-    const cached = this.#responses.get(key);
+    const cached = this.#responses.lookup(peer.key, request.messageId);
     if (cached !== undefined) {
       this.emit('duplicate', peer.bearer);
-      void this.#send(peer, cached.bytes);
+      void this.#send(peer, cached.value);
       return;
     }
     let handled: HandledRequest;
@@ -254,10 +217,10 @@ export class DeviceCoapEndpoint extends TypedEmitter<DeviceCoapEndpointEvents> {
     }
     const extras = {
       contentFormat: handled.contentFormat ?? null,
-      ...(request.type === 'NON' ? { messageId: this.#nextMessageId() } : {}),
+      ...(request.type === 'NON' ? { messageId: this.#exchanges.newMessageId() } : {}),
     };
     const bytes = encodeCoap(coapResponse(request, handled.code, handled.payload, extras));
-    this.#responses.set(key, { bytes, atMs: now });
+    this.#responses.remember(peer.key, request.messageId, bytes);
     void this.#send(peer, bytes).finally(() => {
       if (!this.#closed) handled.afterResponse?.();
     });

@@ -24,7 +24,7 @@ export interface SimDeviceStats {
   readonly executes: number;
   /** Requests answered 4.04. */
   readonly notFound: number;
-  /** Duplicate requests answered from the cache. */
+  /** Duplicates answered from the cache (requests, and CON separate responses sent again; RFC 7252 §4.5). */
   readonly duplicates: number;
   readonly smsSent: number;
   readonly smsReceived: number;

@@ -47,7 +47,7 @@ export class AtEngine {
   readonly #scheduler: SimScheduler;
   readonly #output: OutputQueue;
   readonly #storages: SmsStorages;
-  readonly #counters: EngineCounters = { commandLines: 0, commands: 0, smsSubmitted: 0, smsSent: 0, smsReceived: 0, statusReportsReceived: 0, deliveriesRefused: 0, cnmaTimeouts: 0, urcs: 0 };
+  readonly #counters: EngineCounters = { commandLines: 0, commands: 0, smsSubmitted: 0, smsSent: 0, smsReceived: 0, statusReportsReceived: 0, deliveriesRefused: 0, cnmaTimeouts: 0, relayLinkSetups: 0, urcs: 0 };
   readonly #ctx: EngineContext;
   readonly #registration: NetworkRegistration;
   readonly #router: SmsRouter;

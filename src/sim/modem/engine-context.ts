@@ -47,6 +47,8 @@ export interface EngineCounters {
   deliveriesRefused: number;
   /** `+CMT`/`+CDS` that the host did not acknowledge in time. */
   cnmaTimeouts: number;
+  /** Submits that had to set up the relay link first (no `AT+CMMS` hold in force). */
+  relayLinkSetups: number;
   /** URCs written to the host. */
   urcs: number;
 }

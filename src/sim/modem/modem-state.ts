@@ -46,6 +46,16 @@ export interface AtEngineOptions {
   readonly rebootDelayMs?: number;
   /** Extra time between the network's answer to a submit and `+CMGS: <mr>`. @defaultValue 0 */
   readonly cmgsLatencyMs?: number;
+  /**
+   * Time to set up the relay link (TS 24.011) before a submit, added to `cmgsLatencyMs` unless
+   * an `AT+CMMS` hold keeps the link of the previous submit up (TS 27.005 §3.5.6). @defaultValue 0
+   */
+  readonly relayLinkSetupMs?: number;
+  /**
+   * How long `AT+CMMS=1` keeps the link after a send's result (TS 27.005 §3.5.6 leaves 1–5 s to
+   * the ME). @defaultValue 2000
+   */
+  readonly cmmsHoldMs?: number;
   /** Time for the network's answer to a submit before `+CMS ERROR: 332`. @defaultValue 30000 */
   readonly submitTimeoutMs?: number;
   /** Time the host has for `AT+CNMA` after `+CMT`/`+CDS` when `AT+CSMS=1` (TS 27.005 §3.4.4). @defaultValue 15000 */
@@ -100,6 +110,8 @@ export function resolveEngineOptions(options: AtEngineOptions): ResolvedEngineOp
     registerDelayMs: options.registerDelayMs ?? 20,
     rebootDelayMs: options.rebootDelayMs ?? 300,
     cmgsLatencyMs: options.cmgsLatencyMs ?? 0,
+    relayLinkSetupMs: options.relayLinkSetupMs ?? 0,
+    cmmsHoldMs: options.cmmsHoldMs ?? 2000,
     submitTimeoutMs: options.submitTimeoutMs ?? 30_000,
     cnmaTimeoutMs: options.cnmaTimeoutMs ?? 15_000,
     rssi: options.rssi ?? 20,
@@ -192,6 +204,8 @@ export interface ModemState {
   cnmi: CnmiSettings;
   /** `AT+CMMS` (TS 27.005 §3.5.6). */
   cmms: number;
+  /** Scheduler time until which the relay link of the last submit is held (0: no link up). */
+  relayLinkUntilMs: number;
   /** `AT+CSMP` `<fo>,<vp>,<pid>,<dcs>` (TS 27.005 §3.3.2). */
   csmp: [number, number, number, number];
   /** The last command line, for `A/` (V.250 §6.2.4). */
@@ -277,6 +291,7 @@ export function powerOnState(options: ResolvedEngineOptions, card: SimCard): Mod
     cpms: [...options.profile.cpmsDefault],
     cnmi: { mode, mt, bm, ds, bfr },
     cmms: 0,
+    relayLinkUntilMs: 0,
     csmp: [17, 167, 0, 0],
     lastCommandLine: null,
   };

@@ -69,6 +69,13 @@ export interface SimModemProfile {
   readonly memoryFullUrc: string | null;
   /** Whether the Huawei vendor commands `AT^CURC` and `AT^PORTSEL` exist. */
   readonly huaweiCurc: boolean;
+  /**
+   * Whether `AT+CSMS=1` (phase 2+, TS 27.005 §3.2.1) is supported. False plays firmware that
+   * offers only service 0: `AT+CSMS=1` answers `+CMS ERROR: 303` and `AT+CNMA` is never needed.
+   */
+  readonly phase2Plus: boolean;
+  /** Whether `AT+CMMS` exists; false answers `+CMS ERROR: 500` to it (Huawei E1752, gammu#138). */
+  readonly moreMessagesToSend: boolean;
 }
 
 const STANDARD_CPMS: SimModemProfile['cpmsAllowed'] = [['SM', 'ME', 'SR'], ['SM', 'ME', 'SR'], ['SM', 'ME']];
@@ -94,6 +101,8 @@ const GENERIC: SimModemProfile = {
   rssiUrcIntervalMs: 0,
   memoryFullUrc: null,
   huaweiCurc: false,
+  phase2Plus: true,
+  moreMessagesToSend: true,
 };
 
 const SIM800: SimModemProfile = {

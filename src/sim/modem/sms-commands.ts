@@ -11,7 +11,7 @@ import { simError } from './sim-commands.ts';
 import { formatPduMessage, formatTextMessage, type TextContext } from './sms-format.ts';
 import { handleCnma } from './sms-incoming.ts';
 import { SMS_STAT, TEXT_STAT, parseMemory, type StoredSms } from './sms-storage.ts';
-import { SEND_COMMANDS } from './sms-send.ts';
+import { SEND_COMMANDS, expireRelayLink } from './sms-send.ts';
 
 const CMS_NOT_ALLOWED = 302;
 const CMS_NOT_SUPPORTED = 303;
@@ -43,16 +43,23 @@ const csdh = numericSetting('+CSDH', '(0,1)', 0, 1, (ctx) => ctx.state.v250.csdh
   return OK;
 });
 
-const cmms = numericSetting('+CMMS', '(0-2)', 0, 2, (ctx) => ctx.state.cmms, (ctx, n) => {
+const cmmsSetting = numericSetting('+CMMS', '(0-2)', 0, 2, (ctx) => {
+  expireRelayLink(ctx);
+  return ctx.state.cmms;
+}, (ctx, n) => {
   ctx.state.cmms = n;
+  if (n === 0) ctx.state.relayLinkUntilMs = 0;
   return OK;
 });
 
+/** `AT+CMMS`; `+CMS ERROR: 500` on a profile without it. */
+const cmms: CommandHandler = (command, ctx) => (ctx.profile.moreMessagesToSend ? cmmsSetting(command, ctx) : cms(500));
+
 /** `AT+CSMS`: `<service>` 0 (phase 2) or 1 (phase 2+, `AT+CNMA` required). */
 const csms: CommandHandler = (command, ctx) => {
-  if (command.op === 'test') return ok('+CSMS: (0,1)');
+  if (command.op === 'test') return ok(ctx.profile.phase2Plus ? '+CSMS: (0,1)' : '+CSMS: (0)');
   if (command.op === 'read') return ok(`+CSMS: ${ctx.state.csms},1,1,1`);
-  const service = intArg(command.args[0], 0, 1);
+  const service = intArg(command.args[0], 0, ctx.profile.phase2Plus ? 1 : 0);
   if (command.op !== 'set' || service === null) return cms(CMS_NOT_SUPPORTED);
   ctx.state.csms = service;
   return ok('+CSMS: 1,1,1');

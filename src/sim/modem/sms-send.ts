@@ -90,6 +90,31 @@ function buildTextSubmit(ctx: EngineContext, destination: string, text: string):
 }
 
 /**
+ * Ends a relay link whose `AT+CMMS=1` hold ran out: the link closes and `AT+CMMS` falls back to
+ * 0 (TS 27.005 §3.5.6). Called before a submit and before `AT+CMMS?` answers.
+ */
+export function expireRelayLink(ctx: EngineContext): void {
+  const { state } = ctx;
+  if (state.relayLinkUntilMs === 0 || ctx.nowMs() <= state.relayLinkUntilMs) return;
+  state.relayLinkUntilMs = 0;
+  if (state.cmms === 1) state.cmms = 0;
+}
+
+/**
+ * The time this submit spends setting up the relay link: none while an `AT+CMMS` hold keeps the
+ * previous submit's link up, else `relayLinkSetupMs`. A `<n>`=1 hold that ran out switches
+ * `AT+CMMS` back to 0, as TS 27.005 §3.5.6 says the TA does.
+ */
+function relayLinkSetupMs(ctx: EngineContext): number {
+  const { state } = ctx;
+  expireRelayLink(ctx);
+  if (state.cmms !== 0 && ctx.nowMs() <= state.relayLinkUntilMs) return 0;
+  state.relayLinkUntilMs = 0;
+  ctx.counters.relayLinkSetups++;
+  return ctx.options.relayLinkSetupMs;
+}
+
+/**
  * Submits a PDU to the network with the next TP-MR and answers `<prefix>: <mr>` once the
  * network accepted it and `cmgsLatencyMs` passed; `+CMS ERROR: <cause>` when it refused,
  * 332 without an answer in `submitTimeoutMs`, 331 without network, 330 without SMSC.
@@ -108,6 +133,7 @@ function submit(ctx: EngineContext, pdu: PduBytes, prefix: '+CMGS' | '+CMSS', on
   tpdu[1] = mr;
   ctx.counters.smsSubmitted++;
   const tpduHex = Buffer.from(tpdu).toString('hex').toUpperCase();
+  const linkSetupMs = relayLinkSetupMs(ctx);
   return {
     type: 'pending',
     start: (done) => {
@@ -116,7 +142,11 @@ function submit(ctx: EngineContext, pdu: PduBytes, prefix: '+CMGS' | '+CMSS', on
         if (settled) return;
         settled = true;
         cancelTimeout();
-        ctx.setTimer(options.cmgsLatencyMs, () => done(reply));
+        ctx.setTimer(options.cmgsLatencyMs + linkSetupMs, () => {
+          // TS 27.005 §3.5.6: with AT+CMMS the link stays up after this result (<n>=2 until changed).
+          if (state.cmms !== 0) state.relayLinkUntilMs = state.cmms === 2 ? Number.POSITIVE_INFINITY : ctx.nowMs() + options.cmmsHoldMs;
+          done(reply);
+        });
       };
       const cancelTimeout = ctx.setTimer(options.submitTimeoutMs, () => finish(cms(CMS.NETWORK_TIMEOUT)));
       network.submit(tpduHex).then(

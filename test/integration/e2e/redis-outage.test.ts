@@ -27,7 +27,7 @@ afterEach(async () => {
 });
 
 describe('Redis outage end to end', () => {
-  it('an Update sent by SMS while Redis is down waits on the modem and reaches the core when Redis returns; a Read waits too', async () => {
+  it('an Update sent by SMS while Redis is down is not acknowledged by the modem and reaches the core when Redis returns; a Read waits too', async () => {
     const log = captureLog();
     redis = await startPrivateRedis();
     lab = await Lab.start({
@@ -40,9 +40,12 @@ describe('Redis outage end to end', () => {
 
     await redis.stop();
     await expect.poll(() => log.matching('redis unreachable').length, { timeout: 20_000 }).toBeGreaterThan(0);
+    const acknowledgedBefore = modem.stats.smsReceived;
     const updated = device.update();
     const read = lab.core.read('outage-e2e', '/3/0'); // outbound: waits for Redis (the SMS concatenation reference)
-    await expect.poll(() => modem.status.used.ME + modem.status.used.SM, { timeout: 20_000 }).toBe(1); // kept on the modem
+    // Direct route (+CMT): unpersisted, so waiting for AT+CNMA or refused to the network, which delivers it again.
+    await expect.poll(() => modem.status.awaitingCnma || modem.stats.deliveriesRefused > 0, { timeout: 20_000 }).toBe(true);
+    expect(modem.stats.smsReceived).toBe(acknowledgedBefore);
     expect(device.stats.updates).toBe(0);
     expect((await lab.gateway.status()).redis.commands).not.toBe('ready');
     expect(device.stats.readsAnswered).toBe(0); // its SMS waits for Redis
@@ -51,7 +54,7 @@ describe('Redis outage end to end', () => {
     expect(await updated).toBe(true);
     expect(device.stats.updates).toBe(1);
     expect((await read).code).toBe('2.05');
-    await expect.poll(() => modem.status.used.ME + modem.status.used.SM, { timeout: 20_000 }).toBe(0);
+    await expect.poll(() => modem.status.used.ME + modem.status.used.SM === 0 && !modem.status.awaitingCnma, { timeout: 20_000 }).toBe(true);
     expect(lab.gateway.pool.drivers[0]!.state).toBe('ready');
     expect(log.records().filter((r) => r.level === 'error' || r.level === 'fatal')).toEqual([]);
     expect(unhandled).toEqual([]);

@@ -141,7 +141,7 @@ describe('failure containment: Redis unreachable', () => {
     expect((await gateway.status()).redis).toEqual({ commands: 'ready', consumer: 'ready' });
   }, 60_000);
 
-  it('while Redis is down: status() answers, received SMS stay on the modem, and everything resumes when Redis returns', async () => {
+  it('while Redis is down: status() answers, received SMS are not acknowledged to the network, and everything resumes when Redis returns', async () => {
     const log = captureLog();
     let redis = await startPrivateRedis();
     onCleanup(() => redis.stop());
@@ -156,14 +156,19 @@ describe('failure containment: Redis unreachable', () => {
     expect(status.redis.commands).not.toBe('ready');
     expect(status.devices.map((d) => d.endpoint)).toEqual(['outage-1']);
 
+    const acknowledgedBefore = modem.stats.smsReceived;
     await device.send(coapRequest({ code: CoapCode.POST, messageId: 0x3102, token: token(3), path: ['rd', 'outage-1'] }));
-    await expect.poll(() => modem.status.used.ME + modem.status.used.SM, { timeout: 20_000 }).toBe(1); // on the modem, unpersisted
+    // Direct route (+CMT): unpersisted, so waiting for AT+CNMA or refused to the network, which delivers it again.
+    expect((await gateway.status()).modems[0]?.receiveRoute).toBe('direct');
+    await expect.poll(() => modem.status.awaitingCnma || modem.stats.deliveriesRefused > 0, { timeout: 20_000 }).toBe(true);
+    expect(modem.stats.smsReceived).toBe(acknowledgedBefore);
     expect(core.received).toHaveLength(0);
 
     redis = await startPrivateRedis({ port: redis.port }); // back, empty (no persistence)
     const update = await nextAtCore(core);
     expect(update.message).toMatchObject({ code: CoapCode.POST });
-    await expect.poll(() => modem.status.used.ME + modem.status.used.SM, { timeout: 20_000 }).toBe(0);
+    await expect.poll(() => modem.stats.smsReceived, { timeout: 20_000 }).toBe(acknowledgedBefore + 1); // acknowledged once persisted
+    expect(modem.status.used.ME + modem.status.used.SM).toBe(0);
     await expect.poll(() => log.matching('redis connected again').length, { timeout: 20_000 }).toBeGreaterThan(0);
     expect((await gateway.status()).redis).toEqual({ commands: 'ready', consumer: 'ready' });
     expect(unhandled).toEqual([]);

@@ -52,6 +52,35 @@ describe('RedisInbox (real Redis)', () => {
     });
   });
 
+  it('SMS accepted back to back share round trips: each resolves once its own write ran, duplicates in one batch still publish once', async () => {
+    const inbox = new RedisInbox(redis);
+    const pdus = Array.from({ length: 20 }, (_, i) => deliverPdus(`4917000010${String(i).padStart(2, '0')}`, payload(30 + i))[0]!);
+    const outcomes = await Promise.all([...pdus, pdus[3]!].map((pduHex, i) => inbox.accept({ modem: 'a', pduHex, receivedAtMs: i })));
+    expect(outcomes.filter((o) => o === 'message')).toHaveLength(20);
+    expect(outcomes[20]).toBe('duplicate');
+    // The first write goes out alone, at once; the 20 that queued behind it share the second round trip.
+    expect(inbox.writeStats).toEqual({ calls: 21, roundTrips: 2 });
+    const messages = await inbox.messages();
+    expect(messages).toHaveLength(20);
+    expect(new Set(messages.map((m) => m.message.originator)).size).toBe(20);
+  });
+
+  it('accepts whose round trip fails all reject (alone and batched), and later accepts work again', async () => {
+    const other = new Redis(server.url, { maxRetriesPerRequest: 0, enableOfflineQueue: false, lazyConnect: true });
+    const inbox = new RedisInbox(other);
+    const pdus = Array.from({ length: 4 }, (_, i) => deliverPdus(`4917000020${i}`, payload(20 + i))[0]!);
+    const settled = await Promise.allSettled(pdus.slice(0, 3).map((pduHex, i) => inbox.accept({ modem: 'a', pduHex, receivedAtMs: i })));
+    expect(settled.map((s) => s.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    expect(inbox.writeStats.roundTrips).toBe(2);
+    // The first command made the lazy client connect; once it is ready the inbox works again.
+    if (other.status !== 'ready') await new Promise((resolve) => other.once('ready', resolve));
+    try {
+      expect(await inbox.accept({ modem: 'a', pduHex: pdus[3]!, receivedAtMs: 9 })).toBe('message');
+    } finally {
+      other.disconnect();
+    }
+  });
+
   it('reassembles a concatenated message out of order and across modems, once', async () => {
     const inbox = new RedisInbox(redis);
     const parts = deliverPdus('491700000002', payload(400)); // 3 parts of 134, 134, 132 octets

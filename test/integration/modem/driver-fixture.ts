@@ -39,9 +39,12 @@ export function redis(): Redis {
 
 export const PROFILES: readonly ModemProfile[] = loadProfiles(defaultProfilesDir());
 
-/** A test profile: the generic one with the given CNMI preference (forces an indication mode). */
+/**
+ * A test profile: the generic one with exactly the given CNMI preference (forces an indication
+ * mode: direct delivery is not added in front of it).
+ */
 export function profileWithCnmi(name: string, cnmi: string, statusReportRoute: ModemProfile['statusReportRoute'] = 'cdsi'): ModemProfile {
-  return { ...GENERIC_PROFILE, name, match: {}, cnmiPreferences: [cnmi], statusReportRoute, resetSettleMs: 200 };
+  return { ...GENERIC_PROFILE, name, match: {}, cnmiPreferences: [cnmi], statusReportRoute, directDelivery: false, resetSettleMs: 200 };
 }
 
 export async function startNetwork(): Promise<SimNetwork> {

@@ -2,7 +2,9 @@
  * Persistence before deletion, proven with a real crash: the receiving gateway runs in its own
  * process and is killed (SIGKILL) between reading an SMS and persisting it, and between
  * persisting it and deleting it from the modem. After a restart the SMS is read again, and it
- * reaches the consumer (the inbox stream) exactly once.
+ * reaches the consumer (the inbox stream) exactly once. On the direct route (`+CMT` with
+ * `AT+CSMS=1`) the same two crashes leave the SMS unacknowledged: the modem refuses it to the
+ * network, which delivers it again.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -69,6 +71,45 @@ describe('persist before delete, across a crash', () => {
     const second = startReceiver(sim.linkPath, 0, 0);
     await expect.poll(() => second.events.filter((e) => e.event === 'persisted').map((e) => (e as { outcome?: string }).outcome), { timeout: 15_000 }).toEqual(['duplicate']);
     await expect.poll(() => sim.status.used.ME + sim.status.used.SM, { timeout: 5000 }).toBe(0);
+    expect(await inbox().messages()).toHaveLength(1); // reached the consumer once
+    await killed(second.child);
+  }, 60_000);
+
+  it('direct route: an SMS received (+CMT) but not persisted when the gateway dies is not acknowledged; the network delivers it again', async () => {
+    const network = await startNetwork();
+    const sim = await startSimModem(network, { cnmaTimeoutMs: 1000 });
+    const first = startReceiver(sim.linkPath, 30_000, 0); // receives, then "hangs" before persisting
+    await expect.poll(() => first.events.some((e) => e.event === 'state' && (e as { state?: string }).state === 'ready'), { timeout: 15_000 }).toBe(true);
+    expect(sim.status.cnmi.mt).toBe(2);
+    const device = await startDevice(network, '491709990022');
+    await device.send(GATEWAY, bytes(40, 3));
+    await expect.poll(() => first.events.some((e) => e.event === 'read'), { timeout: 15_000 }).toBe(true);
+    await killed(first.child);
+    await expect.poll(() => sim.stats.cnmaTimeouts, { timeout: 15_000 }).toBe(1); // refused to the network
+    expect(await inbox().messages()).toHaveLength(0);
+
+    const second = startReceiver(sim.linkPath, 0, 0);
+    await expect.poll(async () => (await inbox().messages()).length, { timeout: 15_000 }).toBe(1);
+    expect((await inbox().messages())[0]?.message.dataHex).toBe(hex(bytes(40, 3)));
+    await expect.poll(() => sim.stats.smsReceived, { timeout: 15_000 }).toBe(1);
+    await killed(second.child);
+  }, 60_000);
+
+  it('direct route: an SMS persisted but not acknowledged when the gateway dies comes again and is de-duplicated', async () => {
+    const network = await startNetwork();
+    const sim = await startSimModem(network, { cnmaTimeoutMs: 1000 });
+    const first = startReceiver(sim.linkPath, 0, 30_000); // persists, then dies before AT+CNMA
+    await expect.poll(() => first.events.some((e) => e.event === 'state' && (e as { state?: string }).state === 'ready'), { timeout: 15_000 }).toBe(true);
+    const device = await startDevice(network, '491709990023');
+    await device.send(GATEWAY, bytes(40, 4));
+    await expect.poll(() => first.events.some((e) => e.event === 'persisted'), { timeout: 15_000 }).toBe(true);
+    await killed(first.child);
+    await expect.poll(() => sim.stats.cnmaTimeouts, { timeout: 15_000 }).toBe(1);
+    expect(await inbox().messages()).toHaveLength(1);
+
+    const second = startReceiver(sim.linkPath, 0, 0);
+    await expect.poll(() => second.events.filter((e) => e.event === 'persisted').map((e) => (e as { outcome?: string }).outcome), { timeout: 15_000 }).toEqual(['duplicate']);
+    await expect.poll(() => sim.stats.smsReceived, { timeout: 15_000 }).toBe(1);
     expect(await inbox().messages()).toHaveLength(1); // reached the consumer once
     await killed(second.child);
   }, 60_000);

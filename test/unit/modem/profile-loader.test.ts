@@ -80,6 +80,11 @@ describe('the shipped profiles (hardware/profiles)', () => {
     expect(ec25?.cnmiPreferences.some((setting) => setting.split(',')[3] === '2')).toBe(false);
   });
 
+  it('keeps Huawei sticks on the stored route and never sends them AT+CMMS (E3531 mt=0, E1752 +CMS ERROR: 500)', () => {
+    expect(byName('huawei-serial')).toMatchObject({ directDelivery: false, moreMessagesToSend: false });
+    expect(byName('generic')).toMatchObject({ directDelivery: true, moreMessagesToSend: true });
+  });
+
   it('silences Huawei status URCs during init (AT^CURC=0)', () => {
     expect(byName('huawei-serial')?.initCommands).toContain('AT^CURC=0');
   });
@@ -187,6 +192,18 @@ describe('loadProfiles rejects broken profiles', () => {
       profile['resetSettleMs'] = '10000';
     });
     expectRejected(path, 'resetSettleMs', /positive integer/);
+  });
+
+  it('rejects a receive or send flag that is not a boolean, and a missing cnmaTimeoutMs', () => {
+    expectRejected(writeProfile((profile) => {
+      profile['directDelivery'] = 'yes';
+    }), 'directDelivery', /true or false/);
+    expectRejected(writeProfile((profile) => {
+      delete profile['moreMessagesToSend'];
+    }), 'moreMessagesToSend', /every key/);
+    expectRejected(writeProfile((profile) => {
+      delete profile['cnmaTimeoutMs'];
+    }), 'cnmaTimeoutMs', /every key/);
   });
 
   it('rejects a status report route that contradicts the first CNMI setting', () => {

@@ -1,0 +1,301 @@
+/**
+ * Benchmark `modem-receive`: how fast SMS get from one simulated modem into Redis, by route, and
+ * what `AT+CMMS=1` saves when sending.
+ *
+ * Receive: a simulated device submits `--sms` SMS back to back to the modem's number; the
+ * simulated network delivers them one after another, each as soon as the modem acknowledged the
+ * previous one. The driver persists each into a private Redis (the inbox), then deletes it
+ * (stored route: `+CMTI`, `AT+CMGR`, `AT+CMGD`) or acknowledges it (direct route: `+CMT`,
+ * `AT+CNMA`). Timed from the first submit until every SMS is persisted and the modem holds
+ * none any more (deleted, or acknowledged); then the `messages` stream
+ * must hold exactly `--sms` entries (nothing lost, nothing twice). The stored route in the same
+ * run is the baseline. Rounds alternate the routes, each on a fresh modem; best and median.
+ *
+ * Send: `--send` SMS queued at once on one modem whose network needs `--link-setup` ms to set up
+ * the relay link for a submit that finds none up (TS 24.011), on top of `--cmgs-latency`; with
+ * `AT+CMMS=1` (TS 27.005 §3.5.6) the link stays up between them.
+ *
+ * Everything runs in this process (simulated network and modem included), on real
+ * pseudo-terminals and a real Redis. Usage: `npm run bench:modem-receive [-- --write-docs]`, or
+ * `tsx bench/modem-receive.ts [--sms 60] [--rounds 3] [--send 20] [--cmgs-latency 5] [--link-setup 50]`.
+ * Prints a table, then as its LAST line one JSON object ({@link ReceiveReport}). Exit code 1 when
+ * an SMS was lost or duplicated or a send failed.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { Redis } from 'ioredis';
+import { RedisInbox } from '../src/inbox/redis-inbox.ts';
+import { ModemDriver } from '../src/modem/modem-driver.ts';
+import { ModemPool } from '../src/modem/modem-pool.ts';
+import { MODEM_CONFIG_DEFAULTS, type SendRequest } from '../src/modem/modem-types.ts';
+import { GENERIC_PROFILE, type ModemProfile } from '../src/modem/profile.ts';
+import { SimModem } from '../src/sim/modem/index.ts';
+import { SimNetworkClient } from '../src/sim/network/network-client.ts';
+import { SimNetwork } from '../src/sim/network/sim-network.ts';
+import { startPrivateRedis } from '../src/sim/private-redis.ts';
+import { splitIntoSubmitPdus } from '../src/sms/index.ts';
+import { runIfMain } from './support/entry.ts';
+import { describeMachine, formatMachine } from './support/machine.ts';
+import type { ResultsEntry } from './support/results-doc.ts';
+
+/** Parameters of one run. */
+export interface ReceiveOptions {
+  readonly sms: number;
+  readonly rounds: number;
+  readonly send: number;
+  readonly cmgsLatencyMs: number;
+  readonly linkSetupMs: number;
+}
+
+/** One route's figures (best round, median beside it). */
+export interface RouteRow {
+  readonly route: 'stored' | 'direct';
+  readonly smsPerSec: number;
+  readonly medianSmsPerSec: number;
+  /** AT commands the gateway wrote per received SMS (best round). */
+  readonly atCommandsPerSms: number;
+  /** Redis round trips of the inbox per received SMS (best round). */
+  readonly redisRoundTripsPerSms: number;
+  /** Entries in the `messages` stream after each round (each must be `sms`). */
+  readonly storedCounts: readonly number[];
+}
+
+/** One send case. */
+export interface SendRow {
+  readonly cmms: boolean;
+  readonly smsPerSec: number;
+  readonly relayLinkSetups: number;
+  readonly failures: number;
+}
+
+/** What the benchmark prints as its last line. */
+export interface ReceiveReport {
+  readonly bench: 'modem-receive';
+  readonly date: string;
+  readonly machine: string;
+  readonly loadAverage: readonly [number, number];
+  readonly options: ReceiveOptions;
+  readonly receive: readonly RouteRow[];
+  /** direct SMS/s ÷ stored SMS/s, medians (steadier than the bests on a busy machine). */
+  readonly directSpeedup: number;
+  readonly sending: readonly SendRow[];
+  /** Nothing lost or duplicated on either route, and every send succeeded. */
+  readonly pass: boolean;
+}
+
+const DEFAULTS: ReceiveOptions = { sms: 60, rounds: 3, send: 20, cmgsLatencyMs: 5, linkSetupMs: 50 };
+const QUIET_MS = 3_600_000;
+const GATEWAY = '+491700000001';
+const round = (value: number, digits: number): number => Number(value.toFixed(digits));
+
+/** The routes under test: the generic profile, with direct delivery on or off. */
+const PROFILE: Record<RouteRow['route'], ModemProfile> = {
+  direct: { ...GENERIC_PROFILE, name: 'bench-direct', match: {} },
+  stored: { ...GENERIC_PROFILE, name: 'bench-stored', match: {}, directDelivery: false },
+};
+
+interface Env {
+  readonly network: SimNetwork;
+  readonly redis: Redis;
+  readonly dir: string;
+}
+
+/** A fresh simulated modem and a ready driver on it. */
+async function startModem(env: Env, tag: string, profile: ModemProfile, persist: ConstructorParameters<typeof ModemDriver>[1]['persist'], sim: { cmgsLatencyMs?: number; relayLinkSetupMs?: number } = {}): Promise<{ modem: SimModem; driver: ModemDriver }> {
+  const modem = await SimModem.start({
+    msisdn: GATEWAY, registerDelayMs: 0, network: env.network.address, linkPath: join(env.dir, `tty-${tag}`), cmmsHoldMs: 5000, ...sim,
+  });
+  const driver = new ModemDriver(
+    { ...MODEM_CONFIG_DEFAULTS, name: tag, path: modem.linkPath, profile: profile.name, watchdogIntervalMs: QUIET_MS, sweepIntervalMs: QUIET_MS },
+    { profiles: [profile], persist },
+  );
+  driver.start();
+  await driver.waitFor('ready', 30_000);
+  await driver.sweep();
+  return { modem, driver };
+}
+
+interface ReceiveRound {
+  readonly smsPerSec: number;
+  readonly atCommands: number;
+  readonly roundTrips: number;
+  readonly stored: number;
+}
+
+async function receiveRound(env: Env, route: RouteRow['route'], index: number, options: ReceiveOptions): Promise<ReceiveRound> {
+  const inbox = new RedisInbox(env.redis, { prefix: `bench:${route}:${index}:` });
+  let persisted = 0;
+  let allPersisted: () => void = () => undefined;
+  const done = new Promise<void>((resolve) => (allPersisted = resolve));
+  const { modem, driver } = await startModem(env, `${route}-${index}`, PROFILE[route], async (pdu) => {
+    await inbox.accept(pdu);
+    persisted += 1;
+    if (persisted === options.sms) allPersisted();
+  });
+  const device = await SimNetworkClient.connect({ ...env.network.address, msisdn: `+4917011${String(index).padStart(5, '0')}` });
+  try {
+    if (driver.status.receiveRoute !== route) throw new Error(`${route} round got the ${driver.status.receiveRoute} route`);
+    let atCommands = 0;
+    driver.on('trace', (direction, line) => {
+      if (direction === 'tx' && line.startsWith('AT')) atCommands += 1;
+    });
+    const submits = Array.from({ length: options.sms }, (_, i) => {
+      const data = Uint8Array.from({ length: 24 }, (_, k) => (i * 13 + k + index) & 0xff);
+      const [part] = splitIntoSubmitPdus({ destination: GATEWAY, payload: { data } });
+      if (part === undefined) throw new Error('no PDU');
+      return part.hex.slice(2); // without the SMSC field
+    });
+    const startedAt = performance.now();
+    await Promise.all(submits.map((tpdu) => device.submit(tpdu)));
+    await done;
+    // Finished means the modem holds nothing more: deleted (stored route) or acknowledged (direct).
+    while (modem.status.used.ME + modem.status.used.SM > 0 || modem.status.awaitingCnma) await new Promise((r) => setTimeout(r, 1));
+    const seconds = (performance.now() - startedAt) / 1000;
+    const stored = Number(await env.redis.xlen(inbox.messagesKey));
+    return { smsPerSec: options.sms / seconds, atCommands, roundTrips: inbox.writeStats.roundTrips, stored };
+  } finally {
+    await device.close();
+    await driver.stop();
+    await modem.stop();
+  }
+}
+
+async function sendCase(env: Env, cmms: boolean, options: ReceiveOptions): Promise<SendRow> {
+  const profile: ModemProfile = { ...GENERIC_PROFILE, name: cmms ? 'bench-cmms' : 'bench-no-cmms', match: {}, moreMessagesToSend: cmms };
+  const { modem, driver } = await startModem(env, cmms ? 'send-cmms' : 'send-plain', profile, async () => undefined, {
+    cmgsLatencyMs: options.cmgsLatencyMs, relayLinkSetupMs: options.linkSetupMs,
+  });
+  try {
+    const pool = new ModemPool([{ driver, groups: [], maxPartsPerSec: 0 }]);
+    const requests: SendRequest[] = Array.from({ length: options.send }, (_, i) => {
+      const to = `+49159000${String(i).padStart(2, '0')}`;
+      return { messageId: `s${i}`, recipient: to, parts: splitIntoSubmitPdus({ destination: to, payload: { data: Uint8Array.of(i, 1, 2, 3) } }) };
+    });
+    const before = modem.stats.relayLinkSetups;
+    const startedAt = performance.now();
+    const results = await Promise.all(requests.map((r) => pool.send(r).catch(() => null)));
+    const seconds = (performance.now() - startedAt) / 1000;
+    return {
+      cmms, smsPerSec: round(options.send / seconds, 1), relayLinkSetups: modem.stats.relayLinkSetups - before,
+      failures: results.filter((r) => r === null || r.failure !== null).length,
+    };
+  } finally {
+    await driver.stop();
+    await modem.stop();
+  }
+}
+
+/** Runs the receive rounds (alternating routes) and the two send cases. */
+export async function runModemReceive(options: ReceiveOptions = DEFAULTS): Promise<ReceiveReport> {
+  const date = new Date().toISOString();
+  const loadAtStart = loadavg()[0] ?? 0;
+  const server = await startPrivateRedis();
+  const redis = new Redis(server.url);
+  const network = await SimNetwork.start({ deliveryDelayMs: 0, retryIntervalMs: 200 });
+  const dir = await mkdtemp(join(tmpdir(), 'smsbridge-bench-receive-'));
+  const env: Env = { network, redis, dir };
+  try {
+    const rounds: Record<RouteRow['route'], ReceiveRound[]> = { stored: [], direct: [] };
+    for (let i = 0; i < options.rounds; i++) {
+      for (const route of ['stored', 'direct'] as const) {
+        const result = await receiveRound(env, route, i, options);
+        rounds[route].push(result);
+        process.stderr.write(`  ${route} round ${i + 1}: ${result.smsPerSec.toFixed(1)} SMS/s, ${result.stored} stored\n`);
+      }
+    }
+    const receive = (['stored', 'direct'] as const).map((route): RouteRow => {
+      const sorted = [...rounds[route]].sort((a, b) => b.smsPerSec - a.smsPerSec);
+      const best = sorted[0];
+      if (best === undefined) throw new RangeError('"--rounds" must be at least 1');
+      return {
+        route, smsPerSec: round(best.smsPerSec, 1), medianSmsPerSec: round(sorted[Math.floor((sorted.length - 1) / 2)]?.smsPerSec ?? 0, 1),
+        atCommandsPerSms: round(best.atCommands / options.sms, 2), redisRoundTripsPerSms: round(best.roundTrips / options.sms, 2),
+        storedCounts: rounds[route].map((r) => r.stored),
+      };
+    });
+    const sending = [await sendCase(env, false, options), await sendCase(env, true, options)];
+    const [stored, direct] = receive;
+    const pass = receive.every((row) => row.storedCounts.every((n) => n === options.sms)) && sending.every((row) => row.failures === 0);
+    return {
+      bench: 'modem-receive', date, machine: formatMachine(describeMachine()), loadAverage: [round(loadAtStart, 2), round(loadavg()[0] ?? 0, 2)],
+      options, receive, directSpeedup: round((direct?.medianSmsPerSec ?? 0) / (stored?.medianSmsPerSec ?? 1), 2), sending, pass,
+    };
+  } finally {
+    redis.disconnect();
+    await network.stop();
+    await server.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** The figures as Markdown tables (console and docs/benchmarks.md). */
+export function receiveTables(report: ReceiveReport): string {
+  const receive = [
+    '| route | SMS/s (best) | SMS/s (median) | AT commands/SMS | Redis round trips/SMS | in Redis per round |',
+    '|---|---:|---:|---:|---:|---|',
+    ...report.receive.map((r) => `| ${r.route}${r.route === 'stored' ? ' (baseline)' : ''} | ${r.smsPerSec.toFixed(1)} | ${r.medianSmsPerSec.toFixed(1)} | ${r.atCommandsPerSms.toFixed(2)} | ${r.redisRoundTripsPerSms.toFixed(2)} | ${r.storedCounts.join(', ')} of ${report.options.sms} |`),
+  ];
+  const sending = [
+    '| AT+CMMS=1 | SMS/s | relay links set up | failures |',
+    '|---|---:|---:|---:|',
+    ...report.sending.map((s) => `| ${s.cmms ? 'yes' : 'no'} | ${s.smsPerSec.toFixed(1)} | ${s.relayLinkSetups} of ${report.options.send} | ${s.failures} |`),
+  ];
+  return [...receive, '', ...sending].join('\n');
+}
+
+/** The report as docs/benchmarks.md shows it. */
+export function receiveResults(report: ReceiveReport): ResultsEntry {
+  const when = `${report.date.slice(0, 16).replace('T', ' ')} UTC`;
+  const o = report.options;
+  const latest = [
+    `### Latest run: ${when}`,
+    '',
+    `Machine: ${report.machine}; load average (1 min) ${report.loadAverage.join(' → ')}. ${o.sms} SMS back to back per round, `
+      + `${o.rounds} rounds per route (alternating, a fresh modem each); sending: ${o.send} SMS queued at once, `
+      + `+CMGS latency ${o.cmgsLatencyMs} ms, relay link set-up ${o.linkSetupMs} ms. Direct ÷ stored (medians): ${report.directSpeedup}. `
+      + `${report.pass ? '**pass**' : '**FAIL**'} (nothing lost or duplicated, every send succeeded).`,
+    '',
+    receiveTables(report),
+  ].join('\n');
+  const [stored, direct] = report.receive;
+  const [plain, cmms] = report.sending;
+  return {
+    bench: report.bench, latest,
+    history: [
+      when, report.machine, report.loadAverage.join(' → '),
+      `receive stored ${stored?.smsPerSec} / direct ${direct?.smsPerSec} SMS/s (${stored?.atCommandsPerSms} / ${direct?.atCommandsPerSms} AT/SMS); send ${plain?.smsPerSec} / CMMS ${cmms?.smsPerSec} SMS/s`,
+      report.pass ? 'pass' : 'FAIL',
+    ],
+  };
+}
+
+function parseOptions(argv: readonly string[]): ReceiveOptions {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: { sms: { type: 'string' }, rounds: { type: 'string' }, send: { type: 'string' }, 'cmgs-latency': { type: 'string' }, 'link-setup': { type: 'string' } },
+  });
+  const number = (text: string | undefined, fallback: number, name: string, min: number): number => {
+    const value = text === undefined ? fallback : Number(text);
+    if (!Number.isInteger(value) || value < min) throw new RangeError(`"--${name}" must be an integer ≥ ${min}: ${text}`);
+    return value;
+  };
+  return {
+    sms: number(values.sms, DEFAULTS.sms, 'sms', 1), rounds: number(values.rounds, DEFAULTS.rounds, 'rounds', 1),
+    send: number(values.send, DEFAULTS.send, 'send', 2), cmgsLatencyMs: number(values['cmgs-latency'], DEFAULTS.cmgsLatencyMs, 'cmgs-latency', 0),
+    linkSetupMs: number(values['link-setup'], DEFAULTS.linkSetupMs, 'link-setup', 0),
+  };
+}
+
+async function main(): Promise<void> {
+  const report = await runModemReceive(parseOptions(process.argv.slice(2)));
+  console.log(`modem-receive: ${report.machine}; ${report.date}; load ${report.loadAverage.join(' → ')}`);
+  console.log(receiveTables(report));
+  console.log(`direct ÷ stored (medians): ${report.directSpeedup}; ${report.pass ? 'PASS' : 'FAIL'}`);
+  console.log(JSON.stringify(report));
+  if (!report.pass) process.exitCode = 1;
+}
+
+runIfMain(import.meta.url, main);
