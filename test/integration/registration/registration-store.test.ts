@@ -131,6 +131,18 @@ describe('registration store: two gateway processes on one Redis', () => {
   });
 });
 
+describe('registration store: scripts', () => {
+  it('keeps writing after Redis lost its script cache (a restart or SCRIPT FLUSH: EVALSHA falls back to EVAL)', async () => {
+    const clock = { nowMs: T0 };
+    const gw = gatewayProcess(clock);
+    await register(gw.mirror, 'flushed', 300);
+    await client().script('FLUSH');
+    clock.nowMs = T0 + 1_000;
+    await update(gw.mirror, 'flushed', ['lt=700']);
+    expect(await stored(gw.redis, 'flushed')).toMatchObject({ lifetimeSec: 700 });
+  });
+});
+
 describe('registration store: expiry from Redis', () => {
   it('sweeps a registration written by another process when its lifetime passes, and reports it as lost once', async () => {
     const clock = { nowMs: T0 };
