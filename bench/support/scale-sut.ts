@@ -35,6 +35,8 @@ if (mode === 'gateway') {
     modems: [], routes: [], senderPolicy: { mode: 'open' }, awakeWindowMs: 93_000, reassemblyTimeoutSec: 600,
     maintenanceIntervalMs: 1000, profilesDir: null,
     floodLimits: { udpDatagramsPerSecPerSource: 0 }, // every load device sends from one loopback host
+    // The swarm is a few addresses with thousands of devices each: no per-source cap.
+    udpAdmission: { maxRegistrationsPerSource: 1_000_000, maxRegistrations: 1_000_000 },
   });
 } else {
   forwarder = await startUdpForwarder(core);

@@ -10,6 +10,7 @@ import { CoapCode, codeToString } from '../lwm2m/coap-codes.ts';
 import { isEmpty, type CoapMessage } from '../lwm2m/coap-message.ts';
 import type { DeviceRecord } from '../lwm2m/device-record.ts';
 import { chooseBearer, type BearerChoice } from './bearer.ts';
+import type { Presence } from '../lwm2m/presence.ts';
 import type { DeviceGroups } from './device-groups.ts';
 import type { DeviceExchanges, SmsExchange } from './exchanges.ts';
 import { MemoryHeldRequestStore, type HeldRequest, type HeldRequestStore, type HoldResult } from './held-request-store.ts';
@@ -21,7 +22,8 @@ import type { RelayCounters, RelayEvents } from './relay-types.ts';
 export interface CoreRequestsContext {
   readonly output: RelayOutput;
   readonly counters: RelayCounters;
-  readonly awakeWindowMs: number;
+  /** Whether each device is awake, and over which bearer (the bearer choice reads it). */
+  readonly presence: Presence;
   readonly groups: DeviceGroups;
   /** The mirror's record of `endpoint`. */
   record(endpoint: string): DeviceRecord | undefined;
@@ -73,7 +75,7 @@ export class CoreRequests {
       if (message.type === 'CON') this.ctx.output.toCore(record.endpoint, coapAck(message.messageId));
       return;
     }
-    const bearer = chooseBearer(record, this.ctx.now(), this.ctx.awakeWindowMs);
+    const bearer = chooseBearer(record, this.ctx.presence.isAwakeOverUdp(record.endpoint, this.ctx.now()));
     this.ctx.onBearer({ endpoint: record.endpoint, bearer, messageId: message.messageId });
     if (bearer === 'udp' && !this.held.hasWork(record.endpoint)) {
       await this.ctx.output.toDevice(record, 'udp', message, null);
@@ -147,7 +149,7 @@ export class CoreRequests {
   /** Sends a held request to its device (host of {@link HeldRequests}); false when it cannot leave. */
   private async deliverHeld(request: HeldRequest): Promise<{ sent: boolean; stop?: () => void }> {
     const record = this.ctx.record(request.endpoint);
-    const bearer = record === undefined ? 'hold' : chooseBearer(record, this.ctx.now(), this.ctx.awakeWindowMs);
+    const bearer = record === undefined ? 'hold' : chooseBearer(record, this.ctx.presence.isAwakeOverUdp(record.endpoint, this.ctx.now()));
     if (record === undefined || bearer === 'hold') return { sent: false };
     const server = bearer === 'sms' ? this.groups.serverModemOf(record) : null;
     if (bearer === 'sms' && server === null) return { sent: false };
@@ -199,7 +201,7 @@ export class CoreRequests {
   /** The bearer that reaches `endpoint` now; null when it is not registered. */
   private bearerOf(endpoint: string): BearerChoice | null {
     const record = this.ctx.record(endpoint);
-    return record === undefined ? null : chooseBearer(record, this.ctx.now(), this.ctx.awakeWindowMs);
+    return record === undefined ? null : chooseBearer(record, this.ctx.presence.isAwakeOverUdp(endpoint, this.ctx.now()));
   }
 }
 

@@ -26,7 +26,6 @@ import type { DeviceRecord, DeviceSource } from '../lwm2m/device-record.ts';
 import type { RegistrationMirror } from '../lwm2m/registration-mirror.ts';
 import { capLifetime, DEFAULT_MAX_LIFETIME_SEC } from '../lwm2m/lifetime-cap.ts';
 import { RegistrationRefusedError } from '../lwm2m/registration-admission.ts';
-import { DEFAULT_AWAKE_WINDOW_MS } from './bearer.ts';
 import { CoreServerAddress } from './core-server-address.ts';
 import type { CoreSocketPool } from './core-sockets.ts';
 import { DeviceGroups } from './device-groups.ts';
@@ -47,8 +46,6 @@ export interface RelayOptions {
    * composition root resolves). Only its datagrams are accepted on the core-facing sockets.
    */
   readonly core: { readonly host: string; readonly port: number } | CoreServerAddress;
-  /** Queue mode: how long a device stays reachable over UDP after it was heard. @defaultValue 93000 */
-  readonly awakeWindowMs?: number;
   /** Held requests: bounds, time-to-live (a device group may set its own), and the store (default: in memory). */
   readonly heldRequests?: HeldRequestsConfig & { readonly store?: HeldRequestStore };
   /** Device groups: server modem and hold time per device. @defaultValue none (server modem learned only) */
@@ -82,7 +79,6 @@ export class Relay extends TypedEmitter<RelayEvents> {
   get coreAddress(): CoreServerAddress {
     return this.core;
   }
-  private readonly awakeWindowMs: number;
   private readonly requests: CoreRequests;
   private readonly groups: DeviceGroups;
   private readonly output: RelayOutput;
@@ -97,12 +93,11 @@ export class Relay extends TypedEmitter<RelayEvents> {
   ) {
     super();
     this.core = options.core instanceof CoreServerAddress ? options.core : new CoreServerAddress(options.core.host, options.core.port);
-    this.awakeWindowMs = options.awakeWindowMs ?? DEFAULT_AWAKE_WINDOW_MS;
     this.groups = options.deviceGroups ?? new DeviceGroups([], []);
     this.output = new RelayOutput(sockets, this.core, sms, udp, this.counters, (event) => this.emit('dropped', event), options.ackTimeoutMs ?? 2000);
     this.now = options.now ?? Date.now;
     this.requests = new CoreRequests({
-      output: this.output, counters: this.counters, awakeWindowMs: this.awakeWindowMs, groups: this.groups,
+      output: this.output, counters: this.counters, presence: mirror.presence, groups: this.groups,
       record: (endpoint) => mirror.get(endpoint), exchangesOf: (endpoint) => this.exchangesOf(endpoint), knownExchanges: (endpoint) => this.exchanges.get(endpoint),
       onHeld: (event) => this.emit('held', event), onAnswered: (event) => this.emit('answered', event), onBearer: (event) => this.emit('bearer', event), onDropped: (event) => this.emit('dropped', event), now: () => this.now(),
       requestWakeup: (endpoint) => options.wakeups?.requestWakeup(endpoint),

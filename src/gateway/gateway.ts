@@ -20,6 +20,7 @@ import type { WakeupRequestResult } from '../queue/wakeup-jobs.ts';
 import { WakeupService } from '../queue/wakeup-service.ts';
 import type { DeviceRecord } from '../lwm2m/device-record.ts';
 import { RedisRegistrationStore } from '../lwm2m/redis-registration-store.ts';
+import { Presence } from '../lwm2m/presence.ts';
 import { RegistrationMirror } from '../lwm2m/registration-mirror.ts';
 import { DeliveryReportMatcher } from '../modem/delivery-reports.ts';
 import { ModemDriver } from '../modem/modem-driver.ts';
@@ -159,6 +160,7 @@ export class Gateway {
     const inbox = new RedisInbox(redis, { prefix: `${prefix}inbox:`, reassemblyTimeoutSec: config.reassemblyTimeoutSec });
     const limits = config.registrationLimits ?? {};
     const mirror = new RegistrationMirror(new RedisRegistrationStore(redis, `${prefix}reg:`), {
+      presence: new Presence({ awakeWindowMs: config.awakeWindowMs }),
       admission: new AdmissionPolicy({ ...config.udpAdmission, maxRegistrations: totalRegistrations(config) }), ...limits,
     });
     const profiles = loadProfiles(config.profilesDir ?? defaultProfilesDir());
@@ -186,14 +188,14 @@ export class Gateway {
     const senderPolicy = new SenderPolicy(config.senderPolicy);
     const wakeups = new WakeupService({
       redisUrl: config.redisUrl, redisPrefix: prefix, redis, config: config.wakeup ?? {}, record: (endpoint) => mirror.get(endpoint),
-      groups: deviceGroups, senders: senderPolicy, awakeWindowMs: config.awakeWindowMs, sms,
+      groups: deviceGroups, senders: senderPolicy, presence: mirror.presence, sms,
     });
     // Heard: a waiting wake-up job is checked at once (it completes), not at the end of its back-off.
     for (const event of ['registered', 'updated'] as const) mirror.on(event, (record) => wakeups.heard(record.endpoint));
     const flood = { ...FLOOD_LIMIT_DEFAULTS, ...config.floodLimits };
     relay = new Relay(mirror, sockets, sms, udp, {
       udpRateLimiter: new SourceRateLimiter({ ratePerSec: flood.udpDatagramsPerSecPerSource, burst: flood.udpBurstPerSource }, 'floodLimits.udpDatagramsPerSecPerSource'),
-      core, awakeWindowMs: config.awakeWindowMs, ...(limits.maxLifetimeSec === undefined ? {} : { maxLifetimeSec: limits.maxLifetimeSec }),
+      core, ...(limits.maxLifetimeSec === undefined ? {} : { maxLifetimeSec: limits.maxLifetimeSec }),
       deviceGroups, heldRequests: config.heldRequests ?? {},
       wakeups: { requestWakeup: (endpoint) => void wakeups.request(endpoint, 'held-request').catch((error: unknown) => logger.child({ device: endpoint }).warn({ err: error }, 'wake-up not requested')) },
     });

@@ -1,30 +1,74 @@
 /**
- * The registration mirror's storage in Redis, so it survives a gateway restart.
+ * The registration mirror's storage in Redis, so it survives a gateway restart and two gateway
+ * processes can share it.
  *
  * Keys (under `prefix`):
  *   device:<endpoint>     JSON {@link DeviceRecord}
  *   msisdn:<digits>       endpoint of the device with that MSISDN
  *   udp:<host>:<port>     endpoint of the device last heard from that address
  *   expiry                sorted set: endpoint → time (ms) its registration lapses
+ *   lapsed                stream: one entry `endpoint` per registration the sweep removed
+ *
+ * Every write is one Lua script (`lua/*.lua`, each opening with its KEYS/ARGV contract), run with
+ * EVALSHA through ioredis `defineCommand`: a read-then-write from two processes or two concurrent
+ * messages cannot lose an update.
  */
+import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
-import { expiresAtMs, type DeviceRecord, type DeviceSource } from './device-record.ts';
+import type { DeviceRecord, DeviceSource } from './device-record.ts';
 
 /** Records read by one MGET in {@link RedisRegistrationStore.all} (bounded, so Redis stays responsive). */
 const ALL_BATCH = 5000;
 
+/** Deadlines handled by one run of the sweep script (bounded, so Redis stays responsive). */
+const SWEEP_BATCH = 500;
+
+/** Entries the lapsed stream keeps (about): far more than one sweep interval removes. */
+const LAPSED_STREAM_MAXLEN = 10_000;
+
+/** The scripts, read once (the build copies `lua/` next to the compiled module). */
+const SCRIPTS = {
+  saveRegistration: { numberOfKeys: 2, lua: readFileSync(new URL('./lua/saveRegistration-2.lua', import.meta.url), 'utf8') },
+  touchRegistration: { numberOfKeys: 2, lua: readFileSync(new URL('./lua/touchRegistration-2.lua', import.meta.url), 'utf8') },
+  removeRegistration: { numberOfKeys: 2, lua: readFileSync(new URL('./lua/removeRegistration-2.lua', import.meta.url), 'utf8') },
+  sweepLapsed: { numberOfKeys: 2, lua: readFileSync(new URL('./lua/sweepLapsed-2.lua', import.meta.url), 'utf8') },
+} as const;
+
+/** The client once {@link SCRIPTS} are defined on it. */
+interface ScriptedRedis extends Redis {
+  saveRegistration(deviceKey: string, expiryKey: string, prefix: string, endpoint: string, mode: 'put' | 'patch', json: string): Promise<number>;
+  touchRegistration(deviceKey: string, expiryKey: string, endpoint: string, lastActivityMs: string, lastBearer: string, lastUdpActivityMs: string): Promise<number>;
+  removeRegistration(deviceKey: string, expiryKey: string, prefix: string, endpoint: string): Promise<string | null>;
+  sweepLapsed(expiryKey: string, lapsedKey: string, prefix: string, nowMs: string, limit: string, maxLen: string): Promise<string[]>;
+}
+
+/** The activity fields {@link RedisRegistrationStore.touch} writes. */
+export type DeviceActivity = Pick<DeviceRecord, 'endpoint' | 'lastActivityMs' | 'lastBearer' | 'lastUdpActivityMs'>;
+
 /**
- * Contract: `save` replaces the record and its indexes atomically (a MULTI), dropping the
- * indexes of the record it replaces when the MSISDN or address changed; `remove` deletes the
- * record and its indexes; lookups never throw for unknown keys (null). The caller owns the
- * Redis connection.
+ * Contract: `put` creates or replaces a record; `patch` writes only the fields given into a
+ * stored record (resolves false, writing nothing, when the record is gone); `touch` writes only
+ * the activity times (never backwards); `remove` deletes the record. Each keeps the indexes and
+ * the deadline (`lastActivityMs + lifetimeSec`) in the same atomic step, and deletes an index
+ * only while it still names the endpoint. `sweep` removes every registration past its deadline
+ * and resolves with them (each exactly once, whichever process sweeps). Lookups never throw for
+ * unknown keys (null). The caller owns the Redis connection.
  */
 export class RedisRegistrationStore {
-  constructor(private readonly redis: Redis, private readonly prefix = 'smsbridge:reg:') {}
+  private readonly redis: ScriptedRedis;
+  private readonly expiryKey: string;
+
+  constructor(redis: Redis, private readonly prefix = 'smsbridge:reg:') {
+    for (const [name, script] of Object.entries(SCRIPTS)) {
+      if (!(name in redis)) redis.defineCommand(name, script);
+    }
+    this.redis = redis as ScriptedRedis;
+    this.expiryKey = `${prefix}expiry`;
+  }
 
   /** The record of `endpoint`, or null. */
   async get(endpoint: string): Promise<DeviceRecord | null> {
-    const json = await this.redis.get(`${this.prefix}device:${endpoint}`);
+    const json = await this.redis.get(this.deviceKey(endpoint));
     return json === null ? null : (JSON.parse(json) as DeviceRecord);
   }
 
@@ -38,45 +82,76 @@ export class RedisRegistrationStore {
    * {@link ALL_BATCH} records, not a round trip per device.
    */
   async all(): Promise<DeviceRecord[]> {
-    const endpoints = await this.redis.zrange(`${this.prefix}expiry`, 0, -1);
+    const endpoints = await this.redis.zrange(this.expiryKey, 0, -1);
     const records: DeviceRecord[] = [];
     for (let start = 0; start < endpoints.length; start += ALL_BATCH) {
-      const keys = endpoints.slice(start, start + ALL_BATCH).map((endpoint) => `${this.prefix}device:${endpoint}`);
+      const keys = endpoints.slice(start, start + ALL_BATCH).map((endpoint) => this.deviceKey(endpoint));
       for (const json of await this.redis.mget(keys)) if (json !== null) records.push(JSON.parse(json) as DeviceRecord);
     }
     return records;
   }
 
-  /** Stores `record` and its indexes. */
+  /** Stores `record` whole (creates or replaces it) with its indexes and deadline. */
   async save(record: DeviceRecord): Promise<void> {
-    const previous = await this.get(record.endpoint);
-    const multi = this.redis.multi();
-    if (previous?.msisdn && previous.msisdn !== record.msisdn) multi.del(this.indexKey({ bearer: 'sms', msisdn: previous.msisdn }));
-    if (previous?.udpHost && (previous.udpHost !== record.udpHost || previous.udpPort !== record.udpPort)) {
-      multi.del(this.indexKey({ bearer: 'udp', host: previous.udpHost, port: previous.udpPort ?? 0 }));
-    }
-    multi.set(`${this.prefix}device:${record.endpoint}`, JSON.stringify(record));
-    if (record.msisdn) multi.set(this.indexKey({ bearer: 'sms', msisdn: record.msisdn }), record.endpoint);
-    if (record.udpHost) multi.set(this.indexKey({ bearer: 'udp', host: record.udpHost, port: record.udpPort ?? 0 }), record.endpoint);
-    multi.zadd(`${this.prefix}expiry`, expiresAtMs(record), record.endpoint);
-    await multi.exec();
+    await this.redis.saveRegistration(this.deviceKey(record.endpoint), this.expiryKey, this.prefix, record.endpoint, 'put', JSON.stringify(record));
+  }
+
+  /** Writes `changes` into the stored record of `endpoint`; resolves false (nothing written) when it is gone. */
+  async patch(endpoint: string, changes: Partial<DeviceRecord>): Promise<boolean> {
+    return (await this.redis.saveRegistration(this.deviceKey(endpoint), this.expiryKey, this.prefix, endpoint, 'patch', JSON.stringify(changes))) === 1;
+  }
+
+  /** Writes the activity times of a stored record; resolves false (nothing written) when it is gone. */
+  async touch(activity: DeviceActivity): Promise<boolean> {
+    const written = await this.redis.touchRegistration(
+      this.deviceKey(activity.endpoint), this.expiryKey, activity.endpoint,
+      String(activity.lastActivityMs), activity.lastBearer, activity.lastUdpActivityMs === null ? '' : String(activity.lastUdpActivityMs),
+    );
+    return written === 1;
   }
 
   /** Deletes the record of `endpoint` and its indexes; resolves with what was removed. */
   async remove(endpoint: string): Promise<DeviceRecord | null> {
-    const record = await this.get(endpoint);
-    const multi = this.redis.multi();
-    multi.del(`${this.prefix}device:${endpoint}`);
-    multi.zrem(`${this.prefix}expiry`, endpoint);
-    if (record?.msisdn) multi.del(this.indexKey({ bearer: 'sms', msisdn: record.msisdn }));
-    if (record?.udpHost) multi.del(this.indexKey({ bearer: 'udp', host: record.udpHost, port: record.udpPort ?? 0 }));
-    await multi.exec();
-    return record;
+    const json = await this.redis.removeRegistration(this.deviceKey(endpoint), this.expiryKey, this.prefix, endpoint);
+    return json === null ? null : (JSON.parse(json) as DeviceRecord);
   }
 
-  /** Endpoints whose registration lapsed at or before `nowMs`. */
+  /**
+   * Removes every registration whose deadline is at or before `nowMs` (by its stored record, not
+   * only its deadline entry) and resolves with the removed records, in batches of
+   * {@link SWEEP_BATCH} so Redis stays responsive.
+   */
+  async sweep(nowMs: number): Promise<DeviceRecord[]> {
+    const removed: DeviceRecord[] = [];
+    for (;;) {
+      const batch = await this.redis.sweepLapsed(this.expiryKey, `${this.prefix}lapsed`, this.prefix, String(nowMs), String(SWEEP_BATCH), String(LAPSED_STREAM_MAXLEN));
+      for (const json of batch) removed.push(JSON.parse(json) as DeviceRecord);
+      if (batch.length < SWEEP_BATCH) return removed;
+    }
+  }
+
+  /**
+   * Endpoints any process's sweep removed after stream entry `afterId` ('0' for all kept, '$'
+   * for none: the cursor to start from), and the cursor for the next call.
+   */
+  async sweptSince(afterId: string): Promise<{ endpoints: string[]; cursor: string }> {
+    const key = `${this.prefix}lapsed`;
+    if (afterId === '$') {
+      const last = await this.redis.xrevrange(key, '+', '-', 'COUNT', 1);
+      return { endpoints: [], cursor: last[0]?.[0] ?? '0' };
+    }
+    const entries = await this.redis.xrange(key, `(${afterId}`, '+', 'COUNT', LAPSED_STREAM_MAXLEN);
+    const endpoints = entries.map(([, fields]) => fields[fields.indexOf('endpoint') + 1] ?? '').filter((endpoint) => endpoint !== '');
+    return { endpoints, cursor: entries.at(-1)?.[0] ?? afterId };
+  }
+
+  /** Endpoints whose deadline entry is at or before `nowMs` (read only). */
   async lapsed(nowMs: number): Promise<string[]> {
-    return this.redis.zrangebyscore(`${this.prefix}expiry`, '-inf', nowMs);
+    return this.redis.zrangebyscore(this.expiryKey, '-inf', nowMs);
+  }
+
+  private deviceKey(endpoint: string): string {
+    return `${this.prefix}device:${endpoint}`;
   }
 
   private indexKey(source: DeviceSource): string {

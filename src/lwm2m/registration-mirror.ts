@@ -5,7 +5,10 @@
  * and re-registration; seed 002: any message from the client is an implicit update).
  *
  * Records live in memory for the hot path and are written through to Redis, so they survive a
- * restart (`load()`); activity alone is written at most every `activityPersistIntervalMs`.
+ * restart (`load()`): only the fields a message changed are written (a 2.04 that changes nothing
+ * writes nothing), activity alone at most every `activityPersistIntervalMs`. Expiry is driven
+ * from Redis: `expire()` runs the store's sweep of the deadline set, so a registration written by
+ * another gateway process lapses here too.
  */
 import { bytesToHex } from '../shared/hex.ts';
 import { TypedEmitter } from '../shared/typed-emitter.ts';
@@ -17,6 +20,7 @@ import {
   DEFAULT_BINDING, DEFAULT_LIFETIME_SEC, DEFAULT_LWM2M_VERSION, expiresAtMs, withActivity,
   type DeviceRecord, type DeviceSource,
 } from './device-record.ts';
+import { Presence } from './presence.ts';
 import type { RedisRegistrationStore } from './redis-registration-store.ts';
 import { ADMIT_ALL, RegistrationRefusedError, type AdmissionRequest, type RegistrationAdmission } from './registration-admission.ts';
 import { DecodeError } from '../shared/errors.ts';
@@ -52,6 +56,8 @@ export interface RegistrationMirrorOptions {
   readonly registerAnswerTimeoutMs?: number;
   /** Decides which Registers, and Updates from a new address, may change a registration. @defaultValue admit all */
   readonly admission?: RegistrationAdmission;
+  /** Fed with every message a device sends; its awake window decides UDP reachability. @defaultValue a Presence with the 93 s window */
+  readonly presence?: Presence;
 }
 
 /** What kind of registration request a message is. */
@@ -107,6 +113,10 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
   private readonly bySource = new Map<string, string>();
   private readonly pending = new Map<string, Pending>();
   private readonly persistedAtMs = new Map<string, number>();
+  /** `lastActivityMs` as last written to Redis (its deadline there is this plus the lifetime). */
+  private readonly storedActivityMs = new Map<string, number>();
+  /** Records the core has not accepted yet (the only ones `expire()` looks at one by one). */
+  private readonly unregistered = new Set<string>();
   /** Endpoints whose activity changed in memory only (see {@link persistActivity}). */
   private readonly unsavedActivity = new Set<string>();
   /** Registrations per UDP host, for the admission's per-source limit. */
@@ -117,6 +127,10 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
   private readonly registerAnswerTimeoutMs: number;
   private readonly admission: RegistrationAdmission;
   private readonly now: () => number;
+  /** Where this process last read the store's stream of swept registrations (`load()` skips what came before). */
+  private sweptCursor = '0';
+  /** Whether each device is awake, and over which bearer (fed by this mirror, swept by `expire()`). */
+  readonly presence: Presence;
 
   constructor(private readonly store: RedisRegistrationStore, options: RegistrationMirrorOptions = {}) {
     super();
@@ -125,12 +139,18 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
     this.registerAnswerTimeoutMs = options.registerAnswerTimeoutMs ?? EXCHANGE_LIFETIME_SEC * 1000;
     this.admission = options.admission ?? ADMIT_ALL;
     this.now = options.now ?? Date.now;
+    this.presence = options.presence ?? new Presence();
   }
 
   /** Loads every stored record (after a restart). */
   async load(): Promise<DeviceRecord[]> {
+    this.sweptCursor = (await this.store.sweptSince('$')).cursor;
     const records = await this.store.all();
-    for (const record of records) this.remember(record);
+    for (const record of records) {
+      this.remember(record);
+      this.storedActivityMs.set(record.endpoint, record.lastActivityMs);
+    }
+    this.presence.restore(records.map((record) => ({ endpoint: record.endpoint, lastHeardMs: record.lastActivityMs, lastUdpMs: record.lastUdpActivityMs })));
     return records;
   }
 
@@ -163,6 +183,7 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
     if (this.needsSave(record, source, nowMs)) return undefined;
     touch(record, source, nowMs);
     this.unsavedActivity.add(endpoint);
+    this.presence.heard(endpoint, source.bearer, nowMs);
     return endpoint;
   }
 
@@ -181,6 +202,7 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
       this.admit('register', endpoint, source, previous);
       const record = withActivity(registerRecord(endpoint, operation.query, message, previous, source), source, nowMs);
       await this.save(record);
+      this.presence.heard(endpoint, source.bearer, nowMs);
       this.pending.set(pendingKey(endpoint, message), {
         endpoint, bearer: source.bearer, operation, payload: textOf(message.payload), createdAtMs: nowMs, ...(previous?.registered ? { previous } : {}),
       });
@@ -221,11 +243,12 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
     const record = this.records.get(known);
     if (record === undefined) return null;
     if (operation !== null) this.pending.set(pendingKey(known, message), { endpoint: known, bearer: source.bearer, operation, payload: textOf(message.payload), createdAtMs: nowMs });
-    if (this.needsSave(record, source, nowMs)) await this.save(withActivity(record, source, nowMs));
+    if (this.needsSave(record, source, nowMs)) await this.write(record, withActivity(record, source, nowMs));
     else {
       touch(record, source, nowMs);
       this.unsavedActivity.add(known);
     }
+    this.presence.heard(known, source.bearer, nowMs);
     return known;
   }
 
@@ -256,7 +279,7 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
       }
       const location = `/${locationPath(message).join('/')}`;
       const registered = { ...record, location, registered: true, registeredAtMs: this.now() };
-      await this.save(registered);
+      await this.write(record, registered);
       this.emit('registered', registered);
     } else if (pending.operation.kind === 'update') {
       if (!success) return;
@@ -271,7 +294,7 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
         objectLinks: pending.payload.length > 0 ? pending.payload : record.objectLinks,
         registeredOver: pending.bearer, // LwM2M 1.0 §5.3.1: the source of the accepted request
       };
-      await this.save(updated);
+      await this.write(record, updated);
       this.emit('updated', updated);
     } else if (success) {
       await this.forget(endpoint);
@@ -300,7 +323,9 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
   }
 
   /**
-   * Removes registrations whose lifetime passed without activity (resolves with them), drops
+   * Removes registrations whose lifetime passed without activity, as the store's sweep of the
+   * deadline set in Redis finds them, and forgets those another process's sweep removed
+   * (resolves with both; emits `forgotten` and `lost` for each); notes presence's sleepers; drops
    * requests the core has not answered within `registerAnswerTimeoutMs`, and with an unanswered
    * Register its record (emits `refused`).
    */
@@ -317,15 +342,37 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
       if (pending.operation.kind === 'register' && record !== undefined && !record.registered) await this.dropRegister(pending, record, 'unanswered');
     }
     // A Register whose answer a restart lost: nothing waits for it any more.
-    for (const record of [...this.records.values()]) {
-      if (record.registered || waiting.has(record.endpoint) || nowMs - record.lastActivityMs < this.registerAnswerTimeoutMs) continue;
-      await this.forget(record.endpoint);
+    for (const endpoint of [...this.unregistered]) {
+      const record = this.records.get(endpoint);
+      if (record === undefined || waiting.has(endpoint) || nowMs - record.lastActivityMs < this.registerAnswerTimeoutMs) continue;
+      await this.forget(endpoint);
       this.emit('refused', record, 'unanswered');
     }
+    // Activity kept in memory must reach Redis before Redis' deadline passes, or the sweep
+    // would take a device that is alive.
+    for (const endpoint of [...this.unsavedActivity]) {
+      const record = this.records.get(endpoint);
+      const storedMs = this.storedActivityMs.get(endpoint);
+      if (record === undefined || storedMs === undefined || storedMs + record.lifetimeSec * 1000 > nowMs) continue;
+      await this.touchStored(record);
+    }
+    this.presence.sweep(nowMs);
     const lost: DeviceRecord[] = [];
-    for (const record of this.records.values()) {
-      if (expiresAtMs(record) > nowMs) continue;
-      await this.forget(record.endpoint);
+    for (const swept of await this.store.sweep(nowMs)) {
+      const record = this.records.get(swept.endpoint) ?? swept;
+      this.drop(swept.endpoint);
+      this.emit('forgotten', swept.endpoint);
+      lost.push(record);
+      this.emit('lost', record);
+    }
+    // Registrations another process's sweep removed: forgotten here too, unless registered again.
+    const swept = await this.store.sweptSince(this.sweptCursor);
+    this.sweptCursor = swept.cursor;
+    for (const endpoint of swept.endpoints) {
+      const record = this.records.get(endpoint);
+      if (record === undefined || (await this.store.get(endpoint)) !== null) continue;
+      this.drop(endpoint);
+      this.emit('forgotten', endpoint);
       lost.push(record);
       this.emit('lost', record);
     }
@@ -344,7 +391,7 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
       this.unsavedActivity.delete(endpoint);
       if (record === undefined) continue;
       try {
-        await this.save(record);
+        await this.touchStored(record);
       } catch (error) {
         this.unsavedActivity.add(endpoint);
         throw error;
@@ -364,11 +411,42 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
     this.emit('refused', record, why);
   }
 
+  /** Writes `record` whole (a Register, or a registration coming back). */
   private async save(record: DeviceRecord): Promise<void> {
     this.remember(record);
-    this.persistedAtMs.set(record.endpoint, this.now());
-    this.unsavedActivity.delete(record.endpoint);
+    this.noteStored(record);
     await this.store.save(record);
+  }
+
+  /**
+   * Writes what changed from `before` (the record as it is in memory now) to `after`: nothing
+   * when nothing did, the activity times alone when only they did, else a patch of the changed
+   * fields. A record gone from Redis meanwhile (swept by another process) is written whole.
+   */
+  private async write(before: DeviceRecord, after: DeviceRecord): Promise<void> {
+    const unsaved = this.unsavedActivity.has(after.endpoint);
+    const changes = changedFields(before, after);
+    this.remember(after);
+    if (changes === null) return;
+    if (Object.keys(changes).every((key) => ACTIVITY_FIELDS.has(key))) {
+      await this.touchStored(after);
+      return;
+    }
+    const patch = unsaved ? { ...changes, lastActivityMs: after.lastActivityMs, lastBearer: after.lastBearer, lastUdpActivityMs: after.lastUdpActivityMs } : changes;
+    this.noteStored(after);
+    if (!(await this.store.patch(after.endpoint, patch))) await this.store.save(after);
+  }
+
+  /** Writes the activity times of `record`. */
+  private async touchStored(record: DeviceRecord): Promise<void> {
+    this.noteStored(record);
+    await this.store.touch(record);
+  }
+
+  private noteStored(record: DeviceRecord): void {
+    this.persistedAtMs.set(record.endpoint, this.now());
+    this.storedActivityMs.set(record.endpoint, record.lastActivityMs);
+    this.unsavedActivity.delete(record.endpoint);
   }
 
   private remember(record: DeviceRecord): void {
@@ -378,6 +456,8 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
     for (const key of sourceKeys(record)) this.bySource.set(key, record.endpoint);
     if (record.udpHost !== null) this.perUdpHost.set(record.udpHost, this.registrationsFromHost(record.udpHost) + 1);
     if (record.location !== null) this.byLocationIndex.set(record.location, record.endpoint);
+    if (record.registered) this.unregistered.delete(record.endpoint);
+    else this.unregistered.add(record.endpoint);
   }
 
   private unindex(record: DeviceRecord): void {
@@ -391,17 +471,41 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
   }
 
   private async forget(endpoint: string): Promise<void> {
+    this.drop(endpoint);
+    await this.store.remove(endpoint);
+    this.emit('forgotten', endpoint);
+  }
+
+  /** Removes everything held in memory for `endpoint`. */
+  private drop(endpoint: string): void {
     const record = this.records.get(endpoint);
     if (record) this.unindex(record);
     this.records.delete(endpoint);
     this.persistedAtMs.delete(endpoint);
+    this.storedActivityMs.delete(endpoint);
     this.unsavedActivity.delete(endpoint);
-    await this.store.remove(endpoint);
-    this.emit('forgotten', endpoint);
+    this.unregistered.delete(endpoint);
+    this.presence.forget(endpoint);
+    for (const [key, pending] of this.pending) if (pending.endpoint === endpoint) this.pending.delete(key);
   }
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** The fields {@link RedisRegistrationStore.touch} writes. */
+const ACTIVITY_FIELDS: ReadonlySet<string> = new Set(['lastActivityMs', 'lastBearer', 'lastUdpActivityMs']);
+
+/** The fields of `after` that differ from `before` (all are plain values), or null when none do. */
+function changedFields(before: DeviceRecord, after: DeviceRecord): Partial<DeviceRecord> | null {
+  const changes: Record<string, unknown> = {};
+  let any = false;
+  for (const [key, value] of Object.entries(after)) {
+    if ((before as unknown as Record<string, unknown>)[key] === value) continue;
+    changes[key] = value;
+    any = true;
+  }
+  return any ? (changes as Partial<DeviceRecord>) : null;
+}
 
 /**
  * Activity only, same address and number: the record is updated in place (this runs for every

@@ -15,6 +15,7 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { UnrecoverableError, Worker, type Job, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { chooseBearer } from '../bridge/bearer.ts';
+import type { Presence } from '../lwm2m/presence.ts';
 import type { DeviceGroups } from '../bridge/device-groups.ts';
 import type { SenderPolicy } from '../bridge/sender-policy.ts';
 import { bindingOf, type DeviceRecord } from '../lwm2m/device-record.ts';
@@ -63,7 +64,8 @@ export interface WakeupServiceDeps {
   record(endpoint: string): DeviceRecord | undefined;
   readonly groups: DeviceGroups;
   readonly senders: SenderPolicy;
-  readonly awakeWindowMs: number;
+  /** Whether a device is awake now, and over which bearer (the registration mirror's presence). */
+  readonly presence: Pick<Presence, 'isAwakeOverUdp'>;
   readonly sms: TriggerSmsSender;
   /** Jobs worked at once. @defaultValue 16 */
   readonly concurrency?: number;
@@ -173,7 +175,7 @@ export class WakeupService extends TypedEmitter<WakeupEvents> {
     const record = this.deps.record(data.endpoint);
     if (record === undefined) return this.finish(data, { result: 'skipped', reason: 'not-registered' });
     const heard = triggers > 0 && record.lastActivityMs > (data.firstTriggerAtMs ?? Infinity);
-    const awake = chooseBearer(record, nowMs, this.deps.awakeWindowMs) === 'udp';
+    const awake = chooseBearer(record, this.deps.presence.isAwakeOverUdp(data.endpoint, nowMs)) === 'udp';
     if (heard || (awake && triggers > 0)) return this.finish(data, { result: 'woke' });
     if (awake) return this.finish(data, { result: 'skipped', reason: 'awake' });
     if (record.msisdn === null || (!bindingOf(record).sms && record.registeredOver !== 'sms')) return this.finish(data, { result: 'skipped', reason: 'no-sms' });

@@ -45,6 +45,7 @@ describe('npm pack', () => {
     expect(paths).toContain('dist/main.js');
     expect(paths).toContain('hardware/profiles/generic.yaml');
     expect(paths).toContain('README.md');
+    expect(paths).toContain('dist/lwm2m/lua/saveRegistration-2.lua');
     expect(paths.filter((p) => p.startsWith('src/') || p.startsWith('test/') || p.startsWith('bench/'))).toEqual([]);
 
     const app = join(dir, 'app');
@@ -76,5 +77,9 @@ describe('npm pack', () => {
     const profiles = await run(process.execPath, ['-e', script], app);
     expect(profiles.code, profiles.stderr).toBe(0);
     expect(Number(profiles.stdout.trim())).toBeGreaterThanOrEqual(8);
+
+    // The registration store's Lua scripts are found from the installed dist/ (read when the module loads).
+    const store = await run(process.execPath, ['-e', "import('lwm2m-sms-bridge/dist/lwm2m/redis-registration-store.js').then((m) => console.log(typeof m.RedisRegistrationStore))"], app);
+    expect(store, store.stderr).toMatchObject({ code: 0, stdout: 'function\n' });
   }, 4 * RUN_SAFETY_TIMEOUT_MS);
 });

@@ -56,7 +56,7 @@ async function registeredSleepingDevice(endpoint: string, ttlMs = 60_000): Promi
 
 /** Waits until the gateway considers the device asleep (its awake window passed). */
 async function asleep(gateway: Gateway, endpoint: string): Promise<void> {
-  await expect.poll(() => chooseBearer(gateway.mirror.get(endpoint)!, Date.now(), AWAKE_WINDOW_MS), { timeout: 5000 }).toBe('hold');
+  await expect.poll(() => chooseBearer(gateway.mirror.get(endpoint)!, gateway.mirror.presence.isAwakeOverUdp(endpoint, Date.now())), { timeout: 5000 }).toBe('hold');
 }
 
 /** Sends `request` from the core and waits for the gateway's empty ACK. */

@@ -58,7 +58,7 @@ describe('chooseBearer and the registration source', () => {
   };
 
   it('a b=U registration that came by SMS is reached by SMS (LwM2M 1.0 §5.3.1)', () => {
-    expect(chooseBearer({ ...base, registeredOver: 'sms' }, 0)).toBe('sms');
-    expect(chooseBearer(base, 0)).toBe('hold'); // a record from before the field: as before
+    expect(chooseBearer({ ...base, registeredOver: 'sms' }, false)).toBe('sms');
+    expect(chooseBearer(base, false)).toBe('hold'); // a record from before the field: as before
   });
 });

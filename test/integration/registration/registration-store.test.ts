@@ -1,0 +1,261 @@
+/**
+ * The registration store shared by gateway processes (issue 8, "Presence and the registration
+ * store"; issue 10, CPU per Update): every write is one Lua script, so two processes cannot lose
+ * each other's changes; expiry is swept from the deadline set in Redis; an Update that changes
+ * nothing writes nothing. Each "process" here is a mirror with a Redis connection of its own, on
+ * a private redis-server.
+ */
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CoapCode, CoapOptionNumber, coapRequest, coapResponse, type CoapMessage } from '../../../src/lwm2m/index.ts';
+import type { DeviceRecord, DeviceSource } from '../../../src/lwm2m/device-record.ts';
+import { RedisRegistrationStore } from '../../../src/lwm2m/redis-registration-store.ts';
+import { Presence } from '../../../src/lwm2m/presence.ts';
+import { RegistrationMirror } from '../../../src/lwm2m/registration-mirror.ts';
+import { startPrivateRedis, type PrivateRedis } from '../../support/private-redis.ts';
+
+const PREFIX = 'test:reg:';
+const T0 = 1_796_000_000_000;
+const ports = new Map<string, number>();
+/** Each device its own address. */
+function sourceOf(endpoint: string): DeviceSource {
+  if (!ports.has(endpoint)) ports.set(endpoint, 40_000 + ports.size);
+  return { bearer: 'udp', host: '127.0.0.10', port: ports.get(endpoint)! };
+}
+
+let server: PrivateRedis;
+const clients: Redis[] = [];
+
+beforeAll(async () => {
+  server = await startPrivateRedis();
+}, 20_000);
+afterAll(async () => server?.stop());
+afterEach(async () => {
+  const admin = new Redis(server.url);
+  await admin.flushall();
+  admin.disconnect();
+  for (const client of clients.splice(0)) client.disconnect();
+});
+
+function client(): Redis {
+  const redis = new Redis(server.url);
+  clients.push(redis);
+  return redis;
+}
+
+/** A gateway process's view: its own connection, store and mirror, on a clock the test moves. */
+function gatewayProcess(clock: { nowMs: number }, options: { activityPersistIntervalMs?: number; presence?: Presence } = {}): { redis: Redis; store: RedisRegistrationStore; mirror: RegistrationMirror } {
+  const redis = client();
+  const store = new RedisRegistrationStore(redis, PREFIX);
+  return { redis, store, mirror: new RegistrationMirror(store, { now: () => clock.nowMs, ...options }) };
+}
+
+let messageId = 1;
+function request(path: string[], query: string[], code: number = CoapCode.POST): CoapMessage {
+  messageId += 1;
+  return coapRequest({ code, messageId, token: Uint8Array.of(messageId >> 8, messageId & 0xff), path, query, contentFormat: 40, payload: path.length === 1 ? '</3/0>' : '' });
+}
+
+async function register(mirror: RegistrationMirror, endpoint: string, lifetimeSec: number): Promise<void> {
+  const message = request(['rd'], [`ep=${endpoint}`, `lt=${lifetimeSec}`, 'b=U']);
+  await mirror.noteUplink(sourceOf(endpoint), message);
+  await mirror.noteCoreResponse(endpoint, coapResponse(message, CoapCode.CREATED, undefined, {
+    options: [{ number: CoapOptionNumber.LOCATION_PATH, value: Buffer.from('rd') }, { number: CoapOptionNumber.LOCATION_PATH, value: Buffer.from(endpoint) }],
+  }));
+}
+
+async function update(mirror: RegistrationMirror, endpoint: string, query: string[]): Promise<void> {
+  const message = request(['rd', endpoint], query);
+  await mirror.noteUplink(sourceOf(endpoint), message);
+  await mirror.noteCoreResponse(endpoint, coapResponse(message, CoapCode.CHANGED));
+}
+
+async function stored(redis: Redis, endpoint: string): Promise<DeviceRecord | null> {
+  const json = await redis.get(`${PREFIX}device:${endpoint}`);
+  return json === null ? null : (JSON.parse(json) as DeviceRecord);
+}
+
+/** The commands `redis` receives (not those a script runs) while `work` runs. */
+async function commandsDuring(redis: Redis, work: () => Promise<void>): Promise<string[][]> {
+  const monitor = await client().monitor();
+  const seen: string[][] = [];
+  const marker = `end-${Math.random()}`;
+  let done: () => void = () => {};
+  const ended = new Promise<void>((resolve) => (done = resolve));
+  monitor.on('monitor', (_time: string, args: string[], source: string) => {
+    if (args[0]?.toLowerCase() === 'echo' && args[1] === marker) done();
+    else if (source !== 'lua') seen.push(args);
+  });
+  await work();
+  await redis.echo(marker);
+  await ended;
+  monitor.disconnect();
+  return seen;
+}
+
+describe('registration store: two gateway processes on one Redis', () => {
+  it('keeps both an Update accepted by one process and activity written by the other', async () => {
+    const clock = { nowMs: T0 };
+    const a = gatewayProcess(clock);
+    const b = gatewayProcess(clock);
+    await register(a.mirror, 'dev-1', 300);
+    await b.mirror.load();
+
+    clock.nowMs = T0 + 10_000;
+    await update(a.mirror, 'dev-1', ['lt=600', 'b=UQ']);
+    clock.nowMs = T0 + 20_000;
+    // The device answers a request that went through process B (a 2.05 Content).
+    const read = request(['3', '0'], [], CoapCode.GET);
+    expect(await b.mirror.noteUplink(sourceOf('dev-1'), coapResponse(read, CoapCode.CONTENT, '42'))).toBe('dev-1');
+    await b.mirror.persistActivity();
+
+    const record = await stored(a.redis, 'dev-1');
+    expect(record).toMatchObject({ lifetimeSec: 600, binding: 'UQ', queueMode: true, lastActivityMs: T0 + 20_000, location: '/rd/dev-1', registered: true });
+    expect(await a.redis.zscore(`${PREFIX}expiry`, 'dev-1')).toBe(String(T0 + 20_000 + 600_000));
+  });
+
+  it('keeps both when the two writes race (Update in one process, activity touch in the other)', async () => {
+    const clock = { nowMs: T0 };
+    const a = gatewayProcess(clock);
+    const b = gatewayProcess(clock);
+    for (let n = 0; n < 20; n += 1) await register(a.mirror, `race-${n}`, 300);
+    await b.mirror.load();
+    clock.nowMs = T0 + 30_000;
+    await Promise.all([
+      ...Array.from({ length: 20 }, (_, n) => update(a.mirror, `race-${n}`, [`lt=${900 + n}`])),
+      ...Array.from({ length: 20 }, (_, n) => b.store.touch({ endpoint: `race-${n}`, lastActivityMs: T0 + 40_000, lastBearer: 'udp', lastUdpActivityMs: T0 + 40_000 })),
+    ]);
+    for (let n = 0; n < 20; n += 1) {
+      expect(await stored(a.redis, `race-${n}`), `race-${n}`).toMatchObject({ lifetimeSec: 900 + n, lastActivityMs: T0 + 40_000 });
+    }
+  });
+});
+
+describe('registration store: scripts', () => {
+  it('keeps writing after Redis lost its script cache (a restart or SCRIPT FLUSH: EVALSHA falls back to EVAL)', async () => {
+    const clock = { nowMs: T0 };
+    const gw = gatewayProcess(clock);
+    await register(gw.mirror, 'flushed', 300);
+    await client().script('FLUSH');
+    clock.nowMs = T0 + 1_000;
+    await update(gw.mirror, 'flushed', ['lt=700']);
+    expect(await stored(gw.redis, 'flushed')).toMatchObject({ lifetimeSec: 700 });
+  });
+});
+
+describe('registration store: expiry from Redis', () => {
+  it('sweeps a registration written by another process when its lifetime passes, and reports it as lost once', async () => {
+    const clock = { nowMs: T0 };
+    const other = gatewayProcess(clock);
+    await register(other.mirror, 'elsewhere', 60);
+
+    const here = gatewayProcess(clock);
+    const third = gatewayProcess(clock);
+    const lost: string[] = [];
+    const forgotten: string[] = [];
+    here.mirror.on('lost', (record) => lost.push(record.endpoint));
+    here.mirror.on('forgotten', (endpoint) => forgotten.push(endpoint));
+    third.mirror.on('lost', (record) => lost.push(record.endpoint));
+
+    clock.nowMs = T0 + 59_999;
+    expect(await here.mirror.expire()).toEqual([]);
+    clock.nowMs = T0 + 60_000;
+    const [fromHere, fromThird] = await Promise.all([here.mirror.expire(), third.mirror.expire()]);
+    expect([...fromHere, ...fromThird].map((record) => record.endpoint)).toEqual(['elsewhere']);
+    expect(lost).toEqual(['elsewhere']);
+    expect(await stored(here.redis, 'elsewhere')).toBeNull();
+    expect(await here.redis.keys(`${PREFIX}*`)).toEqual([`${PREFIX}lapsed`]); // record, deadline and address index all gone
+    if (fromHere.length === 1) expect(forgotten).toEqual(['elsewhere']);
+
+    // The process that wrote it forgets it from memory too, with the same events, exactly once.
+    const inOther: string[] = [];
+    other.mirror.on('lost', (record) => inOther.push(`lost ${record.endpoint}`));
+    other.mirror.on('forgotten', (endpoint) => inOther.push(`forgotten ${endpoint}`));
+    expect(other.mirror.get('elsewhere')).toBeDefined();
+    expect((await other.mirror.expire()).map((record) => record.endpoint)).toEqual(['elsewhere']);
+    expect(await other.mirror.expire()).toEqual([]);
+    expect(inOther).toEqual(['forgotten elsewhere', 'lost elsewhere']);
+    expect(other.mirror.get('elsewhere')).toBeUndefined();
+    expect(other.mirror.presence.isAwake('elsewhere', clock.nowMs)).toBe(false);
+  });
+
+  it('does not sweep a device whose later activity another process wrote, nor one alive in this process\'s memory only', async () => {
+    const clock = { nowMs: T0 };
+    const a = gatewayProcess(clock, { activityPersistIntervalMs: 3_600_000 });
+    await register(a.mirror, 'busy', 60);
+    const b = gatewayProcess(clock);
+    await b.store.touch({ endpoint: 'busy', lastActivityMs: T0 + 50_000, lastBearer: 'udp', lastUdpActivityMs: T0 + 50_000 });
+    clock.nowMs = T0 + 61_000;
+    expect(await b.mirror.expire()).toEqual([]);
+
+    // Activity this process holds in memory only reaches Redis before the sweep runs.
+    clock.nowMs = T0 + 105_000;
+    expect(a.mirror.noteActivity(sourceOf('busy'), CoapCode.CONTENT)).toBe('busy');
+    clock.nowMs = T0 + 110_000;
+    expect(await a.mirror.expire()).toEqual([]);
+    expect(await stored(a.redis, 'busy')).toMatchObject({ lastActivityMs: T0 + 105_000 });
+  });
+});
+
+describe('registration store: what one Update costs in Redis commands', () => {
+  it('writes nothing for an Update the core answers 2.04 that changes nothing', async () => {
+    const clock = { nowMs: T0 };
+    const gw = gatewayProcess(clock);
+    await register(gw.mirror, 'quiet', 300);
+    clock.nowMs = T0 + 1_000;
+    const commands = await commandsDuring(gw.redis, () => update(gw.mirror, 'quiet', []));
+    expect(commands).toEqual([]);
+    expect(gw.mirror.get('quiet')?.lastActivityMs).toBe(T0 + 1_000);
+  });
+
+  it('writes one script call with the changed fields for an Update that changes the lifetime', async () => {
+    const clock = { nowMs: T0 };
+    const gw = gatewayProcess(clock);
+    await register(gw.mirror, 'changing', 300);
+    clock.nowMs = T0 + 1_000;
+    const commands = await commandsDuring(gw.redis, () => update(gw.mirror, 'changing', ['lt=900']));
+    expect(commands.map((args) => args[0]?.toLowerCase())).toEqual(['evalsha']);
+    expect(JSON.parse(commands[0]!.at(-1)!)).toEqual({ lifetimeSec: 900, lastActivityMs: T0 + 1_000, lastBearer: 'udp', lastUdpActivityMs: T0 + 1_000 });
+    expect(await stored(gw.redis, 'changing')).toMatchObject({ lifetimeSec: 900, lastActivityMs: T0 + 1_000 });
+  });
+});
+
+describe('registration store: a registration swept elsewhere and registered again', () => {
+  it('is kept by the process that holds it again', async () => {
+    const clock = { nowMs: T0 };
+    const a = gatewayProcess(clock);
+    const b = gatewayProcess(clock);
+    await register(a.mirror, 'back', 60);
+    clock.nowMs = T0 + 60_000;
+    expect((await b.mirror.expire()).map((record) => record.endpoint)).toEqual(['back']);
+    await register(a.mirror, 'back', 60); // the device registers again through process A
+    expect(await a.mirror.expire()).toEqual([]);
+    expect(a.mirror.get('back')).toMatchObject({ registered: true });
+    expect(await stored(a.redis, 'back')).toMatchObject({ registered: true });
+  });
+});
+
+describe('registration mirror: presence', () => {
+  it('tells presence of every message, sweeps it with expiry, and restores it after a restart', async () => {
+    const clock = { nowMs: T0 };
+    const first = gatewayProcess(clock, { presence: new Presence({ awakeWindowMs: 10_000 }) });
+    const events: string[] = [];
+    first.mirror.presence.on('awake', (endpoint, bearer) => events.push(`awake ${endpoint} ${bearer}`));
+    first.mirror.presence.on('asleep', (endpoint) => events.push(`asleep ${endpoint}`));
+    await register(first.mirror, 'uq', 3600);
+    clock.nowMs = T0 + 5_000;
+    await update(first.mirror, 'uq', []);
+    clock.nowMs = T0 + 15_000;
+    expect(first.mirror.presence.isAwakeOverUdp('uq', clock.nowMs)).toBe(true);
+    await first.mirror.persistActivity();
+
+    const restarted = gatewayProcess(clock, { presence: new Presence({ awakeWindowMs: 10_000 }) });
+    await restarted.mirror.load();
+    expect(restarted.mirror.presence.isAwakeOverUdp('uq', clock.nowMs)).toBe(true);
+
+    clock.nowMs = T0 + 15_001;
+    await first.mirror.expire();
+    expect(events).toEqual(['awake uq udp', 'asleep uq']);
+    expect(first.mirror.get('uq')).toBeDefined(); // asleep, still registered
+  });
+});
