@@ -16,6 +16,7 @@
  * 5. a new endpoint is refused once its source host holds `maxRegistrationsPerSource`, or the
  *    gateway holds `maxRegistrations` registrations.
  */
+import { matchGlob } from '../shared/glob.ts';
 import { isIP } from 'node:net';
 import { GatewayError } from '../shared/errors.ts';
 import type { AdmissionDecision, AdmissionRefusal, AdmissionRequest, RegistrationAdmission } from '../lwm2m/registration-admission.ts';
@@ -175,29 +176,4 @@ function inNetwork(address: { family: 4 | 6; bits: bigint }, network: IpNetwork)
   return address.bits >> shift === network.bits >> shift;
 }
 
-/**
- * True when `text` matches `glob`: `*` any run of characters (also none), `?` one character,
- * everything else literal. The classic wildcard walk that backtracks only to the last `*`: at
- * most `text.length × glob.length` steps whatever the input (a regular expression with several
- * `.*` would backtrack polynomially).
- */
-export function matchGlob(glob: string, text: string): boolean {
-  let g = 0;
-  let t = 0;
-  let star = -1;
-  let resume = 0;
-  while (t < text.length) {
-    if (g < glob.length && (glob[g] === '?' || (glob[g] !== '*' && glob[g] === text[t]))) {
-      g++;
-      t++;
-    } else if (g < glob.length && glob[g] === '*') {
-      star = g++;
-      resume = t;
-    } else if (star >= 0) {
-      g = star + 1;
-      t = ++resume;
-    } else return false;
-  }
-  while (glob[g] === '*') g++;
-  return g === glob.length;
-}
+export { matchGlob };

@@ -9,6 +9,7 @@
  * know; the `sms=` Register parameter is the device's own MSISDN, not the server's). A trigger
  * sent from another modem of the gateway is ignored by the device and costs money for nothing.
  */
+import { matchGlob } from '../shared/glob.ts';
 import type { DeviceRecord } from '../lwm2m/device-record.ts';
 
 /** One device group as configured. */
@@ -39,7 +40,7 @@ export class DeviceGroups {
   /** The first group `record` belongs to, or null. */
   groupOf(record: Pick<DeviceRecord, 'endpoint' | 'msisdn'>): DeviceGroupConfig | null {
     for (const { config, prefixes } of this.groups) {
-      if ((config.endpoints ?? []).some((pattern) => matchesPattern(pattern, record.endpoint))) return config;
+      if ((config.endpoints ?? []).some((pattern) => matchGlob(pattern, record.endpoint))) return config;
       if (record.msisdn !== null && prefixes.some((prefix) => record.msisdn!.startsWith(prefix))) return config;
     }
     return null;
@@ -62,33 +63,4 @@ export class DeviceGroups {
   heldRequestTtlMsOf(record: Pick<DeviceRecord, 'endpoint' | 'msisdn'>, fallbackMs: number): number {
     return this.groupOf(record)?.heldRequestTtlMs ?? fallbackMs;
   }
-}
-
-/**
- * True when `text` matches `pattern`, where `*` matches any run of characters. Greedy matching
- * with one backtrack point (the last `*`): O(pattern × text) at worst, no regular expression.
- */
-export function matchesPattern(pattern: string, text: string): boolean {
-  let p = 0;
-  let t = 0;
-  let star = -1;
-  let resume = 0;
-  while (t < text.length) {
-    if (p < pattern.length && pattern[p] !== '*' && pattern[p] === text[t]) {
-      p += 1;
-      t += 1;
-    } else if (p < pattern.length && pattern[p] === '*') {
-      star = p;
-      resume = t;
-      p += 1;
-    } else if (star >= 0) {
-      p = star + 1;
-      resume += 1;
-      t = resume;
-    } else {
-      return false;
-    }
-  }
-  while (p < pattern.length && pattern[p] === '*') p += 1;
-  return p === pattern.length;
 }

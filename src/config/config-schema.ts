@@ -232,7 +232,7 @@ const WakeupSchema = Type.Object({
 
 const DeviceGroupSchema = Type.Object({
   name: Type.String({ minLength: 1, maxLength: 64, description: 'Name of the group (for logs).', examples: ['trackers'] }),
-  endpoints: Type.Array(Type.String({ minLength: 1, maxLength: 255, expected: 'an endpoint name or a glob (* any run)' }), {
+  endpoints: Type.Array(Type.String({ minLength: 1, maxLength: 255, expected: 'an endpoint name or a glob (* any run, ? one character)' }), {
     default: [], description: 'Endpoint name patterns of the group (* matches any run of characters).', examples: [['tracker-*']],
   }),
   msisdnPrefixes: Type.Array(Type.String({ maxLength: 21, pattern: '^\\+?[0-9]+$', expected: 'a number prefix of digits, optionally with a leading +' }), {
