@@ -66,7 +66,9 @@ export function addApiCommands(program: Command, io: CliIo): void {
     .option('--data-hex <hex>', 'binary payload as hex (8-bit SMS)')
     .action(async (options: SendCliOptions) => {
       const { apiTarget, callApi } = await import('./api-client.ts');
-      const { optionError } = await import('./options.ts');
+      const { optionError, parsePhoneNumberOption } = await import('./options.ts');
+      // The request is checked here first, so a bad number is named before a missing token is.
+      parsePhoneNumberOption(options.to, '--to', 15);
       if ((options.text === undefined) === (options.dataHex === undefined)) throw optionError('--text', 'give exactly one of --text and --data-hex');
       const body = { to: options.to, ...(options.text === undefined ? { dataHex: options.dataHex } : { text: options.text }) };
       const sent = (await callApi(apiTarget(options, io.env ?? {}), 'POST', '/api/v1/sms', body)) as { messageId: string; modem: string; parts: number };

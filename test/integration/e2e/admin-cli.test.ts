@@ -91,6 +91,9 @@ describe('smsbridge run with the admin API, and the CLI commands over it', () =>
     expect(JSON.parse(noToken.stderr.trim())).toMatchObject({ code: 'GW_ERR_CONFIG', option: '--token-file' });
     const badNumber = await cli({ SMSBRIDGE_TOKEN: TOKEN }, 'send', '--to', '0170', '--text', 'hi');
     expect(JSON.parse(badNumber.stderr.trim())).toMatchObject({ code: 'GW_ERR_ADMIN_REQUEST', status: 400 });
+    // Letters are refused by the command itself, before the token is looked for.
+    const letters = await smsbridgeWith({ env: { SMSBRIDGE_TOKEN: '' } }, 'send', '--url', url, '--to', 'abc', '--text', 'hi');
+    expect(JSON.parse(letters.stderr.trim())).toMatchObject({ code: 'GW_ERR_CONFIG', option: '--to' });
 
     await eventually('modem-1 ready', async () => {
       const answer = JSON.parse((await cli({ SMSBRIDGE_TOKEN: TOKEN }, 'modems', '--json')).stdout) as { modems: { state: string }[] };
