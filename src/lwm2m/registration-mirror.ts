@@ -8,23 +8,25 @@
  * restart (`load()`): only the fields a message changed are written (a 2.04 that changes nothing
  * writes nothing), activity alone at most every `activityPersistIntervalMs`. Expiry is driven
  * from Redis: `expire()` runs the store's sweep of the deadline set, so a registration written by
- * another gateway process lapses here too.
+ * another gateway process lapses here too. What is written and when lives in
+ * `registration-writer.ts`, the requests awaiting the core's answer in `pending-registrations.ts`,
+ * the classification of requests in `registration-operation.ts`.
  */
-import { bytesToHex } from '../shared/hex.ts';
 import { TypedEmitter } from '../shared/typed-emitter.ts';
 import { CoapCode } from './coap-codes.ts';
 import type { CoapMessage } from './coap-message.ts';
-import { locationPath, uriPath, uriQuery } from './coap-options.ts';
+import { locationPath, uriPath } from './coap-options.ts';
 import { EXCHANGE_LIFETIME_SEC } from './coap-parameters.ts';
-import {
-  DEFAULT_BINDING, DEFAULT_LIFETIME_SEC, DEFAULT_LWM2M_VERSION, expiresAtMs, withActivity,
-  type DeviceRecord, type DeviceSource,
-} from './device-record.ts';
+import { DEFAULT_LWM2M_VERSION, withActivity, type DeviceRecord, type DeviceSource } from './device-record.ts';
+import { PendingRegistrations, type PendingRegistration } from './pending-registrations.ts';
 import { Presence } from './presence.ts';
 import type { RedisRegistrationStore } from './redis-registration-store.ts';
 import { ADMIT_ALL, RegistrationRefusedError, type AdmissionRequest, type RegistrationAdmission } from './registration-admission.ts';
-import { DecodeError } from '../shared/errors.ts';
-import { DEFAULT_MAX_ENDPOINT_NAME_BYTES, parseRegisterQuery, type RegisterQuery } from './registration-request.ts';
+import { msisdnOf, registerRecord, registrationOperation, textOf, type RegistrationOperation } from './registration-operation.ts';
+import { DEFAULT_MAX_ENDPOINT_NAME_BYTES } from './registration-request.ts';
+import { RegistrationWriter } from './registration-writer.ts';
+
+export { registrationOperation, type RegistrationOperation } from './registration-operation.ts';
 
 /** Events of {@link RegistrationMirror}. */
 export type RegistrationMirrorEvents = {
@@ -60,46 +62,6 @@ export interface RegistrationMirrorOptions {
   readonly presence?: Presence;
 }
 
-/** What kind of registration request a message is. */
-export type RegistrationOperation =
-  | { readonly kind: 'register'; readonly query: RegisterQuery }
-  | { readonly kind: 'update'; readonly query: RegisterQuery }
-  | { readonly kind: 'deregister' };
-
-interface Pending {
-  readonly endpoint: string;
-  /** The bearer the request came on. */
-  readonly bearer: 'sms' | 'udp';
-  readonly operation: RegistrationOperation;
-  readonly payload: string;
-  readonly createdAtMs: number;
-  /** For a Register: the accepted registration it would replace, restored when the core refuses it. */
-  readonly previous?: DeviceRecord;
-}
-
-/**
- * Classifies a request by its method and path (`POST /rd?…` Register, `POST /rd/<id>` Update,
- * `DELETE /rd/<id>` De-register). Throws the query parser's DecodeError (GW_ERR_LWM2M_REGISTRATION)
- * for invalid parameters (an endpoint name longer than `maxEndpointNameBytes` or unprintable
- * among them), and for a Register without `ep` (field `ep`): LwM2M 1.1 lets a client leave it
- * out only when its security credentials name it, and plain CoAP has none. Returns null for any
- * other request.
- */
-export function registrationOperation(message: CoapMessage, lwm2mVersion: string, maxEndpointNameBytes = DEFAULT_MAX_ENDPOINT_NAME_BYTES): RegistrationOperation | null {
-  const path = uriPath(message);
-  if (path[0] !== 'rd') return null;
-  if (message.code === CoapCode.POST && path.length === 1) {
-    const query = parseRegisterQuery(uriQuery(message), { maxEndpointNameBytes });
-    if (query.endpoint === null) throw new DecodeError('GW_ERR_LWM2M_REGISTRATION', 'ep', 0, 'a Register needs the endpoint name "ep" (no security context names the client)');
-    return { kind: 'register', query };
-  }
-  if (message.code === CoapCode.POST && path.length >= 2) {
-    return { kind: 'update', query: parseRegisterQuery(uriQuery(message), { lwm2mVersion, maxEndpointNameBytes }) };
-  }
-  if (message.code === CoapCode.DELETE && path.length >= 2) return { kind: 'deregister' };
-  return null;
-}
-
 /**
  * Contract: `noteUplink` is called for every message a device sends, before it is relayed, and
  * returns the device's endpoint (null for a source that never registered); a Register creates or
@@ -111,18 +73,15 @@ export function registrationOperation(message: CoapMessage, lwm2mVersion: string
 export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
   private readonly records = new Map<string, DeviceRecord>();
   private readonly bySource = new Map<string, string>();
-  private readonly pending = new Map<string, Pending>();
-  private readonly persistedAtMs = new Map<string, number>();
-  /** `lastActivityMs` as last written to Redis (its deadline there is this plus the lifetime). */
-  private readonly storedActivityMs = new Map<string, number>();
+  private readonly pending = new PendingRegistrations();
+  private readonly writer: RegistrationWriter;
+  /** The record held for an endpoint (handed to the writer's sweeps). */
+  private readonly recordOf = (endpoint: string): DeviceRecord | undefined => this.records.get(endpoint);
   /** Records the core has not accepted yet (the only ones `expire()` looks at one by one). */
   private readonly unregistered = new Set<string>();
-  /** Endpoints whose activity changed in memory only (see {@link persistActivity}). */
-  private readonly unsavedActivity = new Set<string>();
   /** Registrations per UDP host, for the admission's per-source limit. */
   private readonly perUdpHost = new Map<string, number>();
   private readonly byLocationIndex = new Map<string, string>();
-  private readonly activityPersistIntervalMs: number;
   private readonly maxEndpointNameBytes: number;
   private readonly registerAnswerTimeoutMs: number;
   private readonly admission: RegistrationAdmission;
@@ -134,12 +93,12 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
 
   constructor(private readonly store: RedisRegistrationStore, options: RegistrationMirrorOptions = {}) {
     super();
-    this.activityPersistIntervalMs = options.activityPersistIntervalMs ?? 10_000;
     this.maxEndpointNameBytes = options.maxEndpointNameBytes ?? DEFAULT_MAX_ENDPOINT_NAME_BYTES;
     this.registerAnswerTimeoutMs = options.registerAnswerTimeoutMs ?? EXCHANGE_LIFETIME_SEC * 1000;
     this.admission = options.admission ?? ADMIT_ALL;
     this.now = options.now ?? Date.now;
     this.presence = options.presence ?? new Presence();
+    this.writer = new RegistrationWriter(store, options.activityPersistIntervalMs ?? 10_000, this.now);
   }
 
   /** Loads every stored record (after a restart). */
@@ -148,7 +107,7 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
     const records = await this.store.all();
     for (const record of records) {
       this.remember(record);
-      this.storedActivityMs.set(record.endpoint, record.lastActivityMs);
+      this.writer.noteLoaded(record);
     }
     this.presence.restore(records.map((record) => ({ endpoint: record.endpoint, lastHeardMs: record.lastActivityMs, lastUdpMs: record.lastUdpActivityMs })));
     return records;
@@ -180,9 +139,8 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
     const record = endpoint === undefined ? undefined : this.records.get(endpoint);
     if (endpoint === undefined || record === undefined) return undefined;
     const nowMs = this.now();
-    if (this.needsSave(record, source, nowMs)) return undefined;
-    touch(record, source, nowMs);
-    this.unsavedActivity.add(endpoint);
+    if (this.writer.needsSave(record, source, nowMs)) return undefined;
+    this.writer.touchInMemory(record, source, nowMs);
     this.presence.heard(endpoint, source.bearer, nowMs);
     return endpoint;
   }
@@ -203,7 +161,7 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
       const record = withActivity(registerRecord(endpoint, operation.query, message, previous, source), source, nowMs);
       await this.save(record);
       this.presence.heard(endpoint, source.bearer, nowMs);
-      this.pending.set(pendingKey(endpoint, message), {
+      this.pending.add(message, {
         endpoint, bearer: source.bearer, operation, payload: textOf(message.payload), createdAtMs: nowMs, ...(previous?.registered ? { previous } : {}),
       });
       return endpoint;
@@ -242,31 +200,17 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
   private async noteKnownUplink(known: string, source: DeviceSource, message: CoapMessage, operation: RegistrationOperation | null, nowMs: number): Promise<string | null> {
     const record = this.records.get(known);
     if (record === undefined) return null;
-    if (operation !== null) this.pending.set(pendingKey(known, message), { endpoint: known, bearer: source.bearer, operation, payload: textOf(message.payload), createdAtMs: nowMs });
-    if (this.needsSave(record, source, nowMs)) await this.write(record, withActivity(record, source, nowMs));
-    else {
-      touch(record, source, nowMs);
-      this.unsavedActivity.add(known);
-    }
+    if (operation !== null) this.pending.add(message, { endpoint: known, bearer: source.bearer, operation, payload: textOf(message.payload), createdAtMs: nowMs });
+    if (this.writer.needsSave(record, source, nowMs)) await this.write(record, withActivity(record, source, nowMs));
+    else this.writer.touchInMemory(record, source, nowMs);
     this.presence.heard(known, source.bearer, nowMs);
     return known;
-  }
-
-  /**
-   * True when a message from `source` changes more than the activity times (a new address,
-   * number or modem), or the record was last written `activityPersistIntervalMs` ago.
-   */
-  private needsSave(record: DeviceRecord, source: DeviceSource, nowMs: number): boolean {
-    const moved = source.bearer === 'udp'
-      ? source.host !== record.udpHost || source.port !== record.udpPort
-      : source.msisdn !== record.msisdn || (source.modem !== undefined && source.modem !== record.smsModem);
-    return moved || nowMs - (this.persistedAtMs.get(record.endpoint) ?? 0) >= this.activityPersistIntervalMs;
   }
 
   /** See the class contract. */
   async noteCoreResponse(endpoint: string, message: CoapMessage): Promise<void> {
     if (message.code === 0 || message.code < 64) return; // empty messages and requests
-    const key = pendingKey(endpoint, message);
+    const key = this.pending.keyOf(endpoint, message);
     const pending = this.pending.get(key);
     const record = this.records.get(endpoint);
     if (pending === undefined || record === undefined) return;
@@ -311,12 +255,7 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
   async discardUnaccepted(endpoint: string): Promise<boolean> {
     const record = this.records.get(endpoint);
     if (record === undefined || record.registered) return false;
-    let previous: DeviceRecord | undefined;
-    for (const [key, pending] of [...this.pending]) {
-      if (pending.endpoint !== endpoint) continue;
-      this.pending.delete(key);
-      previous ??= pending.previous;
-    }
+    const previous = this.pending.takeAll(endpoint);
     if (previous !== undefined) await this.save(previous);
     else await this.forget(endpoint);
     return true;
@@ -332,7 +271,7 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
   async expire(): Promise<DeviceRecord[]> {
     const nowMs = this.now();
     const waiting = new Set<string>();
-    for (const [key, pending] of this.pending) {
+    for (const [key, pending] of this.pending.entries()) {
       if (nowMs - pending.createdAtMs < this.registerAnswerTimeoutMs) {
         waiting.add(pending.endpoint);
         continue;
@@ -350,12 +289,7 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
     }
     // Activity kept in memory must reach Redis before Redis' deadline passes, or the sweep
     // would take a device that is alive.
-    for (const endpoint of [...this.unsavedActivity]) {
-      const record = this.records.get(endpoint);
-      const storedMs = this.storedActivityMs.get(endpoint);
-      if (record === undefined || storedMs === undefined || storedMs + record.lifetimeSec * 1000 > nowMs) continue;
-      await this.touchStored(record);
-    }
+    await this.writer.persistDue(nowMs, this.recordOf);
     this.presence.sweep(nowMs);
     const lost: DeviceRecord[] = [];
     for (const swept of await this.store.sweep(nowMs)) {
@@ -385,68 +319,29 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
    * Resolves with the number of records written; rejects with the store's error.
    */
   async persistActivity(): Promise<number> {
-    let written = 0;
-    for (const endpoint of [...this.unsavedActivity]) {
-      const record = this.records.get(endpoint);
-      this.unsavedActivity.delete(endpoint);
-      if (record === undefined) continue;
-      try {
-        await this.touchStored(record);
-      } catch (error) {
-        this.unsavedActivity.add(endpoint);
-        throw error;
-      }
-      written += 1;
-    }
-    return written;
+    return this.writer.persistActivity(this.recordOf);
   }
 
   /**
    * A Register the core refused or never answered: the registration it would have replaced comes
    * back, or else the record goes (and with it the endpoint's core-facing port, see `forgotten`).
    */
-  private async dropRegister(pending: Pending, record: DeviceRecord, why: 'rejected' | 'unanswered'): Promise<void> {
+  private async dropRegister(pending: PendingRegistration, record: DeviceRecord, why: 'rejected' | 'unanswered'): Promise<void> {
     if (pending.previous !== undefined) await this.save(pending.previous);
     else await this.forget(pending.endpoint);
     this.emit('refused', record, why);
   }
 
-  /** Writes `record` whole (a Register, or a registration coming back). */
+  /** Remembers `record` and writes it whole (a Register, or a registration coming back). */
   private async save(record: DeviceRecord): Promise<void> {
     this.remember(record);
-    this.noteStored(record);
-    await this.store.save(record);
+    await this.writer.save(record);
   }
 
-  /**
-   * Writes what changed from `before` (the record as it is in memory now) to `after`: nothing
-   * when nothing did, the activity times alone when only they did, else a patch of the changed
-   * fields. A record gone from Redis meanwhile (swept by another process) is written whole.
-   */
+  /** Remembers `after` in place of `before` and writes what changed (see {@link RegistrationWriter.write}). */
   private async write(before: DeviceRecord, after: DeviceRecord): Promise<void> {
-    const unsaved = this.unsavedActivity.has(after.endpoint);
-    const changes = changedFields(before, after);
     this.remember(after);
-    if (changes === null) return;
-    if (Object.keys(changes).every((key) => ACTIVITY_FIELDS.has(key))) {
-      await this.touchStored(after);
-      return;
-    }
-    const patch = unsaved ? { ...changes, lastActivityMs: after.lastActivityMs, lastBearer: after.lastBearer, lastUdpActivityMs: after.lastUdpActivityMs } : changes;
-    this.noteStored(after);
-    if (!(await this.store.patch(after.endpoint, patch))) await this.store.save(after);
-  }
-
-  /** Writes the activity times of `record`. */
-  private async touchStored(record: DeviceRecord): Promise<void> {
-    this.noteStored(record);
-    await this.store.touch(record);
-  }
-
-  private noteStored(record: DeviceRecord): void {
-    this.persistedAtMs.set(record.endpoint, this.now());
-    this.storedActivityMs.set(record.endpoint, record.lastActivityMs);
-    this.unsavedActivity.delete(record.endpoint);
+    await this.writer.write(before, after);
   }
 
   private remember(record: DeviceRecord): void {
@@ -481,68 +376,11 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
     const record = this.records.get(endpoint);
     if (record) this.unindex(record);
     this.records.delete(endpoint);
-    this.persistedAtMs.delete(endpoint);
-    this.storedActivityMs.delete(endpoint);
-    this.unsavedActivity.delete(endpoint);
+    this.writer.forget(endpoint);
     this.unregistered.delete(endpoint);
     this.presence.forget(endpoint);
-    for (const [key, pending] of this.pending) if (pending.endpoint === endpoint) this.pending.delete(key);
+    this.pending.forget(endpoint);
   }
-}
-
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
-
-/** The fields {@link RedisRegistrationStore.touch} writes. */
-const ACTIVITY_FIELDS: ReadonlySet<string> = new Set(['lastActivityMs', 'lastBearer', 'lastUdpActivityMs']);
-
-/** The fields of `after` that differ from `before` (all are plain values), or null when none do. */
-function changedFields(before: DeviceRecord, after: DeviceRecord): Partial<DeviceRecord> | null {
-  const changes: Record<string, unknown> = {};
-  let any = false;
-  for (const [key, value] of Object.entries(after)) {
-    if ((before as unknown as Record<string, unknown>)[key] === value) continue;
-    changes[key] = value;
-    any = true;
-  }
-  return any ? (changes as Partial<DeviceRecord>) : null;
-}
-
-/**
- * Activity only, same address and number: the record is updated in place (this runs for every
- * message; a copy per message showed in bench/relay-throughput). Redis gets it with the next save.
- */
-function touch(record: DeviceRecord, source: DeviceSource, nowMs: number): void {
-  const live = record as Mutable<DeviceRecord>;
-  live.lastActivityMs = nowMs;
-  live.lastBearer = source.bearer;
-  if (source.bearer === 'udp') live.lastUdpActivityMs = nowMs;
-}
-
-function registerRecord(endpoint: string, query: RegisterQuery, message: CoapMessage, previous: DeviceRecord | undefined, source: DeviceSource): DeviceRecord {
-  return {
-    endpoint,
-    msisdn: source.bearer === 'sms' ? source.msisdn : (msisdnOf(query) ?? previous?.msisdn ?? null),
-    udpHost: source.bearer === 'udp' ? source.host : null,
-    udpPort: source.bearer === 'udp' ? source.port : null,
-    binding: query.binding ?? DEFAULT_BINDING,
-    queueMode: query.queueMode,
-    lifetimeSec: query.lifetimeSec ?? DEFAULT_LIFETIME_SEC,
-    lwm2mVersion: query.lwm2mVersion ?? DEFAULT_LWM2M_VERSION,
-    objectLinks: textOf(message.payload),
-    location: null,
-    registered: false,
-    registeredAtMs: null,
-    lastActivityMs: 0,
-    lastBearer: source.bearer,
-    lastUdpActivityMs: null,
-    smsModem: previous?.smsModem ?? null,
-    registeredOver: source.bearer,
-  };
-}
-
-/** The `sms=` MSISDN; an External Identifier (1.1+, `id@domain`) is not a number to send SMS to. */
-function msisdnOf(query: RegisterQuery): string | null {
-  return query.smsNumber !== null && /^\d+$/.test(query.smsNumber) ? query.smsNumber : null;
 }
 
 function sourceKey(source: DeviceSource): string {
@@ -554,12 +392,4 @@ function sourceKeys(record: DeviceRecord): string[] {
   if (record.msisdn) keys.push(sourceKey({ bearer: 'sms', msisdn: record.msisdn }));
   if (record.udpHost) keys.push(sourceKey({ bearer: 'udp', host: record.udpHost, port: record.udpPort ?? 0 }));
   return keys;
-}
-
-function pendingKey(endpoint: string, message: CoapMessage): string {
-  return `${endpoint}|${bytesToHex(message.token)}`;
-}
-
-function textOf(payload: Uint8Array): string {
-  return Buffer.from(payload).toString('utf8');
 }

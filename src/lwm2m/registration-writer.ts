@@ -1,0 +1,153 @@
+/**
+ * What the registration mirror writes to Redis, and when: a Register whole, an Update or a move as
+ * a patch of the fields it changed (nothing when nothing changed), activity alone at most every
+ * `activityPersistIntervalMs` (kept in memory between writes, and written before Redis' deadline
+ * for the record passes, so the store's sweep never takes a device that is alive).
+ */
+import type { DeviceRecord, DeviceSource } from './device-record.ts';
+import type { RedisRegistrationStore } from './redis-registration-store.ts';
+
+/** Looks up the record the mirror holds for an endpoint. */
+export type RecordLookup = (endpoint: string) => DeviceRecord | undefined;
+
+/**
+ * Contract: tracks, per endpoint, when it was last written and which activity Redis holds; the
+ * mirror keeps the records themselves (and remembers a record before asking for it to be
+ * written). Every write rejects with the store's error.
+ */
+export class RegistrationWriter {
+  private readonly persistedAtMs = new Map<string, number>();
+  /** `lastActivityMs` as last written to Redis (its deadline there is this plus the lifetime). */
+  private readonly storedActivityMs = new Map<string, number>();
+  /** Endpoints whose activity changed in memory only (see {@link persistActivity}). */
+  private readonly unsavedActivity = new Set<string>();
+
+  constructor(
+    private readonly store: RedisRegistrationStore,
+    private readonly activityPersistIntervalMs: number,
+    private readonly now: () => number,
+  ) {}
+
+  /** Notes a record read from Redis (its activity is what Redis holds). */
+  noteLoaded(record: DeviceRecord): void {
+    this.storedActivityMs.set(record.endpoint, record.lastActivityMs);
+  }
+
+  /**
+   * True when a message from `source` changes more than the activity times (a new address,
+   * number or modem), or the record was last written `activityPersistIntervalMs` ago.
+   */
+  needsSave(record: DeviceRecord, source: DeviceSource, nowMs: number): boolean {
+    const moved = source.bearer === 'udp'
+      ? source.host !== record.udpHost || source.port !== record.udpPort
+      : source.msisdn !== record.msisdn || (source.modem !== undefined && source.modem !== record.smsModem);
+    return moved || nowMs - (this.persistedAtMs.get(record.endpoint) ?? 0) >= this.activityPersistIntervalMs;
+  }
+
+  /**
+   * Notes activity from `source` at `nowMs` in memory only: the record is updated in place (this
+   * runs for every message; a copy per message showed in bench/relay-throughput). Redis gets it
+   * with the next write.
+   */
+  touchInMemory(record: DeviceRecord, source: DeviceSource, nowMs: number): void {
+    const live = record as Mutable<DeviceRecord>;
+    live.lastActivityMs = nowMs;
+    live.lastBearer = source.bearer;
+    if (source.bearer === 'udp') live.lastUdpActivityMs = nowMs;
+    this.unsavedActivity.add(record.endpoint);
+  }
+
+  /** Writes `record` whole (a Register, or a registration coming back). */
+  async save(record: DeviceRecord): Promise<void> {
+    this.noteStored(record);
+    await this.store.save(record);
+  }
+
+  /**
+   * Writes what changed from `before` (the record as it was in memory) to `after`: nothing
+   * when nothing did, the activity times alone when only they did, else a patch of the changed
+   * fields. A record gone from Redis meanwhile (swept by another process) is written whole.
+   */
+  async write(before: DeviceRecord, after: DeviceRecord): Promise<void> {
+    const unsaved = this.unsavedActivity.has(after.endpoint);
+    const changes = changedFields(before, after);
+    if (changes === null) return;
+    if (Object.keys(changes).every((key) => ACTIVITY_FIELDS.has(key))) {
+      await this.touchStored(after);
+      return;
+    }
+    const patch = unsaved ? { ...changes, lastActivityMs: after.lastActivityMs, lastBearer: after.lastBearer, lastUdpActivityMs: after.lastUdpActivityMs } : changes;
+    this.noteStored(after);
+    if (!(await this.store.patch(after.endpoint, patch))) await this.store.save(after);
+  }
+
+  /**
+   * Writes the activity of every record whose Redis deadline (activity last written plus the
+   * lifetime) has passed at `nowMs` while newer activity waits in memory.
+   */
+  async persistDue(nowMs: number, recordOf: RecordLookup): Promise<void> {
+    for (const endpoint of [...this.unsavedActivity]) {
+      const record = recordOf(endpoint);
+      const storedMs = this.storedActivityMs.get(endpoint);
+      if (record === undefined || storedMs === undefined || storedMs + record.lifetimeSec * 1000 > nowMs) continue;
+      await this.touchStored(record);
+    }
+  }
+
+  /**
+   * Writes every record whose activity changed since it was last written. Resolves with the
+   * number of records written; rejects with the store's error (that record stays unwritten).
+   */
+  async persistActivity(recordOf: RecordLookup): Promise<number> {
+    let written = 0;
+    for (const endpoint of [...this.unsavedActivity]) {
+      const record = recordOf(endpoint);
+      this.unsavedActivity.delete(endpoint);
+      if (record === undefined) continue;
+      try {
+        await this.touchStored(record);
+      } catch (error) {
+        this.unsavedActivity.add(endpoint);
+        throw error;
+      }
+      written += 1;
+    }
+    return written;
+  }
+
+  /** Forgets everything noted for `endpoint` (it is gone from memory). */
+  forget(endpoint: string): void {
+    this.persistedAtMs.delete(endpoint);
+    this.storedActivityMs.delete(endpoint);
+    this.unsavedActivity.delete(endpoint);
+  }
+
+  /** Writes the activity times of `record`. */
+  private async touchStored(record: DeviceRecord): Promise<void> {
+    this.noteStored(record);
+    await this.store.touch(record);
+  }
+
+  private noteStored(record: DeviceRecord): void {
+    this.persistedAtMs.set(record.endpoint, this.now());
+    this.storedActivityMs.set(record.endpoint, record.lastActivityMs);
+    this.unsavedActivity.delete(record.endpoint);
+  }
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** The fields {@link RedisRegistrationStore.touch} writes. */
+const ACTIVITY_FIELDS: ReadonlySet<string> = new Set(['lastActivityMs', 'lastBearer', 'lastUdpActivityMs']);
+
+/** The fields of `after` that differ from `before` (all are plain values), or null when none do. */
+function changedFields(before: DeviceRecord, after: DeviceRecord): Partial<DeviceRecord> | null {
+  const changes: Record<string, unknown> = {};
+  let any = false;
+  for (const [key, value] of Object.entries(after)) {
+    if ((before as unknown as Record<string, unknown>)[key] === value) continue;
+    changes[key] = value;
+    any = true;
+  }
+  return any ? (changes as Partial<DeviceRecord>) : null;
+}
