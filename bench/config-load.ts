@@ -19,15 +19,15 @@
  * Usage: `tsx bench/run.ts config-load [--write-docs]`, or `tsx bench/config-load.ts [--runs 5]`.
  * Prints a table, then as its LAST line one JSON object ({@link ConfigLoadReport}).
  */
-import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { MAX_CONFIG_BYTES, parseConfig } from '../src/config/index.ts';
 import { GatewayError } from '../src/shared/errors.ts';
 import { runIfMain } from './support/entry.ts';
-import { describeMachine, formatMachine } from './support/machine.ts';
+import { describeMachine, formatMachine, loadAverageWindow } from './support/machine.ts';
 import { integerOption } from './support/options.ts';
 import type { ResultsEntry } from './support/results-doc.ts';
+import { round } from './support/numbers.ts';
 
 /** Sizes of the generated files, bytes. */
 const SIZES = [16 * 1024, 128 * 1024, MAX_CONFIG_BYTES - 64] as const;
@@ -97,7 +97,6 @@ function median(values: readonly number[]): number {
   return sorted[Math.floor(sorted.length / 2)] ?? 0;
 }
 
-const round = (value: number, digits: number): number => Number(value.toFixed(digits));
 
 function measure(shape: string, build: (bytes: number) => string, runs: number): ShapeResult {
   const ms: number[] = [];
@@ -153,13 +152,13 @@ export function configLoadResults(report: ConfigLoadReport): ResultsEntry {
 async function main(): Promise<void> {
   const { values } = parseArgs({ args: process.argv.slice(2), strict: false, options: { runs: { type: 'string' } } });
   const runs = integerOption(values['runs'], 5, 'runs');
-  const loadAtStart = loadavg()[0] ?? 0;
+  const loadWindow = loadAverageWindow();
   const results = Object.entries(SHAPES).map(([shape, build]) => measure(shape, build, runs));
   const report: ConfigLoadReport = {
     bench: 'config-load',
     date: new Date().toISOString(),
     machine: formatMachine(describeMachine()),
-    loadAverage: [round(loadAtStart, 2), round(loadavg()[0] ?? 0, 2)],
+    loadAverage: loadWindow(),
     runs,
     sizes: SIZES,
     target: TARGET,

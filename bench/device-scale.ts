@@ -19,16 +19,16 @@
  * table, then as its LAST line one JSON object ({@link DeviceScaleReport}). Exit code 1 when a
  * target is missed or a device failed.
  */
-import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startPrivateRedis } from '../src/sim/private-redis.ts';
 import { runIfMain } from './support/entry.ts';
 import { startJsonChild, type JsonChild } from './support/json-child.ts';
-import { describeMachine, formatMachine } from './support/machine.ts';
+import { describeMachine, formatMachine, loadAverageWindow } from './support/machine.ts';
 import { integerOption } from './support/options.ts';
 import type { ResultsEntry } from './support/results-doc.ts';
 import type { RoundResult } from './support/scale-swarm.ts';
+import { round } from './support/numbers.ts';
 
 /** Parameters of one run. */
 export interface DeviceScaleOptions {
@@ -85,7 +85,6 @@ const DEFAULT_OPTIONS: DeviceScaleOptions = { devices: 5000, window: 200, device
 const GATEWAY_BIND_HOSTS = '127.0.0.2,127.0.0.3';
 const PORT_RANGE = ['20000', '31999'] as const;
 const script = (name: string): string => fileURLToPath(new URL(`./support/${name}`, import.meta.url));
-const round = (value: number, digits: number): number => Number(value.toFixed(digits));
 
 interface Measure { rss: number; heapUsed: number; sockets: number; exchanges: number }
 
@@ -117,7 +116,7 @@ async function measureSystem(sut: JsonChild, swarm: JsonChild, options: DeviceSc
 export async function runDeviceScale(options: DeviceScaleOptions = DEFAULT_OPTIONS): Promise<DeviceScaleReport> {
   const machine = formatMachine(describeMachine());
   const date = new Date().toISOString();
-  const loadAtStart = loadavg()[0] ?? 0;
+  const loadWindow = loadAverageWindow();
   const cleanups: (() => Promise<unknown>)[] = [];
   const log = (text: string): void => void process.stderr.write(`  ${text}\n`);
   try {
@@ -165,7 +164,7 @@ export async function runDeviceScale(options: DeviceScaleOptions = DEFAULT_OPTIO
     const targets = { rss: ratios.rss <= 2, registrationRate: ratios.registrationRate >= 0.7, cpuPerUpdate: ratios.cpuPerUpdate <= 2, restart: restartMsPer100k < 5000 };
     const failures = gateway.figures.registerFailures + gateway.figures.updateFailures;
     return {
-      bench: 'device-scale', date, machine, loadAverage: [round(loadAtStart, 2), round(loadavg()[0] ?? 0, 2)], options,
+      bench: 'device-scale', date, machine, loadAverage: loadWindow(), options,
       gateway: {
         ...gateway.figures, restartMs, emptyStartMs, restartCpuMs, emptyStartCpuMs, restartSocketsBound: restarted.sockets, restartPending: sut.hello.pending as number,
         rssPerDeviceAfterRestartBytes: round((restarted.rss - empty.rss) / options.devices, 0), devicesWithExchanges: gateway.measure.exchanges,

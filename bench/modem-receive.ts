@@ -22,7 +22,7 @@
  * an SMS was lost or duplicated or a send failed.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -38,8 +38,9 @@ import { SimNetwork } from '../src/sim/network/sim-network.ts';
 import { startPrivateRedis } from '../src/sim/private-redis.ts';
 import { splitIntoSubmitPdus } from '../src/sms/index.ts';
 import { runIfMain } from './support/entry.ts';
-import { describeMachine, formatMachine } from './support/machine.ts';
+import { describeMachine, formatMachine, loadAverageWindow } from './support/machine.ts';
 import type { ResultsEntry } from './support/results-doc.ts';
+import { round } from './support/numbers.ts';
 
 /** Parameters of one run. */
 export interface ReceiveOptions {
@@ -89,7 +90,6 @@ export interface ReceiveReport {
 const DEFAULTS: ReceiveOptions = { sms: 60, rounds: 3, send: 20, cmgsLatencyMs: 5, linkSetupMs: 50 };
 const QUIET_MS = 3_600_000;
 const GATEWAY = '+491700000001';
-const round = (value: number, digits: number): number => Number(value.toFixed(digits));
 
 /** The routes under test: the generic profile, with direct delivery on or off. */
 const PROFILE: Record<RouteRow['route'], ModemProfile> = {
@@ -191,7 +191,7 @@ async function sendCase(env: Env, cmms: boolean, options: ReceiveOptions): Promi
 /** Runs the receive rounds (alternating routes) and the two send cases. */
 export async function runModemReceive(options: ReceiveOptions = DEFAULTS): Promise<ReceiveReport> {
   const date = new Date().toISOString();
-  const loadAtStart = loadavg()[0] ?? 0;
+  const loadWindow = loadAverageWindow();
   const server = await startPrivateRedis();
   const redis = new Redis(server.url);
   const network = await SimNetwork.start({ deliveryDelayMs: 0, retryIntervalMs: 200 });
@@ -220,7 +220,7 @@ export async function runModemReceive(options: ReceiveOptions = DEFAULTS): Promi
     const [stored, direct] = receive;
     const pass = receive.every((row) => row.storedCounts.every((n) => n === options.sms)) && sending.every((row) => row.failures === 0);
     return {
-      bench: 'modem-receive', date, machine: formatMachine(describeMachine()), loadAverage: [round(loadAtStart, 2), round(loadavg()[0] ?? 0, 2)],
+      bench: 'modem-receive', date, machine: formatMachine(describeMachine()), loadAverage: loadWindow(),
       options, receive, directSpeedup: round((direct?.medianSmsPerSec ?? 0) / (stored?.medianSmsPerSec ?? 1), 2), sending, pass,
     };
   } finally {

@@ -20,15 +20,15 @@
  * Prints a table, then as its LAST line one JSON object ({@link UtilizationReport}). Exit code 1
  * when the target is missed or a send failed.
  */
-import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import type { SendRequest, SendResult } from '../src/modem/modem-types.ts';
 import { splitIntoSubmitPdus } from '../src/sms/index.ts';
-import { describeMachine, formatMachine } from './support/machine.ts';
+import { describeMachine, formatMachine, loadAverageWindow } from './support/machine.ts';
 import { startModemRig, type ModemRig, type SimulatorPlacement } from './support/modem-rig.ts';
 import type { ResultsEntry } from './support/results-doc.ts';
 import { runIfMain } from './support/entry.ts';
+import { round } from './support/numbers.ts';
 
 /** Parameters of one benchmark run. */
 export interface UtilizationOptions {
@@ -107,7 +107,6 @@ const PAYLOAD_BYTES = 24;
 /** Pause between measured bursts, so one burst's tail I/O does not start the next. */
 const PAUSE_MS = 100;
 
-const round = (value: number, digits: number): number => Number(value.toFixed(digits));
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** `count` single-part SMS to unattached numbers (the network holds them; nothing is delivered). */
@@ -189,7 +188,7 @@ async function measure(modems: number, latencyMs: number, options: UtilizationOp
 export async function runModemUtilization(options: UtilizationOptions = DEFAULT_OPTIONS): Promise<UtilizationReport> {
   const machine = formatMachine(describeMachine());
   const date = new Date().toISOString();
-  const loadAtStart = loadavg()[0] ?? 0;
+  const loadWindow = loadAverageWindow();
   const results: UtilizationRow[] = [];
   for (const latencyMs of options.latenciesMs) {
     for (const modems of options.modemCounts) {
@@ -201,7 +200,7 @@ export async function runModemUtilization(options: UtilizationOptions = DEFAULT_
   const [primary = 0, ...others] = options.latenciesMs;
   const pass = results.every((r) => r.failures === 0 && (r.cmgsLatencyMs !== primary || r.figure >= options.target));
   return {
-    bench: 'modem-utilization', date, machine, loadAverage: [round(loadAtStart, 2), round(loadavg()[0] ?? 0, 2)],
+    bench: 'modem-utilization', date, machine, loadAverage: loadWindow(),
     cmgsLatencyMs: primary, otherLatenciesMs: others, target: options.target, simulator: options.simulator,
     repeat: options.repeat, results, pass,
   };

@@ -30,7 +30,6 @@
  * object ({@link ThroughputReport}). Exit code 1 when the target is missed or the gateway lost
  * a message.
  */
-import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -39,12 +38,13 @@ import { Gateway } from '../src/gateway/gateway.ts';
 import { silentLogger } from '../src/log/index.ts';
 import { startPrivateRedis } from '../src/sim/private-redis.ts';
 import { startJsonChild, type JsonChild } from './support/json-child.ts';
-import { describeMachine, formatMachine } from './support/machine.ts';
+import { describeMachine, formatMachine, loadAverageWindow } from './support/machine.ts';
 import type { ResultsEntry } from './support/results-doc.ts';
 import { startUdpForwarder } from './support/udp-forwarder.ts';
 import type { BurstResult } from './support/udp-load.ts';
 import { integerOption } from './support/options.ts';
 import { runIfMain } from './support/entry.ts';
+import { round } from './support/numbers.ts';
 
 /** Parameters of one run. */
 export interface ThroughputOptions {
@@ -110,7 +110,6 @@ const OBSERVER_TOKEN = 'bench-observer-token-0123456789';
 /** Pause between bursts, so one burst's tail does not start the next. */
 const PAUSE_MS = 200;
 
-const round = (value: number, digits: number): number => Number(value.toFixed(digits));
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const median = (values: readonly number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -139,7 +138,7 @@ function summarise(bursts: readonly ThroughputBurst[]): SystemResult {
 export async function runRelayThroughput(options: ThroughputOptions = DEFAULT_OPTIONS): Promise<ThroughputReport> {
   const machine = formatMachine(describeMachine());
   const date = new Date().toISOString();
-  const loadAtStart = loadavg()[0] ?? 0;
+  const loadWindow = loadAverageWindow();
   const cleanups: (() => Promise<unknown>)[] = [];
   try {
     const redis = await startPrivateRedis();
@@ -190,7 +189,7 @@ export async function runRelayThroughput(options: ThroughputOptions = DEFAULT_OP
     const relayCounters = { ...gateway.relay.counters } as unknown as Record<string, number>;
     const observed = observer === null ? null : (await observer.ask({ op: 'stats' })) as Record<string, number>;
     return {
-      bench: 'relay-throughput', date, machine, loadAverage: [round(loadAtStart, 2), round(loadavg()[0] ?? 0, 2)], options, target: options.target,
+      bench: 'relay-throughput', date, machine, loadAverage: loadWindow(), options, target: options.target,
       gateway: gatewayResult, bare: bareResult, figure: round(figure, 4), medianFigure: round(medianFigure, 4), relayCounters, observer: observed,
       pass: figure >= options.target && gatewayResult.lost === 0 && (observed === null || (observed['scrapes'] ?? 0) > 0),
     };

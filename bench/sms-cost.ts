@@ -30,16 +30,16 @@
  * [--cmgs-latency 3000] [--network-delay 50] [--links 8] [--quiet 3000]`. Prints a table, then
  * as its LAST line one JSON object ({@link SmsCostReport}). Exit code 1 when the target is missed.
  */
-import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { Lab } from '../src/lab/lab.ts';
 import { objectLinkList, type SimDevice } from '../src/sim/device/index.ts';
-import { describeMachine, formatMachine } from './support/machine.ts';
+import { describeMachine, formatMachine, loadAverageWindow } from './support/machine.ts';
 import type { ResultsEntry } from './support/results-doc.ts';
 import { tapSmsNetwork, type SmsTap, type TappedMessage } from './support/sms-tap.ts';
 import { integerOption } from './support/options.ts';
 import { runIfMain } from './support/entry.ts';
+import { round } from './support/numbers.ts';
 
 /** Parameters of one run. */
 export interface SmsCostOptions {
@@ -134,7 +134,6 @@ const OPERATION_TIMEOUT_MS = 120_000;
 const SINGLE_PART_OCTETS = 140;
 const CONCATENATED_PART_OCTETS = 134;
 
-const round = (value: number, digits: number): number => Number(value.toFixed(digits));
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The fewest SMS that carry `bytes` octets as 8-bit data. */
@@ -334,7 +333,7 @@ async function runDevice(lab: Lab, tap: SmsTap, spec: { binding: 'S'; queueMode:
 export async function runSmsCost(options: SmsCostOptions = DEFAULT_OPTIONS): Promise<SmsCostReport> {
   const machine = formatMachine(describeMachine());
   const date = new Date().toISOString();
-  const loadAtStart = loadavg()[0] ?? 0;
+  const loadWindow = loadAverageWindow();
   const lab = await Lab.start({
     modems: 1, cmgsLatencyMs: options.cmgsLatencyMs, networkDelayMs: options.networkDelayMs,
     core: { ackTimeoutMs: options.ackTimeoutMs, ackRandomFactor: options.ackRandomFactor, maxRetransmit: options.maxRetransmit, responseTimeoutMs: 60_000 },
@@ -357,7 +356,7 @@ export async function runSmsCost(options: SmsCostOptions = DEFAULT_OPTIONS): Pro
   };
   const pass = results.length > 0 && results.every((r) => r.ratio <= TARGET && r.checks.countsAgree);
   return {
-    bench: 'sms-cost', date, machine, loadAverage: [round(loadAtStart, 2), round(loadavg()[0] ?? 0, 2)], options, target: TARGET, results, totals, pass,
+    bench: 'sms-cost', date, machine, loadAverage: loadWindow(), options, target: TARGET, results, totals, pass,
   };
 }
 

@@ -16,14 +16,14 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runIfMain } from './support/entry.ts';
-import { describeMachine, formatMachine } from './support/machine.ts';
+import { describeMachine, formatMachine, loadAverageWindow } from './support/machine.ts';
 import { integerOption } from './support/options.ts';
 import type { ResultsEntry } from './support/results-doc.ts';
+import { round } from './support/numbers.ts';
 
 /** The classic SMS-DELIVER example ("hellohello"), as in the README. */
 const PDU_HEX = '07917283010010F5040BC87238880900F10000993092516195800AE8329BFD4697D9EC37';
@@ -92,7 +92,6 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[index] ?? Number.NaN;
 }
 
-const round = (value: number, digits = 1): number => Number(value.toFixed(digits));
 
 /** Runs the benchmark. */
 export async function runStartup(options: StartupOptions): Promise<StartupReport> {
@@ -102,7 +101,7 @@ export async function runStartup(options: StartupOptions): Promise<StartupReport
     { name: 'smsbridge --version', argv: [bin, '--version'] },
     { name: 'node -e 0', argv: ['-e', '0'] },
   ];
-  const loadAtStart = loadavg()[0] ?? 0;
+  const loadWindow = loadAverageWindow();
   const times = commands.map(() => [] as number[]);
   for (let round_ = 0; round_ < options.warmup + options.runs; round_++) {
     for (const [index, command] of commands.entries()) {
@@ -118,7 +117,7 @@ export async function runStartup(options: StartupOptions): Promise<StartupReport
     return {
       name: command.name,
       argv: command.argv.map((arg) => (arg === bin ? 'dist/main.js' : arg)),
-      p50Ms: round(p50), p90Ms: round(percentile(list, 90)), minMs: round(list[0] ?? Number.NaN),
+      p50Ms: round(p50, 1), p90Ms: round(percentile(list, 90), 1), minMs: round(list[0] ?? Number.NaN, 1),
       ratioToNode: round(p50 / nodeP50, 2),
     };
   });
@@ -127,7 +126,7 @@ export async function runStartup(options: StartupOptions): Promise<StartupReport
     bench: 'startup',
     date: new Date().toISOString(),
     machine: formatMachine(describeMachine()),
-    loadAverage: [round(loadAtStart, 2), round(loadavg()[0] ?? 0, 2)],
+    loadAverage: loadWindow(),
     options,
     results,
     target: { command: 'smsbridge pdu decode <hex>', p50Ms: options.targetMs },

@@ -4,7 +4,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { availableParallelism, cpus, platform } from 'node:os';
+import { availableParallelism, cpus, loadavg, platform } from 'node:os';
 
 /** The machine a benchmark ran on. */
 export interface MachineInfo {
@@ -24,6 +24,19 @@ export function describeMachine(): MachineInfo {
 /** One line, e.g. `2 × AMD EPYC, Node v20.20.2, linux x64`. */
 export function formatMachine(machine: MachineInfo): string {
   return `${machine.cpus} × ${machine.cpuModel}, Node ${machine.node}, ${machine.platform}`;
+}
+
+/**
+ * Notes the 1-minute load average now (other work on the machine); the returned function gives
+ * `[at start, now]`, each rounded to 2 decimals, for a report's `loadAverage`.
+ */
+export function loadAverageWindow(): () => readonly [number, number] {
+  const atStart = oneMinuteLoad();
+  return () => [atStart, oneMinuteLoad()];
+}
+
+function oneMinuteLoad(): number {
+  return Math.round((loadavg()[0] ?? 0) * 100) / 100;
 }
 
 function nproc(): number {
