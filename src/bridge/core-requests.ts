@@ -2,7 +2,8 @@
  * Requests of the core for a registered device: carried to it now (UDP, or one SMS from the modem
  * it accepts), held while it cannot be reached ({@link HeldRequests}), or answered at once when
  * they cannot be carried; and the device's answers to the requests the gateway acknowledged
- * itself, which go to the core as separate responses (RFC 7252 §5.2.2). Part of the relay.
+ * itself, which go to the core as separate responses (RFC 7252 §5.2.2); and the core's separate
+ * responses to the device's requests. Part of the relay.
  */
 import { bytesToHex } from '../shared/hex.ts';
 import { coapAck, coapResponse, coapSeparateResponse } from '../lwm2m/coap-builders.ts';
@@ -86,6 +87,26 @@ export class CoreRequests {
       return;
     }
     await this.hold(record, message, bearer);
+  }
+
+  /**
+   * The core's separate response to one of the device's requests goes back on the bearer the
+   * device last used. Over SMS a confirmable one is acknowledged here and sent as NON (RFC 7252
+   * §5.2.2 allows either): the device's ACK would cost an SMS, and the core's retransmissions
+   * while the SMS is under way must not become more SMS.
+   */
+  async responseFromCore(record: DeviceRecord, exchanges: DeviceExchanges, message: CoapMessage): Promise<void> {
+    const viaModem = this.groups.serverModemOf(record)?.modem ?? null;
+    if (record.lastBearer === 'udp' || message.type !== 'CON') {
+      await this.ctx.output.toDevice(record, record.lastBearer, message, viaModem);
+      return;
+    }
+    this.ctx.output.toCore(record.endpoint, coapAck(message.messageId));
+    if (!exchanges.firstSeparateResponse(message.messageId, this.ctx.now())) {
+      this.ctx.counters.coreRetransmissionsAbsorbed += 1;
+      return;
+    }
+    await this.ctx.output.toDevice(record, 'sms', { ...message, type: 'NON', messageId: exchanges.allocateDeviceId() }, viaModem);
   }
 
   /**

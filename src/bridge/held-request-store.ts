@@ -1,8 +1,8 @@
 /**
  * Where requests of the core wait while their device cannot be reached (queue mode asleep, no
- * address yet). The store is the seam for durability: {@link MemoryHeldRequestStore} keeps them
- * in process memory; a Redis-backed store (a list per device, a sorted set of deadlines) can
- * implement the same asynchronous contract later without touching the relay.
+ * address yet). The gateway keeps them in Redis (redis-held-request-store.ts: they survive a
+ * restart and a second process takes them over); {@link MemoryHeldRequestStore} keeps them in
+ * process memory, for units that need no Redis.
  *
  * Identity: the core's retransmissions of a request carry its Message ID and come from the same
  * core address to the device's own socket (RFC 7252 §4.5), so (endpoint, core Message ID) is one
@@ -44,7 +44,10 @@ export interface HeldRequestLimits {
  *   `nowMs`, and removes and returns the expired ones it passed (never to be delivered);
  * - `takeExpired` removes and returns every request expired at `nowMs`;
  * - `takeAll` removes and returns every request of a device;
- * - `count` is the number waiting for a device.
+ * - `count` is the number waiting for a device;
+ * - `waitingByDevice` is the number waiting per device, every device with one or more (read at
+ *   start-up, so a restarted gateway knows which devices have requests waiting);
+ * - `nextExpiryMs` is the earliest deadline of any waiting request, null when none waits.
  */
 export interface HeldRequestStore {
   hold(request: HeldRequest): Promise<HoldResult>;
@@ -52,6 +55,8 @@ export interface HeldRequestStore {
   takeExpired(nowMs: number): Promise<HeldRequest[]>;
   takeAll(endpoint: string): Promise<HeldRequest[]>;
   count(endpoint: string): Promise<number>;
+  waitingByDevice(): Promise<Map<string, number>>;
+  nextExpiryMs(): Promise<number | null>;
 }
 
 /** {@link HeldRequestStore} in process memory (lost on restart). Per-device lists are removed when empty. */
@@ -115,6 +120,17 @@ export class MemoryHeldRequestStore implements HeldRequestStore {
   /** See the class contract. */
   count(endpoint: string): Promise<number> {
     return Promise.resolve(this.byDevice.get(endpoint)?.length ?? 0);
+  }
+
+  /** See the class contract. */
+  waitingByDevice(): Promise<Map<string, number>> {
+    return Promise.resolve(new Map([...this.byDevice].map(([endpoint, list]) => [endpoint, list.length])));
+  }
+
+  /** See the class contract. */
+  nextExpiryMs(): Promise<number | null> {
+    const firstMs = [...this.byDevice.values()].flat().reduce((min, h) => Math.min(min, h.expiresAtMs), Number.POSITIVE_INFINITY);
+    return Promise.resolve(Number.isFinite(firstMs) ? firstMs : null);
   }
 }
 

@@ -60,7 +60,8 @@ interface Flight {
 }
 
 /**
- * The delivery of held requests. Contract: `hold` stores and arms the expiry; `wake` delivers
+ * The delivery of held requests. Contract: `resume` (at start) takes up what the store holds;
+ * `hold` stores and arms the expiry; `wake` delivers
  * (at most one in flight per device); `settled` ends the flight of a request the device answered
  * and delivers the next; `gone` drops every request of a device that left (reason `device-gone`); `close` cancels
  * every timer. Never throws; store failures are answered as 5.03 by the caller of `hold`.
@@ -99,11 +100,30 @@ export class HeldRequests {
     return result;
   }
 
+  /**
+   * After a (re)start: learns from the store which devices have requests waiting (held before the
+   * restart, or by a gateway process that was killed), answers 5.04 for those that expired
+   * meanwhile, and from then on sweeps at the store's earliest deadline, so a request held by
+   * another process expires here too. Rejects when the store cannot be read.
+   */
+  async resume(): Promise<void> {
+    for (const [endpoint, waiting] of await this.store.waitingByDevice()) this.waiting.set(endpoint, waiting);
+    await this.sweepAndRearm();
+  }
+
   /** Answers 5.04 for every request expired now. Also runs at each request's deadline. */
   async sweep(): Promise<void> {
     if (this.closed) return;
     const expired = await this.store.takeExpired(this.now()).catch(() => []);
     for (const request of expired) this.answer(request, CoapCode.GATEWAY_TIMEOUT, 'expired');
+  }
+
+  /** {@link sweep}, then again at the store's earliest deadline (1 s later while the store cannot say). */
+  private async sweepAndRearm(): Promise<void> {
+    await this.sweep();
+    if (this.closed) return;
+    const nextMs = await this.store.nextExpiryMs().catch(() => this.now() + 1000);
+    if (nextMs !== null) this.after(nextMs - this.now() + 5, () => void this.sweepAndRearm());
   }
 
   /** Delivers the requests of `endpoint` one at a time while its bearer allows. */

@@ -7,7 +7,8 @@
  *   device ──UDP──► listener ► fromUdp ┴► mirror, ID mapping ─┘   (one per device)
  *   core ──► device socket ──► fromCore ─► mirror ─► CoreRequests: bearer choice ─► UDP / SMS / hold
  *
- * Requests of the core and held requests: core-requests.ts, held-requests.ts; senders: relay-output.ts.
+ * Requests and separate responses of the core, held requests: core-requests.ts, held-requests.ts;
+ * senders: relay-output.ts.
  *
  * CoAP over SMS (LwM2M Transport, SMS binding: "CoAP retransmission is disabled") is slow and
  * costs money, so a confirmable request the core sends to an SMS device is acknowledged at once
@@ -32,7 +33,7 @@ import { DeviceGroups } from './device-groups.ts';
 import { CoreRequests } from './core-requests.ts';
 import { DeviceExchanges } from './exchanges.ts';
 import type { HeldRequestStore } from './held-request-store.ts';
-import type { HeldRequestsConfig } from './held-requests.ts';
+import type { HeldRequests, HeldRequestsConfig } from './held-requests.ts';
 import { RelayOutput } from './relay-output.ts';
 import type { DeviceSmsSender, DeviceUdpSender, RelayCounters, RelayEvents, WakeupPort } from './relay-types.ts';
 import type { SourceRateLimiter } from './source-rate-limiter.ts';
@@ -70,9 +71,9 @@ export class Relay extends TypedEmitter<RelayEvents> {
   private readonly exchanges = new Map<string, DeviceExchanges>();
   private readonly core: CoreServerAddress;
 
-  /** Core requests held now for devices that cannot be reached, or in delivery (for metrics). */
-  heldNow(): number {
-    return this.requests.held.heldNow();
+  /** The held requests: `heldNow()` for metrics, `resume()` at start, `wake(endpoint)` to deliver now. */
+  get held(): HeldRequests {
+    return this.requests.held;
   }
 
   /** The core server's address as the relay matches and addresses it. */
@@ -226,38 +227,10 @@ export class Relay extends TypedEmitter<RelayEvents> {
     }
     const exchanges = this.exchangesOf(endpoint);
     if (message.code >= 64) {
-      await this.separateResponseFromCore(record, exchanges, message);
+      await this.requests.responseFromCore(record, exchanges, message);
       return;
     }
     await this.requests.request(record, exchanges, message);
-  }
-
-  /**
-   * The core's separate response to one of the device's requests goes back on the bearer the
-   * device last used. Over SMS a confirmable one is acknowledged here and sent as NON (RFC 7252
-   * §5.2.2 allows either): the device's ACK would cost an SMS, and the core's retransmissions
-   * while the SMS is under way must not become more SMS.
-   */
-  private async separateResponseFromCore(record: DeviceRecord, exchanges: DeviceExchanges, message: CoapMessage): Promise<void> {
-    if (record.lastBearer === 'udp' || message.type !== 'CON') {
-      await this.toDevice(record, record.lastBearer, message);
-      return;
-    }
-    this.sendToCore(record.endpoint, coapAck(message.messageId));
-    if (!exchanges.firstSeparateResponse(message.messageId, this.now())) {
-      this.counters.coreRetransmissionsAbsorbed += 1;
-      return;
-    }
-    await this.toDevice(record, 'sms', { ...message, type: 'NON', messageId: exchanges.allocateDeviceId() });
-  }
-
-  /** Delivers requests held for `endpoint` now that it can be reached (queue mode wake-up), one at a time. */
-  async flushHeld(endpoint: string): Promise<void> {
-    try {
-      await this.requests.held.wake(endpoint);
-    } catch (error) {
-      this.fail(endpoint, error);
-    }
   }
 
   /**

@@ -12,7 +12,9 @@ import { CoreSocketPool } from '../bridge/core-sockets.ts';
 import { DeviceGroups } from '../bridge/device-groups.ts';
 import { InboxRelay } from '../bridge/inbox-relay.ts';
 import { FLOOD_LIMIT_DEFAULTS, SourceRateLimiter } from '../bridge/source-rate-limiter.ts';
+import { heldRequestLimits } from '../bridge/held-requests.ts';
 import { PoolSmsSender } from '../bridge/pool-sms-sender.ts';
+import { RedisHeldRequestStore } from '../bridge/redis-held-request-store.ts';
 import { Relay } from '../bridge/relay.ts';
 import { SenderPolicy } from '../bridge/sender-policy.ts';
 import { RedisInbox } from '../inbox/redis-inbox.ts';
@@ -196,7 +198,7 @@ export class Gateway {
     relay = new Relay(mirror, sockets, sms, udp, {
       udpRateLimiter: new SourceRateLimiter({ ratePerSec: flood.udpDatagramsPerSecPerSource, burst: flood.udpBurstPerSource }, 'floodLimits.udpDatagramsPerSecPerSource'),
       core, ...(limits.maxLifetimeSec === undefined ? {} : { maxLifetimeSec: limits.maxLifetimeSec }),
-      deviceGroups, heldRequests: config.heldRequests ?? {},
+      deviceGroups, heldRequests: { ...config.heldRequests, store: new RedisHeldRequestStore(redis, heldRequestLimits(config.heldRequests), `${prefix}held:`) },
       wakeups: { requestWakeup: (endpoint) => void wakeups.request(endpoint, 'held-request').catch((error: unknown) => logger.child({ device: endpoint }).warn({ err: error }, 'wake-up not requested')) },
     });
     // A lapsed, de-registered or refused registration gives its core-facing port back.
@@ -209,6 +211,8 @@ export class Gateway {
     // A restart binds every registered device's socket on its recorded address again, in
     // parallel; one that cannot be bound is reported and retried by maintain(), never fatal.
     await sockets.restore((await mirror.load()).map((record) => record.endpoint));
+    // Requests held before a restart (or by a killed process) wait for their devices; expired ones get 5.04 now.
+    await relay.held.resume().catch((error: unknown) => logger.warn({ err: error }, 'held requests not resumed'));
     await inboxRelay.start();
     pool.start();
     const gateway = new Gateway(config, pool, mirror, relay, inbox, sockets, udp, inboxRelay, sms, redis, blockingRedis, logging, logger, wakeups);
@@ -273,7 +277,7 @@ export class Gateway {
       modems: this.pool.drivers.map((driver) => driver.status),
       devices,
       relay: { ...this.relay.counters },
-      heldRequests: this.relay.heldNow(),
+      heldRequests: this.relay.held.heldNow(),
       sms: { ...this.sms.counters },
       unknownSenders: this.inboxRelay.unknownSenders,
       redis: { commands: this.redis.status, consumer: this.blockingRedis.status },
