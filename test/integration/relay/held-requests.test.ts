@@ -6,11 +6,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { chooseBearer } from '../../../src/bridge/bearer.ts';
-import type { Gateway } from '../../../src/gateway/gateway.ts';
+import { Gateway } from '../../../src/gateway/gateway.ts';
+import type { GatewayConfig } from '../../../src/gateway/gateway-config.ts';
 import {
   CoapCode, CoapOptionNumber, coapAck, coapRequest, coapResponse, firstUintOption, type CoapMessage,
 } from '../../../src/lwm2m/index.ts';
-import { UdpPeer, startGateway, useRelayFixture } from './relay-fixture.ts';
+import { UdpPeer, fixtureRedis, onCleanup, startGateway, useRelayFixture } from './relay-fixture.ts';
 
 useRelayFixture();
 
@@ -36,11 +37,12 @@ interface Setup {
   readonly device: UdpPeer;
   readonly gateway: Gateway;
   readonly port: number;
+  readonly config: GatewayConfig;
 }
 
 async function registeredSleepingDevice(endpoint: string, ttlMs = 60_000): Promise<Setup> {
   const core = await UdpPeer.open();
-  const { gateway } = await startGateway(core, { awakeWindowMs: AWAKE_WINDOW_MS, heldRequests: { ttlMs } });
+  const { gateway, config } = await startGateway(core, { awakeWindowMs: AWAKE_WINDOW_MS, heldRequests: { ttlMs } });
   const device = await UdpPeer.open();
   device.send(register(endpoint, 0x0100), gateway.udpAddress.port);
   await expect.poll(() => core.received.length, { timeout: 10_000 }).toBe(1);
@@ -51,7 +53,7 @@ async function registeredSleepingDevice(endpoint: string, ttlMs = 60_000): Promi
   await expect.poll(() => device.received.length, { timeout: 5000 }).toBe(1);
   await asleep(gateway, endpoint);
   device.received.splice(0);
-  return { core, device, gateway, port: from.port };
+  return { core, device, gateway, port: from.port, config };
 }
 
 /** Waits until the gateway considers the device asleep (its awake window passed). */
@@ -187,5 +189,48 @@ describe('held requests', () => {
     expect([hex(answer.token), Buffer.from(answer.payload).toString()]).toEqual(['c060', 'later']);
     setup.core.send(coapAck(answer.messageId), setup.port);
   });
-});
 
+  it('delivers a request held before a restart when the device wakes, and the core gets the answer on the same port with its token', async () => {
+    const setup = await registeredSleepingDevice('held-restart');
+    await coreSendsHeld(setup, read(0x7000, 0x70));
+    await setup.gateway.stop();
+    const restarted = await Gateway.start(setup.config); // the same Redis: the request waits there
+    onCleanup(() => restarted.stop());
+    expect(restarted.relay.held.heldNow()).toBe(1);
+    const after: Setup = { ...setup, gateway: restarted };
+    await deviceUpdates(after, 'held-restart', 0x0701);
+    await expect.poll(() => readsAtDevice(after).length, { timeout: 5000 }).toBe(1);
+    const delivered = readsAtDevice(after)[0]!;
+    expect(hex(delivered.token)).toBe('c070');
+    after.device.send(coapResponse(delivered, CoapCode.CONTENT, 'after restart'), restarted.udpAddress.port);
+    await expect.poll(() => after.core.received.find((r) => r.message.code === CoapCode.CONTENT), { timeout: 5000 }).toBeTruthy();
+    const answer = after.core.received.find((r) => r.message.code === CoapCode.CONTENT)!;
+    expect(answer.message.type).toBe('CON'); // a separate response: the first process sent the empty ACK
+    expect([hex(answer.message.token), Buffer.from(answer.message.payload).toString(), answer.from.port]).toEqual(['c070', 'after restart', setup.port]);
+    after.core.send(coapAck(answer.message.messageId), setup.port);
+    expect(await fixtureRedis().exists('smsbridge:held:order:held-restart')).toBe(0);
+  });
+
+  it('answers 5.04 at start for a request that expired while the gateway was down, and never delivers it', async () => {
+    const setup = await registeredSleepingDevice('held-restart-expired');
+    await coreSendsHeld(setup, read(0x7100, 0x71));
+    await setup.gateway.stop();
+    // Its deadline passes while no gateway runs (set in Redis: no waiting on the clock).
+    const redis = fixtureRedis();
+    const member = `${0x7100}:held-restart-expired`;
+    expect(await redis.zscore('smsbridge:held:deadlines', member)).not.toBeNull();
+    await redis.zadd('smsbridge:held:deadlines', Date.now() - 1, member);
+    const restarted = await Gateway.start(setup.config);
+    onCleanup(() => restarted.stop());
+    await expect.poll(() => setup.core.received.find((r) => r.message.code === CoapCode.GATEWAY_TIMEOUT), { timeout: 10_000 }).toBeTruthy();
+    const timeout = setup.core.received.find((r) => r.message.code === CoapCode.GATEWAY_TIMEOUT)!;
+    expect([timeout.message.type, hex(timeout.message.token), timeout.from.port]).toEqual(['CON', 'c071', setup.port]);
+    setup.core.send(coapAck(timeout.message.messageId), setup.port);
+    setup.core.received.splice(0);
+
+    const after: Setup = { ...setup, gateway: restarted };
+    await deviceUpdates(after, 'held-restart-expired', 0x0711); // the device wakes
+    await deviceUpdates(after, 'held-restart-expired', 0x0712); // a round trip later
+    expect(readsAtDevice(after)).toHaveLength(0);
+  });
+});
