@@ -104,11 +104,18 @@ export class HeldRequests {
    * After a (re)start: learns from the store which devices have requests waiting (held before the
    * restart, or by a gateway process that was killed), answers 5.04 for those that expired
    * meanwhile, and from then on sweeps at the store's earliest deadline, so a request held by
-   * another process expires here too. Rejects when the store cannot be read.
+   * another process expires here too. Resolves with what waited (expired ones included); rejects
+   * when the store cannot be read.
    */
-  async resume(): Promise<void> {
-    for (const [endpoint, waiting] of await this.store.waitingByDevice()) this.waiting.set(endpoint, waiting);
+  async resume(): Promise<{ readonly devices: number; readonly requests: number }> {
+    let requests = 0;
+    for (const [endpoint, waiting] of await this.store.waitingByDevice()) {
+      this.waiting.set(endpoint, waiting);
+      requests += waiting;
+    }
+    const devices = this.waiting.size;
     await this.sweepAndRearm();
+    return { devices, requests };
   }
 
   /** Answers 5.04 for every request expired now. Also runs at each request's deadline. */
