@@ -39,9 +39,13 @@ export interface HeldRequestLimits {
 
 /**
  * Contract (every method atomic on its own; order per device is arrival order):
- * - `hold` stores a request unless the same (endpoint, Message ID) waits, or a bound is reached;
+ * - `hold` stores a request unless the same (endpoint, Message ID) waits or is in flight, or a
+ *   bound is reached;
  * - `takeNext` removes and returns the oldest request of a device that has not expired at
- *   `nowMs`, and removes and returns the expired ones it passed (never to be delivered);
+ *   `nowMs`, and removes and returns the expired ones it passed (never to be delivered); the
+ *   one returned stays "in flight" until `settle` (its device answered, or the core was answered);
+ * - `takeInterrupted` removes and returns every request in flight and never settled: the
+ *   process delivering it stopped or died (read at start-up; the outcome is unknown);
  * - `takeExpired` removes and returns every request expired at `nowMs`;
  * - `takeAll` removes and returns every request of a device;
  * - `count` is the number waiting for a device;
@@ -55,13 +59,21 @@ export interface HeldRequestStore {
   takeExpired(nowMs: number): Promise<HeldRequest[]>;
   takeAll(endpoint: string): Promise<HeldRequest[]>;
   count(endpoint: string): Promise<number>;
+  settle(endpoint: string, messageId: number): Promise<void>;
+  takeInterrupted(): Promise<HeldRequest[]>;
   waitingByDevice(): Promise<Map<string, number>>;
+  /** True when requests may wait from before this process started (its holder must `resume` first). */
+  readonly durable: boolean;
   nextExpiryMs(): Promise<number | null>;
 }
 
 /** {@link HeldRequestStore} in process memory (lost on restart). Per-device lists are removed when empty. */
 export class MemoryHeldRequestStore implements HeldRequestStore {
+  /** Nothing waits from before this process. */
+  readonly durable = false;
   private readonly byDevice = new Map<string, HeldRequest[]>();
+  /** Requests taken for delivery and not settled, by `<Message ID>:<endpoint>`. */
+  private readonly inFlight = new Map<string, HeldRequest>();
   private total = 0;
 
   constructor(private readonly limits: HeldRequestLimits) {}
@@ -69,7 +81,8 @@ export class MemoryHeldRequestStore implements HeldRequestStore {
   /** See the class contract. */
   hold(request: HeldRequest): Promise<HoldResult> {
     const list = this.byDevice.get(request.endpoint) ?? [];
-    if (list.some((held) => held.message.messageId === request.message.messageId)) return Promise.resolve({ kind: 'duplicate' });
+    const waits = list.some((held) => held.message.messageId === request.message.messageId);
+    if (waits || this.inFlight.has(`${request.message.messageId}:${request.endpoint}`)) return Promise.resolve({ kind: 'duplicate' });
     if (list.length >= this.limits.maxPerDevice) return Promise.resolve({ kind: 'full', scope: 'device', retryAfterSec: retryAfterSec(list, request.heldAtMs) });
     if (this.total >= this.limits.maxTotal) {
       return Promise.resolve({ kind: 'full', scope: 'total', retryAfterSec: retryAfterSec([...this.byDevice.values()].flat(), request.heldAtMs) });
@@ -92,6 +105,7 @@ export class MemoryHeldRequestStore implements HeldRequestStore {
       else next = first;
     }
     if (list.length === 0) this.byDevice.delete(endpoint);
+    if (next !== null) this.inFlight.set(`${next.message.messageId}:${endpoint}`, next);
     return Promise.resolve({ next, expired });
   }
 
@@ -120,6 +134,19 @@ export class MemoryHeldRequestStore implements HeldRequestStore {
   /** See the class contract. */
   count(endpoint: string): Promise<number> {
     return Promise.resolve(this.byDevice.get(endpoint)?.length ?? 0);
+  }
+
+  /** See the class contract. */
+  settle(endpoint: string, messageId: number): Promise<void> {
+    this.inFlight.delete(`${messageId}:${endpoint}`);
+    return Promise.resolve();
+  }
+
+  /** See the class contract. */
+  takeInterrupted(): Promise<HeldRequest[]> {
+    const interrupted = [...this.inFlight.values()];
+    this.inFlight.clear();
+    return Promise.resolve(interrupted);
   }
 
   /** See the class contract. */

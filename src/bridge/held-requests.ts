@@ -36,7 +36,7 @@ export function heldRequestLimits(config: HeldRequestsConfig = {}): HeldRequestL
 }
 
 /** Why the gateway answered a held request itself. */
-export type HeldAnswerReason = 'expired' | 'device-silent' | 'device-gone' | 'undeliverable' | 'device-reset';
+export type HeldAnswerReason = 'expired' | 'device-silent' | 'device-gone' | 'undeliverable' | 'device-reset' | 'interrupted';
 
 /** What {@link HeldRequests} needs from the relay. */
 export interface HeldRequestHost {
@@ -74,8 +74,12 @@ export class HeldRequests {
   private readonly waiting = new Map<string, number>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private closed = false;
+  /** False until {@link resume} read a durable store: until then any device may have requests waiting. */
+  private resumed: boolean;
 
-  constructor(private readonly store: HeldRequestStore, private readonly host: HeldRequestHost, private readonly now: () => number = Date.now) {}
+  constructor(private readonly store: HeldRequestStore, private readonly host: HeldRequestHost, private readonly now: () => number = Date.now) {
+    this.resumed = !store.durable;
+  }
 
   /** Requests waiting or in flight now, all devices (as far as this process knows; for metrics). */
   heldNow(): number {
@@ -84,9 +88,9 @@ export class HeldRequests {
     return count;
   }
 
-  /** True while requests of `endpoint` wait or one is in flight. */
+  /** True while requests of `endpoint` wait or one is in flight (or may wait: a durable store not resumed yet). */
   hasWork(endpoint: string): boolean {
-    return this.waiting.has(endpoint) || this.inFlight.has(endpoint);
+    return !this.resumed || this.waiting.has(endpoint) || this.inFlight.has(endpoint);
   }
 
   /** Stores `request` (see {@link HeldRequestStore.hold}) and arms its expiry. */
@@ -101,21 +105,26 @@ export class HeldRequests {
   }
 
   /**
-   * After a (re)start: learns from the store which devices have requests waiting (held before the
-   * restart, or by a gateway process that was killed), answers 5.04 for those that expired
-   * meanwhile, and from then on sweeps at the store's earliest deadline, so a request held by
-   * another process expires here too. Resolves with what waited (expired ones included); rejects
-   * when the store cannot be read.
+   * After a (re)start: answers 5.04 (reason `interrupted`) for every request a previous process
+   * had delivered and not settled (its outcome is unknown: it is never delivered again, a Write
+   * or Execute could be carried out twice); learns from the store which devices have requests
+   * waiting (held before the restart, or by a gateway process that was killed); answers 5.04 for
+   * those that expired meanwhile; and from then on sweeps at the store's earliest deadline, so a
+   * request held by another process expires here too. Resolves with what waited (expired ones
+   * included) and what was interrupted; rejects when the store cannot be read.
    */
-  async resume(): Promise<{ readonly devices: number; readonly requests: number }> {
+  async resume(): Promise<{ readonly devices: number; readonly requests: number; readonly interrupted: number }> {
+    const interrupted = await this.store.takeInterrupted();
+    for (const request of interrupted) this.host.answerCore(request, CoapCode.GATEWAY_TIMEOUT, 'interrupted');
     let requests = 0;
     for (const [endpoint, waiting] of await this.store.waitingByDevice()) {
       this.waiting.set(endpoint, waiting);
       requests += waiting;
     }
     const devices = this.waiting.size;
+    this.resumed = true;
     await this.sweepAndRearm();
-    return { devices, requests };
+    return { devices, requests, interrupted: interrupted.length };
   }
 
   /** Answers 5.04 for every request expired now. Also runs at each request's deadline. */
@@ -233,6 +242,8 @@ export class HeldRequests {
     this.timers.delete(flight.timer);
     flight.stop?.();
     this.inFlight.delete(endpoint);
+    // Settled (answered by the device or by the gateway): no later process answers it again.
+    void this.store.settle(endpoint, flight.request.message.messageId).catch(() => undefined);
   }
 
   private after(delayMs: number, run: () => void): NodeJS.Timeout {

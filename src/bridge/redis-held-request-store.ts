@@ -7,6 +7,8 @@
  *   req:<endpoint>     hash: core Message ID → the serialized request (see {@link serializeHeld})
  *   deadlines          sorted set: `<Message ID>:<endpoint>` → expiresAtMs (for takeExpired)
  *   total              integer: requests held for all devices (the total bound)
+ *   inflight           hash: `<Message ID>:<endpoint>` → the serialized request taken for delivery
+ *                      and not settled yet (left behind by a process that stopped or died)
  *
  * Every write is one Lua script (`lua/*.lua`, each opening with its KEYS/ARGV contract), loaded
  * once per connection with ioredis `defineCommand` (EVALSHA): two processes or two concurrent
@@ -31,16 +33,18 @@ const SCAN_BATCH = 5000;
 
 /** The scripts, read once (the build copies `lua/` next to the compiled module). */
 const SCRIPTS = {
-  holdRequest: { numberOfKeys: 4, lua: readFileSync(new URL('./lua/holdRequest-4.lua', import.meta.url), 'utf8') },
-  takeNextRequest: { numberOfKeys: 4, lua: readFileSync(new URL('./lua/takeNextRequest-4.lua', import.meta.url), 'utf8') },
+  holdRequest: { numberOfKeys: 5, lua: readFileSync(new URL('./lua/holdRequest-5.lua', import.meta.url), 'utf8') },
+  takeNextRequest: { numberOfKeys: 5, lua: readFileSync(new URL('./lua/takeNextRequest-5.lua', import.meta.url), 'utf8') },
+  takeInterruptedRequests: { numberOfKeys: 1, lua: readFileSync(new URL('./lua/takeInterruptedRequests-1.lua', import.meta.url), 'utf8') },
   takeExpiredRequests: { numberOfKeys: 2, lua: readFileSync(new URL('./lua/takeExpiredRequests-2.lua', import.meta.url), 'utf8') },
   takeAllRequests: { numberOfKeys: 4, lua: readFileSync(new URL('./lua/takeAllRequests-4.lua', import.meta.url), 'utf8') },
 } as const;
 
 /** The client once {@link SCRIPTS} are defined on it. */
 interface ScriptedRedis extends Redis {
-  holdRequest(order: string, requests: string, deadlines: string, total: string, endpoint: string, messageId: string, serialized: string, expiresAtMs: string, maxPerDevice: string, maxTotal: string): Promise<[string, ...(string | number)[]]>;
-  takeNextRequest(order: string, requests: string, deadlines: string, total: string, endpoint: string, nowMs: string): Promise<string[]>;
+  holdRequest(order: string, requests: string, deadlines: string, total: string, inflight: string, endpoint: string, messageId: string, serialized: string, expiresAtMs: string, maxPerDevice: string, maxTotal: string): Promise<[string, ...(string | number)[]]>;
+  takeNextRequest(order: string, requests: string, deadlines: string, total: string, inflight: string, endpoint: string, nowMs: string): Promise<string[]>;
+  takeInterruptedRequests(inflight: string): Promise<string[]>;
   takeExpiredRequests(deadlines: string, total: string, prefix: string, nowMs: string, limit: string): Promise<string[]>;
   takeAllRequests(order: string, requests: string, deadlines: string, total: string, endpoint: string): Promise<string[]>;
 }
@@ -79,11 +83,14 @@ export function parseHeld(text: string): HeldRequest | null {
  * owns the Redis connection.
  */
 export class RedisHeldRequestStore implements HeldRequestStore {
+  /** Requests may wait from before this process started: see {@link HeldRequestStore.durable}. */
+  readonly durable = true;
   /** Stored entries that could not be read back (removed). */
   unreadable = 0;
   private readonly redis: ScriptedRedis;
   private readonly deadlinesKey: string;
   private readonly totalKey: string;
+  private readonly inflightKey: string;
 
   constructor(redis: Redis, private readonly limits: HeldRequestLimits, private readonly prefix = 'smsbridge:held:') {
     for (const [name, script] of Object.entries(SCRIPTS)) {
@@ -92,12 +99,13 @@ export class RedisHeldRequestStore implements HeldRequestStore {
     this.redis = redis as ScriptedRedis;
     this.deadlinesKey = `${prefix}deadlines`;
     this.totalKey = `${prefix}total`;
+    this.inflightKey = `${prefix}inflight`;
   }
 
   /** See {@link HeldRequestStore.hold}. */
   async hold(request: HeldRequest): Promise<HoldResult> {
     const reply = await this.redis.holdRequest(
-      ...this.deviceKeys(request.endpoint), request.endpoint, String(request.message.messageId), serializeHeld(request),
+      ...this.deviceKeys(request.endpoint), this.inflightKey, request.endpoint, String(request.message.messageId), serializeHeld(request),
       String(request.expiresAtMs), String(this.limits.maxPerDevice), String(this.limits.maxTotal),
     );
     if (reply[0] === 'duplicate') return { kind: 'duplicate' };
@@ -108,7 +116,7 @@ export class RedisHeldRequestStore implements HeldRequestStore {
 
   /** See {@link HeldRequestStore.takeNext}. */
   async takeNext(endpoint: string, nowMs: number): Promise<{ next: HeldRequest | null; expired: HeldRequest[] }> {
-    const [next, ...expired] = await this.redis.takeNextRequest(...this.deviceKeys(endpoint), endpoint, String(nowMs));
+    const [next, ...expired] = await this.redis.takeNextRequest(...this.deviceKeys(endpoint), this.inflightKey, endpoint, String(nowMs));
     return { next: next === undefined || next === '' ? null : this.read([next])[0] ?? null, expired: this.read(expired) };
   }
 
@@ -130,6 +138,16 @@ export class RedisHeldRequestStore implements HeldRequestStore {
   /** See {@link HeldRequestStore.count}. */
   count(endpoint: string): Promise<number> {
     return this.redis.llen(`${this.prefix}order:${endpoint}`);
+  }
+
+  /** See {@link HeldRequestStore.settle}. */
+  async settle(endpoint: string, messageId: number): Promise<void> {
+    await this.redis.hdel(this.inflightKey, `${messageId}:${endpoint}`);
+  }
+
+  /** See {@link HeldRequestStore.takeInterrupted}. */
+  async takeInterrupted(): Promise<HeldRequest[]> {
+    return this.read(await this.redis.takeInterruptedRequests(this.inflightKey));
   }
 
   /** See {@link HeldRequestStore.waitingByDevice}. */

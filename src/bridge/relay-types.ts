@@ -82,7 +82,8 @@ export type RelayEvents = {
   /**
    * The gateway answered a request of the core itself (`code` like `5.04`): `reason` is
    * `hold-full`, `hold-failed`, `no-server-number` (answered at once), or for a held request
-   * `expired`, `device-silent`, `device-gone`, `undeliverable`, `device-reset`.
+   * `expired`, `device-silent`, `device-gone`, `undeliverable`, `device-reset`, `interrupted` (a
+   * previous gateway process delivered it and stopped before the answer).
    */
   answered: [{ readonly endpoint: string; readonly code: string; readonly reason: string; readonly detail: string }];
   /** The bearer chosen for a request of the core (`hold`: the device cannot be reached now). */

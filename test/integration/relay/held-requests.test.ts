@@ -233,4 +233,29 @@ describe('held requests', () => {
     await deviceUpdates(after, 'held-restart-expired', 0x0712); // a round trip later
     expect(readsAtDevice(after)).toHaveLength(0);
   });
+
+  it('answers 5.04 at start for a request the previous process delivered and got no answer for, and drops the device\'s late answer', async () => {
+    const setup = await registeredSleepingDevice('held-restart-flight');
+    await coreSendsHeld(setup, read(0x7200, 0x72));
+    await deviceUpdates(setup, 'held-restart-flight', 0x0721);
+    await expect.poll(() => readsAtDevice(setup).length, { timeout: 5000 }).toBe(1); // delivered; the device does not answer yet
+    const delivered = readsAtDevice(setup)[0]!;
+    await setup.gateway.stop();
+    setup.core.received.splice(0);
+    const restarted = await Gateway.start(setup.config);
+    onCleanup(() => restarted.stop());
+    await expect.poll(() => setup.core.received.find((r) => r.message.code === CoapCode.GATEWAY_TIMEOUT), { timeout: 10_000 }).toBeTruthy();
+    const timeout = setup.core.received.find((r) => r.message.code === CoapCode.GATEWAY_TIMEOUT)!;
+    expect([timeout.message.type, hex(timeout.message.token), timeout.from.port]).toEqual(['CON', 'c072', setup.port]);
+    setup.core.send(coapAck(timeout.message.messageId), setup.port);
+    expect(await fixtureRedis().hlen('smsbridge:held:inflight')).toBe(0);
+
+    const after: Setup = { ...setup, gateway: restarted };
+    after.device.send(coapResponse(delivered, CoapCode.CONTENT, 'too late'), restarted.udpAddress.port);
+    await deviceUpdates(after, 'held-restart-flight', 0x0722); // a round trip later
+    // No separate response: the piggybacked ACK goes on unmatched with the device-side Message ID,
+    // which matches no exchange of the core (RFC 7252 §5.3.2), so the core keeps its 5.04.
+    expect(after.core.received.filter((r) => r.message.code === CoapCode.CONTENT).map((r) => [r.message.type, r.message.messageId === 0x7200])).toEqual([['ACK', false]]);
+    expect(readsAtDevice(after)).toHaveLength(1); // never delivered again
+  });
 });

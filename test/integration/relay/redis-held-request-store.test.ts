@@ -109,6 +109,24 @@ describe.each(stores)('held-request store contract (%s)', (_name, make) => {
   });
 });
 
+describe.each(stores)('held-request store: requests in flight (%s)', (_name, make) => {
+  it('keeps the request taken for delivery in flight until settled: a retransmission is a duplicate, an interrupted one is handed out once', async () => {
+    const store = make({ maxPerDevice: 10, maxTotal: 10 });
+    await store.hold(held('a', 1, 0));
+    await store.hold(held('a', 2, 0));
+    await store.hold(held('b', 1, 0));
+    expect((await store.takeNext('a', 0)).next?.message.messageId).toBe(1);
+    expect(await store.hold(held('a', 1, 5))).toEqual({ kind: 'duplicate' }); // the core retransmits while it is delivered
+    await store.settle('a', 1);
+    expect((await store.takeNext('a', 0)).next?.message.messageId).toBe(2);
+    expect((await store.takeNext('b', 0)).next?.message.messageId).toBe(1);
+    // The process dies with a#2 and b#1 in flight: the next one takes them, once.
+    expect(ids(await store.takeInterrupted()).sort()).toEqual(['a#2', 'b#1']);
+    expect(await store.takeInterrupted()).toEqual([]);
+    expect(await store.hold(held('a', 2, 10))).toMatchObject({ kind: 'held' }); // no longer in flight
+  });
+});
+
 describe('RedisHeldRequestStore', () => {
   it('reads a request back byte for byte: type, Message ID, token, options, payload', async () => {
     const store = redisStore({ maxPerDevice: 10, maxTotal: 10 });

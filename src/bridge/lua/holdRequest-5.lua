@@ -8,6 +8,7 @@
     KEYS[2] requests    <prefix>req:<endpoint>     (hash: core Message ID -> serialized request)
     KEYS[3] deadlines   <prefix>deadlines          (sorted set: '<Message ID>:<endpoint>' -> expiresAtMs)
     KEYS[4] total       <prefix>total              (integer: requests held for all devices)
+    KEYS[5] in flight   <prefix>inflight           (hash: '<Message ID>:<endpoint>' -> serialized request)
 
     ARGV[1] endpoint
     ARGV[2] core Message ID (decimal)
@@ -18,12 +19,12 @@
 
   Output:
     {'held', n}                n = requests of the device waiting now, this one included
-    {'duplicate'}              the same (endpoint, Message ID) waits already: stored nothing
+    {'duplicate'}              the same (endpoint, Message ID) waits or is in delivery: stored nothing
     {'full', scope, firstMs}   scope 'device' or 'total'; firstMs = the earliest deadline in that
                                scope as a string ('' when none): room frees then at the latest
 ]]
 local messageId = ARGV[2]
-if redis.call('HEXISTS', KEYS[2], messageId) == 1 then return {'duplicate'} end
+if redis.call('HEXISTS', KEYS[2], messageId) == 1 or redis.call('HEXISTS', KEYS[5], messageId .. ':' .. ARGV[1]) == 1 then return {'duplicate'} end
 local waiting = redis.call('LLEN', KEYS[1])
 if waiting >= tonumber(ARGV[5]) then
   local first = nil
