@@ -70,7 +70,7 @@ export interface HeldRequestStore {
 /** {@link HeldRequestStore} in process memory (lost on restart). Per-device lists are removed when empty. */
 export class MemoryHeldRequestStore implements HeldRequestStore {
   /** Nothing waits from before this process. */
-  readonly durable = false;
+  readonly durable: boolean = false;
   private readonly byDevice = new Map<string, HeldRequest[]>();
   /** Requests taken for delivery and not settled, by `<Message ID>:<endpoint>`. */
   private readonly inFlight = new Map<string, HeldRequest>();

@@ -111,9 +111,20 @@ export class HeldRequests {
    * waiting (held before the restart, or by a gateway process that was killed); answers 5.04 for
    * those that expired meanwhile; and from then on sweeps at the store's earliest deadline, so a
    * request held by another process expires here too. Resolves with what waited (expired ones
-   * included) and what was interrupted; rejects when the store cannot be read.
+   * included) and what was interrupted. When the store cannot be read it rejects, and tries
+   * again every second until it can (every device takes the slow path meanwhile).
    */
   async resume(): Promise<{ readonly devices: number; readonly requests: number; readonly interrupted: number }> {
+    try {
+      return await this.resumeOnce();
+    } catch (error) {
+      const retry = (): void => void this.resumeOnce().catch(() => this.after(1000, retry));
+      this.after(1000, retry);
+      throw error;
+    }
+  }
+
+  private async resumeOnce(): Promise<{ readonly devices: number; readonly requests: number; readonly interrupted: number }> {
     const interrupted = await this.store.takeInterrupted();
     for (const request of interrupted) this.host.answerCore(request, CoapCode.GATEWAY_TIMEOUT, 'interrupted');
     let requests = 0;

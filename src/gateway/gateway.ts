@@ -212,7 +212,7 @@ export class Gateway {
     // parallel; one that cannot be bound is reported and retried by maintain(), never fatal.
     await sockets.restore((await mirror.load()).map((record) => record.endpoint));
     // Requests held before a restart (or by a killed process) wait for their devices; expired ones get 5.04 now.
-    await relay.held.resume().then((held) => logger.info(held, 'held requests resumed'), (error: unknown) => logger.warn({ err: error }, 'held requests not resumed'));
+    await relay.held.resume().then((held) => logger.info(held, 'held requests resumed'), (error: unknown) => logger.warn({ err: error }, 'held requests not resumed yet (retried every second)'));
     await inboxRelay.start();
     pool.start();
     const gateway = new Gateway(config, pool, mirror, relay, inbox, sockets, udp, inboxRelay, sms, redis, blockingRedis, logging, logger, wakeups);
