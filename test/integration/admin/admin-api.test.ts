@@ -169,7 +169,7 @@ describe('admin API: routes', () => {
     const doc = await call('GET', '/api/v1/openapi.json');
     expect(doc.json['openapi']).toBe('3.0.3');
     const paths = doc.json['paths'] as Record<string, Record<string, { requestBody?: { content: Record<string, { schema: { properties: Record<string, { pattern?: string }> } }> } }>>;
-    expect(Object.keys(paths).sort()).toEqual(['/api/v1/devices', '/api/v1/events', '/api/v1/health', '/api/v1/modems', '/api/v1/modems/{name}/at-trace', '/api/v1/sms', '/api/v1/status', '/metrics']);
+    expect(Object.keys(paths).sort()).toEqual(['/api/v1/devices', '/api/v1/events', '/api/v1/health', '/api/v1/modems', '/api/v1/modems/{name}/at-trace', '/api/v1/queues', '/api/v1/sms', '/api/v1/status', '/api/v1/wakeups', '/api/v1/wakeups/{endpoint}', '/metrics']);
     expect(paths['/api/v1/sms']!['post']!.requestBody!.content['application/json']!.schema.properties['to']!.pattern).toBe('^\\+[1-9][0-9]{1,14}$');
   });
 
@@ -214,6 +214,9 @@ describe('admin API: routes', () => {
     const delivered = device.received.find((r) => r.message.code === CoapCode.GET)!.message;
     device.send(coapResponse(delivered, CoapCode.CONTENT, 'awake'), gateway.udpAddress.port); // answered: no longer held
     await expect.poll(async () => /^smsbridge_relay_held_requests 0$/m.test(await get('/metrics')), { timeout: 5000 }).toBe(true);
-    expect(await get('/metrics')).toMatch(/^smsbridge_relay_held_requests_total 1$/m);
+    const after = await get('/metrics');
+    expect(after).toMatch(/^smsbridge_relay_held_requests_total 1$/m);
+    expect(after).toMatch(/^smsbridge_relay_core_requests_total\{outcome="held"\} 1$/m);
+    expect(after).toMatch(/^smsbridge_relay_core_requests_total\{outcome="answered_by_gateway"\} 0$/m);
   });
 });
