@@ -3,7 +3,7 @@
  * request validation with TypeBox's compiler (the schema library of the configuration), every
  * error as `{code, message}` with a stable code (docs/errors.md), the OpenAPI document from the
  * route schemas (@fastify/swagger), Prometheus metrics at /metrics, the live status page at
- * /status with its event stream. Started after the gateway
+ * /status with its event stream, the queue board (bull-board) at /queues/. Started after the gateway
  * and stopped before it (src/cli/run-service.ts).
  */
 import type { AddressInfo } from 'node:net';
@@ -22,6 +22,7 @@ import { registerStatusEvents } from './status-events.ts';
 import { registerStatusPage } from './status-page.ts';
 import { startMetricsServer } from './metrics-server.ts';
 import { registerWakeupRoutes } from './wakeup-routes.ts';
+import { boardAuthorization, registerQueueBoard } from './queue-board.ts';
 
 /** Options of {@link AdminServer.start}. */
 export interface AdminServerOptions {
@@ -123,11 +124,14 @@ export class AdminServer {
     // Responses are plain JSON.stringify: the response schemas document, they do not filter.
     app.setSerializerCompiler(() => (data: unknown) => JSON.stringify(data));
     app.addHook('onRequest', async (request, reply) => {
-      const rule = (request.routeOptions.config as { access?: RouteAccess } | undefined)?.access ?? 'read';
+      const config = request.routeOptions.config as { access?: RouteAccess; board?: boolean } | undefined;
+      const rule = config?.access ?? 'read';
       if (rule === 'public') return;
-      const granted = tokens.accessOf(request.headers.authorization);
+      // The queue board's requests come from a browser: their token is in a cookie (queue-board.ts).
+      const authorization = request.headers.authorization ?? (config?.board === true ? boardAuthorization(request.headers.cookie) : undefined);
+      const granted = tokens.accessOf(authorization);
       if (granted === null) {
-        log.warn({ method: request.method, url: request.url, ip: request.ip, token: request.headers.authorization === undefined ? 'none' : 'unknown' }, 'admin request refused: no valid token');
+        log.warn({ method: request.method, url: request.url, ip: request.ip, token: authorization === undefined ? 'none' : 'unknown' }, 'admin request refused: no valid token');
         reply.header('www-authenticate', 'Bearer realm="smsbridge"');
         return sendError(reply, new GatewayError('GW_ERR_ADMIN_UNAUTHORIZED', 'a valid bearer token is required (Authorization: Bearer <token>)'));
       }
@@ -154,6 +158,7 @@ export class AdminServer {
     });
     registerAdminRoutes(app, gateway, metrics, { version: options.version, startedAtMs: Date.now() });
     registerWakeupRoutes(app, gateway);
+    await registerQueueBoard(app, gateway.queues);
     registerStatusEvents(app, gateway);
     registerStatusPage(app);
     app.addHook('onResponse', async (request, reply) => {

@@ -112,10 +112,10 @@ describe('admin API: wake-ups and queues', () => {
     expect((await call('GET', '/metrics')).text).toMatch(/^smsbridge_wakeup_outcomes_total\{result="woke",reason="heard"\} 1$/m);
   }, 120_000);
 
-  it('lists a job waiting out its back-off with attempts, triggers and state, pages the list, and counts the queue', async () => {
+  it('lists a job waiting out its back-off with attempts, triggers and state, pages the list, counts the queue, and shows it on the queue board behind the token', async () => {
     // The group names modem-1, but the device accepts only modem-2: it ignores every trigger; a
     // 10-minute back-off keeps the job delayed for the whole test.
-    const { lab, call } = await start({ deviceGroups: [{ name: 'wrong-number', endpoints: ['*'], serverModem: 'modem-1' }], wakeup: { ...WAKEUP, backoffMs: 600_000, maxBackoffMs: 600_000, ttlMs: 3_600_000 } });
+    const { lab, admin, call } = await start({ deviceGroups: [{ name: 'wrong-number', endpoints: ['*'], serverModem: 'modem-1' }], wakeup: { ...WAKEUP, backoffMs: 600_000, maxBackoffMs: 600_000, ttlMs: 3_600_000 } });
     const triggered = lab.gateway.wakeups.next('trigger');
     expect((await call('POST', '/api/v1/wakeups', { body: REQUEST })).status).toBe(200);
     await triggered;
@@ -129,7 +129,34 @@ describe('admin API: wake-ups and queues', () => {
     const queues = await call('GET', '/api/v1/queues', { token: READ_ONLY });
     expect(queues.json['queues']).toEqual([{ name: 'wakeup', counts: expect.objectContaining({ delayed: 1, waiting: 0, active: 0, failed: 0 }) }]);
     expect((await call('GET', '/metrics')).text).toMatch(/^smsbridge_queue_jobs\{queue="wakeup",state="delayed"\} 1$/m);
+
+    // The queue board: its token in a cookie set by the login route, checked like the API's.
+    const board = async (method: string, path: string, headers: Record<string, string> = {}): Promise<Response> => fetch(`${admin.url}${path}`, { method, headers, redirect: 'manual' });
+    expect((await board('GET', '/queues/api/queues')).status).toBe(401);
+    expect((await board('GET', '/queues/', { cookie: 'smsbridge-board=wrong-token-0123456789abcdef' })).status).toBe(401);
+    expect((await board('GET', '/queues/api/queues', { authorization: 'Bearer wrong-token-0123456789abcdef' })).status).toBe(401);
+    expect((await board('POST', '/queues/login')).status).toBe(401);
+    const loginPage = await board('GET', '/queues/login');
+    expect(loginPage.status).toBe(200);
+    expect(await loginPage.text()).not.toContain(READ_ONLY);
+    const login = await board('POST', '/queues/login', { authorization: `Bearer ${READ_ONLY}` });
+    expect(login.status).toBe(204);
+    const setCookie = login.headers.get('set-cookie') ?? '';
+    expect(setCookie).toMatch(/^smsbridge-board=[^;]+; Path=\/queues; HttpOnly; SameSite=Strict; Max-Age=\d+$/);
+    const cookie = setCookie.split(';')[0]!;
+    const listed = await board('GET', '/queues/api/queues', { cookie });
+    expect(listed.status).toBe(200);
+    const boardQueues = ((await listed.json()) as { queues: { name: string; counts: Record<string, number> }[] }).queues;
+    expect(boardQueues.map((queue) => [queue.name, queue.counts['delayed']])).toEqual([['wakeup', 1]]);
+    const entry = await board('GET', '/queues/', { cookie });
+    expect(entry.status).toBe(200);
+    expect(entry.headers.get('content-type')).toMatch(/text\/html/);
+    // The read-only token changes nothing on the board either.
+    expect((await board('PUT', '/queues/api/queues/wakeup/promote', { cookie })).status).toBe(403);
+    expect((await call('GET', `/api/v1/wakeups/${ENCODED}`)).json).toMatchObject({ job: { state: 'delayed' } });
+
     const doc = (await call('GET', '/api/v1/openapi.json')).json['paths'] as Record<string, unknown>;
+    expect(Object.keys(doc).filter((path) => path.startsWith('/queues'))).toEqual([]);
     expect(Object.keys(doc)).toEqual(expect.arrayContaining(['/api/v1/wakeups', '/api/v1/wakeups/{endpoint}', '/api/v1/queues']));
   }, 120_000);
 
