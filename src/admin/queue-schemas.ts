@@ -12,18 +12,22 @@ export const MAX_WAKEUP_PAGE = 500;
 
 const Endpoint = Type.String({ minLength: 1, maxLength: MAX_ENDPOINT_CHARS, description: 'The device\'s LwM2M endpoint name.' });
 
+/** Body of `POST /api/v1/wakeups`. */
 export const WakeupRequest = Type.Object({ endpoint: Endpoint }, { additionalProperties: false });
 export type WakeupRequest = Static<typeof WakeupRequest>;
 
+/** Answer of `POST /api/v1/wakeups`. */
 export const WakeupRequested = Type.Object({
   endpoint: Type.String(),
   jobId: Type.String({ description: 'The same for every request while the job lives.' }),
   state: Type.String({ description: 'BullMQ state right after the request: waiting, delayed, active (unknown if it already ended).' }),
 });
 
+/** Path parameters of `GET /api/v1/wakeups/{endpoint}`. */
 export const WakeupParams = Type.Object({ endpoint: Endpoint }, { additionalProperties: false });
 export type WakeupParams = Static<typeof WakeupParams>;
 
+/** Query of `GET /api/v1/wakeups`: a page of the live jobs. */
 export const WakeupListQuery = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_WAKEUP_PAGE, default: 100 })),
   offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
@@ -36,6 +40,7 @@ const Outcome = Type.Union([
   Type.Null(),
 ]);
 
+/** A live wake-up job with its device's last outcome. */
 export const WakeupJob = Type.Object({
   endpoint: Type.String(),
   jobId: Type.String(),
@@ -47,6 +52,7 @@ export const WakeupJob = Type.Object({
   lastOutcome: Outcome,
 });
 
+/** Answer of `GET /api/v1/wakeups`. */
 export const WakeupList = Type.Object({
   total: Type.Integer({ description: 'Live jobs in all.' }),
   offset: Type.Integer(),
@@ -54,12 +60,14 @@ export const WakeupList = Type.Object({
   jobs: Type.Array(WakeupJob),
 });
 
+/** Answer of `GET /api/v1/wakeups/{endpoint}`. */
 export const WakeupState = Type.Object({
   endpoint: Type.String(),
   job: Type.Union([Type.Omit(WakeupJob, ['lastOutcome']), Type.Null()], { description: 'The live job, or null when none is running.' }),
   lastOutcome: Outcome,
 });
 
+/** Answer of `GET /api/v1/queues`: counts per state of each queue. */
 export const QueuesBody = Type.Object({
   queues: Type.Array(Type.Object({
     name: Type.String(),
