@@ -3,7 +3,10 @@
  * an SMS sender. `Gateway` (src/gateway) has this shape; the admin folder does not import it
  * (imports point down, see test/tools/check-imports.ts), so tests may hand in any gateway.
  */
-import type { RelayCounters } from '../bridge/relay-types.ts';
+import type { Queue } from 'bullmq';
+import type { RelayCounters, RelayEvents } from '../bridge/relay-types.ts';
+import type { WakeupService } from '../queue/wakeup-service.ts';
+import type { TypedEmitter } from '../shared/typed-emitter.ts';
 import type { SmsSendCounters } from '../bridge/pool-sms-sender.ts';
 import type { DeviceRecord } from '../lwm2m/device-record.ts';
 import type { ModemStatus } from '../modem/modem-types.ts';
@@ -30,6 +33,13 @@ export interface AdminSmsSent {
   readonly parts: number;
 }
 
+/**
+ * The wake-up service as the admin API sees it (src/queue/wakeup-service.ts): request, the live
+ * jobs, the last outcomes (shown as stored: the API does not list their fields), and its
+ * `outcome` events for the latency histogram.
+ */
+export type AdminWakeups = Pick<WakeupService, 'request' | 'job' | 'jobs' | 'lastOutcome' | 'lastOutcomes' | 'on'>;
+
 /** The gateway as the admin API and the metrics see it. */
 export interface AdminGateway {
   status(): Promise<AdminGatewayStatus>;
@@ -39,4 +49,15 @@ export interface AdminGateway {
   setAtTrace(modem: string, on: boolean): void;
   /** `to`: E.164 with `+`. Rejects with the send's typed error (GW_ERR_POOL_NO_MODEM, GW_ERR_MODEM_SEND_…, GW_ERR_SMS_…). */
   sendSms(to: string, payload: AdminSmsPayload): Promise<AdminSmsSent>;
+  /** Whether `endpoint` is in the registration mirror (from memory). */
+  hasDevice(endpoint: string): boolean;
+  /** The wake-up service. */
+  readonly wakeups: AdminWakeups;
+  /**
+   * Every BullMQ queue of the gateway (`wakeup`, …), for `/api/v1/queues`, the status page and
+   * the queue board; the gateway owns and closes them.
+   */
+  readonly queues: readonly Queue[];
+  /** The relay's events (`answered`: requests the gateway answered itself, counted by the metrics). */
+  readonly relay: Pick<TypedEmitter<RelayEvents>, 'on'>;
 }

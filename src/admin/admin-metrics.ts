@@ -1,12 +1,15 @@
 /**
  * Prometheus metrics of the gateway (prom-client, text format 0.0.4), served at `/metrics`.
- * Everything is read from the gateway's snapshot ({@link AdminGateway.status}: the relay's,
- * the SMS sender's and each modem's plain counters) when a scrape comes: the hot path allocates
- * nothing per message and knows nothing of Prometheus. One registry per admin server (no
- * global state).
+ * Everything per message is read from the gateway's snapshot ({@link AdminGateway.status}: the
+ * relay's, the SMS sender's and each modem's plain counters) when a scrape comes: the hot path
+ * allocates nothing per message and knows nothing of Prometheus. Two kinds of rare events are
+ * counted as they happen, since no plain counter holds them: a wake-up's outcome (the latency
+ * histogram and the outcome counter) and a core request the gateway answered itself (5.03, 5.04).
+ * One registry per admin server (no global state); {@link AdminMetrics.close} unsubscribes.
  */
-import { Counter, Gauge, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { AdminGateway, AdminGatewayStatus } from './admin-gateway.ts';
+import { queueCounts, type QueueCounts } from './admin-queues.ts';
 
 const MODEM_STATES = ['opening', 'initialising', 'ready', 'degraded', 'resetting', 'disconnected', 'blocked', 'failed', 'stopped'] as const;
 
@@ -33,12 +36,37 @@ export class AdminMetrics {
   private readonly smsParts = new Counter({ name: 'smsbridge_sms_parts_sent_total', help: 'SMS parts sent (what the operator bills).', registers: [this.registry] });
   private readonly devices = new Gauge({ name: 'smsbridge_devices', help: 'Devices in the registration mirror, by the bearer they were last heard on.', labelNames: ['bearer'], registers: [this.registry] });
   private readonly redisUp = new Gauge({ name: 'smsbridge_redis_up', help: '1 while both Redis connections are ready.', registers: [this.registry] });
+  private readonly coreRequests = new Counter({ name: 'smsbridge_relay_core_requests_total', help: 'Requests of the core for devices, by what became of them: held (device not reachable), answered_by_gateway (a held one answered 5.03/5.04 by the gateway), refused (5.03 at once: hold full, no SMS route), absorbed (a retransmission of one already carried).', labelNames: ['outcome'], registers: [this.registry] });
+  private readonly queueJobs = new Gauge({ name: 'smsbridge_queue_jobs', help: 'Jobs in each BullMQ queue of the gateway, by state; absent while Redis is away.', labelNames: ['queue', 'state'], registers: [this.registry] });
+  /** Set from counters or snapshots at each scrape (reset first); the event-driven metrics below are not. */
+  private readonly scraped = [
+    this.modemState, this.modemSignal, this.modemRegistered, this.modemStorageUsed, this.modemStorageTotal, this.modemSms, this.relayMessages, this.coreDatagrams,
+    this.dropped, this.held, this.heldNow, this.smsSent, this.smsParts, this.devices, this.redisUp, this.coreRequests, this.queueJobs,
+  ];
+  private readonly wakeupLatency = new Histogram({ name: 'smsbridge_wakeup_latency_seconds', help: 'Time from a wake-up request to the device being heard (outcome woke).', buckets: [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600], registers: [this.registry] });
+  private readonly wakeupOutcomes = new Counter({ name: 'smsbridge_wakeup_outcomes_total', help: 'Wake-ups ended in this process, by result (woke, gave-up, skipped) and reason (heard for woke).', labelNames: ['result', 'reason'], registers: [this.registry] });
+  private readonly gatewayAnswers = new Counter({ name: 'smsbridge_relay_gateway_answers_total', help: 'Core requests the gateway answered itself, by code (5.03, 5.04) and reason (hold-full, expired, device-silent, undeliverable, no-server-number …).', labelNames: ['code', 'reason'], registers: [this.registry] });
+  private readonly unsubscribe: (() => void)[];
 
-  constructor(private readonly gateway: AdminGateway) {}
+  constructor(private readonly gateway: AdminGateway) {
+    this.unsubscribe = [
+      gateway.wakeups.on('outcome', (outcome) => {
+        if (outcome.result === 'woke') this.wakeupLatency.observe(outcome.elapsedMs / 1000);
+        this.wakeupOutcomes.inc({ result: outcome.result, reason: outcome.result === 'woke' ? 'heard' : outcome.reason });
+      }),
+      gateway.relay.on('answered', (answer) => this.gatewayAnswers.inc({ code: answer.code, reason: answer.reason })),
+    ];
+  }
+
+  /** Stops counting events (the admin server calls it when it stops). */
+  close(): void {
+    for (const unsubscribe of this.unsubscribe.splice(0)) unsubscribe();
+  }
 
   /** The metrics now, in Prometheus text format. */
   async render(): Promise<string> {
-    this.update(await this.gateway.status());
+    const [status, queues] = await Promise.all([this.gateway.status(), queueCounts(this.gateway.queues).catch(() => null)]);
+    this.update(status, queues);
     return this.registry.metrics();
   }
 
@@ -47,8 +75,8 @@ export class AdminMetrics {
     return this.registry.contentType;
   }
 
-  private update(status: AdminGatewayStatus): void {
-    this.registry.resetMetrics();
+  private update(status: AdminGatewayStatus, queues: readonly QueueCounts[] | null): void {
+    for (const metric of this.scraped) metric.reset();
     for (const modem of status.modems) {
       const labels = { modem: modem.name };
       for (const state of MODEM_STATES) this.modemState.set({ ...labels, state }, modem.state === state ? 1 : 0);
@@ -73,6 +101,7 @@ export class AdminMetrics {
     const drops: [string, number][] = [
       ['malformed', relay.malformed], ['unknown_device', relay.unknownDevice], ['duplicate_uplink', relay.duplicateUplink],
       ['registration_refused', relay.refusedRegistrations], ['failed', relay.failed], ['unknown_sender', status.unknownSenders],
+      ['rate_limited', relay.rateLimited],
     ];
     for (const [reason, value] of drops) setCounter(this.dropped, { reason }, value);
     this.held.inc(relay.held);
@@ -86,5 +115,12 @@ export class AdminMetrics {
     this.devices.set({ bearer: 'sms' }, sms);
     this.devices.set({ bearer: 'udp' }, status.devices.length - sms);
     this.redisUp.set(status.redis.commands === 'ready' && status.redis.consumer === 'ready' ? 1 : 0);
+    const requests: [string, number][] = [
+      ['held', relay.held], ['answered_by_gateway', relay.heldAnsweredByGateway], ['refused', relay.refused], ['absorbed', relay.coreRetransmissionsAbsorbed],
+    ];
+    for (const [outcome, value] of requests) setCounter(this.coreRequests, { outcome }, value);
+    for (const queue of queues ?? []) {
+      for (const [state, count] of Object.entries(queue.counts)) this.queueJobs.set({ queue: queue.name, state }, count);
+    }
   }
 }

@@ -3,13 +3,14 @@
  * request validation with TypeBox's compiler (the schema library of the configuration), every
  * error as `{code, message}` with a stable code (docs/errors.md), the OpenAPI document from the
  * route schemas (@fastify/swagger), Prometheus metrics at /metrics, the live status page at
- * /status with its event stream. Started after the gateway
+ * /status with its event stream, the queue board (bull-board) at /queues/. Started after the gateway
  * and stopped before it (src/cli/run-service.ts).
  */
 import type { AddressInfo } from 'node:net';
 import fastifySwagger from '@fastify/swagger';
 import type { TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { Value } from '@sinclair/typebox/value';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from '../log/index.ts';
 import { GatewayError, type ErrorCode } from '../shared/errors.ts';
@@ -20,6 +21,8 @@ import { AdminTokens, type AdminTokenConfig } from './admin-tokens.ts';
 import { registerStatusEvents } from './status-events.ts';
 import { registerStatusPage } from './status-page.ts';
 import { startMetricsServer } from './metrics-server.ts';
+import { registerWakeupRoutes } from './wakeup-routes.ts';
+import { boardAuthorization, registerQueueBoard } from './queue-board.ts';
 
 /** Options of {@link AdminServer.start}. */
 export interface AdminServerOptions {
@@ -41,6 +44,7 @@ const STATUS_OF: Partial<Record<ErrorCode, number>> = {
   GW_ERR_ADMIN_REQUEST: 400, GW_ERR_ADMIN_UNAUTHORIZED: 401, GW_ERR_ADMIN_FORBIDDEN: 403, GW_ERR_ADMIN_NOT_FOUND: 404,
   GW_ERR_SMS_ENCODE: 400, GW_ERR_SMS_TOO_LONG: 400, GW_ERR_POOL_NO_MODEM: 503, GW_ERR_MODEM_UNAVAILABLE: 503, GW_ERR_MODEM_NOT_REGISTERED: 503,
   GW_ERR_MODEM_SEND_FAILED: 502, GW_ERR_MODEM_SEND_UNKNOWN: 502,
+  GW_ERR_WAKEUP_REDIS: 503, GW_ERR_ADMIN_REDIS: 503,
 };
 
 function sendError(reply: FastifyReply, error: GatewayError): FastifyReply {
@@ -51,8 +55,10 @@ function sendError(reply: FastifyReply, error: GatewayError): FastifyReply {
 function typeboxValidator({ schema, httpPart }: { schema: unknown; httpPart?: string }): (data: unknown) => { value?: unknown; error?: Error } {
   const check = TypeCompiler.Compile(schema as TSchema);
   return (data) => {
-    if (check.Check(data)) return { value: data };
-    const first = check.Errors(data).First();
+    // A query string's values arrive as text: converted to the schema's numbers, defaults filled in.
+    const value = httpPart === 'querystring' ? Value.Convert(schema as TSchema, Value.Default(schema as TSchema, Value.Clone(data))) : data;
+    if (check.Check(value)) return { value };
+    const first = check.Errors(value).First();
     return { error: new Error(`${httpPart ?? 'request'}${first?.path ?? ''} ${first?.message ?? 'is invalid'}`.replace(/^body /, 'body: ')) };
   };
 }
@@ -72,7 +78,7 @@ function requestError(error: FastifyError, bodyLimitBytes: number): GatewayError
 
 /** A running admin API. */
 export class AdminServer {
-  private constructor(private readonly app: FastifyInstance, private readonly metricsApp: FastifyInstance | null) {}
+  private constructor(private readonly app: FastifyInstance, private readonly metricsApp: FastifyInstance | null, private readonly metrics: AdminMetrics) {}
 
   /**
    * Builds the routes and listens (and on `metricsListen` when set); rejects with GW_ERR_CONFIG
@@ -90,10 +96,11 @@ export class AdminServer {
       if (options.metricsListen) metricsApp = await startMetricsServer(metrics, options.metricsListen);
     } catch (error) {
       await app.close();
+      metrics.close();
       const code = (error as { code?: unknown }).code;
       throw new GatewayError('GW_ERR_CONFIG', `${key} cannot be used: ${typeof code === 'string' ? code : String(error)}`, { key });
     }
-    const server = new AdminServer(app, metricsApp);
+    const server = new AdminServer(app, metricsApp, metrics);
     options.logger.info({ admin: server.url, metrics: server.metricsUrl }, 'admin API listening');
     return server;
   }
@@ -117,11 +124,14 @@ export class AdminServer {
     // Responses are plain JSON.stringify: the response schemas document, they do not filter.
     app.setSerializerCompiler(() => (data: unknown) => JSON.stringify(data));
     app.addHook('onRequest', async (request, reply) => {
-      const rule = (request.routeOptions.config as { access?: RouteAccess } | undefined)?.access ?? 'read';
+      const config = request.routeOptions.config as { access?: RouteAccess; board?: boolean } | undefined;
+      const rule = config?.access ?? 'read';
       if (rule === 'public') return;
-      const granted = tokens.accessOf(request.headers.authorization);
+      // The queue board's requests come from a browser: their token is in a cookie (queue-board.ts).
+      const authorization = request.headers.authorization ?? (config?.board === true ? boardAuthorization(request.headers.cookie) : undefined);
+      const granted = tokens.accessOf(authorization);
       if (granted === null) {
-        log.warn({ method: request.method, url: request.url, ip: request.ip, token: request.headers.authorization === undefined ? 'none' : 'unknown' }, 'admin request refused: no valid token');
+        log.warn({ method: request.method, url: request.url, ip: request.ip, token: authorization === undefined ? 'none' : 'unknown' }, 'admin request refused: no valid token');
         reply.header('www-authenticate', 'Bearer realm="smsbridge"');
         return sendError(reply, new GatewayError('GW_ERR_ADMIN_UNAUTHORIZED', 'a valid bearer token is required (Authorization: Bearer <token>)'));
       }
@@ -147,6 +157,8 @@ export class AdminServer {
       },
     });
     registerAdminRoutes(app, gateway, metrics, { version: options.version, startedAtMs: Date.now() });
+    registerWakeupRoutes(app, gateway);
+    await registerQueueBoard(app, gateway.queues);
     registerStatusEvents(app, gateway);
     registerStatusPage(app);
     app.addHook('onResponse', async (request, reply) => {
@@ -165,5 +177,6 @@ export class AdminServer {
   async stop(): Promise<void> {
     await this.metricsApp?.close().catch(() => undefined);
     await this.app.close().catch(() => undefined);
+    this.metrics.close();
   }
 }

@@ -1,12 +1,13 @@
 /**
  * `GET /api/v1/events`: server-sent events (HTML Living Standard §9.2, text/event-stream) with
- * the gateway's modems and devices, for the status page. One `status` event at once, then one
+ * the gateway's modems, devices and queue counts, for the status page. One `status` event at once, then one
  * whenever the snapshot changed, checked every `intervalMs`; a comment line keeps idle
  * connections open through proxies. Each connection's timer ends when the client goes or the
  * server closes.
  */
 import type { FastifyInstance } from 'fastify';
 import type { AdminGateway } from './admin-gateway.ts';
+import { queueCounts } from './admin-queues.ts';
 import { access, deviceView, modemView } from './admin-routes.ts';
 
 /** Period of the change check, and of keep-alive comments when nothing changes (every 15th check). */
@@ -14,17 +15,19 @@ export const STATUS_EVENTS_INTERVAL_MS = 1000;
 
 /** The snapshot the status page shows. */
 async function snapshot(gateway: AdminGateway): Promise<string> {
-  const status = await gateway.status();
+  const [status, queues] = await Promise.all([gateway.status(), queueCounts(gateway.queues).catch(() => null)]);
   return JSON.stringify({
     modems: status.modems.map((modem) => modemView(modem, gateway.atTraced)),
     devices: status.devices.map(deviceView),
     redis: status.redis.commands,
+    // null while Redis is away (the counts are in Redis)
+    queues,
   });
 }
 
 /** Registers the event stream on `app`. */
 export function registerStatusEvents(app: FastifyInstance, gateway: AdminGateway, intervalMs = STATUS_EVENTS_INTERVAL_MS): void {
-  app.get('/api/v1/events', { ...access('read'), schema: { summary: 'Server-sent events: a `status` event with modems and devices whenever they change.', produces: ['text/event-stream'] } }, async (request, reply) => {
+  app.get('/api/v1/events', { ...access('read'), schema: { summary: 'Server-sent events: a `status` event with modems, devices and queue counts whenever they change.', produces: ['text/event-stream'] } }, async (request, reply) => {
     reply.hijack();
     const raw = reply.raw;
     raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive' });

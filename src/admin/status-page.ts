@@ -4,7 +4,8 @@
  * to the server) or asks for it, keeps it in the tab's sessionStorage, and reads
  * `/api/v1/events` with it (fetch, since EventSource cannot send an Authorization header):
  * modems with state and signal bars (red when not ready), devices with bearer, binding and
- * last seen, updated as the events come.
+ * last seen, the job counts of each queue, updated as the events come; a link to the queue
+ * board (queue-board.ts), which takes the tab's token from the same storage.
  */
 import type { FastifyInstance } from 'fastify';
 import { access } from './admin-routes.ts';
@@ -29,6 +30,10 @@ form{margin:1em 0}
 <form id="login" hidden><label>Admin token <input id="token" type="password" size="40" autocomplete="off"></label> <button>Show</button></form>
 <h2>Modems</h2>
 <table id="modems"><thead><tr><th>Modem</th><th>State</th><th>Signal</th><th>Registration</th><th>Operator</th><th>Sent</th><th>Received</th><th>Last error</th></tr></thead><tbody></tbody></table>
+<h2>Queues</h2>
+<p id="queues-unknown" hidden>unknown while Redis is away</p>
+<table id="queues"><thead><tr><th>Queue</th></tr></thead><tbody></tbody></table>
+<p><a id="board" href="/queues/login">Queue board</a></p>
 <h2>Devices</h2>
 <table id="devices"><thead><tr><th>Endpoint</th><th>Bearer</th><th>Binding</th><th>Registered</th><th>Last seen</th></tr></thead><tbody></tbody></table>
 <script>
@@ -55,6 +60,17 @@ function render(status) {
     const state = document.createElement('td'); const badge = document.createElement('span'); badge.className = 'state ' + stateClass(m.state); badge.textContent = m.state; state.append(badge);
     tr.append(cell(m.name), state, bars(m.signalDbm), cell(m.registration), cell(m.operator), cell(m.counters.sent), cell(m.counters.received), cell(m.lastError ? m.lastError.code : null));
     modems.append(tr);
+  }
+  const queues = status.queues || [];
+  document.getElementById('queues-unknown').hidden = status.queues !== null;
+  const states = [...new Set(queues.flatMap((q) => Object.keys(q.counts)))];
+  const head = document.querySelector('#queues thead tr'); head.replaceChildren();
+  for (const title of ['Queue', ...states]) { const th = document.createElement('th'); th.textContent = title; head.append(th); }
+  const queueRows = document.querySelector('#queues tbody'); queueRows.replaceChildren();
+  for (const q of queues) {
+    const tr = document.createElement('tr'); tr.dataset.queue = q.name;
+    tr.append(cell(q.name)); for (const state of states) { const td = cell(q.counts[state]); td.dataset.state = state; tr.append(td); }
+    queueRows.append(tr);
   }
   const devices = document.querySelector('#devices tbody'); devices.replaceChildren();
   for (const d of status.devices) {

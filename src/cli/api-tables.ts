@@ -63,3 +63,9 @@ export function statusLines(s: StatusView): string[] {
     `sms       ${s.sms['messages'] ?? 0} messages in ${s.sms['parts'] ?? 0} parts; ${s.sms['failed'] ?? 0} failed, ${s.sms['unknown'] ?? 0} unknown`,
   ];
 }
+
+/** `smsbridge queues`: one row per queue, one column per state, in the order the API lists them. */
+export function queuesTable(queues: readonly { name: string; counts: Record<string, number> }[]): string[] {
+  const states = [...new Set(queues.flatMap((queue) => Object.keys(queue.counts)))];
+  return table(['QUEUE', ...states.map((state) => state.toUpperCase())], queues.map((queue) => [queue.name, ...states.map((state) => text(queue.counts[state]))]));
+}

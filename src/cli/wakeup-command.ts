@@ -1,42 +1,68 @@
 /**
- * `smsbridge wakeup --config <file> <endpoint>`: asks for a device to be woken by trigger SMS.
- * Adds the device's wake-up job to the BullMQ queue in the configured Redis directly (the
- * running gateway works it; one job per device however often it is asked) and prints one JSON
- * object: `{"endpoint":…,"jobId":…,"state":…}`. See docs/wakeup.md.
+ * `smsbridge wakeup <endpoint>`: asks for a device to be woken by trigger SMS (see
+ * docs/wakeup.md and docs/admin.md). Two ways:
+ *
+ * - through the running gateway's admin API (the usual way; `--url`, the token from
+ *   SMSBRIDGE_TOKEN or `--token-file`, `--json`, `--wait` for the outcome): 404 for a device the
+ *   gateway does not know, 503 while its Redis is away. See {@link wakeupOverApi}.
+ * - with `--config <file>`, directly in the configured Redis, for a gateway whose admin API is
+ *   off: adds the device's wake-up job to the BullMQ queue (the running gateway works it; one job
+ *   per device however often it is asked) and prints one JSON object
+ *   `{"endpoint":…,"jobId":…,"state":…}`. The device is not checked.
  */
 import type { Command } from 'commander';
 import { GatewayError } from '../shared/errors.ts';
+import { withApiOptions, wakeupOverApi, type ApiCliOptions } from './api-commands.ts';
 import type { CliIo } from './io.ts';
 
-/** How long the command waits for Redis before it fails with GW_ERR_WAKEUP_REDIS. */
+/** How long the direct mode waits for Redis before it fails with GW_ERR_WAKEUP_REDIS. */
 const REDIS_WAIT_MS = 10_000;
+
+interface WakeupCliOptions extends ApiCliOptions {
+  config?: string;
+  wait?: boolean;
+}
 
 /** Adds `smsbridge wakeup` to `program`. */
 export function addWakeupCommand(program: Command, io: CliIo): void {
-  program
+  withApiOptions(program
     .command('wakeup')
-    .description('ask for a device to be woken by trigger SMS (the running gateway sends them); prints the job id and state')
-    .requiredOption('--config <file>', 'the gateway\'s configuration file (its Redis)')
-    .argument('<endpoint>', 'the device\'s endpoint name')
-    .action(async (endpoint: string, options: { config: string }) => {
-      const { loadConfigFile } = await import('../config/index.ts');
-      const { toGatewayConfig } = await import('../gateway/config-to-gateway.ts');
-      const { addWakeupJob, bullConnection, wakeupQueue } = await import('../queue/wakeup-jobs.ts');
-      const config = toGatewayConfig(await loadConfigFile(options.config, io.env ?? {}));
-      const connection = bullConnection(config.redisUrl);
-      connection.on('error', () => undefined); // the timeout below reports it
-      const queue = wakeupQueue(connection, config.redisPrefix);
-      queue.on('error', () => undefined);
-      let timer: NodeJS.Timeout | undefined;
-      try {
-        const timedOut = new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new GatewayError('GW_ERR_WAKEUP_REDIS', `Redis did not answer within ${REDIS_WAIT_MS} ms`)), REDIS_WAIT_MS);
-        });
-        io.json(await Promise.race([addWakeupJob(queue, endpoint, 'cli', Date.now()), timedOut]));
-      } finally {
-        clearTimeout(timer);
-        await Promise.race([queue.close(), new Promise((resolve) => setTimeout(resolve, 1000).unref())]).catch(() => undefined);
-        connection.disconnect();
+    .description('ask a running gateway to wake a device by trigger SMS (admin API, or Redis directly with --config); prints the job id and state')
+    .argument('<endpoint>', 'the device\'s endpoint name'))
+    .option('--wait', 'wait for the wake-up\'s outcome and print it; exit 1 unless the device woke or was awake (admin API only)')
+    .option('--config <file>', 'add the job directly in the Redis of this gateway configuration, without the admin API')
+    .action(async (endpoint: string, options: WakeupCliOptions) => {
+      if (options.config === undefined) {
+        await wakeupOverApi(io, endpoint, options);
+        return;
       }
+      if (options.wait === true) {
+        const { optionError } = await import('./options.ts');
+        throw optionError('--wait', '--wait needs the admin API; it cannot be used with --config');
+      }
+      await wakeupDirect(io, endpoint, options.config);
     });
+}
+
+/** The `--config` mode: the job added in Redis directly. */
+async function wakeupDirect(io: CliIo, endpoint: string, configPath: string): Promise<void> {
+  const { loadConfigFile } = await import('../config/index.ts');
+  const { toGatewayConfig } = await import('../gateway/config-to-gateway.ts');
+  const { addWakeupJob, bullConnection, wakeupQueue } = await import('../queue/wakeup-jobs.ts');
+  const config = toGatewayConfig(await loadConfigFile(configPath, io.env ?? {}));
+  const connection = bullConnection(config.redisUrl);
+  connection.on('error', () => undefined); // the timeout below reports it
+  const queue = wakeupQueue(connection, config.redisPrefix);
+  queue.on('error', () => undefined);
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new GatewayError('GW_ERR_WAKEUP_REDIS', `Redis did not answer within ${REDIS_WAIT_MS} ms`)), REDIS_WAIT_MS);
+    });
+    io.json(await Promise.race([addWakeupJob(queue, endpoint, 'cli', Date.now()), timedOut]));
+  } finally {
+    clearTimeout(timer);
+    await Promise.race([queue.close(), new Promise((resolve) => setTimeout(resolve, 1000).unref())]).catch(() => undefined);
+    connection.disconnect();
+  }
 }

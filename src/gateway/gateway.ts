@@ -3,6 +3,7 @@
  * with its sockets, and housekeeping. Built from a {@link GatewayConfig}; the composition root
  * (main.ts, the demo) owns the process.
  */
+import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { ADMISSION_POLICY_DEFAULTS, AdmissionPolicy } from '../bridge/admission-policy.ts';
 import { isIP } from 'node:net';
@@ -227,6 +228,18 @@ export class Gateway {
    */
   wakeup(endpoint: string): Promise<WakeupRequestResult> {
     return this.wakeups.request(endpoint, 'admin');
+  }
+
+  /** Whether `endpoint` is in the registration mirror (from memory; for the admin API). */
+  hasDevice(endpoint: string): boolean {
+    return this.mirror.get(endpoint) !== undefined;
+  }
+
+  /** Every BullMQ queue of the gateway, for queue counts and the queue board (admin API). One line per queue. */
+  get queues(): readonly Queue[] {
+    return [
+      this.wakeups.bullQueue,
+    ];
   }
 
   /** The device-facing UDP address actually bound. */

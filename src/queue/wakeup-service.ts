@@ -19,6 +19,7 @@ import type { Presence } from '../lwm2m/presence.ts';
 import type { DeviceGroups } from '../bridge/device-groups.ts';
 import type { SenderPolicy } from '../bridge/sender-policy.ts';
 import { bindingOf, type DeviceRecord } from '../lwm2m/device-record.ts';
+import { GatewayError } from '../shared/errors.ts';
 import { TypedEmitter } from '../shared/typed-emitter.ts';
 import { buildTrigger, type TriggerSms } from './triggers.ts';
 import { addWakeupJob, bullConnection, bullPrefix, WAKEUP_QUEUE_NAME, wakeupJobId, wakeupQueue, type WakeupJobData, type WakeupRequestResult, type WakeupSource } from './wakeup-jobs.ts';
@@ -48,6 +49,29 @@ export type WakeupEvents = {
   problem: [{ readonly detail: string }];
 };
 
+/** A wake-up job as the admin API shows it (see {@link WakeupService.job}). */
+export interface WakeupJobView {
+  readonly endpoint: string;
+  readonly jobId: string;
+  /** BullMQ state: `waiting`, `active`, `delayed`, `prioritized` … */
+  readonly state: string;
+  /** BullMQ attempts made so far (each attempt sends at most one trigger). */
+  readonly attempts: number;
+  /** Trigger SMS sent for this job so far. */
+  readonly triggers: number;
+  readonly source: WakeupSource;
+  readonly requestedAtMs: number;
+}
+
+/** BullMQ states a live wake-up job can be in (ended jobs are removed; their outcome is kept apart). */
+export const LIVE_JOB_STATES = ['active', 'waiting', 'prioritized', 'delayed'] as const;
+
+/** ioredis connection states in which Redis is known to be away (not merely still connecting). */
+const LOST_STATES: ReadonlySet<string> = new Set(['reconnecting', 'close', 'end']);
+
+/** Longest wait for Redis of a query or request made for an operator (admin API); then GW_ERR_WAKEUP_REDIS. */
+export const WAKEUP_QUERY_TIMEOUT_MS = 5000;
+
 /** Sends a trigger SMS (the gateway's PoolSmsSender). */
 export interface TriggerSmsSender {
   send(msisdn: string, payload: Uint8Array, viaModem: string | null, ports: TriggerSms['ports']): Promise<void>;
@@ -70,6 +94,13 @@ export interface WakeupServiceDeps {
   /** Jobs worked at once. @defaultValue 16 */
   readonly concurrency?: number;
   readonly now?: () => number;
+}
+
+function jobView(job: Job<WakeupJobData>, state: string): WakeupJobView {
+  return {
+    endpoint: job.data.endpoint, jobId: job.id ?? '', state, attempts: job.attemptsMade, triggers: job.data.triggers ?? 0,
+    source: job.data.source, requestedAtMs: job.data.requestedAtMs,
+  };
 }
 
 /** Thrown by an attempt that sent a trigger: BullMQ retries the job after `delayMs`. */
@@ -113,9 +144,21 @@ export class WakeupService extends TypedEmitter<WakeupEvents> {
     return `${this.deps.redisPrefix}wakeup:counts`;
   }
 
-  /** Asks for a wake-up of `endpoint`: the job id and its state; one job however often it is asked. Rejects when Redis does. */
+  /** The BullMQ queue of wake-up jobs (for queue counts and the queue board; not closed by its users). */
+  get bullQueue(): Queue<WakeupJobData> {
+    return this.queue;
+  }
+
+  /**
+   * Asks for a wake-up of `endpoint`: the job id and its state; one job however often it is asked.
+   * A held request's wake-up waits for Redis however long it is away (the job is added when it
+   * returns); anyone else's (the admin API, the CLI) is rejected with GW_ERR_WAKEUP_REDIS at once
+   * while the connection is known to be lost, or when Redis does not answer within
+   * {@link WAKEUP_QUERY_TIMEOUT_MS}.
+   */
   async request(endpoint: string, source: WakeupSource): Promise<WakeupRequestResult> {
-    const result = await addWakeupJob(this.queue, endpoint, source, this.now());
+    const add = (): Promise<WakeupRequestResult> => addWakeupJob(this.queue, endpoint, source, this.now());
+    const result = source === 'held-request' ? await add() : await this.redisBound(add, 'no job was added');
     this.emit('requested', { ...result, source });
     return result;
   }
@@ -134,6 +177,70 @@ export class WakeupService extends TypedEmitter<WakeupEvents> {
       if (state === 'delayed') await job.promote();
       else if (state === 'active' && retries > 0) this.after(50, () => this.heard(endpoint, retries - 1)); // sending its trigger now
     })().catch(() => undefined); // the job moved on meanwhile: it sees the device's activity at its next check
+  }
+
+  /** The live job of `endpoint` (waiting, delayed, active …), or null. Rejects like {@link request}. */
+  async job(endpoint: string): Promise<WakeupJobView | null> {
+    return this.redisBound(async () => {
+      const job = await this.queue.getJob(wakeupJobId(endpoint));
+      if (job === undefined) return null;
+      const state = await job.getState();
+      return state === 'unknown' ? null : jobView(job, state);
+    }, 'the job is unknown');
+  }
+
+  /**
+   * Live jobs, `active` first, then `waiting`, `prioritized`, `delayed`: at most `limit` from
+   * `offset` on, and how many there are. Rejects like {@link request}.
+   */
+  async jobs(offset: number, limit: number): Promise<{ readonly total: number; readonly jobs: readonly WakeupJobView[] }> {
+    return this.redisBound(async () => {
+      const counts = await this.queue.getJobCounts(...LIVE_JOB_STATES);
+      let total = 0;
+      for (const state of LIVE_JOB_STATES) total += counts[state] ?? 0;
+      const jobs: WakeupJobView[] = [];
+      let skip = offset;
+      for (const state of LIVE_JOB_STATES) {
+        const inState = counts[state] ?? 0;
+        if (skip >= inState) {
+          skip -= inState;
+          continue;
+        }
+        const wanted = limit - jobs.length;
+        if (wanted <= 0) break;
+        const found = await this.queue.getJobs([state], skip, skip + wanted - 1, true);
+        skip = 0;
+        for (const job of found) if (job !== undefined && job !== null) jobs.push(jobView(job, state));
+      }
+      return { total, jobs: jobs.slice(0, limit) };
+    }, 'the jobs are unknown');
+  }
+
+  /** The last outcomes of several devices (null where none), one Redis round trip. Rejects like {@link request}. */
+  async lastOutcomes(endpoints: readonly string[]): Promise<(WakeupOutcome | null)[]> {
+    if (endpoints.length === 0) return [];
+    return this.redisBound(async () => {
+      const texts = await this.deps.redis.mget(endpoints.map((endpoint) => this.outcomeKey(endpoint)));
+      return texts.map((text) => (text === null ? null : (JSON.parse(text) as WakeupOutcome)));
+    }, 'the outcomes are unknown');
+  }
+
+  /** Runs a Redis call for an operator: GW_ERR_WAKEUP_REDIS at once while Redis is away, or after the timeout. */
+  private async redisBound<T>(run: () => Promise<T>, consequence: string): Promise<T> {
+    if (LOST_STATES.has(this.queueConnection.status) || LOST_STATES.has(this.deps.redis.status)) {
+      throw new GatewayError('GW_ERR_WAKEUP_REDIS', `Redis is not connected (${this.queueConnection.status}); ${consequence}`);
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new GatewayError('GW_ERR_WAKEUP_REDIS', `Redis did not answer within ${WAKEUP_QUERY_TIMEOUT_MS} ms; ${consequence}`)), WAKEUP_QUERY_TIMEOUT_MS);
+    });
+    const running = run();
+    running.catch(() => undefined); // after a timeout its late failure is no news
+    try {
+      return await Promise.race([running, timedOut]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** The last outcome of `endpoint`'s wake-up, or null. */

@@ -52,7 +52,7 @@ export const ERROR_CODES = {
   GW_ERR_REGISTRATION_REFUSED: 'The admission policy refused a Register or Update (source network, endpoint name, another device\'s registration, or a registration limit).',
   GW_ERR_CORE_UNRESOLVED: 'The core server\'s host name did not resolve to an address of the core-facing sockets\' family.',
   GW_ERR_RELAY_FILE_LIMIT: 'The process reached its open-file limit (EMFILE/ENFILE): no socket could be opened; raise LimitNOFILE.',
-  GW_ERR_WAKEUP_REDIS: 'A wake-up request could not reach Redis in time; no job was added.',
+  GW_ERR_WAKEUP_REDIS: 'A wake-up request or query could not reach Redis in time; no job was added (HTTP 503 from the admin API).',
   // --- Simulators (src/sim) ---
   GW_ERR_SIM_PROTOCOL: 'A message to a simulator (network, modem control port) is not valid JSON of a known operation.',
   GW_ERR_CORE_UNKNOWN_CLIENT: 'The lab core has no registration with that endpoint name.',
@@ -65,7 +65,8 @@ export const ERROR_CODES = {
   GW_ERR_ADMIN_UNAUTHORIZED: 'The admin API request carries no bearer token, or one the gateway does not know (HTTP 401).',
   GW_ERR_ADMIN_FORBIDDEN: 'The admin API request used the read-only token on a route that changes something (HTTP 403).',
   GW_ERR_ADMIN_REQUEST: 'The admin API request is malformed: body not JSON, too large, or not what the route takes (HTTP 400).',
-  GW_ERR_ADMIN_NOT_FOUND: 'The admin API has no such route, or the modem named in it does not exist (HTTP 404).',
+  GW_ERR_ADMIN_NOT_FOUND: 'The admin API has no such route, or the modem or device named in it does not exist (HTTP 404).',
+  GW_ERR_ADMIN_REDIS: 'The admin API could not read the queues in Redis: not connected, or no answer in time (HTTP 503).',
   GW_ERR_ADMIN_UNREACHABLE: 'A CLI command could not reach the admin API at its --url (gateway not running, admin disabled, wrong address).',
 } as const;
 

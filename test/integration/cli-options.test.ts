@@ -56,7 +56,7 @@ describe.concurrent('usage errors', () => {
       { what: 'missing required option', args: ['pdu', 'encode', '--text', 'hi'], message: /--to/, usage: 'smsbridge pdu encode' },
       { what: 'option without its value', args: ['core', '--listen'], message: /--listen/, usage: 'smsbridge core' },
       { what: 'excess argument', args: ['pdu', 'decode', '00', '11'], message: /too many arguments/, usage: 'smsbridge pdu decode' },
-      { what: 'no command', args: [], message: /a command is required: run, config, status, modems, devices, send, pdu, at, sim, core, demo, wakeup/, usage: 'smsbridge' },
+      { what: 'no command', args: [], message: /a command is required: run, config, status, modems, devices, queues, send, pdu, at, sim, core, demo, wakeup/, usage: 'smsbridge' },
       { what: 'no sim command', args: ['sim'], message: /a command is required: network, modem, device/, usage: 'smsbridge sim' },
       { what: 'help for an unknown command', args: ['help', 'nope'], message: /unknown command 'nope'/, usage: 'smsbridge' },
     ];

@@ -169,7 +169,7 @@ describe('admin API: routes', () => {
     const doc = await call('GET', '/api/v1/openapi.json');
     expect(doc.json['openapi']).toBe('3.0.3');
     const paths = doc.json['paths'] as Record<string, Record<string, { requestBody?: { content: Record<string, { schema: { properties: Record<string, { pattern?: string }> } }> } }>>;
-    expect(Object.keys(paths).sort()).toEqual(['/api/v1/devices', '/api/v1/events', '/api/v1/health', '/api/v1/modems', '/api/v1/modems/{name}/at-trace', '/api/v1/sms', '/api/v1/status', '/metrics']);
+    expect(Object.keys(paths).sort()).toEqual(['/api/v1/devices', '/api/v1/events', '/api/v1/health', '/api/v1/modems', '/api/v1/modems/{name}/at-trace', '/api/v1/queues', '/api/v1/sms', '/api/v1/status', '/api/v1/wakeups', '/api/v1/wakeups/{endpoint}', '/metrics']);
     expect(paths['/api/v1/sms']!['post']!.requestBody!.content['application/json']!.schema.properties['to']!.pattern).toBe('^\\+[1-9][0-9]{1,14}$');
   });
 
@@ -214,6 +214,35 @@ describe('admin API: routes', () => {
     const delivered = device.received.find((r) => r.message.code === CoapCode.GET)!.message;
     device.send(coapResponse(delivered, CoapCode.CONTENT, 'awake'), gateway.udpAddress.port); // answered: no longer held
     await expect.poll(async () => /^smsbridge_relay_held_requests 0$/m.test(await get('/metrics')), { timeout: 5000 }).toBe(true);
-    expect(await get('/metrics')).toMatch(/^smsbridge_relay_held_requests_total 1$/m);
+    const after = await get('/metrics');
+    expect(after).toMatch(/^smsbridge_relay_held_requests_total 1$/m);
+    expect(after).toMatch(/^smsbridge_relay_core_requests_total\{outcome="held"\} 1$/m);
+    expect(after).toMatch(/^smsbridge_relay_core_requests_total\{outcome="answered_by_gateway"\} 0$/m);
+  });
+  it('counts the answers the gateway gave the core itself, by code and reason: 5.03 hold full, 5.04 expired', async () => {
+    const core = await UdpPeer.open();
+    const { gateway } = await startGateway(core, { awakeWindowMs: 300, heldRequests: { maxPerDevice: 1, ttlMs: 1000 } });
+    const admin = await AdminServer.start(gateway, { host: '127.0.0.1', port: 0, bodyLimitBytes: 4096, tokens: { readWrite: READ_WRITE, readOnly: null }, version: 'test', logger: silentLogger() });
+    onCleanup(() => admin.stop());
+    const get = async (path: string): Promise<string> => (await fetch(`${admin.url}${path}`, { headers: { authorization: `Bearer ${READ_WRITE}` } })).text();
+    const device = await UdpPeer.open();
+    device.send(coapRequest({ code: CoapCode.POST, messageId: 0x7301, token: Uint8Array.of(4), path: ['rd'], query: ['ep=uq-full', 'lt=300', 'lwm2m=1.0', 'b=UQ'], contentFormat: 40, payload: '</3/0>' }), gateway.udpAddress.port);
+    await expect.poll(() => core.received.length, { timeout: 10_000 }).toBeGreaterThan(0);
+    const { message, from } = core.received.shift()!;
+    core.send(coapResponse(message, CoapCode.CREATED, undefined, { options: [{ number: CoapOptionNumber.LOCATION_PATH, value: Buffer.from('rd') }, { number: CoapOptionNumber.LOCATION_PATH, value: Buffer.from('f1') }] }), from.port);
+    await expect.poll(() => device.received.length, { timeout: 5000 }).toBe(1);
+    await expect.poll(() => Date.now() > (gateway.mirror.get('uq-full')?.lastUdpActivityMs ?? Infinity) + 400, { timeout: 5000 }).toBe(true);
+    core.send(coapRequest({ code: CoapCode.GET, messageId: 0x4601, token: Uint8Array.of(0x46), path: ['3', '0'] }), from.port);
+    await expect.poll(() => gateway.relay.counters.held, { timeout: 5000 }).toBe(1);
+    core.send(coapRequest({ code: CoapCode.GET, messageId: 0x4602, token: Uint8Array.of(0x47), path: ['3', '0', '1'] }), from.port); // the hold is full
+    await expect.poll(() => gateway.relay.counters.refused, { timeout: 5000 }).toBe(1);
+    await expect.poll(() => gateway.relay.counters.heldAnsweredByGateway, { timeout: 10_000 }).toBe(1); // the first expired
+    const metrics = await get('/metrics');
+    expect(metrics).toMatch(/^smsbridge_relay_gateway_answers_total\{code="5.03",reason="hold-full"\} 1$/m);
+    expect(metrics).toMatch(/^smsbridge_relay_gateway_answers_total\{code="5.04",reason="expired"\} 1$/m);
+    expect(metrics).toMatch(/^smsbridge_relay_core_requests_total\{outcome="refused"\} 1$/m);
+    expect(metrics).toMatch(/^smsbridge_relay_core_requests_total\{outcome="answered_by_gateway"\} 1$/m);
+    expect(metrics).toMatch(/^smsbridge_relay_held_requests 0$/m);
+    expect(await get('/metrics')).toMatch(/^smsbridge_relay_gateway_answers_total\{code="5.04",reason="expired"\} 1$/m); // not counted twice
   });
 });

@@ -1,7 +1,8 @@
 /**
  * The live status page in a real headless browser (Debian's chromium driven by playwright-core)
  * against a real gateway and admin API: what a person sees. A modem unplugged in the simulator
- * turns red, a device that registers appears, both without reloading (server-sent events).
+ * turns red, a device that registers appears, a queued job is counted, all without reloading
+ * (server-sent events); the queue board opens from the page with the tab's token.
  */
 import { existsSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -30,7 +31,7 @@ async function stateBackground(page: Page, modem: string): Promise<string> {
 }
 
 describe('status page', () => {
-  it('shows modems and devices live: an unplugged modem turns red, a registered device appears', async () => {
+  it('shows modems, devices and queues live: an unplugged modem turns red, a registered device appears, a queued job is counted; the board opens', async () => {
     const core = await UdpPeer.open();
     const { gateway, modem } = await startGateway(core);
     const admin = await AdminServer.start(gateway, { host: '127.0.0.1', port: 0, bodyLimitBytes: 4096, tokens: { readWrite: TOKEN, readOnly: null }, version: 'test', logger: silentLogger() });
@@ -57,6 +58,21 @@ describe('status page', () => {
     const deviceRow = page.locator('tr[data-endpoint="page-dev-1"]');
     await deviceRow.waitFor({ timeout: SHOWN_MS });
     await expect.poll(async () => (await deviceRow.locator('td').allTextContents()).slice(0, 4), { timeout: SHOWN_MS }).toEqual(['page-dev-1', 'udp', 'U', 'yes']);
+
+    // The queue counts: a job put off for an hour shows up as delayed, without reloading.
+    const delayed = page.locator('tr[data-queue="wakeup"] td[data-state="delayed"]');
+    await expect.poll(() => delayed.textContent(), { timeout: SHOWN_MS }).toBe('0');
+    await gateway.queues[0]!.add('probe', { endpoint: 'page-probe', source: 'admin', requestedAtMs: Date.now() }, { jobId: 'page-probe', delay: 3_600_000 });
+    await expect.poll(() => delayed.textContent(), { timeout: SHOWN_MS }).toBe('1');
+    expect(await page.locator('#queues th').allTextContents()).toEqual(expect.arrayContaining(['Queue', 'waiting', 'active', 'delayed', 'failed']));
+
+    // The queue board link logs the tab in with its token (an HttpOnly cookie) and shows the queue.
+    await page.locator('#board').click();
+    await page.waitForURL(/\/queues\/$/, { timeout: SHOWN_MS });
+    await page.getByText('wakeup').first().waitFor({ timeout: SHOWN_MS });
+    const cookies = await page.context().cookies();
+    expect(cookies.map((c) => [c.name, c.httpOnly, c.sameSite, c.path])).toEqual([['smsbridge-board', true, 'Strict', '/queues']]);
+    expect(page.url()).not.toContain(TOKEN);
   }, 120_000);
 
   it('asks for a token when it has none, and says when the token is refused', async () => {

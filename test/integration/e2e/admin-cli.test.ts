@@ -1,7 +1,7 @@
 /**
  * The admin API as an operator uses it: `smsbridge run --config` with `admin.enabled`, every
  * part its own process (sim network, sim modem, lab core, a simulated device), and the CLI
- * commands `status`, `modems`, `devices` and `send` against it over real HTTP, with the token
+ * commands `status`, `modems`, `devices`, `send`, `queues` and `wakeup` against it over real HTTP, with the token
  * from SMSBRIDGE_TOKEN or --token-file; errors as one JSON object on stderr and exit 1.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -102,6 +102,28 @@ describe('smsbridge run with the admin API, and the CLI commands over it', () =>
     const sent = await cli({ SMSBRIDGE_TOKEN: TOKEN }, 'send', '--to', '+491700000201', '--data-hex', '40010001', '--json');
     expect(sent.stderr).toBe('');
     expect(JSON.parse(sent.stdout)).toMatchObject({ modem: 'modem-1', parts: 1 });
+
+    // Queues and wake-ups over the API.
+    const queues = await cli({ SMSBRIDGE_TOKEN: READ_ONLY }, 'queues', '--json');
+    expect(queues.stderr).toBe('');
+    expect(JSON.parse(queues.stdout)).toMatchObject({ queues: [{ name: 'wakeup', counts: { waiting: 0, active: 0, delayed: 0 } }] });
+    const queuesTable = await cli({ SMSBRIDGE_TOKEN: READ_ONLY }, 'queues');
+    expect(queuesTable.stdout.split('\n')[0]).toMatch(/^QUEUE\s+WAITING\s+ACTIVE\s+DELAYED/);
+    expect(queuesTable.stdout).toMatch(/^wakeup\s+0\s+0\s+0/m);
+    const readOnlyWakeup = await cli({ SMSBRIDGE_TOKEN: READ_ONLY }, 'wakeup', 'admin-e2e-udp');
+    expect(JSON.parse(readOnlyWakeup.stderr.trim())).toMatchObject({ code: 'GW_ERR_ADMIN_FORBIDDEN', status: 403 });
+    const unknownDevice = await cli({ SMSBRIDGE_TOKEN: TOKEN }, 'wakeup', 'no-such-device');
+    expect(unknownDevice.code).toBe(1);
+    expect(JSON.parse(unknownDevice.stderr.trim())).toMatchObject({ code: 'GW_ERR_ADMIN_NOT_FOUND', status: 404 });
+    // A device heard over UDP just now is awake: the wake-up ends at once without a trigger.
+    const waited = await cli({ SMSBRIDGE_TOKEN: TOKEN }, 'wakeup', 'admin-e2e-udp', '--wait', '--json');
+    expect(waited.stderr).toBe('');
+    expect(waited.code).toBe(0);
+    const [requested, outcome] = waited.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(requested).toMatchObject({ endpoint: 'admin-e2e-udp', jobId: 'wakeup-admin-e2e-udp' });
+    expect(outcome).toMatchObject({ result: 'skipped', reason: 'awake', endpoint: 'admin-e2e-udp' });
+    const again = await cli({ SMSBRIDGE_TOKEN: TOKEN }, 'wakeup', 'admin-e2e-udp');
+    expect(again.stdout.trim()).toMatch(/^wake-up of admin-e2e-udp: job wakeup-admin-e2e-udp (waiting|active|delayed|unknown)$/);
 
     // A status page's event stream stays open while the gateway stops: it must not hold the stop up.
     const stream = await fetch(`${url}/api/v1/events`, { headers: { authorization: `Bearer ${READ_ONLY}` } });

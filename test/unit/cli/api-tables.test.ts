@@ -2,7 +2,7 @@
  * Text output of the admin API commands (pure): aligned tables and relative times.
  */
 import { describe, expect, it } from 'vitest';
-import { ago, devicesTable, table } from '../../../src/cli/api-tables.ts';
+import { ago, devicesTable, queuesTable, table } from '../../../src/cli/api-tables.ts';
 
 describe('api tables', () => {
   it('aligns columns to the widest cell and trims trailing space', () => {
@@ -21,5 +21,16 @@ describe('api tables', () => {
   it('shows a device with its MSISDN in E.164 and dashes for what is unknown', () => {
     const lines = devicesTable([{ endpoint: 'dev-1', bearer: 'sms', binding: 'S', registered: true, msisdn: '4917001', udp: null, lastSeen: '2026-12-06T11:59:58Z', expiresAt: '2026-12-07T12:00:00Z' }], Date.parse('2026-12-06T12:00:00Z'));
     expect(lines[1]).toMatch(/^dev-1\s+sms\s+S\s+yes\s+\+4917001\s+-\s+2 s ago$/);
+  });
+
+  it('shows one row per queue and one column per state, in the order the API lists them', () => {
+    expect(queuesTable([
+      { name: 'wakeup', counts: { waiting: 2, active: 1, delayed: 13 } },
+      { name: 'outbound-sms', counts: { waiting: 0, active: 0, delayed: 0, paused: 4 } },
+    ])).toEqual([
+      'QUEUE         WAITING  ACTIVE  DELAYED  PAUSED',
+      'wakeup        2        1       13       -',
+      'outbound-sms  0        0       0        4',
+    ]);
   });
 });
