@@ -53,7 +53,7 @@ export class TriggerLedger {
   async sent(ref: TriggerRef, messageId: string, parts: number, sentAtMs: number, keepMs: number): Promise<void> {
     const key = this.deliveryKey(ref.endpoint, ref.run);
     await this.redis.multi()
-      .set(this.smsKey(messageId), JSON.stringify(ref), 'PX', keepMs)
+      .set(this.smsKey(messageId), JSON.stringify({ ...ref, keepMs }), 'PX', keepMs)
       .hset(key, `t${ref.trigger}`, JSON.stringify({ messageId, parts, sentAtMs }))
       .pexpire(key, keepMs)
       .exec();
@@ -63,8 +63,10 @@ export class TriggerLedger {
   async report(messageId: string, part: number, status: number): Promise<TriggerRef | null> {
     const text = await this.redis.get(this.smsKey(messageId));
     if (text === null) return null;
-    const ref = JSON.parse(text) as TriggerRef;
-    await this.redis.hset(this.deliveryKey(ref.endpoint, ref.run), `t${ref.trigger}:${part}`, String(status));
+    const { keepMs, ...ref } = JSON.parse(text) as TriggerRef & { keepMs: number };
+    const key = this.deliveryKey(ref.endpoint, ref.run);
+    // With its expiry again: the run may have been forgotten since the GET.
+    await this.redis.multi().hset(key, `t${ref.trigger}:${part}`, String(status)).pexpire(key, keepMs).exec();
     return ref;
   }
 
@@ -90,9 +92,12 @@ export class TriggerLedger {
     return [...out.entries()].sort(([a], [b]) => a - b).map(([trigger, value]) => ({ trigger, ...value }));
   }
 
-  /** Forgets a run's reports (its outcome keeps the diagnosis). */
-  async forget(endpoint: string, run: number): Promise<void> {
-    await this.redis.del(this.deliveryKey(endpoint, run));
+  /**
+   * Forgets a run's reports and its SMS ids (its outcome keeps the diagnosis): a report that
+   * comes later finds nothing, rather than re-creating the run's hash without an expiry.
+   */
+  async forget(endpoint: string, run: number, messageIds: readonly string[]): Promise<void> {
+    await this.redis.del(this.deliveryKey(endpoint, run), ...messageIds.map((id) => this.smsKey(id)));
   }
 
   /** Expects the device's answer to the trigger just sent (CoAP Message ID and token) for `keepMs`. */

@@ -26,7 +26,7 @@ export interface WakeupJobData {
   readonly triggers?: number;
   readonly firstTriggerAtMs?: number;
   readonly sendFailures?: number;
-  /** Earliest time of the next check or trigger (a job promoted early by a status report waits on). */
+  /** End of the back-off after the last trigger: a job woken early (by a status report) waits on until then. */
   readonly nextCheckAtMs?: number;
 }
 

@@ -286,16 +286,13 @@ export class WakeupService extends TypedEmitter<WakeupEvents> {
     if (permanent !== undefined) return this.finish(data, { result: 'gave-up', reason: 'undeliverable', status: permanent.status, statusName: permanent.statusName }, sent);
     const ttlLeftMs = data.requestedAtMs + settings.ttlMs - nowMs;
     // Woken early by a status report that decided nothing: the back-off goes on.
-    if (data.nextCheckAtMs !== undefined && nowMs < data.nextCheckAtMs && ttlLeftMs > 0) throw new CheckAgainLater(data.nextCheckAtMs - nowMs);
+    if (data.nextCheckAtMs !== undefined && nowMs < data.nextCheckAtMs && ttlLeftMs > 0) throw new CheckAgainLater(Math.min(data.nextCheckAtMs - nowMs, ttlLeftMs));
     const failures = data.sendFailures ?? 0;
     if (triggers >= settings.attempts) {
-      // The last trigger's report decides between "delivered, device silent" and "no report": wait for it a while.
+      // Back-off over; the last trigger's report tells "delivered, device silent" from "no report": wait for it a while
+      // (its arrival wakes the job).
       const reportDueMs = this.reportWaitLeftMs(sent, triggers, settings, nowMs);
-      if (reportDueMs > 0 && ttlLeftMs > 0) {
-        const waitMs = Math.min(reportDueMs, ttlLeftMs);
-        await job.updateData({ ...data, nextCheckAtMs: nowMs + waitMs });
-        throw new CheckAgainLater(waitMs);
-      }
+      if (reportDueMs > 0 && ttlLeftMs > 0) throw new CheckAgainLater(Math.min(reportDueMs, ttlLeftMs));
       return this.finish(data, { result: 'gave-up', reason: 'device-silent' }, sent);
     }
     if (ttlLeftMs <= 0) return this.finish(data, { result: 'gave-up', reason: 'ttl-expired' }, sent);
@@ -373,7 +370,7 @@ export class WakeupService extends TypedEmitter<WakeupEvents> {
     } as WakeupOutcome;
     const counter = outcome.result === 'woke' ? 'woke' : `${outcome.result}:${outcome.reason}`;
     await this.deps.redis.multi().set(this.outcomeKey(data.endpoint), JSON.stringify(outcome)).hincrby(this.countsKey, counter, 1).exec();
-    if (sent.length > 0) await this.ledger.forget(data.endpoint, data.requestedAtMs).catch((error: unknown) => this.reportProblem(error));
+    if (sent.length > 0) await this.ledger.forget(data.endpoint, data.requestedAtMs, sent.map((t) => t.messageId)).catch((error: unknown) => this.reportProblem(error));
     this.emit('outcome', outcome);
     if (outcome.result === 'gave-up') throw new UnrecoverableError(`gave up: ${outcome.reason} after ${outcome.triggers} trigger(s)`);
     return outcome;

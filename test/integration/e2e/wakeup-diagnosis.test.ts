@@ -9,6 +9,7 @@ import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Lab, type LabDeviceSpec } from '../../../src/lab/lab.ts';
 import type { GatewayConfig } from '../../../src/gateway/gateway-config.ts';
+import { Gateway } from '../../../src/gateway/gateway.ts';
 import { CoapCode } from '../../../src/lwm2m/index.ts';
 import type { WakeupEvents, WakeupOutcome } from '../../../src/queue/wakeup-service.ts';
 import { decodePdu } from '../../../src/sms/index.ts';
@@ -95,6 +96,22 @@ describe('trigger delivery diagnosis', () => {
       ['delivered', 0, 'delivered, device silent'], ['delivered', 0, 'delivered, device silent'],
     ]);
     await expect.poll(() => lab.devices[0]!.stats.smsIgnored, { timeout: 10_000 }).toBe(2);
+  }, 90_000);
+
+  it('the diagnosis lives in Redis: a report filed before a restart is in the outcome the next gateway process gives', async () => {
+    const lab = await startLab([UQS_DEVICE], { deviceGroups: WRONG_NUMBER, wakeup: { ...WAKEUP, backoffMs: 4000, maxBackoffMs: 4000 } });
+    const firstReport = new Promise<void>((resolve) => lab.gateway.wakeups.once('trigger-report', () => resolve()));
+    await lab.gateway.wakeup(UQS_DEVICE.endpoint);
+    await firstReport;
+    await lab.gateway.stop(); // the job waits in Redis for its back-off, with trigger 1's report
+    const next = await Gateway.start(lab.gateway.config);
+    try {
+      const outcome = await new Promise<WakeupOutcome>((resolve) => next.wakeups.on('outcome', resolve));
+      expect(outcome).toMatchObject({ result: 'gave-up', reason: 'device-silent', triggers: 2 });
+      expect(outcome.deliveries?.map((d) => [d.trigger, d.diagnosis])).toEqual([[1, 'delivered, device silent'], [2, 'delivered, device silent']]);
+    } finally {
+      await next.stop();
+    }
   }, 90_000);
 
   it('no status report within statusReportWaitMs: "no report" (the network lost the SMS)', async () => {
