@@ -23,7 +23,7 @@ beforeEach(async () => {
 });
 
 const TOKEN = Uint8Array.from([1, 2, 3, 4]);
-const response = (type: CoapMessage['type'], messageId: number, token: Uint8Array, code = CoapCode.CHANGED): CoapMessage => ({
+const response = (type: CoapMessage['type'], messageId: number, token: Uint8Array, code: number = CoapCode.CHANGED): CoapMessage => ({
   version: 1, type, code, messageId, token, options: [], payload: new Uint8Array(0),
 });
 
