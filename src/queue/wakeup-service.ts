@@ -111,6 +111,9 @@ export interface WakeupServiceDeps {
   readonly now?: () => number;
 }
 
+/** Most status reports kept aside while trigger sends are in flight (reports about other SMS beyond it are dropped). */
+const MAX_EARLY_REPORTS = 1000;
+
 /** Thrown by an attempt that sent a trigger: BullMQ retries the job after `delayMs`. */
 class CheckAgainLater extends Error {
   constructor(readonly delayMs: number) {
@@ -188,14 +191,16 @@ export class WakeupService extends TypedEmitter<WakeupEvents> {
   /**
    * A status report for an SMS (ModemEvents `delivery-report`): when it is about a trigger, it is
    * filed with that trigger's job in Redis and emitted; a permanent error wakes the waiting job so
-   * that it gives up now. Reports about other SMS are ignored. Never rejects.
+   * that it gives up now, and a delivery wakes it so that its last check need not wait out
+   * `statusReportWaitMs` (a job woken before its back-off ends waits on). Reports about other SMS
+   * are ignored. Never rejects.
    */
   async deliveryReport(report: TriggerReport): Promise<void> {
     try {
       const ref = await this.ledger.report(report.messageId, report.part, report.status);
       if (ref === null) {
         // The report overtook the ledger entry of a send this process is finishing: tried again after it.
-        if (this.sendsInFlight > 0) this.earlyReports.push(report);
+        if (this.sendsInFlight > 0 && this.earlyReports.length < MAX_EARLY_REPORTS) this.earlyReports.push(report);
         return;
       }
       this.emit('trigger-report', { endpoint: ref.endpoint, trigger: ref.trigger, part: report.part, status: report.status, statusName: tpStatusName(report.status) });
