@@ -321,7 +321,7 @@ export class WakeupService extends TypedEmitter<WakeupEvents> {
     }
     await job.updateData({ ...data, triggers: triggers + 1, firstTriggerAtMs: data.firstTriggerAtMs ?? nowMs, nextCheckAtMs: nowMs + delayMs });
     this.emit('trigger', {
-      endpoint: data.endpoint, jobId: job.id ?? '', trigger: triggers + 1, modem: server.modem, framing: trigger.coap === null ? 'text' : settings.framing,
+      endpoint: data.endpoint, jobId: job.id ?? '', trigger: triggers + 1, modem: server.modem, framing: trigger.coap === null ? 'plain' : settings.framing,
       nextCheckMs: delayMs, kind: settings.triggerKind, messageId: result.messageId,
     });
     throw new CheckAgainLater(delayMs);
