@@ -209,7 +209,7 @@ const wakeupFields = {
   triggerMode: Type.Union([Type.Literal('CON'), Type.Literal('NON')], { default: wakeupDefaults.triggerMode, description: 'CoAP type of the trigger (LwM2M 1.1+ clients send no response either way).' }),
   framing: Type.Union([Type.Literal('coap'), Type.Literal('wap-push')], { default: wakeupDefaults.framing, description: 'Trigger framing: raw 8-bit CoAP, or the WAP Push of the LwM2M Core appendix (port 2948, x-wap-application:lwm2m.dm).' }),
   triggerKind: Type.Union([Type.Literal('registration-update'), Type.Literal('shoulder-tap')], { default: wakeupDefaults.triggerKind, description: 'What a wake-up sends: the Registration Update Trigger (/1/x/8), or a plain shoulder-tap SMS.' }),
-  shoulderTapText: Type.String({ maxLength: 160, default: wakeupDefaults.shoulderTapText, description: 'Shoulder-tap text (GSM 7-bit when it can, else UCS2); sent when shoulderTapHex is empty.' }),
+  shoulderTapText: Type.String({ minLength: 1, maxLength: 160, default: wakeupDefaults.shoulderTapText, description: 'Shoulder-tap text (GSM 7-bit when it can, else UCS2); sent when shoulderTapHex is empty.' }),
   shoulderTapHex: Type.String({ maxLength: 280, pattern: '^([0-9A-Fa-f]{2})*$', default: wakeupDefaults.shoulderTapHex, expected: 'hex digits, two per octet', description: 'Shoulder-tap as 8-bit data (hex); empty: send shoulderTapText.' }),
   statusReportWaitMs: count('How long after a trigger its SMS status report is waited for, in ms; later, the attempt counts as "no report".', wakeupDefaults.statusReportWaitMs, 1),
   bootstrapAfterFailures: count('Failed Registers (refused 4.xx/5.xx or unanswered by the core) after which the device gets a Bootstrap-Request Trigger (/1/x/9); 0: never.', wakeupDefaults.bootstrapAfterFailures, 0),

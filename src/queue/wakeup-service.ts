@@ -196,6 +196,7 @@ export class WakeupService extends TypedEmitter<WakeupEvents> {
    * are ignored. Never rejects.
    */
   async deliveryReport(report: TriggerReport): Promise<void> {
+    if (this.closed) return;
     try {
       const ref = await this.ledger.report(report.messageId, report.part, report.status);
       if (ref === null) {
