@@ -152,7 +152,8 @@ describe('wake-up jobs', () => {
     const outcome = nextOutcome(lab, udpOnly.endpoint);
     void lab.core.read(udpOnly.endpoint, '/3/0').catch(() => undefined); // held: answered 5.04 later or at stop
     expect(await outcome).toMatchObject({ result: 'skipped', reason: 'no-sms', triggers: 0 });
-    expect(sources).toEqual(['held-request']);
+    // `requested` is emitted once the add's state is read, which may be after the job has already ended.
+    await expect.poll(() => sources, { timeout: 10_000 }).toEqual(['held-request']);
     expect(lab.gateway.relay.counters.held).toBe(1);
     expect(sentSms(lab)).toBe(0);
   }, 90_000);
