@@ -41,12 +41,15 @@ export class PoolSmsSender implements DeviceSmsSender {
    * Sends 8-bit data or text (GSM 7-bit when it can, else UCS2) to `msisdn` (digits), counted
    * like the relay's SMS; resolves with the message's id, modem and parts. Rejects as {@link send},
    * or with GW_ERR_SMS_ENCODE / GW_ERR_SMS_TOO_LONG before anything is sent.
+   * `options.statusReportRequest`: TP-SRR on every part (TS 23.040 §9.2.3.5); the modem driver
+   * emits each report as `delivery-report` with this message's id.
    */
   async sendMessage(
     msisdn: string,
     payload: SubmitRequest['payload'],
     viaModem: string | null = null,
     ports: { readonly destination: number; readonly source: number } | null = null,
+    options: { readonly statusReportRequest?: boolean } = {},
   ): Promise<{ messageId: string; modem: string; parts: number }> {
     if (viaModem !== null) {
       const state = this.pool.drivers.find((driver) => driver.config.name === viaModem)?.state;
@@ -55,7 +58,9 @@ export class PoolSmsSender implements DeviceSmsSender {
       }
     }
     const reference = (await this.redis.incr(`${this.prefix}${msisdn}`)) & 0xff;
-    const parts = splitIntoSubmitPdus({ destination: `+${msisdn}`, payload, concatReference: reference, ...(ports === null ? {} : { ports }) });
+    const parts = splitIntoSubmitPdus({
+      destination: `+${msisdn}`, payload, concatReference: reference, ...(ports === null ? {} : { ports }), statusReportRequest: options.statusReportRequest === true,
+    });
     const result: SendResult = await this.pool.send({ messageId: randomUUID(), recipient: `+${msisdn}`, parts }, { preferredModem: viaModem });
     this.counters.messages += 1;
     this.counters.parts += result.sent.length;

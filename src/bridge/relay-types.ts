@@ -1,6 +1,7 @@
 /**
  * Counters and events of the relay, and the senders it is given.
  */
+import type { CoapMessage } from '../lwm2m/coap-message.ts';
 
 /** Sends CoAP bytes to a device by SMS (8-bit, concatenated when needed). */
 export interface DeviceSmsSender {
@@ -15,6 +16,15 @@ export interface DeviceSmsSender {
  */
 export interface WakeupPort {
   requestWakeup(endpoint: string): void;
+}
+
+/**
+ * Recognises a device's answer to the gateway's own trigger SMS (a 1.0 client may acknowledge a
+ * CON trigger, or answer a NON one, over SMS): `take` resolves true when `message` is that answer,
+ * which the relay then consumes instead of relaying it to the core. May reject (Redis).
+ */
+export interface TriggerAnswerPort {
+  take(endpoint: string, message: CoapMessage): Promise<boolean>;
 }
 
 /** Sends CoAP bytes to a device over UDP (from the gateway's device-facing socket). */

@@ -35,7 +35,7 @@ import { DeviceExchanges } from './exchanges.ts';
 import type { HeldRequestStore } from './held-request-store.ts';
 import type { HeldRequests, HeldRequestsConfig } from './held-requests.ts';
 import { RelayOutput } from './relay-output.ts';
-import type { DeviceSmsSender, DeviceUdpSender, RelayCounters, RelayEvents, WakeupPort } from './relay-types.ts';
+import type { DeviceSmsSender, DeviceUdpSender, RelayCounters, RelayEvents, TriggerAnswerPort, WakeupPort } from './relay-types.ts';
 import type { SourceRateLimiter } from './source-rate-limiter.ts';
 
 export type { DeviceSmsSender, DeviceUdpSender } from './relay-types.ts';
@@ -53,6 +53,8 @@ export interface RelayOptions {
   readonly deviceGroups?: DeviceGroups;
   /** Where the relay asks for a device to be woken when it holds a request for it. @defaultValue none */
   readonly wakeups?: WakeupPort;
+  /** Consumes a device's SMS answer to the gateway's own trigger. @defaultValue none (relayed as any answer) */
+  readonly triggerAnswers?: TriggerAnswerPort;
   /** RFC 7252 ACK_TIMEOUT for the gateway's confirmable separate responses. @defaultValue 2000 */
   readonly ackTimeoutMs?: number;
   /** Longest registration lifetime; a larger `lt` is lowered to it on the way to the core. @defaultValue 604800 */
@@ -245,7 +247,9 @@ export class Relay extends TypedEmitter<RelayEvents> {
       const known = this.mirror.noteActivity(source, header.code);
       if (known !== undefined) {
         const exchanges = this.exchangesOf(known);
-        if (!this.requests.held.hasWork(known) && !(header.code >= 64 && exchanges.hasTokenExchanges)) {
+        // A response by SMS may answer the gateway's own trigger: checked on the slow path.
+        const maybeTriggerAnswer = header.code >= 64 && source.bearer === 'sms' && this.options.triggerAnswers !== undefined;
+        if (!this.requests.held.hasWork(known) && !(header.code >= 64 && exchanges.hasTokenExchanges) && !maybeTriggerAnswer) {
           exchanges.prune(this.now());
           this.relayUplink(known, exchanges, source, header.messageId, header.type === 'CON', bytes);
           return undefined;
@@ -315,6 +319,8 @@ export class Relay extends TypedEmitter<RelayEvents> {
       // RFC 7252 §5.2.2: a confirmable separate response is acknowledged (over UDP; an ACK by SMS would cost money).
       if (message.type === 'CON' && source.bearer === 'udp') this.udp.send(source.host, source.port, encodeCoap(coapAck(message.messageId)));
       await this.requests.answerFromDevice(endpoint, exchanges, sms, message);
+    } else if (source.bearer === 'sms' && (message.type === 'ACK' || message.type === 'RST' || message.code >= 64) && (await this.options.triggerAnswers?.take(endpoint, message).catch(() => false)) === true) {
+      // The device answered the gateway's trigger (LwM2M 1.0 Table 8: a request over SMS is answered over SMS): not the core's.
     } else if (message.type === 'ACK' || message.type === 'RST') {
       this.sendToCore(endpoint, message); // answers a request the core sent over UDP: same ID
     } else {

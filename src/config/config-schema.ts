@@ -208,6 +208,13 @@ const wakeupFields = {
   ttlMs: count('How long a wake-up request lives, from the request, in ms; then the job gives up.', wakeupDefaults.ttlMs, 1),
   triggerMode: Type.Union([Type.Literal('CON'), Type.Literal('NON')], { default: wakeupDefaults.triggerMode, description: 'CoAP type of the trigger (LwM2M 1.1+ clients send no response either way).' }),
   framing: Type.Union([Type.Literal('coap'), Type.Literal('wap-push')], { default: wakeupDefaults.framing, description: 'Trigger framing: raw 8-bit CoAP, or the WAP Push of the LwM2M Core appendix (port 2948, x-wap-application:lwm2m.dm).' }),
+  triggerKind: Type.Union([Type.Literal('registration-update'), Type.Literal('shoulder-tap')], { default: wakeupDefaults.triggerKind, description: 'What a wake-up sends: the Registration Update Trigger (/1/x/8), or a plain shoulder-tap SMS.' }),
+  shoulderTapText: Type.String({ minLength: 1, maxLength: 160, default: wakeupDefaults.shoulderTapText, description: 'Shoulder-tap text (GSM 7-bit when it can, else UCS2); sent when shoulderTapHex is empty.' }),
+  shoulderTapHex: Type.String({ maxLength: 280, pattern: '^([0-9A-Fa-f]{2})*$', default: wakeupDefaults.shoulderTapHex, expected: 'hex digits, two per octet', description: 'Shoulder-tap as 8-bit data (hex); empty: send shoulderTapText.' }),
+  statusReportWaitMs: count('How long after a trigger its SMS status report is waited for, in ms; later, the attempt counts as "no report".', wakeupDefaults.statusReportWaitMs, 1),
+  bootstrapAfterFailures: count('Failed Registers (refused 4.xx/5.xx or unanswered by the core) after which the device gets a Bootstrap-Request Trigger (/1/x/9); 0: never.', wakeupDefaults.bootstrapAfterFailures, 0),
+  bootstrapBackoffMs: count('Least wait between two Bootstrap-Request Triggers to one device, in ms; doubled after each.', wakeupDefaults.bootstrapBackoffMs, 1),
+  bootstrapMaxBackoffMs: count('Longest wait between two Bootstrap-Request Triggers to one device, in ms.', wakeupDefaults.bootstrapMaxBackoffMs, 1),
 };
 
 /** `schema` without its default: a group's override leaves out what it does not change. */
@@ -223,12 +230,19 @@ const WakeupOverrideSchema = Type.Object({
   ttlMs: Type.Optional(noDefault(wakeupFields.ttlMs)),
   triggerMode: Type.Optional(noDefault(wakeupFields.triggerMode)),
   framing: Type.Optional(noDefault(wakeupFields.framing)),
+  triggerKind: Type.Optional(noDefault(wakeupFields.triggerKind)),
+  shoulderTapText: Type.Optional(noDefault(wakeupFields.shoulderTapText)),
+  shoulderTapHex: Type.Optional(noDefault(wakeupFields.shoulderTapHex)),
+  statusReportWaitMs: Type.Optional(noDefault(wakeupFields.statusReportWaitMs)),
+  bootstrapAfterFailures: Type.Optional(noDefault(wakeupFields.bootstrapAfterFailures)),
+  bootstrapBackoffMs: Type.Optional(noDefault(wakeupFields.bootstrapBackoffMs)),
+  bootstrapMaxBackoffMs: Type.Optional(noDefault(wakeupFields.bootstrapMaxBackoffMs)),
 }, { ...strict });
 
 const WakeupSchema = Type.Object({
   ...wakeupFields,
   groups: Type.Record(Type.String({ minLength: 1, maxLength: 64 }), WakeupOverrideSchema, { default: {}, description: 'Overrides by device group name (see deviceGroups).' }),
-}, { ...strict, default: {}, description: 'Wake-up of sleeping devices by trigger SMS (BullMQ jobs, one per device): attempts, back-off, time-to-live, framing.' });
+}, { ...strict, default: {}, description: 'Wake-up of sleeping devices by trigger SMS (BullMQ jobs, one per device): attempts, back-off, time-to-live, framing, delivery reports; the Bootstrap-Request Trigger after failed Registers.' });
 
 const DeviceGroupSchema = Type.Object({
   name: Type.String({ minLength: 1, maxLength: 64, description: 'Name of the group (for logs).', examples: ['trackers'] }),

@@ -80,8 +80,16 @@ export class GatewayLogging {
   private wakeupHandlers(): Handlers<WakeupEvents> {
     return {
       requested: ({ endpoint, jobId, state, source }) => this.logger.child({ device: endpoint }).info({ jobId, state, source }, 'wake-up requested'),
-      trigger: ({ endpoint, jobId, trigger, modem, framing, nextCheckMs }) => this.logger.child({ device: endpoint, modem }).info({ jobId, trigger, framing, nextCheckMs }, 'wake-up trigger sent'),
+      trigger: ({ endpoint, jobId, trigger, modem, framing, nextCheckMs, kind, messageId }) => this.logger.child({ device: endpoint, modem }).info({ jobId, trigger, kind, framing, messageId, nextCheckMs }, 'wake-up trigger sent'),
       'trigger-failed': ({ endpoint, jobId, detail }) => this.logger.child({ device: endpoint }).warn({ jobId, detail }, 'wake-up trigger not sent'),
+      'trigger-report': ({ endpoint, trigger, part, status, statusName }) => this.logger.child({ device: endpoint }).info({ trigger, part, status }, `trigger status report: ${statusName}`),
+      'trigger-answered': ({ endpoint, type, code }) => this.logger.child({ device: endpoint }).info({ type, code }, 'device answered its trigger (consumed, not relayed)'),
+      'registration-failed': ({ endpoint, why, failures }) => this.logger.child({ device: endpoint }).info({ why, failures }, 'registration failed'),
+      'bootstrap-trigger': ({ endpoint, trigger, failures, modem, error }) => {
+        const log = this.logger.child({ device: endpoint, modem });
+        if (error === undefined) log.warn({ trigger, failures }, 'Bootstrap-Request Trigger sent after repeated registration failures');
+        else log.warn({ trigger, failures, detail: error }, 'Bootstrap-Request Trigger not sent');
+      },
       outcome: (outcome) => {
         const log = this.logger.child({ device: outcome.endpoint });
         if (outcome.result === 'gave-up') log.warn({ ...outcome }, `wake-up gave up: ${outcome.reason}`);

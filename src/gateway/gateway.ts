@@ -191,16 +191,22 @@ export class Gateway {
     const senderPolicy = new SenderPolicy(config.senderPolicy);
     const wakeups = new WakeupService({
       redisUrl: config.redisUrl, redisPrefix: prefix, redis, config: config.wakeup ?? {}, record: (endpoint) => mirror.get(endpoint),
-      groups: deviceGroups, senders: senderPolicy, presence: mirror.presence, sms,
+      groups: deviceGroups, senders: senderPolicy, presence: mirror.presence,
+      sms: { send: (msisdn, payload, via, ports, options) => sms.sendMessage(msisdn, payload, via, ports, options) },
     });
     // Heard: a waiting wake-up job is checked at once (it completes), not at the end of its back-off.
     for (const event of ['registered', 'updated'] as const) mirror.on(event, (record) => wakeups.heard(record.endpoint));
+    // Trigger delivery diagnosis, and the Bootstrap-Request Trigger after failed Registers (docs/wakeup.md).
+    for (const driver of pool.drivers) driver.on('delivery-report', (report) => void wakeups.deliveryReport(report));
+    mirror.on('refused', (record, why) => wakeups.registrationFailed(record, why));
+    mirror.on('registered', (record) => wakeups.registered(record.endpoint));
     const flood = { ...FLOOD_LIMIT_DEFAULTS, ...config.floodLimits };
     relay = new Relay(mirror, sockets, sms, udp, {
       udpRateLimiter: new SourceRateLimiter({ ratePerSec: flood.udpDatagramsPerSecPerSource, burst: flood.udpBurstPerSource }, 'floodLimits.udpDatagramsPerSecPerSource'),
       core, ...(limits.maxLifetimeSec === undefined ? {} : { maxLifetimeSec: limits.maxLifetimeSec }),
       deviceGroups, heldRequests: { ...config.heldRequests, store: new RedisHeldRequestStore(redis, heldRequestLimits(config.heldRequests), `${prefix}held:`) },
       wakeups: { requestWakeup: (endpoint) => void wakeups.request(endpoint, 'held-request').catch((error: unknown) => logger.child({ device: endpoint }).warn({ err: error }, 'wake-up not requested')) },
+      triggerAnswers: { take: (endpoint, message) => wakeups.takeTriggerAnswer(endpoint, message) },
     });
     // A lapsed, de-registered or refused registration gives its core-facing port back.
     mirror.on('forgotten', (endpoint) => void sockets.release(endpoint).catch((error: unknown) => logger.child({ device: endpoint }).warn({ err: error }, 'core-facing port not released')));

@@ -26,6 +26,26 @@ export interface WakeupJobData {
   readonly triggers?: number;
   readonly firstTriggerAtMs?: number;
   readonly sendFailures?: number;
+  /** End of the back-off after the last trigger: a job woken early (by a status report) waits on until then. */
+  readonly nextCheckAtMs?: number;
+}
+
+/** The shape of the SMS sender's answer (PoolSmsSender.sendMessage): status reports are matched to `messageId`. */
+export interface TriggerSendResult {
+  readonly messageId: string;
+  readonly modem: string;
+  readonly parts: number;
+}
+
+/** Sends a trigger SMS (the gateway's SMS sender). Rejects when the SMS did not leave or its outcome is unknown. */
+export interface TriggerSmsSender {
+  send(
+    msisdn: string,
+    payload: { readonly data: Uint8Array } | { readonly text: string },
+    viaModem: string | null,
+    ports: { readonly destination: number; readonly source: number } | null,
+    options: { readonly statusReportRequest: boolean },
+  ): Promise<TriggerSendResult>;
 }
 
 /** The answer to a wake-up request. */

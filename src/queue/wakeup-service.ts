@@ -10,6 +10,16 @@
  * No trigger is sent to a device that is awake now (reachable over UDP: bearer.ts), to one
  * whose Binding and registration source have no SMS or that has no MSISDN, to a number outside
  * the sender allowlist, or when no modem is known to be its server number.
+ *
+ * Delivery diagnosis: each trigger asks for a status report (TP-SRR, TS 23.040 §9.2.3.5). The
+ * modem driver matches the report to the SMS by TP-MR (delivery-reports.ts); {@link
+ * WakeupService.deliveryReport} files it with the job through Redis (trigger-ledger.ts), and a
+ * permanent error (TP-ST 0x40–0x5F, delivery-status.ts) ends the job at once, even in its
+ * back-off. The outcome lists per trigger "delivered, device silent", "undeliverable (TP-ST)"
+ * or "no report" (none within `statusReportWaitMs`).
+ *
+ * A device's answer to its trigger (a 1.0 client may acknowledge a CON trigger) is consumed
+ * through {@link WakeupService.takeTriggerAnswer} and counts as the device heard.
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import { UnrecoverableError, Worker, type Job, type Queue } from 'bullmq';
@@ -18,29 +28,63 @@ import { chooseBearer } from '../bridge/bearer.ts';
 import type { Presence } from '../lwm2m/presence.ts';
 import type { DeviceGroups } from '../bridge/device-groups.ts';
 import type { SenderPolicy } from '../bridge/sender-policy.ts';
+import type { CoapMessage } from '../lwm2m/coap-message.ts';
 import { bindingOf, type DeviceRecord } from '../lwm2m/device-record.ts';
 import { GatewayError } from '../shared/errors.ts';
+import { hexToBytes } from '../shared/hex.ts';
 import { TypedEmitter } from '../shared/typed-emitter.ts';
-import { buildTrigger, type TriggerSms } from './triggers.ts';
-import { addWakeupJob, bullConnection, bullPrefix, WAKEUP_QUEUE_NAME, wakeupJobId, wakeupQueue, type WakeupJobData, type WakeupRequestResult, type WakeupSource } from './wakeup-jobs.ts';
-import { backoffDelayMs, wakeupSettingsFor, type WakeupConfig } from './wakeup-settings.ts';
+import { BootstrapTriggers } from './bootstrap-trigger.ts';
+import { diagnoseTrigger, tpStatusClass, tpStatusName, type TriggerDelivery } from './delivery-status.ts';
+import { TriggerLedger, type SentTrigger } from './trigger-ledger.ts';
+import { buildTrigger } from './triggers.ts';
+import { addWakeupJob, bullConnection, bullPrefix, WAKEUP_QUEUE_NAME, wakeupJobId, wakeupQueue, type TriggerSmsSender, type WakeupJobData, type WakeupRequestResult, type WakeupSource } from './wakeup-jobs.ts';
+import { backoffDelayMs, wakeupSettingsFor, type WakeupConfig, type WakeupSettings } from './wakeup-settings.ts';
+
+export type { TriggerSendResult, TriggerSmsSender } from './wakeup-jobs.ts';
 
 /** Why no trigger was sent. */
 export type WakeupSkipReason = 'not-registered' | 'awake' | 'no-sms' | 'not-allowed' | 'no-server-modem';
-/** Why the job gave up. */
-export type WakeupGiveUpReason = 'device-silent' | 'ttl-expired' | 'send-failed';
+/** Why the job gave up (`undeliverable`: a status report named a permanent error). */
+export type WakeupGiveUpReason = 'device-silent' | 'ttl-expired' | 'send-failed' | 'undeliverable';
+
+/** What every outcome may carry besides its result: the diagnosis of each trigger sent. */
+interface OutcomeDiagnosis {
+  /** Per trigger, in order: delivered / undeliverable (TP-ST) / no report. Absent when none was sent. */
+  readonly deliveries?: readonly TriggerDelivery[];
+}
 
 /** How a wake-up ended (kept in Redis per device, and emitted). */
 export type WakeupOutcome =
-  | { readonly result: 'woke'; readonly endpoint: string; readonly triggers: number; readonly elapsedMs: number; readonly endedAtMs: number }
-  | { readonly result: 'gave-up'; readonly endpoint: string; readonly reason: WakeupGiveUpReason; readonly triggers: number; readonly elapsedMs: number; readonly endedAtMs: number }
-  | { readonly result: 'skipped'; readonly endpoint: string; readonly reason: WakeupSkipReason; readonly triggers: 0; readonly elapsedMs: number; readonly endedAtMs: number };
+  | { readonly result: 'woke'; readonly endpoint: string; readonly triggers: number; readonly elapsedMs: number; readonly endedAtMs: number } & OutcomeDiagnosis
+  | {
+    readonly result: 'gave-up'; readonly endpoint: string; readonly reason: WakeupGiveUpReason; readonly triggers: number; readonly elapsedMs: number; readonly endedAtMs: number;
+    /** `undeliverable`: the TP-ST of the report (TS 23.040 §9.2.3.15) and its name. */
+    readonly status?: number;
+    readonly statusName?: string;
+  } & OutcomeDiagnosis
+  | { readonly result: 'skipped'; readonly endpoint: string; readonly reason: WakeupSkipReason; readonly triggers: 0; readonly elapsedMs: number; readonly endedAtMs: number } & OutcomeDiagnosis;
+
+/** A status report as the modem driver emits it (ModemEvents `delivery-report`). */
+export interface TriggerReport {
+  readonly messageId: string;
+  readonly part: number;
+  /** TP-ST (TS 23.040 §9.2.3.15). */
+  readonly status: number;
+}
 
 /** Events of {@link WakeupService} (logged by the gateway). */
 export type WakeupEvents = {
   requested: [WakeupRequestResult & { readonly source: WakeupSource }];
-  trigger: [{ readonly endpoint: string; readonly jobId: string; readonly trigger: number; readonly modem: string; readonly framing: string; readonly nextCheckMs: number }];
+  trigger: [{ readonly endpoint: string; readonly jobId: string; readonly trigger: number; readonly modem: string; readonly framing: string; readonly nextCheckMs: number; readonly kind?: string; readonly messageId?: string }];
   'trigger-failed': [{ readonly endpoint: string; readonly jobId: string; readonly detail: string }];
+  /** A status report for a trigger SMS arrived. */
+  'trigger-report': [{ readonly endpoint: string; readonly trigger: number; readonly part: number; readonly status: number; readonly statusName: string }];
+  /** The device answered its trigger (ACK, RST or response); consumed, not relayed. */
+  'trigger-answered': [{ readonly endpoint: string; readonly type: string; readonly code: number }];
+  /** A Register of the device failed (refused by the core or unanswered). */
+  'registration-failed': [{ readonly endpoint: string; readonly why: 'rejected' | 'unanswered'; readonly failures: number }];
+  /** A Bootstrap-Request Trigger was sent after repeated registration failures (or failed: `error`). */
+  'bootstrap-trigger': [{ readonly endpoint: string; readonly trigger: number; readonly failures: number; readonly modem: string; readonly error?: string }];
   outcome: [WakeupOutcome];
   /**
    * Redis or BullMQ trouble (the queue reconnects by itself). Not named `error`: an `error` event
@@ -72,11 +116,6 @@ const LOST_STATES: ReadonlySet<string> = new Set(['reconnecting', 'close', 'end'
 /** Longest wait for Redis of a query or request made for an operator (admin API); then GW_ERR_WAKEUP_REDIS. */
 export const WAKEUP_QUERY_TIMEOUT_MS = 5000;
 
-/** Sends a trigger SMS (the gateway's PoolSmsSender). */
-export interface TriggerSmsSender {
-  send(msisdn: string, payload: Uint8Array, viaModem: string | null, ports: TriggerSms['ports']): Promise<void>;
-}
-
 /** What the service needs from the gateway. */
 export interface WakeupServiceDeps {
   readonly redisUrl: string;
@@ -102,6 +141,8 @@ function jobView(job: Job<WakeupJobData>, state: string): WakeupJobView {
     source: job.data.source, requestedAtMs: job.data.requestedAtMs,
   };
 }
+/** Most status reports kept aside while trigger sends are in flight (reports about other SMS beyond it are dropped). */
+const MAX_EARLY_REPORTS = 1000;
 
 /** Thrown by an attempt that sent a trigger: BullMQ retries the job after `delayMs`. */
 class CheckAgainLater extends Error {
@@ -118,6 +159,11 @@ export class WakeupService extends TypedEmitter<WakeupEvents> {
   private readonly worker: Worker<WakeupJobData, WakeupOutcome>;
   private readonly now: () => number;
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly ledger: TriggerLedger;
+  private readonly bootstrap: BootstrapTriggers;
+  /** Trigger sends whose ledger entry is not written yet, and reports that came meanwhile. */
+  private sendsInFlight = 0;
+  private earlyReports: TriggerReport[] = [];
   private closed = false;
 
   constructor(private readonly deps: WakeupServiceDeps) {
@@ -133,6 +179,11 @@ export class WakeupService extends TypedEmitter<WakeupEvents> {
       settings: { backoffStrategy: (_attempts, _type, error) => (error instanceof CheckAgainLater ? error.delayMs : 1000) },
     });
     this.worker.on('error', (error) => this.reportProblem(error));
+    this.ledger = new TriggerLedger(deps.redis, deps.redisPrefix);
+    this.bootstrap = new BootstrapTriggers({
+      ...deps, ledger: this.ledger, now: this.now,
+      events: { registrationFailed: (event) => this.emit('registration-failed', event), bootstrapTrigger: (event) => this.emit('bootstrap-trigger', event) },
+    });
   }
 
   /** Key of the last outcome of `endpoint` (JSON). */
@@ -243,6 +294,58 @@ export class WakeupService extends TypedEmitter<WakeupEvents> {
     }
   }
 
+  /**
+   * A status report for an SMS (ModemEvents `delivery-report`): when it is about a trigger, it is
+   * filed with that trigger's job in Redis and emitted; a permanent error wakes the waiting job so
+   * that it gives up now, and a delivery wakes it so that its last check need not wait out
+   * `statusReportWaitMs` (a job woken before its back-off ends waits on). Reports about other SMS
+   * are ignored. Never rejects.
+   */
+  async deliveryReport(report: TriggerReport): Promise<void> {
+    if (this.closed) return;
+    try {
+      const ref = await this.ledger.report(report.messageId, report.part, report.status);
+      if (ref === null) {
+        // The report overtook the ledger entry of a send this process is finishing: tried again after it.
+        if (this.sendsInFlight > 0 && this.earlyReports.length < MAX_EARLY_REPORTS) this.earlyReports.push(report);
+        return;
+      }
+      this.emit('trigger-report', { endpoint: ref.endpoint, trigger: ref.trigger, part: report.part, status: report.status, statusName: tpStatusName(report.status) });
+      if (tpStatusClass(report.status) === 'permanent' || tpStatusClass(report.status) === 'completed') this.heard(ref.endpoint);
+    } catch (error) {
+      this.reportProblem(error);
+    }
+  }
+
+  /**
+   * True when `message` from `endpoint` answers the device's last trigger (an ACK or response a
+   * 1.0 client sends): the caller consumes it rather than relay it to the core; the device counts
+   * as heard. Rejects when Redis does.
+   */
+  async takeTriggerAnswer(endpoint: string, message: CoapMessage): Promise<boolean> {
+    if (!(await this.ledger.takeAnswer(endpoint, message))) return false;
+    await this.deps.redis.hincrby(this.countsKey, 'trigger-answered', 1);
+    this.emit('trigger-answered', { endpoint, type: message.type, code: message.code });
+    this.heard(endpoint);
+    return true;
+  }
+
+  /**
+   * A Register of `record`'s device failed (the core refused it or never answered): counted in
+   * Redis; after the group's `bootstrapAfterFailures` a Bootstrap-Request Trigger is sent, with
+   * back-off (bootstrap-trigger.ts). Never rejects.
+   */
+  registrationFailed(record: DeviceRecord, why: 'rejected' | 'unanswered'): void {
+    if (this.closed) return;
+    this.bootstrap.registrationFailed(record, why).catch((error: unknown) => this.reportProblem(error));
+  }
+
+  /** `endpoint` registered: its registration failure count starts again. Never rejects. */
+  registered(endpoint: string): void {
+    if (this.closed) return;
+    this.bootstrap.registered(endpoint).catch((error: unknown) => this.reportProblem(error));
+  }
+
   /** The last outcome of `endpoint`'s wake-up, or null. */
   async lastOutcome(endpoint: string): Promise<WakeupOutcome | null> {
     const text = await this.deps.redis.get(this.outcomeKey(endpoint));
@@ -290,30 +393,96 @@ export class WakeupService extends TypedEmitter<WakeupEvents> {
     const server = this.deps.groups.serverModemOf(record);
     if (server === null) return this.finish(data, { result: 'skipped', reason: 'no-server-modem' });
     const settings = wakeupSettingsFor(this.deps.config, this.deps.groups.groupOf(record)?.name ?? null);
+    const sent = triggers > 0 ? await this.ledger.triggers(data.endpoint, data.requestedAtMs) : [];
+    const permanent = sent.map((t) => diagnoseTrigger(t.trigger, t.messageId, t.parts, t.statuses, false)).find((d) => d.permanent === true);
+    if (permanent !== undefined) return this.finish(data, { result: 'gave-up', reason: 'undeliverable', status: permanent.status, statusName: permanent.statusName }, sent);
+    const ttlLeftMs = data.requestedAtMs + settings.ttlMs - nowMs;
+    // Woken early by a status report that decided nothing: the back-off goes on.
+    if (data.nextCheckAtMs !== undefined && nowMs < data.nextCheckAtMs && ttlLeftMs > 0) throw new CheckAgainLater(Math.min(data.nextCheckAtMs - nowMs, ttlLeftMs));
     const failures = data.sendFailures ?? 0;
-    if (triggers >= settings.attempts) return this.finish(data, { result: 'gave-up', reason: 'device-silent' });
-    if (nowMs - data.requestedAtMs >= settings.ttlMs) return this.finish(data, { result: 'gave-up', reason: 'ttl-expired' });
-    if (triggers + failures >= settings.attempts) return this.finish(data, { result: 'gave-up', reason: 'send-failed' });
-    const trigger = buildTrigger({ kind: 'registration-update', mode: settings.triggerMode, framing: settings.framing, messageId: randomInt(0x10000), token: randomBytes(4) });
-    const delayMs = Math.min(backoffDelayMs(settings, triggers + failures + 1, Math.random()), Math.max(1, data.requestedAtMs + settings.ttlMs - nowMs));
+    if (triggers >= settings.attempts) {
+      // Back-off over; the last trigger's report tells "delivered, device silent" from "no report": wait for it a while
+      // (its arrival wakes the job).
+      const reportDueMs = this.reportWaitLeftMs(sent, triggers, settings, nowMs);
+      if (reportDueMs > 0 && ttlLeftMs > 0) throw new CheckAgainLater(Math.min(reportDueMs, ttlLeftMs));
+      return this.finish(data, { result: 'gave-up', reason: 'device-silent' }, sent);
+    }
+    if (ttlLeftMs <= 0) return this.finish(data, { result: 'gave-up', reason: 'ttl-expired' }, sent);
+    if (triggers + failures >= settings.attempts) return this.finish(data, { result: 'gave-up', reason: 'send-failed' }, sent);
+    const delayMs = Math.min(backoffDelayMs(settings, triggers + failures + 1, Math.random()), Math.max(1, ttlLeftMs));
+    const trigger = this.triggerSms(settings);
+    let result: { messageId: string; modem: string; parts: number };
+    this.sendsInFlight += 1;
     try {
-      await this.deps.sms.send(record.msisdn, trigger.payload, server.modem, trigger.ports);
+      if (trigger.coap !== null) await this.ledger.expectAnswer(data.endpoint, trigger.coap.messageId, trigger.coap.token, settings.ttlMs);
+      result = await this.deps.sms.send(record.msisdn, trigger.payload, server.modem, trigger.ports, { statusReportRequest: true });
+      const ref = { endpoint: data.endpoint, run: data.requestedAtMs, trigger: triggers + 1 };
+      await this.ledger.sent(ref, result.messageId, result.parts, nowMs, settings.ttlMs + settings.statusReportWaitMs).catch((error: unknown) => this.reportProblem(error));
     } catch (error) {
-      await job.updateData({ ...data, sendFailures: failures + 1 });
+      await job.updateData({ ...data, sendFailures: failures + 1, nextCheckAtMs: nowMs + delayMs });
       this.emit('trigger-failed', { endpoint: data.endpoint, jobId: job.id ?? '', detail: String(error) });
       throw new CheckAgainLater(delayMs);
+    } finally {
+      this.sendsInFlight -= 1;
+      this.retryEarlyReports();
     }
-    await job.updateData({ ...data, triggers: triggers + 1, firstTriggerAtMs: data.firstTriggerAtMs ?? nowMs });
-    this.emit('trigger', { endpoint: data.endpoint, jobId: job.id ?? '', trigger: triggers + 1, modem: server.modem, framing: settings.framing, nextCheckMs: delayMs });
+    await job.updateData({ ...data, triggers: triggers + 1, firstTriggerAtMs: data.firstTriggerAtMs ?? nowMs, nextCheckAtMs: nowMs + delayMs });
+    this.emit('trigger', {
+      endpoint: data.endpoint, jobId: job.id ?? '', trigger: triggers + 1, modem: server.modem, framing: trigger.coap === null ? 'plain' : settings.framing,
+      nextCheckMs: delayMs, kind: settings.triggerKind, messageId: result.messageId,
+    });
     throw new CheckAgainLater(delayMs);
   }
 
-  /** Keeps, counts and emits an outcome; a give-up fails the job without retries. */
-  private async finish(data: WakeupJobData, end: { result: 'woke' } | { result: 'skipped'; reason: WakeupSkipReason } | { result: 'gave-up'; reason: WakeupGiveUpReason }): Promise<WakeupOutcome> {
+  /** The SMS of one wake-up: the Registration Update Trigger (with its CoAP ids), or the shoulder-tap. */
+  private triggerSms(settings: WakeupSettings): { payload: { data: Uint8Array } | { text: string }; ports: { destination: number; source: number } | null; coap: { messageId: number; token: Uint8Array } | null } {
+    if (settings.triggerKind === 'shoulder-tap') {
+      const data = settings.shoulderTapHex === '' ? null : hexToBytes(settings.shoulderTapHex);
+      return { payload: data === null ? { text: settings.shoulderTapText } : { data }, ports: null, coap: null };
+    }
+    const coap = { messageId: randomInt(0x10000), token: randomBytes(4) };
+    const sms = buildTrigger({ kind: 'registration-update', mode: settings.triggerMode, framing: settings.framing, ...coap });
+    return { payload: { data: sms.payload }, ports: sms.ports, coap };
+  }
+
+  /** Time left to wait for the report of trigger `last`, in ms (0: it came, or the wait is over). */
+  private reportWaitLeftMs(sent: readonly SentTrigger[], last: number, settings: WakeupSettings, nowMs: number): number {
+    const entry = sent.find((t) => t.trigger === last);
+    if (entry === undefined || entry.statuses.size >= entry.parts) return 0;
+    return Math.max(0, entry.sentAtMs + settings.statusReportWaitMs - nowMs);
+  }
+
+  /** Reports that overtook their ledger entry, filed again once no trigger send is in flight. */
+  private retryEarlyReports(): void {
+    if (this.sendsInFlight > 0 || this.earlyReports.length === 0) return;
+    const early = this.earlyReports;
+    this.earlyReports = [];
+    for (const report of early) void this.ledger.report(report.messageId, report.part, report.status)
+      .then((ref) => {
+        if (ref === null) return;
+        this.emit('trigger-report', { endpoint: ref.endpoint, trigger: ref.trigger, part: report.part, status: report.status, statusName: tpStatusName(report.status) });
+        this.heard(ref.endpoint);
+      })
+      .catch((error: unknown) => this.reportProblem(error));
+  }
+
+  /** Keeps, counts and emits an outcome with the diagnosis of each trigger; a give-up fails the job without retries. */
+  private async finish(
+    data: WakeupJobData,
+    end: { result: 'woke' } | { result: 'skipped'; reason: WakeupSkipReason } | { result: 'gave-up'; reason: WakeupGiveUpReason; status?: number | undefined; statusName?: string | undefined },
+    known?: readonly SentTrigger[],
+  ): Promise<WakeupOutcome> {
     const endedAtMs = this.now();
-    const outcome = { ...end, endpoint: data.endpoint, triggers: data.triggers ?? 0, elapsedMs: endedAtMs - data.requestedAtMs, endedAtMs } as WakeupOutcome;
+    const triggers = data.triggers ?? 0;
+    const sent = known ?? (triggers > 0 ? await this.ledger.triggers(data.endpoint, data.requestedAtMs) : []);
+    const deliveries = sent.map((t) => diagnoseTrigger(t.trigger, t.messageId, t.parts, t.statuses, end.result === 'woke' && t.trigger === triggers));
+    const defined = Object.fromEntries(Object.entries(end).filter(([, v]) => v !== undefined));
+    const outcome = {
+      ...defined, endpoint: data.endpoint, triggers, elapsedMs: endedAtMs - data.requestedAtMs, endedAtMs, ...(deliveries.length > 0 ? { deliveries } : {}),
+    } as WakeupOutcome;
     const counter = outcome.result === 'woke' ? 'woke' : `${outcome.result}:${outcome.reason}`;
     await this.deps.redis.multi().set(this.outcomeKey(data.endpoint), JSON.stringify(outcome)).hincrby(this.countsKey, counter, 1).exec();
+    if (sent.length > 0) await this.ledger.forget(data.endpoint, data.requestedAtMs, sent.map((t) => t.messageId)).catch((error: unknown) => this.reportProblem(error));
     this.emit('outcome', outcome);
     if (outcome.result === 'gave-up') throw new UnrecoverableError(`gave up: ${outcome.reason} after ${outcome.triggers} trigger(s)`);
     return outcome;

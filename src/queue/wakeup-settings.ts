@@ -1,8 +1,15 @@
 /**
- * Settings of wake-up jobs (attempts, back-off, time-to-live, trigger framing) with their
+ * Settings of wake-up jobs (attempts, back-off, time-to-live, trigger kind and framing, the
+ * status-report wait, the Bootstrap-Request Trigger after registration failures) with their
  * defaults and per-device-group overrides, and the back-off delay. Pure.
  */
 import type { TriggerFraming, TriggerMode } from './triggers.ts';
+
+/**
+ * What a wake-up sends: the Registration Update Trigger (`/1/x/8`), or a plain shoulder-tap SMS
+ * (text or binary from config) for devices whose firmware wakes on any SMS from the server number.
+ */
+export type WakeupTriggerKind = 'registration-update' | 'shoulder-tap';
 
 /** Settings of one device's wake-up. */
 export interface WakeupSettings {
@@ -18,6 +25,26 @@ export interface WakeupSettings {
   readonly triggerMode: TriggerMode;
   /** Raw CoAP, or the WAP Push of LwM2M Core Appendix L. */
   readonly framing: TriggerFraming;
+  /** What is sent: the Registration Update Trigger, or a shoulder-tap SMS. */
+  readonly triggerKind: WakeupTriggerKind;
+  /** Shoulder-tap text (GSM 7-bit when it can, else UCS2); used when `shoulderTapHex` is empty. */
+  readonly shoulderTapText: string;
+  /** Shoulder-tap as 8-bit data, hex digits; empty: send `shoulderTapText`. */
+  readonly shoulderTapHex: string;
+  /**
+   * How long after a trigger its SMS-STATUS-REPORT (TS 23.040 §9.2.2.3) is waited for, in ms;
+   * later, the attempt counts as "no report". The job's last check waits this long at most.
+   */
+  readonly statusReportWaitMs: number;
+  /**
+   * Registration failures (the core answered a Register 4.xx/5.xx or never) after which the
+   * device is sent a Bootstrap-Request Trigger (`/1/x/9`); 0: never (seed BSR-001/002).
+   */
+  readonly bootstrapAfterFailures: number;
+  /** Least wait between two Bootstrap-Request Triggers to one device, in ms; doubled after each. */
+  readonly bootstrapBackoffMs: number;
+  /** Longest wait between two Bootstrap-Request Triggers, in ms. */
+  readonly bootstrapMaxBackoffMs: number;
 }
 
 /** The configuration: defaults, and overrides by device group name. */
@@ -26,9 +53,15 @@ export interface WakeupConfig extends Partial<WakeupSettings> {
   readonly groups?: Readonly<Record<string, Partial<WakeupSettings>>>;
 }
 
-/** The defaults: 3 triggers, 30 s, 60 s, 120 s apart at most, for at most 10 minutes. */
+/**
+ * The defaults: 3 triggers, 30 s, 60 s, 120 s apart at most, for at most 10 minutes; a status
+ * report waited for 60 s; a Bootstrap-Request Trigger after 5 failed Registers, at most every
+ * 10 minutes at first, then every 20, 40 … up to a day.
+ */
 export const WAKEUP_DEFAULTS: WakeupSettings = {
   attempts: 3, backoffMs: 30_000, maxBackoffMs: 120_000, ttlMs: 600_000, triggerMode: 'NON', framing: 'coap',
+  triggerKind: 'registration-update', shoulderTapText: 'WAKEUP', shoulderTapHex: '', statusReportWaitMs: 60_000,
+  bootstrapAfterFailures: 5, bootstrapBackoffMs: 600_000, bootstrapMaxBackoffMs: 86_400_000,
 };
 
 /** Share of a back-off delay taken away at random (jitter), so that many devices do not retry in step. */

@@ -41,6 +41,8 @@ export interface DownlinkStats {
   timeouts: number;
   /** Requests the client rejected with a Reset. */
   resets: number;
+  /** ACKs, RSTs and responses that matched no outstanding request (answers to someone else's request). */
+  unmatched: number;
 }
 
 /** Extra facts put into a failure's details (endpoint, path). */
@@ -56,7 +58,7 @@ export const TOKEN_LENGTH = EXCHANGE_TOKEN_BYTES;
  */
 export class DownlinkExchanges {
   readonly stats: DownlinkStats = {
-    requestsSent: 0, retransmissions: 0, emptyAcks: 0, piggybackedResponses: 0, separateResponses: 0, timeouts: 0, resets: 0,
+    requestsSent: 0, retransmissions: 0, emptyAcks: 0, piggybackedResponses: 0, separateResponses: 0, timeouts: 0, resets: 0, unmatched: 0,
   };
   private readonly store: CoapExchangeStore<'stopped'>;
 
@@ -119,6 +121,7 @@ export class DownlinkExchanges {
     else if (acceptedAs === 'empty-ack') this.stats.emptyAcks += 1;
     else if (acceptedAs === 'piggybacked') this.stats.piggybackedResponses += 1;
     else if (acceptedAs === 'separate') this.stats.separateResponses += 1;
+    else this.stats.unmatched += 1;
     return acceptedAs !== null;
   }
 

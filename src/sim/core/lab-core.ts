@@ -43,7 +43,7 @@ import { TypedEmitter } from '../../shared/typed-emitter.ts';
 import { DownlinkExchanges, type DownlinkStats, type Peer } from './downlink-exchanges.ts';
 import { LabCoreRequestError } from './lab-core-errors.ts';
 import { lwm2mPathSegments, responseOf, type LabCoreRequest, type LabCoreResponse } from './lwm2m-request.ts';
-import { handleRegistrationRequest, type RegistrationChange } from './registration-interface.ts';
+import { handleRegistrationRequest, refusedRegistration, registerEndpointOf, type RegistrationChange } from './registration-interface.ts';
 import { RegistrationTable, type LabCoreClient } from './registration-table.ts';
 
 /** Options of {@link LabCore.start}. Times in milliseconds. */
@@ -74,6 +74,8 @@ export interface LabCoreStats extends DownlinkStats {
   malformed: number;
   /** Resets sent (malformed CON, CoAP ping, CON response to nothing outstanding). */
   resetsSent: number;
+  /** Registers refused on purpose (see {@link LabCore.refuseRegisters}). */
+  registersRefused: number;
 }
 
 /** Events of {@link LabCore}. */
@@ -135,7 +137,9 @@ export class LabCore extends TypedEmitter<LabCoreEvents> {
   /** RFC 7252 §4.5: the reply to each CON/NON by (peer, Message ID); null when none was sent. */
   private readonly cache: MessageDeduplicator<Uint8Array | null>;
   private readonly exchanges: DownlinkExchanges;
-  private readonly counters = { requestsReceived: 0, duplicates: 0, malformed: 0, resetsSent: 0 };
+  private readonly counters = { requestsReceived: 0, duplicates: 0, malformed: 0, resetsSent: 0, registersRefused: 0 };
+  /** Endpoints whose Register is refused, with the response code (see {@link refuseRegisters}). */
+  private readonly refusedEndpoints = new Map<string, number>();
   private stopping: Promise<void> | null = null;
 
   private constructor(private readonly socket: Socket, private readonly settings: Settings) {
@@ -170,6 +174,16 @@ export class LabCore extends TypedEmitter<LabCoreEvents> {
   get address(): { host: string; port: number } {
     const address = this.socket.address();
     return { host: address.address, port: address.port };
+  }
+
+  /**
+   * A fault for tests: every Register of `endpoint` is answered `code` (e.g. `CoapCode.FORBIDDEN`,
+   * 4.03) and nothing is stored, as a core that refuses the device's credentials would; null
+   * accepts its Registers again.
+   */
+  refuseRegisters(endpoint: string, code: number | null): void {
+    if (code === null) this.refusedEndpoints.delete(endpoint);
+    else this.refusedEndpoints.set(endpoint, code);
   }
 
   /** A snapshot of the counters. */
@@ -312,7 +326,9 @@ export class LabCore extends TypedEmitter<LabCoreEvents> {
       }
     } else if (isRequest(message.code)) {
       this.counters.requestsReceived += 1;
-      const outcome = handleRegistrationRequest(message, peer, this.table, nowMs);
+      const refusedCode = this.refusedEndpoints.get(registerEndpointOf(message) ?? '');
+      if (refusedCode !== undefined) this.counters.registersRefused += 1;
+      const outcome = refusedCode === undefined ? handleRegistrationRequest(message, peer, this.table, nowMs) : refusedRegistration(refusedCode);
       const response = coapResponse(message, outcome.code, outcome.diagnostic, {
         messageId: message.type === 'NON' ? this.exchanges.newMessageId() : undefined,
         options: stringOptions(CoapOptionNumber.LOCATION_PATH, outcome.locationPath, 'Location-Path'),

@@ -66,6 +66,26 @@ function describe(error: unknown): string {
 }
 
 /**
+ * The endpoint name of a Register (POST `/rd?ep=…`), or null for any other message (or one
+ * whose options cannot be read).
+ */
+export function registerEndpointOf(request: CoapMessage): string | null {
+  try {
+    const path = uriPath(request);
+    if (request.code !== CoapCode.POST || path.length !== 1 || path[0] !== REGISTRATION_PATH) return null;
+    const ep = uriQuery(request).find((arg) => arg.startsWith('ep='));
+    return ep === undefined ? null : ep.slice(3);
+  } catch {
+    return null;
+  }
+}
+
+/** The answer to a Register the lab core was told to refuse (a fault for tests): `code`, nothing stored. */
+export function refusedRegistration(code: number): RegistrationOutcome {
+  return failure(code, 'registration refused (lab core fault)');
+}
+
+/**
  * Answers `request` (a CON or NON request) from `source` at time `nowMs` (epoch ms), updating
  * `table`:
  * - a path other than `/rd` or `/rd/<id>` → 4.04; a method the path does not take → 4.05;

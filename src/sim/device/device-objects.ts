@@ -112,6 +112,9 @@ export class DeviceObjects {
       [6, { read: () => false }], // Notification Storing When Disabled or Offline
       [7, { read: () => init.binding }],
       [8, { execute: 'update-trigger' }],
+      // Bootstrap-Request Trigger (optional resource): answered 2.04 and counted; the simulated
+      // device has no bootstrap server to go to.
+      [9, { execute: 'none' }],
     ]);
     const device = new Map<number, Resource>([
       [0, { read: () => init.info.manufacturer }],

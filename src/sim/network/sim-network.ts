@@ -7,7 +7,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { GatewayError } from '../../shared/errors.ts';
 import { TypedEmitter } from '../../shared/typed-emitter.ts';
 import { readLines } from './json-lines.ts';
-import { MAX_PROTOCOL_LINE_BYTES, formatMessage, parseClientMessage, type NetworkMessage } from './protocol.ts';
+import { MAX_PROTOCOL_LINE_BYTES, formatMessage, normaliseMsisdn, parseClientMessage, type NetworkMessage } from './protocol.ts';
 import { STATUS_VALIDITY_EXPIRED, SmsCentre, type StoredMessage } from './sms-centre.ts';
 
 /** Options of {@link SimNetwork.start}. */
@@ -57,6 +57,9 @@ interface Subscriber {
   retryTimer: NodeJS.Timeout | null;
 }
 
+/** A fault of the simulated network for one recipient (see {@link SimNetwork.setDeliveryFault}). */
+export type DeliveryFault = { readonly status: number } | 'drop';
+
 /**
  * A running simulated network. Per recipient, SMS go out one at a time in order; a refused
  * (`ack` ok:false) or unanswered delivery is retried after `retryIntervalMs` until its validity
@@ -70,6 +73,8 @@ export class SimNetwork extends TypedEmitter<SimNetworkEvents> {
   /** Messages for numbers with no connection (kept until they attach or the message expires). */
   private readonly held = new Map<string, StoredMessage[]>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  /** Faults by recipient number (see {@link setDeliveryFault}). */
+  private readonly faults = new Map<string, DeliveryFault>();
   private readonly centre: SmsCentre;
   private readonly options: Required<Omit<SimNetworkOptions, 'host' | 'port'>>;
 
@@ -113,6 +118,18 @@ export class SimNetwork extends TypedEmitter<SimNetworkEvents> {
   pendingFor(msisdn: string): number {
     const subscriber = this.subscribers.get(msisdn);
     return (this.held.get(msisdn)?.length ?? 0) + (subscriber ? subscriber.queue.length + (subscriber.inFlight ? 1 : 0) : 0);
+  }
+
+  /**
+   * A fault for SMS to `msisdn` (digits, as attached), or null to clear it. `{ status }`: the
+   * network does not deliver them and answers at once with a status report of that TP-ST (TS
+   * 23.040 §9.2.3.15, e.g. 0x41 incompatible destination) when the sender asked for one. `drop`:
+   * they are accepted and vanish, with no delivery and no report ever.
+   */
+  setDeliveryFault(msisdn: string, fault: DeliveryFault | null): void {
+    const key = normaliseMsisdn(msisdn);
+    if (fault === null) this.faults.delete(key);
+    else this.faults.set(key, fault);
   }
 
   /** Closes every connection and the listener. */
@@ -190,6 +207,13 @@ export class SimNetwork extends TypedEmitter<SimNetworkEvents> {
     }
     this.stats.submitted += 1;
     this.emit('submitted', from, outcome.message.recipient, tpduHex);
+    const fault = this.faults.get(outcome.message.recipient);
+    if (fault === 'drop') return { ok: true };
+    if (fault !== undefined) {
+      const report = outcome.message.onDelivered;
+      if (report !== null) this.later(this.options.deliveryDelayMs, () => this.enqueue(this.centre.completeReport(report, fault.status, Date.now())));
+      return { ok: true };
+    }
     this.later(this.options.deliveryDelayMs, () => this.enqueue(outcome.message));
     return { ok: true };
   }

@@ -126,7 +126,10 @@ describe('toGatewayConfig', () => {
       udpAdmission: { allowedNetworks: ['10.0.0.0/8'], endpointPatterns: ['urn:imei:*'], maxRegistrationsPerSource: 4, maxRegistrations: 500, udpAddressChange: 'never' },
       registrationLimits: { maxEndpointNameBytes: 64, maxLifetimeSec: 86_400, registerAnswerTimeoutMs: 247_000 },
       heldRequests: { ttlMs: 45_000, maxPerDevice: 8, maxTotal: 10_000 },
-      wakeup: { attempts: 3, backoffMs: 30_000, maxBackoffMs: 120_000, ttlMs: 600_000, triggerMode: 'NON', framing: 'coap', groups: {} },
+      wakeup: {
+        attempts: 3, backoffMs: 30_000, maxBackoffMs: 120_000, ttlMs: 600_000, triggerMode: 'NON', framing: 'coap', triggerKind: 'registration-update',
+        shoulderTapText: 'WAKEUP', shoulderTapHex: '', statusReportWaitMs: 60_000, bootstrapAfterFailures: 5, bootstrapBackoffMs: 600_000, bootstrapMaxBackoffMs: 86_400_000, groups: {},
+      },
       deviceGroups: [
         { name: 'trackers', endpoints: ['tracker-*'], msisdnPrefixes: [], serverModem: 'a', heldRequestTtlMs: 30_000 },
         { name: 'de', endpoints: [], msisdnPrefixes: ['+49'] },
