@@ -32,7 +32,7 @@ function start(...args: string[]): { child: ChildProcess; stdout: OutputLines; s
 }
 
 describe('smsbridge run with the admin API, and the CLI commands over it', () => {
-  it('answers status, modems, devices and send; refuses a wrong or read-only token; names an unreachable gateway', async () => {
+  it('answers status, modems, devices, send, queues and wakeup, and the queue board; refuses a wrong or read-only token; logs no token; names an unreachable gateway', async () => {
     const redis = await startPrivateRedis();
     cleanups.push(() => redis.stop());
     const dir = await mkdtemp(join(tmpdir(), 'smsbridge-admin-e2e-'));
@@ -124,6 +124,13 @@ describe('smsbridge run with the admin API, and the CLI commands over it', () =>
     expect(outcome).toMatchObject({ result: 'skipped', reason: 'awake', endpoint: 'admin-e2e-udp' });
     const again = await cli({ SMSBRIDGE_TOKEN: TOKEN }, 'wakeup', 'admin-e2e-udp');
     expect(again.stdout.trim()).toMatch(/^wake-up of admin-e2e-udp: job wakeup-admin-e2e-udp (waiting|active|delayed|unknown)$/);
+
+    // The queue board: the token goes once in a header, then in a cookie; neither is logged (checked below).
+    const boardLogin = await fetch(`${url}/queues/login`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(boardLogin.status).toBe(204);
+    const boardCookie = (boardLogin.headers.get('set-cookie') ?? '').split(';')[0]!;
+    expect((await fetch(`${url}/queues/api/queues`, { headers: { cookie: boardCookie } })).status).toBe(200);
+    expect((await fetch(`${url}/queues/api/queues`, { headers: { cookie: `smsbridge-board=${READ_ONLY}x` } })).status).toBe(401);
 
     // A status page's event stream stays open while the gateway stops: it must not hold the stop up.
     const stream = await fetch(`${url}/api/v1/events`, { headers: { authorization: `Bearer ${READ_ONLY}` } });
