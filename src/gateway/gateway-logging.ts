@@ -82,6 +82,7 @@ export class GatewayLogging {
       requested: ({ endpoint, jobId, state, source }) => this.logger.child({ device: endpoint }).info({ jobId, state, source }, 'wake-up requested'),
       trigger: ({ endpoint, jobId, trigger, modem, framing, nextCheckMs }) => this.logger.child({ device: endpoint, modem }).info({ jobId, trigger, framing, nextCheckMs }, 'wake-up trigger sent'),
       'trigger-failed': ({ endpoint, jobId, detail }) => this.logger.child({ device: endpoint }).warn({ jobId, detail }, 'wake-up trigger not sent'),
+      'sms-refused': ({ endpoint, reason, group, scope, spent, budget, detail }) => this.logger.child({ device: endpoint }).warn({ reason, group, scope, spent, budget, detail }, `wake-up trigger refused: ${reason}`),
       outcome: (outcome) => {
         const log = this.logger.child({ device: outcome.endpoint });
         if (outcome.result === 'gave-up') log.warn({ ...outcome }, `wake-up gave up: ${outcome.reason}`);
@@ -112,6 +113,7 @@ export class GatewayLogging {
       answered: ({ endpoint, code, reason, detail }) => this.device(endpoint).warn({ code, reason, detail }, `answered the core ${code} itself: ${reason}`),
       // An SMS costs money and takes seconds: info; UDP is the usual case: debug.
       bearer: ({ endpoint, bearer, messageId }) => this.device(endpoint)[bearer === 'udp' ? 'debug' : 'info']({ bearer, messageId }, `request from the core goes by ${bearer}`),
+      'sms-refused': ({ endpoint, reason, group, scope, spent, budget, detail }) => this.device(endpoint).warn({ reason, group, scope, spent, budget, detail }, `SMS refused: ${reason}`),
     };
   }
 

@@ -15,6 +15,8 @@ import { FLOOD_LIMIT_DEFAULTS, SourceRateLimiter } from '../bridge/source-rate-l
 import { PoolSmsSender } from '../bridge/pool-sms-sender.ts';
 import { Relay } from '../bridge/relay.ts';
 import { SenderPolicy } from '../bridge/sender-policy.ts';
+import { SmsBudget, type SmsSpendCounters } from '../bridge/sms-budget.ts';
+import { SmsOperationCounters } from '../bridge/sms-operations.ts';
 import { RedisInbox } from '../inbox/redis-inbox.ts';
 import type { WakeupRequestResult } from '../queue/wakeup-jobs.ts';
 import { WakeupService } from '../queue/wakeup-service.ts';
@@ -37,8 +39,10 @@ import { createGatewayRedis, DEFAULT_REDIS_RETRY, waitForRedis, type RedisRetryO
 /** A snapshot for status tables and the admin API. */
 export interface GatewayStatus {
   readonly modems: readonly ModemStatus[];
-  readonly devices: readonly (DeviceRecord & { readonly corePort: number | null })[];
+  readonly devices: readonly (DeviceRecord & { readonly corePort: number | null; readonly smsSpentToday: number })[];
   readonly relay: Relay['counters'];
+  /** SMS spend (docs/wakeup.md): parts spent today (UTC) on all devices, refusals, SMS per operation kind. */
+  readonly smsSpend: SmsSpendCounters & { readonly todayParts: number; readonly sent: SmsOperationCounters['sent']; readonly received: SmsOperationCounters['received'] };
   /** Core requests held now for devices that cannot be reached. */
   readonly heldRequests: number;
   readonly sms: PoolSmsSender['counters'];
@@ -127,6 +131,8 @@ export class Gateway {
     private readonly logger: Logger,
     /** Wake-up jobs (trigger SMS) on BullMQ; see docs/wakeup.md. */
     readonly wakeups: WakeupService,
+    /** SMS spend: the daily budget and the counts per operation kind (docs/wakeup.md). */
+    readonly spend: { readonly budget: SmsBudget; readonly operations: SmsOperationCounters },
   ) {}
 
   /**
@@ -186,9 +192,11 @@ export class Gateway {
     const core = await resolveCore(config, logger);
     const deviceGroups = new DeviceGroups(config.deviceGroups ?? [], config.modems.map((modem) => modem.name));
     const senderPolicy = new SenderPolicy(config.senderPolicy);
+    const spend = { budget: new SmsBudget(redis, deviceGroups, config.smsBudget ?? {}, prefix), operations: new SmsOperationCounters() };
+    mirror.on('forgotten', (endpoint) => spend.budget.forget(endpoint));
     const wakeups = new WakeupService({
       redisUrl: config.redisUrl, redisPrefix: prefix, redis, config: config.wakeup ?? {}, record: (endpoint) => mirror.get(endpoint),
-      groups: deviceGroups, senders: senderPolicy, presence: mirror.presence, sms,
+      groups: deviceGroups, senders: senderPolicy, presence: mirror.presence, sms, budget: spend.budget, operations: spend.operations,
     });
     // Heard: a waiting wake-up job is checked at once (it completes), not at the end of its back-off.
     for (const event of ['registered', 'updated'] as const) mirror.on(event, (record) => wakeups.heard(record.endpoint));
@@ -196,7 +204,7 @@ export class Gateway {
     relay = new Relay(mirror, sockets, sms, udp, {
       udpRateLimiter: new SourceRateLimiter({ ratePerSec: flood.udpDatagramsPerSecPerSource, burst: flood.udpBurstPerSource }, 'floodLimits.udpDatagramsPerSecPerSource'),
       core, ...(limits.maxLifetimeSec === undefined ? {} : { maxLifetimeSec: limits.maxLifetimeSec }),
-      deviceGroups, heldRequests: config.heldRequests ?? {},
+      deviceGroups, heldRequests: config.heldRequests ?? {}, smsBudget: spend.budget, smsOperations: spend.operations,
       wakeups: { requestWakeup: (endpoint) => void wakeups.request(endpoint, 'held-request').catch((error: unknown) => logger.child({ device: endpoint }).warn({ err: error }, 'wake-up not requested')) },
     });
     // A lapsed, de-registered or refused registration gives its core-facing port back.
@@ -211,7 +219,7 @@ export class Gateway {
     await sockets.restore((await mirror.load()).map((record) => record.endpoint));
     await inboxRelay.start();
     pool.start();
-    const gateway = new Gateway(config, pool, mirror, relay, inbox, sockets, udp, inboxRelay, sms, redis, blockingRedis, logging, logger, wakeups);
+    const gateway = new Gateway(config, pool, mirror, relay, inbox, sockets, udp, inboxRelay, sms, redis, blockingRedis, logging, logger, wakeups, spend);
     logger.info({ udp: udp.address, core: config.core, modems: config.modems.map((m) => m.name) }, 'gateway started');
     gateway.timer = setInterval(() => gateway.maintainOnTimer(), config.maintenanceIntervalMs);
     return gateway;
@@ -268,13 +276,14 @@ export class Gateway {
    * Redis is unreachable (see `redis` for the connection states).
    */
   async status(): Promise<GatewayStatus> {
-    const devices = this.mirror.list().map((record) => ({ ...record, corePort: this.sockets.get(record.endpoint)?.address().port ?? null }));
+    const devices = this.mirror.list().map((record) => ({ ...record, corePort: this.sockets.get(record.endpoint)?.address().port ?? null, smsSpentToday: this.spend.budget.spentToday(record.endpoint) }));
     return {
       modems: this.pool.drivers.map((driver) => driver.status),
       devices,
       relay: { ...this.relay.counters },
       heldRequests: this.relay.heldNow(),
       sms: { ...this.sms.counters },
+      smsSpend: { ...this.spend.budget.counters, todayParts: this.spend.budget.spentTodayTotal(), sent: { ...this.spend.operations.sent }, received: { ...this.spend.operations.received } },
       unknownSenders: this.inboxRelay.unknownSenders,
       redis: { commands: this.redis.status, consumer: this.blockingRedis.status },
     };

@@ -15,6 +15,9 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { UnrecoverableError, Worker, type Job, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { chooseBearer } from '../bridge/bearer.ts';
+import { smsPartsOf, type BudgetRefusal, type SmsSpendGate } from '../bridge/sms-budget.ts';
+import type { SmsOperationCounters } from '../bridge/sms-operations.ts';
+import { GatewayError } from '../shared/errors.ts';
 import type { Presence } from '../lwm2m/presence.ts';
 import type { DeviceGroups } from '../bridge/device-groups.ts';
 import type { SenderPolicy } from '../bridge/sender-policy.ts';
@@ -27,7 +30,7 @@ import { backoffDelayMs, wakeupSettingsFor, type WakeupConfig } from './wakeup-s
 /** Why no trigger was sent. */
 export type WakeupSkipReason = 'not-registered' | 'awake' | 'no-sms' | 'not-allowed' | 'no-server-modem';
 /** Why the job gave up. */
-export type WakeupGiveUpReason = 'device-silent' | 'ttl-expired' | 'send-failed';
+export type WakeupGiveUpReason = 'device-silent' | 'ttl-expired' | 'send-failed' | 'budget-exhausted';
 
 /** How a wake-up ended (kept in Redis per device, and emitted). */
 export type WakeupOutcome =
@@ -41,6 +44,8 @@ export type WakeupEvents = {
   trigger: [{ readonly endpoint: string; readonly jobId: string; readonly trigger: number; readonly modem: string; readonly framing: string; readonly nextCheckMs: number }];
   'trigger-failed': [{ readonly endpoint: string; readonly jobId: string; readonly detail: string }];
   outcome: [WakeupOutcome];
+  /** A trigger was refused by the SMS budget (the job gives up with `budget-exhausted`, or retries while Redis is away). */
+  'sms-refused': [BudgetRefusal];
   /**
    * Redis or BullMQ trouble (the queue reconnects by itself). Not named `error`: an `error` event
    * without a listener would throw, and BullMQ reports a closed connection after `close()`.
@@ -67,6 +72,10 @@ export interface WakeupServiceDeps {
   /** Whether a device is awake now, and over which bearer (the registration mirror's presence). */
   readonly presence: Pick<Presence, 'isAwakeOverUdp'>;
   readonly sms: TriggerSmsSender;
+  /** The daily SMS budget asked before each trigger (sms-budget.ts). @defaultValue none (unlimited) */
+  readonly budget?: SmsSpendGate;
+  /** Counts of SMS per operation kind (triggers count as `trigger`). @defaultValue none */
+  readonly operations?: SmsOperationCounters;
   /** Jobs worked at once. @defaultValue 16 */
   readonly concurrency?: number;
   readonly now?: () => number;
@@ -189,9 +198,20 @@ export class WakeupService extends TypedEmitter<WakeupEvents> {
     if (triggers + failures >= settings.attempts) return this.finish(data, { result: 'gave-up', reason: 'send-failed' });
     const trigger = buildTrigger({ kind: 'registration-update', mode: settings.triggerMode, framing: settings.framing, messageId: randomInt(0x10000), token: randomBytes(4) });
     const delayMs = Math.min(backoffDelayMs(settings, triggers + failures + 1, Math.random()), Math.max(1, data.requestedAtMs + settings.ttlMs - nowMs));
+    // The day's SMS budget (sms-budget.ts): spent, the job gives up; Redis away, it tries again later.
+    const spend = this.deps.budget === undefined ? null : await this.deps.budget.reserve(record, smsPartsOf(trigger.payload.length, trigger.ports !== null));
+    if (spend !== null && !spend.ok) {
+      this.emit('sms-refused', spend.refusal);
+      if (spend.refusal.reason === 'budget-exhausted') return this.finish(data, { result: 'gave-up', reason: 'budget-exhausted' });
+      this.emit('trigger-failed', { endpoint: data.endpoint, jobId: job.id ?? '', detail: spend.refusal.detail });
+      throw new CheckAgainLater(delayMs);
+    }
     try {
+      this.deps.operations?.countSent(trigger.payload, 'trigger');
       await this.deps.sms.send(record.msisdn, trigger.payload, server.modem, trigger.ports);
     } catch (error) {
+      // Refused before leaving: not spent. An unknown outcome may have left: kept.
+      if (!(error instanceof GatewayError && error.code === 'GW_ERR_MODEM_SEND_UNKNOWN')) await spend?.reservation.release();
       await job.updateData({ ...data, sendFailures: failures + 1 });
       this.emit('trigger-failed', { endpoint: data.endpoint, jobId: job.id ?? '', detail: String(error) });
       throw new CheckAgainLater(delayMs);
