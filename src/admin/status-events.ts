@@ -19,6 +19,7 @@ async function snapshot(gateway: AdminGateway): Promise<string> {
     modems: status.modems.map((modem) => modemView(modem, gateway.atTraced)),
     devices: status.devices.map(deviceView),
     redis: status.redis.commands,
+    smsSpendToday: status.smsSpend?.todayParts ?? null,
   });
 }
 

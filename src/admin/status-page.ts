@@ -3,8 +3,8 @@
  * token; its script takes the token from the address's fragment (`/status#token=…`, never sent
  * to the server) or asks for it, keeps it in the tab's sessionStorage, and reads
  * `/api/v1/events` with it (fetch, since EventSource cannot send an Authorization header):
- * modems with state and signal bars (red when not ready), devices with bearer, binding and
- * last seen, updated as the events come.
+ * modems with state and signal bars (red when not ready), devices with bearer, binding, last
+ * seen and SMS parts spent today, and the day's SMS spend, updated as the events come.
  */
 import type { FastifyInstance } from 'fastify';
 import { access } from './admin-routes.ts';
@@ -30,7 +30,8 @@ form{margin:1em 0}
 <h2>Modems</h2>
 <table id="modems"><thead><tr><th>Modem</th><th>State</th><th>Signal</th><th>Registration</th><th>Operator</th><th>Sent</th><th>Received</th><th>Last error</th></tr></thead><tbody></tbody></table>
 <h2>Devices</h2>
-<table id="devices"><thead><tr><th>Endpoint</th><th>Bearer</th><th>Binding</th><th>Registered</th><th>Last seen</th></tr></thead><tbody></tbody></table>
+<p>SMS spend today (UTC): <span id="spend">-</span> parts</p>
+<table id="devices"><thead><tr><th>Endpoint</th><th>Bearer</th><th>Binding</th><th>Registered</th><th>Last seen</th><th>SMS today</th></tr></thead><tbody></tbody></table>
 <script>
 "use strict";
 const KEY = 'smsbridge-token';
@@ -59,9 +60,10 @@ function render(status) {
   const devices = document.querySelector('#devices tbody'); devices.replaceChildren();
   for (const d of status.devices) {
     const tr = document.createElement('tr'); tr.dataset.endpoint = d.endpoint;
-    tr.append(cell(d.endpoint), cell(d.bearer), cell(d.binding), cell(d.registered ? 'yes' : 'no'), cell(ago(d.lastSeen)));
+    tr.append(cell(d.endpoint), cell(d.bearer), cell(d.binding), cell(d.registered ? 'yes' : 'no'), cell(ago(d.lastSeen)), cell(d.smsSpentToday));
     devices.append(tr);
   }
+  document.getElementById('spend').textContent = status.smsSpendToday == null ? '-' : String(status.smsSpendToday);
 }
 let latest = null;
 setInterval(() => { if (latest) render(latest); }, 5000); // "last seen" keeps counting between events

@@ -116,8 +116,10 @@ return 1
 
 /** Counts of the spend for metrics (plain numbers, read at scrape time). */
 export interface SmsSpendCounters {
-  /** Parts reserved for SMS that left (or whose outcome is unknown) since start, this process. */
-  partsSpent: number;
+  /** Parts reserved since start, this process (only grows). */
+  partsReserved: number;
+  /** Parts given back since start (their SMS did not leave; only grows). Spent = reserved − released. */
+  partsReleased: number;
   /** SMS refused because a budget ran out. */
   refusedBudget: number;
   /** SMS refused because Redis could not be asked. */
@@ -126,7 +128,7 @@ export interface SmsSpendCounters {
 
 /** See the file comment. */
 export class SmsBudget implements SmsSpendGate {
-  readonly counters: SmsSpendCounters = { partsSpent: 0, refusedBudget: 0, refusedUnavailable: 0 };
+  readonly counters: SmsSpendCounters = { partsReserved: 0, partsReleased: 0, refusedBudget: 0, refusedUnavailable: 0 };
   private readonly spentByDevice = new Map<string, { day: string; parts: number }>();
   private total = { day: '', parts: 0 };
   private readonly config: Required<SmsBudgetConfig>;
@@ -190,7 +192,7 @@ export class SmsBudget implements SmsSpendGate {
         },
       };
     }
-    this.counters.partsSpent += parts;
+    this.counters.partsReserved += parts;
     let released = false;
     return {
       ok: true,
@@ -199,7 +201,7 @@ export class SmsBudget implements SmsSpendGate {
         release: async () => {
           if (released) return;
           released = true;
-          this.counters.partsSpent -= parts;
+          this.counters.partsReleased += parts;
           const entry = this.spentByDevice.get(device.endpoint);
           if (entry?.day === day) entry.parts = Math.max(0, entry.parts - parts);
           if (this.total.day === day) this.total.parts = Math.max(0, this.total.parts - parts);

@@ -31,12 +31,13 @@ describe('SmsBudget', () => {
     const refused = await budget.reserve(device('d1'), 1);
     expect(refused).toEqual({ ok: false, refusal: expect.objectContaining({ reason: 'budget-exhausted', endpoint: 'd1', group: null, scope: 'device', spent: 3, budget: 3, retryAfterSec: 30 }) });
     expect(budget.spentToday('d1')).toBe(3);
-    expect(budget.counters).toEqual({ partsSpent: 3, refusedBudget: 1, refusedUnavailable: 0 });
+    expect(budget.counters).toEqual({ partsReserved: 3, partsReleased: 0, refusedBudget: 1, refusedUnavailable: 0 });
     // A release (the SMS did not leave) gives its parts back, once.
     if (!first.ok) throw new Error('unreachable');
     await first.reservation.release();
     await first.reservation.release();
     expect(await budget.spentTodayInRedis(device('d1'))).toBe(1);
+    expect(budget.counters).toMatchObject({ partsReserved: 3, partsReleased: 2 });
     expect((await budget.reserve(device('d1'), 2)).ok).toBe(true);
   });
 
