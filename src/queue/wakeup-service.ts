@@ -216,8 +216,12 @@ export class WakeupService extends TypedEmitter<WakeupEvents> {
       this.emit('trigger-failed', { endpoint: data.endpoint, jobId: job.id ?? '', detail: String(error) });
       throw new CheckAgainLater(delayMs);
     }
-    await job.updateData({ ...data, triggers: triggers + 1, firstTriggerAtMs: data.firstTriggerAtMs ?? nowMs });
+    const sent = { ...data, triggers: triggers + 1, firstTriggerAtMs: data.firstTriggerAtMs ?? nowMs };
+    await job.updateData(sent);
     this.emit('trigger', { endpoint: data.endpoint, jobId: job.id ?? '', trigger: triggers + 1, modem: server.modem, framing: settings.framing, nextCheckMs: delayMs });
+    // Heard while the modem still waited for +CMGS (the SMS reached the device first): `heard()`
+    // found the job active and gave up on it, so finish now rather than after the whole back-off.
+    if ((this.deps.record(data.endpoint)?.lastActivityMs ?? 0) > sent.firstTriggerAtMs) return this.finish(sent, { result: 'woke' });
     throw new CheckAgainLater(delayMs);
   }
 

@@ -59,3 +59,22 @@ describe('wake-ups and the SMS budget', () => {
     expect(await lab.gateway.wakeups.counts()).toEqual({ woke: 1, 'gave-up:budget-exhausted': 1 });
   }, 90_000);
 });
+
+describe('wake-up heard before the modem reports +CMGS', () => {
+  it('completes at once when the device answers the trigger while the modem still waits for +CMGS, not after the back-off', async () => {
+    // The simulated network delivers on submission; the modem answers +CMGS 4 s later. The device
+    // Updates over UDP long before; the 10-minute back-off would hold the job without the fix.
+    lab = await Lab.start({
+      cmgsLatencyMs: 4000, networkDelayMs: 10, devices: [UQS_DEVICE],
+      gateway: { awakeWindowMs: 300, maintenanceIntervalMs: 200, wakeup: { attempts: 3, backoffMs: 600_000, maxBackoffMs: 600_000, ttlMs: 3_600_000 } },
+      core: { responseTimeoutMs: 20_000 },
+    });
+    await expect.poll(() => lab!.gateway.mirror.get(UQS_DEVICE.endpoint)?.registered, { timeout: 15_000 }).toBe(true);
+    const device = lab.devices[0]!;
+    await expect.poll(() => device.awake, { timeout: 10_000 }).toBe(false);
+    const woke = nextOutcome(lab, UQS_DEVICE.endpoint);
+    await lab.gateway.wakeup(UQS_DEVICE.endpoint);
+    expect(await woke).toMatchObject({ result: 'woke', triggers: 1 });
+    expect(device.stats.executes).toBe(1);
+  }, 60_000);
+});
