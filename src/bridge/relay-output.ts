@@ -43,9 +43,10 @@ export class RelayOutput {
    * Reserves the SMS parts of `message` for `record` with the budget (sms-budget.ts); the refusal
    * is reported through `onRefused`. Without a budget every SMS may go (`reservation` undefined).
    */
-  async reserveSms(record: DeviceRecord, message: CoapMessage): Promise<{ ok: true; reservation?: SmsReservation } | { ok: false; refusal: BudgetRefusal }> {
+  async reserveSms(record: DeviceRecord, message: CoapMessage | Uint8Array): Promise<{ ok: true; reservation?: SmsReservation } | { ok: false; refusal: BudgetRefusal }> {
     if (this.spend.gate === undefined) return { ok: true };
-    const decision = await this.spend.gate.reserve(record, smsPartsOf(encodeCoap(message).length));
+    const bytes = message instanceof Uint8Array ? message.length : encodeCoap(message).length;
+    const decision = await this.spend.gate.reserve(record, smsPartsOf(bytes));
     if (!decision.ok) this.spend.onRefused?.(decision.refusal);
     return decision;
   }
@@ -124,7 +125,7 @@ export class RelayOutput {
       return false;
     }
     if (reservation === undefined && this.spend.gate !== undefined) {
-      const decision = await this.reserveSms(record, message);
+      const decision = await this.reserveSms(record, bytes);
       if (!decision.ok) {
         this.dropped({ reason: 'budget-exhausted', endpoint: record.endpoint, detail: decision.refusal.detail });
         return false;
