@@ -68,6 +68,24 @@ describe('relay: SMS budget', () => {
     expect((await gateway.status()).devices[0]).toMatchObject({ endpoint: 'budget-dev', smsSpentToday: 2 });
   }, 30_000);
 
+  it('does not relay an answer to the device past its budget: dropped with reason budget-exhausted', async () => {
+    const core = await UdpPeer.open();
+    const { gateway, network } = await startGateway(core, { smsBudget: { perDevicePerDay: 0 } });
+    const dropped: { reason: string; endpoint: string | null }[] = [];
+    gateway.relay.on('dropped', (event) => dropped.push(event));
+    const device = await SmsDevice.attach(network, '491709100004');
+    await device.send(register('budget-zero', 0x3201));
+    await expect.poll(() => core.received.length, { timeout: 10_000 }).toBeGreaterThan(0);
+    const { message, from } = core.received.shift()!;
+    core.send(coapResponse(message, CoapCode.CREATED, undefined, {
+      options: [{ number: CoapOptionNumber.LOCATION_PATH, value: Buffer.from('rd') }, { number: CoapOptionNumber.LOCATION_PATH, value: Buffer.from('z1') }],
+    }), from.port);
+    await expect.poll(() => dropped.find((event) => event.reason === 'budget-exhausted'), { timeout: 10_000 }).toMatchObject({ endpoint: 'budget-zero' });
+    expect(gateway.mirror.get('budget-zero')?.registered).toBe(true); // the core has it; only the SMS is not sent
+    expect(gateway.pool.drivers[0]!.status.counters.sent).toBe(0);
+    expect(device.smsReceived).toBe(0);
+  }, 30_000);
+
   it('a group\'s budget applies to its devices together; the counters live in Redis under the UTC day', async () => {
     const core = await UdpPeer.open();
     const { gateway, network } = await startGateway(core, {
