@@ -45,6 +45,9 @@ describe('wake-ups and the SMS budget', () => {
     expect(await woke).toMatchObject({ result: 'woke', triggers: 1 });
     expect(lab.gateway.spend.budget.spentToday(UQS_DEVICE.endpoint)).toBe(1);
     expect(lab.gateway.spend.operations.sent.trigger).toBe(1);
+    // The simulated device answers the NON trigger with a NON 2.04 by SMS (its Update goes over UDP).
+    await expect.poll(() => lab!.gateway.spend.operations.received.response, { timeout: 10_000 }).toBe(1);
+    expect(lab.gateway.spend.operations.received.update).toBe(0);
 
     await expect.poll(() => device.awake, { timeout: 10_000 }).toBe(false);
     const refusals: BudgetRefusal[] = [];
