@@ -8,7 +8,13 @@
  * then one with SQ, each goes through, one at a time:
  *
  *   Register (8 object links) · Update · Read /3/0 · Trigger (Execute /1/0/8, the device then
+ *   Updates) · Wake-up (the gateway's own trigger SMS from its wake-up queue, the device then
  *   Updates) · De-register
+ *
+ * Then two sleeping devices (queue mode, awake window 1 s, each operation after it fell asleep):
+ * one with binding UQS (registered over UDP): its wake-up (trigger SMS, Update over UDP) and a
+ * Read of the core while it sleeps (the gateway carries it by SMS); and one with binding UQ: a
+ * Read of the core held by the gateway until the device's next Update, delivered over UDP.
  *
  * For each operation: SMS device → gateway (the device's `smsSent` delta) and gateway → device
  * (its `smsReceived` delta), cross-checked with the gateway modem's `sent` / `received` counters
@@ -30,83 +36,18 @@
  * [--cmgs-latency 3000] [--network-delay 50] [--links 8] [--quiet 3000]`. Prints a table, then
  * as its LAST line one JSON object ({@link SmsCostReport}). Exit code 1 when the target is missed.
  */
-import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { Lab } from '../src/lab/lab.ts';
 import { objectLinkList, type SimDevice } from '../src/sim/device/index.ts';
 import { describeMachine, formatMachine, loadAverageWindow } from './support/machine.ts';
 import type { ResultsEntry } from './support/results-doc.ts';
-import { tapSmsNetwork, type SmsTap, type TappedMessage } from './support/sms-tap.ts';
+import { tapSmsNetwork, type SmsTap } from './support/sms-tap.ts';
 import { integerOption } from './support/options.ts';
 import { runIfMain } from './support/entry.ts';
-import { round } from './support/numbers.ts';
+import { measure, timed, type Operation, type SmsCostOptions, type SmsCostRow } from './support/sms-cost-measure.ts';
+import { runSleeper, SLEEPER_AWAKE_WINDOW_MS, wakeUp } from './support/sms-cost-sleepers.ts';
 
-/** Parameters of one run. */
-export interface SmsCostOptions {
-  /** Latency of the gateway modem's `AT+CMGS` (the device's answer takes at least this long). */
-  readonly cmgsLatencyMs: number;
-  /** Delay of the simulated network from submission to delivery. */
-  readonly networkDelayMs: number;
-  /** Object links in the Register payload ({@link objectLinkList}). */
-  readonly objectLinks: number;
-  /** An operation is over when the network was quiet this long after its last event. */
-  readonly quietMs: number;
-  /** The lab core's RFC 7252 timers. */
-  readonly ackTimeoutMs: number;
-  readonly ackRandomFactor: number;
-  readonly maxRetransmit: number;
-}
-
-/** One CoAP message of an operation, as the network tap saw it. */
-export interface CostMessage {
-  readonly direction: 'up' | 'down';
-  /** e.g. `CON POST /rd`, `ACK 2.05`. */
-  readonly coap: string;
-  readonly bytes: number;
-  readonly parts: number;
-  /** ⌈bytes / 140⌉, or ⌈bytes / 134⌉ beyond 140; 0 for a message that is waste (empty, or a copy). */
-  readonly minimum: number;
-}
-
-/** One operation of one device. */
-export interface SmsCostRow {
-  readonly binding: string;
-  readonly operation: string;
-  /** SMS device → gateway (device `smsSent` delta). */
-  readonly smsUp: number;
-  /** SMS gateway → device (device `smsReceived` delta). */
-  readonly smsDown: number;
-  readonly minimumUp: number;
-  readonly minimumDown: number;
-  /** (smsUp + smsDown) / (minimumUp + minimumDown). */
-  readonly ratio: number;
-  /** SMS a naive relay would have sent to the device (see the file comment). */
-  readonly naiveDown: number;
-  /** SMS the device would have sent answering those copies from its duplicate cache. */
-  readonly naiveUp: number;
-  /** Requests the core sent to the device in this operation. */
-  readonly coreRequests: number;
-  /** Retransmissions the core actually sent (lab core stats). */
-  readonly coreRetransmissions: number;
-  /** Core retransmissions the relay absorbed (relay counter `coreRetransmissionsAbsorbed`). */
-  readonly absorbed: number;
-  /** Retransmissions the core's schedule puts before the answer time (naive relay). */
-  readonly scheduledRetransmissions: number;
-  /** Core request → response at the core, ms; null for operations the device starts. */
-  readonly answerMs: number | null;
-  /** Wall time of the operation (without the quiet wait), s. */
-  readonly seconds: number;
-  readonly messages: readonly CostMessage[];
-  /** Gateway modem counters and network tap, same operation. */
-  readonly checks: {
-    readonly modemSent: number;
-    readonly modemReceived: number;
-    readonly tapUp: number;
-    readonly tapDown: number;
-    /** Device, modem and tap agree in both directions. */
-    readonly countsAgree: boolean;
-  };
-}
+export { minimumSms, scheduledRetransmissions, type CostMessage, type SmsCostOptions, type SmsCostRow } from './support/sms-cost-measure.ts';
 
 /** What the benchmark prints as its last line. */
 export interface SmsCostReport {
@@ -128,155 +69,6 @@ const DEFAULT_OPTIONS: SmsCostOptions = {
   cmgsLatencyMs: 3000, networkDelayMs: 50, objectLinks: 8, quietMs: 3000, ackTimeoutMs: 2000, ackRandomFactor: 1.5, maxRetransmit: 4,
 };
 const TARGET = 1.0;
-/** Longest wait for one operation, quiet wait included. */
-const OPERATION_TIMEOUT_MS = 120_000;
-/** 8-bit SMS: 140 octets of user data; 134 when a concatenation header takes 6. */
-const SINGLE_PART_OCTETS = 140;
-const CONCATENATED_PART_OCTETS = 134;
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** The fewest SMS that carry `bytes` octets as 8-bit data. */
-export function minimumSms(bytes: number): number {
-  if (bytes <= SINGLE_PART_OCTETS) return 1;
-  return Math.ceil(bytes / CONCATENATED_PART_OCTETS);
-}
-
-/**
- * Retransmissions of a CON the core sends before `answerMs` when nobody ACKs it, on the nominal
- * RFC 7252 schedule: the k-th at T·(2^k − 1), T = ACK_TIMEOUT, at most MAX_RETRANSMIT.
- */
-export function scheduledRetransmissions(answerMs: number, ackTimeoutMs: number, maxRetransmit: number): number {
-  let count = 0;
-  for (let k = 1; k <= maxRetransmit; k++) if (ackTimeoutMs * (2 ** k - 1) < answerMs) count = k;
-  return count;
-}
-
-interface Snapshot {
-  readonly smsSent: number;
-  readonly smsReceived: number;
-  readonly modemSent: number;
-  readonly modemReceived: number;
-  readonly absorbed: number;
-  readonly coreRequests: number;
-  readonly coreRetransmissions: number;
-  readonly tapMessages: number;
-}
-
-/** Counters now; a device that does not exist yet (before its Register) counts zero. */
-function snapshot(lab: Lab, device: SimDevice | null, tap: SmsTap): Snapshot {
-  const counters = lab.gateway.pool.drivers.map((driver) => driver.status.counters);
-  const core = lab.core.stats;
-  return {
-    smsSent: device?.stats.smsSent ?? 0,
-    smsReceived: device?.stats.smsReceived ?? 0,
-    modemSent: counters.reduce((sum, c) => sum + c.sent, 0),
-    modemReceived: counters.reduce((sum, c) => sum + c.received, 0),
-    absorbed: lab.gateway.relay.counters.coreRetransmissionsAbsorbed,
-    coreRequests: core.requestsSent,
-    coreRetransmissions: core.retransmissions,
-    tapMessages: tap.messages.length,
-  };
-}
-
-/** What an operation returns besides the SMS: the answer time of the core's request, if any. */
-interface OperationOutcome {
-  readonly answerMs: number | null;
-}
-
-type Operation = (lab: Lab, device: SimDevice | null) => Promise<{ device: SimDevice; outcome: OperationOutcome }>;
-
-/** Messages of `device` the tap saw since index `from`, with their essential minimum. */
-function messagesOf(tap: SmsTap, from: number, msisdn: string): { message: TappedMessage; cost: CostMessage }[] {
-  const seen = new Set<string>();
-  return tap.messages.slice(from).filter((m) => m.from === msisdn || m.to === msisdn).map((message) => {
-    const direction = message.from === msisdn ? 'up' as const : 'down' as const;
-    const key = message.identity === null ? null : `${direction}|${message.identity}`;
-    const essential = !message.empty && key !== null && !seen.has(key);
-    if (key !== null) seen.add(key);
-    return {
-      message,
-      cost: { direction, coap: message.summary, bytes: message.bytes.length, parts: message.parts, minimum: essential ? minimumSms(message.bytes.length) : 0 },
-    };
-  });
-}
-
-/**
- * Waits until the network was quiet for `quietMs` and the device, the gateway modem and the tap
- * agree on the SMS of this operation (the modem counts a sent SMS only after `+CMGS`, a received
- * one after the inbox persisted it), or the deadline passes.
- */
-async function settle(lab: Lab, device: SimDevice, tap: SmsTap, before: Snapshot, quietMs: number, deadline: number): Promise<void> {
-  for (;;) {
-    const now = Date.now();
-    const quiet = now - tap.lastEventMs >= quietMs;
-    const after = snapshot(lab, device, tap);
-    const agree = after.modemSent - before.modemSent === after.smsReceived - before.smsReceived
-      && after.modemReceived - before.modemReceived === after.smsSent - before.smsSent;
-    if ((quiet && agree) || now > deadline) return;
-    await sleep(100);
-  }
-}
-
-async function measure(
-  lab: Lab, tap: SmsTap, binding: string, operation: string, current: SimDevice | null, msisdn: string, run: Operation, options: SmsCostOptions,
-): Promise<{ device: SimDevice; row: SmsCostRow }> {
-  const deadline = Date.now() + OPERATION_TIMEOUT_MS;
-  const tapFrom = tap.messages.length;
-  const startedAt = performance.now();
-  const before = snapshot(lab, current, tap);
-  const { device, outcome } = await run(lab, current);
-  const seconds = (performance.now() - startedAt) / 1000;
-  await settle(lab, device, tap, before, options.quietMs, deadline);
-  const after = snapshot(lab, device, tap);
-  const messages = messagesOf(tap, tapFrom, msisdn);
-  const costs = messages.map((m) => m.cost);
-  const smsUp = after.smsSent - before.smsSent;
-  const smsDown = after.smsReceived - before.smsReceived;
-  const minimumUp = costs.filter((c) => c.direction === 'up').reduce((sum, c) => sum + c.minimum, 0);
-  const minimumDown = costs.filter((c) => c.direction === 'down').reduce((sum, c) => sum + c.minimum, 0);
-  const tapUp = costs.filter((c) => c.direction === 'up').reduce((sum, c) => sum + c.parts, 0);
-  const tapDown = costs.filter((c) => c.direction === 'down').reduce((sum, c) => sum + c.parts, 0);
-  const modemSent = after.modemSent - before.modemSent;
-  const modemReceived = after.modemReceived - before.modemReceived;
-  const coreRequests = after.coreRequests - before.coreRequests;
-  const coreRetransmissions = after.coreRetransmissions - before.coreRetransmissions;
-  const absorbed = after.absorbed - before.absorbed;
-  // The naive relay: every core request costs its SMS again for each retransmission before the
-  // answer, and the device answers each copy from its cache with another SMS.
-  const scheduled = outcome.answerMs === null ? 0 : scheduledRetransmissions(outcome.answerMs, options.ackTimeoutMs, options.maxRetransmit);
-  const retransmissions = coreRequests === 0 ? 0 : Math.max(scheduled, Math.ceil(coreRetransmissions / coreRequests));
-  const requestParts = costs.filter((c) => c.direction === 'down' && /^(CON|NON) (GET|POST|PUT|DELETE)/.test(c.coap) && c.minimum > 0)
-    .reduce((sum, c) => sum + c.parts, 0);
-  const answerParts = messages.filter((m) => m.cost.direction === 'up' && m.message.summary.startsWith('ACK ') && !m.message.empty)
-    .reduce((sum, m) => sum + m.message.parts, 0);
-  const minimum = minimumUp + minimumDown;
-  return {
-    device,
-    row: {
-      binding, operation, smsUp, smsDown, minimumUp, minimumDown,
-      ratio: minimum === 0 ? (smsUp + smsDown === 0 ? 1 : Number.POSITIVE_INFINITY) : round((smsUp + smsDown) / minimum, 4),
-      naiveDown: smsDown + retransmissions * requestParts,
-      naiveUp: smsUp + retransmissions * answerParts,
-      coreRequests, coreRetransmissions, absorbed, scheduledRetransmissions: scheduled,
-      answerMs: outcome.answerMs === null ? null : Math.round(outcome.answerMs),
-      seconds: round(seconds, 2),
-      messages: costs,
-      checks: {
-        modemSent, modemReceived, tapUp, tapDown,
-        countsAgree: modemSent === smsDown && tapDown === smsDown && modemReceived === smsUp && tapUp === smsUp,
-      },
-    },
-  };
-}
-
-/** Times a core request from the call to its response at the core. */
-async function timed(request: () => Promise<{ code: string }>, expected: string): Promise<number> {
-  const startedAt = performance.now();
-  const response = await request();
-  if (response.code !== expected) throw new Error(`expected ${expected}, the device answered ${response.code}`);
-  return performance.now() - startedAt;
-}
 
 /** Runs the five operations for one device; rows in order. */
 async function runDevice(lab: Lab, tap: SmsTap, spec: { binding: 'S'; queueMode: boolean; msisdn: string; endpoint: string }, options: SmsCostOptions): Promise<SmsCostRow[]> {
@@ -309,6 +101,10 @@ async function runDevice(lab: Lab, tap: SmsTap, spec: { binding: 'S'; queueMode:
       if (bearer !== 'sms' || reason !== 'trigger') throw new Error(`unexpected Update: ${bearer} ${reason}`);
       return { device, outcome: { answerMs } };
     }],
+    ['Wake-up (trigger SMS → Update)', async (l, device) => {
+      if (device === null) throw new Error('no device');
+      return { device, outcome: { answerMs: await wakeUp(l, device, spec.endpoint, 'sms') } };
+    }],
     ['De-register', async (_l, device) => {
       if (device === null) throw new Error('no device');
       let deregistered = false;
@@ -336,6 +132,7 @@ export async function runSmsCost(options: SmsCostOptions = DEFAULT_OPTIONS): Pro
   const loadWindow = loadAverageWindow();
   const lab = await Lab.start({
     modems: 1, cmgsLatencyMs: options.cmgsLatencyMs, networkDelayMs: options.networkDelayMs,
+    gateway: { awakeWindowMs: SLEEPER_AWAKE_WINDOW_MS, wakeup: { attempts: 1, backoffMs: 60_000, maxBackoffMs: 60_000, ttlMs: 120_000 } },
     core: { ackTimeoutMs: options.ackTimeoutMs, ackRandomFactor: options.ackRandomFactor, maxRetransmit: options.maxRetransmit, responseTimeoutMs: 60_000 },
   });
   const tap = tapSmsNetwork(lab.network);
@@ -343,6 +140,7 @@ export async function runSmsCost(options: SmsCostOptions = DEFAULT_OPTIONS): Pro
   try {
     results.push(...await runDevice(lab, tap, { binding: 'S', queueMode: false, msisdn: '+491709900001', endpoint: 'cost-s' }, options));
     results.push(...await runDevice(lab, tap, { binding: 'S', queueMode: true, msisdn: '+491709900002', endpoint: 'cost-sq' }, options));
+    results.push(...await runSleeper(lab, tap, options));
   } finally {
     tap.stop();
     await lab.stop();

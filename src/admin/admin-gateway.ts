@@ -8,14 +8,22 @@ import type { RelayCounters, RelayEvents } from '../bridge/relay-types.ts';
 import type { WakeupService } from '../queue/wakeup-service.ts';
 import type { TypedEmitter } from '../shared/typed-emitter.ts';
 import type { SmsSendCounters } from '../bridge/pool-sms-sender.ts';
+import type { SmsSpendCounters } from '../bridge/sms-budget.ts';
+import type { SmsOperationKind } from '../bridge/sms-operations.ts';
 import type { DeviceRecord } from '../lwm2m/device-record.ts';
 import type { ModemStatus } from '../modem/modem-types.ts';
 
 /** A snapshot of the gateway, answered from memory (see `Gateway.status`). */
 export interface AdminGatewayStatus {
   readonly modems: readonly ModemStatus[];
-  readonly devices: readonly (DeviceRecord & { readonly corePort: number | null })[];
+  readonly devices: readonly (DeviceRecord & { readonly corePort: number | null; readonly smsSpentToday?: number })[];
   readonly relay: Readonly<RelayCounters>;
+  /** SMS spend (sms-budget.ts): parts spent today (UTC) on all devices, refusals, SMS per operation kind. */
+  readonly smsSpend?: Readonly<SmsSpendCounters> & {
+    readonly todayParts: number;
+    readonly sent: Readonly<Record<SmsOperationKind, number>>;
+    readonly received: Readonly<Record<SmsOperationKind, number>>;
+  };
   /** Core requests held now for devices that cannot be reached. */
   readonly heldRequests: number;
   readonly sms: Readonly<SmsSendCounters>;

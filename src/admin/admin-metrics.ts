@@ -34,6 +34,10 @@ export class AdminMetrics {
   private readonly heldNow = new Gauge({ name: 'smsbridge_relay_held_requests', help: 'Core requests held now for devices that cannot be reached.', registers: [this.registry] });
   private readonly smsSent = new Counter({ name: 'smsbridge_sms_messages_total', help: 'Messages sent to devices by SMS, by outcome (sent, failed, unknown).', labelNames: ['outcome'], registers: [this.registry] });
   private readonly smsParts = new Counter({ name: 'smsbridge_sms_parts_sent_total', help: 'SMS parts sent (what the operator bills).', registers: [this.registry] });
+  private readonly spendToday = new Gauge({ name: 'smsbridge_sms_spend_parts_today', help: 'SMS parts spent today (UTC day) on all devices, as of the last reservation (Redis totals).', registers: [this.registry] });
+  private readonly spendParts = new Counter({ name: 'smsbridge_sms_spend_parts_total', help: 'SMS parts reserved from the daily budgets by this process, and released again (the SMS did not leave); spent = reserved - released.', labelNames: ['state'], registers: [this.registry] });
+  private readonly budgetRefusals = new Counter({ name: 'smsbridge_sms_budget_refusals_total', help: 'SMS to devices refused by the daily SMS budget (budget_exhausted), or because Redis could not be asked (budget_unavailable).', labelNames: ['reason'], registers: [this.registry] });
+  private readonly smsOperations = new Counter({ name: 'smsbridge_sms_operations_total', help: 'SMS messages by LwM2M operation kind and direction (sent: to devices, received: from devices).', labelNames: ['direction', 'kind'], registers: [this.registry] });
   private readonly devices = new Gauge({ name: 'smsbridge_devices', help: 'Devices in the registration mirror, by the bearer they were last heard on.', labelNames: ['bearer'], registers: [this.registry] });
   private readonly redisUp = new Gauge({ name: 'smsbridge_redis_up', help: '1 while both Redis connections are ready.', registers: [this.registry] });
   private readonly coreRequests = new Counter({ name: 'smsbridge_relay_core_requests_total', help: 'Requests of the core for devices, by what became of them: held (device not reachable), answered_by_gateway (a held one answered 5.03/5.04 by the gateway), refused (5.03 at once: hold full, no SMS route), absorbed (a retransmission of one already carried).', labelNames: ['outcome'], registers: [this.registry] });
@@ -110,6 +114,16 @@ export class AdminMetrics {
     setCounter(this.smsSent, { outcome: 'failed' }, status.sms.failed);
     setCounter(this.smsSent, { outcome: 'unknown' }, status.sms.unknown);
     this.smsParts.inc(status.sms.parts);
+    const spend = status.smsSpend;
+    if (spend !== undefined) {
+      this.spendToday.set(spend.todayParts);
+      setCounter(this.spendParts, { state: 'reserved' }, spend.partsReserved);
+      setCounter(this.spendParts, { state: 'released' }, spend.partsReleased);
+      setCounter(this.budgetRefusals, { reason: 'budget_exhausted' }, spend.refusedBudget);
+      setCounter(this.budgetRefusals, { reason: 'budget_unavailable' }, spend.refusedUnavailable);
+      for (const [kind, value] of Object.entries(spend.sent)) setCounter(this.smsOperations, { direction: 'sent', kind }, value);
+      for (const [kind, value] of Object.entries(spend.received)) setCounter(this.smsOperations, { direction: 'received', kind }, value);
+    }
     let sms = 0;
     for (const device of status.devices) if (device.lastBearer === 'sms') sms += 1;
     this.devices.set({ bearer: 'sms' }, sms);

@@ -53,6 +53,7 @@ export function deviceView(device: AdminGatewayStatus['devices'][number]): Recor
     udp: device.udpHost === null ? null : `${device.udpHost.includes(':') ? `[${device.udpHost}]` : device.udpHost}:${device.udpPort ?? 0}`,
     smsModem: device.smsModem, corePort: device.corePort,
     lastSeen: iso(device.lastActivityMs), expiresAt: iso(device.lastActivityMs + device.lifetimeSec * 1000),
+    smsSpentToday: device.smsSpentToday ?? 0,
   };
 }
 

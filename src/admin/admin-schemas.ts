@@ -70,6 +70,7 @@ export const DeviceBody = Type.Object({
   corePort: Nullable(Type.Integer()),
   lastSeen: Type.String({ format: 'date-time' }),
   expiresAt: Type.String({ format: 'date-time' }),
+  smsSpentToday: Type.Integer({ description: 'SMS parts sent to the device today (UTC day), counted against its daily SMS budget.' }),
 });
 export const DevicesBody = Type.Object({ devices: Type.Array(DeviceBody) });
 

@@ -22,6 +22,7 @@ async function snapshot(gateway: AdminGateway): Promise<string> {
     redis: status.redis.commands,
     // null while Redis is away (the counts are in Redis)
     queues,
+    smsSpendToday: status.smsSpend?.todayParts ?? null,
   });
 }
 

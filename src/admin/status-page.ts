@@ -3,9 +3,10 @@
  * token; its script takes the token from the address's fragment (`/status#token=…`, never sent
  * to the server) or asks for it, keeps it in the tab's sessionStorage, and reads
  * `/api/v1/events` with it (fetch, since EventSource cannot send an Authorization header):
- * modems with state and signal bars (red when not ready), devices with bearer, binding and
- * last seen, the job counts of each queue, updated as the events come; a link to the queue
- * board (queue-board.ts), which takes the tab's token from the same storage.
+ * modems with state and signal bars (red when not ready), devices with bearer, binding, last
+ * seen and SMS parts spent today, the day's SMS spend, and the job counts of each queue, updated
+ * as the events come; a link to the queue board (queue-board.ts), which takes the tab's token
+ * from the same storage.
  */
 import type { FastifyInstance } from 'fastify';
 import { access } from './admin-routes.ts';
@@ -35,7 +36,8 @@ form{margin:1em 0}
 <table id="queues"><thead><tr><th>Queue</th></tr></thead><tbody></tbody></table>
 <p><a id="board" href="/queues/login">Queue board</a></p>
 <h2>Devices</h2>
-<table id="devices"><thead><tr><th>Endpoint</th><th>Bearer</th><th>Binding</th><th>Registered</th><th>Last seen</th></tr></thead><tbody></tbody></table>
+<p>SMS spend today (UTC): <span id="spend">-</span> parts</p>
+<table id="devices"><thead><tr><th>Endpoint</th><th>Bearer</th><th>Binding</th><th>Registered</th><th>Last seen</th><th>SMS today</th></tr></thead><tbody></tbody></table>
 <script>
 "use strict";
 const KEY = 'smsbridge-token';
@@ -75,9 +77,10 @@ function render(status) {
   const devices = document.querySelector('#devices tbody'); devices.replaceChildren();
   for (const d of status.devices) {
     const tr = document.createElement('tr'); tr.dataset.endpoint = d.endpoint;
-    tr.append(cell(d.endpoint), cell(d.bearer), cell(d.binding), cell(d.registered ? 'yes' : 'no'), cell(ago(d.lastSeen)));
+    tr.append(cell(d.endpoint), cell(d.bearer), cell(d.binding), cell(d.registered ? 'yes' : 'no'), cell(ago(d.lastSeen)), cell(d.smsSpentToday));
     devices.append(tr);
   }
+  document.getElementById('spend').textContent = status.smsSpendToday == null ? '-' : String(status.smsSpendToday);
 }
 let latest = null;
 setInterval(() => { if (latest) render(latest); }, 5000); // "last seen" keeps counting between events

@@ -121,9 +121,16 @@ export class CoreRequests {
       this.refuse(record.endpoint, exchanges, message, undefined, 'no-server-number', 'the gateway modem whose number the device accepts is unknown (no SMS from it yet, no device group names one)');
       return;
     }
+    // The day's SMS budget first (sms-budget.ts): past it the core gets 5.03 with Max-Age until
+    // the next UTC day (RFC 7252 §5.9.3.4, §5.10.5), never an ACK for an SMS that will not go.
+    const spend = await this.ctx.output.reserveSms(record, message);
+    if (!spend.ok) {
+      this.refuse(record.endpoint, exchanges, message, spend.refusal.retryAfterSec, spend.refusal.reason, spend.refusal.detail);
+      return;
+    }
     const exchange = openExchange(exchanges, message, this.ctx.now());
     if (message.type === 'CON') this.ctx.output.toCore(record.endpoint, coapAck(message.messageId));
-    if (await this.ctx.output.toDevice(record, 'sms', { ...message, messageId: exchange.deviceMessageId }, server.modem)) return;
+    if (await this.ctx.output.toDevice(record, 'sms', { ...message, messageId: exchange.deviceMessageId }, server.modem, spend.reservation)) return;
     // The SMS did not leave (no modem of the route, refused, outcome unknown): the core is told.
     exchange.answered = true;
     this.ctx.output.respondToCore(record.endpoint, exchanges, coapSeparateResponse(message, CoapCode.SERVICE_UNAVAILABLE, exchanges.allocateCoreId(), 'SMS to the device could not be sent', { type: exchange.coreType }));
@@ -160,7 +167,7 @@ export class CoreRequests {
    * Answers a request the gateway did not acknowledge with `code` 5.03 (piggybacked for CON, a
    * NON response for NON; RFC 7252 §5.2), with Max-Age `retryAfterSec` when given (§5.9.3.4).
    */
-  private refuse(endpoint: string, exchanges: DeviceExchanges, message: CoapMessage, retryAfterSec: number | undefined, reason: 'no-server-number' | 'hold-full' | 'hold-failed', detail: string): void {
+  private refuse(endpoint: string, exchanges: DeviceExchanges, message: CoapMessage, retryAfterSec: number | undefined, reason: 'no-server-number' | 'hold-full' | 'hold-failed' | 'budget-exhausted' | 'budget-unavailable', detail: string): void {
     const extras = { ...(message.type === 'NON' ? { messageId: exchanges.allocateCoreId() } : {}), ...(retryAfterSec === undefined ? {} : { maxAgeSec: retryAfterSec }) };
     this.ctx.output.toCore(endpoint, coapResponse(message, CoapCode.SERVICE_UNAVAILABLE, detail.slice(0, 120), extras));
     this.ctx.counters.refused += 1;

@@ -23,6 +23,10 @@ export interface DeviceGroupConfig {
   readonly serverModem?: string;
   /** How long a request for such a device may be held while it cannot be reached, in ms. */
   readonly heldRequestTtlMs?: number;
+  /** SMS parts all devices of the group together may be sent per UTC day (see sms-budget.ts); null: unlimited. */
+  readonly smsBudgetPerDay?: number | null;
+  /** SMS parts each device of the group may be sent per UTC day; null: unlimited. */
+  readonly smsBudgetPerDevicePerDay?: number | null;
 }
 
 /** Where the server modem of a device came from. */

@@ -3,6 +3,7 @@
  * and the responses the gateway writes to the core itself (separate responses, confirmable
  * with RFC 7252 retransmission). No decisions here: the relay chooses bearer, modem and code.
  */
+import { GatewayError } from '../shared/errors.ts';
 import { systemCoapClock, type CoapClock } from '../lwm2m/coap-clock.ts';
 import { encodeCoap, type CoapMessage } from '../lwm2m/coap-message.ts';
 import { DEFAULT_CONFIRMABLE_PARAMETERS, transmitConfirmable, type ConfirmableTransmission } from '../lwm2m/coap-retransmission.ts';
@@ -11,6 +12,16 @@ import type { CoreServerAddress } from './core-server-address.ts';
 import type { CoreSocketPool } from './core-sockets.ts';
 import type { DeviceExchanges } from './exchanges.ts';
 import type { DeviceSmsSender, DeviceUdpSender, RelayCounters, RelayEvents } from './relay-types.ts';
+import { smsPartsOf, type BudgetRefusal, type SmsReservation, type SmsSpendGate } from './sms-budget.ts';
+import type { SmsOperationCounters } from './sms-operations.ts';
+
+/** SMS spend of the relay's output: the budget asked before each SMS, and the counts per operation. */
+export interface RelaySpend {
+  readonly gate?: SmsSpendGate;
+  readonly operations?: SmsOperationCounters;
+  /** An SMS was refused by the budget (the caller has already told the core, when there is one). */
+  readonly onRefused?: (refusal: BudgetRefusal) => void;
+}
 
 /** The relay's senders. Never throws; failures are counted and reported through `dropped`. */
 export class RelayOutput {
@@ -25,7 +36,20 @@ export class RelayOutput {
     private readonly dropped: (event: RelayEvents['dropped'][0]) => void,
     private readonly ackTimeoutMs: number,
     private readonly clock: CoapClock = systemCoapClock,
+    private readonly spend: RelaySpend = {},
   ) {}
+
+  /**
+   * Reserves the SMS parts of `message` for `record` with the budget (sms-budget.ts); the refusal
+   * is reported through `onRefused`. Without a budget every SMS may go (`reservation` undefined).
+   */
+  async reserveSms(record: DeviceRecord, message: CoapMessage | Uint8Array): Promise<{ ok: true; reservation?: SmsReservation } | { ok: false; refusal: BudgetRefusal }> {
+    if (this.spend.gate === undefined) return { ok: true };
+    const bytes = message instanceof Uint8Array ? message.length : encodeCoap(message).length;
+    const decision = await this.spend.gate.reserve(record, smsPartsOf(bytes));
+    if (!decision.ok) this.spend.onRefused?.(decision.refusal);
+    return decision;
+  }
 
   /** Encodes and sends `message` to the core from the socket of `endpoint`. */
   toCore(endpoint: string, message: CoapMessage): void {
@@ -84,9 +108,11 @@ export class RelayOutput {
 
   /**
    * Sends `message` to the device; true when it left (UDP: handed to the socket; SMS: accepted
-   * by a modem, from `viaModem` when that modem can send).
+   * by a modem, from `viaModem` when that modem can send). An SMS first needs the budget's
+   * reservation (`reservation`: made by the caller already); refused, nothing is sent (false).
+   * A send that failed before leaving gives the reservation back.
    */
-  async toDevice(record: DeviceRecord, bearer: 'sms' | 'udp', message: CoapMessage, viaModem: string | null): Promise<boolean> {
+  async toDevice(record: DeviceRecord, bearer: 'sms' | 'udp', message: CoapMessage, viaModem: string | null, reservation?: SmsReservation): Promise<boolean> {
     const bytes = encodeCoap(message);
     if (bearer === 'udp' && record.udpHost !== null && record.udpPort !== null) {
       this.counters.downlinkUdp += 1;
@@ -94,14 +120,26 @@ export class RelayOutput {
       return true;
     }
     if (record.msisdn === null) {
+      await reservation?.release();
       this.dropped({ reason: 'no-route', endpoint: record.endpoint, detail: `no ${bearer} address` });
       return false;
     }
+    if (reservation === undefined && this.spend.gate !== undefined) {
+      const decision = await this.reserveSms(record, bytes);
+      if (!decision.ok) {
+        this.dropped({ reason: 'budget-exhausted', endpoint: record.endpoint, detail: decision.refusal.detail });
+        return false;
+      }
+      reservation = decision.reservation;
+    }
     this.counters.downlinkSms += 1;
+    this.spend.operations?.countSent(bytes);
     try {
       await this.sms.send(record.msisdn, bytes, viaModem);
       return true;
     } catch (error) {
+      // Refused before leaving: the parts were not spent. An unknown outcome may have left: kept.
+      if (!(error instanceof GatewayError && error.code === 'GW_ERR_MODEM_SEND_UNKNOWN')) await reservation?.release();
       this.dropped({ reason: 'sms-failed', endpoint: record.endpoint, detail: String(error) });
       return false;
     }

@@ -2,6 +2,7 @@
  * Counters and events of the relay, and the senders it is given.
  */
 import type { CoapMessage } from '../lwm2m/coap-message.ts';
+import type { BudgetRefusal } from './sms-budget.ts';
 
 /** Sends CoAP bytes to a device by SMS (8-bit, concatenated when needed). */
 export interface DeviceSmsSender {
@@ -77,6 +78,8 @@ export type DropReason =
   | 'no-route'
   | 'no-socket'
   | 'sms-failed'
+  /** The device's SMS budget for the day is spent (see sms-budget.ts): the SMS was not sent. */
+  | 'budget-exhausted'
   | 'core-did-not-ack'
   /** A held request of a device that de-registered or lapsed: never delivered (the core ended the registration). */
   | 'device-gone'
@@ -91,11 +94,14 @@ export type RelayEvents = {
   held: [{ readonly endpoint: string; readonly held: number }];
   /**
    * The gateway answered a request of the core itself (`code` like `5.04`): `reason` is
-   * `hold-full`, `hold-failed`, `no-server-number` (answered at once), or for a held request
-   * `expired`, `device-silent`, `device-gone`, `undeliverable`, `device-reset`, `interrupted` (a
-   * previous gateway process delivered it and stopped before the answer).
+   * `hold-full`, `hold-failed`, `no-server-number`, `budget-exhausted`, `budget-unavailable`
+   * (answered at once), or for a held request `expired`, `device-silent`, `device-gone`,
+   * `undeliverable`, `device-reset`, `interrupted` (a previous gateway process delivered it and
+   * stopped before the answer).
    */
   answered: [{ readonly endpoint: string; readonly code: string; readonly reason: string; readonly detail: string }];
   /** The bearer chosen for a request of the core (`hold`: the device cannot be reached now). */
   bearer: [{ readonly endpoint: string; readonly bearer: 'udp' | 'sms' | 'hold'; readonly messageId: number }];
+  /** An SMS to a device was refused by the SMS budget: why, with endpoint, group, spent and budget. */
+  'sms-refused': [BudgetRefusal];
 };

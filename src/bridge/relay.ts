@@ -35,6 +35,8 @@ import { DeviceExchanges } from './exchanges.ts';
 import type { HeldRequestStore } from './held-request-store.ts';
 import type { HeldRequests, HeldRequestsConfig } from './held-requests.ts';
 import { RelayOutput } from './relay-output.ts';
+import type { SmsSpendGate } from './sms-budget.ts';
+import type { SmsOperationCounters } from './sms-operations.ts';
 import type { DeviceSmsSender, DeviceUdpSender, RelayCounters, RelayEvents, TriggerAnswerPort, WakeupPort } from './relay-types.ts';
 import type { SourceRateLimiter } from './source-rate-limiter.ts';
 
@@ -61,6 +63,10 @@ export interface RelayOptions {
   readonly maxLifetimeSec?: number;
   /** Flood limit per UDP source host, checked before anything else. @defaultValue none */
   readonly udpRateLimiter?: SourceRateLimiter;
+  /** SMS spend: the daily budget asked before each SMS to a device (sms-budget.ts). @defaultValue none (unlimited) */
+  readonly smsBudget?: SmsSpendGate;
+  /** Counts of SMS per LwM2M operation kind, both directions (sms-operations.ts). @defaultValue none */
+  readonly smsOperations?: SmsOperationCounters;
   readonly now?: () => number;
 }
 
@@ -97,7 +103,10 @@ export class Relay extends TypedEmitter<RelayEvents> {
     super();
     this.core = options.core instanceof CoreServerAddress ? options.core : new CoreServerAddress(options.core.host, options.core.port);
     this.groups = options.deviceGroups ?? new DeviceGroups([], []);
-    this.output = new RelayOutput(sockets, this.core, sms, udp, this.counters, (event) => this.emit('dropped', event), options.ackTimeoutMs ?? 2000);
+    this.output = new RelayOutput(sockets, this.core, sms, udp, this.counters, (event) => this.emit('dropped', event), options.ackTimeoutMs ?? 2000, undefined, {
+      ...(options.smsBudget === undefined ? {} : { gate: options.smsBudget }), ...(options.smsOperations === undefined ? {} : { operations: options.smsOperations }),
+      onRefused: (refusal) => this.emit('sms-refused', refusal),
+    });
     this.now = options.now ?? Date.now;
     this.requests = new CoreRequests({
       output: this.output, counters: this.counters, presence: mirror.presence, groups: this.groups,
@@ -143,6 +152,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
    */
   async fromSms(msisdn: string, payload: Uint8Array, modem?: string): Promise<void> {
     this.counters.uplinkSms += 1;
+    this.options.smsOperations?.countReceived(payload);
     try {
       await this.uplink(modem === undefined ? { bearer: 'sms', msisdn } : { bearer: 'sms', msisdn, modem }, payload);
     } catch (error) {

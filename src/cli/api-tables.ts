@@ -36,12 +36,14 @@ export function modemsTable(modems: readonly ModemView[]): string[] {
 
 interface DeviceView {
   endpoint: string; bearer: string; binding: string; registered: boolean; msisdn: string | null; udp: string | null; lastSeen: string; expiresAt: string;
+  /** SMS parts sent to the device today (UTC); absent from gateways before SMS budgets. */
+  smsSpentToday?: number;
 }
 
 /** `smsbridge devices`. */
 export function devicesTable(devices: readonly DeviceView[], nowMs: number): string[] {
-  return table(['ENDPOINT', 'BEARER', 'BINDING', 'REGISTERED', 'MSISDN', 'UDP ADDRESS', 'LAST SEEN'], devices.map((d) => [
-    d.endpoint, d.bearer, d.binding, d.registered ? 'yes' : 'no', d.msisdn === null ? '-' : `+${d.msisdn}`, text(d.udp), ago(d.lastSeen, nowMs),
+  return table(['ENDPOINT', 'BEARER', 'BINDING', 'REGISTERED', 'MSISDN', 'UDP ADDRESS', 'LAST SEEN', 'SMS TODAY'], devices.map((d) => [
+    d.endpoint, d.bearer, d.binding, d.registered ? 'yes' : 'no', d.msisdn === null ? '-' : `+${d.msisdn}`, text(d.udp), ago(d.lastSeen, nowMs), text(d.smsSpentToday),
   ]));
 }
 

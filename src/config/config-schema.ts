@@ -18,6 +18,7 @@ import { DEFAULT_MAX_LIFETIME_SEC } from '../lwm2m/lifetime-cap.ts';
 import { DEFAULT_MAX_ENDPOINT_NAME_BYTES } from '../lwm2m/registration-request.ts';
 import { MODEM_CONFIG_DEFAULTS } from '../modem/modem-types.ts';
 import { WAKEUP_DEFAULTS } from '../queue/wakeup-settings.ts';
+import { SMS_BUDGET_DEFAULTS } from '../bridge/sms-budget.ts';
 import { DEFAULT_ADMIN_PORT } from '../shared/admin-api-defaults.ts';
 
 /** Object with no unknown keys (typos must not pass silently). */
@@ -256,7 +257,24 @@ const DeviceGroupSchema = Type.Object({
   heldRequestTtlMs: Type.Union([Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }), Type.Null()], {
     default: null, description: 'Hold time of requests for these devices; null: heldRequests.ttlMs.', examples: [30000],
   }),
+  smsBudgetPerDay: nullableBudget('SMS parts all devices of this group together may be sent per UTC day; past it, triggers and downlink SMS are refused. null: smsBudget.perGroupPerDay.'),
+  smsBudgetPerDevicePerDay: nullableBudget('SMS parts each device of this group may be sent per UTC day. null: smsBudget.perDevicePerDay.'),
 }, { ...strict });
+
+/** An SMS budget in parts per UTC day, or null. */
+function nullableBudget(description: string) {
+  return Type.Union([Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }), Type.Null()], { default: null, description, examples: [500] });
+}
+
+const SmsBudgetSchema = Type.Object({
+  perDevicePerDay: Type.Union([Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }), Type.Null()], {
+    default: SMS_BUDGET_DEFAULTS.perDevicePerDay, description: 'SMS parts one device may be sent per UTC day (triggers, requests of the core, answers); past it the core gets 5.03 with Max-Age until the next UTC day and a wake-up gives up. null: no limit.',
+  }),
+  perGroupPerDay: Type.Union([Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }), Type.Null()], {
+    default: SMS_BUDGET_DEFAULTS.perGroupPerDay, description: 'SMS parts all devices of one device group (or all devices in no group) may be sent per UTC day. null: no limit.',
+  }),
+  keepDays: count('Days the per-day spend counters are kept in Redis.', SMS_BUDGET_DEFAULTS.keepDays, 1),
+}, { ...strict, default: {}, description: 'SMS spend: parts counted per device, per device group and per UTC day in Redis, with daily budgets (a device group may set its own).' });
 const flood = FLOOD_LIMIT_DEFAULTS;
 
 /** Flood limits of the uplink: a token bucket per number and per UDP source host. */
@@ -284,6 +302,7 @@ export const CONFIG_SCHEMA = Type.Object({
     default: [], description: 'Device groups, first match wins (endpoint pattern or MSISDN prefix): the modem each device accepts SMS from, and its hold time.',
   }),
   wakeup: WakeupSchema,
+  smsBudget: SmsBudgetSchema,
   floodLimits: FloodLimitsSchema,
   awakeWindowMs: count('Queue mode: how long a device stays reachable over UDP after it was last heard.', 93_000),
   reassemblyTimeoutSec: count('How long parts of a concatenated SMS wait for the rest.', 600, 1),

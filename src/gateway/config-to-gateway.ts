@@ -66,7 +66,10 @@ export function toGatewayConfig(config: Config): GatewayConfig {
       name: group.name, endpoints: group.endpoints, msisdnPrefixes: group.msisdnPrefixes,
       ...(group.serverModem === null ? {} : { serverModem: group.serverModem }),
       ...(group.heldRequestTtlMs === null ? {} : { heldRequestTtlMs: group.heldRequestTtlMs }),
+      ...(group.smsBudgetPerDay === null ? {} : { smsBudgetPerDay: group.smsBudgetPerDay }),
+      ...(group.smsBudgetPerDevicePerDay === null ? {} : { smsBudgetPerDevicePerDay: group.smsBudgetPerDevicePerDay }),
     })),
+    smsBudget: { ...config.smsBudget },
     registrationLimits: {
       maxEndpointNameBytes: config.registration.maxEndpointNameBytes,
       maxLifetimeSec: config.registration.maxLifetimeSec,

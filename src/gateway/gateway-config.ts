@@ -9,6 +9,7 @@ import type { SenderPolicyConfig } from '../bridge/sender-policy.ts';
 import type { DeviceGroupConfig } from '../bridge/device-groups.ts';
 import type { HeldRequestsConfig } from '../bridge/held-requests.ts';
 import type { WakeupConfig } from '../queue/wakeup-settings.ts';
+import type { SmsBudgetConfig } from '../bridge/sms-budget.ts';
 import type { AdmissionPolicyConfig } from '../bridge/admission-policy.ts';
 import type { FloodLimits } from '../bridge/source-rate-limiter.ts';
 
@@ -60,6 +61,8 @@ export interface GatewayConfig {
   readonly deviceGroups?: readonly DeviceGroupConfig[];
   /** Requests of the core held while their device cannot be reached: `ttlMs`, `maxPerDevice`, `maxTotal`. */
   readonly heldRequests?: HeldRequestsConfig;
+  /** SMS spend: parts per device and per group per UTC day, and how long the counters are kept. @defaultValue 100 parts per device, no group limit, kept 8 days */
+  readonly smsBudget?: SmsBudgetConfig;
   /** Wake-up jobs (trigger SMS): attempts, back-off, time-to-live, framing, overrides per device group. @defaultValue 3 triggers, 30 s back-off */
   readonly wakeup?: WakeupConfig;
   /**

@@ -90,6 +90,7 @@ export class GatewayLogging {
         if (error === undefined) log.warn({ trigger, failures }, 'Bootstrap-Request Trigger sent after repeated registration failures');
         else log.warn({ trigger, failures, detail: error }, 'Bootstrap-Request Trigger not sent');
       },
+      'sms-refused': ({ endpoint, reason, group, scope, spent, budget, detail }) => this.logger.child({ device: endpoint }).warn({ reason, group, scope, spent, budget, detail }, `wake-up trigger refused: ${reason}`),
       outcome: (outcome) => {
         const log = this.logger.child({ device: outcome.endpoint });
         if (outcome.result === 'gave-up') log.warn({ ...outcome }, `wake-up gave up: ${outcome.reason}`);
@@ -120,6 +121,7 @@ export class GatewayLogging {
       answered: ({ endpoint, code, reason, detail }) => this.device(endpoint).warn({ code, reason, detail }, `answered the core ${code} itself: ${reason}`),
       // An SMS costs money and takes seconds: info; UDP is the usual case: debug.
       bearer: ({ endpoint, bearer, messageId }) => this.device(endpoint)[bearer === 'udp' ? 'debug' : 'info']({ bearer, messageId }, `request from the core goes by ${bearer}`),
+      'sms-refused': ({ endpoint, reason, group, scope, spent, budget, detail }) => this.device(endpoint).warn({ reason, group, scope, spent, budget, detail }, `SMS refused: ${reason}`),
     };
   }
 

@@ -18,6 +18,8 @@ import { PoolSmsSender } from '../bridge/pool-sms-sender.ts';
 import { RedisHeldRequestStore } from '../bridge/redis-held-request-store.ts';
 import { Relay } from '../bridge/relay.ts';
 import { SenderPolicy } from '../bridge/sender-policy.ts';
+import { SmsBudget, type SmsSpendCounters } from '../bridge/sms-budget.ts';
+import { SmsOperationCounters } from '../bridge/sms-operations.ts';
 import { RedisInbox } from '../inbox/redis-inbox.ts';
 import type { WakeupRequestResult } from '../queue/wakeup-jobs.ts';
 import { WakeupService } from '../queue/wakeup-service.ts';
@@ -40,8 +42,10 @@ import { createGatewayRedis, DEFAULT_REDIS_RETRY, waitForRedis, type RedisRetryO
 /** A snapshot for status tables and the admin API. */
 export interface GatewayStatus {
   readonly modems: readonly ModemStatus[];
-  readonly devices: readonly (DeviceRecord & { readonly corePort: number | null })[];
+  readonly devices: readonly (DeviceRecord & { readonly corePort: number | null; readonly smsSpentToday: number })[];
   readonly relay: Relay['counters'];
+  /** SMS spend (docs/wakeup.md): parts spent today (UTC) on all devices, refusals, SMS per operation kind. */
+  readonly smsSpend: SmsSpendCounters & { readonly todayParts: number; readonly sent: SmsOperationCounters['sent']; readonly received: SmsOperationCounters['received'] };
   /** Core requests held now for devices that cannot be reached. */
   readonly heldRequests: number;
   readonly sms: PoolSmsSender['counters'];
@@ -130,6 +134,8 @@ export class Gateway {
     private readonly logger: Logger,
     /** Wake-up jobs (trigger SMS) on BullMQ; see docs/wakeup.md. */
     readonly wakeups: WakeupService,
+    /** SMS spend: the daily budget and the counts per operation kind (docs/wakeup.md). */
+    readonly spend: { readonly budget: SmsBudget; readonly operations: SmsOperationCounters },
   ) {}
 
   /**
@@ -189,9 +195,11 @@ export class Gateway {
     const core = await resolveCore(config, logger);
     const deviceGroups = new DeviceGroups(config.deviceGroups ?? [], config.modems.map((modem) => modem.name));
     const senderPolicy = new SenderPolicy(config.senderPolicy);
+    const spend = { budget: new SmsBudget(redis, deviceGroups, config.smsBudget ?? {}, prefix), operations: new SmsOperationCounters() };
+    mirror.on('forgotten', (endpoint) => spend.budget.forget(endpoint));
     const wakeups = new WakeupService({
       redisUrl: config.redisUrl, redisPrefix: prefix, redis, config: config.wakeup ?? {}, record: (endpoint) => mirror.get(endpoint),
-      groups: deviceGroups, senders: senderPolicy, presence: mirror.presence,
+      groups: deviceGroups, senders: senderPolicy, presence: mirror.presence, budget: spend.budget, operations: spend.operations,
       sms: { send: (msisdn, payload, via, ports, options) => sms.sendMessage(msisdn, payload, via, ports, options) },
     });
     // Heard: a waiting wake-up job is checked at once (it completes), not at the end of its back-off.
@@ -205,6 +213,7 @@ export class Gateway {
       udpRateLimiter: new SourceRateLimiter({ ratePerSec: flood.udpDatagramsPerSecPerSource, burst: flood.udpBurstPerSource }, 'floodLimits.udpDatagramsPerSecPerSource'),
       core, ...(limits.maxLifetimeSec === undefined ? {} : { maxLifetimeSec: limits.maxLifetimeSec }),
       deviceGroups, heldRequests: { ...config.heldRequests, store: new RedisHeldRequestStore(redis, heldRequestLimits(config.heldRequests), `${prefix}held:`) },
+      smsBudget: spend.budget, smsOperations: spend.operations,
       wakeups: { requestWakeup: (endpoint) => void wakeups.request(endpoint, 'held-request').catch((error: unknown) => logger.child({ device: endpoint }).warn({ err: error }, 'wake-up not requested')) },
       triggerAnswers: { take: (endpoint, message) => wakeups.takeTriggerAnswer(endpoint, message) },
     });
@@ -222,7 +231,7 @@ export class Gateway {
     await relay.held.resume().then((held) => logger.info(held, 'held requests resumed'), (error: unknown) => logger.warn({ err: error }, 'held requests not resumed yet (retried every second)'));
     await inboxRelay.start();
     pool.start();
-    const gateway = new Gateway(config, pool, mirror, relay, inbox, sockets, udp, inboxRelay, sms, redis, blockingRedis, logging, logger, wakeups);
+    const gateway = new Gateway(config, pool, mirror, relay, inbox, sockets, udp, inboxRelay, sms, redis, blockingRedis, logging, logger, wakeups, spend);
     logger.info({ udp: udp.address, core: config.core, modems: config.modems.map((m) => m.name) }, 'gateway started');
     gateway.timer = setInterval(() => gateway.maintainOnTimer(), config.maintenanceIntervalMs);
     return gateway;
@@ -291,13 +300,14 @@ export class Gateway {
    * Redis is unreachable (see `redis` for the connection states).
    */
   async status(): Promise<GatewayStatus> {
-    const devices = this.mirror.list().map((record) => ({ ...record, corePort: this.sockets.get(record.endpoint)?.address().port ?? null }));
+    const devices = this.mirror.list().map((record) => ({ ...record, corePort: this.sockets.get(record.endpoint)?.address().port ?? null, smsSpentToday: this.spend.budget.spentToday(record.endpoint) }));
     return {
       modems: this.pool.drivers.map((driver) => driver.status),
       devices,
       relay: { ...this.relay.counters },
       heldRequests: this.relay.held.heldNow(),
       sms: { ...this.sms.counters },
+      smsSpend: { ...this.spend.budget.counters, todayParts: this.spend.budget.spentTodayTotal(), sent: { ...this.spend.operations.sent }, received: { ...this.spend.operations.received } },
       unknownSenders: this.inboxRelay.unknownSenders,
       redis: { commands: this.redis.status, consumer: this.blockingRedis.status },
     };

@@ -25,14 +25,17 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { UnrecoverableError, Worker, type Job, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { chooseBearer } from '../bridge/bearer.ts';
+import { smsPartsOf, type BudgetRefusal, type SmsSpendGate } from '../bridge/sms-budget.ts';
+import type { SmsOperationCounters } from '../bridge/sms-operations.ts';
+import { GatewayError } from '../shared/errors.ts';
 import type { Presence } from '../lwm2m/presence.ts';
 import type { DeviceGroups } from '../bridge/device-groups.ts';
 import type { SenderPolicy } from '../bridge/sender-policy.ts';
 import type { CoapMessage } from '../lwm2m/coap-message.ts';
 import { bindingOf, type DeviceRecord } from '../lwm2m/device-record.ts';
-import { GatewayError } from '../shared/errors.ts';
 import { hexToBytes } from '../shared/hex.ts';
 import { TypedEmitter } from '../shared/typed-emitter.ts';
+import { splitIntoSubmitPdus } from '../sms/index.ts';
 import { BootstrapTriggers } from './bootstrap-trigger.ts';
 import { diagnoseTrigger, tpStatusClass, tpStatusName, type TriggerDelivery } from './delivery-status.ts';
 import { TriggerLedger, type SentTrigger } from './trigger-ledger.ts';
@@ -44,8 +47,8 @@ export type { TriggerSendResult, TriggerSmsSender } from './wakeup-jobs.ts';
 
 /** Why no trigger was sent. */
 export type WakeupSkipReason = 'not-registered' | 'awake' | 'no-sms' | 'not-allowed' | 'no-server-modem';
-/** Why the job gave up (`undeliverable`: a status report named a permanent error). */
-export type WakeupGiveUpReason = 'device-silent' | 'ttl-expired' | 'send-failed' | 'undeliverable';
+/** Why the job gave up (`undeliverable`: a status report named a permanent error; `budget-exhausted`: the day's SMS budget is spent). */
+export type WakeupGiveUpReason = 'device-silent' | 'ttl-expired' | 'send-failed' | 'undeliverable' | 'budget-exhausted';
 
 /** What every outcome may carry besides its result: the diagnosis of each trigger sent. */
 interface OutcomeDiagnosis {
@@ -86,6 +89,8 @@ export type WakeupEvents = {
   /** A Bootstrap-Request Trigger was sent after repeated registration failures (or failed: `error`). */
   'bootstrap-trigger': [{ readonly endpoint: string; readonly trigger: number; readonly failures: number; readonly modem: string; readonly error?: string }];
   outcome: [WakeupOutcome];
+  /** A trigger was refused by the SMS budget (the job gives up with `budget-exhausted`, or retries while Redis is away). */
+  'sms-refused': [BudgetRefusal];
   /**
    * Redis or BullMQ trouble (the queue reconnects by itself). Not named `error`: an `error` event
    * without a listener would throw, and BullMQ reports a closed connection after `close()`.
@@ -130,6 +135,10 @@ export interface WakeupServiceDeps {
   /** Whether a device is awake now, and over which bearer (the registration mirror's presence). */
   readonly presence: Pick<Presence, 'isAwakeOverUdp'>;
   readonly sms: TriggerSmsSender;
+  /** The daily SMS budget asked before each trigger (sms-budget.ts). @defaultValue none (unlimited) */
+  readonly budget?: SmsSpendGate;
+  /** Counts of SMS per operation kind (triggers count as `trigger`). @defaultValue none */
+  readonly operations?: SmsOperationCounters;
   /** Jobs worked at once. @defaultValue 16 */
   readonly concurrency?: number;
   readonly now?: () => number;
@@ -141,6 +150,15 @@ function jobView(job: Job<WakeupJobData>, state: string): WakeupJobView {
     source: job.data.source, requestedAtMs: job.data.requestedAtMs,
   };
 }
+/** No bytes (a text shoulder-tap has no CoAP to classify). */
+const EMPTY = new Uint8Array(0);
+
+/** SMS parts of a trigger as the splitter will send it (a text shoulder-tap: GSM 7-bit or UCS2 per its characters). */
+function triggerParts(trigger: { readonly payload: { data: Uint8Array } | { text: string }; readonly ports: { destination: number; source: number } | null }): number {
+  if ('data' in trigger.payload) return smsPartsOf(trigger.payload.data.length, trigger.ports !== null);
+  return splitIntoSubmitPdus({ destination: '+1', payload: trigger.payload, concatReference: 0 }).length;
+}
+
 /** Most status reports kept aside while trigger sends are in flight (reports about other SMS beyond it are dropped). */
 const MAX_EARLY_REPORTS = 1000;
 
@@ -411,14 +429,25 @@ export class WakeupService extends TypedEmitter<WakeupEvents> {
     if (triggers + failures >= settings.attempts) return this.finish(data, { result: 'gave-up', reason: 'send-failed' }, sent);
     const delayMs = Math.min(backoffDelayMs(settings, triggers + failures + 1, Math.random()), Math.max(1, ttlLeftMs));
     const trigger = this.triggerSms(settings);
+    // The day's SMS budget (sms-budget.ts): spent, the job gives up; Redis away, it tries again later.
+    const spend = this.deps.budget === undefined ? null : await this.deps.budget.reserve(record, triggerParts(trigger));
+    if (spend !== null && !spend.ok) {
+      this.emit('sms-refused', spend.refusal);
+      if (spend.refusal.reason === 'budget-exhausted') return this.finish(data, { result: 'gave-up', reason: 'budget-exhausted' }, sent);
+      this.emit('trigger-failed', { endpoint: data.endpoint, jobId: job.id ?? '', detail: spend.refusal.detail });
+      throw new CheckAgainLater(delayMs);
+    }
     let result: { messageId: string; modem: string; parts: number };
     this.sendsInFlight += 1;
     try {
       if (trigger.coap !== null) await this.ledger.expectAnswer(data.endpoint, trigger.coap.messageId, trigger.coap.token, settings.ttlMs);
+      this.deps.operations?.countSent('data' in trigger.payload ? trigger.payload.data : EMPTY, 'trigger');
       result = await this.deps.sms.send(record.msisdn, trigger.payload, server.modem, trigger.ports, { statusReportRequest: true });
       const ref = { endpoint: data.endpoint, run: data.requestedAtMs, trigger: triggers + 1 };
       await this.ledger.sent(ref, result.messageId, result.parts, nowMs, settings.ttlMs + settings.statusReportWaitMs).catch((error: unknown) => this.reportProblem(error));
     } catch (error) {
+      // Refused before leaving: not spent. An unknown outcome may have left: kept.
+      if (!(error instanceof GatewayError && error.code === 'GW_ERR_MODEM_SEND_UNKNOWN')) await spend?.reservation.release();
       await job.updateData({ ...data, sendFailures: failures + 1, nextCheckAtMs: nowMs + delayMs });
       this.emit('trigger-failed', { endpoint: data.endpoint, jobId: job.id ?? '', detail: String(error) });
       throw new CheckAgainLater(delayMs);
@@ -426,11 +455,15 @@ export class WakeupService extends TypedEmitter<WakeupEvents> {
       this.sendsInFlight -= 1;
       this.retryEarlyReports();
     }
-    await job.updateData({ ...data, triggers: triggers + 1, firstTriggerAtMs: data.firstTriggerAtMs ?? nowMs, nextCheckAtMs: nowMs + delayMs });
+    const next = { ...data, triggers: triggers + 1, firstTriggerAtMs: data.firstTriggerAtMs ?? nowMs, nextCheckAtMs: nowMs + delayMs };
+    await job.updateData(next);
     this.emit('trigger', {
       endpoint: data.endpoint, jobId: job.id ?? '', trigger: triggers + 1, modem: server.modem, framing: trigger.coap === null ? 'plain' : settings.framing,
       nextCheckMs: delayMs, kind: settings.triggerKind, messageId: result.messageId,
     });
+    // Heard while the modem still waited for +CMGS (the SMS reached the device first): `heard()`
+    // found the job active and gave up on it, so finish now rather than after the whole back-off.
+    if ((this.deps.record(data.endpoint)?.lastActivityMs ?? 0) > next.firstTriggerAtMs) return this.finish(next, { result: 'woke' });
     throw new CheckAgainLater(delayMs);
   }
 

@@ -20,7 +20,13 @@ describe('api tables', () => {
 
   it('shows a device with its MSISDN in E.164 and dashes for what is unknown', () => {
     const lines = devicesTable([{ endpoint: 'dev-1', bearer: 'sms', binding: 'S', registered: true, msisdn: '4917001', udp: null, lastSeen: '2026-12-06T11:59:58Z', expiresAt: '2026-12-07T12:00:00Z' }], Date.parse('2026-12-06T12:00:00Z'));
-    expect(lines[1]).toMatch(/^dev-1\s+sms\s+S\s+yes\s+\+4917001\s+-\s+2 s ago$/);
+    expect(lines[1]).toMatch(/^dev-1\s+sms\s+S\s+yes\s+\+4917001\s+-\s+2 s ago\s+-$/);
+  });
+
+  it('shows the SMS parts a device was sent today', () => {
+    const lines = devicesTable([{ endpoint: 'dev-2', bearer: 'sms', binding: 'S', registered: true, msisdn: '4917002', udp: null, lastSeen: '2026-12-06T11:59:58Z', expiresAt: '2026-12-07T12:00:00Z', smsSpentToday: 7 }], Date.parse('2026-12-06T12:00:00Z'));
+    expect(lines[0]).toMatch(/SMS TODAY$/);
+    expect(lines[1]).toMatch(/2 s ago\s+7$/);
   });
 
   it('shows one row per queue and one column per state, in the order the API lists them', () => {

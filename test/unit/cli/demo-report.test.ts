@@ -17,6 +17,7 @@ function status(registered: number): GatewayStatus {
     devices: Array.from({ length: registered }, (_, i) => ({ endpoint: `d${i}`, registered: true, lastActivityMs: 0, lastBearer: 'sms', corePort: 40_000 + i })) as unknown as GatewayStatus['devices'],
     relay: { toCore: 0, downlinkSms: 0, downlinkUdp: 0, coreRetransmissionsAbsorbed: 0 } as GatewayStatus['relay'],
     sms: {} as GatewayStatus['sms'],
+    smsSpend: {} as GatewayStatus['smsSpend'],
     heldRequests: 0,
     unknownSenders: 0,
     redis: { commands: 'ready', consumer: 'ready' },

@@ -103,8 +103,9 @@ describe('toGatewayConfig', () => {
       'udpAdmission: {allowedNetworks: [10.0.0.0/8], endpointPatterns: ["urn:imei:*"], maxRegistrationsPerSource: 4, maxRegistrations: 500, udpAddressChange: never}',
       'registration: {maxEndpointNameBytes: 64, maxLifetimeSec: 86400}',
       'heldRequests: {ttlMs: 45000, maxPerDevice: 8}',
-      'deviceGroups: [{name: trackers, endpoints: ["tracker-*"], serverModem: a, heldRequestTtlMs: 30000}, {name: de, msisdnPrefixes: ["+49"]}]',
+      'deviceGroups: [{name: trackers, endpoints: ["tracker-*"], serverModem: a, heldRequestTtlMs: 30000, smsBudgetPerDay: 500}, {name: de, msisdnPrefixes: ["+49"]}]',
       'floodLimits: {smsPerSecPerMsisdn: 0.5, udpBurstPerSource: 50}',
+      'smsBudget: {perDevicePerDay: 20}',
       '',
     ].join('\n'), { env: { RP: 'pw:1', PIN: '1234' }, baseDir: '/etc/gw' });
     const gateway = toGatewayConfig(config);
@@ -131,9 +132,10 @@ describe('toGatewayConfig', () => {
         shoulderTapText: 'WAKEUP', shoulderTapHex: '', statusReportWaitMs: 60_000, bootstrapAfterFailures: 5, bootstrapBackoffMs: 600_000, bootstrapMaxBackoffMs: 86_400_000, groups: {},
       },
       deviceGroups: [
-        { name: 'trackers', endpoints: ['tracker-*'], msisdnPrefixes: [], serverModem: 'a', heldRequestTtlMs: 30_000 },
+        { name: 'trackers', endpoints: ['tracker-*'], msisdnPrefixes: [], serverModem: 'a', heldRequestTtlMs: 30_000, smsBudgetPerDay: 500 },
         { name: 'de', endpoints: [], msisdnPrefixes: ['+49'] },
       ],
+      smsBudget: { perDevicePerDay: 20, perGroupPerDay: null, keepDays: 8 },
       floodLimits: { smsPerSecPerMsisdn: 0.5, smsBurstPerMsisdn: 10, udpDatagramsPerSecPerSource: 100, udpBurstPerSource: 50 },
     });
     expect(parseRedisUrl(gateway.redisUrl)).toEqual({ tls: true, username: 'user', password: 'pw:1', host: 'redis.lan', port: 6380, db: 4 });
