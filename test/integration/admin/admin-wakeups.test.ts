@@ -117,10 +117,14 @@ describe('admin API: wake-ups and queues', () => {
     // 10-minute back-off keeps the job delayed for the whole test.
     const { lab, admin, call } = await start({ deviceGroups: [{ name: 'wrong-number', endpoints: ['*'], serverModem: 'modem-1' }], wakeup: { ...WAKEUP, backoffMs: 600_000, maxBackoffMs: 600_000, ttlMs: 3_600_000 } });
     const triggered = lab.gateway.wakeups.next('trigger');
+    const reported = lab.gateway.wakeups.next('trigger-report');
     expect((await call('POST', '/api/v1/wakeups', { body: REQUEST })).status).toBe(200);
     await triggered;
+    // The trigger's status report ("delivered") wakes the job for one check that sends nothing and
+    // goes back to its back-off: two attempts, one trigger.
+    await reported;
     await expect.poll(async () => (await call('GET', '/api/v1/wakeups')).json['jobs'], { timeout: 10_000 }).toEqual([
-      expect.objectContaining({ endpoint: DEVICE.endpoint, jobId: `wakeup-${ENCODED}`, state: 'delayed', attempts: 1, triggers: 1, source: 'admin', lastOutcome: null }),
+      expect.objectContaining({ endpoint: DEVICE.endpoint, jobId: `wakeup-${ENCODED}`, state: 'delayed', attempts: 2, triggers: 1, source: 'admin', lastOutcome: null }),
     ]);
     expect((await call('GET', '/api/v1/wakeups?limit=1&offset=1')).json).toEqual({ total: 1, offset: 1, limit: 1, jobs: [] });
     expect((await call('GET', `/api/v1/wakeups/${ENCODED}`)).json).toMatchObject({ job: { state: 'delayed', triggers: 1 }, lastOutcome: null });
