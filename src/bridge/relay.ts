@@ -34,7 +34,7 @@ import { DeviceExchanges } from './exchanges.ts';
 import type { HeldRequestStore } from './held-request-store.ts';
 import type { HeldRequestsConfig } from './held-requests.ts';
 import { RelayOutput } from './relay-output.ts';
-import type { DeviceSmsSender, DeviceUdpSender, RelayCounters, RelayEvents, WakeupPort } from './relay-types.ts';
+import type { DeviceSmsSender, DeviceUdpSender, RelayCounters, RelayEvents, UplinkIdPin, WakeupPort } from './relay-types.ts';
 import type { SourceRateLimiter } from './source-rate-limiter.ts';
 
 export type { DeviceSmsSender, DeviceUdpSender } from './relay-types.ts';
@@ -136,13 +136,17 @@ export class Relay extends TypedEmitter<RelayEvents> {
 
   /**
    * A complete (reassembled) SMS payload from `msisdn` (already checked against the sender
-   * policy) that arrived on gateway modem `modem`.
+   * policy) that arrived on gateway modem `modem`. With `pin` (an inbox entry), a CON/NON goes
+   * to the core with the Message ID the pin holds, or one the pin stores before it is sent; when
+   * the pin cannot store it, nothing is sent and the returned promise rejects (the entry stays
+   * unacknowledged and is read again). Without a pin it never rejects.
    */
-  async fromSms(msisdn: string, payload: Uint8Array, modem?: string): Promise<void> {
+  async fromSms(msisdn: string, payload: Uint8Array, modem?: string, pin?: UplinkIdPin): Promise<void> {
     this.counters.uplinkSms += 1;
     try {
-      await this.uplink(modem === undefined ? { bearer: 'sms', msisdn } : { bearer: 'sms', msisdn, modem }, payload);
+      await this.uplink(modem === undefined ? { bearer: 'sms', msisdn } : { bearer: 'sms', msisdn, modem }, payload, pin);
     } catch (error) {
+      if (error instanceof PinFailedError) throw error.cause;
       this.fail(null, error);
     }
   }
@@ -266,21 +270,21 @@ export class Relay extends TypedEmitter<RelayEvents> {
    * answers no exchange of the gateway is relayed with only its message ID changed. Everything
    * else goes to {@link uplinkSlow}.
    */
-  private uplink(source: DeviceSource, bytes: Uint8Array): Promise<void> | undefined {
+  private uplink(source: DeviceSource, bytes: Uint8Array, pin?: UplinkIdPin): Promise<void> | undefined {
     const header = peekHeader(bytes);
     if (header !== null && (header.type === 'CON' || header.type === 'NON') && isWellFormedCoap(bytes)) {
       const known = this.mirror.noteActivity(source, header.code);
       if (known !== undefined) {
         const exchanges = this.exchangesOf(known);
-        if (!this.requests.held.hasWork(known) && !(header.code >= 64 && exchanges.hasTokenExchanges)) {
+        if (pin === undefined && !this.requests.held.hasWork(known) && !(header.code >= 64 && exchanges.hasTokenExchanges)) {
           exchanges.prune(this.now());
           this.relayUplink(known, exchanges, source, header.messageId, header.type === 'CON', bytes);
           return undefined;
         }
-        return this.uplinkSlow(source, bytes, known);
+        return this.uplinkSlow(source, bytes, known, pin);
       }
     }
-    return this.uplinkSlow(source, bytes, undefined);
+    return this.uplinkSlow(source, bytes, undefined, pin);
   }
 
   /** Relayed as received but for the Message ID (header bytes 2–3, RFC 7252 §3). */
@@ -292,7 +296,29 @@ export class Relay extends TypedEmitter<RelayEvents> {
     this.sendBytesToCore(endpoint, bytes);
   }
 
-  private async uplinkSlow(source: DeviceSource, bytes: Uint8Array, known: string | undefined): Promise<void> {
+  /**
+   * {@link relayUplink} for an inbox entry: the Message ID the pin holds (an attempt before a
+   * crash sent the message with it: the core takes this one as its retransmission), else a fresh
+   * one, stored through the pin before the datagram leaves.
+   */
+  private async relayPinned(endpoint: string, exchanges: DeviceExchanges, source: DeviceSource, deviceMessageId: number, confirmable: boolean, bytes: Uint8Array, pin: UplinkIdPin): Promise<void> {
+    let messageId = pin.messageId;
+    if (messageId === null) {
+      messageId = exchanges.uplinkId(deviceMessageId, confirmable, source.bearer, this.now());
+      try {
+        await pin.keep(messageId);
+      } catch (error) {
+        throw new PinFailedError(error);
+      }
+    } else {
+      exchanges.pinUplinkId(deviceMessageId, messageId, confirmable, source.bearer, this.now());
+    }
+    bytes[2] = messageId >> 8;
+    bytes[3] = messageId & 0xff;
+    this.sendBytesToCore(endpoint, bytes);
+  }
+
+  private async uplinkSlow(source: DeviceSource, bytes: Uint8Array, known: string | undefined, pin?: UplinkIdPin): Promise<void> {
     let message: CoapMessage;
     try {
       message = decodeCoap(bytes);
@@ -344,6 +370,8 @@ export class Relay extends TypedEmitter<RelayEvents> {
       await this.requests.answerFromDevice(endpoint, exchanges, sms, message);
     } else if (message.type === 'ACK' || message.type === 'RST') {
       this.sendToCore(endpoint, message); // answers a request the core sent over UDP: same ID
+    } else if (pin !== undefined) {
+      await this.relayPinned(endpoint, exchanges, source, message.messageId, message.type === 'CON', bytes, pin);
     } else {
       this.relayUplink(endpoint, exchanges, source, message.messageId, message.type === 'CON', bytes);
     }
@@ -411,6 +439,13 @@ export class Relay extends TypedEmitter<RelayEvents> {
       this.exchanges.set(endpoint, exchanges);
     }
     return exchanges;
+  }
+}
+
+/** The pin of an inbox entry could not store its Message ID: the entry must be read again, not counted as relayed. */
+class PinFailedError extends Error {
+  constructor(override readonly cause: unknown) {
+    super(`could not keep the uplink message ID: ${String(cause)}`);
   }
 }
 
