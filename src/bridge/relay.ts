@@ -30,12 +30,14 @@ import { CoreServerAddress } from './core-server-address.ts';
 import type { CoreSocketPool } from './core-sockets.ts';
 import { DeviceGroups } from './device-groups.ts';
 import { CoreRequests } from './core-requests.ts';
-import { DeviceExchanges } from './exchanges.ts';
+import { DeviceExchanges, type SmsExchange } from './exchanges.ts';
+import { bytesToHex } from '../shared/hex.ts';
 import type { HeldRequestStore } from './held-request-store.ts';
 import type { HeldRequestsConfig } from './held-requests.ts';
 import { RelayOutput } from './relay-output.ts';
 import type { DeviceSmsSender, DeviceUdpSender, RelayCounters, RelayEvents, UplinkIdPin, WakeupPort } from './relay-types.ts';
 import type { SourceRateLimiter } from './source-rate-limiter.ts';
+import type { SmsExchangeStore } from './sms-exchange-store.ts';
 
 export type { DeviceSmsSender, DeviceUdpSender } from './relay-types.ts';
 
@@ -58,6 +60,8 @@ export interface RelayOptions {
   readonly maxLifetimeSec?: number;
   /** Flood limit per UDP source host, checked before anything else. @defaultValue none */
   readonly udpRateLimiter?: SourceRateLimiter;
+  /** Keeps SMS exchanges across a restart, so a device's answer after one still reaches the core. @defaultValue none (memory only) */
+  readonly smsExchanges?: SmsExchangeStore;
   readonly now?: () => number;
 }
 
@@ -101,6 +105,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
       record: (endpoint) => mirror.get(endpoint), exchangesOf: (endpoint) => this.exchangesOf(endpoint), knownExchanges: (endpoint) => this.exchanges.get(endpoint),
       onHeld: (event) => this.emit('held', event), onAnswered: (event) => this.emit('answered', event), onBearer: (event) => this.emit('bearer', event), onDropped: (event) => this.emit('dropped', event), now: () => this.now(),
       requestWakeup: (endpoint) => options.wakeups?.requestWakeup(endpoint),
+      ...(options.smsExchanges === undefined ? {} : { exchangeStore: options.smsExchanges }),
     }, options.heldRequests);
     // A device that goes (de-registered, lapsed, refused) leaves no exchange state behind; its
     // core-facing socket is released by whoever wires the mirror to the pool (Gateway.start).
@@ -363,7 +368,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
     if (this.sockets.get(endpoint) === undefined && !(await this.socketReady(endpoint))) return;
     const exchanges = this.exchangesOf(endpoint);
     exchanges.prune(this.now());
-    const sms = exchanges.smsExchangeFor(message);
+    const sms = exchanges.smsExchangeFor(message) ?? (source.bearer === 'sms' ? await this.storedExchange(endpoint, exchanges, message) : undefined);
     if (sms !== undefined) {
       // RFC 7252 §5.2.2: a confirmable separate response is acknowledged (over UDP; an ACK by SMS would cost money).
       if (message.type === 'CON' && source.bearer === 'udp') this.udp.send(source.host, source.port, encodeCoap(coapAck(message.messageId)));
@@ -377,6 +382,21 @@ export class Relay extends TypedEmitter<RelayEvents> {
     }
     // Awake now: held requests go out, unless the device is leaving (De-register: they are answered when it is gone).
     if (this.requests.held.hasWork(endpoint) && !isDeregister(message)) await this.requests.held.wake(endpoint);
+  }
+
+  /**
+   * The SMS exchange an SMS device's message answers, from the store (an exchange opened before a
+   * restart), put back in memory; undefined when none (or no store, or Redis refused).
+   */
+  private async storedExchange(endpoint: string, exchanges: DeviceExchanges, message: CoapMessage): Promise<SmsExchange | undefined> {
+    const store = this.options.smsExchanges;
+    if (store === undefined) return undefined;
+    const answersById = message.type === 'ACK' || message.type === 'RST';
+    if (!answersById && message.code < 64) return undefined; // a request of the device answers nothing
+    const found = await store.find(endpoint, answersById ? { deviceMessageId: message.messageId } : { tokenHex: bytesToHex(message.token) }).catch(() => null);
+    if (found === null) return undefined;
+    exchanges.openSmsExchange(found);
+    return found;
   }
 
   /**

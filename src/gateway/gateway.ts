@@ -11,6 +11,7 @@ import { DeviceUdpEndpoint } from '../bridge/device-udp.ts';
 import { CoreSocketPool } from '../bridge/core-sockets.ts';
 import { DeviceGroups } from '../bridge/device-groups.ts';
 import { InboxRelay } from '../bridge/inbox-relay.ts';
+import { RedisSmsExchangeStore } from '../bridge/sms-exchange-store.ts';
 import { FLOOD_LIMIT_DEFAULTS, SourceRateLimiter } from '../bridge/source-rate-limiter.ts';
 import { PoolSmsSender } from '../bridge/pool-sms-sender.ts';
 import { Relay } from '../bridge/relay.ts';
@@ -196,7 +197,7 @@ export class Gateway {
     relay = new Relay(mirror, sockets, sms, udp, {
       udpRateLimiter: new SourceRateLimiter({ ratePerSec: flood.udpDatagramsPerSecPerSource, burst: flood.udpBurstPerSource }, 'floodLimits.udpDatagramsPerSecPerSource'),
       core, ...(limits.maxLifetimeSec === undefined ? {} : { maxLifetimeSec: limits.maxLifetimeSec }),
-      deviceGroups, heldRequests: config.heldRequests ?? {},
+      deviceGroups, heldRequests: config.heldRequests ?? {}, smsExchanges: new RedisSmsExchangeStore(redis, `${prefix}sms-exchange:`),
       wakeups: { requestWakeup: (endpoint) => void wakeups.request(endpoint, 'held-request').catch((error: unknown) => logger.child({ device: endpoint }).warn({ err: error }, 'wake-up not requested')) },
     });
     // A lapsed, de-registered or refused registration gives its core-facing port back.

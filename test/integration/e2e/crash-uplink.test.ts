@@ -7,6 +7,11 @@
  * independent CoAP stack (node-coap), which de-duplicates by Message ID and source.
  *
  * Before the fix the re-sent entry got a fresh Message ID and node-coap handled it twice.
+ *
+ * The other way round: a request of the core carried to a device by SMS before a kill, answered
+ * by the device after the restart, must reach the core as the answer to that request. Before the
+ * SMS exchange was kept in Redis the restarted gateway knew nothing of it and passed the device's
+ * ACK on with the device's Message ID, which the core could not match: its request timed out.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
@@ -16,9 +21,10 @@ import { join } from 'node:path';
 import * as coap from 'coap';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
-import { coapRequest } from '../../../src/lwm2m/coap-builders.ts';
+import { coapAck, coapRequest } from '../../../src/lwm2m/coap-builders.ts';
 import { CoapCode } from '../../../src/lwm2m/coap-codes.ts';
-import { decodeCoap, encodeCoap } from '../../../src/lwm2m/coap-message.ts';
+import { decodeCoap, encodeCoap, type CoapMessage } from '../../../src/lwm2m/coap-message.ts';
+import { CoapOptionNumber } from '../../../src/lwm2m/coap-options.ts';
 import { DeviceSmsLink } from '../../../src/sim/device/sms-link.ts';
 import { eventually, exitOf, OutputLines } from '../../support/process-checks.ts';
 import { freeTcpPort, startPrivateRedis } from '../../support/private-redis.ts';
@@ -42,6 +48,30 @@ function start(...args: string[]): { child: ChildProcess; stdout: OutputLines; e
 const GATEWAY_NUMBER = '+491720000091';
 const DEVICE_NUMBER = '+491700000191';
 const STREAM = 'crash-test:inbox:messages';
+
+function configYaml(redisPort: number, corePort: number, udpPort: number, modemPath: string): string {
+  return `log:
+  level: info
+redis:
+  url: redis://127.0.0.1:${redisPort}
+  prefix: "crash-test:"
+core:
+  host: 127.0.0.1
+  port: ${corePort}
+udpListen:
+  host: 127.0.0.1
+  port: ${udpPort}
+coreSockets:
+  bindHost: 127.0.0.1
+  firstPort: 42000
+  lastPort: 42999
+modems:
+  - name: modem-1
+    path: ${modemPath}
+senderPolicy:
+  mode: open
+`;
+}
 
 describe('smsbridge run killed with -9 while SMS are in flight', () => {
   it('sends an inbox entry read again after the crash with its Message ID, so the core handles each of 4 SMS (one concatenated) once', async () => {
@@ -87,27 +117,7 @@ describe('smsbridge run killed with -9 while SMS are in flight', () => {
     const modem = start('sim', 'modem', '--msisdn', GATEWAY_NUMBER, '--link', join(dir, 'ttyModem0'), '--network', networkAddress, '--profile', 'ec25');
     await modem.stdout.waitFor(/"modem":/);
     const configPath = join(dir, 'gateway.yaml');
-    await writeFile(configPath, `log:
-  level: info
-redis:
-  url: redis://127.0.0.1:${proxy.port}
-  prefix: "crash-test:"
-core:
-  host: 127.0.0.1
-  port: ${(socket.address()).port}
-udpListen:
-  host: 127.0.0.1
-  port: ${await freeTcpPort()}
-coreSockets:
-  bindHost: 127.0.0.1
-  firstPort: 42000
-  lastPort: 42999
-modems:
-  - name: modem-1
-    path: ${join(dir, 'ttyModem0')}
-senderPolicy:
-  mode: open
-`);
+    await writeFile(configPath, configYaml(proxy.port, socket.address().port, await freeTcpPort(), join(dir, 'ttyModem0')));
     let gateway = start('run', '--config', configPath);
     await gateway.stdout.waitFor(/"msg":"running"/);
 
@@ -144,5 +154,58 @@ senderPolicy:
       ids.every((id) => handledPerId.has(id)) && (datagramsPerId.get(first) ?? 0) >= 2 && (await pending()) === 0, 60_000);
     expect(Object.fromEntries(ids.map((id) => [id, handledPerId.get(id)]))).toEqual({ m1: 1, m2: 1, m3: 1, m4: 1 });
     expect(await client.keys('crash-test:inbox:messages:core-mid:*')).toEqual([]); // deleted with the XACK
+  }, 240_000);
+  it('takes a device\'s answer that arrives after the restart as the answer to the core\'s request sent before the kill', async () => {
+    const redis = await startPrivateRedis();
+    cleanups.push(() => redis.stop());
+    const dir = await mkdtemp(join(tmpdir(), 'smsbridge-crash-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    // The core: a bare UDP socket (the test builds its answers and requests).
+    const socket = createSocket('udp4');
+    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', () => resolve()));
+    cleanups.push(() => new Promise<void>((resolve) => socket.close(() => resolve())));
+    const atCore: { message: CoapMessage; port: number }[] = [];
+    socket.on('message', (bytes, from) => {
+      const message = decodeCoap(bytes);
+      atCore.push({ message, port: from.port });
+      if (message.code === CoapCode.POST) {
+        socket.send(encodeCoap({ ...coapAck(message.messageId), code: CoapCode.CREATED, token: message.token, options: [
+          { number: CoapOptionNumber.LOCATION_PATH, value: Buffer.from('rd') }, { number: CoapOptionNumber.LOCATION_PATH, value: Buffer.from('a1') }] }), from.port, '127.0.0.1');
+      } else if (message.type === 'CON') {
+        socket.send(encodeCoap(coapAck(message.messageId)), from.port, '127.0.0.1'); // a separate response is acknowledged
+      }
+    });
+
+    const network = start('sim', 'network', '--listen', '127.0.0.1:0', '--delivery-delay-ms', '0');
+    const networkAddress = (await network.stdout.waitFor(/"listening":"([^"]+)"/))[1]!;
+    const modem = start('sim', 'modem', '--msisdn', GATEWAY_NUMBER, '--link', join(dir, 'ttyModem0'), '--network', networkAddress, '--profile', 'sim800');
+    await modem.stdout.waitFor(/"modem":/);
+    const configPath = join(dir, 'gateway.yaml');
+    await writeFile(configPath, configYaml(redis.port, socket.address().port, await freeTcpPort(), join(dir, 'ttyModem0')));
+    let gateway = start('run', '--config', configPath);
+    await gateway.stdout.waitFor(/"msg":"running"/);
+
+    const [host, port] = networkAddress.split(':');
+    const device = await DeviceSmsLink.connect({ network: { host: host!, port: Number(port) }, msisdn: DEVICE_NUMBER, peerMsisdn: GATEWAY_NUMBER });
+    cleanups.push(() => device.close());
+    const atDevice: CoapMessage[] = [];
+    device.on('message', (payload) => atDevice.push(decodeCoap(payload)));
+    await device.send(encodeCoap(coapRequest({ code: CoapCode.POST, messageId: 0x3000, token: Uint8Array.of(1), path: ['rd'], query: ['ep=answer-device', 'b=S', 'lt=86400'], payload: '</3/0>' })));
+    await eventually('the device got 2.01 Created over SMS', () => atDevice.some((m) => m.code === CoapCode.CREATED), 60_000);
+    const devicePort = atCore.find((entry) => entry.message.code === CoapCode.POST)!.port;
+
+    socket.send(encodeCoap(coapRequest({ code: CoapCode.GET, messageId: 0x7001, token: Uint8Array.of(0x72, 0x31), path: ['3', '0', '0'] })), devicePort, '127.0.0.1');
+    await eventually('the request reached the device by SMS', () => atDevice.some((m) => m.code === CoapCode.GET));
+    const request = atDevice.find((m) => m.code === CoapCode.GET)!;
+    gateway.child.kill('SIGKILL');
+    expect(await gateway.exited).toBe('SIGKILL');
+    gateway = start('run', '--config', configPath);
+    await gateway.stdout.waitFor(/"msg":"running"/);
+
+    // The device answers as LwM2M clients do: piggybacked on the ACK of the SMS request (RFC 7252 §5.2.1).
+    await device.send(encodeCoap({ ...coapAck(request.messageId), code: CoapCode.CONTENT, token: request.token, payload: Buffer.from('after the restart') }));
+    await eventually('the core got the answer as a separate response to its request (RFC 7252 §5.2.2)', () =>
+      atCore.some((entry) => entry.message.type === 'CON' && entry.message.code === CoapCode.CONTENT && Buffer.from(entry.message.token).toString('hex') === '7231'), 60_000);
+    expect(Buffer.from(atCore.find((entry) => entry.message.code === CoapCode.CONTENT)!.message.payload).toString()).toBe('after the restart');
   }, 240_000);
 });
