@@ -159,7 +159,7 @@ async function runCrash(options: ScenarioOptions): Promise<Record<string, unknow
         progress = now;
         progressAtMs = Date.now();
       }
-      const complete = core.uplinksById.size >= sentAtMs.size && [...core.requests.values()].every((r) => r.answeredAtMs !== null);
+      const complete = core.uplinksById.size >= sentAtMs.size && [...core.requests.values()].every((r) => r.answeredAtMs !== null || r.errorCode !== null);
       if (complete || Date.now() - progressAtMs > QUIET_MS) break;
       await sleep(250);
     }
@@ -191,7 +191,9 @@ async function runCrash(options: ScenarioOptions): Promise<Record<string, unknow
         smsNever: smsPerRequest.filter((n) => n === 0).length,
         duplicated: downlinkDuplicated,
         answered,
-        unknownOutcome: outcomes.length - answered,
+        /** The gateway told the core it could not send the SMS (5.03): a known outcome. */
+        refusedByGateway: outcomes.filter((r) => r.answeredAtMs === null && r.errorCode !== null).length,
+        unknownOutcome: outcomes.filter((r) => r.answeredAtMs === null && r.errorCode === null).length,
         neverAcknowledged: outcomes.filter((r) => r.ackedAtMs === null).length,
         recovered: recoveredRequests,
         extraAnswers: outcomes.reduce((sum, r) => sum + r.extraAnswers, 0),
@@ -217,7 +219,7 @@ async function runCrash(options: ScenarioOptions): Promise<Record<string, unknow
 
 function progressOf(core: CountingCore): number {
   let answered = 0;
-  for (const request of core.requests.values()) if (request.answeredAtMs !== null) answered += 1;
+  for (const request of core.requests.values()) if (request.answeredAtMs !== null || request.errorCode !== null) answered += 1;
   return core.uplinksById.size * 100_000 + answered;
 }
 

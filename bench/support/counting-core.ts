@@ -21,6 +21,8 @@ export interface CoreRequestOutcome {
   ackedAtMs: number | null;
   /** When the answer (2.05) came, or null. */
   answeredAtMs: number | null;
+  /** An error answer instead (the gateway's 5.03 when the SMS could not be sent), e.g. `5.03`, or null. */
+  errorCode: string | null;
   /** Answers after the first (the application saw the answer again). */
   extraAnswers: number;
 }
@@ -59,7 +61,7 @@ export class CountingCore {
     if (device === undefined) throw new Error(`${endpoint} is not registered`);
     const messageId = this.nextMessageId++ & 0xffff;
     const bytes = encodeCoap(coapRequest({ code: CoapCode.GET, messageId, token, path: ['3', '0', '0'] }));
-    const outcome: CoreRequestOutcome = { tokenHex: Buffer.from(token).toString('hex'), endpoint, sentAtMs: Date.now(), ackedAtMs: null, answeredAtMs: null, extraAnswers: 0 };
+    const outcome: CoreRequestOutcome = { tokenHex: Buffer.from(token).toString('hex'), endpoint, sentAtMs: Date.now(), ackedAtMs: null, answeredAtMs: null, errorCode: null, extraAnswers: 0 };
     this.requests.set(outcome.tokenHex, outcome);
     this.pendingAcks.set(messageId, outcome);
     let attempt = 0;
@@ -96,6 +98,7 @@ export class CountingCore {
         this.pendingAcks.delete(message.messageId);
         outcome.ackedAtMs = Date.now();
         if (message.code === CoapCode.CONTENT) this.answered(outcome.tokenHex);
+        else if (message.code >= 128) this.failed(outcome.tokenHex, message.code);
       }
       return;
     }
@@ -118,6 +121,7 @@ export class CountingCore {
       // A separate response to one of our requests (matched by token), or a notification (Observe).
       if (message.options.some((option) => option.number === CoapOptionNumber.OBSERVE)) this.uplink(message);
       else if (message.code === CoapCode.CONTENT) this.answered(Buffer.from(message.token).toString('hex'));
+      else if (message.code >= 128) this.failed(Buffer.from(message.token).toString('hex'), message.code);
       reply(0);
       return;
     }
@@ -142,6 +146,11 @@ export class CountingCore {
     const entry = this.uplinksById.get(id);
     if (entry) entry.count += 1;
     else this.uplinksById.set(id, { count: 1, firstAtMs: Date.now() });
+  }
+
+  private failed(tokenHex: string, code: number): void {
+    const outcome = this.requests.get(tokenHex);
+    if (outcome !== undefined && outcome.errorCode === null) outcome.errorCode = `${code >> 5}.${String(code & 31).padStart(2, '0')}`;
   }
 
   private answered(tokenHex: string): void {
