@@ -4,7 +4,7 @@
  * must not wait for the modem's acknowledgement timeout: when that fires the ME refuses the SMS
  * and turns routing off (`<mt>`=0), after the new gateway set `AT+CNMI`, so every later SMS went
  * to storage without an indication and waited for the next periodic sweep (60 s by default).
- * Found by the crash scenario of `npm run bench:reliability`. The initialisation now refuses
+ * Found by the crash scenario of `npm run bench:reliability`. The restarted session now refuses
  * whatever waits (`AT+CNMA=2`: the network delivers it again; the inbox de-duplicates).
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
