@@ -205,6 +205,21 @@ export class CoreRequests {
   }
 
   /**
+   * The SMS exchange an SMS device's message answers, from the store (an exchange opened before a
+   * restart), put back in memory; undefined when none (or no store, or Redis refused).
+   */
+  async storedExchange(endpoint: string, exchanges: DeviceExchanges, message: CoapMessage): Promise<SmsExchange | undefined> {
+    const store = this.ctx.exchangeStore;
+    if (store === undefined) return undefined;
+    const answersById = message.type === 'ACK' || message.type === 'RST';
+    if (!answersById && message.code < 64) return undefined; // a request of the device answers nothing
+    const found = await store.find(endpoint, answersById ? { deviceMessageId: message.messageId } : { tokenHex: bytesToHex(message.token) }).catch(() => null);
+    if (found === null) return undefined;
+    exchanges.openSmsExchange(found);
+    return found;
+  }
+
+  /**
    * Stores an SMS exchange before its SMS leaves, so the device's answer still finds it after a
    * restart. Best effort: when Redis refuses, the exchange lives in memory only (as without a store).
    */

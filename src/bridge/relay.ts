@@ -30,8 +30,7 @@ import { CoreServerAddress } from './core-server-address.ts';
 import type { CoreSocketPool } from './core-sockets.ts';
 import { DeviceGroups } from './device-groups.ts';
 import { CoreRequests } from './core-requests.ts';
-import { DeviceExchanges, type SmsExchange } from './exchanges.ts';
-import { bytesToHex } from '../shared/hex.ts';
+import { DeviceExchanges } from './exchanges.ts';
 import type { HeldRequestStore } from './held-request-store.ts';
 import type { HeldRequestsConfig } from './held-requests.ts';
 import { RelayOutput } from './relay-output.ts';
@@ -368,7 +367,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
     if (this.sockets.get(endpoint) === undefined && !(await this.socketReady(endpoint))) return;
     const exchanges = this.exchangesOf(endpoint);
     exchanges.prune(this.now());
-    const sms = exchanges.smsExchangeFor(message) ?? (source.bearer === 'sms' ? await this.storedExchange(endpoint, exchanges, message) : undefined);
+    const sms = exchanges.smsExchangeFor(message) ?? (source.bearer === 'sms' ? await this.requests.storedExchange(endpoint, exchanges, message) : undefined);
     if (sms !== undefined) {
       // RFC 7252 §5.2.2: a confirmable separate response is acknowledged (over UDP; an ACK by SMS would cost money).
       if (message.type === 'CON' && source.bearer === 'udp') this.udp.send(source.host, source.port, encodeCoap(coapAck(message.messageId)));
@@ -382,21 +381,6 @@ export class Relay extends TypedEmitter<RelayEvents> {
     }
     // Awake now: held requests go out, unless the device is leaving (De-register: they are answered when it is gone).
     if (this.requests.held.hasWork(endpoint) && !isDeregister(message)) await this.requests.held.wake(endpoint);
-  }
-
-  /**
-   * The SMS exchange an SMS device's message answers, from the store (an exchange opened before a
-   * restart), put back in memory; undefined when none (or no store, or Redis refused).
-   */
-  private async storedExchange(endpoint: string, exchanges: DeviceExchanges, message: CoapMessage): Promise<SmsExchange | undefined> {
-    const store = this.options.smsExchanges;
-    if (store === undefined) return undefined;
-    const answersById = message.type === 'ACK' || message.type === 'RST';
-    if (!answersById && message.code < 64) return undefined; // a request of the device answers nothing
-    const found = await store.find(endpoint, answersById ? { deviceMessageId: message.messageId } : { tokenHex: bytesToHex(message.token) }).catch(() => null);
-    if (found === null) return undefined;
-    exchanges.openSmsExchange(found);
-    return found;
   }
 
   /**
