@@ -18,6 +18,7 @@ import { MemoryHeldRequestStore, type HeldRequest, type HeldRequestStore, type H
 import { DEFAULT_HELD_REQUEST_TTL_MS, heldRequestLimits, HeldRequests, type HeldAnswerReason, type HeldRequestsConfig } from './held-requests.ts';
 import type { RelayOutput } from './relay-output.ts';
 import type { RelayCounters, RelayEvents } from './relay-types.ts';
+import type { SmsExchangeStore } from './sms-exchange-store.ts';
 
 /** What {@link CoreRequests} uses of the relay. */
 export interface CoreRequestsContext {
@@ -38,6 +39,8 @@ export interface CoreRequestsContext {
   onDropped(event: RelayEvents['dropped'][0]): void;
   /** A request is held for a device that cannot be reached now: ask for it to be woken. */
   requestWakeup(endpoint: string): void;
+  /** Keeps SMS exchanges across a restart (best effort). @defaultValue none: in memory only */
+  readonly exchangeStore?: SmsExchangeStore;
   now(): number;
 }
 
@@ -129,6 +132,7 @@ export class CoreRequests {
       return;
     }
     const exchange = openExchange(exchanges, message, this.ctx.now());
+    await this.keep(record.endpoint, exchange);
     if (message.type === 'CON') this.ctx.output.toCore(record.endpoint, coapAck(message.messageId));
     if (await this.ctx.output.toDevice(record, 'sms', { ...message, messageId: exchange.deviceMessageId }, server.modem, spend.reservation)) return;
     // The SMS did not leave (no modem of the route, refused, outcome unknown): the core is told.
@@ -184,6 +188,7 @@ export class CoreRequests {
     const exchanges = this.ctx.exchangesOf(request.endpoint);
     const message = request.message;
     const exchange = openExchange(exchanges, message, this.ctx.now());
+    await this.keep(request.endpoint, exchange);
     const out: CoapMessage = { ...message, messageId: exchange.deviceMessageId };
     if (bearer === 'sms') return { sent: await this.ctx.output.toDevice(record, 'sms', out, server!.modem) };
     if (out.type !== 'CON' || record.udpHost === null || record.udpPort === null) return { sent: await this.ctx.output.toDevice(record, 'udp', out, null) };
@@ -224,6 +229,30 @@ export class CoreRequests {
     exchange.answered = true;
     this.ctx.output.respondToCore(endpoint, exchanges, { ...message, type: exchange.coreType, messageId: exchanges.allocateCoreId() });
     this.held.settled(endpoint, exchange.coreMessageId);
+    await this.ctx.exchangeStore?.forget(endpoint, exchange).catch(() => undefined);
+  }
+
+  /**
+   * The SMS exchange an SMS device's message answers, from the store (an exchange opened before a
+   * restart), put back in memory; undefined when none (or no store, or Redis refused).
+   */
+  async storedExchange(endpoint: string, exchanges: DeviceExchanges, message: CoapMessage): Promise<SmsExchange | undefined> {
+    const store = this.ctx.exchangeStore;
+    if (store === undefined) return undefined;
+    const answersById = message.type === 'ACK' || message.type === 'RST';
+    if (!answersById && message.code < 64) return undefined; // a request of the device answers nothing
+    const found = await store.find(endpoint, answersById ? { deviceMessageId: message.messageId } : { tokenHex: bytesToHex(message.token) }).catch(() => null);
+    if (found === null) return undefined;
+    exchanges.openSmsExchange(found);
+    return found;
+  }
+
+  /**
+   * Stores an SMS exchange before its SMS leaves, so the device's answer still finds it after a
+   * restart. Best effort: when Redis refuses, the exchange lives in memory only (as without a store).
+   */
+  private async keep(endpoint: string, exchange: SmsExchange): Promise<void> {
+    await this.ctx.exchangeStore?.save(endpoint, exchange).catch(() => undefined);
   }
 
   /** The bearer that reaches `endpoint` now; null when it is not registered. */

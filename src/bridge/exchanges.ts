@@ -99,6 +99,17 @@ export class DeviceExchanges {
     return coreMessageId;
   }
 
+  /**
+   * Records that the device's message `deviceMessageId` goes to the core as `coreMessageId`, an
+   * ID given to it before a restart (kept in Redis): its retransmissions and the core's answer
+   * map as for {@link uplinkId}.
+   */
+  pinUplinkId(deviceMessageId: number, coreMessageId: number, confirmable: boolean, bearer: 'sms' | 'udp', nowMs: number): void {
+    const key = bearer === 'udp' ? deviceMessageId : 0x10000 + deviceMessageId;
+    this.upByDevice.set(key, { coreMessageId, atMs: nowMs });
+    if (confirmable) this.upByCore.set(coreMessageId, { deviceMessageId, bearer, atMs: nowMs });
+  }
+
   /** What a core ACK/RST with `coreMessageId` answers, or undefined. */
   uplinkFor(coreMessageId: number): UplinkId | undefined {
     return this.upByCore.get(coreMessageId);

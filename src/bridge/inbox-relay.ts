@@ -6,11 +6,18 @@
  * faster than its flood limit ('rate-limited': the message was persisted and is acknowledged, the
  * drop is a policy decision, counted and emitted; the next message is read at once, so a flooding
  * number never delays the others).
+ *
+ * Exactly once towards the core across a crash: before an entry's message leaves for the core,
+ * the Message ID it got is stored under `<streamKey>:core-mid:<entry id>` (deleted with the
+ * XACK, in one MULTI). An entry read again after a crash is sent with the same ID, which the core
+ * takes as a retransmission and de-duplicates (RFC 7252 §4.5) within EXCHANGE_LIFETIME (247 s,
+ * §4.8.2); a gateway down for longer than that can no longer be told apart by the core.
  */
 import type { Redis } from 'ioredis';
 import { TypedEmitter } from '../shared/typed-emitter.ts';
 import type { InboundMessage } from '../inbox/inbound-message.ts';
 import type { Relay } from './relay.ts';
+import type { UplinkIdPin } from './relay-types.ts';
 import type { SenderPolicy } from './sender-policy.ts';
 import type { SourceRateLimiter } from './source-rate-limiter.ts';
 
@@ -38,6 +45,9 @@ export interface InboxRelayOptions {
   readonly rateLimiter?: SourceRateLimiter;
   readonly now?: () => number;
 }
+
+/** A stored core-facing Message ID outlives a lost XACK+DEL by at most this long (a safety net; normally deleted with the XACK). */
+const CORE_MID_TTL_SEC = 86_400;
 
 /** The consumer loop. `start()` runs it in the background; `stop()` ends it. */
 export class InboxRelay extends TypedEmitter<InboxRelayEvents> {
@@ -79,12 +89,14 @@ export class InboxRelay extends TypedEmitter<InboxRelayEvents> {
         )) as [string, [string, string[]][]][] | null;
         const entries = reply?.[0]?.[1] ?? [];
         if (cursor === '0' && entries.length === 0) cursor = '>';
-        for (const [id, fields] of entries) {
-          await this.handle(JSON.parse(fields[1] ?? '{}') as InboundMessage);
-          await this.redis.xack(this.options.streamKey, this.group, id);
+        const stored = entries.length === 0 ? [] : await this.redis.mget(entries.map(([id]) => this.coreMidKey(id)));
+        for (const [index, [id, fields]] of entries.entries()) {
+          await this.handle(JSON.parse(fields[1] ?? '{}') as InboundMessage, this.pinOf(id, stored[index] ?? null));
+          await this.redis.multi().xack(this.options.streamKey, this.group, id).del(this.coreMidKey(id)).exec();
         }
       } catch (error) {
         if (!this.running) break;
+        cursor = '0'; // what was read and not acknowledged is read again (with its stored Message ID)
         if (String(error).includes('NOGROUP') && (await this.recreateGroup())) {
           cursor = '0';
           continue;
@@ -118,7 +130,20 @@ export class InboxRelay extends TypedEmitter<InboxRelayEvents> {
     }
   }
 
-  private async handle(message: InboundMessage): Promise<void> {
+  private coreMidKey(entryId: string): string {
+    return `${this.options.streamKey}:core-mid:${entryId}`;
+  }
+
+  /** The pin of entry `entryId`: the ID an attempt before a crash stored (`stored`), or where the first attempt stores one. */
+  private pinOf(entryId: string, stored: string | null): UplinkIdPin {
+    const parsed = stored === null ? NaN : Number(stored);
+    return {
+      messageId: Number.isInteger(parsed) && parsed >= 0 && parsed <= 0xffff ? parsed : null,
+      keep: async (messageId) => void (await this.redis.set(this.coreMidKey(entryId), String(messageId), 'EX', CORE_MID_TTL_SEC)),
+    };
+  }
+
+  private async handle(message: InboundMessage, pin: UplinkIdPin): Promise<void> {
     const msisdn = message.originator.replace(/\D/g, '');
     if (!this.policy.allows(msisdn)) {
       this.unknownSenders += 1;
@@ -134,7 +159,7 @@ export class InboxRelay extends TypedEmitter<InboxRelayEvents> {
         return;
       }
     }
+    await this.relay.fromSms(msisdn, Uint8Array.from(Buffer.from(message.dataHex, 'hex')), message.modems[0], pin);
     this.relayed += 1;
-    await this.relay.fromSms(msisdn, Uint8Array.from(Buffer.from(message.dataHex, 'hex')), message.modems[0]);
   }
 }

@@ -28,6 +28,20 @@ export interface TriggerAnswerPort {
   take(endpoint: string, message: CoapMessage): Promise<boolean>;
 }
 
+/**
+ * The core-facing Message ID of one inbox entry, kept in Redis across a crash (RFC 7252 §4.5):
+ * the first relay of the entry stores the ID it gave the message before the datagram leaves; a
+ * relay of the same entry after a restart (the entry was not yet acknowledged in the inbox) sends
+ * it with that ID again, so the core sees a retransmission and de-duplicates it instead of
+ * handling the message twice.
+ */
+export interface UplinkIdPin {
+  /** The ID an earlier attempt stored for this entry, or null on the first attempt. */
+  readonly messageId: number | null;
+  /** Stores `messageId` for this entry; the datagram is sent only after it resolves. A rejection means: not sent. */
+  keep(messageId: number): Promise<void>;
+}
+
 /** Sends CoAP bytes to a device over UDP (from the gateway's device-facing socket). */
 export interface DeviceUdpSender {
   send(host: string, port: number, payload: Uint8Array): void;

@@ -37,8 +37,9 @@ import type { HeldRequests, HeldRequestsConfig } from './held-requests.ts';
 import { RelayOutput } from './relay-output.ts';
 import type { SmsSpendGate } from './sms-budget.ts';
 import type { SmsOperationCounters } from './sms-operations.ts';
-import type { DeviceSmsSender, DeviceUdpSender, RelayCounters, RelayEvents, TriggerAnswerPort, WakeupPort } from './relay-types.ts';
+import type { DeviceSmsSender, DeviceUdpSender, RelayCounters, RelayEvents, TriggerAnswerPort, UplinkIdPin, WakeupPort } from './relay-types.ts';
 import type { SourceRateLimiter } from './source-rate-limiter.ts';
+import type { SmsExchangeStore } from './sms-exchange-store.ts';
 
 export type { DeviceSmsSender, DeviceUdpSender } from './relay-types.ts';
 
@@ -67,6 +68,8 @@ export interface RelayOptions {
   readonly smsBudget?: SmsSpendGate;
   /** Counts of SMS per LwM2M operation kind, both directions (sms-operations.ts). @defaultValue none */
   readonly smsOperations?: SmsOperationCounters;
+  /** Keeps SMS exchanges across a restart, so a device's answer after one still reaches the core. @defaultValue none (memory only) */
+  readonly smsExchanges?: SmsExchangeStore;
   readonly now?: () => number;
 }
 
@@ -113,6 +116,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
       record: (endpoint) => mirror.get(endpoint), exchangesOf: (endpoint) => this.exchangesOf(endpoint), knownExchanges: (endpoint) => this.exchanges.get(endpoint),
       onHeld: (event) => this.emit('held', event), onAnswered: (event) => this.emit('answered', event), onBearer: (event) => this.emit('bearer', event), onDropped: (event) => this.emit('dropped', event), now: () => this.now(),
       requestWakeup: (endpoint) => options.wakeups?.requestWakeup(endpoint),
+      ...(options.smsExchanges === undefined ? {} : { exchangeStore: options.smsExchanges }),
     }, options.heldRequests);
     // A device that goes (de-registered, lapsed, refused) leaves no exchange state behind; its
     // core-facing socket is released by whoever wires the mirror to the pool (Gateway.start).
@@ -148,14 +152,18 @@ export class Relay extends TypedEmitter<RelayEvents> {
 
   /**
    * A complete (reassembled) SMS payload from `msisdn` (already checked against the sender
-   * policy) that arrived on gateway modem `modem`.
+   * policy) that arrived on gateway modem `modem`. With `pin` (an inbox entry), a CON/NON goes
+   * to the core with the Message ID the pin holds, or one the pin stores before it is sent; when
+   * the pin cannot store it, nothing is sent and the returned promise rejects (the entry stays
+   * unacknowledged and is read again). Without a pin it never rejects.
    */
-  async fromSms(msisdn: string, payload: Uint8Array, modem?: string): Promise<void> {
+  async fromSms(msisdn: string, payload: Uint8Array, modem?: string, pin?: UplinkIdPin): Promise<void> {
     this.counters.uplinkSms += 1;
     this.options.smsOperations?.countReceived(payload);
     try {
-      await this.uplink(modem === undefined ? { bearer: 'sms', msisdn } : { bearer: 'sms', msisdn, modem }, payload);
+      await this.uplink(modem === undefined ? { bearer: 'sms', msisdn } : { bearer: 'sms', msisdn, modem }, payload, pin);
     } catch (error) {
+      if (error instanceof PinFailedError) throw error.cause;
       this.fail(null, error);
     }
   }
@@ -251,7 +259,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
    * answers no exchange of the gateway is relayed with only its message ID changed. Everything
    * else goes to {@link uplinkSlow}.
    */
-  private uplink(source: DeviceSource, bytes: Uint8Array): Promise<void> | undefined {
+  private uplink(source: DeviceSource, bytes: Uint8Array, pin?: UplinkIdPin): Promise<void> | undefined {
     const header = peekHeader(bytes);
     if (header !== null && (header.type === 'CON' || header.type === 'NON') && isWellFormedCoap(bytes)) {
       const known = this.mirror.noteActivity(source, header.code);
@@ -259,15 +267,15 @@ export class Relay extends TypedEmitter<RelayEvents> {
         const exchanges = this.exchangesOf(known);
         // A response by SMS may answer the gateway's own trigger: checked on the slow path.
         const maybeTriggerAnswer = header.code >= 64 && source.bearer === 'sms' && this.options.triggerAnswers !== undefined;
-        if (!this.requests.held.hasWork(known) && !(header.code >= 64 && exchanges.hasTokenExchanges) && !maybeTriggerAnswer) {
+        if (pin === undefined && !this.requests.held.hasWork(known) && !(header.code >= 64 && exchanges.hasTokenExchanges) && !maybeTriggerAnswer) {
           exchanges.prune(this.now());
           this.relayUplink(known, exchanges, source, header.messageId, header.type === 'CON', bytes);
           return undefined;
         }
-        return this.uplinkSlow(source, bytes, known);
+        return this.uplinkSlow(source, bytes, known, pin);
       }
     }
-    return this.uplinkSlow(source, bytes, undefined);
+    return this.uplinkSlow(source, bytes, undefined, pin);
   }
 
   /** Relayed as received but for the Message ID (header bytes 2–3, RFC 7252 §3). */
@@ -279,7 +287,29 @@ export class Relay extends TypedEmitter<RelayEvents> {
     this.sendBytesToCore(endpoint, bytes);
   }
 
-  private async uplinkSlow(source: DeviceSource, bytes: Uint8Array, known: string | undefined): Promise<void> {
+  /**
+   * {@link relayUplink} for an inbox entry: the Message ID the pin holds (an attempt before a
+   * crash sent the message with it: the core takes this one as its retransmission), else a fresh
+   * one, stored through the pin before the datagram leaves.
+   */
+  private async relayPinned(endpoint: string, exchanges: DeviceExchanges, source: DeviceSource, deviceMessageId: number, confirmable: boolean, bytes: Uint8Array, pin: UplinkIdPin): Promise<void> {
+    let messageId = pin.messageId;
+    if (messageId === null) {
+      messageId = exchanges.uplinkId(deviceMessageId, confirmable, source.bearer, this.now());
+      try {
+        await pin.keep(messageId);
+      } catch (error) {
+        throw new PinFailedError(error);
+      }
+    } else {
+      exchanges.pinUplinkId(deviceMessageId, messageId, confirmable, source.bearer, this.now());
+    }
+    bytes[2] = messageId >> 8;
+    bytes[3] = messageId & 0xff;
+    this.sendBytesToCore(endpoint, bytes);
+  }
+
+  private async uplinkSlow(source: DeviceSource, bytes: Uint8Array, known: string | undefined, pin?: UplinkIdPin): Promise<void> {
     let message: CoapMessage;
     try {
       message = decodeCoap(bytes);
@@ -324,7 +354,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
     if (this.sockets.get(endpoint) === undefined && !(await this.socketReady(endpoint))) return;
     const exchanges = this.exchangesOf(endpoint);
     exchanges.prune(this.now());
-    const sms = exchanges.smsExchangeFor(message);
+    const sms = exchanges.smsExchangeFor(message) ?? (source.bearer === 'sms' ? await this.requests.storedExchange(endpoint, exchanges, message) : undefined);
     if (sms !== undefined) {
       // RFC 7252 §5.2.2: a confirmable separate response is acknowledged (over UDP; an ACK by SMS would cost money).
       if (message.type === 'CON' && source.bearer === 'udp') this.udp.send(source.host, source.port, encodeCoap(coapAck(message.messageId)));
@@ -333,6 +363,8 @@ export class Relay extends TypedEmitter<RelayEvents> {
       // The device answered the gateway's trigger (LwM2M 1.0 Table 8: a request over SMS is answered over SMS): not the core's.
     } else if (message.type === 'ACK' || message.type === 'RST') {
       this.sendToCore(endpoint, message); // answers a request the core sent over UDP: same ID
+    } else if (pin !== undefined) {
+      await this.relayPinned(endpoint, exchanges, source, message.messageId, message.type === 'CON', bytes, pin);
     } else {
       this.relayUplink(endpoint, exchanges, source, message.messageId, message.type === 'CON', bytes);
     }
@@ -400,6 +432,13 @@ export class Relay extends TypedEmitter<RelayEvents> {
       this.exchanges.set(endpoint, exchanges);
     }
     return exchanges;
+  }
+}
+
+/** The pin of an inbox entry could not store its Message ID: the entry must be read again, not counted as relayed. */
+class PinFailedError extends Error {
+  constructor(override readonly cause: unknown) {
+    super(`could not keep the uplink message ID: ${String(cause)}`);
   }
 }
 

@@ -6,7 +6,7 @@ import { Lab } from '../lab/lab.ts';
 import { createLogger } from '../log/index.ts';
 import { LiveTable, RequestTally, summarise, summaryLines, type DemoTallies } from './demo-report.ts';
 import type { CliIo } from './io.ts';
-import { ServiceLifecycle } from './service-lifecycle.ts';
+import { superviseService } from './service-supervisor.ts';
 
 /** The demo's devices: one per kind of binding that matters. */
 const DEMO_DEVICES = [
@@ -29,21 +29,19 @@ const TABLE_INTERVAL_MS = 2000;
 
 /**
  * Runs the lab until `durationSec` passes or a signal comes, then prints the summary and stops
- * everything in order (devices, gateway, core, modems, network, Redis last). Under a
- * {@link ServiceLifecycle} (the real process): the end is bounded and a second signal exits at
- * once; see its exit codes.
+ * everything in order (devices, gateway, core, modems, network, Redis last). Under the real
+ * process (src/cli/service-supervisor.ts): the end is bounded and a second signal exits at
+ * once; see ServiceLifecycle's exit codes.
  */
 export async function runDemo(run: DemoRun, io: CliIo): Promise<void> {
-  const lifecycle = io.signals ? new ServiceLifecycle(io.signals, { log: (line) => io.err(line) }) : null;
-  const stopRequested = lifecycle?.stopRequested ?? io.untilStopped();
+  const supervisor = superviseService(io, (line) => io.err(line));
+  const stopRequested = supervisor.stopRequested;
   io.err(`starting: ${run.redisUrl === null ? 'private Redis, ' : ''}simulated SMS network, 2 simulated modems, gateway, lab core, 4 devices …`);
   // Warnings and errors of the gateway on stderr (the table is on stdout); a signal aborts a
   // start-up that waits for an unreachable Redis; SIGUSR2 switches the AT trace.
   const logger = createLogger({ level: 'warn', pretty: io.stderrIsTerminal === true, destination: { write: (text) => io.err(text.trimEnd()) } });
-  const startAbort = new AbortController();
-  void stopRequested.then(() => startAbort.abort());
   const starting = Lab.start({
-    gatewayStart: { logger, signal: startAbort.signal },
+    gatewayStart: { logger, signal: supervisor.startSignal },
     redisUrl: run.redisUrl,
     devices: DEMO_DEVICES.map((d) => ({ ...d, lifetimeSec: 120, awakeWindowMs: 8000, coap: { responseTimeoutMs: 30_000 } })),
     gateway: { awakeWindowMs: 8000 },
@@ -52,20 +50,19 @@ export async function runDemo(run: DemoRun, io: CliIo): Promise<void> {
   // A signal while the lab is still starting (a Redis that does not answer, a slow machine):
   // stop as soon as it is up, within the lifecycle's bound.
   const lab = await Promise.race([starting, stopRequested.then(() => null)]).catch((error: unknown) => {
-    lifecycle?.dispose();
+    supervisor.abandon();
     throw error;
   });
   if (lab === null) {
     io.err('stopped while starting');
     const stopStarted = async (): Promise<void> => void (await (await starting.catch(() => null))?.stop());
-    if (lifecycle) await lifecycle.shutdown(stopStarted); // exits the process
-    else await stopStarted();
+    await supervisor.finish(stopStarted); // exits the process under the lifecycle
     return;
   }
   const redis = lab.privateRedis;
   io.err(`running: ${redis ? `private Redis pid ${redis.pid} on port ${redis.port} in ${redis.dir}, ` : ''}modem links in ${lab.dir}`);
   io.err(`gateway: as \`smsbridge run --config ${lab.configPath}\` would run it`);
-  const stopAtTraceSignal = io.onAtTraceSignal?.(() => lab.gateway.toggleAtTrace()) ?? (() => undefined);
+  supervisor.onAtTraceSignal(() => lab.gateway.toggleAtTrace());
   const startedAtMs = Date.now();
   const tallies: DemoTallies = { reads: new RequestTally('reads of /3/0'), triggers: new RequestTally('triggers of /1/0/8') };
   let turn = 0;
@@ -88,7 +85,6 @@ export async function runDemo(run: DemoRun, io: CliIo): Promise<void> {
   clearTimeout(durationTimer);
   clearInterval(requester);
   clearInterval(refresher);
-  stopAtTraceSignal();
   const finish = async (): Promise<void> => {
     const status = await lab.gateway.status();
     table.draw(lab, status, tallies, startedAtMs, Date.now());
@@ -100,6 +96,5 @@ export async function runDemo(run: DemoRun, io: CliIo): Promise<void> {
     for (const line of lines) io.out(line);
     io.json({ summary });
   };
-  if (lifecycle) await lifecycle.shutdown(finish); // exits the process
-  else await finish();
+  await supervisor.finish(finish); // exits the process under the lifecycle
 }

@@ -8,7 +8,7 @@ import { Gateway } from '../gateway/gateway.ts';
 import { createLogger, type Logger } from '../log/index.ts';
 import { GatewayError } from '../shared/errors.ts';
 import type { CliIo } from './io.ts';
-import { ServiceLifecycle } from './service-lifecycle.ts';
+import { superviseService } from './service-supervisor.ts';
 import { AdminServer } from '../admin/admin-server.ts';
 import { packageVersion } from './version.ts';
 
@@ -36,28 +36,25 @@ function startFields(configPath: string, config: Config): Record<string, unknown
 /**
  * Loads the configuration (a bad file rejects with GW_ERR_CONFIG before anything starts), starts
  * the gateway and runs it until SIGTERM or SIGINT, then stops it in order. Under a real process
- * ({@link CliIo.signals}) the end goes through {@link ServiceLifecycle}: exit 0 after a clean
+ * ({@link CliIo.signals}) the end goes through the ServiceLifecycle (src/cli/service-supervisor.ts): exit 0 after a clean
  * stop, 1 when the stop failed or ran out of time, at once on a second signal. A signal while
  * the gateway is still starting (waiting for Redis) ends the start-up and exits 0.
  */
 export async function runService(run: ServiceRun, io: CliIo): Promise<void> {
   const config = await loadConfigFile(run.configPath, io.env ?? {});
   const logger = createLogger({ level: config.log.level, pretty: io.isTerminal === true, destination: { write: (text) => io.out(text.trimEnd()) } });
-  const lifecycle = io.signals ? new ServiceLifecycle(io.signals, { log: (line) => logger.info(line) }) : null;
-  const stopRequested = lifecycle?.stopRequested ?? io.untilStopped();
-  const startAbort = new AbortController();
-  void stopRequested.then(() => startAbort.abort());
+  const supervisor = superviseService(io, (line) => logger.info(line));
   logger.info(startFields(run.configPath, config), 'starting');
   let gateway: Gateway;
   try {
-    gateway = await Gateway.start(toGatewayConfig(config), { logger, signal: startAbort.signal, ...(run.atTrace === undefined ? {} : { atTrace: run.atTrace }) });
+    gateway = await Gateway.start(toGatewayConfig(config), { logger, signal: supervisor.startSignal, ...(run.atTrace === undefined ? {} : { atTrace: run.atTrace }) });
   } catch (error) {
-    if (startAbort.signal.aborted && error instanceof GatewayError && error.code === 'GW_ERR_START_ABORTED') {
+    if (supervisor.startSignal.aborted && error instanceof GatewayError && error.code === 'GW_ERR_START_ABORTED') {
       logger.info('stopped while starting');
-      if (lifecycle) await lifecycle.shutdown(async () => undefined); // exits 0
+      await supervisor.finish(async () => undefined); // exits 0 under the lifecycle
       return;
     }
-    lifecycle?.dispose();
+    supervisor.abandon();
     logger.error({ err: error }, 'the gateway did not start');
     throw error;
   }
@@ -65,21 +62,18 @@ export async function runService(run: ServiceRun, io: CliIo): Promise<void> {
   try {
     admin = await startAdmin(config, gateway, logger);
   } catch (error) {
-    lifecycle?.dispose();
+    supervisor.abandon();
     logger.error({ err: error }, 'the admin API did not start');
     await gateway.stop({ timeoutMs: GATEWAY_STOP_TIMEOUT_MS });
     throw error; // GW_ERR_CONFIG naming admin.listen or admin.metricsListen
   }
-  const stopAtTraceSignal = io.onAtTraceSignal?.(() => logger.info({ atTrace: gateway.toggleAtTrace() }, 'AT trace switched by SIGUSR2')) ?? (() => undefined);
+  supervisor.onAtTraceSignal(() => logger.info({ atTrace: gateway.toggleAtTrace() }, 'AT trace switched by SIGUSR2'));
   logger.info({ udp: gateway.udpAddress }, 'running');
-  await stopRequested;
-  stopAtTraceSignal();
-  const stop = async (): Promise<void> => {
+  await supervisor.stopRequested;
+  await supervisor.finish(async () => {
     await admin?.stop(); // the API first: it reads the gateway
     await stopGateway(gateway, logger);
-  };
-  if (lifecycle) await lifecycle.shutdown(stop); // exits the process
-  else await stop();
+  });
 }
 
 /** The admin API when `admin.enabled` (the loader guarantees a token then), else null. */

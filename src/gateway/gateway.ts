@@ -12,6 +12,7 @@ import { DeviceUdpEndpoint } from '../bridge/device-udp.ts';
 import { CoreSocketPool } from '../bridge/core-sockets.ts';
 import { DeviceGroups } from '../bridge/device-groups.ts';
 import { InboxRelay } from '../bridge/inbox-relay.ts';
+import { RedisSmsExchangeStore } from '../bridge/sms-exchange-store.ts';
 import { FLOOD_LIMIT_DEFAULTS, SourceRateLimiter } from '../bridge/source-rate-limiter.ts';
 import { heldRequestLimits } from '../bridge/held-requests.ts';
 import { PoolSmsSender } from '../bridge/pool-sms-sender.ts';
@@ -213,7 +214,7 @@ export class Gateway {
       udpRateLimiter: new SourceRateLimiter({ ratePerSec: flood.udpDatagramsPerSecPerSource, burst: flood.udpBurstPerSource }, 'floodLimits.udpDatagramsPerSecPerSource'),
       core, ...(limits.maxLifetimeSec === undefined ? {} : { maxLifetimeSec: limits.maxLifetimeSec }),
       deviceGroups, heldRequests: { ...config.heldRequests, store: new RedisHeldRequestStore(redis, heldRequestLimits(config.heldRequests), `${prefix}held:`) },
-      smsBudget: spend.budget, smsOperations: spend.operations,
+      smsBudget: spend.budget, smsOperations: spend.operations, smsExchanges: new RedisSmsExchangeStore(redis, `${prefix}sms-exchange:`),
       wakeups: { requestWakeup: (endpoint) => void wakeups.request(endpoint, 'held-request').catch((error: unknown) => logger.child({ device: endpoint }).warn({ err: error }, 'wake-up not requested')) },
       triggerAnswers: { take: (endpoint, message) => wakeups.takeTriggerAnswer(endpoint, message) },
     });

@@ -229,6 +229,8 @@ export class ModemDriver extends TypedEmitter<ModemEvents> {
       await session.refreshNetwork();
       connection.check();
       connection.session = session;
+      await session.refuseLeftover(); // a +CMT a killed host left unacknowledged
+      connection.check();
       this.counters.consecutiveErrors = 0;
       this.escalation = 0;
       if (!this.move('initialised', run)) return false;

@@ -299,6 +299,23 @@ export class ModemSession {
   }
 
   /**
+   * Refuses a `+CMT` a host before this one left unacknowledged (killed between the `+CMT` and
+   * its `AT+CNMA`). The ME waits for that acknowledgement and routes nothing else; when it gives
+   * up it turns routing off (`<mt>`=0, TS 27.005 §3.4.4) after this session set `AT+CNMI`, so
+   * later SMS would wait in storage for a sweep. `AT+CNMA=2` answers RP-ERROR (the network
+   * delivers it again; the inbox de-duplicates). Nothing waiting: `+CMS ERROR: 340`, the usual
+   * case. Called once the session handles URCs, so what the ME routes next is received.
+   */
+  async refuseLeftover(): Promise<void> {
+    if (!this.setup.cnmaRequired) return;
+    try {
+      await this.channel.command('AT+CNMA=2', { urgent: true });
+    } catch (error) {
+      if (!(error instanceof AtCommandError)) throw error;
+    }
+  }
+
+  /**
    * Sends `AT+CNMA[=2]` before anything queued. A refusal (`+CMS ERROR: 340`, no acknowledgement
    * expected) means the ME waited too long for it, refused the message (the network redelivers)
    * and, per TS 27.005 §3.4.4, turned routing off: the indication setting is restored.

@@ -4,7 +4,7 @@
  * between persisting and returning (after which the driver deletes it), it waits the given times
  * and prints a JSON line, so a test can kill it (SIGKILL) at exactly those moments.
  *
- *   tsx test/support/receiver-process.ts <link> <redis url> <before persist ms> <after persist ms>
+ *   tsx test/support/receiver-process.ts <link> <redis url> <before persist ms> <after persist ms> [<sweep interval ms, default 500>]
  */
 import { Redis } from 'ioredis';
 import { RedisInbox } from '../../src/inbox/redis-inbox.ts';
@@ -12,14 +12,14 @@ import { ModemDriver } from '../../src/modem/modem-driver.ts';
 import { MODEM_CONFIG_DEFAULTS } from '../../src/modem/modem-types.ts';
 import { defaultProfilesDir, loadProfiles } from '../../src/modem/profile-loader.ts';
 
-const [link = '', redisUrl = '', beforeMs = '0', afterMs = '0'] = process.argv.slice(2);
+const [link = '', redisUrl = '', beforeMs = '0', afterMs = '0', sweepMs = '500'] = process.argv.slice(2);
 const say = (value: object): void => void process.stdout.write(`${JSON.stringify(value)}\n`);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 const redis = new Redis(redisUrl);
 const inbox = new RedisInbox(redis);
 const driver = new ModemDriver(
-  { ...MODEM_CONFIG_DEFAULTS, name: 'crashy', path: link, sweepIntervalMs: 500, registrationWaitMs: 1000, presenceCheckIntervalMs: 200 },
+  { ...MODEM_CONFIG_DEFAULTS, name: 'crashy', path: link, sweepIntervalMs: Number(sweepMs), registrationWaitMs: 1000, presenceCheckIntervalMs: 200 },
   {
     profiles: loadProfiles(defaultProfilesDir()),
     persist: async (pdu) => {
