@@ -9,6 +9,7 @@ import type { SenderPolicyConfig } from '../bridge/sender-policy.ts';
 import type { DeviceGroupConfig } from '../bridge/device-groups.ts';
 import type { HeldRequestsConfig } from '../bridge/held-requests.ts';
 import type { WakeupConfig } from '../queue/wakeup-settings.ts';
+import type { OutboundSmsSettings } from '../queue/outbound-sms-jobs.ts';
 import type { AdmissionPolicyConfig } from '../bridge/admission-policy.ts';
 import type { FloodLimits } from '../bridge/source-rate-limiter.ts';
 
@@ -62,6 +63,8 @@ export interface GatewayConfig {
   readonly heldRequests?: HeldRequestsConfig;
   /** Wake-up jobs (trigger SMS): attempts, back-off, time-to-live, framing, overrides per device group. @defaultValue 3 triggers, 30 s back-off */
   readonly wakeup?: WakeupConfig;
+  /** The outbound SMS queue: `resendUnknown` (default false), time-to-live per kind. @defaultValue OUTBOUND_SMS_DEFAULTS */
+  readonly outboundSms?: Partial<OutboundSmsSettings>;
   /**
    * Who may register over UDP, and when a registration may move (see `AdmissionPolicy`):
    * `allowedNetworks` (CIDR list, default every address), `endpointPatterns` (globs, default
