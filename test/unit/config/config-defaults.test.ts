@@ -105,6 +105,7 @@ describe('toGatewayConfig', () => {
       'heldRequests: {ttlMs: 45000, maxPerDevice: 8}',
       'deviceGroups: [{name: trackers, endpoints: ["tracker-*"], serverModem: a, heldRequestTtlMs: 30000}, {name: de, msisdnPrefixes: ["+49"]}]',
       'floodLimits: {smsPerSecPerMsisdn: 0.5, udpBurstPerSource: 50}',
+      'outboundSms: {resendUnknown: true, relayTtlMs: 60000}',
       '',
     ].join('\n'), { env: { RP: 'pw:1', PIN: '1234' }, baseDir: '/etc/gw' });
     const gateway = toGatewayConfig(config);
@@ -127,6 +128,7 @@ describe('toGatewayConfig', () => {
       registrationLimits: { maxEndpointNameBytes: 64, maxLifetimeSec: 86_400, registerAnswerTimeoutMs: 247_000 },
       heldRequests: { ttlMs: 45_000, maxPerDevice: 8, maxTotal: 10_000 },
       wakeup: { attempts: 3, backoffMs: 30_000, maxBackoffMs: 120_000, ttlMs: 600_000, triggerMode: 'NON', framing: 'coap', groups: {} },
+      outboundSms: { resendUnknown: true, relayTtlMs: 60_000, triggerTtlMs: 600_000, bulkTtlMs: 3_600_000 },
       deviceGroups: [
         { name: 'trackers', endpoints: ['tracker-*'], msisdnPrefixes: [], serverModem: 'a', heldRequestTtlMs: 30_000 },
         { name: 'de', endpoints: [], msisdnPrefixes: ['+49'] },
