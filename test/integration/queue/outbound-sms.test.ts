@@ -121,11 +121,46 @@ describe('outbound SMS queue: never twice', () => {
     rebooting.sim.reboot();
     await expect(sending).rejects.toMatchObject({ code: 'GW_ERR_MODEM_SEND_UNKNOWN' });
     expect(outcomes).toMatchObject([{ kind: 'trigger', result: 'unknown', code: 'GW_ERR_MODEM_SEND_UNKNOWN' }]);
-    expect(await queue.counts()).toMatchObject({ failed: 1, waiting: 0, prioritized: 0, delayed: 0, active: 0 });
+    await expect.poll(() => queue.counts(), { timeout: 10_000 }).toMatchObject({ failed: 1, waiting: 0, prioritized: 0, delayed: 0, active: 0 }); // the caller hears before BullMQ records it
     await rebooting.driver.waitFor('ready', 10_000);
     await sleep(500);
     expect(rebooting.sim.stats.smsSubmitted + other.sim.stats.smsSubmitted).toBe(1);
     expect(received).toEqual(['once']); // it did leave, once
+  }, 60_000);
+
+  it('with resendUnknown on, resends an unknown outcome once (here from the other modem, the first one resetting)', async () => {
+    const network = await startNetwork();
+    const [rebooting, other] = await Promise.all([
+      readyModem(network, 'rebooting', '+491700000251', { cmgsLatencyMs: 800 }),
+      readyModem(network, 'other', '+491700000252'),
+    ]);
+    const to = '+491709990251';
+    const received = await recordingDevice(network, to);
+    const settings = { ...OUTBOUND_SMS_DEFAULTS, resendUnknown: true };
+    const queue = startQueue(settings);
+    await queue.ready();
+    const pool = new ModemPool([rebooting, other].map((m) => ({ driver: m.driver, groups: [], maxPartsPerSec: 0 })));
+    const { outcomes } = startWorker(pool, queue, { settings });
+    const sending = queue.sender('bulk').sendMessage(to.slice(1), { data: bytesOf('twice') });
+    await expect.poll(() => rebooting.sim.stats.smsSubmitted, { timeout: 10_000 }).toBe(1);
+    rebooting.sim.reboot();
+    await expect(sending).resolves.toMatchObject({ modem: 'other', parts: 1 });
+    expect(outcomes.map((o) => o.result)).toEqual(['sent']); // the unknown first attempt was not final
+    await expect.poll(() => received.length, { timeout: 10_000 }).toBe(2); // the policy's price: the device got it twice
+    await sleep(500);
+    expect(rebooting.sim.stats.smsSubmitted + other.sim.stats.smsSubmitted).toBe(2);
+  }, 60_000);
+
+  it('fails at once, unsent and not retried, when the modem the device accepts cannot send', async () => {
+    const network = await startNetwork();
+    const modem = await readyModem(network, 'a', '+491700000261');
+    const queue = startQueue();
+    await queue.ready();
+    const { outcomes } = startWorker(new ModemPool([{ driver: modem.driver, groups: [], maxPartsPerSec: 0 }]), queue);
+    await expect(queue.sender('relay').send('491709990261', bytesOf('x'), 'b')).rejects.toMatchObject({ code: 'GW_ERR_POOL_NO_MODEM' });
+    expect(outcomes).toMatchObject([{ kind: 'relay', result: 'failed', code: 'GW_ERR_POOL_NO_MODEM' }]);
+    await expect.poll(() => queue.counts(), { timeout: 10_000 }).toMatchObject({ failed: 1, waiting: 0, prioritized: 0, delayed: 0, active: 0 });
+    expect(modem.sim.stats.smsSubmitted).toBe(0);
   }, 60_000);
 
   it('sends the jobs queued before a restart once each, and drops the expired one unsent', async () => {
@@ -172,8 +207,8 @@ describe('outbound SMS queue: never twice', () => {
     await driver.waitFor('ready', 15_000);
     const { outcomes } = startWorker(new ModemPool([{ driver, groups: [], maxPartsPerSec: 0 }]), null, { lockDurationMs: 1000, stalledIntervalMs: 300 });
     await expect(sending).rejects.toMatchObject({ code: 'GW_ERR_MODEM_SEND_UNKNOWN' }); // heard through QueueEvents
-    expect(outcomes).toMatchObject([{ kind: 'trigger', result: 'unknown' }]);
-    expect(await queue.counts()).toMatchObject({ failed: 1, active: 0, waiting: 0, prioritized: 0 });
+    await expect.poll(() => outcomes, { timeout: 10_000 }).toMatchObject([{ kind: 'trigger', result: 'unknown' }]); // the caller may hear first
+    await expect.poll(() => queue.counts(), { timeout: 10_000 }).toMatchObject({ failed: 1, active: 0, waiting: 0, prioritized: 0 });
     await sleep(500);
     expect(sim.stats.smsSubmitted).toBe(1);
     expect(received).toEqual(['maybe']);
