@@ -52,7 +52,13 @@ export interface WakeupReport {
   readonly date: string;
   readonly machine: string;
   readonly loadAverage: readonly [number, number];
-  readonly latency: { readonly wakeups: number; readonly p50Ms: number; readonly p99Ms: number; readonly maxMs: number; readonly targetP99Ms: number };
+  readonly latency: {
+    readonly wakeups: number; readonly p50Ms: number; readonly p99Ms: number; readonly maxMs: number; readonly targetP99Ms: number;
+    /** The first part: request → the trigger handed to the outbound queue (the wake-up queue's hop), p50 and p99. */
+    readonly toOutboundP50Ms: number; readonly toOutboundP99Ms: number;
+    /** The second: the outbound queue's add → `AT+CMGS` (its hop, the pool, the driver), p50 and p99. */
+    readonly outboundToCmgsP50Ms: number; readonly outboundToCmgsP99Ms: number;
+  };
   readonly throughput: {
     readonly devices: number;
     readonly window: number;
@@ -87,7 +93,13 @@ async function windowed(count: number, window: number, task: (i: number) => Prom
   return performance.now() - started;
 }
 
-async function measureLatency(redisUrl: string, wakeups: number): Promise<number[]> {
+/** Per wake-up: request → `AT+CMGS`, and the time at which the trigger reached the outbound queue (ms after the request). */
+interface LatencySample {
+  readonly totalMs: number;
+  readonly toOutboundMs: number;
+}
+
+async function measureLatency(redisUrl: string, wakeups: number): Promise<LatencySample[]> {
   const rig = await startModemRig({ modems: 1, cmgsLatencyMs: 0 });
   const driver = rig.drivers[0]!;
   const modem = driver.config.name;
@@ -97,13 +109,18 @@ async function measureLatency(redisUrl: string, wakeups: number): Promise<number
   const outbound = new OutboundSmsQueue({ redisUrl, redisPrefix: prefix, settings });
   const worker = new OutboundSmsWorker({ redisUrl, redisPrefix: prefix, settings, sender: new PoolSmsSender(rig.pool, commands, `${prefix}concat-ref:`), local: outbound });
   const devices = new Map<string, DeviceRecord>();
+  const trigger = outbound.sender('trigger');
+  let handedAt = 0;
   const service = new WakeupService({
     redisUrl, redisPrefix: prefix, redis: commands, config: {}, record: (endpoint) => devices.get(endpoint),
-    groups: new DeviceGroups([], [modem]), senders: new SenderPolicy({ mode: 'open' }), presence: { isAwakeOverUdp: () => false }, sms: outbound.sender('trigger'),
+    groups: new DeviceGroups([], [modem]), senders: new SenderPolicy({ mode: 'open' }), presence: { isAwakeOverUdp: () => false }, sms: { send: (...args) => {
+      handedAt = performance.now();
+      return trigger.send(...args);
+    } },
   });
   try {
     await Promise.all([outbound.ready(), worker.ready()]);
-    const samples: number[] = [];
+    const samples: LatencySample[] = [];
     let cmgs: (() => void) | null = null;
     driver.on('trace', (direction, line) => {
       if (direction === 'tx' && line.startsWith('AT+CMGS=')) cmgs?.();
@@ -117,7 +134,7 @@ async function measureLatency(redisUrl: string, wakeups: number): Promise<number
       await service.request(endpoint, 'admin');
       const elapsed = (await atCmgs) - started;
       await sent;
-      if (i >= 5) samples.push(elapsed); // the first five warm up connections and scripts
+      if (i >= 5) samples.push({ totalMs: elapsed, toOutboundMs: handedAt - started }); // the first five warm up connections and scripts
     }
     return samples;
   } finally {
@@ -178,6 +195,8 @@ export function wakeupResults(report: WakeupReport): ResultsEntry {
     `| wake-up request → \`AT+CMGS\`, p50 (${l.wakeups} wake-ups) | ${l.p50Ms} ms |`,
     `| wake-up request → \`AT+CMGS\`, p99 | ${l.p99Ms} ms |`,
     `| wake-up request → \`AT+CMGS\`, max | ${l.maxMs} ms |`,
+    `| of which request → trigger handed to the outbound queue, p50 / p99 | ${l.toOutboundP50Ms} / ${l.toOutboundP99Ms} ms |`,
+    `| of which outbound queue → \`AT+CMGS\`, p50 / p99 | ${l.outboundToCmgsP50Ms} / ${l.outboundToCmgsP99Ms} ms |`,
     `| ${t.devices} wake-up requests (${t.window} in flight) | ${t.wakeupPerSec} /s |`,
     `| ${t.devices} bare \`Queue.add\` (${t.window} in flight) | ${t.bareAddPerSec} /s |`,
     `| ratio bare / wake-up | ${t.ratio} |`,
@@ -202,7 +221,11 @@ async function main(): Promise<void> {
   const date = new Date().toISOString();
   const redis = await startPrivateRedis();
   try {
-    const samples = (await measureLatency(redis.url, wakeups)).sort((a, b) => a - b);
+    const measured = await measureLatency(redis.url, wakeups);
+    const sorted = (values: number[]): number[] => values.sort((a, b) => a - b);
+    const samples = sorted(measured.map((m) => m.totalMs));
+    const toOutbound = sorted(measured.map((m) => m.toOutboundMs));
+    const outboundToCmgs = sorted(measured.map((m) => m.totalMs - m.toOutboundMs));
     const wakeupMs = await measureWakeupRequests(redis.url, devices, window);
     const bareMs = await measureBareAdds(redis.url, devices, window);
     const wakeupPerSec = round(devices / (wakeupMs / 1000), 0);
@@ -210,12 +233,16 @@ async function main(): Promise<void> {
     const p99Ms = round(percentile(samples, 99), 2);
     const report: WakeupReport = {
       bench: 'wakeup', date, machine: formatMachine(describeMachine()), loadAverage: loadWindow(),
-      latency: { wakeups: samples.length, p50Ms: round(percentile(samples, 50), 2), p99Ms, maxMs: round(samples[samples.length - 1] ?? 0, 2), targetP99Ms: TARGET_P99_MS },
+      latency: { wakeups: samples.length, p50Ms: round(percentile(samples, 50), 2), p99Ms, maxMs: round(samples[samples.length - 1] ?? 0, 2), targetP99Ms: TARGET_P99_MS,
+        toOutboundP50Ms: round(percentile(toOutbound, 50), 2), toOutboundP99Ms: round(percentile(toOutbound, 99), 2),
+        outboundToCmgsP50Ms: round(percentile(outboundToCmgs, 50), 2), outboundToCmgsP99Ms: round(percentile(outboundToCmgs, 99), 2),
+      },
       throughput: { devices, window, wakeupPerSec, bareAddPerSec, ratio: round(bareAddPerSec / Math.max(1, wakeupPerSec), 2) },
       pass: p99Ms < TARGET_P99_MS,
     };
     console.log(`wakeup: ${report.machine}; ${report.date}; load ${report.loadAverage.join(' → ')}`);
     console.log(`  request → AT+CMGS: p50 ${report.latency.p50Ms} ms, p99 ${p99Ms} ms, max ${report.latency.maxMs} ms (${samples.length} wake-ups)`);
+    console.log(`    of which request → outbound queue: p50 ${report.latency.toOutboundP50Ms} ms, p99 ${report.latency.toOutboundP99Ms} ms; outbound queue → AT+CMGS: p50 ${report.latency.outboundToCmgsP50Ms} ms, p99 ${report.latency.outboundToCmgsP99Ms} ms`);
     console.log(`  ${devices} requests: ${wakeupPerSec}/s; bare Queue.add: ${bareAddPerSec}/s; ratio ${report.throughput.ratio}`);
     console.log(JSON.stringify(report));
     if (!report.pass) process.exitCode = 1;
