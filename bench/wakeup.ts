@@ -30,7 +30,7 @@ import { DeviceGroups } from '../src/bridge/device-groups.ts';
 import { PoolSmsSender } from '../src/bridge/pool-sms-sender.ts';
 import { SenderPolicy } from '../src/bridge/sender-policy.ts';
 import type { DeviceRecord } from '../src/lwm2m/device-record.ts';
-import { OUTBOUND_SMS_DEFAULTS } from '../src/queue/outbound-sms-jobs.ts';
+import { OUTBOUND_SMS_DEFAULTS } from '../src/queue/outbound-sms-settings.ts';
 import { OutboundSmsQueue } from '../src/queue/outbound-sms-queue.ts';
 import { OutboundSmsWorker } from '../src/queue/outbound-sms-worker.ts';
 import { bullConnection, bullPrefix } from '../src/queue/wakeup-jobs.ts';

@@ -9,7 +9,7 @@ import type { SenderPolicyConfig } from '../bridge/sender-policy.ts';
 import type { DeviceGroupConfig } from '../bridge/device-groups.ts';
 import type { HeldRequestsConfig } from '../bridge/held-requests.ts';
 import type { WakeupConfig } from '../queue/wakeup-settings.ts';
-import type { OutboundSmsSettings } from '../queue/outbound-sms-jobs.ts';
+import type { OutboundSmsSettings } from '../queue/outbound-sms-settings.ts';
 import type { AdmissionPolicyConfig } from '../bridge/admission-policy.ts';
 import type { FloodLimits } from '../bridge/source-rate-limiter.ts';
 

@@ -18,7 +18,7 @@ import { SenderPolicy } from '../bridge/sender-policy.ts';
 import { RedisInbox } from '../inbox/redis-inbox.ts';
 import type { WakeupRequestResult } from '../queue/wakeup-jobs.ts';
 import { WakeupService } from '../queue/wakeup-service.ts';
-import { OUTBOUND_SMS_DEFAULTS } from '../queue/outbound-sms-jobs.ts';
+import { OUTBOUND_SMS_DEFAULTS } from '../queue/outbound-sms-settings.ts';
 import { OutboundSmsQueue } from '../queue/outbound-sms-queue.ts';
 import { OutboundSmsWorker } from '../queue/outbound-sms-worker.ts';
 import type { DeviceRecord } from '../lwm2m/device-record.ts';

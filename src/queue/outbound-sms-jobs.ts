@@ -1,24 +1,17 @@
 /**
  * Outbound SMS jobs on BullMQ, the part the producer (OutboundSmsQueue) and the consumer
- * (OutboundSmsWorker) share: the queue's name, the kinds with their fixed priorities, what a job
- * carries (one message: all its parts go out together), the settings with their defaults, and
- * how a failure travels through Redis to a caller in another process. Pure apart from the queue
+ * (OutboundSmsWorker) share: the queue's name, the kinds' fixed priorities, what a job
+ * carries (one message: all its parts go out together), and how a failure travels through Redis to a caller in another process. Pure apart from the queue
  * factory.
  */
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { EXCHANGE_LIFETIME_SEC } from '../lwm2m/coap-parameters.ts';
 import { ERROR_CODES, GatewayError, type ErrorCode } from '../shared/errors.ts';
 import { bullPrefix } from './wakeup-jobs.ts';
+import type { OutboundSmsKind } from './outbound-sms-settings.ts';
 
 /** Name of the BullMQ queue of outbound SMS. */
 export const OUTBOUND_SMS_QUEUE_NAME = 'outbound-sms';
-
-/**
- * What an SMS is for: `relay` (a request or answer of the relay to a device), `trigger` (a
- * wake-up trigger), `bulk` (the admin API's send).
- */
-export type OutboundSmsKind = 'relay' | 'trigger' | 'bulk';
 
 /**
  * BullMQ priorities of the kinds (1 is taken first): answers to devices wait for nobody, a
@@ -54,39 +47,6 @@ export interface OutboundSmsResult {
   readonly messageId: string;
   readonly modem: string;
   readonly parts: number;
-}
-
-/** Settings of the outbound queue (config key `outboundSms`). */
-export interface OutboundSmsSettings {
-  /**
-   * Resend a message whose outcome is unknown (the modem took the PDU but gave no `+CMGS`, or
-   * the process died while it was being sent): once, never more. Off by default: the device may
-   * get it twice.
-   */
-  readonly resendUnknown: boolean;
-  /** Time-to-live of a queued relay message (a request or answer to a device), in ms. */
-  readonly relayTtlMs: number;
-  /** Time-to-live of a queued trigger, in ms. */
-  readonly triggerTtlMs: number;
-  /** Time-to-live of a queued bulk SMS (admin send), in ms. */
-  readonly bulkTtlMs: number;
-}
-
-/**
- * Defaults: no resend of an unknown outcome; a relay message lives as long as the core's
- * exchange (RFC 7252 §4.8.2 EXCHANGE_LIFETIME: after it the core has forgotten the request), a
- * trigger 10 minutes (a wake-up's default time-to-live), bulk one hour.
- */
-export const OUTBOUND_SMS_DEFAULTS: OutboundSmsSettings = Object.freeze({
-  resendUnknown: false,
-  relayTtlMs: EXCHANGE_LIFETIME_SEC * 1000,
-  triggerTtlMs: 600_000,
-  bulkTtlMs: 3_600_000,
-});
-
-/** The time-to-live of `kind` under `settings`, in ms. */
-export function ttlMsOf(settings: OutboundSmsSettings, kind: OutboundSmsKind): number {
-  return kind === 'relay' ? settings.relayTtlMs : kind === 'trigger' ? settings.triggerTtlMs : settings.bulkTtlMs;
 }
 
 /** A producer-side queue handle on `connection` (the caller closes both). */

@@ -12,7 +12,8 @@ import type { Redis } from 'ioredis';
 import { GatewayError } from '../shared/errors.ts';
 import { bytesToHex } from '../shared/hex.ts';
 import { TypedEmitter } from '../shared/typed-emitter.ts';
-import { errorOfReason, OUTBOUND_SMS_PRIORITY, OUTBOUND_SMS_QUEUE_NAME, outboundSmsQueue, ttlMsOf, type OutboundSmsJobData, type OutboundSmsKind, type OutboundSmsPorts, type OutboundSmsResult, type OutboundSmsSettings } from './outbound-sms-jobs.ts';
+import { errorOfReason, OUTBOUND_SMS_PRIORITY, OUTBOUND_SMS_QUEUE_NAME, outboundSmsQueue, type OutboundSmsJobData, type OutboundSmsPorts, type OutboundSmsResult } from './outbound-sms-jobs.ts';
+import { ttlMsOf, type OutboundSmsKind, type OutboundSmsSettings } from './outbound-sms-settings.ts';
 import { bullConnection, bullPrefix } from './wakeup-jobs.ts';
 
 /** What a caller hands over: 8-bit data or text (the same as PoolSmsSender.sendMessage's). */
@@ -92,11 +93,11 @@ export class OutboundSmsQueue extends TypedEmitter<OutboundSmsQueueEvents> {
   /**
    * Queues one message and awaits its outcome: resolves with its id, modem and parts; rejects
    * with the send's typed error (GW_ERR_MODEM_SEND_UNKNOWN: it may have left and is not resent;
-   * GW_ERR_SMS_EXPIRED: it was never sent; GW_ERR_POOL_NO_MODEM also when the queue closes first,
-   * the job then stays queued for the next start unless it expires), or when Redis does.
+   * GW_ERR_SMS_EXPIRED: it was never sent; GW_ERR_POOL_NO_MODEM also when the queue closes first
+   * and took the job off the queue unsent), or when Redis does.
    */
   async sendMessage(kind: OutboundSmsKind, msisdn: string, payload: OutboundSmsContent, viaModem: string | null = null, ports: OutboundSmsPorts | null = null): Promise<OutboundSmsResult> {
-    if (this.closed) throw stoppedError();
+    if (this.closed) throw new GatewayError('GW_ERR_POOL_NO_MODEM', 'the gateway is stopping and queues no new SMS');
     const jobId = randomUUID();
     const outcome = new Promise<OutboundSmsResult>((resolve, reject) => this.waiters.set(jobId, { resolve, reject, timer: null }));
     try {
@@ -153,13 +154,19 @@ export class OutboundSmsQueue extends TypedEmitter<OutboundSmsQueueEvents> {
   }
 
   /**
-   * Stops taking messages; callers still waiting are rejected with GW_ERR_POOL_NO_MODEM (their
-   * jobs stay in Redis and are sent after the next start unless they expire). Close the worker
-   * first, so the messages being sent get their outcome. Never rejects.
+   * Stops taking messages. A caller still waiting is told the truth, since it acts on the answer
+   * (the relay answers the core 5.03): its job is taken off the queue and it gets
+   * GW_ERR_POOL_NO_MODEM (never sent, never sent later); when the job cannot be taken off within
+   * `removeTimeoutMs` (another process is sending it, Redis does not answer) it gets
+   * GW_ERR_MODEM_SEND_UNKNOWN. Close the worker first, so the messages it is sending get their
+   * outcome. Jobs without a waiting caller (their process died) stay for the next start. Never rejects.
    */
-  async close(): Promise<void> {
+  async close(removeTimeoutMs = 1000): Promise<void> {
     this.closed = true;
-    for (const jobId of [...this.waiters.keys()]) this.settle(jobId, { error: stoppedError() });
+    await Promise.all([...this.waiters.keys()].map(async (jobId) => {
+      const removed = await withinMs(this.queue.remove(jobId).then((count) => count === 1, () => false), removeTimeoutMs, false);
+      this.settle(jobId, { error: removed ? stoppedError() : new GatewayError('GW_ERR_MODEM_SEND_UNKNOWN', 'the gateway stopped while this SMS was queued or being sent elsewhere: it may still leave', { jobId }) });
+    }));
     await Promise.allSettled([this.queue.waitUntilReady(), this.events.waitUntilReady()]);
     await this.events.close().catch(() => undefined);
     await this.queue.close().catch(() => undefined);
@@ -196,4 +203,15 @@ export class OutboundSmsQueue extends TypedEmitter<OutboundSmsQueueEvents> {
   }
 }
 
-const stoppedError = (): GatewayError => new GatewayError('GW_ERR_POOL_NO_MODEM', 'the gateway is stopping: the SMS stays queued and is sent after the next start unless it expires first');
+const stoppedError = (): GatewayError => new GatewayError('GW_ERR_POOL_NO_MODEM', 'the gateway is stopping: the SMS was taken off the queue unsent');
+
+/** `work`'s value, or `fallback` when it takes longer than `timeoutMs`. */
+async function withinMs<T>(work: Promise<T>, timeoutMs: number, fallback: T): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<T>((resolve) => (timer = setTimeout(() => resolve(fallback), timeoutMs)));
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

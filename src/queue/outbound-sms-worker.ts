@@ -14,7 +14,8 @@ import type { Redis } from 'ioredis';
 import { GatewayError } from '../shared/errors.ts';
 import { hexToBytes } from '../shared/hex.ts';
 import { TypedEmitter } from '../shared/typed-emitter.ts';
-import { errorOfReason, failureReason, OUTBOUND_SMS_QUEUE_NAME, STALLED_REASON, type OutboundSmsJobData, type OutboundSmsKind, type OutboundSmsPorts, type OutboundSmsResult, type OutboundSmsSettings } from './outbound-sms-jobs.ts';
+import { errorOfReason, failureReason, OUTBOUND_SMS_QUEUE_NAME, STALLED_REASON, type OutboundSmsJobData, type OutboundSmsPorts, type OutboundSmsResult } from './outbound-sms-jobs.ts';
+import type { OutboundSmsKind, OutboundSmsSettings } from './outbound-sms-settings.ts';
 import type { OutboundSmsContent, OutboundSmsQueue } from './outbound-sms-queue.ts';
 import { bullConnection, bullPrefix } from './wakeup-jobs.ts';
 

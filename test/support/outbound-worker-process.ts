@@ -12,7 +12,7 @@ import { ModemDriver } from '../../src/modem/modem-driver.ts';
 import { ModemPool } from '../../src/modem/modem-pool.ts';
 import { MODEM_CONFIG_DEFAULTS } from '../../src/modem/modem-types.ts';
 import { defaultProfilesDir, loadProfiles } from '../../src/modem/profile-loader.ts';
-import { OUTBOUND_SMS_DEFAULTS } from '../../src/queue/outbound-sms-jobs.ts';
+import { OUTBOUND_SMS_DEFAULTS } from '../../src/queue/outbound-sms-settings.ts';
 import { OutboundSmsWorker } from '../../src/queue/outbound-sms-worker.ts';
 
 const [link = '', redisUrl = '', prefix = 'smsbridge:', lockMs = '1000'] = process.argv.slice(2);

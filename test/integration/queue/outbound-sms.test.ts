@@ -13,7 +13,7 @@ import type { ModemDriver } from '../../../src/modem/modem-driver.ts';
 import type { SimModem, SimModemOptions } from '../../../src/sim/modem/index.ts';
 import type { SimNetwork } from '../../../src/sim/network/sim-network.ts';
 import { decodePdu } from '../../../src/sms/index.ts';
-import { OUTBOUND_SMS_DEFAULTS, type OutboundSmsSettings } from '../../../src/queue/outbound-sms-jobs.ts';
+import { OUTBOUND_SMS_DEFAULTS, type OutboundSmsSettings } from '../../../src/queue/outbound-sms-settings.ts';
 import { OutboundSmsQueue } from '../../../src/queue/outbound-sms-queue.ts';
 import { OutboundSmsWorker, type OutboundSmsOutcome, type OutboundSmsWorkerDeps } from '../../../src/queue/outbound-sms-worker.ts';
 import { hex, onCleanup, redis, startDevice, startDriver, startNetwork, startSimModem, testConfig, useDriverFixture } from '../modem/driver-fixture.ts';
@@ -161,6 +161,23 @@ describe('outbound SMS queue: never twice', () => {
     expect(outcomes).toMatchObject([{ kind: 'relay', result: 'failed', code: 'GW_ERR_POOL_NO_MODEM' }]);
     await expect.poll(() => queue.counts(), { timeout: 10_000 }).toMatchObject({ failed: 1, waiting: 0, prioritized: 0, delayed: 0, active: 0 });
     expect(modem.sim.stats.smsSubmitted).toBe(0);
+  }, 60_000);
+
+  it('on a stop, takes a waiting caller\'s job off the queue and tells it so: never sent later (the core was told 5.03)', async () => {
+    const network = await startNetwork();
+    const modem = await readyModem(network, 'after-stop', '+491700000271');
+    const stopping = new OutboundSmsQueue({ redisUrl: redisUrl(), redisPrefix: PREFIX, settings: OUTBOUND_SMS_DEFAULTS });
+    await stopping.ready();
+    const sending = stopping.sender('relay').send('491709990271', bytesOf('too late')); // no worker runs yet
+    await expect.poll(async () => (await stopping.counts()).prioritized, { timeout: 10_000 }).toBe(1);
+    await stopping.close();
+    await expect(sending).rejects.toMatchObject({ code: 'GW_ERR_POOL_NO_MODEM' });
+    const next = startQueue();
+    const { worker, outcomes } = startWorker(new ModemPool([{ driver: modem.driver, groups: [], maxPartsPerSec: 0 }]), next);
+    await worker.ready();
+    await next.sender('bulk').send('491709990271', bytesOf('marker')); // the queue is worked: anything left would have gone first
+    expect(outcomes.map((o) => o.kind)).toEqual(['bulk']);
+    expect(modem.sim.stats.smsSubmitted).toBe(1);
   }, 60_000);
 
   it('sends the jobs queued before a restart once each, and drops the expired one unsent', async () => {

@@ -3,8 +3,11 @@
  * failure's round trip through a job's failedReason (what a caller in another process gets).
  */
 import { describe, expect, it } from 'vitest';
-import { errorOfReason, failureReason, OUTBOUND_SMS_DEFAULTS, OUTBOUND_SMS_PRIORITY, STALLED_REASON, ttlMsOf } from '../../../src/queue/outbound-sms-jobs.ts';
+import { errorOfReason, failureReason, OUTBOUND_SMS_PRIORITY, STALLED_REASON } from '../../../src/queue/outbound-sms-jobs.ts';
+import { OUTBOUND_SMS_DEFAULTS, ttlMsOf } from '../../../src/queue/outbound-sms-settings.ts';
 import { GatewayError } from '../../../src/shared/errors.ts';
+import { DEFAULT_HELD_REQUEST_TTL_MS } from '../../../src/bridge/held-requests.ts';
+import { EXCHANGE_LIFETIME_SEC } from '../../../src/lwm2m/coap-parameters.ts';
 
 describe('outbound SMS jobs', () => {
   it('takes relay messages first, then triggers, then bulk (BullMQ: 1 is taken first)', () => {
@@ -13,8 +16,9 @@ describe('outbound SMS jobs', () => {
     expect(OUTBOUND_SMS_PRIORITY.relay).toBeGreaterThanOrEqual(1);
   });
 
-  it('gives each kind its own time-to-live; a relay message lives as long as the core\'s exchange (247 s)', () => {
-    expect(ttlMsOf(OUTBOUND_SMS_DEFAULTS, 'relay')).toBe(247_000);
+  it('gives each kind its own time-to-live; a relay message lives no longer than a held request, inside the CoAP exchange lifetime', () => {
+    expect(ttlMsOf(OUTBOUND_SMS_DEFAULTS, 'relay')).toBe(DEFAULT_HELD_REQUEST_TTL_MS);
+    expect(ttlMsOf(OUTBOUND_SMS_DEFAULTS, 'relay')).toBeLessThan(EXCHANGE_LIFETIME_SEC * 1000);
     expect(ttlMsOf({ ...OUTBOUND_SMS_DEFAULTS, triggerTtlMs: 5 }, 'trigger')).toBe(5);
     expect(ttlMsOf({ ...OUTBOUND_SMS_DEFAULTS, bulkTtlMs: 7 }, 'bulk')).toBe(7);
     expect(OUTBOUND_SMS_DEFAULTS.resendUnknown).toBe(false);
