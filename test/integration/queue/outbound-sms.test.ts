@@ -103,6 +103,24 @@ describe('outbound SMS queue: priorities and rate', () => {
   }, 60_000);
 });
 
+describe('outbound SMS queue: one job per message', () => {
+  it('sends all parts of a long message as one job, with the concatenation reference counted in Redis; a single part takes none', async () => {
+    const network = await startNetwork();
+    const modem = await readyModem(network, 'parts', '+491700000281');
+    const to = '491709990281';
+    const queue = startQueue();
+    await queue.ready();
+    startWorker(new ModemPool([{ driver: modem.driver, groups: [], maxPartsPerSec: 0 }]), queue);
+    await expect(queue.sender('bulk').sendMessage(to, { data: bytesOf('short') })).resolves.toMatchObject({ modem: 'parts', parts: 1 });
+    expect(await redis().exists(`${PREFIX}concat-ref:${to}`)).toBe(0);
+    await expect(queue.sender('bulk').sendMessage(to, { data: new Uint8Array(300).fill(0x41) })).resolves.toMatchObject({ modem: 'parts', parts: 3 });
+    await expect(queue.sender('bulk').sendMessage(to, { text: 'x'.repeat(200) })).resolves.toMatchObject({ parts: 2 });
+    expect(await redis().get(`${PREFIX}concat-ref:${to}`)).toBe('2');
+    expect(await queue.counts()).toMatchObject({ waiting: 0, prioritized: 0 });
+    expect(modem.sim.stats.smsSubmitted).toBe(6);
+  }, 60_000);
+});
+
 describe('outbound SMS queue: never twice', () => {
   it('fails a message whose outcome is unknown (modem reboots after taking the PDU) and never resends it', async () => {
     const network = await startNetwork();
