@@ -37,9 +37,16 @@ export interface OutboundSmsJobData {
   /** The modem the device accepts SMS from (required: no other stands in), or null for any. */
   readonly viaModem: string | null;
   readonly ports: OutboundSmsPorts | null;
+  /** TP-SRR on every part (TS 23.040 §9.2.3.5): the modem driver reports each part's status report. */
+  readonly statusReportRequest?: boolean;
   readonly enqueuedAtMs: number;
   /** Not sent after this instant (a stale answer is worse than none). */
   readonly expiresAtMs: number;
+}
+
+/** Options of one message (as PoolSmsSender.sendMessage takes them). */
+export interface OutboundSmsOptions {
+  readonly statusReportRequest?: boolean;
 }
 
 /** The outcome of a sent message: same shape as PoolSmsSender.sendMessage's result. */

@@ -12,7 +12,7 @@ import type { Redis } from 'ioredis';
 import { GatewayError } from '../shared/errors.ts';
 import { bytesToHex } from '../shared/hex.ts';
 import { TypedEmitter } from '../shared/typed-emitter.ts';
-import { errorOfReason, OUTBOUND_SMS_PRIORITY, OUTBOUND_SMS_QUEUE_NAME, outboundSmsQueue, type OutboundSmsJobData, type OutboundSmsPorts, type OutboundSmsResult } from './outbound-sms-jobs.ts';
+import { errorOfReason, OUTBOUND_SMS_PRIORITY, OUTBOUND_SMS_QUEUE_NAME, outboundSmsQueue, type OutboundSmsJobData, type OutboundSmsOptions, type OutboundSmsPorts, type OutboundSmsResult } from './outbound-sms-jobs.ts';
 import { ttlMsOf, type OutboundSmsKind, type OutboundSmsSettings } from './outbound-sms-settings.ts';
 import { bullConnection, bullPrefix } from './wakeup-jobs.ts';
 
@@ -26,8 +26,8 @@ export type OutboundSmsContent = { readonly data: Uint8Array } | { readonly text
 export interface KindSmsSender {
   /** Sends `payload` to `msisdn` (digits); resolves when it left, rejects with the typed error. */
   send(msisdn: string, payload: Uint8Array, viaModem?: string | null, ports?: OutboundSmsPorts | null): Promise<void>;
-  /** As `send`, for data or text, resolving with the message's id, modem and parts. */
-  sendMessage(msisdn: string, payload: OutboundSmsContent, viaModem?: string | null, ports?: OutboundSmsPorts | null): Promise<OutboundSmsResult>;
+  /** As `send`, for data or text, resolving with the message's id, modem and parts (the id status reports are matched to). */
+  sendMessage(msisdn: string, payload: OutboundSmsContent, viaModem?: string | null, ports?: OutboundSmsPorts | null, options?: OutboundSmsOptions): Promise<OutboundSmsResult>;
 }
 
 /** Events of {@link OutboundSmsQueue}. Not named `error` (an `error` without listener throws). */
@@ -86,7 +86,7 @@ export class OutboundSmsQueue extends TypedEmitter<OutboundSmsQueueEvents> {
   sender(kind: OutboundSmsKind): KindSmsSender {
     return {
       send: async (msisdn, payload, viaModem = null, ports = null) => void (await this.sendMessage(kind, msisdn, { data: payload }, viaModem, ports)),
-      sendMessage: (msisdn, payload, viaModem = null, ports = null) => this.sendMessage(kind, msisdn, payload, viaModem, ports),
+      sendMessage: (msisdn, payload, viaModem = null, ports = null, options = {}) => this.sendMessage(kind, msisdn, payload, viaModem, ports, options),
     };
   }
 
@@ -96,12 +96,12 @@ export class OutboundSmsQueue extends TypedEmitter<OutboundSmsQueueEvents> {
    * GW_ERR_SMS_EXPIRED: it was never sent; GW_ERR_POOL_NO_MODEM also when the queue closes first
    * and took the job off the queue unsent), or when Redis does.
    */
-  async sendMessage(kind: OutboundSmsKind, msisdn: string, payload: OutboundSmsContent, viaModem: string | null = null, ports: OutboundSmsPorts | null = null): Promise<OutboundSmsResult> {
+  async sendMessage(kind: OutboundSmsKind, msisdn: string, payload: OutboundSmsContent, viaModem: string | null = null, ports: OutboundSmsPorts | null = null, options: OutboundSmsOptions = {}): Promise<OutboundSmsResult> {
     if (this.closed) throw new GatewayError('GW_ERR_POOL_NO_MODEM', 'the gateway is stopping and queues no new SMS');
     const jobId = randomUUID();
     const outcome = new Promise<OutboundSmsResult>((resolve, reject) => this.waiters.set(jobId, { resolve, reject, timer: null }));
     try {
-      const data = await this.enqueue(kind, msisdn, payload, viaModem, ports, jobId);
+      const data = await this.enqueue(kind, msisdn, payload, viaModem, ports, jobId, options);
       this.watchExpiry(jobId, data);
     } catch (error) {
       this.waiters.delete(jobId);
@@ -114,10 +114,13 @@ export class OutboundSmsQueue extends TypedEmitter<OutboundSmsQueueEvents> {
    * Adds the job of one message without waiting for its outcome; resolves with what was stored.
    * `jobId` defaults to a fresh UUID. Rejects when Redis does.
    */
-  async enqueue(kind: OutboundSmsKind, msisdn: string, payload: OutboundSmsContent, viaModem: string | null = null, ports: OutboundSmsPorts | null = null, jobId: string = randomUUID()): Promise<OutboundSmsJobData & { readonly jobId: string }> {
+  async enqueue(
+    kind: OutboundSmsKind, msisdn: string, payload: OutboundSmsContent, viaModem: string | null = null, ports: OutboundSmsPorts | null = null,
+    jobId: string = randomUUID(), options: OutboundSmsOptions = {},
+  ): Promise<OutboundSmsJobData & { readonly jobId: string }> {
     const nowMs = this.now();
     const data: OutboundSmsJobData = {
-      kind, msisdn: msisdn.replace(/^\+/, ''), viaModem, ports, enqueuedAtMs: nowMs, expiresAtMs: nowMs + ttlMsOf(this.deps.settings, kind),
+      kind, msisdn: msisdn.replace(/^\+/, ''), viaModem, ports, ...(options.statusReportRequest === true ? { statusReportRequest: true } : {}), enqueuedAtMs: nowMs, expiresAtMs: nowMs + ttlMsOf(this.deps.settings, kind),
       payload: 'data' in payload ? { dataHex: bytesToHex(payload.data) } : { text: payload.text },
     };
     await this.queue.add(kind, data, {

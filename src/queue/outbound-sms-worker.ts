@@ -14,14 +14,14 @@ import type { Redis } from 'ioredis';
 import { GatewayError } from '../shared/errors.ts';
 import { hexToBytes } from '../shared/hex.ts';
 import { TypedEmitter } from '../shared/typed-emitter.ts';
-import { errorOfReason, failureReason, OUTBOUND_SMS_QUEUE_NAME, STALLED_REASON, type OutboundSmsJobData, type OutboundSmsPorts, type OutboundSmsResult } from './outbound-sms-jobs.ts';
+import { errorOfReason, failureReason, OUTBOUND_SMS_QUEUE_NAME, STALLED_REASON, type OutboundSmsJobData, type OutboundSmsOptions, type OutboundSmsPorts, type OutboundSmsResult } from './outbound-sms-jobs.ts';
 import type { OutboundSmsKind, OutboundSmsSettings } from './outbound-sms-settings.ts';
 import type { OutboundSmsContent, OutboundSmsQueue } from './outbound-sms-queue.ts';
 import { bullConnection, bullPrefix } from './wakeup-jobs.ts';
 
 /** Sends one message through the modem pool (the gateway's PoolSmsSender). */
 export interface PoolMessageSender {
-  sendMessage(msisdn: string, payload: OutboundSmsContent, viaModem: string | null, ports: OutboundSmsPorts | null): Promise<OutboundSmsResult>;
+  sendMessage(msisdn: string, payload: OutboundSmsContent, viaModem: string | null, ports: OutboundSmsPorts | null, options: OutboundSmsOptions): Promise<OutboundSmsResult>;
 }
 
 /** One job's end, as the worker reports it. */
@@ -128,7 +128,7 @@ export class OutboundSmsWorker extends TypedEmitter<OutboundSmsWorkerEvents> {
     const payload = 'dataHex' in data.payload ? { data: hexToBytes(data.payload.dataHex) ?? new Uint8Array() } : { text: data.payload.text };
     let result: OutboundSmsResult;
     try {
-      result = await this.deps.sender.sendMessage(data.msisdn, payload, data.viaModem, data.ports);
+      result = await this.deps.sender.sendMessage(data.msisdn, payload, data.viaModem, data.ports, { statusReportRequest: data.statusReportRequest === true });
     } catch (caught) {
       const error = caught instanceof GatewayError ? caught : new GatewayError('GW_ERR_INTERNAL', String(caught));
       const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);

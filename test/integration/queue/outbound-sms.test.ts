@@ -119,6 +119,20 @@ describe('outbound SMS queue: one job per message', () => {
     expect(await queue.counts()).toMatchObject({ waiting: 0, prioritized: 0 });
     expect(modem.sim.stats.smsSubmitted).toBe(6);
   }, 60_000);
+  it('carries a status report request through the job to the pool sender', async () => {
+    const network = await startNetwork();
+    const modem = await readyModem(network, 'srr', '+491700000291');
+    const queue = startQueue();
+    await queue.ready();
+    const pool = new ModemPool([{ driver: modem.driver, groups: [], maxPartsPerSec: 0 }]);
+    const real = new PoolSmsSender(pool, redis(), `${PREFIX}concat-ref:`);
+    const asked: unknown[] = [];
+    startWorker(pool, queue, { sender: { sendMessage: (msisdn, payload, via, ports, options) => (asked.push(options), real.sendMessage(msisdn, payload, via, ports)) } });
+    const stored = await queue.enqueue('trigger', '491709990291', { data: bytesOf('srr') }, null, null, undefined, { statusReportRequest: true });
+    expect((await queue.queue.getJob(stored.jobId))?.data.statusReportRequest).toBe(true);
+    await queue.sender('bulk').send('491709990291', bytesOf('plain'));
+    await expect.poll(() => asked, { timeout: 10_000 }).toEqual([{ statusReportRequest: true }, { statusReportRequest: false }]);
+  }, 60_000);
 });
 
 describe('outbound SMS queue: never twice', () => {
