@@ -19,6 +19,7 @@ import { utilizationResults, type UtilizationReport } from './modem-utilization.
 import { throughputResults, type ThroughputReport } from './relay-throughput.ts';
 import { smsCostResults, type SmsCostReport } from './sms-cost.ts';
 import { startupResults, type StartupReport } from './startup.ts';
+import { wakeupResults, type WakeupReport } from './wakeup.ts';
 import { writeResults, type ResultsEntry } from './support/results-doc.ts';
 
 interface Benchmark {
@@ -37,6 +38,7 @@ const BENCHMARKS: Readonly<Record<string, Benchmark>> = {
   'config-load': { script: './config-load.ts', toResults: (report: ConfigLoadReport) => configLoadResults(report) },
   'device-scale': { script: './device-scale.ts', toResults: (report: DeviceScaleReport) => deviceScaleResults(report) },
   startup: { script: './startup.ts', toResults: (report: StartupReport) => startupResults(report) },
+  wakeup: { script: './wakeup.ts', toResults: (report: WakeupReport) => wakeupResults(report) },
 };
 
 const DOCS = fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url));

@@ -2,7 +2,7 @@
  * Sends CoAP messages to devices by SMS through the modem pool: 8-bit binary (DCS 0x04),
  * concatenated when longer than 140 octets, with one concatenation reference counter per
  * destination kept in Redis (so a restart does not reuse a reference a device may still be
- * reassembling). Never retransmitted over SMS.
+ * reassembling; a single-part message takes none). Never retransmitted over SMS.
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
@@ -57,10 +57,10 @@ export class PoolSmsSender implements DeviceSmsSender {
         throw new GatewayError('GW_ERR_POOL_NO_MODEM', `modem "${viaModem}", whose number the device accepts, cannot send now (${state ?? 'not configured'})`, { modem: viaModem });
       }
     }
-    const reference = (await this.redis.incr(`${this.prefix}${msisdn}`)) & 0xff;
-    const parts = splitIntoSubmitPdus({
-      destination: `+${msisdn}`, payload, concatReference: reference, ...(ports === null ? {} : { ports }), statusReportRequest: options.statusReportRequest === true,
-    });
+    const request = { destination: `+${msisdn}`, payload, ...(ports === null ? {} : { ports }), statusReportRequest: options.statusReportRequest === true };
+    let parts = splitIntoSubmitPdus(request);
+    // A single part carries no concatenation header (TS 23.040 §9.2.3.24.1), so it takes no reference: no Redis round trip.
+    if (parts.length > 1) parts = splitIntoSubmitPdus({ ...request, concatReference: (await this.redis.incr(`${this.prefix}${msisdn}`)) & 0xff });
     const result: SendResult = await this.pool.send({ messageId: randomUUID(), recipient: `+${msisdn}`, parts }, { preferredModem: viaModem });
     this.counters.messages += 1;
     this.counters.parts += result.sent.length;

@@ -17,6 +17,7 @@ import { EXCHANGE_LIFETIME_SEC } from '../lwm2m/coap-parameters.ts';
 import { DEFAULT_MAX_LIFETIME_SEC } from '../lwm2m/lifetime-cap.ts';
 import { DEFAULT_MAX_ENDPOINT_NAME_BYTES } from '../lwm2m/registration-request.ts';
 import { MODEM_CONFIG_DEFAULTS } from '../modem/modem-types.ts';
+import { OUTBOUND_SMS_DEFAULTS } from '../queue/outbound-sms-settings.ts';
 import { WAKEUP_DEFAULTS } from '../queue/wakeup-settings.ts';
 import { SMS_BUDGET_DEFAULTS } from '../bridge/sms-budget.ts';
 import { DEFAULT_ADMIN_PORT } from '../shared/admin-api-defaults.ts';
@@ -245,6 +246,16 @@ const WakeupSchema = Type.Object({
   groups: Type.Record(Type.String({ minLength: 1, maxLength: 64 }), WakeupOverrideSchema, { default: {}, description: 'Overrides by device group name (see deviceGroups).' }),
 }, { ...strict, default: {}, description: 'Wake-up of sleeping devices by trigger SMS (BullMQ jobs, one per device): attempts, back-off, time-to-live, framing, delivery reports; the Bootstrap-Request Trigger after failed Registers.' });
 
+const outbound = OUTBOUND_SMS_DEFAULTS;
+
+/** The outbound SMS queue (priorities are fixed: relay, then triggers, then bulk; the rate is each modem's maxPartsPerSec). */
+const OutboundSmsSchema = Type.Object({
+  resendUnknown: Type.Boolean({ default: outbound.resendUnknown, description: 'Resend, once, an SMS whose outcome is unknown (the modem took it but never confirmed, or the process died while sending); the device may then get it twice.' }),
+  relayTtlMs: count('How long a request or answer to a device may wait in the queue, in ms; then it is dropped unsent. Keep it below the core\'s request timeout: a Write or Execute must not reach a device after the core gave up.', outbound.relayTtlMs, 1),
+  triggerTtlMs: count('How long a wake-up trigger may wait in the queue, in ms; then it is dropped unsent.', outbound.triggerTtlMs, 1),
+  bulkTtlMs: count('How long an SMS of the admin API\'s send may wait in the queue, in ms; then it is dropped unsent.', outbound.bulkTtlMs, 1),
+}, { ...strict, default: {}, description: 'Every SMS the gateway sends is a job of one queue (BullMQ) worked by the modem pool: answers to devices first, then triggers, then bulk; never resent when its outcome is unknown.' });
+
 const DeviceGroupSchema = Type.Object({
   name: Type.String({ minLength: 1, maxLength: 64, description: 'Name of the group (for logs).', examples: ['trackers'] }),
   endpoints: Type.Array(Type.String({ minLength: 1, maxLength: 255, expected: 'an endpoint name or a glob (* any run, ? one character)' }), {
@@ -303,6 +314,7 @@ export const CONFIG_SCHEMA = Type.Object({
   }),
   wakeup: WakeupSchema,
   smsBudget: SmsBudgetSchema,
+  outboundSms: OutboundSmsSchema,
   floodLimits: FloodLimitsSchema,
   awakeWindowMs: count('Queue mode: how long a device stays reachable over UDP after it was last heard.', 93_000),
   reassemblyTimeoutSec: count('How long parts of a concatenated SMS wait for the rest.', 600, 1),

@@ -61,6 +61,7 @@ export function toGatewayConfig(config: Config): GatewayConfig {
       udpAddressChange: config.udpAdmission.udpAddressChange,
     },
     wakeup: { ...config.wakeup, groups: { ...config.wakeup.groups } },
+    outboundSms: { ...config.outboundSms },
     heldRequests: { ttlMs: config.heldRequests.ttlMs, maxPerDevice: config.heldRequests.maxPerDevice, maxTotal: config.heldRequests.maxTotal },
     deviceGroups: config.deviceGroups.map((group) => ({
       name: group.name, endpoints: group.endpoints, msisdnPrefixes: group.msisdnPrefixes,

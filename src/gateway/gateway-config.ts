@@ -10,6 +10,7 @@ import type { DeviceGroupConfig } from '../bridge/device-groups.ts';
 import type { HeldRequestsConfig } from '../bridge/held-requests.ts';
 import type { WakeupConfig } from '../queue/wakeup-settings.ts';
 import type { SmsBudgetConfig } from '../bridge/sms-budget.ts';
+import type { OutboundSmsSettings } from '../queue/outbound-sms-settings.ts';
 import type { AdmissionPolicyConfig } from '../bridge/admission-policy.ts';
 import type { FloodLimits } from '../bridge/source-rate-limiter.ts';
 
@@ -65,6 +66,8 @@ export interface GatewayConfig {
   readonly smsBudget?: SmsBudgetConfig;
   /** Wake-up jobs (trigger SMS): attempts, back-off, time-to-live, framing, overrides per device group. @defaultValue 3 triggers, 30 s back-off */
   readonly wakeup?: WakeupConfig;
+  /** The outbound SMS queue: `resendUnknown` (default false), time-to-live per kind. @defaultValue OUTBOUND_SMS_DEFAULTS */
+  readonly outboundSms?: Partial<OutboundSmsSettings>;
   /**
    * Who may register over UDP, and when a registration may move (see `AdmissionPolicy`):
    * `allowedNetworks` (CIDR list, default every address), `endpointPatterns` (globs, default

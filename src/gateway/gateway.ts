@@ -24,6 +24,9 @@ import { SmsOperationCounters } from '../bridge/sms-operations.ts';
 import { RedisInbox } from '../inbox/redis-inbox.ts';
 import type { WakeupRequestResult } from '../queue/wakeup-jobs.ts';
 import { WakeupService } from '../queue/wakeup-service.ts';
+import { OUTBOUND_SMS_DEFAULTS } from '../queue/outbound-sms-settings.ts';
+import { OutboundSmsQueue } from '../queue/outbound-sms-queue.ts';
+import { OutboundSmsWorker } from '../queue/outbound-sms-worker.ts';
 import type { DeviceRecord } from '../lwm2m/device-record.ts';
 import { RedisRegistrationStore } from '../lwm2m/redis-registration-store.ts';
 import { Presence } from '../lwm2m/presence.ts';
@@ -137,6 +140,9 @@ export class Gateway {
     readonly wakeups: WakeupService,
     /** SMS spend: the daily budget and the counts per operation kind (docs/wakeup.md). */
     readonly spend: { readonly budget: SmsBudget; readonly operations: SmsOperationCounters },
+    /** The outbound SMS queue every SMS goes through (`counts()` for the admin API); see docs/wakeup.md. */
+    readonly outbound: OutboundSmsQueue,
+    private readonly outboundWorker: OutboundSmsWorker,
   ) {}
 
   /**
@@ -186,6 +192,19 @@ export class Gateway {
       { routes: config.routes },
     );
     const sms = new PoolSmsSender(pool, redis, `${prefix}concat-ref:`);
+    // Every SMS is a job of the outbound queue, worked by the pool (one message per modem at a time).
+    const outboundSettings = { ...OUTBOUND_SMS_DEFAULTS, ...config.outboundSms };
+    const outbound = new OutboundSmsQueue({ redisUrl: config.redisUrl, redisPrefix: prefix, settings: outboundSettings });
+    const outboundWorker = new OutboundSmsWorker({
+      redisUrl: config.redisUrl, redisPrefix: prefix, settings: outboundSettings, sender: sms, local: outbound, concurrency: config.modems.length, autorun: false,
+    });
+    // Working starts with the first modem ready: SMS queued before a restart are sent, not failed for want of a modem.
+    for (const driver of pool.drivers) driver.on('state', (state) => (state === 'ready' || state === 'degraded') && outboundWorker.start());
+    outboundWorker.on('outcome', (o) => o.result !== 'sent' && logger.warn({ ...o }, `outbound SMS ${o.result}`));
+    const queueTrouble = ({ detail }: { readonly detail: string }): void => logger.warn({ detail }, 'outbound SMS queue: redis trouble');
+    outbound.on('problem', queueTrouble);
+    outboundWorker.on('problem', queueTrouble);
+    await outbound.ready();
     let relay: Relay | null = null;
     // The relay never rejects; a rejection here would be a defect, logged rather than lost.
     const settle = (pending: Promise<void> | undefined): void => void pending?.catch((error: unknown) => logger.error({ err: error }, 'relay entry point failed'));
@@ -201,7 +220,7 @@ export class Gateway {
     const wakeups = new WakeupService({
       redisUrl: config.redisUrl, redisPrefix: prefix, redis, config: config.wakeup ?? {}, record: (endpoint) => mirror.get(endpoint),
       groups: deviceGroups, senders: senderPolicy, presence: mirror.presence, budget: spend.budget, operations: spend.operations,
-      sms: { send: (msisdn, payload, via, ports, options) => sms.sendMessage(msisdn, payload, via, ports, options) },
+      sms: { send: (msisdn, payload, via, ports, options) => outbound.sender('trigger').sendMessage(msisdn, payload, via, ports, options) },
     });
     // Heard: a waiting wake-up job is checked at once (it completes), not at the end of its back-off.
     for (const event of ['registered', 'updated'] as const) mirror.on(event, (record) => wakeups.heard(record.endpoint));
@@ -210,7 +229,7 @@ export class Gateway {
     mirror.on('refused', (record, why) => wakeups.registrationFailed(record, why));
     mirror.on('registered', (record) => wakeups.registered(record.endpoint));
     const flood = { ...FLOOD_LIMIT_DEFAULTS, ...config.floodLimits };
-    relay = new Relay(mirror, sockets, sms, udp, {
+    relay = new Relay(mirror, sockets, outbound.sender('relay'), udp, {
       udpRateLimiter: new SourceRateLimiter({ ratePerSec: flood.udpDatagramsPerSecPerSource, burst: flood.udpBurstPerSource }, 'floodLimits.udpDatagramsPerSecPerSource'),
       core, ...(limits.maxLifetimeSec === undefined ? {} : { maxLifetimeSec: limits.maxLifetimeSec }),
       deviceGroups, heldRequests: { ...config.heldRequests, store: new RedisHeldRequestStore(redis, heldRequestLimits(config.heldRequests), `${prefix}held:`) },
@@ -232,7 +251,7 @@ export class Gateway {
     await relay.held.resume().then((held) => logger.info(held, 'held requests resumed'), (error: unknown) => logger.warn({ err: error }, 'held requests not resumed yet (retried every second)'));
     await inboxRelay.start();
     pool.start();
-    const gateway = new Gateway(config, pool, mirror, relay, inbox, sockets, udp, inboxRelay, sms, redis, blockingRedis, logging, logger, wakeups, spend);
+    const gateway = new Gateway(config, pool, mirror, relay, inbox, sockets, udp, inboxRelay, sms, redis, blockingRedis, logging, logger, wakeups, spend, outbound, outboundWorker);
     logger.info({ udp: udp.address, core: config.core, modems: config.modems.map((m) => m.name) }, 'gateway started');
     gateway.timer = setInterval(() => gateway.maintainOnTimer(), config.maintenanceIntervalMs);
     return gateway;
@@ -255,6 +274,7 @@ export class Gateway {
   get queues(): readonly Queue[] {
     return [
       this.wakeups.bullQueue,
+      this.outbound.queue,
     ];
   }
 
@@ -282,11 +302,12 @@ export class Gateway {
   }
 
   /**
-   * Sends one SMS (8-bit data or text) to `to` (E.164 with `+`) through the pool, routed and
-   * counted like the relay's SMS (for the admin API). Rejects with the send's typed error.
+   * Sends one SMS (8-bit data or text) to `to` (E.164 with `+`) through the outbound queue as
+   * bulk (after relay answers and triggers), routed and counted like the relay's SMS (for the
+   * admin API). Rejects with the send's typed error.
    */
   sendSms(to: string, payload: { readonly data: Uint8Array } | { readonly text: string }): Promise<{ messageId: string; modem: string; parts: number }> {
-    return this.sms.sendMessage(to.replace(/^\+/, ''), payload);
+    return this.outbound.sender('bulk').sendMessage(to.replace(/^\+/, ''), payload);
   }
 
   /** For a signal (SIGUSR2): the AT trace of every modem off when any is on, else on for all. Returns the new state. */
@@ -361,6 +382,8 @@ export class Gateway {
       step = 'stopping the inbox consumer';
       await this.inboxRelay.stop();
       step = 'finishing the SMS in flight';
+      await this.outboundWorker.close(); // the SMS being sent get their outcome; queued ones stay for the next start
+      await this.outbound.close();
       await this.pool.drain();
       step = 'writing device activity to Redis';
       persisted = await this.mirror.persistActivity();
@@ -376,6 +399,7 @@ export class Gateway {
       // Cut off or failed: close what is still open, in the time kept for it.
       this.relay.close();
       void this.wakeups.close();
+      void this.outboundWorker.close().then(() => this.outbound.close());
       const released = await settleWithin(Promise.allSettled([this.pool.stop(), this.sockets.close()]), releaseMs);
       if (released === 'timeout') unfinishedStep += '; closing the modem ports and sockets did not finish in time';
     }

@@ -53,6 +53,7 @@ export const ERROR_CODES = {
   GW_ERR_CORE_UNRESOLVED: 'The core server\'s host name did not resolve to an address of the core-facing sockets\' family.',
   GW_ERR_RELAY_FILE_LIMIT: 'The process reached its open-file limit (EMFILE/ENFILE): no socket could be opened; raise LimitNOFILE.',
   GW_ERR_WAKEUP_REDIS: 'A wake-up request or query could not reach Redis in time; no job was added (HTTP 503 from the admin API).',
+  GW_ERR_SMS_EXPIRED: 'An outbound SMS waited in its queue past its time-to-live (outboundSms.*TtlMs); it was not sent.',
   // --- Simulators (src/sim) ---
   GW_ERR_SIM_PROTOCOL: 'A message to a simulator (network, modem control port) is not valid JSON of a known operation.',
   GW_ERR_CORE_UNKNOWN_CLIENT: 'The lab core has no registration with that endpoint name.',

@@ -42,7 +42,7 @@ describe('Redis outage end to end', () => {
     await expect.poll(() => log.matching('redis unreachable').length, { timeout: 20_000 }).toBeGreaterThan(0);
     const acknowledgedBefore = modem.stats.smsReceived;
     const updated = device.update();
-    const read = lab.core.read('outage-e2e', '/3/0'); // outbound: waits for Redis (the SMS concatenation reference)
+    const read = lab.core.read('outage-e2e', '/3/0'); // outbound: waits for Redis (the outbound SMS queue)
     // Direct route (+CMT): unpersisted, so waiting for AT+CNMA or refused to the network, which delivers it again.
     await expect.poll(() => modem.status.awaitingCnma || modem.stats.deliveriesRefused > 0, { timeout: 20_000 }).toBe(true);
     expect(modem.stats.smsReceived).toBe(acknowledgedBefore);

@@ -31,6 +31,11 @@ export function useDriverFixture(): void {
   scope = useTestScope();
 }
 
+/** Runs `cleanup` after the current test, before the fixture's earlier clean-ups (reverse order). */
+export function onCleanup(cleanup: () => Promise<unknown>): void {
+  cleanups.push(cleanup);
+}
+
 /** The Redis connection of this file. */
 export function redis(): Redis {
   if (scope === null) throw new Error('call useDriverFixture() first');
