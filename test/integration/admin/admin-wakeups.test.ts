@@ -131,7 +131,11 @@ describe('admin API: wake-ups and queues', () => {
     // Asked again: the same job, still delayed.
     expect((await call('POST', '/api/v1/wakeups', { body: REQUEST })).json).toMatchObject({ jobId: `wakeup-${ENCODED}`, state: 'delayed' });
     const queues = await call('GET', '/api/v1/queues', { token: READ_ONLY });
-    expect(queues.json['queues']).toEqual([{ name: 'wakeup', counts: expect.objectContaining({ delayed: 1, waiting: 0, active: 0, failed: 0 }) }]);
+    expect(queues.json['queues']).toEqual([
+      { name: 'wakeup', counts: expect.objectContaining({ delayed: 1, waiting: 0, active: 0, failed: 0 }) },
+      // The trigger went through the outbound SMS queue.
+      { name: 'outbound-sms', counts: expect.objectContaining({ completed: 1, waiting: 0, active: 0, failed: 0 }) },
+    ]);
     expect((await call('GET', '/metrics')).text).toMatch(/^smsbridge_queue_jobs\{queue="wakeup",state="delayed"\} 1$/m);
 
     // The queue board: its token in a cookie set by the login route, checked like the API's.
@@ -151,7 +155,7 @@ describe('admin API: wake-ups and queues', () => {
     const listed = await board('GET', '/queues/api/queues', { cookie });
     expect(listed.status).toBe(200);
     const boardQueues = ((await listed.json()) as { queues: { name: string; counts: Record<string, number> }[] }).queues;
-    expect(boardQueues.map((queue) => [queue.name, queue.counts['delayed']])).toEqual([['wakeup', 1]]);
+    expect(boardQueues.map((queue) => [queue.name, queue.counts['delayed']])).toEqual([['wakeup', 1], ['outbound-sms', 0]]);
     const entry = await board('GET', '/queues/', { cookie });
     expect(entry.status).toBe(200);
     expect(entry.headers.get('content-type')).toMatch(/text\/html/);

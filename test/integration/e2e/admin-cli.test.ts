@@ -106,10 +106,11 @@ describe('smsbridge run with the admin API, and the CLI commands over it', () =>
     // Queues and wake-ups over the API.
     const queues = await cli({ SMSBRIDGE_TOKEN: READ_ONLY }, 'queues', '--json');
     expect(queues.stderr).toBe('');
-    expect(JSON.parse(queues.stdout)).toMatchObject({ queues: [{ name: 'wakeup', counts: { waiting: 0, active: 0, delayed: 0 } }] });
+    expect(JSON.parse(queues.stdout)).toMatchObject({ queues: [{ name: 'wakeup', counts: { waiting: 0, active: 0, delayed: 0 } }, { name: 'outbound-sms', counts: { waiting: 0, active: 0, delayed: 0 } }] });
     const queuesTable = await cli({ SMSBRIDGE_TOKEN: READ_ONLY }, 'queues');
     expect(queuesTable.stdout.split('\n')[0]).toMatch(/^QUEUE\s+WAITING\s+ACTIVE\s+DELAYED/);
     expect(queuesTable.stdout).toMatch(/^wakeup\s+0\s+0\s+0/m);
+    expect(queuesTable.stdout).toMatch(/^outbound-sms\s+0\s+0\s+0/m);
     const readOnlyWakeup = await cli({ SMSBRIDGE_TOKEN: READ_ONLY }, 'wakeup', 'admin-e2e-udp');
     expect(JSON.parse(readOnlyWakeup.stderr.trim())).toMatchObject({ code: 'GW_ERR_ADMIN_FORBIDDEN', status: 403 });
     const unknownDevice = await cli({ SMSBRIDGE_TOKEN: TOKEN }, 'wakeup', 'no-such-device');
