@@ -16,7 +16,7 @@
  * core with RFC 7252 retransmission. Empty ACKs are never sent by SMS.
  */
 import type { RemoteInfo } from 'node:dgram';
-import { DecodeError } from '../shared/errors.ts';
+import { DecodeError, GatewayError } from '../shared/errors.ts';
 import { TypedEmitter } from '../shared/typed-emitter.ts';
 import { decodeCoap, encodeCoap, isEmpty, isWellFormedCoap, peekHeader, type CoapMessage } from '../lwm2m/coap-message.ts';
 import { coapAck, coapReset } from '../lwm2m/coap-builders.ts';
@@ -317,15 +317,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
         this.refuseRegistration(source, message, error);
         return;
       }
-      // An invalid Register/Update: the core is the authority, but without an endpoint there is
-      // no socket to relay from. Answer 4.00 as the core would. Anything else (Redis refused the
-      // write) is the gateway's failure: 5.03 Service Unavailable (RFC 7252 §5.9.3.4).
-      const invalid = error instanceof DecodeError;
-      this.emit('dropped', { reason: invalid ? 'invalid-registration' : 'store-failed', endpoint: null, detail: String(error) });
-      if (message.type === 'CON' && source.bearer === 'udp') {
-        const code = invalid ? CoapCode.BAD_REQUEST : CoapCode.SERVICE_UNAVAILABLE;
-        this.udp.send(source.host, source.port, encodeCoap({ ...coapAck(message.messageId), code, token: message.token }));
-      }
+      this.notStored(source, message, null, error);
       return;
     }
     if (endpoint === null) {
@@ -334,7 +326,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
       if (source.bearer === 'udp' && message.type === 'CON') this.udp.send(source.host, source.port, encodeCoap(coapReset(message.messageId)));
       return;
     }
-    if (this.sockets.get(endpoint) === undefined && !(await this.socketReady(endpoint))) return;
+    if (this.sockets.get(endpoint) === undefined && !(await this.socketReady(endpoint, source, message))) return;
     const exchanges = this.exchangesOf(endpoint);
     exchanges.prune(this.now());
     const sms = exchanges.smsExchangeFor(message);
@@ -349,6 +341,21 @@ export class Relay extends TypedEmitter<RelayEvents> {
     }
     // Awake now: held requests go out, unless the device is leaving (De-register: they are answered when it is gone).
     if (this.requests.held.hasWork(endpoint) && !isDeregister(message)) await this.requests.held.wake(endpoint);
+  }
+
+  /**
+   * A Register or Update that could not be taken: an invalid one (the core is the authority, but
+   * without an endpoint there is no socket to relay from) is answered 4.00 as the core would;
+   * anything else (Redis refused a write) is the gateway's failure: 5.03 Service Unavailable
+   * (RFC 7252 §5.9.3.4). Over SMS nothing is answered (it would cost an SMS).
+   */
+  private notStored(source: DeviceSource, message: CoapMessage, endpoint: string | null, error: unknown): void {
+    const invalid = error instanceof DecodeError;
+    this.emit('dropped', { reason: invalid ? 'invalid-registration' : 'store-failed', endpoint, detail: String(error) });
+    if (message.type === 'CON' && source.bearer === 'udp') {
+      const code = invalid ? CoapCode.BAD_REQUEST : CoapCode.SERVICE_UNAVAILABLE;
+      this.udp.send(source.host, source.port, encodeCoap({ ...coapAck(message.messageId), code, token: message.token }));
+    }
   }
 
   /**
@@ -392,13 +399,15 @@ export class Relay extends TypedEmitter<RelayEvents> {
    * Opens the core-facing socket of a device that has none. When that fails (no free address,
    * open-file limit) the message is dropped, and a registration the core has not accepted yet is
    * rolled back: no record may name a socket that does not exist (the device registers again).
+   * When Redis refused to record the socket's address, that is a store failure (see {@link notStored}).
    */
-  private async socketReady(endpoint: string): Promise<boolean> {
+  private async socketReady(endpoint: string, source: DeviceSource, message: CoapMessage): Promise<boolean> {
     try {
       await this.sockets.ensure(endpoint);
       return true;
     } catch (error) {
-      this.emit('dropped', { reason: 'no-socket', endpoint, detail: String(error) });
+      if (error instanceof GatewayError) this.emit('dropped', { reason: 'no-socket', endpoint, detail: String(error) });
+      else this.notStored(source, message, endpoint, error);
       await this.mirror.discardUnaccepted(endpoint).catch(() => undefined);
       return false;
     }

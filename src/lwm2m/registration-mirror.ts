@@ -5,8 +5,10 @@
  * and re-registration; seed 002: any message from the client is an implicit update).
  *
  * Records live in memory for the hot path and are written through to Redis, so they survive a
- * restart (`load()`): only the fields a message changed are written (a 2.04 that changes nothing
- * writes nothing), activity alone at most every `activityPersistIntervalMs`. Expiry is driven
+ * restart (`load()`): a Register once, whole, when the core accepts it (until then it is held in
+ * memory and Redis keeps the registration it would replace); afterwards only the fields a message
+ * changed (a 2.04 that changes nothing writes nothing), activity alone at most every
+ * `activityPersistIntervalMs`. Expiry is driven
  * from Redis: `expire()` runs the store's sweep of the deadline set, so a registration written by
  * another gateway process lapses here too. What is written and when lives in
  * `registration-writer.ts`, the requests awaiting the core's answer in `pending-registrations.ts`,
@@ -159,7 +161,10 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
       const previous = this.records.get(endpoint);
       this.admit('register', endpoint, source, previous);
       const record = withActivity(registerRecord(endpoint, operation.query, message, previous, source), source, nowMs);
-      await this.save(record);
+      // Held in memory (the socket and indexes need it for the core's answer) and written to
+      // Redis once, whole, when the core accepts it: one write per Register.
+      this.remember(record);
+      this.writer.hold(record);
       this.presence.heard(endpoint, source.bearer, nowMs);
       this.pending.add(message, {
         endpoint, bearer: source.bearer, operation, payload: textOf(message.payload), createdAtMs: nowMs, ...(previous?.registered ? { previous } : {}),
@@ -223,7 +228,7 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
       }
       const location = `/${locationPath(message).join('/')}`;
       const registered = { ...record, location, registered: true, registeredAtMs: this.now() };
-      await this.write(record, registered);
+      await this.save(registered);
       this.emit('registered', registered);
     } else if (pending.operation.kind === 'update') {
       if (!success) return;
@@ -256,7 +261,7 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
     const record = this.records.get(endpoint);
     if (record === undefined || record.registered) return false;
     const previous = this.pending.takeAll(endpoint);
-    if (previous !== undefined) await this.save(previous);
+    if (previous !== undefined) this.restore(previous);
     else await this.forget(endpoint);
     return true;
   }
@@ -327,15 +332,24 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
    * back, or else the record goes (and with it the endpoint's core-facing port, see `forgotten`).
    */
   private async dropRegister(pending: PendingRegistration, record: DeviceRecord, why: 'rejected' | 'unanswered'): Promise<void> {
-    if (pending.previous !== undefined) await this.save(pending.previous);
+    if (pending.previous !== undefined) this.restore(pending.previous);
     else await this.forget(pending.endpoint);
     this.emit('refused', record, why);
   }
 
-  /** Remembers `record` and writes it whole (a Register, or a registration coming back). */
+  /** Remembers `record` and writes it whole (a Register the core accepted). */
   private async save(record: DeviceRecord): Promise<void> {
     this.remember(record);
     await this.writer.save(record);
+  }
+
+  /**
+   * Remembers `previous` again, the registration a held Register would have replaced: Redis still
+   * holds it (a held Register is never written), so nothing is written.
+   */
+  private restore(previous: DeviceRecord): void {
+    this.remember(previous);
+    this.writer.noteRestored(previous);
   }
 
   /** Remembers `after` in place of `before` and writes what changed (see {@link RegistrationWriter.write}). */
