@@ -87,6 +87,12 @@ export class WakeupService extends TypedEmitter<WakeupEvents> {
   private readonly worker: Worker<WakeupJobData, WakeupOutcome>;
   private readonly now: () => number;
   private readonly timers = new Set<NodeJS.Timeout>();
+  /**
+   * Endpoints with a job this process asked for or worked on, until it ended: the only ones
+   * {@link heard} looks up in Redis (a look-up for every Register and Update of every device
+   * cost a Redis round trip each; bench/device-scale).
+   */
+  private readonly withJob = new Set<string>();
   private closed = false;
 
   constructor(private readonly deps: WakeupServiceDeps) {
@@ -102,6 +108,10 @@ export class WakeupService extends TypedEmitter<WakeupEvents> {
       settings: { backoffStrategy: (_attempts, _type, error) => (error instanceof CheckAgainLater ? error.delayMs : 1000) },
     });
     this.worker.on('error', (error) => this.reportProblem(error));
+    // Jobs left by an earlier process (a restart in a back-off) count as this process's too.
+    void this.queue.getJobs(['delayed', 'active', 'waiting']).then((jobs) => {
+      for (const job of jobs) if (job?.data?.endpoint !== undefined) this.withJob.add(job.data.endpoint);
+    }, (error: unknown) => this.reportProblem(error));
   }
 
   /** Key of the last outcome of `endpoint` (JSON). */
@@ -115,6 +125,7 @@ export class WakeupService extends TypedEmitter<WakeupEvents> {
 
   /** Asks for a wake-up of `endpoint`: the job id and its state; one job however often it is asked. Rejects when Redis does. */
   async request(endpoint: string, source: WakeupSource): Promise<WakeupRequestResult> {
+    this.withJob.add(endpoint);
     const result = await addWakeupJob(this.queue, endpoint, source, this.now());
     this.emit('requested', { ...result, source });
     return result;
@@ -122,14 +133,18 @@ export class WakeupService extends TypedEmitter<WakeupEvents> {
 
   /**
    * `endpoint` was heard (Register, Update): its waiting job, if any, is checked now rather
-   * than at the end of its back-off. Never rejects.
+   * than at the end of its back-off. Only a job this process asked for or worked on is looked
+   * up (see `withJob`); another process's job sees the activity at its next check. Never rejects.
    */
   heard(endpoint: string, retries = 3): void {
     // While Redis is away nothing is queued up behind it: the job sees the activity at its next check.
-    if (this.closed || this.queueConnection.status !== 'ready') return;
+    if (this.closed || !this.withJob.has(endpoint) || this.queueConnection.status !== 'ready') return;
     void (async () => {
       const job = await this.queue.getJob(wakeupJobId(endpoint));
-      if (job === undefined) return;
+      if (job === undefined) {
+        this.withJob.delete(endpoint);
+        return;
+      }
       const state = await job.getState();
       if (state === 'delayed') await job.promote();
       else if (state === 'active' && retries > 0) this.after(50, () => this.heard(endpoint, retries - 1)); // sending its trigger now
@@ -170,6 +185,7 @@ export class WakeupService extends TypedEmitter<WakeupEvents> {
   /** One attempt of a job: finish (woke, skipped, gave up) or send one trigger and check again later. */
   private async attempt(job: Job<WakeupJobData, WakeupOutcome>): Promise<WakeupOutcome> {
     const data = job.data;
+    this.withJob.add(data.endpoint);
     const nowMs = this.now();
     const triggers = data.triggers ?? 0;
     const record = this.deps.record(data.endpoint);
@@ -206,6 +222,7 @@ export class WakeupService extends TypedEmitter<WakeupEvents> {
     const endedAtMs = this.now();
     const outcome = { ...end, endpoint: data.endpoint, triggers: data.triggers ?? 0, elapsedMs: endedAtMs - data.requestedAtMs, endedAtMs } as WakeupOutcome;
     const counter = outcome.result === 'woke' ? 'woke' : `${outcome.result}:${outcome.reason}`;
+    this.withJob.delete(data.endpoint);
     await this.deps.redis.multi().set(this.outcomeKey(data.endpoint), JSON.stringify(outcome)).hincrby(this.countsKey, counter, 1).exec();
     this.emit('outcome', outcome);
     if (outcome.result === 'gave-up') throw new UnrecoverableError(`gave up: ${outcome.reason} after ${outcome.triggers} trigger(s)`);
