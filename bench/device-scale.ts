@@ -102,6 +102,7 @@ async function measureSystem(sut: JsonChild, swarm: JsonChild, options: DeviceSc
   const updated = (await swarm.ask({ op: 'round', kind: 'update', target, window: options.window })) as unknown as RoundResult;
   const cpuAfter = (await sut.ask({ op: 'cpu' })).cpuUs as number;
   const after = (await sut.ask({ op: 'measure' })) as unknown as Measure;
+  if (process.env.DEVICE_SCALE_DEBUG) process.stderr.write(`  measure before ${JSON.stringify(before)}\n  measure after ${JSON.stringify(after)}\n`);
   return {
     measure: after,
     figures: {

@@ -26,6 +26,7 @@ import type { RedisRegistrationStore } from './redis-registration-store.ts';
 import { ADMIT_ALL, RegistrationRefusedError, type AdmissionRequest, type RegistrationAdmission } from './registration-admission.ts';
 import { msisdnOf, registerRecord, registrationOperation, textOf, type RegistrationOperation } from './registration-operation.ts';
 import { DEFAULT_MAX_ENDPOINT_NAME_BYTES } from './registration-request.ts';
+import { RecordTexts } from './record-texts.ts';
 import { RegistrationWriter } from './registration-writer.ts';
 
 export { registrationOperation, type RegistrationOperation } from './registration-operation.ts';
@@ -88,6 +89,8 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
   private readonly registerAnswerTimeoutMs: number;
   private readonly admission: RegistrationAdmission;
   private readonly now: () => number;
+  /** One copy of each text many records repeat (bench/device-scale: memory per device). */
+  private readonly texts = new RecordTexts();
   /** Where this process last read the store's stream of swept registrations (`load()` skips what came before). */
   private sweptCursor = '0';
   /** Whether each device is awake, and over which bearer (fed by this mirror, swept by `expire()`). */
@@ -106,7 +109,7 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
   /** Loads every stored record (after a restart). */
   async load(): Promise<DeviceRecord[]> {
     this.sweptCursor = (await this.store.sweptSince('$')).cursor;
-    const records = await this.store.all();
+    const records = (await this.store.all()).map((record) => this.texts.share(record));
     for (const record of records) {
       this.remember(record);
       this.writer.noteLoaded(record);
@@ -160,7 +163,7 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
       const endpoint = operation.query.endpoint ?? '';
       const previous = this.records.get(endpoint);
       this.admit('register', endpoint, source, previous);
-      const record = withActivity(registerRecord(endpoint, operation.query, message, previous, source), source, nowMs);
+      const record = this.texts.share(withActivity(registerRecord(endpoint, operation.query, message, previous, source), source, nowMs));
       // Held in memory (the socket and indexes need it for the core's answer) and written to
       // Redis once, whole, when the core accepts it: one write per Register.
       this.remember(record);
@@ -206,7 +209,7 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
     const record = this.records.get(known);
     if (record === undefined) return null;
     if (operation !== null) this.pending.add(message, { endpoint: known, bearer: source.bearer, operation, payload: textOf(message.payload), createdAtMs: nowMs });
-    if (this.writer.needsSave(record, source, nowMs)) await this.write(record, withActivity(record, source, nowMs));
+    if (this.writer.needsSave(record, source, nowMs)) await this.write(record, this.texts.share(withActivity(record, source, nowMs)));
     else this.writer.touchInMemory(record, source, nowMs);
     this.presence.heard(known, source.bearer, nowMs);
     return known;
@@ -236,11 +239,11 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
       const updated: DeviceRecord = {
         ...record,
         lifetimeSec: q.lifetimeSec ?? record.lifetimeSec,
-        binding: q.binding ?? record.binding,
+        binding: q.binding === null ? record.binding : this.texts.text(q.binding),
         // An Update that names the binding or Q restates queue mode; one that does not keeps it.
         queueMode: q.binding !== null || q.queueMode ? q.queueMode : record.queueMode,
         msisdn: msisdnOf(q) ?? record.msisdn,
-        objectLinks: pending.payload.length > 0 ? pending.payload : record.objectLinks,
+        objectLinks: pending.payload.length > 0 ? this.texts.text(pending.payload) : record.objectLinks,
         registeredOver: pending.bearer, // LwM2M 1.0 §5.3.1: the source of the accepted request
       };
       await this.write(record, updated);

@@ -188,12 +188,15 @@ const ACTIVITY_FIELDS: ReadonlySet<string> = new Set(['lastActivityMs', 'lastBea
 
 /** The fields of `after` that differ from `before` (all are plain values), or null when none do. */
 function changedFields(before: DeviceRecord, after: DeviceRecord): Partial<DeviceRecord> | null {
-  const changes: Record<string, unknown> = {};
-  let any = false;
-  for (const [key, value] of Object.entries(after)) {
-    if ((before as unknown as Record<string, unknown>)[key] === value) continue;
+  // Runs for every Update the core accepts: no array of entries, and no object unless something changed.
+  const was = before as unknown as Record<string, unknown>;
+  const now = after as unknown as Record<string, unknown>;
+  let changes: Record<string, unknown> | null = null;
+  for (const key in now) {
+    const value = now[key];
+    if (was[key] === value) continue;
+    changes ??= {};
     changes[key] = value;
-    any = true;
   }
-  return any ? (changes as Partial<DeviceRecord>) : null;
+  return changes as Partial<DeviceRecord> | null;
 }
