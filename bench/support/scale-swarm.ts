@@ -11,7 +11,8 @@
  *
  * Protocol, one JSON object per line: on start `{"ready":true}`;
  * `{"op":"open","devices":n,"hosts":[…]}` → `{"opened":n}`;
- * `{"op":"round","kind":"register"|"update","target":{host,port},"window":w}` → {@link RoundResult}.
+ * `{"op":"round","kind":"register"|"update","target":{host,port},"window":w,"from":i,"to":j}` → {@link RoundResult}
+ * (devices i … j−1; by default all).
  * When stdin ends, every socket is closed and the process exits.
  */
 import { createSocket, type Socket } from 'node:dgram';
@@ -53,6 +54,8 @@ interface Round {
   readonly kind: string;
   readonly target: { host: string; port: number };
   lastMs: number;
+  /** One past the last device of the round. */
+  readonly end: number;
 }
 
 /**
@@ -77,17 +80,18 @@ class Swarm {
   }
 
   /** One request per device, at most `window` waiting (see the file comment). */
-  async runRound(kind: string, target: { host: string; port: number }, window: number): Promise<RoundResult> {
+  async runRound(kind: string, target: { host: string; port: number }, window: number, from = 0, to = this.devices.length): Promise<RoundResult> {
     const startMs = Date.now();
     const timer = setInterval(() => this.retransmit(target), 250);
     let r: Round | undefined;
     await new Promise<void>((resolve) => {
-      r = { resolve, next: 0, waiting: new Set(), ok: 0, failed: 0, retransmissions: 0, kind, target, lastMs: startMs };
+      const end = Math.min(to, this.devices.length);
+      r = { resolve, next: from, waiting: new Set(), ok: 0, failed: 0, retransmissions: 0, kind, target, lastMs: startMs, end };
       this.round = r;
-      const first = Math.min(window, this.devices.length);
+      const first = Math.min(from + window, end);
       r.next = first;
-      for (let i = 0; i < first; i++) this.start(r, this.devices[i]!);
-      if (first === 0) resolve();
+      for (let i = from; i < first; i++) this.start(r, this.devices[i]!);
+      if (first <= from) resolve();
     });
     clearInterval(timer);
     this.round = null;
@@ -150,7 +154,7 @@ class Swarm {
     if (ok) r.ok += 1;
     else r.failed += 1;
     r.lastMs = Date.now();
-    if (r.next < this.devices.length) this.start(r, this.devices[r.next++]!);
+    if (r.next < r.end) this.start(r, this.devices[r.next++]!);
     else if (r.waiting.size === 0) r.resolve();
   }
 }
@@ -164,10 +168,10 @@ function main(): void {
   let queue = Promise.resolve();
   lines.on('line', (line) => {
     queue = queue.then(async () => {
-      const request = JSON.parse(line) as { op: string; devices?: number; hosts?: string[]; kind?: string; target?: { host: string; port: number }; window?: number };
+      const request = JSON.parse(line) as { op: string; devices?: number; hosts?: string[]; kind?: string; target?: { host: string; port: number }; window?: number; from?: number; to?: number };
       try {
         if (request.op === 'open') say({ opened: await swarm.open(request.devices ?? 0, request.hosts ?? ['127.0.0.1']) });
-        else if (request.op === 'round') say(await swarm.runRound(request.kind ?? 'register', request.target!, request.window ?? 100));
+        else if (request.op === 'round') say(await swarm.runRound(request.kind ?? 'register', request.target!, request.window ?? 100, request.from, request.to));
         else say({ error: `unknown op ${request.op}` });
       } catch (error) {
         say({ error: String(error) });
