@@ -70,14 +70,34 @@ export class DeviceExchanges {
    */
   private readonly uplinks = new Map<number, UplinkEntry>();
   private sms: SmsMaps | null = null;
-  /** Separate responses the gateway sent as CON, awaiting the core's ACK: core MID → stop(). */
-  readonly awaitingCoreAck = new Map<number, () => void>();
+  /** See {@link awaitingCoreAck}: created with the first entry (most devices never have one). */
+  private acks: Map<number, () => void> | null = null;
   /** When {@link prune} last walked the maps. */
   private prunedAtMs = Number.NEGATIVE_INFINITY;
 
   constructor(seed: number) {
     this.nextCoreId = seed & 0xffff;
     this.nextDeviceId = (seed >>> 16) & 0xffff;
+  }
+
+  /**
+   * Separate responses the gateway sent as CON, awaiting the core's ACK: core MID → stop(). For
+   * adding and removing entries (creates the map); {@link coreAckStop} and {@link coreAckStops}
+   * read without creating it.
+   */
+  get awaitingCoreAck(): Map<number, () => void> {
+    this.acks ??= new Map();
+    return this.acks;
+  }
+
+  /** The stop() of the separate response with core MID `coreMessageId` awaiting the core's ACK, or undefined. */
+  coreAckStop(coreMessageId: number): (() => void) | undefined {
+    return this.acks?.get(coreMessageId);
+  }
+
+  /** Every stop() of separate responses awaiting the core's ACK (a copy: calling one removes it). */
+  coreAckStops(): (() => void)[] {
+    return this.acks === null ? [] : [...this.acks.values()];
   }
 
   /** A fresh message ID towards the core (for separate responses built by the gateway). */
@@ -154,7 +174,7 @@ export class DeviceExchanges {
   get size(): number {
     const sms = this.sms;
     const smsEntries = sms === null ? 0 : sms.byCoreId.size + sms.byToken.size + sms.byDeviceId.size + sms.separateFromCore.size;
-    return this.uplinks.size + smsEntries + this.awaitingCoreAck.size;
+    return this.uplinks.size + smsEntries + (this.acks?.size ?? 0);
   }
 
   /** True when nothing is remembered: the relay may drop this object (its ID counters restart from a new seed). */
@@ -177,6 +197,7 @@ export class DeviceExchanges {
     if (nowMs >= this.prunedAtMs && nowMs - this.prunedAtMs < PRUNE_INTERVAL_MS) return;
     this.prunedAtMs = nowMs;
     for (const [key, value] of this.uplinks) if (nowMs - value.atMs >= EXCHANGE_LIFETIME_SEC * 1000) this.uplinks.delete(key);
+    if (this.acks !== null && this.acks.size === 0) this.acks = null;
     const sms = this.sms;
     if (sms === null) return;
     for (const [key, atMs] of sms.separateFromCore) if (nowMs - atMs >= EXCHANGE_LIFETIME_SEC * 1000) sms.separateFromCore.delete(key);

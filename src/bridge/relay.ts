@@ -129,7 +129,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
   private deviceGone(endpoint: string): void {
     const exchanges = this.exchanges.get(endpoint);
     this.exchanges.delete(endpoint);
-    if (exchanges) for (const stop of [...exchanges.awaitingCoreAck.values()]) stop();
+    if (exchanges) for (const stop of exchanges.coreAckStops()) stop();
     void this.requests.held.gone(endpoint); // its held requests: answered 5.04, never delivered
   }
 
@@ -204,7 +204,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
     await this.mirror.noteCoreResponse(endpoint, message).catch((error: unknown) => this.fail(endpoint, error));
     const record = this.mirror.get(endpoint) ?? known;
     if (message.type === 'ACK' || message.type === 'RST') {
-      const stop = existing?.awaitingCoreAck.get(message.messageId);
+      const stop = existing?.coreAckStop(message.messageId);
       if (stop) {
         stop();
         return;
@@ -388,7 +388,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
   close(): void {
     this.output.close();
     this.requests.held.close(); // no held request is delivered or answered afterwards
-    for (const exchanges of this.exchanges.values()) for (const stop of [...exchanges.awaitingCoreAck.values()]) stop();
+    for (const exchanges of this.exchanges.values()) for (const stop of exchanges.coreAckStops()) stop();
   }
 
   private sendBytesToCore(endpoint: string, bytes: Uint8Array): void {
