@@ -20,6 +20,7 @@ import type { CoapMessage } from './coap-message.ts';
 import { locationPath, uriPath } from './coap-options.ts';
 import { EXCHANGE_LIFETIME_SEC } from './coap-parameters.ts';
 import { DEFAULT_LWM2M_VERSION, withActivity, type DeviceRecord, type DeviceSource } from './device-record.ts';
+import { sameIndexes, sourceKey, sourceKeys } from './record-indexes.ts';
 import { PendingRegistrations, type PendingRegistration } from './pending-registrations.ts';
 import { Presence } from './presence.ts';
 import type { RedisRegistrationStore } from './redis-registration-store.ts';
@@ -209,8 +210,14 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
     const record = this.records.get(known);
     if (record === undefined) return null;
     if (operation !== null) this.pending.add(message, { endpoint: known, bearer: source.bearer, operation, payload: textOf(message.payload), createdAtMs: nowMs });
-    if (this.writer.needsSave(record, source, nowMs)) await this.write(record, this.texts.share(withActivity(record, source, nowMs)));
-    else this.writer.touchInMemory(record, source, nowMs);
+    if (this.writer.moved(record, source)) {
+      await this.write(record, this.texts.share(withActivity(record, source, nowMs)));
+    } else {
+      // Activity only (every Update of a device that stays put): the record is updated in place
+      // and, when due, its times written; no new record, no re-indexing.
+      this.writer.touchInMemory(record, source, nowMs);
+      if (this.writer.activityDue(record, nowMs)) await this.writer.persistActivityOf(record);
+    }
     this.presence.heard(known, source.bearer, nowMs);
     return known;
   }
@@ -363,6 +370,10 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
 
   private remember(record: DeviceRecord): void {
     const previous = this.records.get(record.endpoint);
+    if (previous !== undefined && sameIndexes(previous, record)) {
+      this.records.set(record.endpoint, record); // every accepted Update: its indexes stay as they are
+      return;
+    }
     if (previous) this.unindex(previous);
     this.records.set(record.endpoint, record);
     for (const key of sourceKeys(record)) this.bySource.set(key, record.endpoint);
@@ -398,15 +409,4 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
     this.presence.forget(endpoint);
     this.pending.forget(endpoint);
   }
-}
-
-function sourceKey(source: DeviceSource): string {
-  return source.bearer === 'sms' ? `sms:${source.msisdn}` : `udp:${source.host}:${source.port}`;
-}
-
-function sourceKeys(record: DeviceRecord): string[] {
-  const keys: string[] = [];
-  if (record.msisdn) keys.push(sourceKey({ bearer: 'sms', msisdn: record.msisdn }));
-  if (record.udpHost) keys.push(sourceKey({ bearer: 'udp', host: record.udpHost, port: record.udpPort ?? 0 }));
-  return keys;
 }

@@ -45,10 +45,24 @@ export class RegistrationWriter {
    * number or modem), or the record was last written `activityPersistIntervalMs` ago.
    */
   needsSave(record: DeviceRecord, source: DeviceSource, nowMs: number): boolean {
-    const moved = source.bearer === 'udp'
+    return this.moved(record, source) || this.activityDue(record, nowMs);
+  }
+
+  /** True when a message from `source` changes more than the activity times (a new address, number or modem). */
+  moved(record: DeviceRecord, source: DeviceSource): boolean {
+    return source.bearer === 'udp'
       ? source.host !== record.udpHost || source.port !== record.udpPort
       : source.msisdn !== record.msisdn || (source.modem !== undefined && source.modem !== record.smsModem);
-    return moved || nowMs - (this.persistedAtMs.get(record.endpoint) ?? 0) >= this.activityPersistIntervalMs;
+  }
+
+  /** True when `record` was last written `activityPersistIntervalMs` ago or more. */
+  activityDue(record: DeviceRecord, nowMs: number): boolean {
+    return nowMs - (this.persistedAtMs.get(record.endpoint) ?? 0) >= this.activityPersistIntervalMs;
+  }
+
+  /** Writes the activity times `record` holds now (after {@link touchInMemory}): one touch, the record stays the same object. */
+  async persistActivityOf(record: DeviceRecord): Promise<void> {
+    await this.touchStored(record);
   }
 
   /**
