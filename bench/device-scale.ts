@@ -18,6 +18,9 @@
  * one process (`ulimit -n`): the swarm and the system under test each hold N sockets. Prints a
  * table, then as its LAST line one JSON object ({@link DeviceScaleReport}). Exit code 1 when a
  * target is missed or a device failed.
+ *
+ * For profiling: `DEVICE_SCALE_DEBUG=1` prints every memory measurement (heap spaces included);
+ * `DEVICE_SCALE_HEAPSNAPSHOT=<dir>` makes the gateway write a heap snapshot there at each one.
  */
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
