@@ -38,6 +38,7 @@ import { SimNetwork } from '../src/sim/network/sim-network.ts';
 import { startPrivateRedis } from '../src/sim/private-redis.ts';
 import { splitIntoSubmitPdus } from '../src/sms/index.ts';
 import { runIfMain } from './support/entry.ts';
+import { kannelAvailable, startKannelReceiver } from './support/kannel-receiver.ts';
 import { describeMachine, formatMachine, loadAverageWindow } from './support/machine.ts';
 import type { ResultsEntry } from './support/results-doc.ts';
 import { round } from './support/numbers.ts';
@@ -82,6 +83,13 @@ export interface ReceiveReport {
   readonly receive: readonly RouteRow[];
   /** direct SMS/s ÷ stored SMS/s, medians (steadier than the bests on a busy machine). */
   readonly directSpeedup: number;
+  /**
+   * Kannel's bearerbox on the same simulated modem, rounds alternating with ours (null where
+   * Kannel is not installed): SMS/s from the first submit until bearerbox counts every SMS received.
+   */
+  readonly kannel: { readonly smsPerSec: number; readonly medianSmsPerSec: number; readonly receivedCounts: readonly number[] } | null;
+  /** Our direct route ÷ Kannel, medians (the issue's target: ≥ 1). */
+  readonly directVsKannel: number | null;
   readonly sending: readonly SendRow[];
   /** Nothing lost or duplicated on either route, and every send succeeded. */
   readonly pass: boolean;
@@ -163,6 +171,34 @@ async function receiveRound(env: Env, route: RouteRow['route'], index: number, o
   }
 }
 
+/** One Kannel round: bearerbox on a fresh simulated modem, `options.sms` SMS back to back. */
+async function kannelRound(env: Env, index: number, options: ReceiveOptions): Promise<{ smsPerSec: number; received: number }> {
+  const modem = await SimModem.start({ msisdn: GATEWAY, registerDelayMs: 0, network: env.network.address, linkPath: join(env.dir, `tty-kannel-${index}`), cmmsHoldMs: 5000 });
+  const kannel = await startKannelReceiver(join(env.dir, `kannel-${index}`), modem.linkPath, GATEWAY, 13_900 + 2 * (index % 40));
+  const device = await SimNetworkClient.connect({ ...env.network.address, msisdn: `+4917012${String(index).padStart(5, '0')}` });
+  try {
+    const submits = Array.from({ length: options.sms }, (_, i) => {
+      const data = Uint8Array.from({ length: 24 }, (_, k) => (i * 13 + k + index) & 0xff);
+      const [part] = splitIntoSubmitPdus({ destination: GATEWAY, payload: { data } });
+      if (part === undefined) throw new Error('no PDU');
+      return part.hex.slice(2);
+    });
+    const before = await kannel.received();
+    const startedAt = performance.now();
+    await Promise.all(submits.map((tpdu) => device.submit(tpdu)));
+    let received = 0;
+    for (let polls = 0; received < options.sms && polls < 20_000; polls++) {
+      received = (await kannel.received()) - before;
+      if (received < options.sms) await new Promise((r) => setTimeout(r, 1));
+    }
+    return { smsPerSec: received / ((performance.now() - startedAt) / 1000), received };
+  } finally {
+    await device.close();
+    await kannel.stop();
+    await modem.stop();
+  }
+}
+
 async function sendCase(env: Env, cmms: boolean, options: ReceiveOptions): Promise<SendRow> {
   const profile: ModemProfile = { ...GENERIC_PROFILE, name: cmms ? 'bench-cmms' : 'bench-no-cmms', match: {}, moreMessagesToSend: cmms };
   const { modem, driver } = await startModem(env, cmms ? 'send-cmms' : 'send-plain', profile, async () => undefined, {
@@ -199,13 +235,24 @@ export async function runModemReceive(options: ReceiveOptions = DEFAULTS): Promi
   const env: Env = { network, redis, dir };
   try {
     const rounds: Record<RouteRow['route'], ReceiveRound[]> = { stored: [], direct: [] };
+    const kannelRounds: { smsPerSec: number; received: number }[] = [];
     for (let i = 0; i < options.rounds; i++) {
       for (const route of ['stored', 'direct'] as const) {
         const result = await receiveRound(env, route, i, options);
         rounds[route].push(result);
         process.stderr.write(`  ${route} round ${i + 1}: ${result.smsPerSec.toFixed(1)} SMS/s, ${result.stored} stored\n`);
       }
+      if (kannelAvailable()) {
+        const result = await kannelRound(env, i, options);
+        kannelRounds.push(result);
+        process.stderr.write(`  kannel round ${i + 1}: ${result.smsPerSec.toFixed(1)} SMS/s, ${result.received} received\n`);
+      }
     }
+    const kannelSorted = [...kannelRounds].sort((a, b) => b.smsPerSec - a.smsPerSec);
+    const kannel = kannelSorted.length === 0 ? null : {
+      smsPerSec: round(kannelSorted[0]!.smsPerSec, 1), medianSmsPerSec: round(kannelSorted[Math.floor((kannelSorted.length - 1) / 2)]!.smsPerSec, 1),
+      receivedCounts: kannelRounds.map((r) => r.received),
+    };
     const receive = (['stored', 'direct'] as const).map((route): RouteRow => {
       const sorted = [...rounds[route]].sort((a, b) => b.smsPerSec - a.smsPerSec);
       const best = sorted[0];
@@ -222,6 +269,7 @@ export async function runModemReceive(options: ReceiveOptions = DEFAULTS): Promi
     return {
       bench: 'modem-receive', date, machine: formatMachine(describeMachine()), loadAverage: loadWindow(),
       options, receive, directSpeedup: round((direct?.medianSmsPerSec ?? 0) / (stored?.medianSmsPerSec ?? 1), 2), sending, pass,
+      kannel, directVsKannel: kannel === null ? null : round((direct?.medianSmsPerSec ?? 0) / kannel.medianSmsPerSec, 2),
     };
   } finally {
     redis.disconnect();
@@ -237,6 +285,7 @@ export function receiveTables(report: ReceiveReport): string {
     '| route | SMS/s (best) | SMS/s (median) | AT commands/SMS | Redis round trips/SMS | in Redis per round |',
     '|---|---:|---:|---:|---:|---|',
     ...report.receive.map((r) => `| ${r.route}${r.route === 'stored' ? ' (baseline)' : ''} | ${r.smsPerSec.toFixed(1)} | ${r.medianSmsPerSec.toFixed(1)} | ${r.atCommandsPerSms.toFixed(2)} | ${r.redisRoundTripsPerSms.toFixed(2)} | ${r.storedCounts.join(', ')} of ${report.options.sms} |`),
+    ...(report.kannel === null ? [] : [`| Kannel bearerbox (at2: +CMT, no CNMA; received = in its spool) | ${report.kannel.smsPerSec.toFixed(1)} | ${report.kannel.medianSmsPerSec.toFixed(1)} | – | – | ${report.kannel.receivedCounts.join(', ')} of ${report.options.sms} received |`]),
   ];
   const sending = [
     '| AT+CMMS=1 | SMS/s | relay links set up | failures |',
@@ -256,6 +305,7 @@ export function receiveResults(report: ReceiveReport): ResultsEntry {
     `Machine: ${report.machine}; load average (1 min) ${report.loadAverage.join(' → ')}. ${o.sms} SMS back to back per round, `
       + `${o.rounds} rounds per route (alternating, a fresh modem each); sending: ${o.send} SMS queued at once, `
       + `+CMGS latency ${o.cmgsLatencyMs} ms, relay link set-up ${o.linkSetupMs} ms. Direct ÷ stored (medians): ${report.directSpeedup}. `
+      + (report.directVsKannel === null ? 'Kannel not installed here. ' : `Direct ÷ Kannel (medians, same modem, rounds alternating): ${report.directVsKannel}. `)
       + `${report.pass ? '**pass**' : '**FAIL**'} (nothing lost or duplicated, every send succeeded).`,
     '',
     receiveTables(report),
@@ -266,7 +316,7 @@ export function receiveResults(report: ReceiveReport): ResultsEntry {
     bench: report.bench, latest,
     history: [
       when, report.machine, report.loadAverage.join(' → '),
-      `receive stored ${stored?.smsPerSec} / direct ${direct?.smsPerSec} SMS/s (${stored?.atCommandsPerSms} / ${direct?.atCommandsPerSms} AT/SMS); send ${plain?.smsPerSec} / CMMS ${cmms?.smsPerSec} SMS/s`,
+      `receive stored ${stored?.smsPerSec} / direct ${direct?.smsPerSec} SMS/s (${stored?.atCommandsPerSms} / ${direct?.atCommandsPerSms} AT/SMS)${report.kannel === null ? '' : `; Kannel ${report.kannel.smsPerSec} (median ${report.kannel.medianSmsPerSec}, direct ÷ Kannel ${report.directVsKannel})`}; send ${plain?.smsPerSec} / CMMS ${cmms?.smsPerSec} SMS/s`,
       report.pass ? 'pass' : 'FAIL',
     ],
   };
@@ -293,7 +343,7 @@ async function main(): Promise<void> {
   const report = await runModemReceive(parseOptions(process.argv.slice(2)));
   console.log(`modem-receive: ${report.machine}; ${report.date}; load ${report.loadAverage.join(' → ')}`);
   console.log(receiveTables(report));
-  console.log(`direct ÷ stored (medians): ${report.directSpeedup}; ${report.pass ? 'PASS' : 'FAIL'}`);
+  console.log(`direct ÷ stored (medians): ${report.directSpeedup}; direct ÷ Kannel (medians): ${report.directVsKannel ?? 'Kannel not installed'}; ${report.pass ? 'PASS' : 'FAIL'}`);
   console.log(JSON.stringify(report));
   if (!report.pass) process.exitCode = 1;
 }

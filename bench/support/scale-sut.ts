@@ -13,7 +13,7 @@
  * `{"op":"cpu"}` → `{"cpuUs":…}` (user + system since start). When stdin ends, it stops and exits.
  */
 import { createInterface } from 'node:readline';
-import { setFlagsFromString } from 'node:v8';
+import { getHeapSpaceStatistics, setFlagsFromString, writeHeapSnapshot } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Gateway } from '../../src/gateway/gateway.ts';
 import { startUdpForwarder, type UdpForwarder } from './udp-forwarder.ts';
@@ -54,7 +54,9 @@ lines.on('line', (line) => {
     gc();
     gc();
     const memory = process.memoryUsage();
-    say({ rss: memory.rss, heapUsed: memory.heapUsed, sockets: sockets(), exchanges: gateway?.relay.devicesWithExchanges ?? -1 });
+    if (process.env.DEVICE_SCALE_HEAPSNAPSHOT && gateway) writeHeapSnapshot(`${process.env.DEVICE_SCALE_HEAPSNAPSHOT}/gw-${process.pid}-${sockets()}.heapsnapshot`);
+    const spaces = Object.fromEntries(getHeapSpaceStatistics().map((space) => [space.space_name, Math.round(space.space_size / 1024)]));
+    say({ rss: memory.rss, heapUsed: memory.heapUsed, heapTotal: memory.heapTotal, external: memory.external, spacesKb: spaces, sockets: sockets(), exchanges: gateway?.relay.devicesWithExchanges ?? -1 });
   } else if (op === 'cpu') {
     const cpu = process.cpuUsage();
     say({ cpuUs: cpu.user + cpu.system });

@@ -11,7 +11,8 @@
  *
  * Protocol, one JSON object per line: on start `{"ready":true}`;
  * `{"op":"open","devices":n,"hosts":[…]}` → `{"opened":n}`;
- * `{"op":"round","kind":"register"|"update","target":{host,port},"window":w}` → {@link RoundResult}.
+ * `{"op":"round","kind":"register"|"update","target":{host,port},"window":w,"from":i,"to":j}` → {@link RoundResult}
+ * (devices i … j−1; by default all).
  * When stdin ends, every socket is closed and the process exits.
  */
 import { createSocket, type Socket } from 'node:dgram';
@@ -41,106 +42,148 @@ interface Device {
 
 const RETRANSMIT_MS = 2000;
 const MAX_ATTEMPTS = 5;
-const devices: Device[] = [];
-let round: { resolve: () => void; next: number; waiting: Set<Device>; ok: number; failed: number; retransmissions: number; kind: string; target: { host: string; port: number }; lastMs: number } | null = null;
 
-function start(device: Device): void {
-  const r = round!;
-  device.messageId = (device.messageId + 1) & 0xffff;
-  const token = Uint8Array.of(device.index >>> 24, (device.index >>> 16) & 0xff, (device.index >>> 8) & 0xff, device.index & 0xff);
-  const message = r.kind === 'register'
-    ? coapRequest({ code: CoapCode.POST, messageId: device.messageId, token, path: ['rd'], query: [`ep=scale-${device.index}`, 'lt=86400', 'lwm2m=1.1', 'b=U'], contentFormat: 40, payload: '</1/0>,</3/0>' })
-    : coapRequest({ code: CoapCode.POST, messageId: device.messageId, token, path: device.location });
-  device.bytes = Buffer.from(encodeCoap(message));
-  device.attempts = 1;
-  device.sentAtMs = Date.now();
-  r.waiting.add(device);
-  device.socket.send(device.bytes, r.target.port, r.target.host);
+/** The round under way: who waits, what came back. */
+interface Round {
+  readonly resolve: () => void;
+  next: number;
+  readonly waiting: Set<Device>;
+  ok: number;
+  failed: number;
+  retransmissions: number;
+  readonly kind: string;
+  readonly target: { host: string; port: number };
+  lastMs: number;
+  /** One past the last device of the round. */
+  readonly end: number;
 }
 
-function finish(device: Device, ok: boolean): void {
-  const r = round!;
-  r.waiting.delete(device);
-  device.bytes = null;
-  if (ok) r.ok += 1;
-  else r.failed += 1;
-  r.lastMs = Date.now();
-  if (r.next < devices.length) start(devices[r.next++]!);
-  else if (r.waiting.size === 0) r.resolve();
-}
+/**
+ * The devices and the round under way (state of one swarm process, held by the instance the
+ * process creates, not by the module). One round at a time.
+ */
+class Swarm {
+  private readonly devices: Device[] = [];
+  private round: Round | null = null;
 
-async function open(count: number, hosts: readonly string[]): Promise<number> {
-  for (let index = devices.length; index < count; index++) {
-    const socket = createSocket('udp4');
-    const device: Device = { index, socket, location: [], messageId: index & 0xffff, bytes: null, sentAtMs: 0, attempts: 0 };
-    socket.on('error', () => undefined);
-    socket.on('message', (bytes) => {
-      if (round === null || device.bytes === null) return;
-      let answer;
-      try {
-        answer = decodeCoap(bytes);
-      } catch {
-        return;
-      }
-      if (answer.type !== 'ACK' || answer.messageId !== device.messageId || answer.code === 0) return;
-      if (answer.code === CoapCode.CREATED) device.location = locationPath(answer);
-      finish(device, answer.code >> 5 === 2);
-    });
-    await new Promise<void>((resolve) => socket.bind(0, hosts[index % hosts.length], () => resolve()));
-    devices.push(device);
+  /** Opens sockets until `count` devices exist; resolves with the number of devices. */
+  async open(count: number, hosts: readonly string[]): Promise<number> {
+    for (let index = this.devices.length; index < count; index++) {
+      const socket = createSocket('udp4');
+      const device: Device = { index, socket, location: [], messageId: index & 0xffff, bytes: null, sentAtMs: 0, attempts: 0 };
+      socket.on('error', () => undefined);
+      socket.on('message', (bytes) => this.answer(device, bytes));
+      await new Promise<void>((resolve) => socket.bind(0, hosts[index % hosts.length], () => resolve()));
+      this.devices.push(device);
+    }
+    return this.devices.length;
   }
-  return devices.length;
-}
 
-async function runRound(kind: string, target: { host: string; port: number }, window: number): Promise<RoundResult> {
-  const startMs = Date.now();
-  const timer = setInterval(() => {
+  /** One request per device, at most `window` waiting (see the file comment). */
+  async runRound(kind: string, target: { host: string; port: number }, window: number, from = 0, to = this.devices.length): Promise<RoundResult> {
+    const startMs = Date.now();
+    const timer = setInterval(() => this.retransmit(target), 250);
+    let r: Round | undefined;
+    await new Promise<void>((resolve) => {
+      const end = Math.min(to, this.devices.length);
+      r = { resolve, next: from, waiting: new Set(), ok: 0, failed: 0, retransmissions: 0, kind, target, lastMs: startMs, end };
+      this.round = r;
+      const first = Math.min(from + window, end);
+      r.next = first;
+      for (let i = from; i < first; i++) this.start(r, this.devices[i]!);
+      if (first <= from) resolve();
+    });
+    clearInterval(timer);
+    this.round = null;
+    const seconds = Math.max(0.001, (r!.lastMs - startMs) / 1000);
+    return { ok: r!.ok, failed: r!.failed, retransmissions: r!.retransmissions, seconds, rate: r!.ok / seconds };
+  }
+
+  /** Closes every socket. */
+  async close(): Promise<void> {
+    await Promise.all(this.devices.map((d) => new Promise<void>((resolve) => d.socket.close(() => resolve()))));
+  }
+
+  private answer(device: Device, bytes: Buffer): void {
+    const r = this.round;
+    if (r === null || device.bytes === null) return;
+    let answer;
+    try {
+      answer = decodeCoap(bytes);
+    } catch {
+      return;
+    }
+    if (answer.type !== 'ACK' || answer.messageId !== device.messageId || answer.code === 0) return;
+    if (answer.code === CoapCode.CREATED) device.location = locationPath(answer);
+    this.finish(r, device, answer.code >> 5 === 2);
+  }
+
+  private retransmit(target: { host: string; port: number }): void {
+    const r = this.round;
+    if (r === null) return;
     const nowMs = Date.now();
-    for (const device of [...(round?.waiting ?? [])]) {
+    for (const device of [...r.waiting]) {
       if (nowMs - device.sentAtMs < RETRANSMIT_MS) continue;
       if (device.attempts >= MAX_ATTEMPTS) {
-        finish(device, false);
+        this.finish(r, device, false);
         continue;
       }
       device.attempts += 1;
       device.sentAtMs = nowMs;
-      round!.retransmissions += 1;
+      r.retransmissions += 1;
       device.socket.send(device.bytes!, target.port, target.host);
     }
-  }, 250);
-  await new Promise<void>((resolve) => {
-    round = { resolve, next: 0, waiting: new Set(), ok: 0, failed: 0, retransmissions: 0, kind, target, lastMs: startMs };
-    const first = Math.min(window, devices.length);
-    round.next = first;
-    for (let i = 0; i < first; i++) start(devices[i]!);
-    if (first === 0) resolve();
-  });
-  clearInterval(timer);
-  const r = round!;
-  round = null;
-  const seconds = Math.max(0.001, (r.lastMs - startMs) / 1000);
-  return { ok: r.ok, failed: r.failed, retransmissions: r.retransmissions, seconds, rate: r.ok / seconds };
+  }
+
+  private start(r: Round, device: Device): void {
+    device.messageId = (device.messageId + 1) & 0xffff;
+    const token = Uint8Array.of(device.index >>> 24, (device.index >>> 16) & 0xff, (device.index >>> 8) & 0xff, device.index & 0xff);
+    const message = r.kind === 'register'
+      ? coapRequest({ code: CoapCode.POST, messageId: device.messageId, token, path: ['rd'], query: [`ep=scale-${device.index}`, 'lt=86400', 'lwm2m=1.1', 'b=U'], contentFormat: 40, payload: '</1/0>,</3/0>' })
+      : coapRequest({ code: CoapCode.POST, messageId: device.messageId, token, path: device.location });
+    device.bytes = Buffer.from(encodeCoap(message));
+    device.attempts = 1;
+    device.sentAtMs = Date.now();
+    r.waiting.add(device);
+    device.socket.send(device.bytes, r.target.port, r.target.host);
+  }
+
+  private finish(r: Round, device: Device, ok: boolean): void {
+    r.waiting.delete(device);
+    device.bytes = null;
+    if (ok) r.ok += 1;
+    else r.failed += 1;
+    r.lastMs = Date.now();
+    if (r.next < r.end) this.start(r, this.devices[r.next++]!);
+    else if (r.waiting.size === 0) r.resolve();
+  }
 }
 
-const say = (value: object): void => void process.stdout.write(`${JSON.stringify(value)}\n`);
-say({ ready: true });
-const lines = createInterface({ input: process.stdin });
-let queue = Promise.resolve();
-lines.on('line', (line) => {
-  queue = queue.then(async () => {
-    const request = JSON.parse(line) as { op: string; devices?: number; hosts?: string[]; kind?: string; target?: { host: string; port: number }; window?: number };
-    try {
-      if (request.op === 'open') say({ opened: await open(request.devices ?? 0, request.hosts ?? ['127.0.0.1']) });
-      else if (request.op === 'round') say(await runRound(request.kind ?? 'register', request.target!, request.window ?? 100));
-      else say({ error: `unknown op ${request.op}` });
-    } catch (error) {
-      say({ error: String(error) });
-    }
+/** The process: one swarm, its requests answered one after another, in order. */
+function main(): void {
+  const swarm = new Swarm();
+  const say = (value: object): void => void process.stdout.write(`${JSON.stringify(value)}\n`);
+  say({ ready: true });
+  const lines = createInterface({ input: process.stdin });
+  let queue = Promise.resolve();
+  lines.on('line', (line) => {
+    queue = queue.then(async () => {
+      const request = JSON.parse(line) as { op: string; devices?: number; hosts?: string[]; kind?: string; target?: { host: string; port: number }; window?: number; from?: number; to?: number };
+      try {
+        if (request.op === 'open') say({ opened: await swarm.open(request.devices ?? 0, request.hosts ?? ['127.0.0.1']) });
+        else if (request.op === 'round') say(await swarm.runRound(request.kind ?? 'register', request.target!, request.window ?? 100, request.from, request.to));
+        else say({ error: `unknown op ${request.op}` });
+      } catch (error) {
+        say({ error: String(error) });
+      }
+    });
   });
-});
-lines.on('close', () => {
-  void queue.then(async () => {
-    await Promise.all(devices.map((d) => new Promise<void>((resolve) => d.socket.close(() => resolve()))));
-    process.exit(0);
+  lines.on('close', () => {
+    void queue.then(async () => {
+      await swarm.close();
+      process.exit(0);
+    });
   });
-});
+}
+
+main();

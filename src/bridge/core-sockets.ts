@@ -44,6 +44,30 @@ export interface CoreSocketPoolOptions {
 /** Called for every datagram a device socket receives. */
 export type CoreDatagramHandler = (endpoint: string, bytes: Buffer, from: RemoteInfo) => void;
 
+/**
+ * Claims a free address for an endpoint and records it, in one step (one command per new device,
+ * not two). KEYS[1] `owner-of` hash, KEYS[2] `port-of` hash; ARGV[1] "host:port", ARGV[2]
+ * endpoint. Returns 1 when claimed (both written), 0 when another process owns the address
+ * (nothing written).
+ */
+const CLAIM_ADDRESS_LUA = `if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
+redis.call('HSET', KEYS[2], ARGV[2], ARGV[1])
+return 1`;
+
+/** The client once the claim script is defined on it. */
+interface ClaimingRedis extends Redis {
+  claimCoreAddress(ownerOfKey: string, portOfKey: string, address: string, endpoint: string): Promise<number>;
+}
+
+/** Where a bound socket keeps its endpoint, so that one listener serves every socket of a pool. */
+const ENDPOINT = Symbol('endpoint');
+
+/** A pool's socket: its endpoint rides on it. */
+type EndpointSocket = Socket & { [ENDPOINT]?: string };
+
+/** ICMP errors on send must not crash the relay: one shared no-op listener for every socket. */
+const ignoreSocketError = (): void => undefined;
+
 /** Events of {@link CoreSocketPool}. */
 export type CoreSocketPoolEvents = {
   /** A device's recorded address could not be bound (restart or retry); it is retried by {@link CoreSocketPool.retryPending}. */
@@ -104,8 +128,13 @@ export class CoreSocketPool extends TypedEmitter<CoreSocketPoolEvents> {
   private loaded: Promise<void> | null = null;
   private retrying = false;
   private restored: RestoreReport | null = null;
+  /**
+   * The `message` listener of every socket of this pool (`this` is the socket, which names its
+   * endpoint): one function for the pool, not a closure per socket (bench/device-scale, memory per device).
+   */
+  private readonly socketMessage: (this: EndpointSocket, bytes: Buffer, from: RemoteInfo) => void;
 
-  constructor(private readonly redis: Redis, private readonly onDatagram: CoreDatagramHandler, options: CoreSocketPoolOptions = {}) {
+  constructor(private readonly redis: Redis, onDatagram: CoreDatagramHandler, options: CoreSocketPoolOptions = {}) {
     super();
     const hosts = options.bindHosts ?? [options.bindHost ?? '0.0.0.0'];
     const range = options.portRange ?? [40_000, 49_999];
@@ -119,6 +148,12 @@ export class CoreSocketPool extends TypedEmitter<CoreSocketPoolEvents> {
     }
     this.prefix = options.prefix ?? 'smsbridge:sockets:';
     this.options = options;
+    if (!('claimCoreAddress' in redis)) redis.defineCommand('claimCoreAddress', { numberOfKeys: 2, lua: CLAIM_ADDRESS_LUA });
+    const handler = onDatagram;
+    this.socketMessage = function (this: EndpointSocket, bytes: Buffer, from: RemoteInfo): void {
+      const endpoint = this[ENDPOINT];
+      if (endpoint !== undefined) handler(endpoint, bytes, from);
+    };
   }
 
   /** The bound socket of `endpoint`, if open. */
@@ -306,31 +341,28 @@ export class CoreSocketPool extends TypedEmitter<CoreSocketPoolEvents> {
     return this.allocate(endpoint);
   }
 
-  /** A free address from the list: claimed in Redis, bound, then recorded. */
+  /**
+   * A free address from the list: claimed and recorded in Redis in one step (so no other gateway
+   * process on this Redis takes it), then bound; a failed bind takes the claim back.
+   */
   private async allocate(endpoint: string): Promise<Socket> {
+    const ownerOf = `${this.prefix}owner-of`;
+    const portOf = `${this.prefix}port-of`;
     for (let address = this.slots.next(); address !== null; address = this.slots.next()) {
       const key = formatCoreAddress(address);
-      // Claimed first, so no other gateway process on this Redis takes it.
-      if ((await this.redis.hsetnx(`${this.prefix}owner-of`, key, endpoint)) === 0) continue;
+      if ((await (this.redis as ClaimingRedis).claimCoreAddress(ownerOf, portOf, key, endpoint)) === 0) continue;
       let socket: Socket;
       try {
         socket = await this.bind(endpoint, address);
       } catch (error) {
-        await this.redis.hdel(`${this.prefix}owner-of`, key);
+        const before = this.recorded.get(endpoint); // a device moving off an address held elsewhere keeps it recorded until it has a new one
+        await (before === undefined ? this.redis.multi().hdel(ownerOf, key).hdel(portOf, endpoint) : this.redis.multi().hdel(ownerOf, key).hset(portOf, endpoint, formatCoreAddress(before))).exec();
         if (socketErrorCode(error) === 'GW_ERR_RELAY_FILE_LIMIT') {
           this.slots.give(address);
           throw fileLimitError(endpoint, error);
         }
         this.busyElsewhere.push(address);
         continue;
-      }
-      try {
-        await this.redis.hset(`${this.prefix}port-of`, endpoint, key);
-      } catch (error) {
-        this.sockets.delete(endpoint);
-        await closeSocket(socket);
-        this.slots.give(address);
-        throw error;
       }
       this.recorded.set(endpoint, address);
       return socket;
@@ -350,8 +382,9 @@ export class CoreSocketPool extends TypedEmitter<CoreSocketPoolEvents> {
       });
       socket.bind(address.port, address.host, () => {
         socket.removeAllListeners('error');
-        socket.on('error', () => undefined); // ICMP errors on send must not crash the relay
-        socket.on('message', (bytes, from) => this.onDatagram(endpoint, bytes, from));
+        socket.on('error', ignoreSocketError);
+        (socket as EndpointSocket)[ENDPOINT] = endpoint;
+        socket.on('message', this.socketMessage);
         this.sockets.set(endpoint, socket);
         this.counters.bound += 1;
         resolve(socket);

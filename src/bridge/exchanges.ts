@@ -39,6 +39,14 @@ export interface UplinkId {
   readonly atMs: number;
 }
 
+/** Keys of core MIDs in the uplink map start here (device keys stay below: MID + 0x10000 at most). */
+const CORE_KEY = 0x20000;
+
+/** One uplink translation, held under both its keys. */
+interface UplinkEntry extends UplinkId {
+  readonly coreMessageId: number;
+}
+
 /** The maps only SMS exchanges need, created with the first one (most devices never have one). */
 interface SmsMaps {
   readonly byCoreId: Map<number, SmsExchange>;
@@ -55,19 +63,41 @@ interface SmsMaps {
 export class DeviceExchanges {
   private nextCoreId: number;
   private nextDeviceId: number;
-  /** device MID (+ 0x10000 for SMS) → core MID; a number key, as this is looked up for every uplink. */
-  private readonly upByDevice = new Map<number, { coreMessageId: number; atMs: number }>();
-  /** core MID → device MID and bearer. */
-  private readonly upByCore = new Map<number, UplinkId>();
+  /**
+   * Both directions of the uplink ID translation in one Map (one table per device, not two;
+   * bench/device-scale): device MID (+ 0x10000 for SMS) → entry, and {@link CORE_KEY} + core MID →
+   * the same entry (for a CON only). Number keys: this is looked up for every uplink.
+   */
+  private readonly uplinks = new Map<number, UplinkEntry>();
   private sms: SmsMaps | null = null;
-  /** Separate responses the gateway sent as CON, awaiting the core's ACK: core MID → stop(). */
-  readonly awaitingCoreAck = new Map<number, () => void>();
+  /** See {@link awaitingCoreAck}: created with the first entry (most devices never have one). */
+  private acks: Map<number, () => void> | null = null;
   /** When {@link prune} last walked the maps. */
   private prunedAtMs = Number.NEGATIVE_INFINITY;
 
   constructor(seed: number) {
     this.nextCoreId = seed & 0xffff;
     this.nextDeviceId = (seed >>> 16) & 0xffff;
+  }
+
+  /**
+   * Separate responses the gateway sent as CON, awaiting the core's ACK: core MID → stop(). For
+   * adding and removing entries (creates the map); {@link coreAckStop} and {@link coreAckStops}
+   * read without creating it.
+   */
+  get awaitingCoreAck(): Map<number, () => void> {
+    this.acks ??= new Map();
+    return this.acks;
+  }
+
+  /** The stop() of the separate response with core MID `coreMessageId` awaiting the core's ACK, or undefined. */
+  coreAckStop(coreMessageId: number): (() => void) | undefined {
+    return this.acks?.get(coreMessageId);
+  }
+
+  /** Every stop() of separate responses awaiting the core's ACK (a copy: calling one removes it). */
+  coreAckStops(): (() => void)[] {
+    return this.acks === null ? [] : [...this.acks.values()];
   }
 
   /** A fresh message ID towards the core (for separate responses built by the gateway). */
@@ -91,11 +121,12 @@ export class DeviceExchanges {
    */
   uplinkId(deviceMessageId: number, confirmable: boolean, bearer: 'sms' | 'udp', nowMs: number): number {
     const key = bearer === 'udp' ? deviceMessageId : 0x10000 + deviceMessageId;
-    const known = this.upByDevice.get(key);
+    const known = this.uplinks.get(key);
     if (known && nowMs - known.atMs < EXCHANGE_LIFETIME_SEC * 1000) return known.coreMessageId;
     const coreMessageId = this.allocateCoreId();
-    this.upByDevice.set(key, { coreMessageId, atMs: nowMs });
-    if (confirmable) this.upByCore.set(coreMessageId, { deviceMessageId, bearer, atMs: nowMs });
+    const entry: UplinkEntry = { deviceMessageId, coreMessageId, bearer, atMs: nowMs };
+    this.uplinks.set(key, entry);
+    if (confirmable) this.uplinks.set(CORE_KEY + coreMessageId, entry);
     return coreMessageId;
   }
 
@@ -112,7 +143,7 @@ export class DeviceExchanges {
 
   /** What a core ACK/RST with `coreMessageId` answers, or undefined. */
   uplinkFor(coreMessageId: number): UplinkId | undefined {
-    return this.upByCore.get(coreMessageId);
+    return this.uplinks.get(CORE_KEY + coreMessageId);
   }
 
   /** The SMS exchange of a core message ID (a retransmission), or undefined. */
@@ -154,7 +185,7 @@ export class DeviceExchanges {
   get size(): number {
     const sms = this.sms;
     const smsEntries = sms === null ? 0 : sms.byCoreId.size + sms.byToken.size + sms.byDeviceId.size + sms.separateFromCore.size;
-    return this.upByDevice.size + this.upByCore.size + smsEntries + this.awaitingCoreAck.size;
+    return this.uplinks.size + smsEntries + (this.acks?.size ?? 0);
   }
 
   /** True when nothing is remembered: the relay may drop this object (its ID counters restart from a new seed). */
@@ -176,8 +207,8 @@ export class DeviceExchanges {
   prune(nowMs: number): void {
     if (nowMs >= this.prunedAtMs && nowMs - this.prunedAtMs < PRUNE_INTERVAL_MS) return;
     this.prunedAtMs = nowMs;
-    for (const [key, value] of this.upByDevice) if (nowMs - value.atMs >= EXCHANGE_LIFETIME_SEC * 1000) this.upByDevice.delete(key);
-    for (const [key, value] of this.upByCore) if (nowMs - value.atMs >= EXCHANGE_LIFETIME_SEC * 1000) this.upByCore.delete(key);
+    for (const [key, value] of this.uplinks) if (nowMs - value.atMs >= EXCHANGE_LIFETIME_SEC * 1000) this.uplinks.delete(key);
+    if (this.acks !== null && this.acks.size === 0) this.acks = null;
     const sms = this.sms;
     if (sms === null) return;
     for (const [key, atMs] of sms.separateFromCore) if (nowMs - atMs >= EXCHANGE_LIFETIME_SEC * 1000) sms.separateFromCore.delete(key);

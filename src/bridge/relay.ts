@@ -17,7 +17,7 @@
  * core with RFC 7252 retransmission. Empty ACKs are never sent by SMS.
  */
 import type { RemoteInfo } from 'node:dgram';
-import { DecodeError } from '../shared/errors.ts';
+import { DecodeError, GatewayError } from '../shared/errors.ts';
 import { TypedEmitter } from '../shared/typed-emitter.ts';
 import { decodeCoap, encodeCoap, isEmpty, isWellFormedCoap, peekHeader, type CoapMessage } from '../lwm2m/coap-message.ts';
 import { coapAck, coapReset } from '../lwm2m/coap-builders.ts';
@@ -145,7 +145,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
   private deviceGone(endpoint: string): void {
     const exchanges = this.exchanges.get(endpoint);
     this.exchanges.delete(endpoint);
-    if (exchanges) for (const stop of [...exchanges.awaitingCoreAck.values()]) stop();
+    if (exchanges) for (const stop of exchanges.coreAckStops()) stop();
     void this.requests.held.gone(endpoint); // its held requests: answered 5.04, never delivered
   }
 
@@ -225,7 +225,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
     await this.mirror.noteCoreResponse(endpoint, message).catch((error: unknown) => this.fail(endpoint, error));
     const record = this.mirror.get(endpoint) ?? known;
     if (message.type === 'ACK' || message.type === 'RST') {
-      const stop = existing?.awaitingCoreAck.get(message.messageId);
+      const stop = existing?.coreAckStop(message.messageId);
       if (stop) {
         stop();
         return;
@@ -334,15 +334,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
         this.refuseRegistration(source, message, error);
         return;
       }
-      // An invalid Register/Update: the core is the authority, but without an endpoint there is
-      // no socket to relay from. Answer 4.00 as the core would. Anything else (Redis refused the
-      // write) is the gateway's failure: 5.03 Service Unavailable (RFC 7252 §5.9.3.4).
-      const invalid = error instanceof DecodeError;
-      this.emit('dropped', { reason: invalid ? 'invalid-registration' : 'store-failed', endpoint: null, detail: String(error) });
-      if (message.type === 'CON' && source.bearer === 'udp') {
-        const code = invalid ? CoapCode.BAD_REQUEST : CoapCode.SERVICE_UNAVAILABLE;
-        this.udp.send(source.host, source.port, encodeCoap({ ...coapAck(message.messageId), code, token: message.token }));
-      }
+      this.notStored(source, message, null, error);
       return;
     }
     if (endpoint === null) {
@@ -351,7 +343,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
       if (source.bearer === 'udp' && message.type === 'CON') this.udp.send(source.host, source.port, encodeCoap(coapReset(message.messageId)));
       return;
     }
-    if (this.sockets.get(endpoint) === undefined && !(await this.socketReady(endpoint))) return;
+    if (this.sockets.get(endpoint) === undefined && !(await this.socketReady(endpoint, source, message))) return;
     const exchanges = this.exchangesOf(endpoint);
     exchanges.prune(this.now());
     const sms = exchanges.smsExchangeFor(message) ?? (source.bearer === 'sms' ? await this.requests.storedExchange(endpoint, exchanges, message) : undefined);
@@ -370,6 +362,21 @@ export class Relay extends TypedEmitter<RelayEvents> {
     }
     // Awake now: held requests go out, unless the device is leaving (De-register: they are answered when it is gone).
     if (this.requests.held.hasWork(endpoint) && !isDeregister(message)) await this.requests.held.wake(endpoint);
+  }
+
+  /**
+   * A Register or Update that could not be taken: an invalid one (the core is the authority, but
+   * without an endpoint there is no socket to relay from) is answered 4.00 as the core would;
+   * anything else (Redis refused a write) is the gateway's failure: 5.03 Service Unavailable
+   * (RFC 7252 §5.9.3.4). Over SMS nothing is answered (it would cost an SMS).
+   */
+  private notStored(source: DeviceSource, message: CoapMessage, endpoint: string | null, error: unknown): void {
+    const invalid = error instanceof DecodeError;
+    this.emit('dropped', { reason: invalid ? 'invalid-registration' : 'store-failed', endpoint, detail: String(error) });
+    if (message.type === 'CON' && source.bearer === 'udp') {
+      const code = invalid ? CoapCode.BAD_REQUEST : CoapCode.SERVICE_UNAVAILABLE;
+      this.udp.send(source.host, source.port, encodeCoap({ ...coapAck(message.messageId), code, token: message.token }));
+    }
   }
 
   /**
@@ -402,7 +409,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
   close(): void {
     this.output.close();
     this.requests.held.close(); // no held request is delivered or answered afterwards
-    for (const exchanges of this.exchanges.values()) for (const stop of [...exchanges.awaitingCoreAck.values()]) stop();
+    for (const exchanges of this.exchanges.values()) for (const stop of exchanges.coreAckStops()) stop();
   }
 
   private sendBytesToCore(endpoint: string, bytes: Uint8Array): void {
@@ -413,13 +420,15 @@ export class Relay extends TypedEmitter<RelayEvents> {
    * Opens the core-facing socket of a device that has none. When that fails (no free address,
    * open-file limit) the message is dropped, and a registration the core has not accepted yet is
    * rolled back: no record may name a socket that does not exist (the device registers again).
+   * When Redis refused to record the socket's address, that is a store failure (see {@link notStored}).
    */
-  private async socketReady(endpoint: string): Promise<boolean> {
+  private async socketReady(endpoint: string, source: DeviceSource, message: CoapMessage): Promise<boolean> {
     try {
       await this.sockets.ensure(endpoint);
       return true;
     } catch (error) {
-      this.emit('dropped', { reason: 'no-socket', endpoint, detail: String(error) });
+      if (error instanceof GatewayError) this.emit('dropped', { reason: 'no-socket', endpoint, detail: String(error) });
+      else this.notStored(source, message, endpoint, error);
       await this.mirror.discardUnaccepted(endpoint).catch(() => undefined);
       return false;
     }

@@ -51,7 +51,13 @@ export class Presence extends TypedEmitter<PresenceEvents> {
     if (known !== undefined && nowMs < known.lastHeardMs) return;
     const wasAwake = known !== undefined && this.within(known.lastHeardMs, nowMs);
     this.heardAt.delete(endpoint); // re-inserted at the end: the Map stays in order of last heard
-    this.heardAt.set(endpoint, { lastHeardMs: nowMs, lastUdpMs: bearer === 'udp' ? nowMs : (known?.lastUdpMs ?? null) });
+    if (known === undefined) {
+      this.heardAt.set(endpoint, { lastHeardMs: nowMs, lastUdpMs: bearer === 'udp' ? nowMs : null });
+    } else {
+      known.lastHeardMs = nowMs; // the same object again: this runs for every message
+      if (bearer === 'udp') known.lastUdpMs = nowMs;
+      this.heardAt.set(endpoint, known);
+    }
     if (!wasAwake) this.emit('awake', endpoint, bearer);
   }
 

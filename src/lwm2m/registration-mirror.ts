@@ -5,8 +5,10 @@
  * and re-registration; seed 002: any message from the client is an implicit update).
  *
  * Records live in memory for the hot path and are written through to Redis, so they survive a
- * restart (`load()`): only the fields a message changed are written (a 2.04 that changes nothing
- * writes nothing), activity alone at most every `activityPersistIntervalMs`. Expiry is driven
+ * restart (`load()`): a Register once, whole, when the core accepts it (until then it is held in
+ * memory and Redis keeps the registration it would replace); afterwards only the fields a message
+ * changed (a 2.04 that changes nothing writes nothing), activity alone at most every
+ * `activityPersistIntervalMs`. Expiry is driven
  * from Redis: `expire()` runs the store's sweep of the deadline set, so a registration written by
  * another gateway process lapses here too. What is written and when lives in
  * `registration-writer.ts`, the requests awaiting the core's answer in `pending-registrations.ts`,
@@ -18,12 +20,14 @@ import type { CoapMessage } from './coap-message.ts';
 import { locationPath, uriPath } from './coap-options.ts';
 import { EXCHANGE_LIFETIME_SEC } from './coap-parameters.ts';
 import { DEFAULT_LWM2M_VERSION, withActivity, type DeviceRecord, type DeviceSource } from './device-record.ts';
+import { sameIndexes, sourceKey, sourceKeys } from './record-indexes.ts';
 import { PendingRegistrations, type PendingRegistration } from './pending-registrations.ts';
 import { Presence } from './presence.ts';
 import type { RedisRegistrationStore } from './redis-registration-store.ts';
 import { ADMIT_ALL, RegistrationRefusedError, type AdmissionRequest, type RegistrationAdmission } from './registration-admission.ts';
 import { msisdnOf, registerRecord, registrationOperation, textOf, type RegistrationOperation } from './registration-operation.ts';
 import { DEFAULT_MAX_ENDPOINT_NAME_BYTES } from './registration-request.ts';
+import { RecordTexts } from './record-texts.ts';
 import { RegistrationWriter } from './registration-writer.ts';
 
 export { registrationOperation, type RegistrationOperation } from './registration-operation.ts';
@@ -86,6 +90,8 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
   private readonly registerAnswerTimeoutMs: number;
   private readonly admission: RegistrationAdmission;
   private readonly now: () => number;
+  /** One copy of each text many records repeat (bench/device-scale: memory per device). */
+  private readonly texts = new RecordTexts();
   /** Where this process last read the store's stream of swept registrations (`load()` skips what came before). */
   private sweptCursor = '0';
   /** Whether each device is awake, and over which bearer (fed by this mirror, swept by `expire()`). */
@@ -104,7 +110,7 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
   /** Loads every stored record (after a restart). */
   async load(): Promise<DeviceRecord[]> {
     this.sweptCursor = (await this.store.sweptSince('$')).cursor;
-    const records = await this.store.all();
+    const records = (await this.store.all()).map((record) => this.texts.share(record));
     for (const record of records) {
       this.remember(record);
       this.writer.noteLoaded(record);
@@ -158,8 +164,11 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
       const endpoint = operation.query.endpoint ?? '';
       const previous = this.records.get(endpoint);
       this.admit('register', endpoint, source, previous);
-      const record = withActivity(registerRecord(endpoint, operation.query, message, previous, source), source, nowMs);
-      await this.save(record);
+      const record = this.texts.share(withActivity(registerRecord(endpoint, operation.query, message, previous, source), source, nowMs));
+      // Held in memory (the socket and indexes need it for the core's answer) and written to
+      // Redis once, whole, when the core accepts it: one write per Register.
+      this.remember(record);
+      this.writer.hold(record);
       this.presence.heard(endpoint, source.bearer, nowMs);
       this.pending.add(message, {
         endpoint, bearer: source.bearer, operation, payload: textOf(message.payload), createdAtMs: nowMs, ...(previous?.registered ? { previous } : {}),
@@ -201,8 +210,14 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
     const record = this.records.get(known);
     if (record === undefined) return null;
     if (operation !== null) this.pending.add(message, { endpoint: known, bearer: source.bearer, operation, payload: textOf(message.payload), createdAtMs: nowMs });
-    if (this.writer.needsSave(record, source, nowMs)) await this.write(record, withActivity(record, source, nowMs));
-    else this.writer.touchInMemory(record, source, nowMs);
+    if (this.writer.moved(record, source)) {
+      await this.write(record, this.texts.share(withActivity(record, source, nowMs)));
+    } else {
+      // Activity only (every Update of a device that stays put): the record is updated in place
+      // and, when due, its times written; no new record, no re-indexing.
+      this.writer.touchInMemory(record, source, nowMs);
+      if (this.writer.activityDue(record, nowMs)) await this.writer.persistActivityOf(record);
+    }
     this.presence.heard(known, source.bearer, nowMs);
     return known;
   }
@@ -223,7 +238,7 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
       }
       const location = `/${locationPath(message).join('/')}`;
       const registered = { ...record, location, registered: true, registeredAtMs: this.now() };
-      await this.write(record, registered);
+      await this.save(registered);
       this.emit('registered', registered);
     } else if (pending.operation.kind === 'update') {
       if (!success) return;
@@ -231,11 +246,11 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
       const updated: DeviceRecord = {
         ...record,
         lifetimeSec: q.lifetimeSec ?? record.lifetimeSec,
-        binding: q.binding ?? record.binding,
+        binding: q.binding === null ? record.binding : this.texts.text(q.binding),
         // An Update that names the binding or Q restates queue mode; one that does not keeps it.
         queueMode: q.binding !== null || q.queueMode ? q.queueMode : record.queueMode,
         msisdn: msisdnOf(q) ?? record.msisdn,
-        objectLinks: pending.payload.length > 0 ? pending.payload : record.objectLinks,
+        objectLinks: pending.payload.length > 0 ? this.texts.text(pending.payload) : record.objectLinks,
         registeredOver: pending.bearer, // LwM2M 1.0 §5.3.1: the source of the accepted request
       };
       await this.write(record, updated);
@@ -256,7 +271,7 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
     const record = this.records.get(endpoint);
     if (record === undefined || record.registered) return false;
     const previous = this.pending.takeAll(endpoint);
-    if (previous !== undefined) await this.save(previous);
+    if (previous !== undefined) this.restore(previous);
     else await this.forget(endpoint);
     return true;
   }
@@ -327,15 +342,24 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
    * back, or else the record goes (and with it the endpoint's core-facing port, see `forgotten`).
    */
   private async dropRegister(pending: PendingRegistration, record: DeviceRecord, why: 'rejected' | 'unanswered'): Promise<void> {
-    if (pending.previous !== undefined) await this.save(pending.previous);
+    if (pending.previous !== undefined) this.restore(pending.previous);
     else await this.forget(pending.endpoint);
     this.emit('refused', record, why);
   }
 
-  /** Remembers `record` and writes it whole (a Register, or a registration coming back). */
+  /** Remembers `record` and writes it whole (a Register the core accepted). */
   private async save(record: DeviceRecord): Promise<void> {
     this.remember(record);
     await this.writer.save(record);
+  }
+
+  /**
+   * Remembers `previous` again, the registration a held Register would have replaced: Redis still
+   * holds it (a held Register is never written), so nothing is written.
+   */
+  private restore(previous: DeviceRecord): void {
+    this.remember(previous);
+    this.writer.noteRestored(previous);
   }
 
   /** Remembers `after` in place of `before` and writes what changed (see {@link RegistrationWriter.write}). */
@@ -346,6 +370,10 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
 
   private remember(record: DeviceRecord): void {
     const previous = this.records.get(record.endpoint);
+    if (previous !== undefined && sameIndexes(previous, record)) {
+      this.records.set(record.endpoint, record); // every accepted Update: its indexes stay as they are
+      return;
+    }
     if (previous) this.unindex(previous);
     this.records.set(record.endpoint, record);
     for (const key of sourceKeys(record)) this.bySource.set(key, record.endpoint);
@@ -381,15 +409,4 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
     this.presence.forget(endpoint);
     this.pending.forget(endpoint);
   }
-}
-
-function sourceKey(source: DeviceSource): string {
-  return source.bearer === 'sms' ? `sms:${source.msisdn}` : `udp:${source.host}:${source.port}`;
-}
-
-function sourceKeys(record: DeviceRecord): string[] {
-  const keys: string[] = [];
-  if (record.msisdn) keys.push(sourceKey({ bearer: 'sms', msisdn: record.msisdn }));
-  if (record.udpHost) keys.push(sourceKey({ bearer: 'udp', host: record.udpHost, port: record.udpPort ?? 0 }));
-  return keys;
 }

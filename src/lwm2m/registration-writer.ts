@@ -21,6 +21,13 @@ export class RegistrationWriter {
   private readonly storedActivityMs = new Map<string, number>();
   /** Endpoints whose activity changed in memory only (see {@link persistActivity}). */
   private readonly unsavedActivity = new Set<string>();
+  /**
+   * Endpoints whose record in memory is a Register the core has not accepted yet: nothing of it
+   * goes to Redis until {@link save} writes it whole, once, with the core's answer.
+   */
+  private readonly held = new Set<string>();
+  /** Endpoints whose last whole write failed: the next write of any kind writes the record whole. */
+  private readonly needsPut = new Set<string>();
 
   constructor(
     private readonly store: RedisRegistrationStore,
@@ -38,10 +45,24 @@ export class RegistrationWriter {
    * number or modem), or the record was last written `activityPersistIntervalMs` ago.
    */
   needsSave(record: DeviceRecord, source: DeviceSource, nowMs: number): boolean {
-    const moved = source.bearer === 'udp'
+    return this.moved(record, source) || this.activityDue(record, nowMs);
+  }
+
+  /** True when a message from `source` changes more than the activity times (a new address, number or modem). */
+  moved(record: DeviceRecord, source: DeviceSource): boolean {
+    return source.bearer === 'udp'
       ? source.host !== record.udpHost || source.port !== record.udpPort
       : source.msisdn !== record.msisdn || (source.modem !== undefined && source.modem !== record.smsModem);
-    return moved || nowMs - (this.persistedAtMs.get(record.endpoint) ?? 0) >= this.activityPersistIntervalMs;
+  }
+
+  /** True when `record` was last written `activityPersistIntervalMs` ago or more. */
+  activityDue(record: DeviceRecord, nowMs: number): boolean {
+    return nowMs - (this.persistedAtMs.get(record.endpoint) ?? 0) >= this.activityPersistIntervalMs;
+  }
+
+  /** Writes the activity times `record` holds now (after {@link touchInMemory}): one touch, the record stays the same object. */
+  async persistActivityOf(record: DeviceRecord): Promise<void> {
+    await this.touchStored(record);
   }
 
   /**
@@ -57,10 +78,37 @@ export class RegistrationWriter {
     this.unsavedActivity.add(record.endpoint);
   }
 
-  /** Writes `record` whole (a Register, or a registration coming back). */
-  async save(record: DeviceRecord): Promise<void> {
+  /**
+   * Notes a Register the core has not accepted yet: kept in memory only (no write now, none for
+   * its activity) until {@link save} writes it whole with the core's answer, so a Register costs
+   * one write. Redis keeps the registration it would replace meanwhile.
+   */
+  hold(record: DeviceRecord): void {
+    this.held.add(record.endpoint);
+    this.persistedAtMs.set(record.endpoint, this.now());
+    this.unsavedActivity.delete(record.endpoint);
+  }
+
+  /**
+   * Notes that `record` is what Redis holds, without writing it (a held Register rolled back to
+   * the registration Redis kept).
+   */
+  noteRestored(record: DeviceRecord): void {
+    this.held.delete(record.endpoint);
     this.noteStored(record);
-    await this.store.save(record);
+  }
+
+  /** Writes `record` whole (a Register the core accepted). On failure the next write of the endpoint writes it whole again. */
+  async save(record: DeviceRecord): Promise<void> {
+    this.held.delete(record.endpoint);
+    this.noteStored(record);
+    try {
+      await this.store.save(record);
+      this.needsPut.delete(record.endpoint);
+    } catch (error) {
+      this.needsPut.add(record.endpoint);
+      throw error;
+    }
   }
 
   /**
@@ -69,6 +117,11 @@ export class RegistrationWriter {
    * fields. A record gone from Redis meanwhile (swept by another process) is written whole.
    */
   async write(before: DeviceRecord, after: DeviceRecord): Promise<void> {
+    if (this.held.has(after.endpoint)) return; // written whole when the core accepts it
+    if (this.needsPut.has(after.endpoint)) {
+      await this.save(after);
+      return;
+    }
     const unsaved = this.unsavedActivity.has(after.endpoint);
     const changes = changedFields(before, after);
     if (changes === null) return;
@@ -120,10 +173,17 @@ export class RegistrationWriter {
     this.persistedAtMs.delete(endpoint);
     this.storedActivityMs.delete(endpoint);
     this.unsavedActivity.delete(endpoint);
+    this.held.delete(endpoint);
+    this.needsPut.delete(endpoint);
   }
 
-  /** Writes the activity times of `record`. */
+  /** Writes the activity times of `record` (the whole record after a failed whole write; nothing for a held Register). */
   private async touchStored(record: DeviceRecord): Promise<void> {
+    if (this.held.has(record.endpoint)) return;
+    if (this.needsPut.has(record.endpoint)) {
+      await this.save(record);
+      return;
+    }
     this.noteStored(record);
     await this.store.touch(record);
   }
@@ -142,12 +202,15 @@ const ACTIVITY_FIELDS: ReadonlySet<string> = new Set(['lastActivityMs', 'lastBea
 
 /** The fields of `after` that differ from `before` (all are plain values), or null when none do. */
 function changedFields(before: DeviceRecord, after: DeviceRecord): Partial<DeviceRecord> | null {
-  const changes: Record<string, unknown> = {};
-  let any = false;
-  for (const [key, value] of Object.entries(after)) {
-    if ((before as unknown as Record<string, unknown>)[key] === value) continue;
+  // Runs for every Update the core accepts: no array of entries, and no object unless something changed.
+  const was = before as unknown as Record<string, unknown>;
+  const now = after as unknown as Record<string, unknown>;
+  let changes: Record<string, unknown> | null = null;
+  for (const key in now) {
+    const value = now[key];
+    if (was[key] === value) continue;
+    changes ??= {};
     changes[key] = value;
-    any = true;
   }
-  return any ? (changes as Partial<DeviceRecord>) : null;
+  return changes as Partial<DeviceRecord> | null;
 }

@@ -182,6 +182,12 @@ export class WakeupService extends TypedEmitter<WakeupEvents> {
   /** Trigger sends whose ledger entry is not written yet, and reports that came meanwhile. */
   private sendsInFlight = 0;
   private earlyReports: TriggerReport[] = [];
+  /**
+   * Endpoints with a job this process asked for or worked on, until it ended: the only ones
+   * {@link heard} looks up in Redis (a look-up for every Register and Update of every device
+   * cost a Redis round trip each; bench/device-scale).
+   */
+  private readonly withJob = new Set<string>();
   private closed = false;
 
   constructor(private readonly deps: WakeupServiceDeps) {
@@ -202,6 +208,10 @@ export class WakeupService extends TypedEmitter<WakeupEvents> {
       ...deps, ledger: this.ledger, now: this.now,
       events: { registrationFailed: (event) => this.emit('registration-failed', event), bootstrapTrigger: (event) => this.emit('bootstrap-trigger', event) },
     });
+    // Jobs left by an earlier process (a restart in a back-off) count as this process's too.
+    void this.queue.getJobs(['delayed', 'active', 'waiting', 'prioritized']).then((jobs) => {
+      for (const job of jobs) if (job?.data?.endpoint !== undefined) this.withJob.add(job.data.endpoint);
+    }, (error: unknown) => this.reportProblem(error));
   }
 
   /** Key of the last outcome of `endpoint` (JSON). */
@@ -226,6 +236,7 @@ export class WakeupService extends TypedEmitter<WakeupEvents> {
    * {@link WAKEUP_QUERY_TIMEOUT_MS}.
    */
   async request(endpoint: string, source: WakeupSource): Promise<WakeupRequestResult> {
+    this.withJob.add(endpoint);
     const add = (): Promise<WakeupRequestResult> => addWakeupJob(this.queue, endpoint, source, this.now());
     const result = source === 'held-request' ? await add() : await this.redisBound(add, 'no job was added');
     this.emit('requested', { ...result, source });
@@ -234,14 +245,18 @@ export class WakeupService extends TypedEmitter<WakeupEvents> {
 
   /**
    * `endpoint` was heard (Register, Update): its waiting job, if any, is checked now rather
-   * than at the end of its back-off. Never rejects.
+   * than at the end of its back-off. Only a job this process asked for or worked on is looked
+   * up (see `withJob`); another process's job sees the activity at its next check. Never rejects.
    */
   heard(endpoint: string, retries = 3): void {
     // While Redis is away nothing is queued up behind it: the job sees the activity at its next check.
-    if (this.closed || this.queueConnection.status !== 'ready') return;
+    if (this.closed || !this.withJob.has(endpoint) || this.queueConnection.status !== 'ready') return;
     void (async () => {
       const job = await this.queue.getJob(wakeupJobId(endpoint));
-      if (job === undefined) return;
+      if (job === undefined) {
+        this.withJob.delete(endpoint);
+        return;
+      }
       const state = await job.getState();
       if (state === 'delayed') await job.promote();
       else if (state === 'active' && retries > 0) this.after(50, () => this.heard(endpoint, retries - 1)); // sending its trigger now
@@ -398,6 +413,7 @@ export class WakeupService extends TypedEmitter<WakeupEvents> {
   /** One attempt of a job: finish (woke, skipped, gave up) or send one trigger and check again later. */
   private async attempt(job: Job<WakeupJobData, WakeupOutcome>): Promise<WakeupOutcome> {
     const data = job.data;
+    this.withJob.add(data.endpoint);
     const nowMs = this.now();
     const triggers = data.triggers ?? 0;
     const record = this.deps.record(data.endpoint);
@@ -514,6 +530,7 @@ export class WakeupService extends TypedEmitter<WakeupEvents> {
       ...defined, endpoint: data.endpoint, triggers, elapsedMs: endedAtMs - data.requestedAtMs, endedAtMs, ...(deliveries.length > 0 ? { deliveries } : {}),
     } as WakeupOutcome;
     const counter = outcome.result === 'woke' ? 'woke' : `${outcome.result}:${outcome.reason}`;
+    this.withJob.delete(data.endpoint);
     await this.deps.redis.multi().set(this.outcomeKey(data.endpoint), JSON.stringify(outcome)).hincrby(this.countsKey, counter, 1).exec();
     if (sent.length > 0) await this.ledger.forget(data.endpoint, data.requestedAtMs, sent.map((t) => t.messageId)).catch((error: unknown) => this.reportProblem(error));
     this.emit('outcome', outcome);

@@ -197,6 +197,50 @@ describe('registration store: expiry from Redis', () => {
   });
 });
 
+describe('registration store: what one Register costs in Redis commands', () => {
+  it('writes once: nothing when the Register arrives, one script call with the whole record when the core answers 2.01', async () => {
+    const clock = { nowMs: T0 };
+    const gw = gatewayProcess(clock);
+    const message = request(['rd'], ['ep=once', 'lt=300', 'b=U']);
+    const onArrival = await commandsDuring(gw.redis, async () => {
+      await gw.mirror.noteUplink(sourceOf('once'), message);
+    });
+    expect(onArrival).toEqual([]);
+    expect(gw.mirror.get('once')).toMatchObject({ registered: false }); // held in memory for the core's answer
+    clock.nowMs = T0 + 20_000; // past the activity interval: still nothing to write for a held Register
+    expect(await gw.mirror.persistActivity()).toBe(0);
+    expect(await stored(gw.redis, 'once')).toBeNull();
+    const onAnswer = await commandsDuring(gw.redis, () => gw.mirror.noteCoreResponse('once', coapResponse(message, CoapCode.CREATED, undefined, {
+      options: [{ number: CoapOptionNumber.LOCATION_PATH, value: Buffer.from('rd') }, { number: CoapOptionNumber.LOCATION_PATH, value: Buffer.from('o1') }],
+    })));
+    // One script call: EVAL the first time this connection runs the script, EVALSHA afterwards.
+    expect(onAnswer.map((args) => args[0]?.toLowerCase().replace('evalsha', 'eval'))).toEqual(['eval']);
+    expect(await stored(gw.redis, 'once')).toMatchObject({ endpoint: 'once', registered: true, location: '/rd/o1', lifetimeSec: 300, lastActivityMs: T0 });
+    const source = sourceOf('once') as { host: string; port: number };
+    expect(await gw.redis.get(`${PREFIX}udp:${source.host}:${source.port}`)).toBe('once'); // the indexes in the same write
+  });
+
+  it('writes once for a re-Register, and a re-Register the core refuses leaves the stored registration as it was', async () => {
+    const clock = { nowMs: T0 };
+    const gw = gatewayProcess(clock);
+    await register(gw.mirror, 'again', 300);
+    const accepted = await stored(gw.redis, 'again');
+    clock.nowMs = T0 + 1_000;
+    const refused = request(['rd'], ['ep=again', 'lt=900', 'b=U']);
+    const commands = await commandsDuring(gw.redis, async () => {
+      await gw.mirror.noteUplink(sourceOf('again'), refused);
+      await gw.mirror.noteCoreResponse('again', coapResponse(refused, CoapCode.BAD_REQUEST));
+    });
+    expect(commands).toEqual([]);
+    expect(await stored(gw.redis, 'again')).toEqual(accepted);
+    expect(gw.mirror.get('again')).toMatchObject({ registered: true, lifetimeSec: 300 });
+    clock.nowMs = T0 + 2_000;
+    const commandsOfAccepted = await commandsDuring(gw.redis, () => register(gw.mirror, 'again', 900));
+    expect(commandsOfAccepted.map((args) => args[0]?.toLowerCase())).toEqual(['evalsha']);
+    expect(await stored(gw.redis, 'again')).toMatchObject({ registered: true, lifetimeSec: 900, lastActivityMs: T0 + 2_000 });
+  });
+});
+
 describe('registration store: what one Update costs in Redis commands', () => {
   it('writes nothing for an Update the core answers 2.04 that changes nothing', async () => {
     const clock = { nowMs: T0 };
