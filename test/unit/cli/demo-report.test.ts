@@ -19,6 +19,7 @@ function status(registered: number): GatewayStatus {
     sms: {} as GatewayStatus['sms'],
     heldRequests: 0,
     unknownSenders: 0,
+    type0Discarded: 0,
     redis: { commands: 'ready', consumer: 'ready' },
   };
 }
