@@ -156,7 +156,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
     this.counters.uplinkUdp += 1;
     if (this.options.udpRateLimiter?.admit(from.address, this.now()) === false) {
       this.counters.rateLimited += 1; // refused at once: a flooding source never queues in front of others
-      this.emit('dropped', { reason: 'rate-limited', endpoint: null, detail: `UDP source ${from.address} exceeds ${this.options.udpRateLimiter.limit.ratePerSec} datagrams/s` });
+      this.emit('dropped', { reason: 'rate-limited', endpoint: null, source: from.address, detail: `UDP source ${from.address} exceeds ${this.options.udpRateLimiter.limit.ratePerSec} datagrams/s` });
       return undefined;
     }
     return this.uplink({ bearer: 'udp', host: from.address, port: from.port }, payload)?.catch((error: unknown) => this.fail(null, error));
