@@ -249,7 +249,8 @@ export async function startFaultRig(options: FaultRigOptions): Promise<FaultRig>
           const answer = (await getJson(`/clients/${endpoint}/read?path=/3/0&timeoutMs=${timeoutMs}`, { method: 'POST' })) as { code?: string; error?: { message?: string } };
           return answer.code ?? `error: ${answer.error?.message ?? 'unknown'}`;
         } catch (error) {
-          return `error: ${String(error)}`;
+          const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+          return `error: ${String(error)}${cause ? ` (${cause.code ?? cause.message ?? ''})` : ''}`;
         }
       },
       coreStats: async () => (await getJson('/stats')) as Record<string, number>,

@@ -78,6 +78,7 @@ async function requestWakeups(redisUrl: string, endpoints: readonly string[]): P
 export async function run(options: { quick: boolean }): Promise<RedisRestartResult> {
   const devices = options.quick ? 4 : 8;
   const restarts = options.quick ? ['SIGTERM', 'SIGKILL'] : ['SIGTERM', 'SIGKILL', 'SIGTERM', 'SIGKILL'];
+  const holdMs = options.quick ? 2000 : 5000;
   const dataDir = await mkdtemp(join(tmpdir(), 'smsbridge-aof-'));
   const port = await freeTcpPort();
   let redis = await startRedis(port, dataDir);
@@ -99,6 +100,7 @@ export async function run(options: { quick: boolean }): Promise<RedisRestartResu
       process.kill(redis.pid, signal as NodeJS.Signals);
       await redis.stop(); // waits for the server to exit (its watcher removes only its own temporary folder)
       await rig.gateway.waitFor((r) => r.msg === 'redis unreachable, retrying', from);
+      await new Promise((resolve) => setTimeout(resolve, holdMs)); // Redis stays away this long, under load
       redis = await startRedis(port, dataDir);
       const upAt = performance.now();
       down.push(upAt - killedAt);

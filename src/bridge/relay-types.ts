@@ -77,7 +77,7 @@ export type DropReason =
 
 /** Events of the relay. */
 export type RelayEvents = {
-  /** `source`: the UDP source host of a `rate-limited` drop (the log summarises per source). */
+  /** `source`: the UDP source host (or MSISDN) of a `rate-limited` or `registration-refused` drop (the log summarises per source). */
   dropped: [{ readonly reason: DropReason; readonly endpoint: string | null; readonly detail: string; readonly source?: string }];
   held: [{ readonly endpoint: string; readonly held: number }];
   /**

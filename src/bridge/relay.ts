@@ -358,7 +358,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
    */
   private refuseRegistration(source: DeviceSource, message: CoapMessage, error: RegistrationRefusedError): void {
     this.counters.refusedRegistrations += 1;
-    this.emit('dropped', { reason: 'registration-refused', endpoint: error.endpoint, detail: error.message });
+    this.emit('dropped', { reason: 'registration-refused', endpoint: error.endpoint, source: source.bearer === 'udp' ? source.host : source.msisdn, detail: error.message });
     if (message.type !== 'CON' || source.bearer !== 'udp') return;
     const code = error.temporary ? CoapCode.SERVICE_UNAVAILABLE : CoapCode.FORBIDDEN;
     this.udp.send(source.host, source.port, encodeCoap({ ...coapAck(message.messageId), code, token: message.token }));

@@ -34,8 +34,9 @@ export interface GatewayEventSources {
 /** Options of {@link GatewayLogging}. */
 export interface GatewayLoggingOptions {
   /**
-   * Drops by a flood limit (`rate-limited`): the first of a source is logged as it happens, the
-   * rest as one summary line per source every this many ms ("dropped N … from X"). 0: no timer
+   * Drops by a flood limit (`rate-limited`) or the admission policy (`registration-refused`): the
+   * first of a source is logged as it happens, the rest as one summary line per source every
+   * this many ms ("dropped N … from X"). 0: no timer
    * (summaries only when {@link GatewayLogging.summarizeDrops} is called). @defaultValue 10000
    */
   readonly dropSummaryIntervalMs?: number;
@@ -100,9 +101,12 @@ export class GatewayLogging {
    */
   summarizeDrops(): void {
     for (const { kind, source, dropped } of this.drops.summarize()) {
-      const what = kind === 'sms' ? 'SMS' : 'UDP datagrams';
       const from = source === '*' ? 'further sources (too many to list)' : source;
-      this.logger.warn({ reason: 'rate-limited', source, dropped, summary: true }, `dropped ${dropped} ${what} from ${from} (flood limit)`);
+      if (kind === 'register') {
+        this.logger.warn({ reason: 'registration-refused', source, dropped, summary: true }, `dropped ${dropped} Registers/Updates from ${from} (refused by the admission policy)`);
+      } else {
+        this.logger.warn({ reason: 'rate-limited', source, dropped, summary: true }, `dropped ${dropped} ${kind === 'sms' ? 'SMS' : 'UDP datagrams'} from ${from} (flood limit)`);
+      }
     }
   }
 
@@ -134,7 +138,8 @@ export class GatewayLogging {
     return {
       dropped: ({ reason, endpoint, detail, source }) => {
         // A flood: the first drop of a source is logged, the rest summed (summarizeDrops).
-        if (reason === 'rate-limited' && !this.drops.record('udp', source ?? detail)) return;
+        const flood = reason === 'rate-limited' ? 'udp' : reason === 'registration-refused' && source !== undefined ? 'register' : null;
+        if (flood !== null && !this.drops.record(flood, source ?? detail)) return;
         const level = FAULT_DROPS.has(reason) ? 'error' : 'warn';
         this.device(endpoint)[level]({ reason, detail }, `dropped: ${reason}`);
       },

@@ -35,11 +35,13 @@ describe('flood-limit drops in the log', () => {
     for (let i = 0; i < 500; i++) inbox.emit('rate-limited', '+491709200001');
     for (let i = 0; i < 40; i++) inbox.emit('rate-limited', '+491709200002');
     for (let i = 0; i < 300; i++) relay.emit('dropped', { reason: 'rate-limited', endpoint: null, source: '127.0.0.2', detail: 'UDP source 127.0.0.2 exceeds 100 datagrams/s' });
+    for (let i = 0; i < 70; i++) relay.emit('dropped', { reason: 'registration-refused', endpoint: `n-${i}`, source: '127.0.0.3', detail: '127.0.0.3 holds 64 registrations (most 64)' });
     relay.emit('dropped', { reason: 'malformed-from-device', endpoint: null, detail: 'bad CoAP' }); // other reasons: one line each, as before
     relay.emit('dropped', { reason: 'malformed-from-device', endpoint: null, detail: 'bad CoAP' });
 
     expect(log.matching('dropped: SMS of a number over its flood limit').map((r) => r.originator)).toEqual(['+491709200001', '+491709200002']);
     expect(log.matching('dropped: rate-limited')).toHaveLength(1);
+    expect(log.matching('dropped: registration-refused')).toHaveLength(1);
     expect(log.matching('dropped: malformed-from-device')).toHaveLength(2);
 
     logging.summarizeDrops(); // the end of an interval
@@ -48,6 +50,7 @@ describe('flood-limit drops in the log', () => {
       'dropped 39 SMS from +491709200002 (flood limit)',
       'dropped 299 UDP datagrams from 127.0.0.2 (flood limit)',
     ]);
+    expect(log.matching('(refused by the admission policy)').map((r) => r.msg)).toEqual(['dropped 69 Registers/Updates from 127.0.0.3 (refused by the admission policy)']);
 
     inbox.emit('rate-limited', '+491709200001'); // the flood goes on: no new first line
     logging.summarizeDrops();
@@ -60,6 +63,7 @@ describe('flood-limit drops in the log', () => {
     expect(log.matching('dropped: SMS of a number over its flood limit')).toHaveLength(3);
     logging.detach();
     expect(log.matching('(flood limit)')).toHaveLength(4); // nothing new to summarise
+    expect(log.matching('(refused by the admission policy)')).toHaveLength(1);
   });
 
   it('sums the drops of sources beyond its bound under "*", without a line each (spoofed sources)', () => {
