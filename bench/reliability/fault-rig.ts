@@ -8,7 +8,7 @@
  * The gateway's JSON log lines are read from its stdout, with the time each arrived.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,7 +38,8 @@ export class LoggedProcess {
   readonly exited: Promise<number | string>;
   private readonly waiters = new Set<() => void>();
 
-  constructor(readonly child: ChildProcess) {
+  /** `logFile`: every stdout line is appended there too (FAULT_LOG_DIR, for looking into a failed run). */
+  constructor(readonly child: ChildProcess, private readonly logFile: string | null = null) {
     createInterface({ input: child.stdout! }).on('line', (line) => {
       let record: Record<string, unknown>;
       try {
@@ -47,6 +48,7 @@ export class LoggedProcess {
         record = { msg: line };
       }
       this.lines.push({ atMs: performance.now(), record });
+      if (this.logFile !== null) appendFileSync(this.logFile, `${Math.round(performance.now())} ${line}\n`);
       if (process.env.FAULT_DEBUG === '1' && (/warn|error|fatal/.test(String(record.level)) || /modem|redis|running/.test(String(record.msg)))) {
         process.stderr.write(`[gw ${Math.round(performance.now())}] ${line.slice(0, 300)}\n`);
       }
@@ -113,7 +115,9 @@ export class LoggedProcess {
 }
 
 function startCli(args: readonly string[]): LoggedProcess {
-  return new LoggedProcess(spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] }));
+  const dir = process.env.FAULT_LOG_DIR;
+  const logFile = dir === undefined || dir === '' ? null : join(dir, `${args[0]}-${Date.now()}.log`);
+  return new LoggedProcess(spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] }), logFile);
 }
 
 /** Options of {@link startFaultRig}. */
@@ -159,6 +163,8 @@ export interface FaultRig {
 }
 
 function gatewayYaml(options: FaultRigOptions, dir: string, corePort: number, udpPort: number): string {
+  // FAULT_PORT_BASE: another range of core-facing ports, for two rigs on one machine at once.
+  const portBase = Number(process.env.FAULT_PORT_BASE ?? 43000);
   return `# written by bench/reliability/fault-rig.ts
 log:
   level: info
@@ -173,8 +179,8 @@ udpListen:
   port: ${udpPort}
 coreSockets:
   bindHost: 127.0.0.1
-  firstPort: 43000
-  lastPort: 43999
+  firstPort: ${portBase}
+  lastPort: ${portBase + 999}
 modems:
   - name: modem-1
     path: ${join(dir, 'ttyModem0')}
@@ -244,7 +250,7 @@ export async function startFaultRig(options: FaultRigOptions): Promise<FaultRig>
       get gateway() {
         return gateway;
       },
-      read: async (endpoint, timeoutMs = 600_000) => {
+      read: async (endpoint, timeoutMs = 200_000) => {
         try {
           const answer = (await getJson(`/clients/${endpoint}/read?path=/3/0&timeoutMs=${timeoutMs}`, { method: 'POST' })) as { code?: string; error?: { message?: string } };
           return answer.code ?? `error: ${answer.error?.message ?? 'unknown'}`;

@@ -64,10 +64,23 @@ export class PoolSmsSender implements DeviceSmsSender {
     viaModem: string | null = null,
     ports: { readonly destination: number; readonly source: number } | null = null,
   ): Promise<{ messageId: string; modem: string; parts: number }> {
-    if (viaModem !== null) await this.whenAbleToSend(viaModem);
     const reference = (await this.redis.incr(`${this.prefix}${msisdn}`)) & 0xff;
     const parts = splitIntoSubmitPdus({ destination: `+${msisdn}`, payload, concatReference: reference, ...(ports === null ? {} : { ports }) });
-    const result: SendResult = await this.pool.send({ messageId: randomUUID(), recipient: `+${msisdn}`, parts }, { preferredModem: viaModem });
+    const request = { messageId: randomUUID(), recipient: `+${msisdn}`, parts };
+    const deadlineMs = Date.now() + this.comebackWaitMs;
+    let result: SendResult;
+    for (;;) {
+      if (viaModem !== null) await this.whenAbleToSend(viaModem, Math.max(0, deadlineMs - Date.now()));
+      try {
+        // Only that modem: another one's SMS would come from a number the device discards.
+        result = await this.pool.send(request, { preferredModem: viaModem, onlyPreferred: viaModem !== null });
+        break;
+      } catch (error) {
+        // It went away again between being ready and taking the message (nothing left): wait again.
+        const again = viaModem !== null && error instanceof GatewayError && error.code === 'GW_ERR_POOL_NO_MODEM' && Date.now() < deadlineMs && this.comingBack(viaModem);
+        if (!again) throw error;
+      }
+    }
     this.counters.messages += 1;
     this.counters.parts += result.sent.length;
     if (result.failure !== null) {
@@ -78,19 +91,24 @@ export class PoolSmsSender implements DeviceSmsSender {
     return { messageId: result.messageId, modem: result.modem, parts: result.sent.length };
   }
 
-  /** Resolves when modem `name` can send (waiting while it comes back); GW_ERR_POOL_NO_MODEM otherwise. */
-  private async whenAbleToSend(name: string): Promise<void> {
+  private comingBack(name: string): boolean {
+    const state = this.pool.drivers.find((d) => d.config.name === name)?.state;
+    return state !== undefined && COMING_BACK.has(state);
+  }
+
+  /** Resolves when modem `name` can send (waiting up to `waitMs` while it comes back); GW_ERR_POOL_NO_MODEM otherwise. */
+  private async whenAbleToSend(name: string, waitMs: number): Promise<void> {
     const driver = this.pool.drivers.find((d) => d.config.name === name);
     const refuse = (state: string): GatewayError =>
       new GatewayError('GW_ERR_POOL_NO_MODEM', `modem "${name}", whose number the device accepts, cannot send now (${state})`, { modem: name });
     if (driver === undefined) throw refuse('not configured');
     if (driver.state === 'ready' || driver.state === 'degraded') return;
-    if (!COMING_BACK.has(driver.state) || this.comebackWaitMs <= 0) throw refuse(driver.state);
+    if (!COMING_BACK.has(driver.state) || waitMs <= 0) throw refuse(driver.state);
     const back = await new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => {
         off();
         resolve(false);
-      }, this.comebackWaitMs);
+      }, waitMs);
       const off = driver.on('state', (state) => {
         if (state !== 'ready' && state !== 'degraded' && COMING_BACK.has(state)) return;
         clearTimeout(timer);
