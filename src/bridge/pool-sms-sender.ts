@@ -32,6 +32,9 @@ const COMING_BACK: ReadonlySet<ModemState> = new Set(['disconnected', 'opening',
  */
 export const MODEM_COMEBACK_WAIT_MS = 60_000;
 
+/** Sends of one message cut off before anything left (each followed by the modem's comeback) before it counts as failed. */
+const MAX_SEND_ATTEMPTS = 3;
+
 /** {@link DeviceSmsSender} over a {@link ModemPool}. */
 export class PoolSmsSender implements DeviceSmsSender {
   readonly counters: SmsSendCounters = { messages: 0, parts: 0, failed: 0, unknown: 0 };
@@ -69,11 +72,15 @@ export class PoolSmsSender implements DeviceSmsSender {
     const request = { messageId: randomUUID(), recipient: `+${msisdn}`, parts };
     const deadlineMs = Date.now() + this.comebackWaitMs;
     let result: SendResult;
-    for (;;) {
+    for (let attempt = 1; ; attempt++) {
       if (viaModem !== null) await this.whenAbleToSend(viaModem, Math.max(0, deadlineMs - Date.now()));
       try {
         // Only that modem: another one's SMS would come from a number the device discards.
         result = await this.pool.send(request, { preferredModem: viaModem, onlyPreferred: viaModem !== null });
+        // Cut off before anything left (the port vanished or the modem restarted under AT+CMMS or
+        // before the PDU was written): nothing can be duplicated, so it waits for the modem again.
+        const nothingLeft = result.failure?.outcome === 'failed' && result.sent.length === 0;
+        if (nothingLeft && viaModem !== null && attempt < MAX_SEND_ATTEMPTS && Date.now() < deadlineMs && this.comingBack(viaModem)) continue;
         break;
       } catch (error) {
         // It went away again between being ready and taking the message (nothing left): wait again.

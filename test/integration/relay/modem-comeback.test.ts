@@ -48,4 +48,30 @@ describe('a request for a device whose modem is away', () => {
     await expect.poll(() => device.received.some((m) => m.code === CoapCode.GET), { timeout: 60_000 }).toBe(true);
     expect(drops).toEqual([]);
   });
+
+  it('is sent again when the modem restarted under the send before anything left (nothing can be duplicated)', async () => {
+    // Found by the modem-loss full run: "AT+CMMS=1: the modem restarted" dropped the core's Read.
+    const core = await UdpPeer.open();
+    const { gateway, network, modem } = await startGateway(core);
+    const drops: string[] = [];
+    gateway.relay.on('dropped', ({ reason, detail }) => drops.push(`${reason}: ${detail}`));
+    const device = await SmsDevice.attach(network, '491709400002');
+    await device.send(register('restart-meter', 0x3301));
+    await expect.poll(() => core.received.some((r) => uriQuery(r.message).includes('ep=restart-meter')), { timeout: 20_000 }).toBe(true);
+    const fromDevice = core.received.find((r) => uriQuery(r.message).includes('ep=restart-meter'))!;
+    core.send(coapResponse(fromDevice.message, CoapCode.CREATED, undefined, {
+      options: [{ number: CoapOptionNumber.LOCATION_PATH, value: Buffer.from('rd') }, { number: CoapOptionNumber.LOCATION_PATH, value: Buffer.from('r1') }],
+    }), fromDevice.from.port);
+    await expect.poll(() => device.received.length, { timeout: 20_000 }).toBe(1);
+
+    modem.hang(); // the next command gets no answer: the send is stuck before any PDU is written
+    const written = modem.stats.bytesIn;
+    core.send(coapRequest({ code: CoapCode.GET, messageId: 0x7201, token: token(0x7201), path: ['3', '0'] }), fromDevice.from.port);
+    await expect.poll(() => modem.stats.bytesIn, { timeout: 20_000 }).toBeGreaterThan(written);
+    modem.unhang();
+    modem.reboot(); // the banner ends the command in flight: "the modem restarted", nothing left
+    await expect.poll(() => device.received.some((m) => m.code === CoapCode.GET), { timeout: 60_000 }).toBe(true);
+    expect(drops).toEqual([]);
+    expect(modem.stats.smsSent).toBe(2); // the 2.01 and the Read, each once
+  });
 });
