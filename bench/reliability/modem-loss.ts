@@ -32,7 +32,13 @@ export interface ModemLossResult extends Record<string, unknown> {
   readonly readsSent: number;
   readonly readsOk: number;
   readonly readsFailed: Readonly<Record<string, number>>;
-  /** Updates or Reads that never got their answer; inbox entries left unacknowledged. */
+  /**
+   * Reads the gateway answered 5.03 itself because their SMS did not leave or its outcome is
+   * unknown (the PDU had reached the modem when the pty vanished or it restarted): reported to the
+   * core, which may ask again; not sent twice blindly.
+   */
+  readonly readsReportedUnsent: number;
+  /** Updates or Reads that never got an answer (silently lost); inbox entries left unacknowledged. */
   readonly lost: number;
   readonly inboxPending: number;
   readonly gatewayStillRunning: boolean;
@@ -106,13 +112,14 @@ export async function run(options: { quick: boolean }): Promise<ModemLossResult>
     const result = await load.stop();
     await until('the inbox is drained', async () => (await inboxPending(redis.url)) === 0, 120_000).catch(() => undefined);
     const pending = await inboxPending(redis.url);
-    const readsLost = result.readsSent - result.readsOk;
+    const readsReportedUnsent = result.readsFailed['5.03'] ?? 0;
+    const readsLost = result.readsSent - result.readsOk - readsReportedUnsent;
     return {
       scenario: 'modem-loss', devices, unplugCycles: cycles, reboots: cycles,
       replugToReady: p50Max(replugToReady), unplugToNoticed: p50Max(unplugToNoticed), rebootToReady: p50Max(rebootToReady),
       sentByOtherWhileAway, deliveriesRefusedWhileAway,
       updatesSent: result.updatesSent, updatesAnswered: result.updatesAnswered, readsSent: result.readsSent, readsOk: result.readsOk, readsFailed: result.readsFailed,
-      lost: result.updatesFailed + readsLost, inboxPending: pending, gatewayStillRunning: rig.gateway.child.exitCode === null,
+      readsReportedUnsent, lost: result.updatesFailed + readsLost, inboxPending: pending, gatewayStillRunning: rig.gateway.child.exitCode === null,
       pass: result.updatesFailed + readsLost === 0 && pending === 0 && rig.gateway.child.exitCode === null,
     };
   } finally {
