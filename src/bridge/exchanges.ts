@@ -137,8 +137,9 @@ export class DeviceExchanges {
    */
   pinUplinkId(deviceMessageId: number, coreMessageId: number, confirmable: boolean, bearer: 'sms' | 'udp', nowMs: number): void {
     const key = bearer === 'udp' ? deviceMessageId : 0x10000 + deviceMessageId;
-    this.upByDevice.set(key, { coreMessageId, atMs: nowMs });
-    if (confirmable) this.upByCore.set(coreMessageId, { deviceMessageId, bearer, atMs: nowMs });
+    const entry: UplinkEntry = { deviceMessageId, coreMessageId, bearer, atMs: nowMs };
+    this.uplinks.set(key, entry);
+    if (confirmable) this.uplinks.set(CORE_KEY + coreMessageId, entry);
   }
 
   /** What a core ACK/RST with `coreMessageId` answers, or undefined. */

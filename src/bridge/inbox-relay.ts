@@ -1,7 +1,8 @@
 /**
  * Feeds complete SMS from the inbox stream (src/inbox) to the relay, through a Redis consumer
  * group: a message is acknowledged (XACK) only after the relay handled it, so a gateway that
- * dies in between handles it again after its restart. Numbers outside the sender policy are
+ * dies in between handles it again after its restart, and so does a gateway whose Redis
+ * connection dropped (its pending entries are read again when the connection is back). Numbers outside the sender policy are
  * never relayed (counted, and emitted for the log); neither is the excess of a number sending
  * faster than its flood limit ('rate-limited': the message was persisted and is acknowledged, the
  * drop is a policy decision, counted and emitted; the next message is read at once, so a flooding
@@ -57,6 +58,11 @@ export class InboxRelay extends TypedEmitter<InboxRelayEvents> {
   relayed = 0;
   private running = false;
   private loop: Promise<void> | null = null;
+  /** Set when the connection came back: entries delivered to this consumer may be pending unseen. */
+  private rereadPending = false;
+  private readonly onReady = (): void => {
+    this.rereadPending = true;
+  };
   private readonly group: string;
   private readonly consumer: string;
 
@@ -71,18 +77,27 @@ export class InboxRelay extends TypedEmitter<InboxRelayEvents> {
   async start(): Promise<void> {
     await this.createGroup();
     this.running = true;
+    this.redis.on('ready', this.onReady);
     this.loop = this.run();
   }
 
   /** Stops after the current read. */
   async stop(): Promise<void> {
     this.running = false;
+    this.redis.off('ready', this.onReady);
     await this.loop;
   }
 
   private async run(): Promise<void> {
     let cursor = '0'; // pending entries of this consumer first (a crash left them unacknowledged)
     while (this.running) {
+      // Redis went away and came back: a read in flight may have been served (the entries are now
+      // pending for this consumer) while its reply was lost, and ioredis sent the command again,
+      // which reads only new entries. So this consumer's pending entries are read again first.
+      if (this.rereadPending) {
+        this.rereadPending = false;
+        cursor = '0';
+      }
       try {
         const reply = (await this.redis.xreadgroup(
           'GROUP', this.group, this.consumer, 'COUNT', 50, 'BLOCK', this.options.blockMs ?? 1000, 'STREAMS', this.options.streamKey, cursor,

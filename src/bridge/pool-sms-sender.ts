@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { GatewayError } from '../shared/errors.ts';
 import type { ModemPool } from '../modem/modem-pool.ts';
-import type { SendResult } from '../modem/modem-types.ts';
+import type { ModemState, SendResult } from '../modem/modem-types.ts';
 import { splitIntoSubmitPdus, type SubmitRequest } from '../sms/index.ts';
 import type { DeviceSmsSender } from './relay.ts';
 
@@ -20,17 +20,36 @@ export interface SmsSendCounters {
   unknown: number;
 }
 
+/**
+ * States a modem passes through on its way back (its port vanished and is reopened, it restarted
+ * and is initialised again): a message for it waits instead of failing.
+ */
+const COMING_BACK: ReadonlySet<ModemState> = new Set(['disconnected', 'opening', 'initialising', 'resetting']);
+
+/**
+ * How long a message for one named modem waits for it to come back (a USB modem replugged, a
+ * modem rebooting: seconds in the modem-loss benchmark, docs/reliability.md#modem-loss).
+ */
+export const MODEM_COMEBACK_WAIT_MS = 60_000;
+
+/** Sends of one message cut off before anything left (each followed by the modem's comeback) before it counts as failed. */
+const MAX_SEND_ATTEMPTS = 3;
+
 /** {@link DeviceSmsSender} over a {@link ModemPool}. */
 export class PoolSmsSender implements DeviceSmsSender {
   readonly counters: SmsSendCounters = { messages: 0, parts: 0, failed: 0, unknown: 0 };
 
-  constructor(private readonly pool: ModemPool, private readonly redis: Redis, private readonly prefix = 'smsbridge:concat-ref:') {}
+  /** `comebackWaitMs`: see {@link MODEM_COMEBACK_WAIT_MS}; 0 fails at once. */
+  constructor(private readonly pool: ModemPool, private readonly redis: Redis, private readonly prefix = 'smsbridge:concat-ref:', private readonly comebackWaitMs = MODEM_COMEBACK_WAIT_MS) {}
 
   /**
    * Sends `payload` to `msisdn` (digits), from modem `viaModem` when named: the device accepts SMS
    * only from that modem's number, so no other modem stands in for it. Rejects with the send's
    * error when a part was refused or its outcome is unknown (the caller must not resend blindly),
-   * or GW_ERR_POOL_NO_MODEM (also when `viaModem` cannot send now). `ports`: 16-bit application
+   * or GW_ERR_POOL_NO_MODEM (also when `viaModem` cannot send now). When `viaModem` is on its way
+   * back (disconnected, reopening, initialising, resetting) the message waits for it up to the
+   * comeback wait: no other modem may stand in, and failing at once lost the core's request.
+   * `ports`: 16-bit application
    * ports for the UDH (a WAP Push trigger), none by default.
    */
   async send(msisdn: string, payload: Uint8Array, viaModem: string | null = null, ports: { readonly destination: number; readonly source: number } | null = null): Promise<void> {
@@ -51,17 +70,29 @@ export class PoolSmsSender implements DeviceSmsSender {
     ports: { readonly destination: number; readonly source: number } | null = null,
     options: { readonly statusReportRequest?: boolean } = {},
   ): Promise<{ messageId: string; modem: string; parts: number }> {
-    if (viaModem !== null) {
-      const state = this.pool.drivers.find((driver) => driver.config.name === viaModem)?.state;
-      if (state !== 'ready' && state !== 'degraded') {
-        throw new GatewayError('GW_ERR_POOL_NO_MODEM', `modem "${viaModem}", whose number the device accepts, cannot send now (${state ?? 'not configured'})`, { modem: viaModem });
+    const submit = { destination: `+${msisdn}`, payload, ...(ports === null ? {} : { ports }), statusReportRequest: options.statusReportRequest === true };
+    let parts = splitIntoSubmitPdus(submit);
+    // A single part carries no concatenation header (TS 23.040 §9.2.3.24.1), so it takes no reference: no Redis round trip.
+    if (parts.length > 1) parts = splitIntoSubmitPdus({ ...submit, concatReference: (await this.redis.incr(`${this.prefix}${msisdn}`)) & 0xff });
+    const request = { messageId: randomUUID(), recipient: `+${msisdn}`, parts };
+    const deadlineMs = Date.now() + this.comebackWaitMs;
+    let result: SendResult;
+    for (let attempt = 1; ; attempt++) {
+      if (viaModem !== null) await this.whenAbleToSend(viaModem, Math.max(0, deadlineMs - Date.now()));
+      try {
+        // Only that modem: another one's SMS would come from a number the device discards.
+        result = await this.pool.send(request, { preferredModem: viaModem, onlyPreferred: viaModem !== null });
+        // Cut off before anything left (the port vanished or the modem restarted under AT+CMMS or
+        // before the PDU was written): nothing can be duplicated, so it waits for the modem again.
+        const nothingLeft = result.failure?.outcome === 'failed' && result.sent.length === 0;
+        if (nothingLeft && viaModem !== null && attempt < MAX_SEND_ATTEMPTS && Date.now() < deadlineMs && this.comingBack(viaModem)) continue;
+        break;
+      } catch (error) {
+        // It went away again between being ready and taking the message (nothing left): wait again.
+        const again = viaModem !== null && error instanceof GatewayError && error.code === 'GW_ERR_POOL_NO_MODEM' && Date.now() < deadlineMs && this.comingBack(viaModem);
+        if (!again) throw error;
       }
     }
-    const request = { destination: `+${msisdn}`, payload, ...(ports === null ? {} : { ports }), statusReportRequest: options.statusReportRequest === true };
-    let parts = splitIntoSubmitPdus(request);
-    // A single part carries no concatenation header (TS 23.040 §9.2.3.24.1), so it takes no reference: no Redis round trip.
-    if (parts.length > 1) parts = splitIntoSubmitPdus({ ...request, concatReference: (await this.redis.incr(`${this.prefix}${msisdn}`)) & 0xff });
-    const result: SendResult = await this.pool.send({ messageId: randomUUID(), recipient: `+${msisdn}`, parts }, { preferredModem: viaModem });
     this.counters.messages += 1;
     this.counters.parts += result.sent.length;
     if (result.failure !== null) {
@@ -70,5 +101,33 @@ export class PoolSmsSender implements DeviceSmsSender {
       throw result.failure.error instanceof GatewayError ? result.failure.error : new GatewayError('GW_ERR_MODEM_SEND_FAILED', String(result.failure.error));
     }
     return { messageId: result.messageId, modem: result.modem, parts: result.sent.length };
+  }
+
+  private comingBack(name: string): boolean {
+    const state = this.pool.drivers.find((d) => d.config.name === name)?.state;
+    return state !== undefined && COMING_BACK.has(state);
+  }
+
+  /** Resolves when modem `name` can send (waiting up to `waitMs` while it comes back); GW_ERR_POOL_NO_MODEM otherwise. */
+  private async whenAbleToSend(name: string, waitMs: number): Promise<void> {
+    const driver = this.pool.drivers.find((d) => d.config.name === name);
+    const refuse = (state: string): GatewayError =>
+      new GatewayError('GW_ERR_POOL_NO_MODEM', `modem "${name}", whose number the device accepts, cannot send now (${state})`, { modem: name });
+    if (driver === undefined) throw refuse('not configured');
+    if (driver.state === 'ready' || driver.state === 'degraded') return;
+    if (!COMING_BACK.has(driver.state) || waitMs <= 0) throw refuse(driver.state);
+    const back = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => {
+        off();
+        resolve(false);
+      }, waitMs);
+      const off = driver.on('state', (state) => {
+        if (state !== 'ready' && state !== 'degraded' && COMING_BACK.has(state)) return;
+        clearTimeout(timer);
+        off();
+        resolve(state === 'ready' || state === 'degraded');
+      });
+    });
+    if (!back) throw refuse(`${driver.state}; waited up to ${this.comebackWaitMs} ms for it`);
   }
 }

@@ -104,7 +104,8 @@ export type DropReason =
 
 /** Events of the relay. */
 export type RelayEvents = {
-  dropped: [{ readonly reason: DropReason; readonly endpoint: string | null; readonly detail: string }];
+  /** `source`: the UDP source host (or MSISDN) of a `rate-limited` or `registration-refused` drop (the log summarises per source). */
+  dropped: [{ readonly reason: DropReason; readonly endpoint: string | null; readonly detail: string; readonly source?: string }];
   held: [{ readonly endpoint: string; readonly held: number }];
   /**
    * The gateway answered a request of the core itself (`code` like `5.04`): `reason` is

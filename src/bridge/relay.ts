@@ -177,7 +177,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
     this.counters.uplinkUdp += 1;
     if (this.options.udpRateLimiter?.admit(from.address, this.now()) === false) {
       this.counters.rateLimited += 1; // refused at once: a flooding source never queues in front of others
-      this.emit('dropped', { reason: 'rate-limited', endpoint: null, detail: `UDP source ${from.address} exceeds ${this.options.udpRateLimiter.limit.ratePerSec} datagrams/s` });
+      this.emit('dropped', { reason: 'rate-limited', endpoint: null, source: from.address, detail: `UDP source ${from.address} exceeds ${this.options.udpRateLimiter.limit.ratePerSec} datagrams/s` });
       return undefined;
     }
     return this.uplink({ bearer: 'udp', host: from.address, port: from.port }, payload)?.catch((error: unknown) => this.fail(null, error));
@@ -386,7 +386,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
    */
   private refuseRegistration(source: DeviceSource, message: CoapMessage, error: RegistrationRefusedError): void {
     this.counters.refusedRegistrations += 1;
-    this.emit('dropped', { reason: 'registration-refused', endpoint: error.endpoint, detail: error.message });
+    this.emit('dropped', { reason: 'registration-refused', endpoint: error.endpoint, source: source.bearer === 'udp' ? source.host : source.msisdn, detail: error.message });
     if (message.type !== 'CON' || source.bearer !== 'udp') return;
     const code = error.temporary ? CoapCode.SERVICE_UNAVAILABLE : CoapCode.FORBIDDEN;
     this.udp.send(source.host, source.port, encodeCoap({ ...coapAck(message.messageId), code, token: message.token }));

@@ -18,6 +18,7 @@ import type { WakeupEvents, WakeupService } from '../queue/wakeup-service.ts';
 import { GatewayError } from '../shared/errors.ts';
 import type { EventMap, TypedEmitter } from '../shared/typed-emitter.ts';
 import { redactAtLine, type Logger } from '../log/index.ts';
+import { DropLogThrottle } from './drop-log-throttle.ts';
 
 /** The emitters whose events are logged. */
 export interface GatewayEventSources {
@@ -28,6 +29,17 @@ export interface GatewayEventSources {
   readonly sockets: CoreSocketPool;
   /** Wake-up jobs (optional: a gateway assembled without them logs nothing for them). */
   readonly wakeups?: WakeupService;
+}
+
+/** Options of {@link GatewayLogging}. */
+export interface GatewayLoggingOptions {
+  /**
+   * Drops by a flood limit (`rate-limited`) or the admission policy (`registration-refused`): the
+   * first of a source is logged as it happens, the rest as one summary line per source every
+   * this many ms ("dropped N … from X"). 0: no timer
+   * (summaries only when {@link GatewayLogging.summarizeDrops} is called). @defaultValue 10000
+   */
+  readonly dropSummaryIntervalMs?: number;
 }
 
 /** One listener per event of `Events`. */
@@ -46,8 +58,12 @@ const WARN_STATES: ReadonlySet<ModemState> = new Set(['degraded', 'disconnected'
 export class GatewayLogging {
   private readonly offs: (() => void)[] = [];
   private readonly traced = new Set<string>();
+  private readonly drops = new DropLogThrottle();
+  private readonly dropTimer: NodeJS.Timeout | null;
 
-  constructor(private readonly sources: GatewayEventSources, private readonly logger: Logger) {
+  constructor(private readonly sources: GatewayEventSources, private readonly logger: Logger, options: GatewayLoggingOptions = {}) {
+    const intervalMs = options.dropSummaryIntervalMs ?? 10_000;
+    this.dropTimer = intervalMs > 0 ? setInterval(() => this.summarizeDrops(), intervalMs).unref() : null;
     this.subscribe(sources.relay, this.relayHandlers());
     this.subscribe(sources.mirror, this.mirrorHandlers());
     this.subscribe(sources.inbox, this.inboxHandlers());
@@ -72,9 +88,26 @@ export class GatewayLogging {
     }
   }
 
-  /** Removes every listener. */
+  /** Removes every listener (and logs the drop summaries still pending). */
   detach(): void {
     for (const off of this.offs.splice(0)) off();
+    if (this.dropTimer !== null) clearInterval(this.dropTimer);
+    this.summarizeDrops();
+  }
+
+  /**
+   * Logs one line per source whose flood-limit drops were not logged one by one since the last
+   * call: "dropped N SMS from X" / "dropped N UDP datagrams from X". Called by the timer.
+   */
+  summarizeDrops(): void {
+    for (const { kind, source, dropped } of this.drops.summarize()) {
+      const from = source === '*' ? 'further sources (too many to list)' : source;
+      if (kind === 'register') {
+        this.logger.warn({ reason: 'registration-refused', source, dropped, summary: true }, `dropped ${dropped} Registers/Updates from ${from} (refused by the admission policy)`);
+      } else {
+        this.logger.warn({ reason: 'rate-limited', source, dropped, summary: true }, `dropped ${dropped} ${kind === 'sms' ? 'SMS' : 'UDP datagrams'} from ${from} (flood limit)`);
+      }
+    }
   }
 
   private wakeupHandlers(): Handlers<WakeupEvents> {
@@ -112,7 +145,10 @@ export class GatewayLogging {
 
   private relayHandlers(): Handlers<RelayEvents> {
     return {
-      dropped: ({ reason, endpoint, detail }) => {
+      dropped: ({ reason, endpoint, detail, source }) => {
+        // A flood: the first drop of a source is logged, the rest summed (summarizeDrops).
+        const flood = reason === 'rate-limited' ? 'udp' : reason === 'registration-refused' && source !== undefined ? 'register' : null;
+        if (flood !== null && !this.drops.record(flood, source ?? detail)) return;
         const level = FAULT_DROPS.has(reason) ? 'error' : 'warn';
         this.device(endpoint)[level]({ reason, detail }, `dropped: ${reason}`);
       },
@@ -150,7 +186,10 @@ export class GatewayLogging {
   private inboxHandlers(): Handlers<InboxRelayEvents> {
     return {
       'unknown-sender': (originator) => this.logger.warn({ reason: 'unknown-sender', originator }, 'dropped: SMS from a number outside the sender policy'),
-      'rate-limited': (originator) => this.logger.warn({ reason: 'rate-limited', originator }, 'dropped: SMS of a number over its flood limit (stored and acknowledged, not relayed)'),
+      'rate-limited': (originator) => {
+        // A flood: the first drop of a number is logged, the rest summed (summarizeDrops).
+        if (this.drops.record('sms', originator)) this.logger.warn({ reason: 'rate-limited', originator }, 'dropped: SMS of a number over its flood limit (stored and acknowledged, not relayed)');
+      },
       error: (error) => this.logger.error({ err: error }, 'inbox consumer: read failed, retrying'),
       'group-recreated': (streamKey) => this.logger.warn({ streamKey }, 'inbox consumer: stream or group was gone, created again'),
     };

@@ -54,6 +54,8 @@ export interface GatewayStatus {
   readonly heldRequests: number;
   readonly sms: PoolSmsSender['counters'];
   readonly unknownSenders: number;
+  /** Short Messages Type 0 (TP-PID 0x40) acknowledged and discarded (TS 23.040 §9.2.3.9). */
+  readonly type0Discarded: number;
   /** ioredis connection states (`ready` when connected; `reconnecting`, `connecting` … while Redis is away). */
   readonly redis: { readonly commands: string; readonly consumer: string };
 }
@@ -184,7 +186,10 @@ export class Gateway {
     const pool = new ModemPool(
       config.modems.map((modem) => ({
         driver: new ModemDriver(modem, {
-          profiles, matcher, pinGuard: redisPinGuard(redis, modem.name, prefix), persist: async (pdu) => void (await inbox.accept(pdu)),
+          profiles, matcher, pinGuard: redisPinGuard(redis, modem.name, prefix), persist: async (pdu) => {
+            // TS 23.040 §9.2.3.9: a Short Message Type 0 is acknowledged and discarded, not relayed.
+            if ((await inbox.accept(pdu)) === 'type0') logger.debug({ modem: modem.name }, 'discarded a short message type 0 (TP-PID 0x40)');
+          },
         }),
         groups: modem.groups,
         maxPartsPerSec: modem.maxPartsPerSec,
@@ -331,6 +336,7 @@ export class Gateway {
       sms: { ...this.sms.counters },
       smsSpend: { ...this.spend.budget.counters, todayParts: this.spend.budget.spentTodayTotal(), sent: { ...this.spend.operations.sent }, received: { ...this.spend.operations.received } },
       unknownSenders: this.inboxRelay.unknownSenders,
+      type0Discarded: this.inbox.type0Discarded,
       redis: { commands: this.redis.status, consumer: this.blockingRedis.status },
     };
   }

@@ -28,8 +28,18 @@ export interface RedisInboxOptions {
   readonly maxStreamLength?: number;
 }
 
-/** What the inbox did with a PDU handed to it. */
-export type AcceptOutcome = 'message' | 'part' | 'duplicate' | 'malformed' | 'ignored';
+/**
+ * What the inbox did with a PDU handed to it. `'type0'`: a Short Message Type 0 (TP-PID 0x40),
+ * acknowledged and discarded (TS 23.040 §9.2.3.9), see {@link RedisInbox.accept}.
+ */
+export type AcceptOutcome = 'message' | 'part' | 'duplicate' | 'malformed' | 'ignored' | 'type0';
+
+/**
+ * TP-PID of a Short Message Type 0 (TS 23.040 §9.2.3.9: bits 7..6 = 01, bits 5..0 = 000000).
+ * "A short message type 0 indicates that the ME must acknowledge receipt of the short message
+ * but shall discard its contents."
+ */
+export const TP_PID_SHORT_MESSAGE_TYPE_0 = 0x40;
 
 /** What {@link RedisInbox.accept} is handed (a received PDU, see the modem driver). */
 export interface InboxPdu {
@@ -96,6 +106,8 @@ export class RedisInbox {
   private readonly maxStreamLength: number;
   /** Accepts of SMS arriving back to back share round trips (see ScriptBatcher). */
   private readonly writes: ScriptBatcher;
+  /** Short Messages Type 0 acknowledged and discarded (TS 23.040 §9.2.3.9) since start. */
+  type0Discarded = 0;
 
   constructor(private readonly redis: Redis, options: RedisInboxOptions = {}) {
     this.writes = new ScriptBatcher(redis);
@@ -115,7 +127,12 @@ export class RedisInbox {
     return `${this.prefix}messages`;
   }
 
-  /** Persists one received PDU; see the class contract. Rejects only when Redis fails. */
+  /**
+   * Persists one received PDU; see the class contract. Rejects only when Redis fails. A Short
+   * Message Type 0 (TP-PID 0x40) resolves `'type0'` at once: the modem acknowledges it (deletes
+   * it) and nothing is stored or relayed, as TS 23.040 §9.2.3.9 tells the receiving entity;
+   * counted in {@link RedisInbox.type0Discarded}.
+   */
   async accept(received: InboxPdu): Promise<AcceptOutcome> {
     let pdu;
     try {
@@ -126,6 +143,10 @@ export class RedisInbox {
       return 'malformed';
     }
     if (pdu.type !== 'deliver') return 'ignored';
+    if (pdu.protocolId === TP_PID_SHORT_MESSAGE_TYPE_0) {
+      this.type0Discarded += 1;
+      return 'type0';
+    }
     const key = dedupeKey(pdu);
     const setKey = concatenationSetKey(pdu);
     if (setKey === null) {

@@ -5,7 +5,7 @@
  * the PIN entered once and never retried, PUK reported and never guessed, a late SIM waited for.
  */
 import { GatewayError } from '../shared/errors.ts';
-import { parseInformationLine, parseRangeList } from './at/line-parser.ts';
+import { parseInformationLine, parseRangeList, rangeListIncludes, type RangeList } from './at/line-parser.ts';
 import type { AtChannel } from './at-channel.ts';
 import { AtCommandError } from './at-errors.ts';
 import { selectProfile, type ModemProfile } from './profile.ts';
@@ -186,10 +186,10 @@ export function parseCpmsGroups(line: string): string[][] {
 }
 
 /** True when every field of `setting` is inside the matching range of `AT+CNMI=?`. */
-export function cnmiFits(setting: string, supported: readonly (readonly number[])[]): boolean {
+export function cnmiFits(setting: string, supported: readonly RangeList[]): boolean {
   return setting.split(',').every((value, i) => {
     const allowed = supported[i];
-    return allowed === undefined ? Number(value) === 0 : allowed.includes(Number(value));
+    return allowed === undefined ? Number(value) === 0 : rangeListIncludes(allowed, Number(value));
   });
 }
 
@@ -220,10 +220,7 @@ export function receiveRouteOf(cnmi: string): ModemSetup['receiveRoute'] {
 async function chooseIndication(channel: AtChannel, candidates: readonly string[]): Promise<string> {
   const { lines } = await channel.command('AT+CNMI=?');
   const body = (lines[0] ?? '').replace(/^\+CNMI:\s*/i, '');
-  const supported = [...body.matchAll(/\(([^)]*)\)/g)].map((m) => {
-    const list = parseRangeList(`(${m[1] ?? ''})`, '+CNMI');
-    return list.kind === 'numbers' ? [...list.values] : [];
-  });
+  const supported = [...body.matchAll(/\(([^)]*)\)/g)].map((m) => parseRangeList(`(${m[1] ?? ''})`, '+CNMI'));
   for (const setting of candidates) {
     if (!cnmiFits(setting, supported)) continue;
     try {

@@ -110,14 +110,17 @@ export class ModemPool {
 
   /**
    * Sends one message; see the class contract. `preferredModem` (a modem name) goes first when it
-   * can send: a device that knows one gateway number accepts SMS only from it.
+   * can send: a device that knows one gateway number accepts SMS only from it. With
+   * `onlyPreferred` no other modem stands in for it (an SMS from another number would be
+   * discarded by the device): GW_ERR_POOL_NO_MODEM when it cannot send.
    */
-  async send(request: SendRequest, options: { readonly preferredModem?: string | null } = {}): Promise<SendResult> {
+  async send(request: SendRequest, options: { readonly preferredModem?: string | null; readonly onlyPreferred?: boolean } = {}): Promise<SendResult> {
     if (this.draining) throw stoppingError();
     const tried = new Set<MemberState>();
     let lastFailure: SendResult | null = null;
+    const only = options.onlyPreferred === true ? (options.preferredModem ?? null) : null;
     for (;;) {
-      const ranked = this.rankedStates(request.recipient, options.preferredModem ?? null);
+      const ranked = this.rankedStates(request.recipient, options.preferredModem ?? null).filter((s) => only === null || s.member.driver.config.name === only);
       const state = ranked.find((s) => !tried.has(s));
       if (state === undefined) break;
       tried.add(state);
@@ -134,6 +137,7 @@ export class ModemPool {
     }
     if (lastFailure !== null) return lastFailure;
     const group = this.groupFor(request.recipient);
+    if (only !== null) throw new GatewayError('GW_ERR_POOL_NO_MODEM', `modem "${only}" cannot send to ${request.recipient} now`, { group, modem: only });
     throw new GatewayError('GW_ERR_POOL_NO_MODEM', `no modem${group ? ` of group "${group}"` : ''} can send to ${request.recipient} now`, { group });
   }
 

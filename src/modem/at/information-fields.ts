@@ -26,18 +26,22 @@ export interface InformationField {
   readonly offset: number;
 }
 
+/** One `lo-hi` item of a numeric range list (a single number `n` is `{ lo: n, hi: n }`). */
+export interface NumberRange {
+  readonly lo: number;
+  readonly hi: number;
+}
+
 /** The values of a range list, all numbers or all strings (V.250 §5.7.3.1). */
 export type RangeList =
-  /** Ascending, without duplicates; ranges such as `0-3` are expanded. */
-  | { readonly kind: 'numbers'; readonly values: readonly number[] }
+  /**
+   * Ascending and merged (overlapping or adjacent items joined): `(0-3,2,5-6,7)` →
+   * `[{0,3},{5,7}]`. Ranges are kept as ranges, never expanded, so `(23-65535)` costs one entry;
+   * ask {@link rangeListIncludes} whether a value is in the list.
+   */
+  | { readonly kind: 'numbers'; readonly ranges: readonly NumberRange[] }
   /** In the order listed, quotes removed. */
   | { readonly kind: 'strings'; readonly values: readonly string[] };
-
-/**
- * Most values one range list may expand to. `AT+CMGD=?` on modems with large ME storage answers
- * ranges like `(0-999)`; anything beyond this limit is treated as garbage rather than allocated.
- */
-export const MAX_RANGE_VALUES = 65536;
 
 const QUOTE = '"';
 const OPEN = '(';
@@ -138,13 +142,15 @@ export function parseInformationFields(line: string, prefix: string): Informatio
 
 /**
  * Values of one range list from a test-command response (V.250 §5.7.3.1), with or without the
- * enclosing parentheses: `(0-3)` → numbers `[0,1,2,3]`; `(0,2)` → `[0,2]`; `0-2` → `[0,1,2]`;
- * `(1,4-5)` → `[1,4,5]`; `("SM","ME")` → strings `['SM','ME']`; `()` or `` → no numbers.
+ * enclosing parentheses: `(0-3)` → ranges `[{lo:0,hi:3}]`; `(0,2)` → `[{0,0},{2,2}]`; `0-2` →
+ * `[{0,2}]`; `(1,4-5,3)` → `[{1,1},{3,5}]`; `("SM","ME")` → strings `['SM','ME']`; `()` or `` → no
+ * ranges. Time and memory are linear in the length of `text` (n log n for the sort of its items),
+ * never in the size of a range: `(23-65535)` is one entry.
  *
  * @param field - the name reported in errors, e.g. `+CNMI`.
  * @throws DecodeError `GW_ERR_AT_PARSE` (offset = index in `text`) on unbalanced or nested
  *   parentheses, an item that is neither a number, a `lo-hi` range (lo ≤ hi) nor a quoted string,
- *   an empty item, numbers mixed with strings, or more than {@link MAX_RANGE_VALUES} values.
+ *   an empty item, or numbers mixed with strings.
  */
 export function parseRangeList(text: string, field = 'range list'): RangeList {
   let start = skipBlanks(text, 0, text.length);
@@ -157,12 +163,12 @@ export function parseRangeList(text: string, field = 'range list'): RangeList {
     end--;
   }
   const items = splitInformationFields(text, start, field, end);
-  const numbers = new Set<number>();
+  const ranges: NumberRange[] = [];
   const strings: string[] = [];
   for (const item of items) {
     if (item.group) throw parseError(field, item.offset, 'nested "(" in a range list');
     if (item.quoted) {
-      if (numbers.size > 0) throw parseError(field, item.offset, 'string mixed with numbers');
+      if (ranges.length > 0) throw parseError(field, item.offset, 'string mixed with numbers');
       strings.push(item.value);
       continue;
     }
@@ -174,13 +180,31 @@ export function parseRangeList(text: string, field = 'range list'): RangeList {
     const lo = Number(match[1]);
     const hi = match[2] === undefined ? lo : Number(match[2]);
     if (hi < lo) throw parseError(field, item.offset, `range ${lo}-${hi} is descending`);
-    if (hi - lo + 1 + numbers.size > MAX_RANGE_VALUES) {
-      throw parseError(field, item.offset, `more than ${MAX_RANGE_VALUES} values`);
-    }
-    for (let v = lo; v <= hi; v++) numbers.add(v);
+    ranges.push({ lo, hi });
   }
   if (strings.length > 0) return { kind: 'strings', values: strings };
-  return { kind: 'numbers', values: [...numbers].sort((a, b) => a - b) };
+  return { kind: 'numbers', ranges: mergeRanges(ranges) };
+}
+
+/** True when `value` is inside one of the ranges of a numeric range list (false for strings). */
+export function rangeListIncludes(list: RangeList, value: number): boolean {
+  if (list.kind !== 'numbers') return false;
+  return list.ranges.some((r) => value >= r.lo && value <= r.hi);
+}
+
+/** Sorted by `lo`, overlapping or adjacent ranges joined. */
+function mergeRanges(ranges: NumberRange[]): NumberRange[] {
+  ranges.sort((a, b) => a.lo - b.lo);
+  const merged: NumberRange[] = [];
+  for (const r of ranges) {
+    const last = merged[merged.length - 1];
+    if (last !== undefined && r.lo <= last.hi + 1) {
+      if (r.hi > last.hi) merged[merged.length - 1] = { lo: last.lo, hi: r.hi };
+    } else {
+      merged.push(r);
+    }
+  }
+  return merged;
 }
 
 /**

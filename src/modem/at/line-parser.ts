@@ -34,11 +34,12 @@ export {
   cmsErrorText,
 } from './error-texts.ts';
 export {
-  MAX_RANGE_VALUES,
   parseInformationFields,
   parseInformationLine,
   parseRangeList,
+  rangeListIncludes,
   type InformationField,
+  type NumberRange,
   type RangeList,
 } from './information-fields.ts';
 export {

@@ -202,6 +202,21 @@ describe('ModemPool: failover', () => {
     await expect.poll(() => inbox.map((r) => r.originator), { timeout: 5000 }).toEqual(Array(3).fill(digits(good!.sim.msisdn)));
   }, 20_000);
 
+  it('with onlyPreferred, no other modem stands in for the preferred one while it is away (the device would discard its SMS)', async () => {
+    // Found by the modem-loss scenario: a message for a device of an unplugged modem left from the
+    // other modem's number, which the device discards.
+    const network = await startNetwork();
+    const [away, other] = await Promise.all([startModem(network, 'away', '+491700000061'), startModem(network, 'other', '+491700000062')]);
+    await away!.sim.unplug();
+    await expect.poll(() => away!.driver.state, { timeout: 5000 }).not.toBe('ready');
+    const pool = new ModemPool([away!.member, other!.member]);
+    const to = '+491709990410';
+    await expect(pool.send(message('only-1', to, 25), { preferredModem: 'away', onlyPreferred: true })).rejects.toMatchObject({ code: 'GW_ERR_POOL_NO_MODEM' });
+    expect(submitted([away!, other!])).toEqual([0, 0]);
+    // Without it, preferring is all: the other modem takes the message.
+    expect(await pool.send(message('only-2', to, 25), { preferredModem: 'away' })).toMatchObject({ modem: 'other', failure: null });
+  }, 20_000);
+
   it('moves a message refused before anything left (registration denied) to the next modem', async () => {
     const network = await startNetwork();
     const [denied, other] = await Promise.all([

@@ -20,6 +20,7 @@ function status(registered: number): GatewayStatus {
     smsSpend: {} as GatewayStatus['smsSpend'],
     heldRequests: 0,
     unknownSenders: 0,
+    type0Discarded: 0,
     redis: { commands: 'ready', consumer: 'ready' },
   };
 }

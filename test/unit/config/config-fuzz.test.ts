@@ -103,4 +103,22 @@ describe('config loader fuzzing', () => {
       expect(check(text)).toBe('error');
     }
   });
+
+  it('a file of 3,000 YAML errors (the fuzz run\'s slowest kind) is one located GW_ERR_CONFIG, and Error.stackTraceLimit is left as it was', () => {
+    // yaml makes an Error per problem; the loader parses with stack capture off (3x faster on
+    // such input, see docs/benchmarks.md#fuzz) and must restore the limit, also when it throws.
+    const before = Error.stackTraceLimit;
+    let caught: unknown = null;
+    try {
+      parseConfig('}'.repeat(3000), { env: {}, baseDir: '/etc/smsbridge' });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(GatewayError);
+    const details = (caught as GatewayError).details as { line: number; column: number; problems: LocatedProblem[] };
+    expect([details.line, details.column]).toEqual([1, 1]);
+    expect(details.problems.length).toBeGreaterThan(1);
+    expect(Error.stackTraceLimit).toBe(before);
+    expect(new Error('after').stack?.split('\n').length).toBeGreaterThan(1);
+  });
 });
