@@ -8,7 +8,8 @@
  *   core ──► device socket ──► fromCore ─► mirror ─► CoreRequests: bearer choice ─► UDP / SMS / hold
  *
  * Requests and separate responses of the core, held requests: core-requests.ts, held-requests.ts;
- * senders: relay-output.ts.
+ * senders: relay-output.ts; answers to messages not relayed: uplink-refusals.ts; inbox entries'
+ * Message IDs across a crash: uplink-pin.ts.
  *
  * CoAP over SMS (LwM2M Transport, SMS binding: "CoAP retransmission is disabled") is slow and
  * costs money, so a confirmable request the core sends to an SMS device is acknowledged at once
@@ -17,7 +18,7 @@
  * core with RFC 7252 retransmission. Empty ACKs are never sent by SMS.
  */
 import type { RemoteInfo } from 'node:dgram';
-import { DecodeError, GatewayError } from '../shared/errors.ts';
+import { GatewayError } from '../shared/errors.ts';
 import { TypedEmitter } from '../shared/typed-emitter.ts';
 import { decodeCoap, encodeCoap, isEmpty, isWellFormedCoap, peekHeader, type CoapMessage } from '../lwm2m/coap-message.ts';
 import { coapAck, coapReset } from '../lwm2m/coap-builders.ts';
@@ -39,6 +40,8 @@ import type { SmsSpendGate } from './sms-budget.ts';
 import type { SmsOperationCounters } from './sms-operations.ts';
 import type { DeviceSmsSender, DeviceUdpSender, RelayCounters, RelayEvents, TriggerAnswerPort, UplinkIdPin, WakeupPort } from './relay-types.ts';
 import type { SourceRateLimiter } from './source-rate-limiter.ts';
+import { UplinkRefusals } from './uplink-refusals.ts';
+import { PinFailedError, pinnedUplinkId } from './uplink-pin.ts';
 import type { SmsExchangeStore } from './sms-exchange-store.ts';
 
 export type { DeviceSmsSender, DeviceUdpSender } from './relay-types.ts';
@@ -94,6 +97,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
   private readonly requests: CoreRequests;
   private readonly groups: DeviceGroups;
   private readonly output: RelayOutput;
+  private readonly refusals: UplinkRefusals;
   private readonly now: () => number;
 
   constructor(
@@ -111,6 +115,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
       onRefused: (refusal) => this.emit('sms-refused', refusal),
     });
     this.now = options.now ?? Date.now;
+    this.refusals = new UplinkRefusals(udp, this.counters, (event) => this.emit('dropped', event));
     this.requests = new CoreRequests({
       output: this.output, counters: this.counters, presence: mirror.presence, groups: this.groups,
       record: (endpoint) => mirror.get(endpoint), exchangesOf: (endpoint) => this.exchangesOf(endpoint), knownExchanges: (endpoint) => this.exchanges.get(endpoint),
@@ -148,7 +153,6 @@ export class Relay extends TypedEmitter<RelayEvents> {
     if (exchanges) for (const stop of exchanges.coreAckStops()) stop();
     void this.requests.held.gone(endpoint); // its held requests: answered 5.04, never delivered
   }
-
 
   /**
    * A complete (reassembled) SMS payload from `msisdn` (already checked against the sender
@@ -287,38 +291,12 @@ export class Relay extends TypedEmitter<RelayEvents> {
     this.sendBytesToCore(endpoint, bytes);
   }
 
-  /**
-   * {@link relayUplink} for an inbox entry: the Message ID the pin holds (an attempt before a
-   * crash sent the message with it: the core takes this one as its retransmission), else a fresh
-   * one, stored through the pin before the datagram leaves.
-   */
-  private async relayPinned(endpoint: string, exchanges: DeviceExchanges, source: DeviceSource, deviceMessageId: number, confirmable: boolean, bytes: Uint8Array, pin: UplinkIdPin): Promise<void> {
-    let messageId = pin.messageId;
-    if (messageId === null) {
-      messageId = exchanges.uplinkId(deviceMessageId, confirmable, source.bearer, this.now());
-      try {
-        await pin.keep(messageId);
-      } catch (error) {
-        throw new PinFailedError(error);
-      }
-    } else {
-      exchanges.pinUplinkId(deviceMessageId, messageId, confirmable, source.bearer, this.now());
-    }
-    bytes[2] = messageId >> 8;
-    bytes[3] = messageId & 0xff;
-    this.sendBytesToCore(endpoint, bytes);
-  }
-
   private async uplinkSlow(source: DeviceSource, bytes: Uint8Array, known: string | undefined, pin?: UplinkIdPin): Promise<void> {
     let message: CoapMessage;
     try {
       message = decodeCoap(bytes);
     } catch (error) {
-      this.counters.malformed += 1;
-      this.emit('dropped', { reason: 'malformed-from-device', endpoint: null, detail: String(error) });
-      // RFC 7252 §4.2: a malformed CON is answered with RST (not by SMS: that would cost money).
-      const header = peekHeader(bytes);
-      if (source.bearer === 'udp' && header?.type === 'CON') this.udp.send(source.host, source.port, encodeCoap(coapReset(header.messageId)));
+      this.refusals.malformed(source, bytes, error);
       return;
     }
     const capped = capLifetime(message, this.options.maxLifetimeSec ?? DEFAULT_MAX_LIFETIME_SEC);
@@ -331,16 +309,14 @@ export class Relay extends TypedEmitter<RelayEvents> {
       endpoint = known ?? (await this.mirror.noteUplink(source, message));
     } catch (error) {
       if (error instanceof RegistrationRefusedError) {
-        this.refuseRegistration(source, message, error);
+        this.refusals.refused(source, message, error);
         return;
       }
-      this.notStored(source, message, null, error);
+      this.refusals.notStored(source, message, null, error);
       return;
     }
     if (endpoint === null) {
-      this.counters.unknownDevice += 1;
-      this.emit('dropped', { reason: 'unknown-device', endpoint: null, detail: JSON.stringify(source) });
-      if (source.bearer === 'udp' && message.type === 'CON') this.udp.send(source.host, source.port, encodeCoap(coapReset(message.messageId)));
+      this.refusals.unknownDevice(source, message);
       return;
     }
     if (this.sockets.get(endpoint) === undefined && !(await this.socketReady(endpoint, source, message))) return;
@@ -356,40 +332,15 @@ export class Relay extends TypedEmitter<RelayEvents> {
     } else if (message.type === 'ACK' || message.type === 'RST') {
       this.sendToCore(endpoint, message); // answers a request the core sent over UDP: same ID
     } else if (pin !== undefined) {
-      await this.relayPinned(endpoint, exchanges, source, message.messageId, message.type === 'CON', bytes, pin);
+      const messageId = await pinnedUplinkId(exchanges, pin, message.messageId, message.type === 'CON', source.bearer, this.now());
+      bytes[2] = messageId >> 8; // as relayUplink, with the pinned ID
+      bytes[3] = messageId & 0xff;
+      this.sendBytesToCore(endpoint, bytes);
     } else {
       this.relayUplink(endpoint, exchanges, source, message.messageId, message.type === 'CON', bytes);
     }
     // Awake now: held requests go out, unless the device is leaving (De-register: they are answered when it is gone).
     if (this.requests.held.hasWork(endpoint) && !isDeregister(message)) await this.requests.held.wake(endpoint);
-  }
-
-  /**
-   * A Register or Update that could not be taken: an invalid one (the core is the authority, but
-   * without an endpoint there is no socket to relay from) is answered 4.00 as the core would;
-   * anything else (Redis refused a write) is the gateway's failure: 5.03 Service Unavailable
-   * (RFC 7252 §5.9.3.4). Over SMS nothing is answered (it would cost an SMS).
-   */
-  private notStored(source: DeviceSource, message: CoapMessage, endpoint: string | null, error: unknown): void {
-    const invalid = error instanceof DecodeError;
-    this.emit('dropped', { reason: invalid ? 'invalid-registration' : 'store-failed', endpoint, detail: String(error) });
-    if (message.type === 'CON' && source.bearer === 'udp') {
-      const code = invalid ? CoapCode.BAD_REQUEST : CoapCode.SERVICE_UNAVAILABLE;
-      this.udp.send(source.host, source.port, encodeCoap({ ...coapAck(message.messageId), code, token: message.token }));
-    }
-  }
-
-  /**
-   * The admission refused a Register or Update: nothing was stored and no socket bound. A UDP
-   * device gets 4.03 Forbidden, or 5.03 Service Unavailable for a limit that may pass (RFC 7252
-   * §5.9.2.4, §5.9.3.4); an SMS device gets nothing (an answer would cost an SMS).
-   */
-  private refuseRegistration(source: DeviceSource, message: CoapMessage, error: RegistrationRefusedError): void {
-    this.counters.refusedRegistrations += 1;
-    this.emit('dropped', { reason: 'registration-refused', endpoint: error.endpoint, source: source.bearer === 'udp' ? source.host : source.msisdn, detail: error.message });
-    if (message.type !== 'CON' || source.bearer !== 'udp') return;
-    const code = error.temporary ? CoapCode.SERVICE_UNAVAILABLE : CoapCode.FORBIDDEN;
-    this.udp.send(source.host, source.port, encodeCoap({ ...coapAck(message.messageId), code, token: message.token }));
   }
 
   /** True when the message left. `viaModem` (SMS): by default the device's server modem. */
@@ -420,7 +371,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
    * Opens the core-facing socket of a device that has none. When that fails (no free address,
    * open-file limit) the message is dropped, and a registration the core has not accepted yet is
    * rolled back: no record may name a socket that does not exist (the device registers again).
-   * When Redis refused to record the socket's address, that is a store failure (see {@link notStored}).
+   * When Redis refused to record the socket's address, that is a store failure (see UplinkRefusals.notStored).
    */
   private async socketReady(endpoint: string, source: DeviceSource, message: CoapMessage): Promise<boolean> {
     try {
@@ -428,7 +379,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
       return true;
     } catch (error) {
       if (error instanceof GatewayError) this.emit('dropped', { reason: 'no-socket', endpoint, detail: String(error) });
-      else this.notStored(source, message, endpoint, error);
+      else this.refusals.notStored(source, message, endpoint, error);
       await this.mirror.discardUnaccepted(endpoint).catch(() => undefined);
       return false;
     }
@@ -441,13 +392,6 @@ export class Relay extends TypedEmitter<RelayEvents> {
       this.exchanges.set(endpoint, exchanges);
     }
     return exchanges;
-  }
-}
-
-/** The pin of an inbox entry could not store its Message ID: the entry must be read again, not counted as relayed. */
-class PinFailedError extends Error {
-  constructor(override readonly cause: unknown) {
-    super(`could not keep the uplink message ID: ${String(cause)}`);
   }
 }
 

@@ -1,0 +1,66 @@
+/**
+ * What the relay answers a device whose message it does not relay: a malformed datagram, a
+ * message from an unknown device, a registration it could not store, and one the admission
+ * policy refused. Each is counted and emitted as `dropped`; a UDP device's confirmable message
+ * gets the CoAP answer RFC 7252 gives it. Over SMS nothing is ever answered: an answer would cost
+ * an SMS, and an SMS device does not retransmit.
+ */
+import { DecodeError } from '../shared/errors.ts';
+import { coapAck, coapReset } from '../lwm2m/coap-builders.ts';
+import { CoapCode } from '../lwm2m/coap-codes.ts';
+import { encodeCoap, peekHeader, type CoapMessage } from '../lwm2m/coap-message.ts';
+import type { DeviceSource } from '../lwm2m/device-record.ts';
+import type { RegistrationRefusedError } from '../lwm2m/registration-admission.ts';
+import type { DeviceUdpSender, RelayCounters, RelayEvents } from './relay-types.ts';
+
+/** See the file comment. Holds no state of its own. */
+export class UplinkRefusals {
+  constructor(
+    private readonly udp: DeviceUdpSender,
+    private readonly counters: RelayCounters,
+    private readonly dropped: (event: RelayEvents['dropped'][0]) => void,
+  ) {}
+
+  /** Undecodable bytes: RFC 7252 §4.2, a malformed CON is answered with RST. */
+  malformed(source: DeviceSource, bytes: Uint8Array, error: unknown): void {
+    this.counters.malformed += 1;
+    this.dropped({ reason: 'malformed-from-device', endpoint: null, detail: String(error) });
+    const header = peekHeader(bytes);
+    if (source.bearer === 'udp' && header?.type === 'CON') this.udp.send(source.host, source.port, encodeCoap(coapReset(header.messageId)));
+  }
+
+  /** No registration matches the source: RST to a UDP CON (RFC 7252 §4.2, the message cannot be processed). */
+  unknownDevice(source: DeviceSource, message: CoapMessage): void {
+    this.counters.unknownDevice += 1;
+    this.dropped({ reason: 'unknown-device', endpoint: null, detail: JSON.stringify(source) });
+    if (source.bearer === 'udp' && message.type === 'CON') this.udp.send(source.host, source.port, encodeCoap(coapReset(message.messageId)));
+  }
+
+  /**
+   * A Register or Update that could not be taken: an invalid one (the core is the authority, but
+   * without an endpoint there is no socket to relay from) is answered 4.00 as the core would;
+   * anything else (Redis refused a write) is the gateway's failure: 5.03 Service Unavailable
+   * (RFC 7252 §5.9.3.4).
+   */
+  notStored(source: DeviceSource, message: CoapMessage, endpoint: string | null, error: unknown): void {
+    const invalid = error instanceof DecodeError;
+    this.dropped({ reason: invalid ? 'invalid-registration' : 'store-failed', endpoint, detail: String(error) });
+    if (message.type === 'CON' && source.bearer === 'udp') {
+      const code = invalid ? CoapCode.BAD_REQUEST : CoapCode.SERVICE_UNAVAILABLE;
+      this.udp.send(source.host, source.port, encodeCoap({ ...coapAck(message.messageId), code, token: message.token }));
+    }
+  }
+
+  /**
+   * The admission refused a Register or Update: nothing was stored and no socket bound. A UDP
+   * device gets 4.03 Forbidden, or 5.03 Service Unavailable for a limit that may pass (RFC 7252
+   * §5.9.2.4, §5.9.3.4).
+   */
+  refused(source: DeviceSource, message: CoapMessage, error: RegistrationRefusedError): void {
+    this.counters.refusedRegistrations += 1;
+    this.dropped({ reason: 'registration-refused', endpoint: error.endpoint, source: source.bearer === 'udp' ? source.host : source.msisdn, detail: error.message });
+    if (message.type !== 'CON' || source.bearer !== 'udp') return;
+    const code = error.temporary ? CoapCode.SERVICE_UNAVAILABLE : CoapCode.FORBIDDEN;
+    this.udp.send(source.host, source.port, encodeCoap({ ...coapAck(message.messageId), code, token: message.token }));
+  }
+}
