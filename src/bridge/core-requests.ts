@@ -15,7 +15,7 @@ import type { Presence } from '../lwm2m/presence.ts';
 import type { DeviceGroups } from './device-groups.ts';
 import type { DeviceExchanges, SmsExchange } from './exchanges.ts';
 import { MemoryHeldRequestStore, type HeldRequest, type HeldRequestStore, type HoldResult } from './held-request-store.ts';
-import { DEFAULT_HELD_REQUEST_TTL_MS, heldRequestLimits, HeldRequests, type HeldAnswerReason, type HeldRequestsConfig } from './held-requests.ts';
+import { DEFAULT_HELD_REQUEST_TTL_MS, heldRequestLimits, HeldRequests, type HeldAnswerReason, type HeldDeliveryRefusal, type HeldRequestsConfig } from './held-requests.ts';
 import type { RelayOutput } from './relay-output.ts';
 import type { RelayCounters, RelayEvents } from './relay-types.ts';
 import type { SmsExchangeStore } from './sms-exchange-store.ts';
@@ -61,7 +61,7 @@ export class CoreRequests {
         const exchange = ctx.knownExchanges(request.endpoint)?.smsExchangeByCoreId(request.message.messageId);
         if (exchange) exchange.answered = true; // a late answer of the device is dropped
       },
-      answerCore: (request, code, reason) => this.answerHeld(request, code, reason),
+      answerCore: (request, code, reason, maxAgeSec) => this.answerHeld(request, code, reason, maxAgeSec),
     }, () => ctx.now());
   }
 
@@ -179,18 +179,22 @@ export class CoreRequests {
   }
 
   /** Sends a held request to its device (host of {@link HeldRequests}); false when it cannot leave. */
-  private async deliverHeld(request: HeldRequest): Promise<{ sent: boolean; stop?: () => void }> {
+  private async deliverHeld(request: HeldRequest): Promise<{ sent: boolean; stop?: () => void; refusal?: HeldDeliveryRefusal }> {
     const record = this.ctx.record(request.endpoint);
     const bearer = record === undefined ? 'hold' : chooseBearer(record, this.ctx.presence.isAwakeOverUdp(record.endpoint, this.ctx.now()));
     if (record === undefined || bearer === 'hold') return { sent: false };
     const server = bearer === 'sms' ? this.groups.serverModemOf(record) : null;
     if (bearer === 'sms' && server === null) return { sent: false };
-    const exchanges = this.ctx.exchangesOf(request.endpoint);
     const message = request.message;
+    // The day's SMS budget, as for a request sent at once: refused, the core gets 5.03 with
+    // Max-Age until the next UTC day (RFC 7252 §5.9.3.4). The Message ID does not change the size.
+    const spend = bearer === 'sms' ? await this.ctx.output.reserveSms(record, message) : { ok: true as const };
+    if (!spend.ok) return { sent: false, refusal: { reason: spend.refusal.reason, retryAfterSec: spend.refusal.retryAfterSec } };
+    const exchanges = this.ctx.exchangesOf(request.endpoint);
     const exchange = openExchange(exchanges, message, this.ctx.now());
     await this.keep(request.endpoint, exchange);
     const out: CoapMessage = { ...message, messageId: exchange.deviceMessageId };
-    if (bearer === 'sms') return { sent: await this.ctx.output.toDevice(record, 'sms', out, server!.modem) };
+    if (bearer === 'sms') return { sent: await this.ctx.output.toDevice(record, 'sms', out, server!.modem, spend.reservation) };
     if (out.type !== 'CON' || record.udpHost === null || record.udpPort === null) return { sent: await this.ctx.output.toDevice(record, 'udp', out, null) };
     return { sent: true, stop: this.ctx.output.confirmableToDevice(record.udpHost, record.udpPort, out) };
   }
@@ -200,14 +204,14 @@ export class CoreRequests {
    * Not for a device that left: the core ended that registration itself (its pending requests
    * fail there), and the device's core-facing socket is released; an event says what was dropped.
    */
-  private answerHeld(request: HeldRequest, code: number, reason: HeldAnswerReason): void {
+  private answerHeld(request: HeldRequest, code: number, reason: HeldAnswerReason, maxAgeSec?: number): void {
     if (reason === 'device-gone') {
       this.ctx.onDropped({ reason: 'device-gone', endpoint: request.endpoint, detail: `held request ${request.message.messageId}: the device left, never delivered` });
       return;
     }
     const exchanges = this.ctx.exchangesOf(request.endpoint);
     const type = request.message.type === 'NON' ? 'NON' : 'CON';
-    this.ctx.output.respondToCore(request.endpoint, exchanges, coapSeparateResponse(request.message, code, exchanges.allocateCoreId(), undefined, { type }));
+    this.ctx.output.respondToCore(request.endpoint, exchanges, coapSeparateResponse(request.message, code, exchanges.allocateCoreId(), undefined, { type, ...(maxAgeSec === undefined ? {} : { maxAgeSec }) }));
     this.ctx.counters.heldAnsweredByGateway += 1;
     this.ctx.onAnswered({ endpoint: request.endpoint, code: codeToString(code), reason, detail: `held request ${request.message.messageId}` });
   }

@@ -111,7 +111,8 @@ export type RelayEvents = {
    * `hold-full`, `hold-failed`, `no-server-number`, `budget-exhausted`, `budget-unavailable`
    * (answered at once), or for a held request `expired`, `device-silent`, `device-gone`,
    * `undeliverable`, `device-reset`, `interrupted` (a previous gateway process delivered it and
-   * stopped before the answer).
+   * stopped before the answer), `budget-exhausted`/`budget-unavailable` (its SMS was refused by
+   * the budget: 5.03 with Max-Age).
    */
   answered: [{ readonly endpoint: string; readonly code: string; readonly reason: string; readonly detail: string }];
   /** The bearer chosen for a request of the core (`hold`: the device cannot be reached now). */
