@@ -56,7 +56,11 @@ export class CoreRequests {
     this.heldTtlMs = heldConfig.ttlMs ?? DEFAULT_HELD_REQUEST_TTL_MS;
     this.held = new HeldRequests(heldConfig.store ?? new MemoryHeldRequestStore(heldRequestLimits(heldConfig)), {
       bearerOf: (endpoint) => this.bearerOf(endpoint),
-      deliver: (request) => this.deliverHeld(request),
+      deliver: async (request) => {
+        const delivery = await this.deliverHeld(request);
+        if (delivery.sent) this.ctx.counters.heldDelivered += 1;
+        return delivery;
+      },
       abandon: (request) => {
         const exchange = ctx.knownExchanges(request.endpoint)?.smsExchangeByCoreId(request.message.messageId);
         if (exchange) exchange.answered = true; // a late answer of the device is dropped

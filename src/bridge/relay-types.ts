@@ -61,6 +61,8 @@ export interface RelayCounters {
   coreRetransmissionsAbsorbed: number;
   /** Requests held for a device that could not be reached. */
   held: number;
+  /** Held requests that left for their device (by UDP or SMS); the answer then comes from the device, or 5.04 when it stays silent. */
+  heldDelivered: number;
   /** Held requests the gateway answered itself (5.04 expired or device silent or gone, 5.03 undeliverable). */
   heldAnsweredByGateway: number;
   /** Requests answered 5.03 at once: hold full, or no SMS route / server number for the device. */
