@@ -83,7 +83,7 @@ export class CoreRequests {
       if (message.type === 'CON') this.ctx.output.toCore(record.endpoint, coapAck(message.messageId));
       return;
     }
-    const bearer = chooseBearer(record, this.ctx.presence.isAwakeOverUdp(record.endpoint, this.ctx.now()));
+    const bearer = this.bearerFor(record);
     this.ctx.onBearer({ endpoint: record.endpoint, bearer, messageId: message.messageId });
     if (bearer === 'udp' && !this.held.hasWork(record.endpoint)) {
       await this.ctx.output.toDevice(record, 'udp', message, null);
@@ -185,7 +185,7 @@ export class CoreRequests {
   /** Sends a held request to its device (host of {@link HeldRequests}); false when it cannot leave. */
   private async deliverHeld(request: HeldRequest): Promise<{ sent: boolean; stop?: () => void; refusal?: HeldDeliveryRefusal }> {
     const record = this.ctx.record(request.endpoint);
-    const bearer = record === undefined ? 'hold' : chooseBearer(record, this.ctx.presence.isAwakeOverUdp(record.endpoint, this.ctx.now()));
+    const bearer = record === undefined ? 'hold' : this.bearerFor(record);
     if (record === undefined || bearer === 'hold') return { sent: false };
     const server = bearer === 'sms' ? this.groups.serverModemOf(record) : null;
     if (bearer === 'sms' && server === null) return { sent: false };
@@ -266,7 +266,12 @@ export class CoreRequests {
   /** The bearer that reaches `endpoint` now; null when it is not registered. */
   private bearerOf(endpoint: string): BearerChoice | null {
     const record = this.ctx.record(endpoint);
-    return record === undefined ? null : chooseBearer(record, this.ctx.presence.isAwakeOverUdp(endpoint, this.ctx.now()));
+    return record === undefined ? null : this.bearerFor(record);
+  }
+
+  /** The bearer choice (bearer.ts) with the device's presence and its group's `asleepRequests`. */
+  private bearerFor(record: DeviceRecord): BearerChoice {
+    return chooseBearer(record, this.ctx.presence.isAwakeOverUdp(record.endpoint, this.ctx.now()), this.groups.asleepRequestsOf(record));
   }
 }
 
