@@ -170,7 +170,9 @@ describe('wake-up jobs', () => {
     const outcome = nextOutcome(lab, UQS_DEVICE.endpoint);
     const answered: string[] = [];
     const first = lab.core.read(UQS_DEVICE.endpoint, '/3/0').then((response) => { answered.push('first'); return response; });
-    await expect.poll(() => lab.gateway.relay.counters.held, { timeout: 10_000 }).toBe(1);
+    // The second is sent once the first is held (their order is then certain), well before the
+    // trigger's round trip (AT+CMGS alone takes 50 ms here) could have woken the device.
+    await expect.poll(() => lab.gateway.relay.counters.held, { timeout: 10_000, interval: 2 }).toBe(1);
     const second = lab.core.read(UQS_DEVICE.endpoint, '/1/0').then((response) => { answered.push('second'); return response; });
     await expect.poll(() => lab.gateway.relay.counters.held, { timeout: 10_000 }).toBe(2);
     expect(await outcome).toMatchObject({ result: 'woke', triggers: 1 });
