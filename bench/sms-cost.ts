@@ -45,7 +45,7 @@ import { tapSmsNetwork, type SmsTap } from './support/sms-tap.ts';
 import { integerOption } from './support/options.ts';
 import { runIfMain } from './support/entry.ts';
 import { measure, timed, type Operation, type SmsCostOptions, type SmsCostRow } from './support/sms-cost-measure.ts';
-import { runSleeper, SLEEPER_AWAKE_WINDOW_MS, wakeUp } from './support/sms-cost-sleepers.ts';
+import { HOLDING_SLEEPER_ENDPOINT, runSleeper, SLEEPER_AWAKE_WINDOW_MS, wakeUp } from './support/sms-cost-sleepers.ts';
 
 export { minimumSms, scheduledRetransmissions, type CostMessage, type SmsCostOptions, type SmsCostRow } from './support/sms-cost-measure.ts';
 
@@ -132,7 +132,11 @@ export async function runSmsCost(options: SmsCostOptions = DEFAULT_OPTIONS): Pro
   const loadWindow = loadAverageWindow();
   const lab = await Lab.start({
     modems: 1, cmgsLatencyMs: options.cmgsLatencyMs, networkDelayMs: options.networkDelayMs,
-    gateway: { awakeWindowMs: SLEEPER_AWAKE_WINDOW_MS, wakeup: { attempts: 1, backoffMs: 60_000, maxBackoffMs: 60_000, ttlMs: 120_000 } },
+    gateway: {
+      awakeWindowMs: SLEEPER_AWAKE_WINDOW_MS, wakeup: { attempts: 1, backoffMs: 60_000, maxBackoffMs: 60_000, ttlMs: 120_000 },
+      // The lab's default group, and one UQS device whose requests are held while it sleeps.
+      deviceGroups: [{ name: 'holding', endpoints: [HOLDING_SLEEPER_ENDPOINT], serverModem: 'modem-1', asleepRequests: 'hold' }, { name: 'lab-default', endpoints: ['*'], serverModem: 'modem-1' }],
+    },
     core: { ackTimeoutMs: options.ackTimeoutMs, ackRandomFactor: options.ackRandomFactor, maxRetransmit: options.maxRetransmit, responseTimeoutMs: 60_000 },
   });
   const tap = tapSmsNetwork(lab.network);

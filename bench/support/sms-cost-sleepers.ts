@@ -59,8 +59,38 @@ export async function runSleeper(lab: Lab, tap: SmsTap, options: SmsCostOptions)
     process.stderr.write(`  UQS ${operation}: ↑${r.smsUp} ↓${r.smsDown} (minimum ↑${r.minimumUp} ↓${r.minimumDown}) ratio ${r.ratio}\n`);
   }
   await device.stop();
+  rows.push(await heldForUqsByTrigger(lab, tap, options));
   rows.push(await heldForUq(lab, tap, options));
   return rows;
+}
+
+/** The endpoint of the UQS device whose device group holds its requests while it sleeps (`asleepRequests: hold`). */
+export const HOLDING_SLEEPER_ENDPOINT = 'cost-uqs-hold';
+
+/**
+ * A UQS device in a device group with `asleepRequests: hold`: a Read of the core while it sleeps
+ * is held, the held request asks for a wake-up, one trigger SMS wakes the device, and the Read
+ * and its answer go over UDP once it sent its Update.
+ */
+async function heldForUqsByTrigger(lab: Lab, tap: SmsTap, options: SmsCostOptions): Promise<SmsCostRow> {
+  const spec = { msisdn: '+491709900005', endpoint: HOLDING_SLEEPER_ENDPOINT };
+  const device = await lab.addDevice({
+    msisdn: spec.msisdn, endpoint: spec.endpoint, binding: 'UQS', queueMode: true, modem: 0, awakeWindowMs: SLEEPER_AWAKE_WINDOW_MS,
+    objectLinks: objectLinkList(options.objectLinks), lifetimeSec: 86_400, updateIntervalMs: 3_600_000, registerRetryMs: 600_000,
+  });
+  await device.whenRegistered();
+  await asleep(lab, device, spec.endpoint);
+  const operation = 'Read /3/0 while asleep (held, woken by one trigger)';
+  const measured = await measure(lab, tap, 'UQS', operation, device, spec.msisdn.replace(/^\+/, ''), async (l) => {
+    const heldBefore = l.gateway.relay.counters.held;
+    const answerMs = await timed(() => l.core.read(spec.endpoint, '/3/0'), '2.05');
+    if (l.gateway.relay.counters.held === heldBefore) throw new Error('the Read was not held');
+    return { device, outcome: { answerMs } };
+  }, options);
+  await device.stop();
+  const r = measured.row;
+  process.stderr.write(`  UQS ${r.operation}: ↑${r.smsUp} ↓${r.smsDown} (minimum ↑${r.minimumUp} ↓${r.minimumDown}) ratio ${r.ratio}\n`);
+  return r;
 }
 
 /**

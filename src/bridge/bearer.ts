@@ -17,13 +17,19 @@ export type BearerChoice = 'udp' | 'sms' | 'hold';
  *   registration's source for later interactions; an unmodified UDP client behind an SMS tunnel
  *   registers with `b=U` and is reachable only by SMS).
  * - Otherwise hold: the request waits until the device shows up (UQ asleep, or no address).
+ *
+ * `asleep` (the device group's `asleepRequests`): `hold` holds the requests for a queue-mode
+ * device asleep over UDP even when SMS could carry them (UQS), so that one wake-up trigger opens
+ * the UDP connection for all of them, instead of one SMS per request and per answer. A device
+ * whose last message came by SMS still gets SMS. @defaultValue 'sms'
  */
-export function chooseBearer(record: DeviceRecord, awakeOverUdp: boolean): BearerChoice {
+export function chooseBearer(record: DeviceRecord, awakeOverUdp: boolean, asleep: 'sms' | 'hold' = 'sms'): BearerChoice {
   const binding = bindingOf(record);
   const udpKnown = record.udpHost !== null && record.udpPort !== null;
   if (binding.udp && udpKnown) {
     if (!binding.queueMode) return 'udp';
     if (awakeOverUdp) return 'udp';
+    if (asleep === 'hold' && record.lastBearer === 'udp') return 'hold';
   }
   if ((binding.sms || record.registeredOver === 'sms') && record.msisdn !== null) return 'sms';
   return 'hold';

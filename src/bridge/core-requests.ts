@@ -15,7 +15,7 @@ import type { Presence } from '../lwm2m/presence.ts';
 import type { DeviceGroups } from './device-groups.ts';
 import type { DeviceExchanges, SmsExchange } from './exchanges.ts';
 import { MemoryHeldRequestStore, type HeldRequest, type HeldRequestStore, type HoldResult } from './held-request-store.ts';
-import { DEFAULT_HELD_REQUEST_TTL_MS, heldRequestLimits, HeldRequests, type HeldAnswerReason, type HeldRequestsConfig } from './held-requests.ts';
+import { DEFAULT_HELD_REQUEST_TTL_MS, heldRequestLimits, HeldRequests, type HeldAnswerReason, type HeldDeliveryRefusal, type HeldRequestsConfig } from './held-requests.ts';
 import type { RelayOutput } from './relay-output.ts';
 import type { RelayCounters, RelayEvents } from './relay-types.ts';
 import type { SmsExchangeStore } from './sms-exchange-store.ts';
@@ -56,12 +56,16 @@ export class CoreRequests {
     this.heldTtlMs = heldConfig.ttlMs ?? DEFAULT_HELD_REQUEST_TTL_MS;
     this.held = new HeldRequests(heldConfig.store ?? new MemoryHeldRequestStore(heldRequestLimits(heldConfig)), {
       bearerOf: (endpoint) => this.bearerOf(endpoint),
-      deliver: (request) => this.deliverHeld(request),
+      deliver: async (request) => {
+        const delivery = await this.deliverHeld(request);
+        if (delivery.sent) this.ctx.counters.heldDelivered += 1;
+        return delivery;
+      },
       abandon: (request) => {
         const exchange = ctx.knownExchanges(request.endpoint)?.smsExchangeByCoreId(request.message.messageId);
         if (exchange) exchange.answered = true; // a late answer of the device is dropped
       },
-      answerCore: (request, code, reason) => this.answerHeld(request, code, reason),
+      answerCore: (request, code, reason, maxAgeSec) => this.answerHeld(request, code, reason, maxAgeSec),
     }, () => ctx.now());
   }
 
@@ -79,7 +83,7 @@ export class CoreRequests {
       if (message.type === 'CON') this.ctx.output.toCore(record.endpoint, coapAck(message.messageId));
       return;
     }
-    const bearer = chooseBearer(record, this.ctx.presence.isAwakeOverUdp(record.endpoint, this.ctx.now()));
+    const bearer = this.bearerFor(record);
     this.ctx.onBearer({ endpoint: record.endpoint, bearer, messageId: message.messageId });
     if (bearer === 'udp' && !this.held.hasWork(record.endpoint)) {
       await this.ctx.output.toDevice(record, 'udp', message, null);
@@ -179,18 +183,22 @@ export class CoreRequests {
   }
 
   /** Sends a held request to its device (host of {@link HeldRequests}); false when it cannot leave. */
-  private async deliverHeld(request: HeldRequest): Promise<{ sent: boolean; stop?: () => void }> {
+  private async deliverHeld(request: HeldRequest): Promise<{ sent: boolean; stop?: () => void; refusal?: HeldDeliveryRefusal }> {
     const record = this.ctx.record(request.endpoint);
-    const bearer = record === undefined ? 'hold' : chooseBearer(record, this.ctx.presence.isAwakeOverUdp(record.endpoint, this.ctx.now()));
+    const bearer = record === undefined ? 'hold' : this.bearerFor(record);
     if (record === undefined || bearer === 'hold') return { sent: false };
     const server = bearer === 'sms' ? this.groups.serverModemOf(record) : null;
     if (bearer === 'sms' && server === null) return { sent: false };
-    const exchanges = this.ctx.exchangesOf(request.endpoint);
     const message = request.message;
+    // The day's SMS budget, as for a request sent at once: refused, the core gets 5.03 with
+    // Max-Age until the next UTC day (RFC 7252 §5.9.3.4). The Message ID does not change the size.
+    const spend = bearer === 'sms' ? await this.ctx.output.reserveSms(record, message) : { ok: true as const };
+    if (!spend.ok) return { sent: false, refusal: { reason: spend.refusal.reason, retryAfterSec: spend.refusal.retryAfterSec } };
+    const exchanges = this.ctx.exchangesOf(request.endpoint);
     const exchange = openExchange(exchanges, message, this.ctx.now());
     await this.keep(request.endpoint, exchange);
     const out: CoapMessage = { ...message, messageId: exchange.deviceMessageId };
-    if (bearer === 'sms') return { sent: await this.ctx.output.toDevice(record, 'sms', out, server!.modem) };
+    if (bearer === 'sms') return { sent: await this.ctx.output.toDevice(record, 'sms', out, server!.modem, spend.reservation) };
     if (out.type !== 'CON' || record.udpHost === null || record.udpPort === null) return { sent: await this.ctx.output.toDevice(record, 'udp', out, null) };
     return { sent: true, stop: this.ctx.output.confirmableToDevice(record.udpHost, record.udpPort, out) };
   }
@@ -200,14 +208,14 @@ export class CoreRequests {
    * Not for a device that left: the core ended that registration itself (its pending requests
    * fail there), and the device's core-facing socket is released; an event says what was dropped.
    */
-  private answerHeld(request: HeldRequest, code: number, reason: HeldAnswerReason): void {
+  private answerHeld(request: HeldRequest, code: number, reason: HeldAnswerReason, maxAgeSec?: number): void {
     if (reason === 'device-gone') {
       this.ctx.onDropped({ reason: 'device-gone', endpoint: request.endpoint, detail: `held request ${request.message.messageId}: the device left, never delivered` });
       return;
     }
     const exchanges = this.ctx.exchangesOf(request.endpoint);
     const type = request.message.type === 'NON' ? 'NON' : 'CON';
-    this.ctx.output.respondToCore(request.endpoint, exchanges, coapSeparateResponse(request.message, code, exchanges.allocateCoreId(), undefined, { type }));
+    this.ctx.output.respondToCore(request.endpoint, exchanges, coapSeparateResponse(request.message, code, exchanges.allocateCoreId(), undefined, { type, ...(maxAgeSec === undefined ? {} : { maxAgeSec }) }));
     this.ctx.counters.heldAnsweredByGateway += 1;
     this.ctx.onAnswered({ endpoint: request.endpoint, code: codeToString(code), reason, detail: `held request ${request.message.messageId}` });
   }
@@ -258,7 +266,12 @@ export class CoreRequests {
   /** The bearer that reaches `endpoint` now; null when it is not registered. */
   private bearerOf(endpoint: string): BearerChoice | null {
     const record = this.ctx.record(endpoint);
-    return record === undefined ? null : chooseBearer(record, this.ctx.presence.isAwakeOverUdp(endpoint, this.ctx.now()));
+    return record === undefined ? null : this.bearerFor(record);
+  }
+
+  /** The bearer choice (bearer.ts) with the device's presence and its group's `asleepRequests`. */
+  private bearerFor(record: DeviceRecord): BearerChoice {
+    return chooseBearer(record, this.ctx.presence.isAwakeOverUdp(record.endpoint, this.ctx.now()), this.groups.asleepRequestsOf(record));
   }
 }
 

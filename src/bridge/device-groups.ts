@@ -23,6 +23,11 @@ export interface DeviceGroupConfig {
   readonly serverModem?: string;
   /** How long a request for such a device may be held while it cannot be reached, in ms. */
   readonly heldRequestTtlMs?: number;
+  /**
+   * Requests for a queue-mode device asleep over UDP that SMS could carry (UQS): `sms` sends them
+   * by SMS; `hold` holds them and wakes the device by trigger (bearer.ts). @defaultValue 'sms'
+   */
+  readonly asleepRequests?: 'sms' | 'hold';
   /** SMS parts all devices of the group together may be sent per UTC day (see sms-budget.ts); null: unlimited. */
   readonly smsBudgetPerDay?: number | null;
   /** SMS parts each device of the group may be sent per UTC day; null: unlimited. */
@@ -61,6 +66,11 @@ export class DeviceGroups {
     if (configured !== undefined) return { modem: configured, source: 'group' };
     if (this.modemNames.length === 1) return { modem: this.modemNames[0]!, source: 'only-modem' };
     return null;
+  }
+
+  /** What becomes of requests for `record` while it sleeps and SMS could carry them ({@link DeviceGroupConfig.asleepRequests}). */
+  asleepRequestsOf(record: Pick<DeviceRecord, 'endpoint' | 'msisdn'>): 'sms' | 'hold' {
+    return this.groupOf(record)?.asleepRequests ?? 'sms';
   }
 
   /** The hold time of `record`'s group, or `fallbackMs`. */

@@ -36,21 +36,31 @@ export function heldRequestLimits(config: HeldRequestsConfig = {}): HeldRequestL
 }
 
 /** Why the gateway answered a held request itself. */
-export type HeldAnswerReason = 'expired' | 'device-silent' | 'device-gone' | 'undeliverable' | 'device-reset' | 'interrupted';
+export type HeldAnswerReason = 'expired' | 'device-silent' | 'device-gone' | 'undeliverable' | 'device-reset' | 'interrupted' | 'budget-exhausted' | 'budget-unavailable';
+
+/** Why a held request could not leave (see {@link HeldRequestHost.deliver}). */
+export interface HeldDeliveryRefusal {
+  /** `undeliverable` when not given. */
+  readonly reason: HeldAnswerReason;
+  /** Max-Age of the 5.03 (RFC 7252 §5.9.3.4): when the core may try again; none when the condition does not pass by itself. */
+  readonly retryAfterSec?: number;
+}
 
 /** What {@link HeldRequests} needs from the relay. */
 export interface HeldRequestHost {
   /** The bearer that reaches `endpoint` now; null when the device is not registered. */
   bearerOf(endpoint: string): BearerChoice | null;
   /**
-   * Sends `request` to its device; `sent` false when it could not leave. `stop` ends the
-   * sender's own retransmissions (called when the device acknowledged or the flight ended).
+   * Sends `request` to its device; `sent` false when it could not leave (`refusal`: why, when
+   * the core should hear more than `undeliverable`, e.g. the SMS budget and until when).
+   * `stop` ends the sender's own retransmissions (called when the device acknowledged or the
+   * flight ended).
    */
-  deliver(request: HeldRequest): Promise<{ readonly sent: boolean; readonly stop?: () => void }>;
+  deliver(request: HeldRequest): Promise<{ readonly sent: boolean; readonly stop?: () => void; readonly refusal?: HeldDeliveryRefusal }>;
   /** The gateway gave up on a delivered request: a late answer of the device must be dropped. */
   abandon(request: HeldRequest): void;
-  /** Answers the core for `request` (already acknowledged): a separate response with `code`. */
-  answerCore(request: HeldRequest, code: number, reason: HeldAnswerReason): void;
+  /** Answers the core for `request` (already acknowledged): a separate response with `code`, with Max-Age `maxAgeSec` when given. */
+  answerCore(request: HeldRequest, code: number, reason: HeldAnswerReason, maxAgeSec?: number): void;
 }
 
 interface Flight {
@@ -168,12 +178,12 @@ export class HeldRequests {
         this.countTaken(endpoint, 1);
         const flight: Flight = { request: next, timer: this.after(next.expiresAtMs - this.now(), () => this.giveUp(next)), stop: null };
         this.inFlight.set(endpoint, flight);
-        const { sent, stop } = await this.host.deliver(next).catch(() => ({ sent: false, stop: undefined }));
+        const { sent, stop, refusal } = await this.host.deliver(next).catch(() => ({ sent: false, stop: undefined, refusal: undefined }));
         if (this.inFlight.get(endpoint) === flight) flight.stop = stop ?? null;
         else stop?.(); // answered before the send resolved
         if (!sent && this.inFlight.get(endpoint) === flight) {
           this.endFlight(endpoint);
-          this.host.answerCore(next, CoapCode.SERVICE_UNAVAILABLE, 'undeliverable');
+          this.host.answerCore(next, CoapCode.SERVICE_UNAVAILABLE, refusal?.reason ?? 'undeliverable', refusal?.retryAfterSec);
         }
         // Answered already (a fast device), or not sent: go on with the next; else wait for `settled`.
       }

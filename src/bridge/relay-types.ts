@@ -61,6 +61,8 @@ export interface RelayCounters {
   coreRetransmissionsAbsorbed: number;
   /** Requests held for a device that could not be reached. */
   held: number;
+  /** Held requests that left for their device (by UDP or SMS); the answer then comes from the device, or 5.04 when it stays silent. */
+  heldDelivered: number;
   /** Held requests the gateway answered itself (5.04 expired or device silent or gone, 5.03 undeliverable). */
   heldAnsweredByGateway: number;
   /** Requests answered 5.03 at once: hold full, or no SMS route / server number for the device. */
@@ -112,7 +114,8 @@ export type RelayEvents = {
    * `hold-full`, `hold-failed`, `no-server-number`, `budget-exhausted`, `budget-unavailable`
    * (answered at once), or for a held request `expired`, `device-silent`, `device-gone`,
    * `undeliverable`, `device-reset`, `interrupted` (a previous gateway process delivered it and
-   * stopped before the answer).
+   * stopped before the answer), `budget-exhausted`/`budget-unavailable` (its SMS was refused by
+   * the budget: 5.03 with Max-Age).
    */
   answered: [{ readonly endpoint: string; readonly code: string; readonly reason: string; readonly detail: string }];
   /** The bearer chosen for a request of the core (`hold`: the device cannot be reached now). */

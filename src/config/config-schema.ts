@@ -268,6 +268,9 @@ const DeviceGroupSchema = Type.Object({
   heldRequestTtlMs: Type.Union([Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }), Type.Null()], {
     default: null, description: 'Hold time of requests for these devices; null: heldRequests.ttlMs.', examples: [30000],
   }),
+  asleepRequests: Type.Union([Type.Literal('sms'), Type.Literal('hold')], {
+    default: 'sms', examples: ['hold'], description: 'Requests of the core for a queue-mode device asleep over UDP that SMS could carry (UQS): sms sends each by SMS; hold holds them and wakes the device by trigger SMS, then delivers them over UDP (one SMS for any number of requests).',
+  }),
   smsBudgetPerDay: nullableBudget('SMS parts all devices of this group together may be sent per UTC day; past it, triggers and downlink SMS are refused. null: smsBudget.perGroupPerDay.'),
   smsBudgetPerDevicePerDay: nullableBudget('SMS parts each device of this group may be sent per UTC day. null: smsBudget.perDevicePerDay.'),
 }, { ...strict });

@@ -67,6 +67,7 @@ export function toGatewayConfig(config: Config): GatewayConfig {
       name: group.name, endpoints: group.endpoints, msisdnPrefixes: group.msisdnPrefixes,
       ...(group.serverModem === null ? {} : { serverModem: group.serverModem }),
       ...(group.heldRequestTtlMs === null ? {} : { heldRequestTtlMs: group.heldRequestTtlMs }),
+      ...(group.asleepRequests === 'sms' ? {} : { asleepRequests: group.asleepRequests }),
       ...(group.smsBudgetPerDay === null ? {} : { smsBudgetPerDay: group.smsBudgetPerDay }),
       ...(group.smsBudgetPerDevicePerDay === null ? {} : { smsBudgetPerDevicePerDay: group.smsBudgetPerDevicePerDay }),
     })),

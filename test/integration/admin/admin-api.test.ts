@@ -219,6 +219,7 @@ describe('admin API: routes', () => {
     const after = await get('/metrics');
     expect(after).toMatch(/^smsbridge_relay_held_requests_total 1$/m);
     expect(after).toMatch(/^smsbridge_relay_core_requests_total\{outcome="held"\} 1$/m);
+    expect(after).toMatch(/^smsbridge_relay_core_requests_total\{outcome="delivered"\} 1$/m);
     expect(after).toMatch(/^smsbridge_relay_core_requests_total\{outcome="answered_by_gateway"\} 0$/m);
   });
   it('counts the answers the gateway gave the core itself, by code and reason: 5.03 hold full, 5.04 expired', async () => {

@@ -158,6 +158,34 @@ describe('wake-up jobs', () => {
     expect(sentSms(lab)).toBe(0);
   }, 90_000);
 
+  it('with asleepRequests hold, requests for a sleeping UQS device are held, one trigger wakes it, the job completes and the device gets them in order over UDP', async () => {
+    const lab = await startLab([UQS_DEVICE], {
+      deviceGroups: [{ name: 'sleepers', endpoints: [UQS_DEVICE.endpoint], serverModem: 'modem-2', asleepRequests: 'hold' }],
+    });
+    const device = lab.devices[0]!;
+    await expect.poll(() => device.awake, { timeout: 10_000 }).toBe(false);
+    await expect.poll(() => lab.gateway.mirror.get(UQS_DEVICE.endpoint)?.lastUdpActivityMs ?? 0, { timeout: 10_000 }).toBeLessThan(Date.now() - 300);
+    const sources: string[] = [];
+    lab.gateway.wakeups.on('requested', (event) => sources.push(event.source));
+    const outcome = nextOutcome(lab, UQS_DEVICE.endpoint);
+    const answered: string[] = [];
+    const first = lab.core.read(UQS_DEVICE.endpoint, '/3/0').then((response) => { answered.push('first'); return response; });
+    // The second is sent once the first is held (their order is then certain), well before the
+    // trigger's round trip (AT+CMGS alone takes 50 ms here) could have woken the device.
+    await expect.poll(() => lab.gateway.relay.counters.held, { timeout: 10_000, interval: 2 }).toBe(1);
+    const second = lab.core.read(UQS_DEVICE.endpoint, '/1/0').then((response) => { answered.push('second'); return response; });
+    await expect.poll(() => lab.gateway.relay.counters.held, { timeout: 10_000 }).toBe(2);
+    expect(await outcome).toMatchObject({ result: 'woke', triggers: 1 });
+    expect((await first).code).toBe('2.05');
+    expect((await second).code).toBe('2.05');
+    expect(answered).toEqual(['first', 'second']); // the second left only after the first was answered (NSTART = 1)
+    await expect.poll(() => sources, { timeout: 10_000 }).toContain('held-request');
+    expect(lab.gateway.relay.counters).toMatchObject({ held: 2, heldDelivered: 2, heldAnsweredByGateway: 0 });
+    expect(device.stats.executes).toBe(1); // one trigger, /1/0/8
+    expect(sentSms(lab)).toBe(1); // the trigger only: both Reads and their answers went over UDP
+    expect(lab.gateway.pool.drivers[1]!.status.counters.sent).toBe(1); // from its server modem
+  }, 90_000);
+
   it('smsbridge wakeup --config <file> <endpoint> enqueues through Redis and prints the job id and state; the gateway wakes the device', async () => {
     const lab = await startLab([UQS_DEVICE]);
     const device = lab.devices[0]!;

@@ -138,6 +138,7 @@ describe('held requests', () => {
     const answers = setup.core.received.filter((r) => r.message.code === CoapCode.CONTENT).map((r) => r.message);
     expect(answers.map((m) => [hex(m.token), Buffer.from(m.payload).toString()])).toEqual([['c031', 'first'], ['c032', 'second']]);
     for (const answer of answers) setup.core.send(coapAck(answer.messageId), setup.port);
+    expect(setup.gateway.relay.counters).toMatchObject({ held: 2, heldDelivered: 2, heldAnsweredByGateway: 0 });
   });
 
   it('holds a core retransmission as the same request, and delivers it once when the device registers afresh', async () => {

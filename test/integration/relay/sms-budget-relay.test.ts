@@ -8,6 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { secondsToNextUtcDay, type BudgetRefusal } from '../../../src/bridge/sms-budget.ts';
 import { CoapCode, CoapOptionNumber, coapRequest, coapResponse, firstUintOption, type CoapMessage } from '../../../src/lwm2m/index.ts';
+import { chooseBearer } from '../../../src/bridge/bearer.ts';
 import { SmsDevice, UdpPeer, fixtureRedis, startGateway, useRelayFixture } from './relay-fixture.ts';
 
 useRelayFixture();
@@ -123,5 +124,46 @@ describe('relay: SMS budget', () => {
     expect(sent).toMatchObject({ response: 1, read: 1, register: 0 });
     expect(Object.values(sent).reduce((a, b) => a + b, 0)).toBe(2);
     expect(Object.values(received).reduce((a, b) => a + b, 0)).toBe(2);
+  }, 30_000);
+  it('answers a held request whose SMS the budget refuses 5.03 with Max-Age until the next UTC day, and sends nothing', async () => {
+    const core = await UdpPeer.open();
+    const { gateway, network } = await startGateway(core, { smsBudget: { perDevicePerDay: 0 }, awakeWindowMs: 300 });
+    const refusals: BudgetRefusal[] = [];
+    gateway.relay.on('sms-refused', (refusal) => refusals.push(refusal));
+    const answered: { code: string; reason: string }[] = [];
+    gateway.relay.on('answered', (event) => answered.push(event));
+    // A UQ device registers over UDP (no SMS, nothing spent) and falls asleep: the core's Read is held.
+    const udpDevice = await UdpPeer.open();
+    const uqRegister = (messageId: number): CoapMessage => coapRequest({ code: CoapCode.POST, messageId, token: token(messageId & 0xff), path: ['rd'], query: ['ep=held-budget', 'lt=300', 'lwm2m=1.0', 'b=UQ'], contentFormat: 40, payload: '</3/0>' });
+    udpDevice.send(uqRegister(0x3301), gateway.udpAddress.port);
+    await expect.poll(() => core.received.length, { timeout: 10_000 }).toBe(1);
+    const { message, from } = core.received.shift()!;
+    const created = (request: CoapMessage): CoapMessage => coapResponse(request, CoapCode.CREATED, undefined, {
+      options: [{ number: CoapOptionNumber.LOCATION_PATH, value: Buffer.from('rd') }, { number: CoapOptionNumber.LOCATION_PATH, value: Buffer.from('h1') }],
+    });
+    core.send(created(message), from.port);
+    await expect.poll(() => udpDevice.received.length, { timeout: 5000 }).toBe(1);
+    await expect.poll(() => chooseBearer(gateway.mirror.get('held-budget')!, gateway.mirror.presence.isAwakeOverUdp('held-budget', Date.now())), { timeout: 5000 }).toBe('hold');
+    core.send(read(0x5301), from.port);
+    await expect.poll(() => core.received.find((r) => r.message.messageId === 0x5301), { timeout: 5000 }).toMatchObject({ message: { type: 'ACK', code: CoapCode.EMPTY } });
+    core.received.splice(0);
+
+    // It registers afresh over SMS: reachable by SMS now, so the held Read would go by SMS, past the budget.
+    const smsDevice = await SmsDevice.attach(network, '491709100005');
+    await smsDevice.send(uqRegister(0x3302));
+    await expect.poll(() => core.received.find((r) => r.message.code === CoapCode.POST), { timeout: 10_000 }).toBeTruthy();
+    const again = core.received.splice(core.received.findIndex((r) => r.message.code === CoapCode.POST), 1)[0]!;
+    core.send(created(again.message), again.from.port);
+    await expect.poll(() => core.received.find((r) => r.message.code === CoapCode.SERVICE_UNAVAILABLE), { timeout: 10_000 }).toBeTruthy();
+    const refusal = core.received.find((r) => r.message.code === CoapCode.SERVICE_UNAVAILABLE)!.message;
+    expect(refusal.type).toBe('CON'); // a separate response: the core has the empty ACK already
+    expect(Buffer.from(refusal.token).toString('hex')).toBe('b001');
+    const maxAgeSec = firstUintOption(refusal, CoapOptionNumber.MAX_AGE);
+    expect(maxAgeSec).toBeGreaterThan(0);
+    expect(maxAgeSec).toBeLessThanOrEqual(secondsToNextUtcDay(Date.now()) + 1);
+    expect(answered).toContainEqual(expect.objectContaining({ code: '5.03', reason: 'budget-exhausted' }));
+    expect(refusals).toContainEqual(expect.objectContaining({ reason: 'budget-exhausted', endpoint: 'held-budget', scope: 'device' }));
+    expect(gateway.pool.drivers[0]!.status.counters.sent).toBe(0);
+    expect(smsDevice.smsReceived).toBe(0);
   }, 30_000);
 });

@@ -62,4 +62,16 @@ describe('chooseBearer and the registration source', () => {
     expect(chooseBearer({ ...base, registeredOver: 'sms' }, false)).toBe('sms');
     expect(chooseBearer(base, false)).toBe('hold'); // a record from before the field: as before
   });
+
+  it('asleepRequests hold: a UQS device asleep over UDP is held (woken by trigger), not sent each request by SMS', () => {
+    const uqs: DeviceRecord = { ...base, binding: 'UQS', queueMode: true, udpHost: '127.0.0.1', udpPort: 5683, lastBearer: 'udp', registeredOver: 'udp' };
+    expect(chooseBearer(uqs, false)).toBe('sms'); // the default
+    expect(chooseBearer(uqs, false, 'hold')).toBe('hold');
+    expect(chooseBearer(uqs, true, 'hold')).toBe('udp'); // awake
+    expect(chooseBearer({ ...uqs, lastBearer: 'sms' }, false, 'hold')).toBe('sms'); // talking by SMS now
+    expect(chooseBearer({ ...uqs, udpHost: null, udpPort: null }, false, 'hold')).toBe('sms'); // no UDP address to wake to
+    const groups = new DeviceGroups([{ name: 'uqs', endpoints: ['uqs-*'], asleepRequests: 'hold' }], ['modem-1']);
+    expect(groups.asleepRequestsOf(device('uqs-1', null))).toBe('hold');
+    expect(groups.asleepRequestsOf(device('other', null))).toBe('sms');
+  });
 });
