@@ -36,7 +36,7 @@ export class AdminMetrics {
   private readonly smsParts = new Counter({ name: 'smsbridge_sms_parts_sent_total', help: 'SMS parts sent (what the operator bills).', registers: [this.registry] });
   private readonly devices = new Gauge({ name: 'smsbridge_devices', help: 'Devices in the registration mirror, by the bearer they were last heard on.', labelNames: ['bearer'], registers: [this.registry] });
   private readonly redisUp = new Gauge({ name: 'smsbridge_redis_up', help: '1 while both Redis connections are ready.', registers: [this.registry] });
-  private readonly coreRequests = new Counter({ name: 'smsbridge_relay_core_requests_total', help: 'Requests of the core for devices, by what became of them: held (device not reachable), answered_by_gateway (a held one answered 5.03/5.04 by the gateway), refused (5.03 at once: hold full, no SMS route), absorbed (a retransmission of one already carried).', labelNames: ['outcome'], registers: [this.registry] });
+  private readonly coreRequests = new Counter({ name: 'smsbridge_relay_core_requests_total', help: 'Requests of the core for devices, by what became of them: held (device not reachable), delivered (a held one sent on to its device once reachable), answered_by_gateway (a held one answered 5.03/5.04 by the gateway), refused (5.03 at once: hold full, no SMS route), absorbed (a retransmission of one already carried).', labelNames: ['outcome'], registers: [this.registry] });
   private readonly queueJobs = new Gauge({ name: 'smsbridge_queue_jobs', help: 'Jobs in each BullMQ queue of the gateway, by state; absent while Redis is away.', labelNames: ['queue', 'state'], registers: [this.registry] });
   /** Set from counters or snapshots at each scrape (reset first); the event-driven metrics below are not. */
   private readonly scraped = [
@@ -116,7 +116,7 @@ export class AdminMetrics {
     this.devices.set({ bearer: 'udp' }, status.devices.length - sms);
     this.redisUp.set(status.redis.commands === 'ready' && status.redis.consumer === 'ready' ? 1 : 0);
     const requests: [string, number][] = [
-      ['held', relay.held], ['answered_by_gateway', relay.heldAnsweredByGateway], ['refused', relay.refused], ['absorbed', relay.coreRetransmissionsAbsorbed],
+      ['held', relay.held], ['delivered', relay.heldDelivered], ['answered_by_gateway', relay.heldAnsweredByGateway], ['refused', relay.refused], ['absorbed', relay.coreRetransmissionsAbsorbed],
     ];
     for (const [outcome, value] of requests) setCounter(this.coreRequests, { outcome }, value);
     for (const queue of queues ?? []) {

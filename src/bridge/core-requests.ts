@@ -178,9 +178,12 @@ export class CoreRequests {
     const message = request.message;
     const exchange = openExchange(exchanges, message, this.ctx.now());
     const out: CoapMessage = { ...message, messageId: exchange.deviceMessageId };
-    if (bearer === 'sms') return { sent: await this.ctx.output.toDevice(record, 'sms', out, server!.modem) };
-    if (out.type !== 'CON' || record.udpHost === null || record.udpPort === null) return { sent: await this.ctx.output.toDevice(record, 'udp', out, null) };
-    return { sent: true, stop: this.ctx.output.confirmableToDevice(record.udpHost, record.udpPort, out) };
+    let result: { sent: boolean; stop?: () => void };
+    if (bearer === 'sms') result = { sent: await this.ctx.output.toDevice(record, 'sms', out, server!.modem) };
+    else if (out.type !== 'CON' || record.udpHost === null || record.udpPort === null) result = { sent: await this.ctx.output.toDevice(record, 'udp', out, null) };
+    else result = { sent: true, stop: this.ctx.output.confirmableToDevice(record.udpHost, record.udpPort, out) };
+    if (result.sent) this.ctx.counters.heldDelivered += 1;
+    return result;
   }
 
   /**

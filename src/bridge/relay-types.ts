@@ -48,6 +48,8 @@ export interface RelayCounters {
   held: number;
   /** Held requests the gateway answered itself (5.04 expired or device silent or gone, 5.03 undeliverable). */
   heldAnsweredByGateway: number;
+  /** Held requests sent on to their device once it could be reached (its answer goes to the core). */
+  heldDelivered: number;
   /** Requests answered 5.03 at once: hold full, or no SMS route / server number for the device. */
   refused: number;
   malformed: number;

@@ -68,7 +68,7 @@ export interface RelayOptions {
 export class Relay extends TypedEmitter<RelayEvents> {
   readonly counters: RelayCounters = {
     uplinkSms: 0, uplinkUdp: 0, toCore: 0, fromCore: 0, downlinkSms: 0, downlinkUdp: 0, coreRetransmissionsAbsorbed: 0,
-    held: 0, heldAnsweredByGateway: 0, refused: 0, malformed: 0, unknownDevice: 0, duplicateUplink: 0, emptyAcksNotSent: 0, refusedRegistrations: 0, failed: 0, rateLimited: 0,
+    held: 0, heldAnsweredByGateway: 0, heldDelivered: 0, refused: 0, malformed: 0, unknownDevice: 0, duplicateUplink: 0, emptyAcksNotSent: 0, refusedRegistrations: 0, failed: 0, rateLimited: 0,
   };
   private readonly exchanges = new Map<string, DeviceExchanges>();
   private readonly core: CoreServerAddress;

@@ -219,6 +219,7 @@ describe('admin API: routes', () => {
     const after = await get('/metrics');
     expect(after).toMatch(/^smsbridge_relay_held_requests_total 1$/m);
     expect(after).toMatch(/^smsbridge_relay_core_requests_total\{outcome="held"\} 1$/m);
+    expect(after).toMatch(/^smsbridge_relay_core_requests_total\{outcome="delivered"\} 1$/m);
     expect(after).toMatch(/^smsbridge_relay_core_requests_total\{outcome="answered_by_gateway"\} 0$/m);
   });
   it('counts the answers the gateway gave the core itself, by code and reason: 5.03 hold full, 5.04 expired', async () => {
@@ -244,6 +245,7 @@ describe('admin API: routes', () => {
     expect(metrics).toMatch(/^smsbridge_relay_gateway_answers_total\{code="5.04",reason="expired"\} 1$/m);
     expect(metrics).toMatch(/^smsbridge_relay_core_requests_total\{outcome="refused"\} 1$/m);
     expect(metrics).toMatch(/^smsbridge_relay_core_requests_total\{outcome="answered_by_gateway"\} 1$/m);
+    expect(metrics).toMatch(/^smsbridge_relay_core_requests_total\{outcome="delivered"\} 0$/m); // the expired one never left
     expect(metrics).toMatch(/^smsbridge_relay_held_requests 0$/m);
     expect(await get('/metrics')).toMatch(/^smsbridge_relay_gateway_answers_total\{code="5.04",reason="expired"\} 1$/m); // not counted twice
   });
