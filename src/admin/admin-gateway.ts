@@ -14,7 +14,8 @@ import type { ModemStatus } from '../modem/modem-types.ts';
 /** A snapshot of the gateway, answered from memory (see `Gateway.status`). */
 export interface AdminGatewayStatus {
   readonly modems: readonly ModemStatus[];
-  readonly devices: readonly (DeviceRecord & { readonly corePort: number | null })[];
+  /** `awake`: heard within the awake window now (the registration mirror's presence). */
+  readonly devices: readonly (DeviceRecord & { readonly corePort: number | null; readonly awake: boolean })[];
   readonly relay: Readonly<RelayCounters>;
   /** Core requests held now for devices that cannot be reached. */
   readonly heldRequests: number;

@@ -49,6 +49,7 @@ export function modemView(modem: ModemStatus, atTraced: readonly string[]): Reco
 export function deviceView(device: AdminGatewayStatus['devices'][number]): Record<string, unknown> {
   return {
     endpoint: device.endpoint, bearer: device.lastBearer, binding: device.binding, queueMode: device.queueMode, registered: device.registered,
+    presence: device.awake ? 'awake' : 'asleep',
     lwm2mVersion: device.lwm2mVersion, lifetimeSec: device.lifetimeSec, msisdn: device.msisdn,
     udp: device.udpHost === null ? null : `${device.udpHost.includes(':') ? `[${device.udpHost}]` : device.udpHost}:${device.udpPort ?? 0}`,
     smsModem: device.smsModem, corePort: device.corePort,

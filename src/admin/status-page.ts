@@ -3,8 +3,8 @@
  * token; its script takes the token from the address's fragment (`/status#token=…`, never sent
  * to the server) or asks for it, keeps it in the tab's sessionStorage, and reads
  * `/api/v1/events` with it (fetch, since EventSource cannot send an Authorization header):
- * modems with state and signal bars (red when not ready), devices with bearer, binding and
- * last seen, the job counts of each queue, updated as the events come; a link to the queue
+ * modems with state and signal bars (red when not ready), devices with bearer, binding,
+ * presence (awake/asleep) and last seen, the job counts of each queue, updated as the events come; a link to the queue
  * board (queue-board.ts), which takes the tab's token from the same storage.
  */
 import type { FastifyInstance } from 'fastify';
@@ -21,6 +21,7 @@ th{background:#f4f4f4}
 .state{font-weight:600;border-radius:3px;padding:.1em .5em}
 .ok{background:rgb(200,240,200)}.warn{background:rgb(255,235,170)}.bad{background:rgb(220,40,40);color:#fff}
 .bars span{display:inline-block;width:4px;margin-right:1px;background:#ccc;vertical-align:bottom}.bars span.on{background:#2a7}
+.awake{color:#2a7;font-weight:600}.asleep{color:#888}
 #connection{color:#666}#connection.lost{color:rgb(220,40,40)}
 form{margin:1em 0}
 </style></head>
@@ -35,7 +36,7 @@ form{margin:1em 0}
 <table id="queues"><thead><tr><th>Queue</th></tr></thead><tbody></tbody></table>
 <p><a id="board" href="/queues/login">Queue board</a></p>
 <h2>Devices</h2>
-<table id="devices"><thead><tr><th>Endpoint</th><th>Bearer</th><th>Binding</th><th>Registered</th><th>Last seen</th></tr></thead><tbody></tbody></table>
+<table id="devices"><thead><tr><th>Endpoint</th><th>Bearer</th><th>Binding</th><th>Registered</th><th>Presence</th><th>Last seen</th></tr></thead><tbody></tbody></table>
 <script>
 "use strict";
 const KEY = 'smsbridge-token';
@@ -75,7 +76,7 @@ function render(status) {
   const devices = document.querySelector('#devices tbody'); devices.replaceChildren();
   for (const d of status.devices) {
     const tr = document.createElement('tr'); tr.dataset.endpoint = d.endpoint;
-    tr.append(cell(d.endpoint), cell(d.bearer), cell(d.binding), cell(d.registered ? 'yes' : 'no'), cell(ago(d.lastSeen)));
+    tr.append(cell(d.endpoint), cell(d.bearer), cell(d.binding), cell(d.registered ? 'yes' : 'no'), cell(d.presence, d.presence === 'awake' ? 'awake' : 'asleep'), cell(ago(d.lastSeen)));
     devices.append(tr);
   }
 }

@@ -35,13 +35,13 @@ export function modemsTable(modems: readonly ModemView[]): string[] {
 }
 
 interface DeviceView {
-  endpoint: string; bearer: string; binding: string; registered: boolean; msisdn: string | null; udp: string | null; lastSeen: string; expiresAt: string;
+  endpoint: string; bearer: string; binding: string; registered: boolean; presence?: string; msisdn: string | null; udp: string | null; lastSeen: string; expiresAt: string;
 }
 
 /** `smsbridge devices`. */
 export function devicesTable(devices: readonly DeviceView[], nowMs: number): string[] {
-  return table(['ENDPOINT', 'BEARER', 'BINDING', 'REGISTERED', 'MSISDN', 'UDP ADDRESS', 'LAST SEEN'], devices.map((d) => [
-    d.endpoint, d.bearer, d.binding, d.registered ? 'yes' : 'no', d.msisdn === null ? '-' : `+${d.msisdn}`, text(d.udp), ago(d.lastSeen, nowMs),
+  return table(['ENDPOINT', 'BEARER', 'BINDING', 'REGISTERED', 'PRESENCE', 'MSISDN', 'UDP ADDRESS', 'LAST SEEN'], devices.map((d) => [
+    d.endpoint, d.bearer, d.binding, d.registered ? 'yes' : 'no', text(d.presence), d.msisdn === null ? '-' : `+${d.msisdn}`, text(d.udp), ago(d.lastSeen, nowMs),
   ]));
 }
 

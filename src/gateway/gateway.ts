@@ -40,7 +40,8 @@ import { createGatewayRedis, DEFAULT_REDIS_RETRY, waitForRedis, type RedisRetryO
 /** A snapshot for status tables and the admin API. */
 export interface GatewayStatus {
   readonly modems: readonly ModemStatus[];
-  readonly devices: readonly (DeviceRecord & { readonly corePort: number | null })[];
+  /** `awake`: heard within the awake window now (presence; LwM2M 1.1 Core §6.5 Queue Mode). */
+  readonly devices: readonly (DeviceRecord & { readonly corePort: number | null; readonly awake: boolean })[];
   readonly relay: Relay['counters'];
   /** Core requests held now for devices that cannot be reached. */
   readonly heldRequests: number;
@@ -291,7 +292,10 @@ export class Gateway {
    * Redis is unreachable (see `redis` for the connection states).
    */
   async status(): Promise<GatewayStatus> {
-    const devices = this.mirror.list().map((record) => ({ ...record, corePort: this.sockets.get(record.endpoint)?.address().port ?? null }));
+    const nowMs = Date.now();
+    const devices = this.mirror.list().map((record) => ({
+      ...record, corePort: this.sockets.get(record.endpoint)?.address().port ?? null, awake: this.mirror.presence.isAwake(record.endpoint, nowMs),
+    }));
     return {
       modems: this.pool.drivers.map((driver) => driver.status),
       devices,

@@ -112,7 +112,7 @@ describe('admin API: routes', () => {
     core.send(coapResponse(message, CoapCode.CREATED, undefined, { options: [{ number: CoapOptionNumber.LOCATION_PATH, value: Buffer.from('rd') }, { number: CoapOptionNumber.LOCATION_PATH, value: Buffer.from('x1') }] }), from.port);
     await expect.poll(() => gateway.mirror.get('udp-admin-1')?.registered, { timeout: 5000 }).toBe(true);
     const devices = await call('GET', '/api/v1/devices', { token: READ_ONLY });
-    expect(devices.json['devices']).toEqual([expect.objectContaining({ endpoint: 'udp-admin-1', bearer: 'udp', binding: 'U', registered: true, udp: `127.0.0.1:${device.port}`, corePort: from.port })]);
+    expect(devices.json['devices']).toEqual([expect.objectContaining({ endpoint: 'udp-admin-1', bearer: 'udp', binding: 'U', registered: true, presence: 'awake', udp: `127.0.0.1:${device.port}`, corePort: from.port })]);
     const lastSeen = Date.parse((devices.json['devices'] as { lastSeen: string }[])[0]!.lastSeen);
     expect(lastSeen).toBe(gateway.mirror.get('udp-admin-1')!.lastActivityMs);
     const status = await call('GET', '/api/v1/status');
@@ -207,6 +207,7 @@ describe('admin API: routes', () => {
     await expect.poll(() => device.received.length, { timeout: 5000 }).toBe(1);
     // Asleep once its awake window (300 ms since it was last heard) is over.
     await expect.poll(() => Date.now() > (gateway.mirror.get('uq-held')?.lastUdpActivityMs ?? Infinity) + 400, { timeout: 5000 }).toBe(true);
+    expect(JSON.parse(await get('/api/v1/devices'))).toMatchObject({ devices: [{ endpoint: 'uq-held', presence: 'asleep' }] });
     core.send(coapRequest({ code: CoapCode.GET, messageId: 0x4545, token: Uint8Array.of(0x45), path: ['3', '0'] }), from.port);
     await expect.poll(() => gateway.relay.counters.held, { timeout: 5000 }).toBe(1);
     expect(await get('/metrics')).toMatch(/^smsbridge_relay_held_requests 1$/m);
@@ -216,6 +217,7 @@ describe('admin API: routes', () => {
     const delivered = device.received.find((r) => r.message.code === CoapCode.GET)!.message;
     device.send(coapResponse(delivered, CoapCode.CONTENT, 'awake'), gateway.udpAddress.port); // answered: no longer held
     await expect.poll(async () => /^smsbridge_relay_held_requests 0$/m.test(await get('/metrics')), { timeout: 5000 }).toBe(true);
+    expect(JSON.parse(await get('/api/v1/devices'))).toMatchObject({ devices: [{ endpoint: 'uq-held', presence: 'awake' }] });
     const after = await get('/metrics');
     expect(after).toMatch(/^smsbridge_relay_held_requests_total 1$/m);
     expect(after).toMatch(/^smsbridge_relay_core_requests_total\{outcome="held"\} 1$/m);

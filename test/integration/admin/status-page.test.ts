@@ -57,7 +57,7 @@ describe('status page', () => {
     core.send(coapResponse(message, CoapCode.CREATED, undefined, { options: [{ number: CoapOptionNumber.LOCATION_PATH, value: Buffer.from('rd') }, { number: CoapOptionNumber.LOCATION_PATH, value: Buffer.from('p1') }] }), from.port);
     const deviceRow = page.locator('tr[data-endpoint="page-dev-1"]');
     await deviceRow.waitFor({ timeout: SHOWN_MS });
-    await expect.poll(async () => (await deviceRow.locator('td').allTextContents()).slice(0, 4), { timeout: SHOWN_MS }).toEqual(['page-dev-1', 'udp', 'U', 'yes']);
+    await expect.poll(async () => (await deviceRow.locator('td').allTextContents()).slice(0, 5), { timeout: SHOWN_MS }).toEqual(['page-dev-1', 'udp', 'U', 'yes', 'awake']);
 
     // The queue counts: a job put off for an hour shows up as delayed, without reloading.
     const delayed = page.locator('tr[data-queue="wakeup"] td[data-state="delayed"]');

@@ -77,7 +77,7 @@ describe('smsbridge run with the admin API, and the CLI commands over it', () =>
     const devices = await cli({ SMSBRIDGE_TOKEN: READ_ONLY }, 'devices', '--json');
     expect(JSON.parse(devices.stdout)).toMatchObject({ devices: [{ endpoint: 'admin-e2e-udp', bearer: 'udp', binding: 'U', registered: true }] });
     const devicesTable = await cli({ SMSBRIDGE_TOKEN: READ_ONLY }, 'devices');
-    expect(devicesTable.stdout).toMatch(/admin-e2e-udp\s+udp\s+U\s+yes/);
+    expect(devicesTable.stdout).toMatch(/admin-e2e-udp\s+udp\s+U\s+yes\s+awake/);
     const statusText = await cli({ SMSBRIDGE_TOKEN: READ_ONLY }, 'status');
     expect(statusText.stdout).toMatch(/^devices\s+1 \(0 by SMS, 1 by UDP\), 1 registered$/m);
 

@@ -19,8 +19,8 @@ describe('api tables', () => {
   });
 
   it('shows a device with its MSISDN in E.164 and dashes for what is unknown', () => {
-    const lines = devicesTable([{ endpoint: 'dev-1', bearer: 'sms', binding: 'S', registered: true, msisdn: '4917001', udp: null, lastSeen: '2026-12-06T11:59:58Z', expiresAt: '2026-12-07T12:00:00Z' }], Date.parse('2026-12-06T12:00:00Z'));
-    expect(lines[1]).toMatch(/^dev-1\s+sms\s+S\s+yes\s+\+4917001\s+-\s+2 s ago$/);
+    const lines = devicesTable([{ endpoint: 'dev-1', bearer: 'sms', binding: 'S', registered: true, presence: 'asleep', msisdn: '4917001', udp: null, lastSeen: '2026-12-06T11:59:58Z', expiresAt: '2026-12-07T12:00:00Z' }], Date.parse('2026-12-06T12:00:00Z'));
+    expect(lines[1]).toMatch(/^dev-1\s+sms\s+S\s+yes\s+asleep\s+\+4917001\s+-\s+2 s ago$/);
   });
 
   it('shows one row per queue and one column per state, in the order the API lists them', () => {
