@@ -43,7 +43,11 @@ export function apiTarget(options: { url: string; tokenFile?: string }, env: Rea
   return { url: url.href.replace(/\/$/, ''), token };
 }
 
-/** Calls the API; resolves with the JSON body of a 2xx answer, rejects with the API's typed error. */
+/**
+ * Calls the API; resolves with the JSON body of a 2xx answer, rejects with the API's typed error
+ * (`{code, message}`), or GW_ERR_ADMIN_UNREACHABLE when nothing answers, the answer is not JSON,
+ * or an error answer is not the admin API's (a wrong `--url`).
+ */
 export async function callApi(target: ApiTarget, method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<unknown> {
   let response: Response;
   try {
@@ -54,7 +58,9 @@ export async function callApi(target: ApiTarget, method: 'GET' | 'POST' | 'PUT',
       signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     });
   } catch (error) {
-    const cause = (error as { cause?: { code?: unknown } }).cause?.code ?? (error as Error).name;
+    // fetch fails with TypeError "fetch failed"; its cause says why (ECONNREFUSED, ENOTFOUND, "bad port", a timeout …).
+    const reason = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
+    const cause = reason?.code ?? reason?.message ?? (error as Error).message;
     throw new GatewayError('GW_ERR_ADMIN_UNREACHABLE', `the admin API at ${target.url} cannot be reached (${String(cause)}); is the gateway running with admin.enabled?`, { url: target.url });
   }
   const text = await response.text();
@@ -66,6 +72,11 @@ export async function callApi(target: ApiTarget, method: 'GET' | 'POST' | 'PUT',
   }
   if (response.ok) return value;
   const { code, message, ...details } = (value ?? {}) as { code?: unknown; message?: unknown };
-  const known = typeof code === 'string' && Object.hasOwn(ERROR_CODES, code);
-  throw new GatewayError(known ? (code as ErrorCode) : 'GW_ERR_INTERNAL', typeof message === 'string' ? message : `HTTP ${response.status}`, { ...details, status: response.status });
+  // Every error of the admin API is {code, message} with a code of docs/errors.md; anything else is another server.
+  if (typeof code !== 'string' || !/^GW_ERR_[A-Z0-9_]+$/.test(code) || typeof message !== 'string') {
+    throw new GatewayError('GW_ERR_ADMIN_UNREACHABLE', `${target.url} answered HTTP ${response.status} with JSON that is not an admin API error; is --url the gateway's admin API?`, { url: target.url, status: response.status });
+  }
+  // A code this CLI does not know (a newer gateway): GW_ERR_INTERNAL, the gateway's code kept beside it.
+  if (!Object.hasOwn(ERROR_CODES, code)) throw new GatewayError('GW_ERR_INTERNAL', message, { ...details, apiCode: code, status: response.status });
+  throw new GatewayError(code as ErrorCode, message, { ...details, status: response.status });
 }

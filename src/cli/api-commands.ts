@@ -109,7 +109,9 @@ export function addApiCommands(program: Command, io: CliIo): void {
       const { apiTarget, callApi } = await import('./api-client.ts');
       const { optionError, parsePhoneNumberOption } = await import('./options.ts');
       // The request is checked here first, so a bad number is named before a missing token is.
-      parsePhoneNumberOption(options.to, '--to', 15);
+      const to = parsePhoneNumberOption(options.to, '--to', 15);
+      // The API takes E.164 with + only (ITU-T E.164 §6: country code first, no leading zero).
+      if (!to.international || to.digits.startsWith('0') || to.digits.length < 2) throw optionError('--to', `"${options.to}" is not an international number: E.164 with + and the country code, e.g. +491701234567`);
       if ((options.text === undefined) === (options.dataHex === undefined)) throw optionError('--text', 'give exactly one of --text and --data-hex');
       const body = { to: options.to, ...(options.text === undefined ? { dataHex: options.dataHex } : { text: options.text }) };
       const sent = (await callApi(apiTarget(options, io.env ?? {}), 'POST', '/api/v1/sms', body)) as { messageId: string; modem: string; parts: number };
