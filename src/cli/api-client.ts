@@ -36,6 +36,7 @@ export function apiTarget(options: { url: string; tokenFile?: string }, env: Rea
     } catch (error) {
       throw optionError('--token-file', `${options.tokenFile} cannot be read (${String((error as { code?: unknown }).code ?? error)})`);
     }
+    if (token === '') throw optionError('--token-file', `${options.tokenFile} is empty; it must hold the admin token`);
   } else {
     token = env[ADMIN_TOKEN_ENV];
   }

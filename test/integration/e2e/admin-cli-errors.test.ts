@@ -4,7 +4,10 @@
  * program (JSON errors of its own), a closed port, and a bad `--to` caught before any request.
  * Each is one JSON object on stderr with a stable code and exit 1, no stack trace.
  */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freeTcpPort } from '../../support/private-redis.ts';
@@ -67,5 +70,17 @@ describe('admin CLI: errors when --url is not a gateway', () => {
       expect(error['message']).toMatch(/E\.164 with \+ and the country code/);
     }
     expect(gateway.requests).toEqual([]);
+  });
+
+  it('says a --token-file is empty rather than that no token was given', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'smsbridge-cli-token-'));
+    try {
+      const file = join(dir, 'token');
+      await writeFile(file, '\n', { mode: 0o600 });
+      const error = errorOf(await smsbridgeWith({ env: { SMSBRIDGE_TOKEN: '' } }, 'status', '--token-file', file, '--url', 'http://127.0.0.1:9'));
+      expect(error).toMatchObject({ code: 'GW_ERR_CONFIG', option: '--token-file', message: `--token-file: ${file} is empty; it must hold the admin token` });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
