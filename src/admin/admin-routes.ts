@@ -3,6 +3,7 @@
  * (`config.access`: public, read, write; checked in admin-server.ts) and its TypeBox schemas,
  * which validate the request and make the OpenAPI document.
  */
+import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { GatewayError } from '../shared/errors.ts';
 import type { AdminGateway } from './admin-gateway.ts';
@@ -109,7 +110,7 @@ export function registerAdminRoutes(app: FastifyInstance, gateway: AdminGateway,
     return gateway.sendSms(to, text !== undefined ? { text } : { data: Buffer.from(dataHex!, 'hex') });
   });
 
-  app.get('/metrics', { ...access('read'), schema: { summary: 'Prometheus metrics (text format).', produces: ['text/plain'] } }, async (_request, reply) => {
+  app.get('/metrics', { ...access('read'), schema: { summary: 'Prometheus metrics (text format).', produces: ['text/plain'], response: { 200: Type.String({ description: 'Prometheus text format 0.0.4.' }), 401: ErrorBody } } }, async (_request, reply) => {
     const text = await metrics.render();
     return reply.type(metrics.contentType).send(text);
   });

@@ -173,6 +173,14 @@ describe('admin API: routes', () => {
     const paths = doc.json['paths'] as Record<string, Record<string, { requestBody?: { content: Record<string, { schema: { properties: Record<string, { pattern?: string }> } }> } }>>;
     expect(Object.keys(paths).sort()).toEqual(['/api/v1/devices', '/api/v1/events', '/api/v1/health', '/api/v1/modems', '/api/v1/modems/{name}/at-trace', '/api/v1/queues', '/api/v1/sms', '/api/v1/status', '/api/v1/wakeups', '/api/v1/wakeups/{endpoint}', '/metrics']);
     expect(paths['/api/v1/sms']!['post']!.requestBody!.content['application/json']!.schema.properties['to']!.pattern).toBe('^\\+[1-9][0-9]{1,14}$');
+    // Every route documents its answers: 200, and 401 for all but the health check, 403 for the write routes.
+    const operations = Object.entries(paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => ({ route: `${method.toUpperCase()} ${path}`, op: op as { responses?: Record<string, unknown>; requestBody?: unknown } })));
+    for (const { route, op } of operations) {
+      const codes = Object.keys(op.responses ?? {});
+      expect(codes, route).toContain('200');
+      if (route !== 'GET /api/v1/health') expect(codes, route).toContain('401');
+      if (!route.startsWith('GET ')) expect([...codes, op.requestBody === undefined ? 'no body' : 'body'], route).toEqual(expect.arrayContaining(['400', '403', 'body']));
+    }
   });
 
   it('serves /metrics without a token on metricsListen, and nothing else there', async () => {
