@@ -12,6 +12,7 @@ import { access } from './admin-routes.ts';
 
 const PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>lwm2m-sms-bridge status</title>
+<link rel="icon" href="data:,">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style>
 body{font:14px system-ui,sans-serif;margin:1.5em;color:#222}

@@ -38,6 +38,10 @@ describe('status page', () => {
     onCleanup(() => admin.stop());
     const browser = await openBrowser();
     const page = await browser.newPage();
+    const consoleErrors: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error') consoleErrors.push(message.text());
+    });
     await page.goto(`${admin.url}/status#token=${TOKEN}`);
 
     const row = page.locator('tr[data-modem="gw-modem"]');
@@ -65,6 +69,8 @@ describe('status page', () => {
     await gateway.queues[0]!.add('probe', { endpoint: 'page-probe', source: 'admin', requestedAtMs: Date.now() }, { jobId: 'page-probe', delay: 3_600_000 });
     await expect.poll(() => delayed.textContent(), { timeout: SHOWN_MS }).toBe('1');
     expect(await page.locator('#queues th').allTextContents()).toEqual(expect.arrayContaining(['Queue', 'waiting', 'active', 'delayed', 'failed']));
+
+    expect(consoleErrors).toEqual([]); // nothing refused on the way (a favicon asked without a token was: 401)
 
     // The queue board link logs the tab in with its token (an HttpOnly cookie) and shows the queue.
     await page.locator('#board').click();
