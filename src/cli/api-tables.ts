@@ -48,7 +48,7 @@ export function devicesTable(devices: readonly DeviceView[], nowMs: number): str
 interface StatusView {
   version: string; uptimeSec: number; redis: { commands: string; consumer: string };
   modems: { total: number; ready: number }; devices: { total: number; registered: number; sms: number; udp: number };
-  relay: Record<string, number>; sms: Record<string, number>; unknownSenders: number;
+  relay: Record<string, number>; heldRequests?: number; sms: Record<string, number>; unknownSenders: number;
 }
 
 /** `smsbridge status`. */
@@ -58,7 +58,8 @@ export function statusLines(s: StatusView): string[] {
     `gateway   ${s.version}, up ${s.uptimeSec} s; redis ${s.redis.commands}`,
     `modems    ${s.modems.ready} of ${s.modems.total} ready`,
     `devices   ${s.devices.total} (${s.devices.sms} by SMS, ${s.devices.udp} by UDP), ${s.devices.registered} registered`,
-    `relay     uplink ${r('uplinkSms')} SMS + ${r('uplinkUdp')} UDP; downlink ${r('downlinkSms')} SMS + ${r('downlinkUdp')} UDP; core ${r('toCore')} out, ${r('fromCore')} in; held ${r('held')}`,
+    `relay     uplink ${r('uplinkSms')} SMS + ${r('uplinkUdp')} UDP; downlink ${r('downlinkSms')} SMS + ${r('downlinkUdp')} UDP; core ${r('toCore')} out, ${r('fromCore')} in`,
+    `held      ${s.heldRequests ?? 0} core requests now; since start ${r('held')} held, ${r('heldDelivered')} delivered to their device, ${r('heldAnsweredByGateway')} answered by the gateway (5.03/5.04), ${r('refused')} refused at once`,
     `dropped   ${r('malformed')} malformed, ${r('unknownDevice')} unknown device, ${r('refusedRegistrations')} refused registrations, ${s.unknownSenders} unknown senders, ${r('failed')} failed`,
     `sms       ${s.sms['messages'] ?? 0} messages in ${s.sms['parts'] ?? 0} parts; ${s.sms['failed'] ?? 0} failed, ${s.sms['unknown'] ?? 0} unknown`,
   ];

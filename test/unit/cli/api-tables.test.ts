@@ -2,7 +2,7 @@
  * Text output of the admin API commands (pure): aligned tables and relative times.
  */
 import { describe, expect, it } from 'vitest';
-import { ago, devicesTable, queuesTable, table } from '../../../src/cli/api-tables.ts';
+import { ago, devicesTable, queuesTable, statusLines, table } from '../../../src/cli/api-tables.ts';
 
 describe('api tables', () => {
   it('aligns columns to the widest cell and trims trailing space', () => {
@@ -32,5 +32,13 @@ describe('api tables', () => {
       'wakeup        2        1       13       -',
       'outbound-sms  0        0       0        4',
     ]);
+  });
+
+  it('shows the core requests held now and what became of those held since start', () => {
+    const lines = statusLines({
+      version: '1.0.0', uptimeSec: 5, redis: { commands: 'ready', consumer: 'ready' }, modems: { total: 1, ready: 1 }, devices: { total: 2, registered: 2, sms: 1, udp: 1 },
+      relay: { held: 7, heldDelivered: 4, heldAnsweredByGateway: 2, refused: 1 }, heldRequests: 1, sms: {}, unknownSenders: 0,
+    });
+    expect(lines).toContain('held      1 core requests now; since start 7 held, 4 delivered to their device, 2 answered by the gateway (5.03/5.04), 1 refused at once');
   });
 });
