@@ -23,13 +23,15 @@ const text = (value: unknown): string => (value === null || value === undefined 
 interface ModemView {
   name: string; state: string; signalDbm: number | null; registration: string | null; operator: string | null;
   counters: Record<string, number>; atTrace: boolean; lastError: { code: string; message: string } | null;
+  storage?: { name: string; used: number; total: number } | null;
 }
 
 /** `smsbridge modems`. */
 export function modemsTable(modems: readonly ModemView[]): string[] {
-  return table(['MODEM', 'STATE', 'SIGNAL', 'REGISTRATION', 'OPERATOR', 'SENT', 'FAILED', 'RECEIVED', 'AT TRACE', 'LAST ERROR'], modems.map((m) => [
+  return table(['MODEM', 'STATE', 'SIGNAL', 'REGISTRATION', 'OPERATOR', 'SENT', 'FAILED', 'RECEIVED', 'STORAGE', 'AT TRACE', 'LAST ERROR'], modems.map((m) => [
     m.name, m.state, m.signalDbm === null ? '-' : `${m.signalDbm} dBm`, text(m.registration), text(m.operator),
     text(m.counters['sent']), text((m.counters['sendFailed'] ?? 0) + (m.counters['sendUnknown'] ?? 0)), text(m.counters['received']),
+    m.storage === null || m.storage === undefined ? '-' : `${m.storage.used}/${m.storage.total} ${m.storage.name}`,
     m.atTrace ? 'on' : 'off', m.lastError === null ? '-' : `${m.lastError.code}: ${m.lastError.message}`,
   ]));
 }

@@ -2,7 +2,7 @@
  * Text output of the admin API commands (pure): aligned tables and relative times.
  */
 import { describe, expect, it } from 'vitest';
-import { ago, devicesTable, queuesTable, statusLines, table } from '../../../src/cli/api-tables.ts';
+import { ago, devicesTable, modemsTable, queuesTable, statusLines, table } from '../../../src/cli/api-tables.ts';
 
 describe('api tables', () => {
   it('aligns columns to the widest cell and trims trailing space', () => {
@@ -40,5 +40,13 @@ describe('api tables', () => {
       relay: { held: 7, heldDelivered: 4, heldAnsweredByGateway: 2, refused: 1 }, heldRequests: 1, sms: {}, unknownSenders: 0,
     });
     expect(lines).toContain('held      1 core requests now; since start 7 held, 4 delivered to their device, 2 answered by the gateway (5.03/5.04), 1 refused at once');
+  });
+
+  it('shows each modem\'s SMS storage as used/total and its name, a dash while unknown', () => {
+    const modem = { name: 'modem-1', state: 'ready', signalDbm: -73, registration: 'home', operator: 'SimNet', counters: { sent: 3, sendFailed: 1, sendUnknown: 0, received: 2 }, atTrace: false, lastError: null };
+    const lines = modemsTable([{ ...modem, storage: { name: 'ME', used: 97, total: 100 } }, { ...modem, name: 'modem-2', storage: null }]);
+    expect(lines[0]).toMatch(/RECEIVED\s+STORAGE\s+AT TRACE/);
+    expect(lines[1]).toMatch(/^modem-1\s+ready\s+-73 dBm\s+home\s+SimNet\s+3\s+1\s+2\s+97\/100 ME\s+off\s+-$/);
+    expect(lines[2]).toMatch(/^modem-2\s+.*\s+2\s+-\s+off\s+-$/);
   });
 });
