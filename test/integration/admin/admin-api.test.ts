@@ -166,6 +166,23 @@ describe('admin API: routes', () => {
     expect(health.status).toBe(200);
   });
 
+  it('refuses every route the OpenAPI document lists but health without a valid token (401), and every write with the read-only token (403)', async () => {
+    const { call } = await startAll();
+    const paths = (await call('GET', '/api/v1/openapi.json')).json['paths'] as Record<string, Record<string, unknown>>;
+    const routes = Object.entries(paths).flatMap(([path, methods]) => Object.keys(methods).map((method) => [method.toUpperCase(), path.replace(/\{[^}]+\}/g, 'x')] as const));
+    expect(routes.length).toBeGreaterThanOrEqual(12);
+    for (const [method, path] of routes) {
+      if (path === '/api/v1/health') continue;
+      for (const token of [null, 'wrong-token-0123456789abcdef', READ_WRITE.toUpperCase()]) {
+        const answer = await call(method, path, { token, ...(method === 'GET' ? {} : { body: '{}' }) });
+        expect([`${method} ${path}`, answer.status, answer.json['code']]).toEqual([`${method} ${path}`, 401, 'GW_ERR_ADMIN_UNAUTHORIZED']);
+      }
+      if (method === 'GET') continue;
+      const readOnly = await call(method, path, { token: READ_ONLY, body: '{}' });
+      expect([`${method} ${path}`, readOnly.status, readOnly.json['code']]).toEqual([`${method} ${path}`, 403, 'GW_ERR_ADMIN_FORBIDDEN']);
+    }
+  });
+
   it('serves an OpenAPI document generated from the route schemas', async () => {
     const { call } = await startAll();
     const doc = await call('GET', '/api/v1/openapi.json');
