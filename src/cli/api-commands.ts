@@ -2,7 +2,7 @@
  * Commands that talk to a running gateway through its admin API (docs/admin.md):
  *
  * ```
- * smsbridge status  [--url <url>] [--token-file <file>] [--json]
+ * smsbridge status  [--url <url>] [--token-file <file>] [--timeout-sec <n>] [--json]
  * smsbridge modems  [--url …] [--json]
  * smsbridge devices [--url …] [--json]
  * smsbridge send --to <+E.164> (--text <text> | --data-hex <hex>) [--url …] [--json]
@@ -23,6 +23,7 @@ import type { CliIo } from './io.ts';
 export interface ApiCliOptions {
   url: string;
   tokenFile?: string;
+  timeoutSec?: string;
   json?: boolean;
 }
 
@@ -39,6 +40,7 @@ export function withApiOptions(command: Command): Command {
   return command
     .option('--url <url>', 'the admin API of the gateway', DEFAULT_URL)
     .option('--token-file <file>', `file holding the bearer token (default: the ${ADMIN_TOKEN_ENV} environment variable)`)
+    .option('--timeout-sec <n>', 'longest wait for each answer of the gateway, 1..3600 (default 60)')
     .option('--json', 'print the API\'s answer as one JSON line (for scripts)');
 }
 

@@ -83,4 +83,22 @@ describe('admin CLI: errors when --url is not a gateway', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it('gives up on a server that never answers after --timeout-sec, and refuses a bad --timeout-sec', async () => {
+    const silent = createServer(() => undefined); // accepts, never answers
+    servers.push(silent);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    try {
+      expect(errorOf(await smsbridgeWith({ env: TOKEN }, 'queues', '--timeout-sec', '1', '--url', url))).toMatchObject({
+        code: 'GW_ERR_ADMIN_UNREACHABLE', url, message: `the admin API at ${url} did not answer within 1 s (--timeout-sec)`,
+      });
+      expect(errorOf(await smsbridgeWith({ env: TOKEN }, 'send', '--to', '+491701234567', '--text', 'hi', '--timeout-sec', '1', '--url', url))['message']).toMatch(/did not answer within 1 s \(--timeout-sec\); whether the request was carried out is unknown$/);
+      for (const bad of ['0', '1.5', 'ten', '3601']) {
+        expect(errorOf(await smsbridgeWith({ env: TOKEN }, 'status', '--timeout-sec', bad, '--url', url))).toMatchObject({ code: 'GW_ERR_CONFIG', option: '--timeout-sec' });
+      }
+    } finally {
+      silent.closeAllConnections();
+    }
+  });
 });
