@@ -3,7 +3,7 @@
  * token; its script takes the token from the address's fragment (`/status#token=…`, never sent
  * to the server) or asks for it, keeps it in the tab's sessionStorage, and reads
  * `/api/v1/events` with it (fetch, since EventSource cannot send an Authorization header):
- * modems with state and signal bars (red when not ready), devices with bearer, binding,
+ * Redis's connection (red while away), modems with state and signal bars (red when not ready), devices with bearer, binding,
  * presence (awake/asleep) and last seen, the job counts of each queue, updated as the events come; a link to the queue
  * board (queue-board.ts), which takes the tab's token from the same storage.
  */
@@ -29,6 +29,7 @@ form{margin:1em 0}
 <body>
 <h1>lwm2m-sms-bridge</h1>
 <p id="connection">connecting…</p>
+<p>Redis <span id="redis" class="state">-</span></p>
 <form id="login" hidden><label>Admin token <input id="token" type="password" size="40" autocomplete="off"></label> <button>Show</button></form>
 <h2>Modems</h2>
 <table id="modems"><thead><tr><th>Modem</th><th>State</th><th>Signal</th><th>Registration</th><th>Operator</th><th>Sent</th><th>Received</th><th>Last error</th></tr></thead><tbody></tbody></table>
@@ -56,6 +57,9 @@ function bars(dbm) {
 }
 function ago(iso) { const s = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000)); return s < 120 ? s + ' s ago' : s < 7200 ? Math.round(s / 60) + ' min ago' : Math.round(s / 3600) + ' h ago'; }
 function render(status) {
+  const redis = document.getElementById('redis');
+  redis.textContent = status.redis === 'ready' ? 'ready' : status.redis + ' (away: queue counts and wake-ups are unavailable)';
+  redis.className = 'state ' + (status.redis === 'ready' ? 'ok' : 'bad');
   const modems = document.querySelector('#modems tbody'); modems.replaceChildren();
   for (const m of status.modems) {
     const tr = document.createElement('tr'); tr.dataset.modem = m.name; tr.dataset.state = m.state;

@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { AdminServer } from '../../../src/admin/admin-server.ts';
 import { CoapCode, CoapOptionNumber, coapRequest, coapResponse } from '../../../src/lwm2m/index.ts';
 import { silentLogger } from '../../../src/log/index.ts';
+import { startPrivateRedis } from '../../support/private-redis.ts';
 import { UdpPeer, onCleanup, startGateway, useRelayFixture } from '../relay/relay-fixture.ts';
 
 useRelayFixture();
@@ -49,6 +50,7 @@ describe('status page', () => {
     expect(await stateBackground(page, 'gw-modem')).toBe('rgb(200, 240, 200)');
     expect(page.url()).not.toContain(TOKEN); // taken out of the address bar
     expect(await page.locator('#connection').textContent()).toBe('live');
+    expect(await page.locator('#redis').textContent()).toBe('ready');
 
     await modem.unplug();
     await row.locator('.state', { hasText: 'disconnected' }).waitFor({ timeout: SHOWN_MS });
@@ -97,5 +99,26 @@ describe('status page', () => {
     await page.locator('#token').fill(TOKEN);
     await page.locator('#login button').click();
     await page.locator('tr[data-modem="gw-modem"]').waitFor({ timeout: SHOWN_MS });
+  }, 120_000);
+
+  it('shows Redis red and the queue counts unknown while Redis is away, without reloading', async () => {
+    const redis = await startPrivateRedis();
+    onCleanup(() => redis.stop());
+    const core = await UdpPeer.open();
+    const { gateway } = await startGateway(core, { redisUrl: redis.url });
+    const admin = await AdminServer.start(gateway, { host: '127.0.0.1', port: 0, bodyLimitBytes: 4096, tokens: { readWrite: TOKEN, readOnly: null }, version: 'test', logger: silentLogger() });
+    onCleanup(() => admin.stop());
+    const browser = await openBrowser();
+    const page = await browser.newPage();
+    await page.goto(`${admin.url}/status#token=${TOKEN}`);
+    await page.locator('#redis', { hasText: 'ready' }).waitFor({ timeout: SHOWN_MS });
+    await page.locator('tr[data-queue="wakeup"]').waitFor({ timeout: SHOWN_MS });
+    expect(await page.locator('#queues-unknown').isVisible()).toBe(false);
+
+    await redis.stop();
+    await page.locator('#redis', { hasText: 'away: queue counts and wake-ups are unavailable' }).waitFor({ timeout: SHOWN_MS });
+    expect(await page.locator('#redis').evaluate((element) => (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }).getComputedStyle(element).backgroundColor)).toBe('rgb(220, 40, 40)');
+    await page.locator('#queues-unknown').waitFor({ state: 'visible', timeout: SHOWN_MS });
+    expect(await page.locator('#connection').textContent()).toBe('live');
   }, 120_000);
 });
