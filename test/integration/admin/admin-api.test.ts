@@ -249,6 +249,25 @@ describe('admin API: routes', () => {
     expect(after).toMatch(/^smsbridge_relay_core_requests_total\{outcome="delivered"\} 1$/m);
     expect(after).toMatch(/^smsbridge_relay_core_requests_total\{outcome="answered_by_gateway"\} 0$/m);
   });
+  it('counts drops of every reason in /metrics, also those the relay keeps no plain counter of (an invalid Register)', async () => {
+    const { gateway, call } = await startAll();
+    const before = (await call('GET', '/metrics')).text;
+    for (const reason of ['invalid_registration', 'store_failed', 'no_route', 'no_socket', 'sms_failed', 'core_did_not_ack', 'device_gone', 'malformed', 'unknown_device']) {
+      expect(before).toMatch(new RegExp(`^smsbridge_relay_dropped_total\\{reason="${reason}"\\} 0$`, 'm'));
+    }
+    const dropped: string[] = [];
+    gateway.relay.on('dropped', (drop) => dropped.push(drop.reason));
+    const device = await UdpPeer.open();
+    // A Register without an endpoint name (LwM2M 1.1 Transport §6.2.1: ep is mandatory): refused 4.00.
+    device.send(coapRequest({ code: CoapCode.POST, messageId: 0x7401, token: Uint8Array.of(5), path: ['rd'], query: ['lt=300', 'lwm2m=1.0', 'b=U'], contentFormat: 40, payload: '</3/0>' }), gateway.udpAddress.port);
+    await expect.poll(() => device.received.length, { timeout: 5000 }).toBe(1);
+    expect(device.received[0]!.message.code).toBe(CoapCode.BAD_REQUEST);
+    expect(dropped).toEqual(['invalid-registration']);
+    const after = (await call('GET', '/metrics')).text;
+    expect(after).toMatch(/^smsbridge_relay_dropped_total\{reason="invalid_registration"\} 1$/m);
+    expect((await call('GET', '/metrics')).text).toMatch(/^smsbridge_relay_dropped_total\{reason="invalid_registration"\} 1$/m); // not counted twice
+  });
+
   it('counts the answers the gateway gave the core itself, by code and reason: 5.03 hold full, 5.04 expired', async () => {
     const core = await UdpPeer.open();
     const { gateway } = await startGateway(core, { awakeWindowMs: 300, heldRequests: { maxPerDevice: 1, ttlMs: 1000 } });
