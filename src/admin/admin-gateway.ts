@@ -16,7 +16,8 @@ import type { ModemStatus } from '../modem/modem-types.ts';
 /** A snapshot of the gateway, answered from memory (see `Gateway.status`). */
 export interface AdminGatewayStatus {
   readonly modems: readonly ModemStatus[];
-  readonly devices: readonly (DeviceRecord & { readonly corePort: number | null; readonly smsSpentToday?: number })[];
+  /** `awake`: heard within the awake window now (the registration mirror's presence). */
+  readonly devices: readonly (DeviceRecord & { readonly corePort: number | null; readonly awake: boolean; readonly smsSpentToday?: number })[];
   readonly relay: Readonly<RelayCounters>;
   /** SMS spend (sms-budget.ts): parts spent today (UTC) on all devices, refusals, SMS per operation kind. */
   readonly smsSpend?: Readonly<SmsSpendCounters> & {

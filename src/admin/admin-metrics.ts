@@ -2,14 +2,22 @@
  * Prometheus metrics of the gateway (prom-client, text format 0.0.4), served at `/metrics`.
  * Everything per message is read from the gateway's snapshot ({@link AdminGateway.status}: the
  * relay's, the SMS sender's and each modem's plain counters) when a scrape comes: the hot path
- * allocates nothing per message and knows nothing of Prometheus. Two kinds of rare events are
+ * allocates nothing per message and knows nothing of Prometheus. Three kinds of rare events are
  * counted as they happen, since no plain counter holds them: a wake-up's outcome (the latency
- * histogram and the outcome counter) and a core request the gateway answered itself (5.03, 5.04).
+ * histogram and the outcome counter), a core request the gateway answered itself (5.03, 5.04),
+ * and a drop whose reason has no plain counter ({@link EVENT_DROP_REASONS}).
  * One registry per admin server (no global state); {@link AdminMetrics.close} unsubscribes.
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { AdminGateway, AdminGatewayStatus } from './admin-gateway.ts';
 import { queueCounts, type QueueCounts } from './admin-queues.ts';
+
+/**
+ * Drop reasons the relay keeps no plain counter of (src/bridge/relay-types.ts `DropReason`): rare
+ * (a broken registration, a failed SMS, a missing route or socket …), so counted from the relay's
+ * `dropped` events. The other reasons are read from plain counters at scrape time.
+ */
+const EVENT_DROP_REASONS = ['invalid-registration', 'store-failed', 'no-route', 'no-socket', 'sms-failed', 'core-did-not-ack', 'device-gone'] as const;
 
 const MODEM_STATES = ['opening', 'initialising', 'ready', 'degraded', 'resetting', 'disconnected', 'blocked', 'failed', 'stopped'] as const;
 
@@ -50,6 +58,8 @@ export class AdminMetrics {
   private readonly wakeupLatency = new Histogram({ name: 'smsbridge_wakeup_latency_seconds', help: 'Time from a wake-up request to the device being heard (outcome woke).', buckets: [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600], registers: [this.registry] });
   private readonly wakeupOutcomes = new Counter({ name: 'smsbridge_wakeup_outcomes_total', help: 'Wake-ups ended in this process, by result (woke, gave-up, skipped) and reason (heard for woke).', labelNames: ['result', 'reason'], registers: [this.registry] });
   private readonly gatewayAnswers = new Counter({ name: 'smsbridge_relay_gateway_answers_total', help: 'Core requests the gateway answered itself, by code (5.03, 5.04) and reason (hold-full, expired, device-silent, undeliverable, no-server-number …).', labelNames: ['code', 'reason'], registers: [this.registry] });
+  /** Drops counted from events, by reason (each present from the start, at 0). */
+  private readonly droppedByEvent = new Map<string, number>(EVENT_DROP_REASONS.map((reason) => [reason, 0]));
   private readonly unsubscribe: (() => void)[];
 
   constructor(private readonly gateway: AdminGateway) {
@@ -59,6 +69,10 @@ export class AdminMetrics {
         this.wakeupOutcomes.inc({ result: outcome.result, reason: outcome.result === 'woke' ? 'heard' : outcome.reason });
       }),
       gateway.relay.on('answered', (answer) => this.gatewayAnswers.inc({ code: answer.code, reason: answer.reason })),
+      gateway.relay.on('dropped', (drop) => {
+        const seen = this.droppedByEvent.get(drop.reason);
+        if (seen !== undefined) this.droppedByEvent.set(drop.reason, seen + 1);
+      }),
     ];
   }
 
@@ -108,6 +122,7 @@ export class AdminMetrics {
       ['rate_limited', relay.rateLimited],
     ];
     for (const [reason, value] of drops) setCounter(this.dropped, { reason }, value);
+    for (const [reason, value] of this.droppedByEvent) setCounter(this.dropped, { reason: reason.replaceAll('-', '_') }, value);
     this.held.inc(relay.held);
     this.heldNow.set(status.heldRequests);
     setCounter(this.smsSent, { outcome: 'sent' }, status.sms.messages - status.sms.failed - status.sms.unknown);

@@ -3,6 +3,7 @@
  * (`config.access`: public, read, write; checked in admin-server.ts) and its TypeBox schemas,
  * which validate the request and make the OpenAPI document.
  */
+import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { GatewayError } from '../shared/errors.ts';
 import type { AdminGateway } from './admin-gateway.ts';
@@ -49,6 +50,7 @@ export function modemView(modem: ModemStatus, atTraced: readonly string[]): Reco
 export function deviceView(device: AdminGatewayStatus['devices'][number]): Record<string, unknown> {
   return {
     endpoint: device.endpoint, bearer: device.lastBearer, binding: device.binding, queueMode: device.queueMode, registered: device.registered,
+    presence: device.awake ? 'awake' : 'asleep',
     lwm2mVersion: device.lwm2mVersion, lifetimeSec: device.lifetimeSec, msisdn: device.msisdn,
     udp: device.udpHost === null ? null : `${device.udpHost.includes(':') ? `[${device.udpHost}]` : device.udpHost}:${device.udpPort ?? 0}`,
     smsModem: device.smsModem, corePort: device.corePort,
@@ -109,7 +111,7 @@ export function registerAdminRoutes(app: FastifyInstance, gateway: AdminGateway,
     return gateway.sendSms(to, text !== undefined ? { text } : { data: Buffer.from(dataHex!, 'hex') });
   });
 
-  app.get('/metrics', { ...access('read'), schema: { summary: 'Prometheus metrics (text format).', produces: ['text/plain'] } }, async (_request, reply) => {
+  app.get('/metrics', { ...access('read'), schema: { summary: 'Prometheus metrics (text format).', produces: ['text/plain'], response: { 200: Type.String({ description: 'Prometheus text format 0.0.4.' }), 401: ErrorBody } } }, async (_request, reply) => {
     const text = await metrics.render();
     return reply.type(metrics.contentType).send(text);
   });

@@ -62,6 +62,7 @@ export const DeviceBody = Type.Object({
   binding: Type.String(),
   queueMode: Type.Boolean(),
   registered: Type.Boolean(),
+  presence: Type.Union([Type.Literal('awake'), Type.Literal('asleep')], { description: 'awake: heard within the awake window (queue mode, LwM2M 1.1 Core §6.5), so reachable now without a wake-up.' }),
   lwm2mVersion: Type.String(),
   lifetimeSec: Type.Integer(),
   msisdn: Nullable(Type.String()),

@@ -50,7 +50,7 @@ export function boardAuthorization(cookieHeader: string | undefined): string | u
 }
 
 const LOGIN_PAGE = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>lwm2m-sms-bridge queue board</title>
+<html lang="en"><head><meta charset="utf-8"><title>lwm2m-sms-bridge queue board</title><link rel="icon" href="data:,">
 <style>body{font:14px system-ui,sans-serif;margin:1.5em}#message{color:rgb(220,40,40)}</style></head>
 <body><h1>lwm2m-sms-bridge queue board</h1>
 <form id="login"><label>Admin token <input id="token" type="password" size="40" autocomplete="off"></label> <button>Open the board</button></form>

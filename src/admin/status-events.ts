@@ -5,10 +5,12 @@
  * connections open through proxies. Each connection's timer ends when the client goes or the
  * server closes.
  */
+import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { AdminGateway } from './admin-gateway.ts';
 import { queueCounts } from './admin-queues.ts';
 import { access, deviceView, modemView } from './admin-routes.ts';
+import { ErrorBody } from './admin-schemas.ts';
 
 /** Period of the change check, and of keep-alive comments when nothing changes (every 15th check). */
 export const STATUS_EVENTS_INTERVAL_MS = 1000;
@@ -28,7 +30,7 @@ async function snapshot(gateway: AdminGateway): Promise<string> {
 
 /** Registers the event stream on `app`. */
 export function registerStatusEvents(app: FastifyInstance, gateway: AdminGateway, intervalMs = STATUS_EVENTS_INTERVAL_MS): void {
-  app.get('/api/v1/events', { ...access('read'), schema: { summary: 'Server-sent events: a `status` event with modems, devices and queue counts whenever they change.', produces: ['text/event-stream'] } }, async (request, reply) => {
+  app.get('/api/v1/events', { ...access('read'), schema: { summary: 'Server-sent events: a `status` event with modems, devices and queue counts whenever they change.', produces: ['text/event-stream'], response: { 200: Type.String({ description: 'text/event-stream: `event: status` with `data:` the JSON of modems, devices, redis and queues.' }), 401: ErrorBody } } }, async (request, reply) => {
     reply.hijack();
     const raw = reply.raw;
     raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive' });

@@ -3,16 +3,17 @@
  * token; its script takes the token from the address's fragment (`/status#token=…`, never sent
  * to the server) or asks for it, keeps it in the tab's sessionStorage, and reads
  * `/api/v1/events` with it (fetch, since EventSource cannot send an Authorization header):
- * modems with state and signal bars (red when not ready), devices with bearer, binding, last
- * seen and SMS parts spent today, the day's SMS spend, and the job counts of each queue, updated
- * as the events come; a link to the queue board (queue-board.ts), which takes the tab's token
- * from the same storage.
+ * Redis's connection (red while away), modems with state and signal bars (red when not ready),
+ * devices with bearer, binding, presence (awake/asleep), last seen and SMS parts spent today, the
+ * day's SMS spend, and the job counts of each queue, updated as the events come; a link to the
+ * queue board (queue-board.ts), which takes the tab's token from the same storage.
  */
 import type { FastifyInstance } from 'fastify';
 import { access } from './admin-routes.ts';
 
 const PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>lwm2m-sms-bridge status</title>
+<link rel="icon" href="data:,">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style>
 body{font:14px system-ui,sans-serif;margin:1.5em;color:#222}
@@ -22,12 +23,14 @@ th{background:#f4f4f4}
 .state{font-weight:600;border-radius:3px;padding:.1em .5em}
 .ok{background:rgb(200,240,200)}.warn{background:rgb(255,235,170)}.bad{background:rgb(220,40,40);color:#fff}
 .bars span{display:inline-block;width:4px;margin-right:1px;background:#ccc;vertical-align:bottom}.bars span.on{background:#2a7}
+.awake{color:#2a7;font-weight:600}.asleep{color:#888}
 #connection{color:#666}#connection.lost{color:rgb(220,40,40)}
 form{margin:1em 0}
 </style></head>
 <body>
 <h1>lwm2m-sms-bridge</h1>
 <p id="connection">connecting…</p>
+<p>Redis <span id="redis" class="state">-</span></p>
 <form id="login" hidden><label>Admin token <input id="token" type="password" size="40" autocomplete="off"></label> <button>Show</button></form>
 <h2>Modems</h2>
 <table id="modems"><thead><tr><th>Modem</th><th>State</th><th>Signal</th><th>Registration</th><th>Operator</th><th>Sent</th><th>Received</th><th>Last error</th></tr></thead><tbody></tbody></table>
@@ -37,7 +40,7 @@ form{margin:1em 0}
 <p><a id="board" href="/queues/login">Queue board</a></p>
 <h2>Devices</h2>
 <p>SMS spend today (UTC): <span id="spend">-</span> parts</p>
-<table id="devices"><thead><tr><th>Endpoint</th><th>Bearer</th><th>Binding</th><th>Registered</th><th>Last seen</th><th>SMS today</th></tr></thead><tbody></tbody></table>
+<table id="devices"><thead><tr><th>Endpoint</th><th>Bearer</th><th>Binding</th><th>Registered</th><th>Presence</th><th>Last seen</th><th>SMS today</th></tr></thead><tbody></tbody></table>
 <script>
 "use strict";
 const KEY = 'smsbridge-token';
@@ -56,6 +59,9 @@ function bars(dbm) {
 }
 function ago(iso) { const s = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000)); return s < 120 ? s + ' s ago' : s < 7200 ? Math.round(s / 60) + ' min ago' : Math.round(s / 3600) + ' h ago'; }
 function render(status) {
+  const redis = document.getElementById('redis');
+  redis.textContent = status.redis === 'ready' ? 'ready' : status.redis + ' (away: queue counts and wake-ups are unavailable)';
+  redis.className = 'state ' + (status.redis === 'ready' ? 'ok' : 'bad');
   const modems = document.querySelector('#modems tbody'); modems.replaceChildren();
   for (const m of status.modems) {
     const tr = document.createElement('tr'); tr.dataset.modem = m.name; tr.dataset.state = m.state;
@@ -77,7 +83,7 @@ function render(status) {
   const devices = document.querySelector('#devices tbody'); devices.replaceChildren();
   for (const d of status.devices) {
     const tr = document.createElement('tr'); tr.dataset.endpoint = d.endpoint;
-    tr.append(cell(d.endpoint), cell(d.bearer), cell(d.binding), cell(d.registered ? 'yes' : 'no'), cell(ago(d.lastSeen)), cell(d.smsSpentToday));
+    tr.append(cell(d.endpoint), cell(d.bearer), cell(d.binding), cell(d.registered ? 'yes' : 'no'), cell(d.presence, d.presence === 'awake' ? 'awake' : 'asleep'), cell(ago(d.lastSeen)), cell(d.smsSpentToday));
     devices.append(tr);
   }
   document.getElementById('spend').textContent = status.smsSpendToday == null ? '-' : String(status.smsSpendToday);

@@ -6,22 +6,25 @@
 import { readSecretFileSync } from '../config/secrets.ts';
 import { ADMIN_TOKEN_ENV } from '../shared/admin-api-defaults.ts';
 import { ERROR_CODES, GatewayError, type ErrorCode } from '../shared/errors.ts';
-import { optionError } from './options.ts';
+import { optionError, parseIntegerOption } from './options.ts';
 
-/** Safety net for a gateway that accepts the connection but never answers. */
-const REQUEST_TIMEOUT_MS = 60_000;
+/** Default of `--timeout-sec`: the safety net for a gateway that accepts the connection but never answers. */
+export const DEFAULT_REQUEST_TIMEOUT_SEC = 60;
 
 /** Where the API is and how to authenticate. */
 export interface ApiTarget {
   readonly url: string;
   readonly token: string;
+  /** Longest wait for one answer, body included. */
+  readonly timeoutMs: number;
 }
 
 /**
  * The target from the options: `--url` (checked), the token from `--token-file` or the
- * {@link ADMIN_TOKEN_ENV} variable. GW_ERR_CONFIG naming the option when one is missing or bad.
+ * {@link ADMIN_TOKEN_ENV} variable, `--timeout-sec` (1..3600, default {@link DEFAULT_REQUEST_TIMEOUT_SEC}).
+ * GW_ERR_CONFIG naming the option when one is missing or bad.
  */
-export function apiTarget(options: { url: string; tokenFile?: string }, env: Readonly<Record<string, string | undefined>>): ApiTarget {
+export function apiTarget(options: { url: string; tokenFile?: string; timeoutSec?: string }, env: Readonly<Record<string, string | undefined>>): ApiTarget {
   let url: URL;
   try {
     url = new URL(options.url);
@@ -36,28 +39,46 @@ export function apiTarget(options: { url: string; tokenFile?: string }, env: Rea
     } catch (error) {
       throw optionError('--token-file', `${options.tokenFile} cannot be read (${String((error as { code?: unknown }).code ?? error)})`);
     }
+    if (token === '') throw optionError('--token-file', `${options.tokenFile} is empty; it must hold the admin token`);
   } else {
     token = env[ADMIN_TOKEN_ENV];
   }
   if (token === undefined || token === '') throw optionError('--token-file', `no token: set ${ADMIN_TOKEN_ENV} or pass --token-file <file>`);
-  return { url: url.href.replace(/\/$/, ''), token };
+  const timeoutSec = options.timeoutSec === undefined ? DEFAULT_REQUEST_TIMEOUT_SEC : parseIntegerOption(options.timeoutSec, '--timeout-sec', { min: 1, max: 3600 });
+  return { url: url.href.replace(/\/$/, ''), token, timeoutMs: timeoutSec * 1000 };
 }
 
-/** Calls the API; resolves with the JSON body of a 2xx answer, rejects with the API's typed error. */
+/**
+ * Calls the API; resolves with the JSON body of a 2xx answer, rejects with the API's typed error
+ * (`{code, message}`), or GW_ERR_ADMIN_UNREACHABLE when nothing answers, the answer is not JSON,
+ * or an error answer is not the admin API's (a wrong `--url`).
+ */
 export async function callApi(target: ApiTarget, method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<unknown> {
+  const timedOut = (error: unknown): GatewayError | null => ((error as { name?: unknown }).name === 'TimeoutError'
+    ? new GatewayError('GW_ERR_ADMIN_UNREACHABLE', `the admin API at ${target.url} did not answer within ${target.timeoutMs / 1000} s (--timeout-sec)${method === 'GET' ? '' : '; whether the request was carried out is unknown'}`, { url: target.url })
+    : null);
   let response: Response;
+  let text: string;
   try {
     response = await fetch(`${target.url}${path}`, {
       method,
       headers: { authorization: `Bearer ${target.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      signal: AbortSignal.timeout(target.timeoutMs),
     });
   } catch (error) {
-    const cause = (error as { cause?: { code?: unknown } }).cause?.code ?? (error as Error).name;
+    const late = timedOut(error);
+    if (late !== null) throw late;
+    // fetch fails with TypeError "fetch failed"; its cause says why (ECONNREFUSED, ENOTFOUND, "bad port", a timeout …).
+    const reason = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
+    const cause = reason?.code ?? reason?.message ?? (error as Error).message;
     throw new GatewayError('GW_ERR_ADMIN_UNREACHABLE', `the admin API at ${target.url} cannot be reached (${String(cause)}); is the gateway running with admin.enabled?`, { url: target.url });
   }
-  const text = await response.text();
+  try {
+    text = await response.text();
+  } catch (error) {
+    throw timedOut(error) ?? new GatewayError('GW_ERR_ADMIN_UNREACHABLE', `the answer of ${target.url} broke off (${String((error as Error).message)})`, { url: target.url });
+  }
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -66,6 +87,11 @@ export async function callApi(target: ApiTarget, method: 'GET' | 'POST' | 'PUT',
   }
   if (response.ok) return value;
   const { code, message, ...details } = (value ?? {}) as { code?: unknown; message?: unknown };
-  const known = typeof code === 'string' && Object.hasOwn(ERROR_CODES, code);
-  throw new GatewayError(known ? (code as ErrorCode) : 'GW_ERR_INTERNAL', typeof message === 'string' ? message : `HTTP ${response.status}`, { ...details, status: response.status });
+  // Every error of the admin API is {code, message} with a code of docs/errors.md; anything else is another server.
+  if (typeof code !== 'string' || !/^GW_ERR_[A-Z0-9_]+$/.test(code) || typeof message !== 'string') {
+    throw new GatewayError('GW_ERR_ADMIN_UNREACHABLE', `${target.url} answered HTTP ${response.status} with JSON that is not an admin API error; is --url the gateway's admin API?`, { url: target.url, status: response.status });
+  }
+  // A code this CLI does not know (a newer gateway): GW_ERR_INTERNAL, the gateway's code kept beside it.
+  if (!Object.hasOwn(ERROR_CODES, code)) throw new GatewayError('GW_ERR_INTERNAL', message, { ...details, apiCode: code, status: response.status });
+  throw new GatewayError(code as ErrorCode, message, { ...details, status: response.status });
 }

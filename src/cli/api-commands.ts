@@ -2,7 +2,7 @@
  * Commands that talk to a running gateway through its admin API (docs/admin.md):
  *
  * ```
- * smsbridge status  [--url <url>] [--token-file <file>] [--json]
+ * smsbridge status  [--url <url>] [--token-file <file>] [--timeout-sec <n>] [--json]
  * smsbridge modems  [--url …] [--json]
  * smsbridge devices [--url …] [--json]
  * smsbridge send --to <+E.164> (--text <text> | --data-hex <hex>) [--url …] [--json]
@@ -23,6 +23,7 @@ import type { CliIo } from './io.ts';
 export interface ApiCliOptions {
   url: string;
   tokenFile?: string;
+  timeoutSec?: string;
   json?: boolean;
 }
 
@@ -39,6 +40,7 @@ export function withApiOptions(command: Command): Command {
   return command
     .option('--url <url>', 'the admin API of the gateway', DEFAULT_URL)
     .option('--token-file <file>', `file holding the bearer token (default: the ${ADMIN_TOKEN_ENV} environment variable)`)
+    .option('--timeout-sec <n>', 'longest wait for each answer of the gateway, 1..3600 (default 60)')
     .option('--json', 'print the API\'s answer as one JSON line (for scripts)');
 }
 
@@ -109,7 +111,9 @@ export function addApiCommands(program: Command, io: CliIo): void {
       const { apiTarget, callApi } = await import('./api-client.ts');
       const { optionError, parsePhoneNumberOption } = await import('./options.ts');
       // The request is checked here first, so a bad number is named before a missing token is.
-      parsePhoneNumberOption(options.to, '--to', 15);
+      const to = parsePhoneNumberOption(options.to, '--to', 15);
+      // The API takes E.164 with + only (ITU-T E.164 §6: country code first, no leading zero).
+      if (!to.international || to.digits.startsWith('0') || to.digits.length < 2) throw optionError('--to', `"${options.to}" is not an international number: E.164 with + and the country code, e.g. +491701234567`);
       if ((options.text === undefined) === (options.dataHex === undefined)) throw optionError('--text', 'give exactly one of --text and --data-hex');
       const body = { to: options.to, ...(options.text === undefined ? { dataHex: options.dataHex } : { text: options.text }) };
       const sent = (await callApi(apiTarget(options, io.env ?? {}), 'POST', '/api/v1/sms', body)) as { messageId: string; modem: string; parts: number };

@@ -23,34 +23,36 @@ const text = (value: unknown): string => (value === null || value === undefined 
 interface ModemView {
   name: string; state: string; signalDbm: number | null; registration: string | null; operator: string | null;
   counters: Record<string, number>; atTrace: boolean; lastError: { code: string; message: string } | null;
+  storage?: { name: string; used: number; total: number } | null;
 }
 
 /** `smsbridge modems`. */
 export function modemsTable(modems: readonly ModemView[]): string[] {
-  return table(['MODEM', 'STATE', 'SIGNAL', 'REGISTRATION', 'OPERATOR', 'SENT', 'FAILED', 'RECEIVED', 'AT TRACE', 'LAST ERROR'], modems.map((m) => [
+  return table(['MODEM', 'STATE', 'SIGNAL', 'REGISTRATION', 'OPERATOR', 'SENT', 'FAILED', 'RECEIVED', 'STORAGE', 'AT TRACE', 'LAST ERROR'], modems.map((m) => [
     m.name, m.state, m.signalDbm === null ? '-' : `${m.signalDbm} dBm`, text(m.registration), text(m.operator),
     text(m.counters['sent']), text((m.counters['sendFailed'] ?? 0) + (m.counters['sendUnknown'] ?? 0)), text(m.counters['received']),
+    m.storage === null || m.storage === undefined ? '-' : `${m.storage.used}/${m.storage.total} ${m.storage.name}`,
     m.atTrace ? 'on' : 'off', m.lastError === null ? '-' : `${m.lastError.code}: ${m.lastError.message}`,
   ]));
 }
 
 interface DeviceView {
-  endpoint: string; bearer: string; binding: string; registered: boolean; msisdn: string | null; udp: string | null; lastSeen: string; expiresAt: string;
+  endpoint: string; bearer: string; binding: string; registered: boolean; presence?: string; msisdn: string | null; udp: string | null; lastSeen: string; expiresAt: string;
   /** SMS parts sent to the device today (UTC); absent from gateways before SMS budgets. */
   smsSpentToday?: number;
 }
 
 /** `smsbridge devices`. */
 export function devicesTable(devices: readonly DeviceView[], nowMs: number): string[] {
-  return table(['ENDPOINT', 'BEARER', 'BINDING', 'REGISTERED', 'MSISDN', 'UDP ADDRESS', 'LAST SEEN', 'SMS TODAY'], devices.map((d) => [
-    d.endpoint, d.bearer, d.binding, d.registered ? 'yes' : 'no', d.msisdn === null ? '-' : `+${d.msisdn}`, text(d.udp), ago(d.lastSeen, nowMs), text(d.smsSpentToday),
+  return table(['ENDPOINT', 'BEARER', 'BINDING', 'REGISTERED', 'PRESENCE', 'MSISDN', 'UDP ADDRESS', 'LAST SEEN', 'SMS TODAY'], devices.map((d) => [
+    d.endpoint, d.bearer, d.binding, d.registered ? 'yes' : 'no', text(d.presence), d.msisdn === null ? '-' : `+${d.msisdn}`, text(d.udp), ago(d.lastSeen, nowMs), text(d.smsSpentToday),
   ]));
 }
 
 interface StatusView {
   version: string; uptimeSec: number; redis: { commands: string; consumer: string };
   modems: { total: number; ready: number }; devices: { total: number; registered: number; sms: number; udp: number };
-  relay: Record<string, number>; sms: Record<string, number>; unknownSenders: number;
+  relay: Record<string, number>; heldRequests?: number; sms: Record<string, number>; unknownSenders: number;
 }
 
 /** `smsbridge status`. */
@@ -60,7 +62,8 @@ export function statusLines(s: StatusView): string[] {
     `gateway   ${s.version}, up ${s.uptimeSec} s; redis ${s.redis.commands}`,
     `modems    ${s.modems.ready} of ${s.modems.total} ready`,
     `devices   ${s.devices.total} (${s.devices.sms} by SMS, ${s.devices.udp} by UDP), ${s.devices.registered} registered`,
-    `relay     uplink ${r('uplinkSms')} SMS + ${r('uplinkUdp')} UDP; downlink ${r('downlinkSms')} SMS + ${r('downlinkUdp')} UDP; core ${r('toCore')} out, ${r('fromCore')} in; held ${r('held')}`,
+    `relay     uplink ${r('uplinkSms')} SMS + ${r('uplinkUdp')} UDP; downlink ${r('downlinkSms')} SMS + ${r('downlinkUdp')} UDP; core ${r('toCore')} out, ${r('fromCore')} in`,
+    `held      ${s.heldRequests ?? 0} core requests now; since start ${r('held')} held, ${r('heldDelivered')} delivered to their device, ${r('heldAnsweredByGateway')} answered by the gateway (5.03/5.04), ${r('refused')} refused at once`,
     `dropped   ${r('malformed')} malformed, ${r('unknownDevice')} unknown device, ${r('refusedRegistrations')} refused registrations, ${s.unknownSenders} unknown senders, ${r('failed')} failed`,
     `sms       ${s.sms['messages'] ?? 0} messages in ${s.sms['parts'] ?? 0} parts; ${s.sms['failed'] ?? 0} failed, ${s.sms['unknown'] ?? 0} unknown`,
   ];

@@ -46,7 +46,8 @@ import { createGatewayRedis, DEFAULT_REDIS_RETRY, waitForRedis, type RedisRetryO
 /** A snapshot for status tables and the admin API. */
 export interface GatewayStatus {
   readonly modems: readonly ModemStatus[];
-  readonly devices: readonly (DeviceRecord & { readonly corePort: number | null; readonly smsSpentToday: number })[];
+  /** `awake`: heard within the awake window now (presence; LwM2M 1.1 Core §6.5 Queue Mode). */
+  readonly devices: readonly (DeviceRecord & { readonly corePort: number | null; readonly awake: boolean; readonly smsSpentToday: number })[];
   readonly relay: Relay['counters'];
   /** SMS spend (docs/wakeup.md): parts spent today (UTC) on all devices, refusals, SMS per operation kind. */
   readonly smsSpend: SmsSpendCounters & { readonly todayParts: number; readonly sent: SmsOperationCounters['sent']; readonly received: SmsOperationCounters['received'] };
@@ -327,7 +328,11 @@ export class Gateway {
    * Redis is unreachable (see `redis` for the connection states).
    */
   async status(): Promise<GatewayStatus> {
-    const devices = this.mirror.list().map((record) => ({ ...record, corePort: this.sockets.get(record.endpoint)?.address().port ?? null, smsSpentToday: this.spend.budget.spentToday(record.endpoint) }));
+    const nowMs = Date.now();
+    const devices = this.mirror.list().map((record) => ({
+      ...record, corePort: this.sockets.get(record.endpoint)?.address().port ?? null, awake: this.mirror.presence.isAwake(record.endpoint, nowMs),
+      smsSpentToday: this.spend.budget.spentToday(record.endpoint),
+    }));
     return {
       modems: this.pool.drivers.map((driver) => driver.status),
       devices,

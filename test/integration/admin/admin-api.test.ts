@@ -112,7 +112,7 @@ describe('admin API: routes', () => {
     core.send(coapResponse(message, CoapCode.CREATED, undefined, { options: [{ number: CoapOptionNumber.LOCATION_PATH, value: Buffer.from('rd') }, { number: CoapOptionNumber.LOCATION_PATH, value: Buffer.from('x1') }] }), from.port);
     await expect.poll(() => gateway.mirror.get('udp-admin-1')?.registered, { timeout: 5000 }).toBe(true);
     const devices = await call('GET', '/api/v1/devices', { token: READ_ONLY });
-    expect(devices.json['devices']).toEqual([expect.objectContaining({ endpoint: 'udp-admin-1', bearer: 'udp', binding: 'U', registered: true, udp: `127.0.0.1:${device.port}`, corePort: from.port })]);
+    expect(devices.json['devices']).toEqual([expect.objectContaining({ endpoint: 'udp-admin-1', bearer: 'udp', binding: 'U', registered: true, presence: 'awake', udp: `127.0.0.1:${device.port}`, corePort: from.port })]);
     const lastSeen = Date.parse((devices.json['devices'] as { lastSeen: string }[])[0]!.lastSeen);
     expect(lastSeen).toBe(gateway.mirror.get('udp-admin-1')!.lastActivityMs);
     const status = await call('GET', '/api/v1/status');
@@ -166,6 +166,23 @@ describe('admin API: routes', () => {
     expect(health.status).toBe(200);
   });
 
+  it('refuses every route the OpenAPI document lists but health without a valid token (401), and every write with the read-only token (403)', async () => {
+    const { call } = await startAll();
+    const paths = (await call('GET', '/api/v1/openapi.json')).json['paths'] as Record<string, Record<string, unknown>>;
+    const routes = Object.entries(paths).flatMap(([path, methods]) => Object.keys(methods).map((method) => [method.toUpperCase(), path.replace(/\{[^}]+\}/g, 'x')] as const));
+    expect(routes.length).toBeGreaterThanOrEqual(12);
+    for (const [method, path] of routes) {
+      if (path === '/api/v1/health') continue;
+      for (const token of [null, 'wrong-token-0123456789abcdef', READ_WRITE.toUpperCase()]) {
+        const answer = await call(method, path, { token, ...(method === 'GET' ? {} : { body: '{}' }) });
+        expect([`${method} ${path}`, answer.status, answer.json['code']]).toEqual([`${method} ${path}`, 401, 'GW_ERR_ADMIN_UNAUTHORIZED']);
+      }
+      if (method === 'GET') continue;
+      const readOnly = await call(method, path, { token: READ_ONLY, body: '{}' });
+      expect([`${method} ${path}`, readOnly.status, readOnly.json['code']]).toEqual([`${method} ${path}`, 403, 'GW_ERR_ADMIN_FORBIDDEN']);
+    }
+  });
+
   it('serves an OpenAPI document generated from the route schemas', async () => {
     const { call } = await startAll();
     const doc = await call('GET', '/api/v1/openapi.json');
@@ -173,6 +190,14 @@ describe('admin API: routes', () => {
     const paths = doc.json['paths'] as Record<string, Record<string, { requestBody?: { content: Record<string, { schema: { properties: Record<string, { pattern?: string }> } }> } }>>;
     expect(Object.keys(paths).sort()).toEqual(['/api/v1/devices', '/api/v1/events', '/api/v1/health', '/api/v1/modems', '/api/v1/modems/{name}/at-trace', '/api/v1/queues', '/api/v1/sms', '/api/v1/status', '/api/v1/wakeups', '/api/v1/wakeups/{endpoint}', '/metrics']);
     expect(paths['/api/v1/sms']!['post']!.requestBody!.content['application/json']!.schema.properties['to']!.pattern).toBe('^\\+[1-9][0-9]{1,14}$');
+    // Every route documents its answers: 200, and 401 for all but the health check, 403 for the write routes.
+    const operations = Object.entries(paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => ({ route: `${method.toUpperCase()} ${path}`, op: op as { responses?: Record<string, unknown>; requestBody?: unknown } })));
+    for (const { route, op } of operations) {
+      const codes = Object.keys(op.responses ?? {});
+      expect(codes, route).toContain('200');
+      if (route !== 'GET /api/v1/health') expect(codes, route).toContain('401');
+      if (!route.startsWith('GET ')) expect([...codes, op.requestBody === undefined ? 'no body' : 'body'], route).toEqual(expect.arrayContaining(['400', '403', 'body']));
+    }
   });
 
   it('serves /metrics without a token on metricsListen, and nothing else there', async () => {
@@ -207,6 +232,7 @@ describe('admin API: routes', () => {
     await expect.poll(() => device.received.length, { timeout: 5000 }).toBe(1);
     // Asleep once its awake window (300 ms since it was last heard) is over.
     await expect.poll(() => Date.now() > (gateway.mirror.get('uq-held')?.lastUdpActivityMs ?? Infinity) + 400, { timeout: 5000 }).toBe(true);
+    expect(JSON.parse(await get('/api/v1/devices'))).toMatchObject({ devices: [{ endpoint: 'uq-held', presence: 'asleep' }] });
     core.send(coapRequest({ code: CoapCode.GET, messageId: 0x4545, token: Uint8Array.of(0x45), path: ['3', '0'] }), from.port);
     await expect.poll(() => gateway.relay.counters.held, { timeout: 5000 }).toBe(1);
     expect(await get('/metrics')).toMatch(/^smsbridge_relay_held_requests 1$/m);
@@ -216,12 +242,32 @@ describe('admin API: routes', () => {
     const delivered = device.received.find((r) => r.message.code === CoapCode.GET)!.message;
     device.send(coapResponse(delivered, CoapCode.CONTENT, 'awake'), gateway.udpAddress.port); // answered: no longer held
     await expect.poll(async () => /^smsbridge_relay_held_requests 0$/m.test(await get('/metrics')), { timeout: 5000 }).toBe(true);
+    expect(JSON.parse(await get('/api/v1/devices'))).toMatchObject({ devices: [{ endpoint: 'uq-held', presence: 'awake' }] });
     const after = await get('/metrics');
     expect(after).toMatch(/^smsbridge_relay_held_requests_total 1$/m);
     expect(after).toMatch(/^smsbridge_relay_core_requests_total\{outcome="held"\} 1$/m);
     expect(after).toMatch(/^smsbridge_relay_core_requests_total\{outcome="delivered"\} 1$/m);
     expect(after).toMatch(/^smsbridge_relay_core_requests_total\{outcome="answered_by_gateway"\} 0$/m);
   });
+  it('counts drops of every reason in /metrics, also those the relay keeps no plain counter of (an invalid Register)', async () => {
+    const { gateway, call } = await startAll();
+    const before = (await call('GET', '/metrics')).text;
+    for (const reason of ['invalid_registration', 'store_failed', 'no_route', 'no_socket', 'sms_failed', 'core_did_not_ack', 'device_gone', 'malformed', 'unknown_device']) {
+      expect(before).toMatch(new RegExp(`^smsbridge_relay_dropped_total\\{reason="${reason}"\\} 0$`, 'm'));
+    }
+    const dropped: string[] = [];
+    gateway.relay.on('dropped', (drop) => dropped.push(drop.reason));
+    const device = await UdpPeer.open();
+    // A Register without an endpoint name (LwM2M 1.1 Transport §6.2.1: ep is mandatory): refused 4.00.
+    device.send(coapRequest({ code: CoapCode.POST, messageId: 0x7401, token: Uint8Array.of(5), path: ['rd'], query: ['lt=300', 'lwm2m=1.0', 'b=U'], contentFormat: 40, payload: '</3/0>' }), gateway.udpAddress.port);
+    await expect.poll(() => device.received.length, { timeout: 5000 }).toBe(1);
+    expect(device.received[0]!.message.code).toBe(CoapCode.BAD_REQUEST);
+    expect(dropped).toEqual(['invalid-registration']);
+    const after = (await call('GET', '/metrics')).text;
+    expect(after).toMatch(/^smsbridge_relay_dropped_total\{reason="invalid_registration"\} 1$/m);
+    expect((await call('GET', '/metrics')).text).toMatch(/^smsbridge_relay_dropped_total\{reason="invalid_registration"\} 1$/m); // not counted twice
+  });
+
   it('counts the answers the gateway gave the core itself, by code and reason: 5.03 hold full, 5.04 expired', async () => {
     const core = await UdpPeer.open();
     const { gateway } = await startGateway(core, { awakeWindowMs: 300, heldRequests: { maxPerDevice: 1, ttlMs: 1000 } });
@@ -245,6 +291,7 @@ describe('admin API: routes', () => {
     expect(metrics).toMatch(/^smsbridge_relay_gateway_answers_total\{code="5.04",reason="expired"\} 1$/m);
     expect(metrics).toMatch(/^smsbridge_relay_core_requests_total\{outcome="refused"\} 1$/m);
     expect(metrics).toMatch(/^smsbridge_relay_core_requests_total\{outcome="answered_by_gateway"\} 1$/m);
+    expect(metrics).toMatch(/^smsbridge_relay_core_requests_total\{outcome="delivered"\} 0$/m); // the expired one never left
     expect(metrics).toMatch(/^smsbridge_relay_held_requests 0$/m);
     expect(await get('/metrics')).toMatch(/^smsbridge_relay_gateway_answers_total\{code="5.04",reason="expired"\} 1$/m); // not counted twice
   });

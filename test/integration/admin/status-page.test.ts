@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { AdminServer } from '../../../src/admin/admin-server.ts';
 import { CoapCode, CoapOptionNumber, coapRequest, coapResponse } from '../../../src/lwm2m/index.ts';
 import { silentLogger } from '../../../src/log/index.ts';
+import { startPrivateRedis } from '../../support/private-redis.ts';
 import { UdpPeer, onCleanup, startGateway, useRelayFixture } from '../relay/relay-fixture.ts';
 
 useRelayFixture();
@@ -38,6 +39,10 @@ describe('status page', () => {
     onCleanup(() => admin.stop());
     const browser = await openBrowser();
     const page = await browser.newPage();
+    const consoleErrors: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error') consoleErrors.push(message.text());
+    });
     await page.goto(`${admin.url}/status#token=${TOKEN}`);
 
     const row = page.locator('tr[data-modem="gw-modem"]');
@@ -45,6 +50,7 @@ describe('status page', () => {
     expect(await stateBackground(page, 'gw-modem')).toBe('rgb(200, 240, 200)');
     expect(page.url()).not.toContain(TOKEN); // taken out of the address bar
     expect(await page.locator('#connection').textContent()).toBe('live');
+    expect(await page.locator('#redis').textContent()).toBe('ready');
 
     await modem.unplug();
     await row.locator('.state', { hasText: 'disconnected' }).waitFor({ timeout: SHOWN_MS });
@@ -57,7 +63,7 @@ describe('status page', () => {
     core.send(coapResponse(message, CoapCode.CREATED, undefined, { options: [{ number: CoapOptionNumber.LOCATION_PATH, value: Buffer.from('rd') }, { number: CoapOptionNumber.LOCATION_PATH, value: Buffer.from('p1') }] }), from.port);
     const deviceRow = page.locator('tr[data-endpoint="page-dev-1"]');
     await deviceRow.waitFor({ timeout: SHOWN_MS });
-    await expect.poll(async () => (await deviceRow.locator('td').allTextContents()).slice(0, 4), { timeout: SHOWN_MS }).toEqual(['page-dev-1', 'udp', 'U', 'yes']);
+    await expect.poll(async () => (await deviceRow.locator('td').allTextContents()).slice(0, 5), { timeout: SHOWN_MS }).toEqual(['page-dev-1', 'udp', 'U', 'yes', 'awake']);
 
     // The queue counts: a job put off for an hour shows up as delayed, without reloading.
     const delayed = page.locator('tr[data-queue="wakeup"] td[data-state="delayed"]');
@@ -65,6 +71,8 @@ describe('status page', () => {
     await gateway.queues[0]!.add('probe', { endpoint: 'page-probe', source: 'admin', requestedAtMs: Date.now() }, { jobId: 'page-probe', delay: 3_600_000 });
     await expect.poll(() => delayed.textContent(), { timeout: SHOWN_MS }).toBe('1');
     expect(await page.locator('#queues th').allTextContents()).toEqual(expect.arrayContaining(['Queue', 'waiting', 'active', 'delayed', 'failed']));
+
+    expect(consoleErrors).toEqual([]); // nothing refused on the way (a favicon asked without a token was: 401)
 
     // The queue board link logs the tab in with its token (an HttpOnly cookie) and shows the queue.
     await page.locator('#board').click();
@@ -91,5 +99,26 @@ describe('status page', () => {
     await page.locator('#token').fill(TOKEN);
     await page.locator('#login button').click();
     await page.locator('tr[data-modem="gw-modem"]').waitFor({ timeout: SHOWN_MS });
+  }, 120_000);
+
+  it('shows Redis red and the queue counts unknown while Redis is away, without reloading', async () => {
+    const redis = await startPrivateRedis();
+    onCleanup(() => redis.stop());
+    const core = await UdpPeer.open();
+    const { gateway } = await startGateway(core, { redisUrl: redis.url });
+    const admin = await AdminServer.start(gateway, { host: '127.0.0.1', port: 0, bodyLimitBytes: 4096, tokens: { readWrite: TOKEN, readOnly: null }, version: 'test', logger: silentLogger() });
+    onCleanup(() => admin.stop());
+    const browser = await openBrowser();
+    const page = await browser.newPage();
+    await page.goto(`${admin.url}/status#token=${TOKEN}`);
+    await page.locator('#redis', { hasText: 'ready' }).waitFor({ timeout: SHOWN_MS });
+    await page.locator('tr[data-queue="wakeup"]').waitFor({ timeout: SHOWN_MS });
+    expect(await page.locator('#queues-unknown').isVisible()).toBe(false);
+
+    await redis.stop();
+    await page.locator('#redis', { hasText: 'away: queue counts and wake-ups are unavailable' }).waitFor({ timeout: SHOWN_MS });
+    expect(await page.locator('#redis').evaluate((element) => (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }).getComputedStyle(element).backgroundColor)).toBe('rgb(220, 40, 40)');
+    await page.locator('#queues-unknown').waitFor({ state: 'visible', timeout: SHOWN_MS });
+    expect(await page.locator('#connection').textContent()).toBe('live');
   }, 120_000);
 });
