@@ -254,6 +254,7 @@ const OutboundSmsSchema = Type.Object({
   relayTtlMs: count('How long a request or answer to a device may wait in the queue, in ms; then it is dropped unsent. Keep it below the core\'s request timeout: a Write or Execute must not reach a device after the core gave up.', outbound.relayTtlMs, 1),
   triggerTtlMs: count('How long a wake-up trigger may wait in the queue, in ms; then it is dropped unsent.', outbound.triggerTtlMs, 1),
   bulkTtlMs: count('How long an SMS of the admin API\'s send may wait in the queue, in ms; then it is dropped unsent.', outbound.bulkTtlMs, 1),
+  modemComebackWaitMs: count('How long an SMS for a device whose modem is coming back (replugged, rebooting) waits for it, in ms; 0: fail at once. No other modem stands in: the device accepts SMS from its server number only.', outbound.modemComebackWaitMs, 0),
 }, { ...strict, default: {}, description: 'Every SMS the gateway sends is a job of one queue (BullMQ) worked by the modem pool: answers to devices first, then triggers, then bulk; never resent when its outcome is unknown.' });
 
 const DeviceGroupSchema = Type.Object({

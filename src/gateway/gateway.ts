@@ -197,9 +197,9 @@ export class Gateway {
       })),
       { routes: config.routes },
     );
-    const sms = new PoolSmsSender(pool, redis, `${prefix}concat-ref:`);
     // Every SMS is a job of the outbound queue, worked by the pool (one message per modem at a time).
     const outboundSettings = { ...OUTBOUND_SMS_DEFAULTS, ...config.outboundSms };
+    const sms = new PoolSmsSender(pool, redis, `${prefix}concat-ref:`, outboundSettings.modemComebackWaitMs);
     const outbound = new OutboundSmsQueue({ redisUrl: config.redisUrl, redisPrefix: prefix, settings: outboundSettings });
     const outboundWorker = new OutboundSmsWorker({
       redisUrl: config.redisUrl, redisPrefix: prefix, settings: outboundSettings, sender: sms, local: outbound, concurrency: config.modems.length, autorun: false,

@@ -3,6 +3,7 @@
  * kinds of SMS. Pure: the configuration schema reads it without loading BullMQ.
  */
 import { DEFAULT_HELD_REQUEST_TTL_MS } from '../bridge/held-requests.ts';
+import { MODEM_COMEBACK_WAIT_MS } from '../bridge/pool-sms-sender.ts';
 
 /**
  * What an SMS is for: `relay` (a request or answer of the relay to a device), `trigger` (a
@@ -24,6 +25,12 @@ export interface OutboundSmsSettings {
   readonly triggerTtlMs: number;
   /** Time-to-live of a queued bulk SMS (admin send), in ms. */
   readonly bulkTtlMs: number;
+  /**
+   * How long a message for a device whose modem is on its way back (port reopened after a
+   * replug, modem rebooting) waits for that modem, in ms; 0 fails at once (no other modem may
+   * stand in: the device accepts SMS from its server number only).
+   */
+  readonly modemComebackWaitMs: number;
 }
 
 /**
@@ -37,6 +44,7 @@ export const OUTBOUND_SMS_DEFAULTS: OutboundSmsSettings = Object.freeze({
   relayTtlMs: DEFAULT_HELD_REQUEST_TTL_MS,
   triggerTtlMs: 600_000,
   bulkTtlMs: 3_600_000,
+  modemComebackWaitMs: MODEM_COMEBACK_WAIT_MS,
 });
 
 /** The time-to-live of `kind` under `settings`, in ms. */

@@ -53,8 +53,9 @@ describe('the server modem of a device', () => {
     expect(device.stats.smsReceived).toBe(0);
   }, 60_000);
 
-  it('sends no SMS from another modem when the device\'s modem is down: the core gets 5.03', async () => {
-    const { lab, device } = await startLab();
+  it('sends no SMS from another modem when the device\'s modem is down: the core gets 5.03 once the modem has not come back', async () => {
+    // The request waits for the device's modem up to outboundSms.modemComebackWaitMs (60 s by default), then 5.03.
+    const { lab, device } = await startLab({ outboundSms: { modemComebackWaitMs: 1000 } });
     await lab.modems[1]!.stop(); // modem-2, the device's server number, is unplugged
     await expect.poll(() => ['ready', 'degraded'].includes(lab.gateway.pool.drivers[1]!.state), { timeout: 20_000 }).toBe(false);
     await expect.poll(() => device.awake, { timeout: 10_000 }).toBe(false);

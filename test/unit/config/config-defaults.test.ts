@@ -132,7 +132,7 @@ describe('toGatewayConfig', () => {
         attempts: 3, backoffMs: 30_000, maxBackoffMs: 120_000, ttlMs: 600_000, triggerMode: 'NON', framing: 'coap', triggerKind: 'registration-update',
         shoulderTapText: 'WAKEUP', shoulderTapHex: '', statusReportWaitMs: 60_000, bootstrapAfterFailures: 5, bootstrapBackoffMs: 600_000, bootstrapMaxBackoffMs: 86_400_000, groups: {},
       },
-      outboundSms: { resendUnknown: true, relayTtlMs: 60_000, triggerTtlMs: 600_000, bulkTtlMs: 3_600_000 },
+      outboundSms: { resendUnknown: true, relayTtlMs: 60_000, triggerTtlMs: 600_000, bulkTtlMs: 3_600_000, modemComebackWaitMs: 60_000 },
       deviceGroups: [
         { name: 'trackers', endpoints: ['tracker-*'], msisdnPrefixes: [], serverModem: 'a', heldRequestTtlMs: 30_000, smsBudgetPerDay: 500 },
         { name: 'de', endpoints: [], msisdnPrefixes: ['+49'] },
