@@ -1,7 +1,9 @@
 /**
  * Benchmark `fuzz`: every parser that takes input from outside (the PDU decoder, the AT line
  * parsers, the CoAP decoder, the link-format parser, the Register query parser, the config
- * loader) gets `--inputs` (default 1,000,000) random and mutated inputs (bench/fuzz/fuzz-targets.ts).
+ * loader, and the admin API's write-route bodies: `admin-sms-body`, `admin-wakeup-body`,
+ * `admin-at-trace-body`, through the server's own check src/admin/admin-body.ts) gets `--inputs`
+ * (default 1,000,000) random and mutated inputs (bench/fuzz/fuzz-targets.ts).
  * Each input must give a value or a typed error: a `GatewayError` whose code is in the registry
  * (src/shared/errors.ts). Anything else is a crash, reported with the input. Each parse is timed;
  * every input over 1 ms is parsed again 3 times, timed by the fastest wall time and the fastest
@@ -10,7 +12,7 @@
  * crash, and no input over 10 ms of CPU time (the wall figure is reported beside it). The suite runs smaller seeded loops of the same kind (test/unit/**\/*fuzz*,
  * pdu-errors, line-parser "random input").
  *
- * Usage: `npm run bench:fuzz`, or `tsx bench/fuzz.ts [--inputs 1000000] [--seed 9] [--target pdu-decoder]`.
+ * Usage: `npm run bench:fuzz`, or `tsx bench/fuzz.ts [--inputs 1000000] [--seed 9] [--target pdu-decoder] [--target admin-sms-body]`.
  * Prints one line per target, then as its LAST line one JSON object. Exit code 1 when a target is missed.
  */
 import { performance } from 'node:perf_hooks';

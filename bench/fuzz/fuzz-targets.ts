@@ -1,9 +1,11 @@
 /**
- * The fuzz targets of `bench/fuzz.ts`: each parser a device, a modem or an operator can feed,
+ * The fuzz targets of `bench/fuzz.ts`: each parser a device, a modem or an operator can feed
+ * (also the admin API's write-route bodies, through the server's own check in src/admin/admin-body.ts),
  * with the valid inputs its mutations start from (the test fixtures' vectors where there are
  * some) and a generator of random inputs. Inputs are built from a seeded PRNG, so a run repeats.
  */
 import { readFileSync } from 'node:fs';
+import { ADMIN_BODY_RULES, parseAdminBody, type AdminBodyRule } from '../../src/admin/admin-body.ts';
 import { parseConfig } from '../../src/config/index.ts';
 import { CoapCode, CoapOptionNumber, coapRequest, coapResponse, decodeCoap, encodeCoap, lwm2mObjectLinks, parseLinkFormatBytes, parseRegisterQuery } from '../../src/lwm2m/index.ts';
 import { parseCsq, parseFinalResult, parseInformationFields, parseRangeList, parseRegistrationState, parseUrcHeader } from '../../src/modem/at/line-parser.ts';
@@ -145,5 +147,52 @@ const CONFIG_PIECES = [':', '-', '[', ']', '{', '}', '#', '&a', '*a', '!!binary'
 /** The YAML configuration loader (parse, schema, checks; no file or environment). */
 const config = textTarget('config-loader', CONFIGS, CONFIG_PIECES, 80, (text) => parseConfig(text, { env: {}, baseDir: '/etc/smsbridge' }));
 
+/** A random JSON value: scalars of every kind (also the routes' field names and values), arrays and objects, `depth` levels at most. */
+function randomJson(random: Random, keys: readonly string[], scalars: readonly unknown[], depth: number): unknown {
+  const kind = below(random, depth > 0 ? 6 : 4);
+  if (kind === 0) return pick(random, scalars);
+  if (kind === 1) return random() < 0.5 ? randomText(random, JSON_PIECES, 8) : 'x'.repeat(below(random, 2000));
+  if (kind === 2) return [null, true, false, 0, -1, 1.5, 1e308, -0, 2 ** 53][below(random, 9)];
+  if (kind === 3) return pick(random, keys);
+  if (kind === 4) return Array.from({ length: below(random, 5) }, () => randomJson(random, keys, scalars, depth - 1));
+  const object: Record<string, unknown> = {};
+  for (let n = below(random, 5); n > 0; n--) object[random() < 0.8 ? pick(random, keys) : randomText(random, JSON_PIECES, 3)] = randomJson(random, keys, scalars, depth - 1);
+  return object;
+}
+
+const JSON_PIECES = ['{', '}', '[', ']', '"', ':', ',', 'true', 'false', 'null', '0', '-1', '1e999', '0.5', '\\', '\\u0000', '\\ud800', ' ', '\n', '"__proto__"', '"constructor"', 'é', '\u2028'];
+/** The configuration's default admin.bodyLimitBytes: the limit the server applies. */
+const BODY_LIMIT_BYTES = (parseConfig(readConfig('default.yaml'), { env: {}, baseDir: '/etc/smsbridge' }).admin as { bodyLimitBytes: number }).bodyLimitBytes;
+
+/** One write route's body: a third mutated valid bodies, a third random JSON values (mostly objects of the route's keys), a third random JSON-like text. */
+function adminBodyTarget(name: string, rule: AdminBodyRule, seeds: readonly object[], scalars: readonly unknown[]): FuzzTarget<string> {
+  const texts = seeds.map((seed) => JSON.stringify(seed));
+  const keys = [...new Set(seeds.flatMap((seed) => Object.keys(seed)))];
+  const pieces = [...JSON_PIECES, ...keys.map((key) => JSON.stringify(key)), ...scalars.map((value) => JSON.stringify(value))];
+  return {
+    name, show: (text) => JSON.stringify(text), parse: (text) => parseAdminBody(rule, text, BODY_LIMIT_BYTES),
+    input: (random) => {
+      const kind = random();
+      if (kind < 1 / 3) return mutateText(random, pick(random, texts), pieces);
+      if (kind < 2 / 3) {
+        const value = random() < 0.7 ? { ...pick(random, seeds), ...(randomJson(random, keys, scalars, 1) as object) } : randomJson(random, keys, scalars, 4);
+        return JSON.stringify(value) ?? 'undefined';
+      }
+      return randomText(random, pieces, 60);
+    },
+  };
+}
+
+/** POST /api/v1/sms: `{to, text}` or `{to, dataHex}`. */
+const adminSms = adminBodyTarget('admin-sms-body', ADMIN_BODY_RULES.sms, [
+  { to: '+491701234567', text: 'hello' }, { to: '+491701234567', dataHex: '40010001' }, { to: '+15', text: 'ü€' }, { to: '+491701234567', text: 'x'.repeat(1600) },
+], ['+491701234567', '491701234567', '+0123', '', 'abc', '00ff', 'ABC', 'hello', '\u0000']);
+/** POST /api/v1/wakeups: `{endpoint}`. */
+const adminWakeup = adminBodyTarget('admin-wakeup-body', ADMIN_BODY_RULES.wakeup, [
+  { endpoint: 'urn:imei:350000000000001' }, { endpoint: 'meter-1' }, { endpoint: 'x'.repeat(255) },
+], ['', 'meter-1', 'x'.repeat(256), 'urn:imei:350000000000001']);
+/** PUT /api/v1/modems/:name/at-trace: `{on}`. */
+const adminAtTrace = adminBodyTarget('admin-at-trace-body', ADMIN_BODY_RULES.atTrace, [{ on: true }, { on: false }], [true, false, 'true', 1, 0, null]);
+
 /** Every target, in report order. */
-export const FUZZ_TARGETS: readonly FuzzTarget<unknown>[] = [pdu, atLine, coap, linkFormat, registerQuery, config];
+export const FUZZ_TARGETS: readonly FuzzTarget<unknown>[] = [pdu, atLine, coap, linkFormat, registerQuery, config, adminSms, adminWakeup, adminAtTrace];

@@ -106,8 +106,7 @@ export function registerAdminRoutes(app: FastifyInstance, gateway: AdminGateway,
     ...access('write'),
     schema: { summary: 'Send one SMS (text or binary) through the modem pool; routed like the relay\'s SMS.', body: SendRequest, response: { 200: SendBody, 502: ErrorBody, 503: ErrorBody, ...errors } },
   }, async (request) => {
-    const { to, text, dataHex } = request.body;
-    if ((text === undefined) === (dataHex === undefined)) throw new GatewayError('GW_ERR_ADMIN_REQUEST', 'body must have exactly one of text and dataHex');
+    const { to, text, dataHex } = request.body; // exactly one of text and dataHex: admin-body.ts
     return gateway.sendSms(to, text !== undefined ? { text } : { data: Buffer.from(dataHex!, 'hex') });
   });
 

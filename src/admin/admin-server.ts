@@ -15,6 +15,7 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } f
 import type { Logger } from '../log/index.ts';
 import { GatewayError, type ErrorCode } from '../shared/errors.ts';
 import type { AdminGateway } from './admin-gateway.ts';
+import { bodyRuleOf, bodyTooLarge, checkBody, parseJsonBody } from './admin-body.ts';
 import { AdminMetrics } from './admin-metrics.ts';
 import { registerAdminRoutes, type RouteAccess } from './admin-routes.ts';
 import { AdminTokens, type AdminTokenConfig } from './admin-tokens.ts';
@@ -51,15 +52,29 @@ function sendError(reply: FastifyReply, error: GatewayError): FastifyReply {
   return reply.code(STATUS_OF[error.code] ?? 500).type('application/json').send(error.toJSON());
 }
 
-/** A validator from TypeBox's compiler; the message names the first offending field. */
+/**
+ * A validator from TypeBox's compiler; the message names the first offending field. A body is
+ * judged by admin-body.ts's {@link checkBody} (the write routes' rules, the same function the fuzz
+ * bench runs), its error kept as the typed error the client gets.
+ */
 function typeboxValidator({ schema, httpPart }: { schema: unknown; httpPart?: string }): (data: unknown) => { value?: unknown; error?: Error } {
   const check = TypeCompiler.Compile(schema as TSchema);
+  if (httpPart === 'body') {
+    const rule = bodyRuleOf(schema) ?? { compiled: check, problem: () => null };
+    return (data) => {
+      try {
+        return { value: checkBody(rule, data) };
+      } catch (error) {
+        return { error: error as GatewayError };
+      }
+    };
+  }
   return (data) => {
     // A query string's values arrive as text: converted to the schema's numbers, defaults filled in.
     const value = httpPart === 'querystring' ? Value.Convert(schema as TSchema, Value.Default(schema as TSchema, Value.Clone(data))) : data;
     if (check.Check(value)) return { value };
     const first = check.Errors(value).First();
-    return { error: new Error(`${httpPart ?? 'request'}${first?.path ?? ''} ${first?.message ?? 'is invalid'}`.replace(/^body /, 'body: ')) };
+    return { error: new Error(`${httpPart ?? 'request'}${first?.path ?? ''} ${first?.message ?? 'is invalid'}`) };
   };
 }
 
@@ -67,7 +82,7 @@ function typeboxValidator({ schema, httpPart }: { schema: unknown; httpPart?: st
 function requestError(error: FastifyError, bodyLimitBytes: number): GatewayError {
   if (error instanceof GatewayError) return error;
   if (error.validation !== undefined || error.validationContext !== undefined || error.code === 'FST_ERR_VALIDATION') return new GatewayError('GW_ERR_ADMIN_REQUEST', error.message);
-  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new GatewayError('GW_ERR_ADMIN_REQUEST', `body is larger than ${bodyLimitBytes} bytes (admin.bodyLimitBytes)`, { limitBytes: bodyLimitBytes });
+  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return bodyTooLarge(bodyLimitBytes);
   if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return new GatewayError('GW_ERR_ADMIN_REQUEST', 'body must be application/json');
   if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
     // Malformed JSON, an empty JSON body, a bad content length: fastify's message names it.
@@ -121,6 +136,15 @@ export class AdminServer {
     const log = options.logger.child({ component: 'admin' });
     const app = Fastify({ bodyLimit: options.bodyLimitBytes, logger: false, forceCloseConnections: true, return503OnClosing: true });
     app.setValidatorCompiler(typeboxValidator);
+    // JSON bodies: admin-body.ts's parser (size, syntax, no __proto__ key), fastify's streaming limit before it.
+    app.removeContentTypeParser('application/json');
+    app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: options.bodyLimitBytes }, (_request, body, done) => {
+      try {
+        done(null, parseJsonBody(body as Buffer, options.bodyLimitBytes));
+      } catch (error) {
+        done(error as GatewayError, undefined);
+      }
+    });
     // Responses are plain JSON.stringify: the response schemas document, they do not filter.
     app.setSerializerCompiler(() => (data: unknown) => JSON.stringify(data));
     app.addHook('onRequest', async (request, reply) => {

@@ -6,7 +6,9 @@
  * never relayed (counted, and emitted for the log); neither is the excess of a number sending
  * faster than its flood limit ('rate-limited': the message was persisted and is acknowledged, the
  * drop is a policy decision, counted and emitted; the next message is read at once, so a flooding
- * number never delays the others).
+ * number never delays the others). The flood limit counts an SMS at its service-centre time stamp
+ * (when the device sent it; source-rate-limiter.ts `floodClockMs`), so the backlog of an outage,
+ * read all at once after a restart, is relayed.
  *
  * Exactly once towards the core across a crash: before an entry's message leaves for the core,
  * the Message ID it got is stored under `<streamKey>:core-mid:<entry id>` (deleted with the
@@ -20,7 +22,7 @@ import type { InboundMessage } from '../inbox/inbound-message.ts';
 import type { Relay } from './relay.ts';
 import type { UplinkIdPin } from './relay-types.ts';
 import type { SenderPolicy } from './sender-policy.ts';
-import type { SourceRateLimiter } from './source-rate-limiter.ts';
+import { floodClockMs, type SourceRateLimiter } from './source-rate-limiter.ts';
 
 /** Events of {@link InboxRelay}. */
 export type InboxRelayEvents = {
@@ -167,8 +169,9 @@ export class InboxRelay extends TypedEmitter<InboxRelayEvents> {
     }
     const limiter = this.options.rateLimiter;
     if (limiter !== undefined) {
-      const nowMs = (this.options.now ?? Date.now)();
-      if (!limiter.admit(msisdn, nowMs)) {
+      // Counted by when the device sent it (TP-SCTS), not when it reached us: a backlog after an outage is no flood.
+      const atMs = floodClockMs(Date.parse(message.timestampIso), (this.options.now ?? Date.now)());
+      if (!limiter.admit(msisdn, atMs)) {
         this.rateLimited += 1;
         this.emit('rate-limited', message.originator);
         return;

@@ -44,7 +44,9 @@ export class SourceRateLimiter {
 
   /**
    * True (and one token taken) when `source` may send one more message at `nowMs`; false when
-   * its bucket is empty (nothing taken: refused messages do not dig the source deeper).
+   * its bucket is empty (nothing taken: refused messages do not dig the source deeper). `nowMs`
+   * may be the time the message was sent ({@link floodClockMs}), so times may come out of order:
+   * an earlier time than one seen before refills nothing (a bucket's clock never goes back).
    */
   admit(source: string, nowMs: number): boolean {
     if (this.limit.ratePerSec === 0) return true;
@@ -66,6 +68,25 @@ export class SourceRateLimiter {
   sweep(nowMs: number): void {
     for (const [source, bucket] of this.buckets) if (bucket.delayMs(this.limit.burst, nowMs) === 0) this.buckets.delete(source);
   }
+}
+
+/** How far a service-centre time stamp may lie ahead of the arrival time and still be believed (SMSC clock skew). */
+export const SCTS_MAX_AHEAD_MS = 5 * 60_000;
+/** How old a service-centre time stamp may be and still be believed (a backlog of a longer outage counts by arrival). */
+export const SCTS_MAX_AGE_MS = 24 * 3_600_000;
+
+/**
+ * The time an SMS is counted at by the per-number flood limit: when the device sent it, i.e. the
+ * SMSC's time stamp (TP-SCTS, 3GPP TS 23.040 §9.2.3.11; `sentAtMs`, epoch ms), so a backlog the
+ * modem or the gateway held during an outage (SMS sent over minutes, read within a second after
+ * a restart) is not taken for a flood, while SMS sent close together still are. Falls back to
+ * `arrivalMs` when the time stamp is absent (NaN, null), more than {@link SCTS_MAX_AHEAD_MS} in
+ * the future of the arrival, or older than {@link SCTS_MAX_AGE_MS}. Pure.
+ */
+export function floodClockMs(sentAtMs: number | null, arrivalMs: number): number {
+  if (sentAtMs === null || !Number.isFinite(sentAtMs)) return arrivalMs;
+  if (sentAtMs > arrivalMs + SCTS_MAX_AHEAD_MS || sentAtMs < arrivalMs - SCTS_MAX_AGE_MS) return arrivalMs;
+  return sentAtMs;
 }
 
 /** Flood limits of the uplink, with units. */

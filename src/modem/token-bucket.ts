@@ -31,8 +31,10 @@ export class TokenBucket {
     return !(this.options.ratePerSec > 0) || !Number.isFinite(this.options.ratePerSec);
   }
 
+  /** A time before the last one seen adds nothing and does not move the clock back (times may come out of order). */
   private refill(nowMs: number): void {
-    const elapsedSec = Math.max(0, nowMs - this.updatedAtMs) / 1000;
+    if (!(nowMs > this.updatedAtMs)) return;
+    const elapsedSec = (nowMs - this.updatedAtMs) / 1000;
     this.tokens = Math.min(this.burst, this.tokens + elapsedSec * this.options.ratePerSec);
     this.updatedAtMs = nowMs;
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SourceRateLimiter } from '../../../src/bridge/source-rate-limiter.ts';
+import { floodClockMs, SCTS_MAX_AGE_MS, SCTS_MAX_AHEAD_MS, SourceRateLimiter } from '../../../src/bridge/source-rate-limiter.ts';
 import { GatewayError } from '../../../src/shared/errors.ts';
 
 describe('SourceRateLimiter', () => {
@@ -30,5 +30,25 @@ describe('SourceRateLimiter', () => {
     for (const limit of [{ ratePerSec: -1, burst: 1 }, { ratePerSec: Number.NaN, burst: 1 }, { ratePerSec: 1, burst: 0 }, { ratePerSec: 1, burst: 1.5 }]) {
       expect(() => new SourceRateLimiter(limit, 'floodLimits.x')).toThrow(expect.objectContaining({ code: 'GW_ERR_CONFIG', details: { key: 'floodLimits.x' } }) as GatewayError);
     }
+  });
+
+  it('counts SMS at their send time: a backlog spread out passes, the same second is cut, out-of-order times credit nothing twice', () => {
+    const limiter = new SourceRateLimiter({ ratePerSec: 1, burst: 3 });
+    expect(Array.from({ length: 6 }, (_, i) => limiter.admit('spread', 100_000 + i * 1000))).toEqual([true, true, true, true, true, true]);
+    expect(Array.from({ length: 6 }, () => limiter.admit('same', 100_000))).toEqual([true, true, true, false, false, false]);
+    const late = new SourceRateLimiter({ ratePerSec: 1, burst: 1 });
+    expect([late.admit('x', 10_000), late.admit('x', 4_000), late.admit('x', 10_000), late.admit('x', 11_000)]).toEqual([true, false, false, true]);
+  });
+});
+
+describe('floodClockMs', () => {
+  const arrival = 1_800_000_000_000;
+  it('takes the SC time stamp when plausible, else the arrival time', () => {
+    expect(floodClockMs(arrival - 600_000, arrival)).toBe(arrival - 600_000); // sent during a 10-minute outage
+    expect(floodClockMs(arrival + SCTS_MAX_AHEAD_MS, arrival)).toBe(arrival + SCTS_MAX_AHEAD_MS); // SMSC clock a little ahead
+    expect(floodClockMs(arrival + SCTS_MAX_AHEAD_MS + 1, arrival)).toBe(arrival); // in the future
+    expect(floodClockMs(arrival - SCTS_MAX_AGE_MS - 1, arrival)).toBe(arrival); // too old
+    expect(floodClockMs(Number.NaN, arrival)).toBe(arrival); // absent or unreadable (Date.parse of a zero date)
+    expect(floodClockMs(null, arrival)).toBe(arrival);
   });
 });

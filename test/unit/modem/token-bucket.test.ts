@@ -33,4 +33,11 @@ describe('TokenBucket', () => {
     bucket.take(3, 1_000_000);
     expect(bucket.delayMs(1, 1_000_000)).toBe(100);
   });
+
+  it('refills nothing for a time earlier than one seen, and does not count the same time twice', () => {
+    const bucket = new TokenBucket({ ratePerSec: 1, burst: 1 }, 0);
+    bucket.take(1, 10_000); // full at 10 s, taken: 0 tokens, clock at 10 s
+    bucket.take(1, 5_000); // an earlier time: no refill, clock stays at 10 s (tokens -1)
+    expect(bucket.delayMs(1, 10_000)).toBe(2000); // before the fix the clock went back to 5 s and 10 s refilled 5 tokens
+  });
 });
