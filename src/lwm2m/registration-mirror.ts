@@ -52,6 +52,11 @@ export type RegistrationMirrorEvents = {
 export interface RegistrationMirrorOptions {
   /** Longest time an activity-only change stays unwritten to Redis. @defaultValue 10000 */
   readonly activityPersistIntervalMs?: number;
+  /**
+   * Activity due for a write on the Update path is gathered this long and written for every
+   * device touched in one script call (0: one call each, at once). @defaultValue 50
+   */
+  readonly activityBatchMs?: number;
   readonly now?: () => number;
   /** Longest endpoint name in UTF-8 bytes. @defaultValue 255 */
   readonly maxEndpointNameBytes?: number;
@@ -104,7 +109,7 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
     this.admission = options.admission ?? ADMIT_ALL;
     this.now = options.now ?? Date.now;
     this.presence = options.presence ?? new Presence();
-    this.writer = new RegistrationWriter(store, options.activityPersistIntervalMs ?? 10_000, this.now);
+    this.writer = new RegistrationWriter(store, options.activityPersistIntervalMs ?? 10_000, this.now, this.recordOf, options.activityBatchMs ?? 50);
   }
 
   /** Loads every stored record (after a restart). */
