@@ -35,7 +35,6 @@ const BATCH_MAX_DEVICES = 1_000;
  * written). Every write rejects with the store's error.
  */
 export class RegistrationWriter {
-  private readonly persistedAtMs = new Map<string, number>();
   /** `lastActivityMs` as last written to Redis (its deadline there is this plus the lifetime). */
   private readonly storedActivityMs = new Map<string, number>();
   /** Endpoints whose activity changed in memory only (see {@link persistActivity}). */
@@ -85,9 +84,9 @@ export class RegistrationWriter {
       : source.msisdn !== record.msisdn || (source.modem !== undefined && source.modem !== record.smsModem);
   }
 
-  /** True when `record` was last written `activityPersistIntervalMs` ago or more. */
+  /** True when the activity Redis holds for `record` is `activityPersistIntervalMs` old or more (one map per device: bench/device-scale). */
   activityDue(record: DeviceRecord, nowMs: number): boolean {
-    return nowMs - (this.persistedAtMs.get(record.endpoint) ?? 0) >= this.activityPersistIntervalMs;
+    return nowMs - (this.storedActivityMs.get(record.endpoint) ?? 0) >= this.activityPersistIntervalMs;
   }
 
   /**
@@ -106,8 +105,7 @@ export class RegistrationWriter {
       await this.touchStored(record);
       return;
     }
-    this.persistedAtMs.set(endpoint, nowMs);
-    this.batch.add(endpoint);
+    this.batch.add(endpoint); // a Set: the same device due again before the flush is queued once
     if (this.batchTimer === undefined) {
       this.batchTimer = setTimeout(() => void this.flushBatch(), this.activityBatchMs);
       this.batchTimer.unref();
@@ -177,7 +175,6 @@ export class RegistrationWriter {
    */
   hold(record: DeviceRecord): void {
     this.held.add(record.endpoint);
-    this.persistedAtMs.set(record.endpoint, this.now());
     this.unsavedActivity.delete(record.endpoint);
   }
 
@@ -264,7 +261,6 @@ export class RegistrationWriter {
 
   /** Forgets everything noted for `endpoint` (it is gone from memory). */
   forget(endpoint: string): void {
-    this.persistedAtMs.delete(endpoint);
     this.storedActivityMs.delete(endpoint);
     this.unsavedActivity.delete(endpoint);
     this.held.delete(endpoint);
@@ -284,7 +280,6 @@ export class RegistrationWriter {
   }
 
   private noteStored(record: DeviceRecord): void {
-    this.persistedAtMs.set(record.endpoint, this.now());
     this.storedActivityMs.set(record.endpoint, record.lastActivityMs);
     this.unsavedActivity.delete(record.endpoint);
   }
