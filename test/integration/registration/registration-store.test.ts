@@ -309,6 +309,30 @@ describe('registration store: activity writes batched over a tick', () => {
     expect(await stored(b.redis, 'waiting')).not.toBeNull();
   });
 
+  it('keeps a device whose batched write failed unsaved: the sweep writes it before the old deadline passes', async () => {
+    const clock = { nowMs: T0 };
+    const redis = client();
+    let failures = 0;
+    // Redis refusing the batched call (a fault): the next call works again.
+    const store = new (class extends RedisRegistrationStore {
+      override async touchMany(activities: Parameters<RedisRegistrationStore['touchMany']>[0]): Promise<number> {
+        if (failures === 0) {
+          failures += 1;
+          throw new Error('refused');
+        }
+        return super.touchMany(activities);
+      }
+    })(redis, PREFIX);
+    const mirror = new RegistrationMirror(store, { now: () => clock.nowMs, activityBatchMs: 600_000 });
+    await register(mirror, 'flaky', 86_400);
+    clock.nowMs = T0 + 30_000;
+    await update(mirror, 'flaky', []);
+    clock.nowMs = T0 + 86_400_000 + 1; // past the deadline Redis holds
+    expect(await mirror.expire()).toEqual([]);
+    expect(failures).toBe(1);
+    expect(await stored(redis, 'flaky')).toMatchObject({ lastActivityMs: T0 + 30_000 });
+  });
+
   it('writes what waits in the batch when the gateway stops (persistActivity)', async () => {
     const clock = { nowMs: T0 };
     const gw = gatewayProcess(clock, { activityBatchMs: 600_000 });
