@@ -36,15 +36,26 @@ export interface SmsExchange {
 export interface UplinkId {
   readonly deviceMessageId: number;
   readonly bearer: 'sms' | 'udp';
+  /** When it was made (ms, rounded up to a whole second). */
   readonly atMs: number;
 }
 
 /** Keys of core MIDs in the uplink map start here (device keys stay below: MID + 0x10000 at most). */
 const CORE_KEY = 0x20000;
 
-/** One uplink translation, held under both its keys. */
-interface UplinkEntry extends UplinkId {
-  readonly coreMessageId: number;
+/**
+ * One side of an uplink translation packed into one number (no object per uplink; bench/device-scale:
+ * memory per device): the other side's message ID, 0x10000 for SMS, and the time in whole seconds
+ * (rounded up, so an entry lives its full EXCHANGE_LIFETIME) times 0x20000. Below 2^53 for any
+ * time before the year 2500.
+ */
+function packUplink(messageId: number, bearer: 'sms' | 'udp', nowMs: number): number {
+  return Math.ceil(nowMs / 1000) * 0x20000 + (bearer === 'sms' ? 0x10000 : 0) + messageId;
+}
+
+/** When a packed uplink entry was made (ms, whole seconds). */
+function packedAtMs(packed: number): number {
+  return Math.floor(packed / 0x20000) * 1000;
 }
 
 /** The maps only SMS exchanges need, created with the first one (most devices never have one). */
@@ -65,10 +76,11 @@ export class DeviceExchanges {
   private nextDeviceId: number;
   /**
    * Both directions of the uplink ID translation in one Map (one table per device, not two;
-   * bench/device-scale): device MID (+ 0x10000 for SMS) → entry, and {@link CORE_KEY} + core MID →
-   * the same entry (for a CON only). Number keys: this is looked up for every uplink.
+   * bench/device-scale): device MID (+ 0x10000 for SMS) → the core MID, and {@link CORE_KEY} + core
+   * MID → the device MID (for a CON only), each packed with the bearer and the time
+   * ({@link packUplink}). Number keys: this is looked up for every uplink.
    */
-  private readonly uplinks = new Map<number, UplinkEntry>();
+  private readonly uplinks = new Map<number, number>();
   private sms: SmsMaps | null = null;
   /** See {@link awaitingCoreAck}: created with the first entry (most devices never have one). */
   private acks: Map<number, () => void> | null = null;
@@ -122,11 +134,9 @@ export class DeviceExchanges {
   uplinkId(deviceMessageId: number, confirmable: boolean, bearer: 'sms' | 'udp', nowMs: number): number {
     const key = bearer === 'udp' ? deviceMessageId : 0x10000 + deviceMessageId;
     const known = this.uplinks.get(key);
-    if (known && nowMs - known.atMs < EXCHANGE_LIFETIME_SEC * 1000) return known.coreMessageId;
+    if (known !== undefined && nowMs - packedAtMs(known) < EXCHANGE_LIFETIME_SEC * 1000) return known % 0x10000;
     const coreMessageId = this.allocateCoreId();
-    const entry: UplinkEntry = { deviceMessageId, coreMessageId, bearer, atMs: nowMs };
-    this.uplinks.set(key, entry);
-    if (confirmable) this.uplinks.set(CORE_KEY + coreMessageId, entry);
+    this.pinUplinkId(deviceMessageId, coreMessageId, confirmable, bearer, nowMs);
     return coreMessageId;
   }
 
@@ -137,14 +147,15 @@ export class DeviceExchanges {
    */
   pinUplinkId(deviceMessageId: number, coreMessageId: number, confirmable: boolean, bearer: 'sms' | 'udp', nowMs: number): void {
     const key = bearer === 'udp' ? deviceMessageId : 0x10000 + deviceMessageId;
-    const entry: UplinkEntry = { deviceMessageId, coreMessageId, bearer, atMs: nowMs };
-    this.uplinks.set(key, entry);
-    if (confirmable) this.uplinks.set(CORE_KEY + coreMessageId, entry);
+    this.uplinks.set(key, packUplink(coreMessageId, bearer, nowMs));
+    if (confirmable) this.uplinks.set(CORE_KEY + coreMessageId, packUplink(deviceMessageId, bearer, nowMs));
   }
 
   /** What a core ACK/RST with `coreMessageId` answers, or undefined. */
   uplinkFor(coreMessageId: number): UplinkId | undefined {
-    return this.uplinks.get(CORE_KEY + coreMessageId);
+    const packed = this.uplinks.get(CORE_KEY + coreMessageId);
+    if (packed === undefined) return undefined;
+    return { deviceMessageId: packed % 0x10000, bearer: packed % 0x20000 >= 0x10000 ? 'sms' : 'udp', atMs: packedAtMs(packed) };
   }
 
   /** The SMS exchange of a core message ID (a retransmission), or undefined. */
@@ -208,7 +219,7 @@ export class DeviceExchanges {
   prune(nowMs: number): void {
     if (nowMs >= this.prunedAtMs && nowMs - this.prunedAtMs < PRUNE_INTERVAL_MS) return;
     this.prunedAtMs = nowMs;
-    for (const [key, value] of this.uplinks) if (nowMs - value.atMs >= EXCHANGE_LIFETIME_SEC * 1000) this.uplinks.delete(key);
+    for (const [key, packed] of this.uplinks) if (nowMs - packedAtMs(packed) >= EXCHANGE_LIFETIME_SEC * 1000) this.uplinks.delete(key);
     if (this.acks !== null && this.acks.size === 0) this.acks = null;
     const sms = this.sms;
     if (sms === null) return;

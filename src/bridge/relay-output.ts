@@ -112,6 +112,20 @@ export class RelayOutput {
    * reservation (`reservation`: made by the caller already); refused, nothing is sent (false).
    * A send that failed before leaving gives the reservation back.
    */
+  /**
+   * The core's ACK/RST to a device's UDP message, relayed as received but for the Message ID
+   * (header bytes 2–3, RFC 7252 §3; no re-encoding: every Update's 2.04 takes this way). False,
+   * sending nothing, when the device has no UDP address.
+   */
+  answerOverUdp(record: DeviceRecord, bytes: Uint8Array, deviceMessageId: number): boolean {
+    if (record.udpHost === null || record.udpPort === null) return false;
+    bytes[2] = deviceMessageId >> 8;
+    bytes[3] = deviceMessageId & 0xff;
+    this.counters.downlinkUdp += 1;
+    this.udp.send(record.udpHost, record.udpPort, bytes);
+    return true;
+  }
+
   async toDevice(record: DeviceRecord, bearer: 'sms' | 'udp', message: CoapMessage, viaModem: string | null, reservation?: SmsReservation): Promise<boolean> {
     const bytes = encodeCoap(message);
     if (bearer === 'udp' && record.udpHost !== null && record.udpPort !== null) {

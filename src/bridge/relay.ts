@@ -236,6 +236,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
       }
       const uplink = existing?.uplinkFor(message.messageId);
       if (uplink === undefined || record === undefined) return;
+      if (uplink.bearer === 'udp' && this.output.answerOverUdp(record, bytes, uplink.deviceMessageId)) return;
       const answer = { ...message, messageId: uplink.deviceMessageId };
       if (isEmpty(message) && uplink.bearer === 'sms') {
         this.counters.emptyAcksNotSent += 1; // an SMS device does not retransmit: nothing to stop

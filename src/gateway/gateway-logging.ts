@@ -156,7 +156,10 @@ export class GatewayLogging {
       // The gateway answered the core itself (5.03 refused, 5.04 expired…): the core's request failed.
       answered: ({ endpoint, code, reason, detail }) => this.device(endpoint).warn({ code, reason, detail }, `answered the core ${code} itself: ${reason}`),
       // An SMS costs money and takes seconds: info; UDP is the usual case: debug.
-      bearer: ({ endpoint, bearer, messageId }) => this.device(endpoint)[bearer === 'udp' ? 'debug' : 'info']({ bearer, messageId }, `request from the core goes by ${bearer}`),
+      bearer: ({ endpoint, bearer, messageId }) => {
+        const level = bearer === 'udp' ? 'debug' : 'info';
+        if (this.logger.isLevelEnabled(level)) this.device(endpoint)[level]({ bearer, messageId }, `request from the core goes by ${bearer}`);
+      },
       'sms-refused': ({ endpoint, reason, group, scope, spent, budget, detail }) => this.device(endpoint).warn({ reason, group, scope, spent, budget, detail }, `SMS refused: ${reason}`),
     };
   }
@@ -164,8 +167,9 @@ export class GatewayLogging {
   private mirrorHandlers(): Handlers<RegistrationMirrorEvents> {
     const fields = (r: DeviceRecord) => ({ bearer: r.lastBearer, binding: r.binding, lifetimeSec: r.lifetimeSec, msisdn: r.msisdn, smsModem: r.smsModem, location: r.location });
     return {
-      registered: (record) => this.device(record.endpoint).info(fields(record), 'registered'),
-      updated: (record) => this.device(record.endpoint).info(fields(record), 'registration updated'),
+      // Every Register and Update: no child logger, no fields object while info is off.
+      registered: (record) => { if (this.logger.isLevelEnabled('info')) this.device(record.endpoint).info(fields(record), 'registered'); },
+      updated: (record) => { if (this.logger.isLevelEnabled('info')) this.device(record.endpoint).info(fields(record), 'registration updated'); },
       deregistered: (record) => this.device(record.endpoint).info(fields(record), 'de-registered'),
       lost: (record) => this.device(record.endpoint).warn(fields(record), 'lost: lifetime passed without a message'),
       refused: (record, why) => this.device(record.endpoint).warn({ ...fields(record), why }, why === 'rejected' ? 'the core refused the Register' : 'the core never answered the Register'),

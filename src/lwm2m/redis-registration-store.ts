@@ -30,6 +30,7 @@ const LAPSED_STREAM_MAXLEN = 10_000;
 const SCRIPTS = {
   saveRegistration: { numberOfKeys: 2, lua: readFileSync(new URL('./lua/saveRegistration-2.lua', import.meta.url), 'utf8') },
   touchRegistration: { numberOfKeys: 2, lua: readFileSync(new URL('./lua/touchRegistration-2.lua', import.meta.url), 'utf8') },
+  touchRegistrations: { numberOfKeys: 1, lua: readFileSync(new URL('./lua/touchRegistrations-1.lua', import.meta.url), 'utf8') },
   removeRegistration: { numberOfKeys: 2, lua: readFileSync(new URL('./lua/removeRegistration-2.lua', import.meta.url), 'utf8') },
   sweepLapsed: { numberOfKeys: 2, lua: readFileSync(new URL('./lua/sweepLapsed-2.lua', import.meta.url), 'utf8') },
 } as const;
@@ -38,6 +39,7 @@ const SCRIPTS = {
 interface ScriptedRedis extends Redis {
   saveRegistration(deviceKey: string, expiryKey: string, prefix: string, endpoint: string, mode: 'put' | 'patch', json: string): Promise<number>;
   touchRegistration(deviceKey: string, expiryKey: string, endpoint: string, lastActivityMs: string, lastBearer: string, lastUdpActivityMs: string): Promise<number>;
+  touchRegistrations(expiryKey: string, prefix: string, ...activities: string[]): Promise<number>;
   removeRegistration(deviceKey: string, expiryKey: string, prefix: string, endpoint: string): Promise<string | null>;
   sweepLapsed(expiryKey: string, lapsedKey: string, prefix: string, nowMs: string, limit: string, maxLen: string): Promise<string[]>;
 }
@@ -48,7 +50,7 @@ export type DeviceActivity = Pick<DeviceRecord, 'endpoint' | 'lastActivityMs' | 
 /**
  * Contract: `put` creates or replaces a record; `patch` writes only the fields given into a
  * stored record (resolves false, writing nothing, when the record is gone); `touch` writes only
- * the activity times (never backwards); `remove` deletes the record. Each keeps the indexes and
+ * the activity times (never backwards), `touchMany` those of many records in one call; `remove` deletes the record. Each keeps the indexes and
  * the deadline (`lastActivityMs + lifetimeSec`) in the same atomic step, and deletes an index
  * only while it still names the endpoint. `sweep` removes every registration past its deadline
  * and resolves with them (each exactly once, whichever process sweeps). Lookups never throw for
@@ -108,6 +110,19 @@ export class RedisRegistrationStore {
       String(activity.lastActivityMs), activity.lastBearer, activity.lastUdpActivityMs === null ? '' : String(activity.lastUdpActivityMs),
     );
     return written === 1;
+  }
+
+  /**
+   * Writes the activity times of many stored records in one script call (as {@link touch} does
+   * for one; records gone meanwhile are skipped). Resolves with the number written.
+   */
+  async touchMany(activities: readonly DeviceActivity[]): Promise<number> {
+    if (activities.length === 0) return 0;
+    const args: string[] = [];
+    for (const activity of activities) {
+      args.push(activity.endpoint, String(activity.lastActivityMs), activity.lastBearer, activity.lastUdpActivityMs === null ? '' : String(activity.lastUdpActivityMs));
+    }
+    return this.redis.touchRegistrations(this.expiryKey, this.prefix, ...args);
   }
 
   /** Deletes the record of `endpoint` and its indexes; resolves with what was removed. */

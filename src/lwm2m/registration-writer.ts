@@ -3,6 +3,15 @@
  * a patch of the fields it changed (nothing when nothing changed), activity alone at most every
  * `activityPersistIntervalMs` (kept in memory between writes, and written before Redis' deadline
  * for the record passes, so the store's sweep never takes a device that is alive).
+ *
+ * Activity due on the Update path is batched: the endpoints touched within `activityBatchMs` go to
+ * Redis in one script call (bench/device-scale: one call per Update was most of the CPU an Update
+ * cost beyond decoding). Expiry stays right: (1) an activity is batched only when the deadline
+ * Redis holds for the record is more than {@link BATCH_DEADLINE_MARGIN_MS} away, else written at
+ * once, so another process's sweep cannot find it lapsed while it waits (a flush takes one tick);
+ * (2) this process's sweep (`persistDue`) flushes the batch first; (3) an endpoint stays among the
+ * unsaved ones until its flush succeeded, so a failed flush is written by `persistDue` before the
+ * deadline and by `persistActivity` at stop.
  */
 import type { DeviceRecord, DeviceSource } from './device-record.ts';
 import type { RedisRegistrationStore } from './redis-registration-store.ts';
@@ -11,12 +20,21 @@ import type { RedisRegistrationStore } from './redis-registration-store.ts';
 export type RecordLookup = (endpoint: string) => DeviceRecord | undefined;
 
 /**
+ * An activity is batched only while the deadline Redis holds for its record is further away than
+ * this (ms), or twice `activityBatchMs` if more; closer, it is written at once. Far more than a
+ * flush takes (one tick, one script call).
+ */
+export const BATCH_DEADLINE_MARGIN_MS = 5_000;
+
+/** Devices in one batched script call at most (bounded, so Redis stays responsive). */
+const BATCH_MAX_DEVICES = 1_000;
+
+/**
  * Contract: tracks, per endpoint, when it was last written and which activity Redis holds; the
  * mirror keeps the records themselves (and remembers a record before asking for it to be
  * written). Every write rejects with the store's error.
  */
 export class RegistrationWriter {
-  private readonly persistedAtMs = new Map<string, number>();
   /** `lastActivityMs` as last written to Redis (its deadline there is this plus the lifetime). */
   private readonly storedActivityMs = new Map<string, number>();
   /** Endpoints whose activity changed in memory only (see {@link persistActivity}). */
@@ -28,11 +46,22 @@ export class RegistrationWriter {
   private readonly held = new Set<string>();
   /** Endpoints whose last whole write failed: the next write of any kind writes the record whole. */
   private readonly needsPut = new Set<string>();
+  /** Endpoints whose activity waits for the next batched write (see the module comment). */
+  private readonly batch = new Set<string>();
+  private batchTimer: NodeJS.Timeout | undefined;
+  /** The batched write in flight (one at a time). */
+  private flushing: Promise<void> | undefined;
 
+  /**
+   * `activityBatchMs` 0 writes every due activity at once (one script call each); `recordOf`
+   * gives the records a batched write reads when it runs.
+   */
   constructor(
     private readonly store: RedisRegistrationStore,
     private readonly activityPersistIntervalMs: number,
     private readonly now: () => number,
+    private readonly recordOf: RecordLookup = () => undefined,
+    private readonly activityBatchMs = 0,
   ) {}
 
   /** Notes a record read from Redis (its activity is what Redis holds). */
@@ -55,14 +84,75 @@ export class RegistrationWriter {
       : source.msisdn !== record.msisdn || (source.modem !== undefined && source.modem !== record.smsModem);
   }
 
-  /** True when `record` was last written `activityPersistIntervalMs` ago or more. */
+  /** True when the activity Redis holds for `record` is `activityPersistIntervalMs` old or more (one map per device: bench/device-scale). */
   activityDue(record: DeviceRecord, nowMs: number): boolean {
-    return nowMs - (this.persistedAtMs.get(record.endpoint) ?? 0) >= this.activityPersistIntervalMs;
+    return nowMs - (this.storedActivityMs.get(record.endpoint) ?? 0) >= this.activityPersistIntervalMs;
   }
 
-  /** Writes the activity times `record` holds now (after {@link touchInMemory}): one touch, the record stays the same object. */
+  /**
+   * Writes the activity times `record` holds now (after {@link touchInMemory}); the record stays
+   * the same object. Batched (resolves at once, written within `activityBatchMs`) when batching is
+   * on and Redis' deadline for the record is more than {@link BATCH_DEADLINE_MARGIN_MS} (or twice
+   * `activityBatchMs`) away;
+   * else one touch now.
+   */
   async persistActivityOf(record: DeviceRecord): Promise<void> {
-    await this.touchStored(record);
+    const endpoint = record.endpoint;
+    const storedMs = this.storedActivityMs.get(endpoint);
+    const nowMs = this.now();
+    if (this.activityBatchMs <= 0 || this.held.has(endpoint) || this.needsPut.has(endpoint)
+      || storedMs === undefined || storedMs + record.lifetimeSec * 1000 - nowMs <= Math.max(BATCH_DEADLINE_MARGIN_MS, 2 * this.activityBatchMs)) {
+      await this.touchStored(record);
+      return;
+    }
+    this.batch.add(endpoint); // a Set: the same device due again before the flush is queued once
+    if (this.batchTimer === undefined) {
+      this.batchTimer = setTimeout(() => void this.flushBatch(), this.activityBatchMs);
+      this.batchTimer.unref();
+    }
+  }
+
+  /**
+   * Writes the batched activities now, in one script call per {@link BATCH_MAX_DEVICES}, after
+   * any write in flight. Never rejects: what a failed write held stays unsaved (see the module
+   * comment).
+   */
+  async flushBatch(): Promise<void> {
+    clearTimeout(this.batchTimer);
+    this.batchTimer = undefined;
+    while (this.flushing !== undefined) await this.flushing;
+    if (this.batch.size === 0) return;
+    const run = this.writeBatch([...this.batch]);
+    this.batch.clear();
+    this.flushing = run;
+    try {
+      await run;
+    } finally {
+      this.flushing = undefined;
+    }
+  }
+
+  private async writeBatch(endpoints: string[]): Promise<void> {
+    for (let start = 0; start < endpoints.length; start += BATCH_MAX_DEVICES) {
+      const activities: DeviceRecord[] = [];
+      for (const endpoint of endpoints.slice(start, start + BATCH_MAX_DEVICES)) {
+        const record = this.recordOf(endpoint);
+        if (record === undefined || this.held.has(endpoint)) continue;
+        if (this.needsPut.has(endpoint)) await this.touchStored(record).catch(() => undefined); // written whole; stays needsPut on failure
+        else activities.push(record);
+      }
+      const sent = activities.map((record) => record.lastActivityMs);
+      try {
+        await this.store.touchMany(activities);
+      } catch {
+        continue; // unsaved still: persistDue writes them before their deadline, persistActivity at stop
+      }
+      activities.forEach((record, index) => {
+        const activityMs = sent[index] ?? record.lastActivityMs;
+        this.storedActivityMs.set(record.endpoint, Math.max(activityMs, this.storedActivityMs.get(record.endpoint) ?? 0));
+        if (this.recordOf(record.endpoint)?.lastActivityMs === activityMs) this.unsavedActivity.delete(record.endpoint);
+      });
+    }
   }
 
   /**
@@ -85,7 +175,6 @@ export class RegistrationWriter {
    */
   hold(record: DeviceRecord): void {
     this.held.add(record.endpoint);
-    this.persistedAtMs.set(record.endpoint, this.now());
     this.unsavedActivity.delete(record.endpoint);
   }
 
@@ -139,6 +228,7 @@ export class RegistrationWriter {
    * lifetime) has passed at `nowMs` while newer activity waits in memory.
    */
   async persistDue(nowMs: number, recordOf: RecordLookup): Promise<void> {
+    await this.flushBatch();
     for (const endpoint of [...this.unsavedActivity]) {
       const record = recordOf(endpoint);
       const storedMs = this.storedActivityMs.get(endpoint);
@@ -152,6 +242,7 @@ export class RegistrationWriter {
    * number of records written; rejects with the store's error (that record stays unwritten).
    */
   async persistActivity(recordOf: RecordLookup): Promise<number> {
+    await this.flushBatch();
     let written = 0;
     for (const endpoint of [...this.unsavedActivity]) {
       const record = recordOf(endpoint);
@@ -170,11 +261,11 @@ export class RegistrationWriter {
 
   /** Forgets everything noted for `endpoint` (it is gone from memory). */
   forget(endpoint: string): void {
-    this.persistedAtMs.delete(endpoint);
     this.storedActivityMs.delete(endpoint);
     this.unsavedActivity.delete(endpoint);
     this.held.delete(endpoint);
     this.needsPut.delete(endpoint);
+    this.batch.delete(endpoint);
   }
 
   /** Writes the activity times of `record` (the whole record after a failed whole write; nothing for a held Register). */
@@ -189,7 +280,6 @@ export class RegistrationWriter {
   }
 
   private noteStored(record: DeviceRecord): void {
-    this.persistedAtMs.set(record.endpoint, this.now());
     this.storedActivityMs.set(record.endpoint, record.lastActivityMs);
     this.unsavedActivity.delete(record.endpoint);
   }

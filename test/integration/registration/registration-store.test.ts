@@ -44,7 +44,7 @@ function client(): Redis {
 }
 
 /** A gateway process's view: its own connection, store and mirror, on a clock the test moves. */
-function gatewayProcess(clock: { nowMs: number }, options: { activityPersistIntervalMs?: number; presence?: Presence } = {}): { redis: Redis; store: RedisRegistrationStore; mirror: RegistrationMirror } {
+function gatewayProcess(clock: { nowMs: number }, options: { activityPersistIntervalMs?: number; activityBatchMs?: number; presence?: Presence } = {}): { redis: Redis; store: RedisRegistrationStore; mirror: RegistrationMirror } {
   const redis = client();
   const store = new RedisRegistrationStore(redis, PREFIX);
   return { redis, store, mirror: new RegistrationMirror(store, { now: () => clock.nowMs, ...options }) };
@@ -261,6 +261,87 @@ describe('registration store: what one Update costs in Redis commands', () => {
     expect(commands.map((args) => args[0]?.toLowerCase())).toEqual(['evalsha']);
     expect(JSON.parse(commands[0]!.at(-1)!)).toEqual({ lifetimeSec: 900, lastActivityMs: T0 + 1_000, lastBearer: 'udp', lastUdpActivityMs: T0 + 1_000 });
     expect(await stored(gw.redis, 'changing')).toMatchObject({ lifetimeSec: 900, lastActivityMs: T0 + 1_000 });
+  });
+});
+
+describe('registration store: activity writes batched over a tick', () => {
+  it('writes the activity of many Updates in one script call, within the tick', async () => {
+    const clock = { nowMs: T0 };
+    const gw = gatewayProcess(clock, { activityBatchMs: 50 });
+    for (let n = 0; n < 20; n += 1) await register(gw.mirror, `many-${n}`, 300);
+    clock.nowMs = T0 + 11_000; // activity due (written at most every 10 s)
+    const commands = await commandsDuring(gw.redis, async () => {
+      for (let n = 0; n < 20; n += 1) await update(gw.mirror, `many-${n}`, []);
+      // The batch goes out on its timer: wait until Redis holds every device's activity.
+      while ((await gw.redis.zrangebyscore(`${PREFIX}expiry`, T0 + 311_000, T0 + 311_000)).length < 20) await new Promise((resolve) => setImmediate(resolve));
+    });
+    const writes = commands.filter((args) => ['evalsha', 'eval'].includes(args[0]?.toLowerCase() ?? ''));
+    expect(writes).toHaveLength(1);
+    expect((writes[0]!.length - 5) / 4).toBe(20); // EVALSHA sha 1 expiry prefix, then four values per device
+    for (let n = 0; n < 20; n += 1) expect(await stored(gw.redis, `many-${n}`)).toMatchObject({ lastActivityMs: T0 + 11_000, lifetimeSec: 300 });
+  });
+
+  it('never lets the sweep lapse a device whose Update waits in the batch; close to its deadline an Update is written at once', async () => {
+    const clock = { nowMs: T0 };
+    // A tick far longer than the test: the batch goes out only when something flushes it.
+    const a = gatewayProcess(clock, { activityBatchMs: 600_000 });
+    await register(a.mirror, 'waiting', 86_400);
+    await register(a.mirror, 'late', 86_400);
+    clock.nowMs = T0 + 30_000;
+    await update(a.mirror, 'waiting', []);
+    expect(await stored(a.redis, 'waiting')).toMatchObject({ lastActivityMs: T0 }); // still in the batch
+
+    // This process's sweep, past the deadline Redis holds (T0 + 1 day), writes the batch first.
+    clock.nowMs = T0 + 86_400_000 + 1;
+    const lost = await a.mirror.expire();
+    expect(lost.map((record) => record.endpoint)).toEqual(['late']); // silent all day: lapsed
+    expect(await stored(a.redis, 'waiting')).toMatchObject({ lastActivityMs: T0 + 30_000 });
+    expect(await a.redis.zscore(`${PREFIX}expiry`, 'waiting')).toBe(String(T0 + 30_000 + 86_400_000));
+
+    // Within the margin of the deadline Redis holds (twice the tick here), another process's
+    // sweep could come first: the Update is written at once, not batched.
+    clock.nowMs = T0 + 30_000 + 86_400_000 - 1_200_000;
+    await update(a.mirror, 'waiting', []);
+    expect(await stored(a.redis, 'waiting')).toMatchObject({ lastActivityMs: clock.nowMs });
+    const b = gatewayProcess(clock);
+    clock.nowMs = T0 + 30_000 + 86_400_000 + 1;
+    expect(await b.mirror.expire()).toEqual([]);
+    expect(await stored(b.redis, 'waiting')).not.toBeNull();
+  });
+
+  it('keeps a device whose batched write failed unsaved: the sweep writes it before the old deadline passes', async () => {
+    const clock = { nowMs: T0 };
+    const redis = client();
+    let failures = 0;
+    // Redis refusing the batched call (a fault): the next call works again.
+    const store = new (class extends RedisRegistrationStore {
+      override async touchMany(activities: Parameters<RedisRegistrationStore['touchMany']>[0]): Promise<number> {
+        if (failures === 0) {
+          failures += 1;
+          throw new Error('refused');
+        }
+        return super.touchMany(activities);
+      }
+    })(redis, PREFIX);
+    const mirror = new RegistrationMirror(store, { now: () => clock.nowMs, activityBatchMs: 600_000 });
+    await register(mirror, 'flaky', 86_400);
+    clock.nowMs = T0 + 30_000;
+    await update(mirror, 'flaky', []);
+    clock.nowMs = T0 + 86_400_000 + 1; // past the deadline Redis holds
+    expect(await mirror.expire()).toEqual([]);
+    expect(failures).toBe(1);
+    expect(await stored(redis, 'flaky')).toMatchObject({ lastActivityMs: T0 + 30_000 });
+  });
+
+  it('writes what waits in the batch when the gateway stops (persistActivity)', async () => {
+    const clock = { nowMs: T0 };
+    const gw = gatewayProcess(clock, { activityBatchMs: 600_000 });
+    await register(gw.mirror, 'stopping', 3_600);
+    clock.nowMs = T0 + 20_000;
+    await update(gw.mirror, 'stopping', []);
+    expect(await stored(gw.redis, 'stopping')).toMatchObject({ lastActivityMs: T0 });
+    await gw.mirror.persistActivity();
+    expect(await stored(gw.redis, 'stopping')).toMatchObject({ lastActivityMs: T0 + 20_000 });
   });
 });
 

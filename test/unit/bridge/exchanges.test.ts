@@ -28,3 +28,23 @@ describe('device exchanges: lifecycle', () => {
     expect(exchanges.isIdle).toBe(true);
   });
 });
+
+describe('device exchanges: uplink message-ID translation', () => {
+  it('gives a retransmission the same core ID, translates the core\'s ACK back per bearer, and gives a new ID after EXCHANGE_LIFETIME', () => {
+    const t0 = 1_796_000_000_123; // not a whole second
+    const exchanges = new DeviceExchanges(0x0000fffe); // core IDs wrap: 0xfffe, 0xffff, 0
+    const udp = exchanges.uplinkId(0xffff, true, 'udp', t0);
+    const sms = exchanges.uplinkId(0xffff, true, 'sms', t0);
+    const non = exchanges.uplinkId(5, false, 'udp', t0);
+    expect([udp, sms, non]).toEqual([0xfffe, 0xffff, 0]);
+    expect(exchanges.uplinkId(0xffff, true, 'udp', t0 + LIFETIME_MS - 1)).toBe(udp); // a retransmission
+    expect(exchanges.uplinkId(0xffff, true, 'sms', t0 + 1)).toBe(sms);
+    expect(exchanges.uplinkFor(udp)).toMatchObject({ deviceMessageId: 0xffff, bearer: 'udp' });
+    expect(exchanges.uplinkFor(sms)).toMatchObject({ deviceMessageId: 0xffff, bearer: 'sms' });
+    expect(exchanges.uplinkFor(non)).toBeUndefined(); // a NON is not answered by an ACK
+    expect(exchanges.uplinkId(0xffff, true, 'udp', t0 + LIFETIME_MS + 1000)).toBe(1); // a new message with a reused ID
+    exchanges.pinUplinkId(9, 0x1234, true, 'sms', t0);
+    expect(exchanges.uplinkId(9, true, 'sms', t0 + 10)).toBe(0x1234);
+    expect(exchanges.uplinkFor(0x1234)).toMatchObject({ deviceMessageId: 9, bearer: 'sms' });
+  });
+});
