@@ -19,8 +19,8 @@
  * token; §4.5: the Message ID identifies retransmissions; the type decides CON or NON), the
  * endpoint (its core-facing socket keeps its port across restarts) and the hold's times.
  */
-import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
+import { defineLuaScripts, readLuaScripts } from '../shared/lua-scripts.ts';
 import { bytesToHex, hexToBytes } from '../shared/hex.ts';
 import { decodeCoap, encodeCoap } from '../lwm2m/coap-message.ts';
 import type { HeldRequest, HeldRequestLimits, HeldRequestStore, HoldResult } from './held-request-store.ts';
@@ -32,13 +32,13 @@ const EXPIRED_BATCH = 500;
 const SCAN_BATCH = 5000;
 
 /** The scripts, read once (the build copies `lua/` next to the compiled module). */
-const SCRIPTS = {
-  holdRequest: { numberOfKeys: 5, lua: readFileSync(new URL('./lua/holdRequest-5.lua', import.meta.url), 'utf8') },
-  takeNextRequest: { numberOfKeys: 5, lua: readFileSync(new URL('./lua/takeNextRequest-5.lua', import.meta.url), 'utf8') },
-  takeInterruptedRequests: { numberOfKeys: 1, lua: readFileSync(new URL('./lua/takeInterruptedRequests-1.lua', import.meta.url), 'utf8') },
-  takeExpiredRequests: { numberOfKeys: 2, lua: readFileSync(new URL('./lua/takeExpiredRequests-2.lua', import.meta.url), 'utf8') },
-  takeAllRequests: { numberOfKeys: 4, lua: readFileSync(new URL('./lua/takeAllRequests-4.lua', import.meta.url), 'utf8') },
-} as const;
+const SCRIPTS = readLuaScripts(import.meta.url, {
+  holdRequest: 'holdRequest-5.lua',
+  takeNextRequest: 'takeNextRequest-5.lua',
+  takeInterruptedRequests: 'takeInterruptedRequests-1.lua',
+  takeExpiredRequests: 'takeExpiredRequests-2.lua',
+  takeAllRequests: 'takeAllRequests-4.lua',
+});
 
 /** The client once {@link SCRIPTS} are defined on it. */
 interface ScriptedRedis extends Redis {
@@ -93,9 +93,7 @@ export class RedisHeldRequestStore implements HeldRequestStore {
   private readonly inflightKey: string;
 
   constructor(redis: Redis, private readonly limits: HeldRequestLimits, private readonly prefix = 'smsbridge:held:') {
-    for (const [name, script] of Object.entries(SCRIPTS)) {
-      if (!(name in redis)) redis.defineCommand(name, script);
-    }
+    defineLuaScripts(redis, SCRIPTS);
     this.redis = redis as ScriptedRedis;
     this.deadlinesKey = `${prefix}deadlines`;
     this.totalKey = `${prefix}total`;

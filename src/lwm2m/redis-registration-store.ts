@@ -13,8 +13,8 @@
  * EVALSHA through ioredis `defineCommand`: a read-then-write from two processes or two concurrent
  * messages cannot lose an update.
  */
-import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
+import { defineLuaScripts, readLuaScripts } from '../shared/lua-scripts.ts';
 import type { DeviceRecord, DeviceSource } from './device-record.ts';
 
 /** Records read by one MGET in {@link RedisRegistrationStore.all} (bounded, so Redis stays responsive). */
@@ -27,13 +27,13 @@ const SWEEP_BATCH = 500;
 const LAPSED_STREAM_MAXLEN = 10_000;
 
 /** The scripts, read once (the build copies `lua/` next to the compiled module). */
-const SCRIPTS = {
-  saveRegistration: { numberOfKeys: 2, lua: readFileSync(new URL('./lua/saveRegistration-2.lua', import.meta.url), 'utf8') },
-  touchRegistration: { numberOfKeys: 2, lua: readFileSync(new URL('./lua/touchRegistration-2.lua', import.meta.url), 'utf8') },
-  touchRegistrations: { numberOfKeys: 1, lua: readFileSync(new URL('./lua/touchRegistrations-1.lua', import.meta.url), 'utf8') },
-  removeRegistration: { numberOfKeys: 2, lua: readFileSync(new URL('./lua/removeRegistration-2.lua', import.meta.url), 'utf8') },
-  sweepLapsed: { numberOfKeys: 2, lua: readFileSync(new URL('./lua/sweepLapsed-2.lua', import.meta.url), 'utf8') },
-} as const;
+const SCRIPTS = readLuaScripts(import.meta.url, {
+  saveRegistration: 'saveRegistration-2.lua',
+  touchRegistration: 'touchRegistration-2.lua',
+  touchRegistrations: 'touchRegistrations-1.lua',
+  removeRegistration: 'removeRegistration-2.lua',
+  sweepLapsed: 'sweepLapsed-2.lua',
+});
 
 /** The client once {@link SCRIPTS} are defined on it. */
 interface ScriptedRedis extends Redis {
@@ -61,9 +61,7 @@ export class RedisRegistrationStore {
   private readonly expiryKey: string;
 
   constructor(redis: Redis, private readonly prefix = 'smsbridge:reg:') {
-    for (const [name, script] of Object.entries(SCRIPTS)) {
-      if (!(name in redis)) redis.defineCommand(name, script);
-    }
+    defineLuaScripts(redis, SCRIPTS);
     this.redis = redis as ScriptedRedis;
     this.expiryKey = `${prefix}expiry`;
   }
