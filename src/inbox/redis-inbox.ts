@@ -12,7 +12,7 @@
  *   malformed         list of PDUs that could not be decoded (JSON), kept for people to look at
  */
 import type { Redis } from 'ioredis';
-import { decodePdu, type SmsDeliver } from '../sms/index.ts';
+import { decodePdu, type SmsDeliver, type SmsPdu } from '../sms/index.ts';
 import { ScriptBatcher, type ScriptBatcherStats } from './script-batcher.ts';
 import { assemble, concatenationSetKey, dedupeKey, type InboundMessage, type StoredPart } from './inbound-message.ts';
 
@@ -45,6 +45,8 @@ export const TP_PID_SHORT_MESSAGE_TYPE_0 = 0x40;
 export interface InboxPdu {
   readonly modem: string;
   readonly pduHex: string;
+  /** `pduHex` decoded, when the caller already did it (the modem driver does): not decoded again. */
+  readonly decoded?: SmsPdu;
   readonly receivedAtMs: number;
 }
 
@@ -134,13 +136,15 @@ export class RedisInbox {
    * counted in {@link RedisInbox.type0Discarded}.
    */
   async accept(received: InboxPdu): Promise<AcceptOutcome> {
-    let pdu;
-    try {
-      pdu = decodePdu(received.pduHex);
-    } catch (error) {
-      // Nothing is lost: the raw PDU is kept with the reason, then the modem may delete it.
-      await this.redis.rpush(`${this.prefix}malformed`, JSON.stringify({ ...received, error: (error as Error).message }));
-      return 'malformed';
+    let pdu = received.decoded;
+    if (pdu === undefined) {
+      try {
+        pdu = decodePdu(received.pduHex);
+      } catch (error) {
+        // Nothing is lost: the raw PDU is kept with the reason, then the modem may delete it.
+        await this.redis.rpush(`${this.prefix}malformed`, JSON.stringify({ ...received, error: (error as Error).message }));
+        return 'malformed';
+      }
     }
     if (pdu.type !== 'deliver') return 'ignored';
     if (pdu.protocolId === TP_PID_SHORT_MESSAGE_TYPE_0) {

@@ -268,7 +268,7 @@ export class ModemSession {
       if (pdu?.type === 'status-report') {
         this.matchReport(pdu, stored.pduHex);
       } else {
-        await this.persist({ via, storage: stored.storage, index: stored.index, pduHex: stored.pduHex });
+        await this.persist({ via, storage: stored.storage, index: stored.index, pduHex: stored.pduHex, ...(pdu === null ? {} : { decoded: pdu }) });
       }
       await this.store.delete(stored.storage, stored.index);
     } catch (error) {
@@ -286,7 +286,8 @@ export class ModemSession {
       else this.context.emit('unmatched-report', pduHex);
     } else {
       try {
-        await this.persistBeforeAckDeadline({ via: 'cmt', storage: null, index: null, pduHex });
+        // Decoded once: the inbox takes this decode instead of its own (the +CMT waits for it).
+        await this.persistBeforeAckDeadline({ via: 'cmt', storage: null, index: null, pduHex, ...(pdu === null ? {} : { decoded: pdu }) });
       } catch (error) {
         // Not persisted: TS 27.005 §3.4.4 <n>=2 answers RP-ERROR at once, so the network keeps the
         // SMS and delivers it again. Staying silent instead makes the ME time out and switch

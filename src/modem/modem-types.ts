@@ -2,6 +2,7 @@
  * Value types of the modem driver: states, configuration, status, received and sent SMS.
  */
 import type { GatewayError } from '../shared/errors.ts';
+import type { SmsPdu } from '../sms/index.ts';
 import type { ModemIdentity } from './modem-init.ts';
 
 /**
@@ -103,6 +104,12 @@ export interface ReceivedPdu {
   readonly index: number | null;
   /** Full PDU as printed, SMSC field first. */
   readonly pduHex: string;
+  /**
+   * `pduHex` decoded, when the driver already decoded it (absent when it could not be decoded):
+   * the inbox then skips a second decode on the way to the acknowledgement. Always the decode of
+   * `pduHex`, never anything else.
+   */
+  readonly decoded?: SmsPdu;
   readonly receivedAtMs: number;
 }
 

@@ -59,7 +59,7 @@ describe('RedisInbox (real Redis)', () => {
     expect(outcomes.filter((o) => o === 'message')).toHaveLength(20);
     expect(outcomes[20]).toBe('duplicate');
     // The first write goes out alone, at once; the 20 that queued behind it share the second round trip.
-    expect(inbox.writeStats).toEqual({ calls: 21, roundTrips: 2 });
+    expect(inbox.writeStats).toMatchObject({ calls: 21, roundTrips: 2 });
     const messages = await inbox.messages();
     expect(messages).toHaveLength(20);
     expect(new Set(messages.map((m) => m.message.originator)).size).toBe(20);
