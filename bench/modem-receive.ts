@@ -15,9 +15,18 @@
  * the relay link for a submit that finds none up (TS 24.011), on top of `--cmgs-latency`; with
  * `AT+CMMS=1` (TS 27.005 §3.5.6) the link stays up between them.
  *
+ * Before the measured rounds, `--warmup` rounds of each route (and of Kannel) run and are not
+ * counted: a gateway runs for months, so its steady state (code optimised by V8) is what is
+ * compared with Kannel's C code, not its first milliseconds. Per SMS of the direct route the
+ * loop is split into stages (medians over the measured rounds): the inbox write (decode, script,
+ * Redis round trip), persisted → the network has the acknowledgement (`AT+CNMA` through the pty
+ * and the modem), and acknowledgement → the next SMS handed to the inbox (network, modem, pty,
+ * the driver's framing and parsing). AT commands are counted by the modem (no trace listener on
+ * the measured path).
+ *
  * Everything runs in this process (simulated network and modem included), on real
  * pseudo-terminals and a real Redis. Usage: `npm run bench:modem-receive [-- --write-docs]`, or
- * `tsx bench/modem-receive.ts [--sms 60] [--rounds 3] [--send 20] [--cmgs-latency 5] [--link-setup 50]`.
+ * `tsx bench/modem-receive.ts [--sms 60] [--rounds 3] [--warmup 1] [--send 20] [--cmgs-latency 5] [--link-setup 50]`.
  * Prints a table, then as its LAST line one JSON object ({@link ReceiveReport}). Exit code 1 when
  * an SMS was lost or duplicated or a send failed.
  */
@@ -47,6 +56,8 @@ import { round } from './support/numbers.ts';
 export interface ReceiveOptions {
   readonly sms: number;
   readonly rounds: number;
+  /** Rounds of each route (and Kannel) run first and not counted. */
+  readonly warmup: number;
   readonly send: number;
   readonly cmgsLatencyMs: number;
   readonly linkSetupMs: number;
@@ -63,6 +74,21 @@ export interface RouteRow {
   readonly redisRoundTripsPerSms: number;
   /** Entries in the `messages` stream after each round (each must be `sms`). */
   readonly storedCounts: readonly number[];
+}
+
+/**
+ * Where one direct-route SMS's time goes, µs, medians over every SMS of the measured rounds:
+ * the loop is `persistUs` + `ackOutUs` + `nextInUs`.
+ */
+export interface DirectStages {
+  /** The inbox write: decode, script, Redis round trip (persist called → resolved). */
+  readonly persistUs: number;
+  /** Persisted → the network has the acknowledgement (`AT+CNMA` written, pty, modem, network). */
+  readonly ackOutUs: number;
+  /** Acknowledged → the next SMS handed to the inbox (network, modem, `+CMT` over the pty, framing, parsing). */
+  readonly nextInUs: number;
+  /** Kannel's rounds, for comparison: one network acknowledgement to the next (the modem acks at once). */
+  readonly kannelAckToAckUs: number | null;
 }
 
 /** One send case. */
@@ -90,12 +116,14 @@ export interface ReceiveReport {
   readonly kannel: { readonly smsPerSec: number; readonly medianSmsPerSec: number; readonly receivedCounts: readonly number[] } | null;
   /** Our direct route ÷ Kannel, medians (the issue's target: ≥ 1). */
   readonly directVsKannel: number | null;
+  /** Where a direct-route SMS's time goes. */
+  readonly directStages: DirectStages;
   readonly sending: readonly SendRow[];
   /** Nothing lost or duplicated on either route, and every send succeeded. */
   readonly pass: boolean;
 }
 
-const DEFAULTS: ReceiveOptions = { sms: 60, rounds: 3, send: 20, cmgsLatencyMs: 5, linkSetupMs: 50 };
+const DEFAULTS: ReceiveOptions = { sms: 60, rounds: 3, warmup: 1, send: 20, cmgsLatencyMs: 5, linkSetupMs: 50 };
 const QUIET_MS = 3_600_000;
 const GATEWAY = '+491700000001';
 
@@ -131,25 +159,40 @@ interface ReceiveRound {
   readonly atCommands: number;
   readonly roundTrips: number;
   readonly stored: number;
+  /** Per SMS, ms: persist duration, persisted → network ack, network ack → next persist call. */
+  readonly stages: { persist: number[]; ackOut: number[]; nextIn: number[] };
 }
+
+const median = (values: readonly number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)] ?? 0;
+};
 
 async function receiveRound(env: Env, route: RouteRow['route'], index: number, options: ReceiveOptions): Promise<ReceiveRound> {
   const inbox = new RedisInbox(env.redis, { prefix: `bench:${route}:${index}:` });
   let persisted = 0;
   let allPersisted: () => void = () => undefined;
   const done = new Promise<void>((resolve) => (allPersisted = resolve));
+  const stages: ReceiveRound['stages'] = { persist: [], ackOut: [], nextIn: [] };
+  let persistedAt = -1;
+  let ackedAt = -1;
   const { modem, driver } = await startModem(env, `${route}-${index}`, PROFILE[route], async (pdu) => {
+    const calledAt = performance.now();
+    if (ackedAt >= 0) stages.nextIn.push(calledAt - ackedAt);
     await inbox.accept(pdu);
+    persistedAt = performance.now();
+    stages.persist.push(persistedAt - calledAt);
     persisted += 1;
     if (persisted === options.sms) allPersisted();
+  });
+  const stopAcks = env.network.on('delivered', () => {
+    ackedAt = performance.now();
+    if (persistedAt >= 0) stages.ackOut.push(ackedAt - persistedAt);
   });
   const device = await SimNetworkClient.connect({ ...env.network.address, msisdn: `+4917011${String(index).padStart(5, '0')}` });
   try {
     if (driver.status.receiveRoute !== route) throw new Error(`${route} round got the ${driver.status.receiveRoute} route`);
-    let atCommands = 0;
-    driver.on('trace', (direction, line) => {
-      if (direction === 'tx' && line.startsWith('AT')) atCommands += 1;
-    });
+    const commandLinesBefore = modem.stats.commandLines;
     const submits = Array.from({ length: options.sms }, (_, i) => {
       const data = Uint8Array.from({ length: 24 }, (_, k) => (i * 13 + k + index) & 0xff);
       const [part] = splitIntoSubmitPdus({ destination: GATEWAY, payload: { data } });
@@ -162,9 +205,11 @@ async function receiveRound(env: Env, route: RouteRow['route'], index: number, o
     // Finished means the modem holds nothing more: deleted (stored route) or acknowledged (direct).
     while (modem.status.used.ME + modem.status.used.SM > 0 || modem.status.awaitingCnma) await new Promise((r) => setTimeout(r, 1));
     const seconds = (performance.now() - startedAt) / 1000;
+    const atCommands = modem.stats.commandLines - commandLinesBefore;
     const stored = Number(await env.redis.xlen(inbox.messagesKey));
-    return { smsPerSec: options.sms / seconds, atCommands, roundTrips: inbox.writeStats.roundTrips, stored };
+    return { smsPerSec: options.sms / seconds, atCommands, roundTrips: inbox.writeStats.roundTrips, stored, stages };
   } finally {
+    stopAcks();
     await device.close();
     await driver.stop();
     await modem.stop();
@@ -172,10 +217,11 @@ async function receiveRound(env: Env, route: RouteRow['route'], index: number, o
 }
 
 /** One Kannel round: bearerbox on a fresh simulated modem, `options.sms` SMS back to back. */
-async function kannelRound(env: Env, index: number, options: ReceiveOptions): Promise<{ smsPerSec: number; received: number }> {
+async function kannelRound(env: Env, index: number, options: ReceiveOptions): Promise<{ smsPerSec: number; received: number; ackToAck: number[] }> {
   const modem = await SimModem.start({ msisdn: GATEWAY, registerDelayMs: 0, network: env.network.address, linkPath: join(env.dir, `tty-kannel-${index}`), cmmsHoldMs: 5000 });
   const kannel = await startKannelReceiver(join(env.dir, `kannel-${index}`), modem.linkPath, GATEWAY, 13_900 + 2 * (index % 40));
   const device = await SimNetworkClient.connect({ ...env.network.address, msisdn: `+4917012${String(index).padStart(5, '0')}` });
+  let stopAcks = (): void => undefined;
   try {
     const submits = Array.from({ length: options.sms }, (_, i) => {
       const data = Uint8Array.from({ length: 24 }, (_, k) => (i * 13 + k + index) & 0xff);
@@ -184,6 +230,13 @@ async function kannelRound(env: Env, index: number, options: ReceiveOptions): Pr
       return part.hex.slice(2);
     });
     const before = await kannel.received();
+    const ackToAck: number[] = [];
+    let ackedAt = -1;
+    stopAcks = env.network.on('delivered', () => {
+      const now = performance.now();
+      if (ackedAt >= 0) ackToAck.push(now - ackedAt);
+      ackedAt = now;
+    });
     const startedAt = performance.now();
     await Promise.all(submits.map((tpdu) => device.submit(tpdu)));
     let received = 0;
@@ -191,8 +244,9 @@ async function kannelRound(env: Env, index: number, options: ReceiveOptions): Pr
       received = (await kannel.received()) - before;
       if (received < options.sms) await new Promise((r) => setTimeout(r, 1));
     }
-    return { smsPerSec: received / ((performance.now() - startedAt) / 1000), received };
+    return { smsPerSec: received / ((performance.now() - startedAt) / 1000), received, ackToAck };
   } finally {
+    stopAcks();
     await device.close();
     await kannel.stop();
     await modem.stop();
@@ -235,19 +289,28 @@ export async function runModemReceive(options: ReceiveOptions = DEFAULTS): Promi
   const env: Env = { network, redis, dir };
   try {
     const rounds: Record<RouteRow['route'], ReceiveRound[]> = { stored: [], direct: [] };
-    const kannelRounds: { smsPerSec: number; received: number }[] = [];
-    for (let i = 0; i < options.rounds; i++) {
+    const kannelRounds: { smsPerSec: number; received: number; ackToAck: number[] }[] = [];
+    for (let i = 0; i < options.warmup + options.rounds; i++) {
+      const counted = i >= options.warmup;
+      const label = counted ? `round ${i - options.warmup + 1}` : `warm-up ${i + 1}`;
       for (const route of ['stored', 'direct'] as const) {
         const result = await receiveRound(env, route, i, options);
-        rounds[route].push(result);
-        process.stderr.write(`  ${route} round ${i + 1}: ${result.smsPerSec.toFixed(1)} SMS/s, ${result.stored} stored\n`);
+        if (counted) rounds[route].push(result);
+        process.stderr.write(`  ${route} ${label}: ${result.smsPerSec.toFixed(1)} SMS/s, ${result.stored} stored\n`);
       }
       if (kannelAvailable()) {
         const result = await kannelRound(env, i, options);
-        kannelRounds.push(result);
-        process.stderr.write(`  kannel round ${i + 1}: ${result.smsPerSec.toFixed(1)} SMS/s, ${result.received} received\n`);
+        if (counted) kannelRounds.push(result);
+        process.stderr.write(`  kannel ${label}: ${result.smsPerSec.toFixed(1)} SMS/s, ${result.received} received\n`);
       }
     }
+    const us = (ms: number): number => Math.round(ms * 1000);
+    const directStages: DirectStages = {
+      persistUs: us(median(rounds.direct.flatMap((r) => r.stages.persist))),
+      ackOutUs: us(median(rounds.direct.flatMap((r) => r.stages.ackOut))),
+      nextInUs: us(median(rounds.direct.flatMap((r) => r.stages.nextIn))),
+      kannelAckToAckUs: kannelRounds.length === 0 ? null : us(median(kannelRounds.flatMap((r) => r.ackToAck))),
+    };
     const kannelSorted = [...kannelRounds].sort((a, b) => b.smsPerSec - a.smsPerSec);
     const kannel = kannelSorted.length === 0 ? null : {
       smsPerSec: round(kannelSorted[0]!.smsPerSec, 1), medianSmsPerSec: round(kannelSorted[Math.floor((kannelSorted.length - 1) / 2)]!.smsPerSec, 1),
@@ -269,7 +332,7 @@ export async function runModemReceive(options: ReceiveOptions = DEFAULTS): Promi
     return {
       bench: 'modem-receive', date, machine: formatMachine(describeMachine()), loadAverage: loadWindow(),
       options, receive, directSpeedup: round((direct?.medianSmsPerSec ?? 0) / (stored?.medianSmsPerSec ?? 1), 2), sending, pass,
-      kannel, directVsKannel: kannel === null ? null : round((direct?.medianSmsPerSec ?? 0) / kannel.medianSmsPerSec, 2),
+      kannel, directVsKannel: kannel === null ? null : round((direct?.medianSmsPerSec ?? 0) / kannel.medianSmsPerSec, 2), directStages,
     };
   } finally {
     redis.disconnect();
@@ -287,12 +350,22 @@ export function receiveTables(report: ReceiveReport): string {
     ...report.receive.map((r) => `| ${r.route}${r.route === 'stored' ? ' (baseline)' : ''} | ${r.smsPerSec.toFixed(1)} | ${r.medianSmsPerSec.toFixed(1)} | ${r.atCommandsPerSms.toFixed(2)} | ${r.redisRoundTripsPerSms.toFixed(2)} | ${r.storedCounts.join(', ')} of ${report.options.sms} |`),
     ...(report.kannel === null ? [] : [`| Kannel bearerbox (at2: +CMT, no CNMA; received = in its spool) | ${report.kannel.smsPerSec.toFixed(1)} | ${report.kannel.medianSmsPerSec.toFixed(1)} | – | – | ${report.kannel.receivedCounts.join(', ')} of ${report.options.sms} received |`]),
   ];
+  const st = report.directStages;
+  const stages = [
+    '| direct route, per SMS (median) | µs |',
+    '|---|---:|',
+    `| inbox write (decode, script, Redis round trip) | ${st.persistUs} |`,
+    `| persisted → network has the acknowledgement (\`AT+CNMA\`, pty, modem) | ${st.ackOutUs} |`,
+    `| acknowledgement → next SMS handed to the inbox (network, modem, \`+CMT\` over the pty, framing, parsing) | ${st.nextInUs} |`,
+    `| loop (sum) | ${st.persistUs + st.ackOutUs + st.nextInUs} |`,
+    ...(st.kannelAckToAckUs === null ? [] : [`| Kannel rounds: one network acknowledgement to the next | ${st.kannelAckToAckUs} |`]),
+  ];
   const sending = [
     '| AT+CMMS=1 | SMS/s | relay links set up | failures |',
     '|---|---:|---:|---:|',
     ...report.sending.map((s) => `| ${s.cmms ? 'yes' : 'no'} | ${s.smsPerSec.toFixed(1)} | ${s.relayLinkSetups} of ${report.options.send} | ${s.failures} |`),
   ];
-  return [...receive, '', ...sending].join('\n');
+  return [...receive, '', ...stages, '', ...sending].join('\n');
 }
 
 /** The report as docs/benchmarks.md shows it. */
@@ -303,7 +376,7 @@ export function receiveResults(report: ReceiveReport): ResultsEntry {
     `### Latest run: ${when}`,
     '',
     `Machine: ${report.machine}; load average (1 min) ${report.loadAverage.join(' → ')}. ${o.sms} SMS back to back per round, `
-      + `${o.rounds} rounds per route (alternating, a fresh modem each); sending: ${o.send} SMS queued at once, `
+      + `${o.rounds} rounds per route after ${o.warmup} warm-up round(s) not counted (alternating, a fresh modem each); sending: ${o.send} SMS queued at once, `
       + `+CMGS latency ${o.cmgsLatencyMs} ms, relay link set-up ${o.linkSetupMs} ms. Direct ÷ stored (medians): ${report.directSpeedup}. `
       + (report.directVsKannel === null ? 'Kannel not installed here. ' : `Direct ÷ Kannel (medians, same modem, rounds alternating): ${report.directVsKannel}. `)
       + `${report.pass ? '**pass**' : '**FAIL**'} (nothing lost or duplicated, every send succeeded).`,
@@ -325,7 +398,7 @@ export function receiveResults(report: ReceiveReport): ResultsEntry {
 function parseOptions(argv: readonly string[]): ReceiveOptions {
   const { values } = parseArgs({
     args: [...argv],
-    options: { sms: { type: 'string' }, rounds: { type: 'string' }, send: { type: 'string' }, 'cmgs-latency': { type: 'string' }, 'link-setup': { type: 'string' } },
+    options: { sms: { type: 'string' }, rounds: { type: 'string' }, warmup: { type: 'string' }, send: { type: 'string' }, 'cmgs-latency': { type: 'string' }, 'link-setup': { type: 'string' } },
   });
   const number = (text: string | undefined, fallback: number, name: string, min: number): number => {
     const value = text === undefined ? fallback : Number(text);
@@ -334,6 +407,7 @@ function parseOptions(argv: readonly string[]): ReceiveOptions {
   };
   return {
     sms: number(values.sms, DEFAULTS.sms, 'sms', 1), rounds: number(values.rounds, DEFAULTS.rounds, 'rounds', 1),
+    warmup: number(values.warmup, DEFAULTS.warmup, 'warmup', 0),
     send: number(values.send, DEFAULTS.send, 'send', 2), cmgsLatencyMs: number(values['cmgs-latency'], DEFAULTS.cmgsLatencyMs, 'cmgs-latency', 0),
     linkSetupMs: number(values['link-setup'], DEFAULTS.linkSetupMs, 'link-setup', 0),
   };
