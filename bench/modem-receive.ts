@@ -19,13 +19,15 @@
  * counted: a gateway runs for months, so its steady state (code optimised by V8) is what is
  * compared with Kannel's C code, not its first milliseconds. Per SMS of the direct route the
  * loop is split into stages (medians over the measured rounds): the inbox write (decode, script,
- * Redis round trip), persisted → the network has the acknowledgement (`AT+CNMA` through the pty
- * and the modem), and acknowledgement → the next SMS handed to the inbox (network, modem, pty,
- * the driver's framing and parsing). AT commands are counted by the modem (no trace listener on
- * the measured path).
+ * Redis round trip) and the rest (`AT+CNMA` through the pty to the modem, the network, the next
+ * `+CMT` back, the driver's framing and parsing). AT commands are counted by the modem (no trace
+ * listener on the measured path).
  *
- * Everything runs in this process (simulated network and modem included), on real
- * pseudo-terminals and a real Redis. Usage: `npm run bench:modem-receive [-- --write-docs]`, or
+ * The receive rounds' simulator (network, modem, sending device) runs in a process of its own
+ * (bench/support/receive-sim-host.ts), so that neither system under test shares an event loop
+ * with it: our driver and Redis client run in this process, bearerbox in its own, both on the
+ * modem's real pseudo-terminal (until 2026-12-06 23:40 the simulator ran in this process, beside
+ * our driver but apart from bearerbox). The send cases run in this process. Redis is real. Usage: `npm run bench:modem-receive [-- --write-docs]`, or
  * `tsx bench/modem-receive.ts [--sms 60] [--rounds 3] [--warmup 1] [--send 20] [--cmgs-latency 5] [--link-setup 50]`.
  * Prints a table, then as its LAST line one JSON object ({@link ReceiveReport}). Exit code 1 when
  * an SMS was lost or duplicated or a send failed.
@@ -33,6 +35,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
@@ -47,6 +50,7 @@ import { SimNetwork } from '../src/sim/network/sim-network.ts';
 import { startPrivateRedis } from '../src/sim/private-redis.ts';
 import { splitIntoSubmitPdus } from '../src/sms/index.ts';
 import { runIfMain } from './support/entry.ts';
+import { startJsonChild, type JsonChild } from './support/json-child.ts';
 import { kannelAvailable, startKannelReceiver } from './support/kannel-receiver.ts';
 import { describeMachine, formatMachine, loadAverageWindow } from './support/machine.ts';
 import type { ResultsEntry } from './support/results-doc.ts';
@@ -78,15 +82,16 @@ export interface RouteRow {
 
 /**
  * Where one direct-route SMS's time goes, µs, medians over every SMS of the measured rounds:
- * the loop is `persistUs` + `ackOutUs` + `nextInUs`.
+ * the loop is about `persistUs` + `restUs`.
  */
 export interface DirectStages {
   /** The inbox write: decode, script, Redis round trip (persist called → resolved). */
   readonly persistUs: number;
-  /** Persisted → the network has the acknowledgement (`AT+CNMA` written, pty, modem, network). */
-  readonly ackOutUs: number;
-  /** Acknowledged → the next SMS handed to the inbox (network, modem, `+CMT` over the pty, framing, parsing). */
-  readonly nextInUs: number;
+  /**
+   * Persisted → the next SMS handed to the inbox: `AT+CNMA` written, over the pty to the modem,
+   * its acknowledgement to the network, the next delivery, `+CMT` over the pty, framing, parsing.
+   */
+  readonly restUs: number;
   /** Kannel's rounds, for comparison: one network acknowledgement to the next (the modem acks at once). */
   readonly kannelAckToAckUs: number | null;
 }
@@ -125,6 +130,8 @@ export interface ReceiveReport {
 
 const DEFAULTS: ReceiveOptions = { sms: 60, rounds: 3, warmup: 1, send: 20, cmgsLatencyMs: 5, linkSetupMs: 50 };
 const QUIET_MS = 3_600_000;
+/** The receive rounds' simulator process (run with this process's loader, tsx). */
+const RECEIVE_SIM_HOST = fileURLToPath(new URL('./support/receive-sim-host.ts', import.meta.url));
 const GATEWAY = '+491700000001';
 
 /** The routes under test: the generic profile, with direct delivery on or off. */
@@ -134,6 +141,9 @@ const PROFILE: Record<RouteRow['route'], ModemProfile> = {
 };
 
 interface Env {
+  /** The receive rounds' simulator (network, modems, sending device) in its own process. */
+  readonly sim: JsonChild;
+  /** The send cases' network, in this process. */
   readonly network: SimNetwork;
   readonly redis: Redis;
   readonly dir: string;
@@ -159,8 +169,8 @@ interface ReceiveRound {
   readonly atCommands: number;
   readonly roundTrips: number;
   readonly stored: number;
-  /** Per SMS, ms: persist duration, persisted → network ack, network ack → next persist call. */
-  readonly stages: { persist: number[]; ackOut: number[]; nextIn: number[] };
+  /** Per SMS, ms: persist duration; persisted → the next persist call (the rest of the loop). */
+  readonly stages: { persist: number[]; rest: number[] };
 }
 
 const median = (values: readonly number[]): number => {
@@ -168,88 +178,77 @@ const median = (values: readonly number[]): number => {
   return sorted[Math.floor((sorted.length - 1) / 2)] ?? 0;
 };
 
+/** A fresh simulated modem in the simulator process and a ready driver on it. */
+async function startRemoteModem(env: Env, tag: string, profile: ModemProfile, persist: ConstructorParameters<typeof ModemDriver>[1]['persist']): Promise<ModemDriver> {
+  const { linkPath } = await env.sim.ask({ op: 'start-modem', tag, msisdn: GATEWAY });
+  const driver = new ModemDriver(
+    { ...MODEM_CONFIG_DEFAULTS, name: tag, path: String(linkPath), profile: profile.name, watchdogIntervalMs: QUIET_MS, sweepIntervalMs: QUIET_MS },
+    { profiles: [profile], persist },
+  );
+  driver.start();
+  await driver.waitFor('ready', 30_000);
+  await driver.sweep();
+  return driver;
+}
+
 async function receiveRound(env: Env, route: RouteRow['route'], index: number, options: ReceiveOptions): Promise<ReceiveRound> {
   const inbox = new RedisInbox(env.redis, { prefix: `bench:${route}:${index}:` });
+  const tag = `${route}-${index}`;
   let persisted = 0;
   let allPersisted: () => void = () => undefined;
   const done = new Promise<void>((resolve) => (allPersisted = resolve));
-  const stages: ReceiveRound['stages'] = { persist: [], ackOut: [], nextIn: [] };
+  const stages: ReceiveRound['stages'] = { persist: [], rest: [] };
   let persistedAt = -1;
-  let ackedAt = -1;
-  const { modem, driver } = await startModem(env, `${route}-${index}`, PROFILE[route], async (pdu) => {
+  const driver = await startRemoteModem(env, tag, PROFILE[route], async (pdu) => {
     const calledAt = performance.now();
-    if (ackedAt >= 0) stages.nextIn.push(calledAt - ackedAt);
+    if (persistedAt >= 0) stages.rest.push(calledAt - persistedAt);
     await inbox.accept(pdu);
     persistedAt = performance.now();
     stages.persist.push(persistedAt - calledAt);
     persisted += 1;
     if (persisted === options.sms) allPersisted();
   });
-  const stopAcks = env.network.on('delivered', () => {
-    ackedAt = performance.now();
-    if (persistedAt >= 0) stages.ackOut.push(ackedAt - persistedAt);
-  });
-  const device = await SimNetworkClient.connect({ ...env.network.address, msisdn: `+4917011${String(index).padStart(5, '0')}` });
   try {
     if (driver.status.receiveRoute !== route) throw new Error(`${route} round got the ${driver.status.receiveRoute} route`);
-    const commandLinesBefore = modem.stats.commandLines;
-    const submits = Array.from({ length: options.sms }, (_, i) => {
-      const data = Uint8Array.from({ length: 24 }, (_, k) => (i * 13 + k + index) & 0xff);
-      const [part] = splitIntoSubmitPdus({ destination: GATEWAY, payload: { data } });
-      if (part === undefined) throw new Error('no PDU');
-      return part.hex.slice(2); // without the SMSC field
-    });
+    const commandLinesBefore = Number((await env.sim.ask({ op: 'state', tag })).commandLines);
     const startedAt = performance.now();
-    await Promise.all(submits.map((tpdu) => device.submit(tpdu)));
+    const burst = env.sim.ask({ op: 'burst', tag, sender: `+4917011${String(index).padStart(5, '0')}`, sms: options.sms, seed: index });
     await done;
+    if ((await burst).ok !== true) throw new Error('the network refused a submit');
     // Finished means the modem holds nothing more: deleted (stored route) or acknowledged (direct).
-    while (modem.status.used.ME + modem.status.used.SM > 0 || modem.status.awaitingCnma) await new Promise((r) => setTimeout(r, 1));
+    let state = await env.sim.ask({ op: 'state', tag });
+    while (state.idle !== true) state = await env.sim.ask({ op: 'state', tag });
     const seconds = (performance.now() - startedAt) / 1000;
-    const atCommands = modem.stats.commandLines - commandLinesBefore;
+    const atCommands = Number(state.commandLines) - commandLinesBefore;
     const stored = Number(await env.redis.xlen(inbox.messagesKey));
     return { smsPerSec: options.sms / seconds, atCommands, roundTrips: inbox.writeStats.roundTrips, stored, stages };
   } finally {
-    stopAcks();
-    await device.close();
     await driver.stop();
-    await modem.stop();
+    await env.sim.ask({ op: 'stop-modem', tag });
   }
 }
 
 /** One Kannel round: bearerbox on a fresh simulated modem, `options.sms` SMS back to back. */
 async function kannelRound(env: Env, index: number, options: ReceiveOptions): Promise<{ smsPerSec: number; received: number; ackToAck: number[] }> {
-  const modem = await SimModem.start({ msisdn: GATEWAY, registerDelayMs: 0, network: env.network.address, linkPath: join(env.dir, `tty-kannel-${index}`), cmmsHoldMs: 5000 });
-  const kannel = await startKannelReceiver(join(env.dir, `kannel-${index}`), modem.linkPath, GATEWAY, 13_900 + 2 * (index % 40));
-  const device = await SimNetworkClient.connect({ ...env.network.address, msisdn: `+4917012${String(index).padStart(5, '0')}` });
-  let stopAcks = (): void => undefined;
+  const tag = `kannel-${index}`;
+  const { linkPath } = await env.sim.ask({ op: 'start-modem', tag, msisdn: GATEWAY });
+  const kannel = await startKannelReceiver(join(env.dir, `kannel-${index}`), String(linkPath), GATEWAY, 13_900 + 2 * (index % 40));
   try {
-    const submits = Array.from({ length: options.sms }, (_, i) => {
-      const data = Uint8Array.from({ length: 24 }, (_, k) => (i * 13 + k + index) & 0xff);
-      const [part] = splitIntoSubmitPdus({ destination: GATEWAY, payload: { data } });
-      if (part === undefined) throw new Error('no PDU');
-      return part.hex.slice(2);
-    });
     const before = await kannel.received();
-    const ackToAck: number[] = [];
-    let ackedAt = -1;
-    stopAcks = env.network.on('delivered', () => {
-      const now = performance.now();
-      if (ackedAt >= 0) ackToAck.push(now - ackedAt);
-      ackedAt = now;
-    });
     const startedAt = performance.now();
-    await Promise.all(submits.map((tpdu) => device.submit(tpdu)));
+    const burst = env.sim.ask({ op: 'burst', tag, sender: `+4917012${String(index).padStart(5, '0')}`, sms: options.sms, seed: index });
     let received = 0;
     for (let polls = 0; received < options.sms && polls < 20_000; polls++) {
       received = (await kannel.received()) - before;
       if (received < options.sms) await new Promise((r) => setTimeout(r, 1));
     }
-    return { smsPerSec: received / ((performance.now() - startedAt) / 1000), received, ackToAck };
+    const smsPerSec = received / ((performance.now() - startedAt) / 1000);
+    if ((await burst).ok !== true) throw new Error('the network refused a submit');
+    const { ackToAckMs } = await env.sim.ask({ op: 'acks' });
+    return { smsPerSec, received, ackToAck: Array.isArray(ackToAckMs) ? ackToAckMs.map(Number) : [] };
   } finally {
-    stopAcks();
-    await device.close();
     await kannel.stop();
-    await modem.stop();
+    await env.sim.ask({ op: 'stop-modem', tag });
   }
 }
 
@@ -286,7 +285,8 @@ export async function runModemReceive(options: ReceiveOptions = DEFAULTS): Promi
   const redis = new Redis(server.url);
   const network = await SimNetwork.start({ deliveryDelayMs: 0, retryIntervalMs: 200 });
   const dir = await mkdtemp(join(tmpdir(), 'smsbridge-bench-receive-'));
-  const env: Env = { network, redis, dir };
+  const sim = await startJsonChild(RECEIVE_SIM_HOST, [dir]);
+  const env: Env = { sim, network, redis, dir };
   try {
     const rounds: Record<RouteRow['route'], ReceiveRound[]> = { stored: [], direct: [] };
     const kannelRounds: { smsPerSec: number; received: number; ackToAck: number[] }[] = [];
@@ -307,8 +307,7 @@ export async function runModemReceive(options: ReceiveOptions = DEFAULTS): Promi
     const us = (ms: number): number => Math.round(ms * 1000);
     const directStages: DirectStages = {
       persistUs: us(median(rounds.direct.flatMap((r) => r.stages.persist))),
-      ackOutUs: us(median(rounds.direct.flatMap((r) => r.stages.ackOut))),
-      nextInUs: us(median(rounds.direct.flatMap((r) => r.stages.nextIn))),
+      restUs: us(median(rounds.direct.flatMap((r) => r.stages.rest))),
       kannelAckToAckUs: kannelRounds.length === 0 ? null : us(median(kannelRounds.flatMap((r) => r.ackToAck))),
     };
     const kannelSorted = [...kannelRounds].sort((a, b) => b.smsPerSec - a.smsPerSec);
@@ -336,6 +335,7 @@ export async function runModemReceive(options: ReceiveOptions = DEFAULTS): Promi
     };
   } finally {
     redis.disconnect();
+    await sim.stop();
     await network.stop();
     await server.stop();
     await rm(dir, { recursive: true, force: true });
@@ -355,9 +355,8 @@ export function receiveTables(report: ReceiveReport): string {
     '| direct route, per SMS (median) | µs |',
     '|---|---:|',
     `| inbox write (decode, script, Redis round trip) | ${st.persistUs} |`,
-    `| persisted → network has the acknowledgement (\`AT+CNMA\`, pty, modem) | ${st.ackOutUs} |`,
-    `| acknowledgement → next SMS handed to the inbox (network, modem, \`+CMT\` over the pty, framing, parsing) | ${st.nextInUs} |`,
-    `| loop (sum) | ${st.persistUs + st.ackOutUs + st.nextInUs} |`,
+    `| persisted → next SMS handed to the inbox (\`AT+CNMA\` over the pty, modem, network, next \`+CMT\` over the pty, framing, parsing) | ${st.restUs} |`,
+    `| loop (sum) | ${st.persistUs + st.restUs} |`,
     ...(st.kannelAckToAckUs === null ? [] : [`| Kannel rounds: one network acknowledgement to the next | ${st.kannelAckToAckUs} |`]),
   ];
   const sending = [
