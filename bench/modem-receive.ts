@@ -45,7 +45,6 @@ import { ModemPool } from '../src/modem/modem-pool.ts';
 import { MODEM_CONFIG_DEFAULTS, type SendRequest } from '../src/modem/modem-types.ts';
 import { GENERIC_PROFILE, type ModemProfile } from '../src/modem/profile.ts';
 import { SimModem } from '../src/sim/modem/index.ts';
-import { SimNetworkClient } from '../src/sim/network/network-client.ts';
 import { SimNetwork } from '../src/sim/network/sim-network.ts';
 import { startPrivateRedis } from '../src/sim/private-redis.ts';
 import { splitIntoSubmitPdus } from '../src/sms/index.ts';
