@@ -252,7 +252,10 @@ export class Gateway {
     if (options.atTrace !== undefined) for (const name of options.atTrace === 'all' ? ['all'] : options.atTrace) logging.setAtTrace(name, true);
     // A restart binds every registered device's socket on its recorded address again, in
     // parallel; one that cannot be bound is reported and retried by maintain(), never fatal.
-    await sockets.restore((await mirror.load()).map((record) => record.endpoint));
+    const registered = await mirror.load();
+    await sockets.restore(registered.map((record) => record.endpoint));
+    // Today's SMS spend of those devices, for the admin snapshot only (the budget is checked in Redis): start does not wait for it.
+    void spend.budget.recall(registered).catch((error: unknown) => logger.warn({ err: error }, 'SMS spend of today not read back (shown from the next SMS on)'));
     // Requests held before a restart (or by a killed process) wait for their devices; expired ones get 5.04 now.
     await relay.held.resume().then((held) => logger.info(held, 'held requests resumed'), (error: unknown) => logger.warn({ err: error }, 'held requests not resumed yet (retried every second)'));
     await inboxRelay.start();
