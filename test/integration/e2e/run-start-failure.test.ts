@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { exitOf, OutputLines } from '../../support/process-checks.ts';
-import { startPrivateRedis } from '../../support/private-redis.ts';
+import { freeTcpPort, startPrivateRedis } from '../../support/private-redis.ts';
 import { BIN, ROOT } from '../../support/smsbridge-cli.ts';
 
 const children: ChildProcess[] = [];
@@ -22,7 +22,7 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
 });
 
-describe('smsbridge run: a start that fails after Redis answered', () => {
+describe('smsbridge run: starts that fail end by themselves', () => {
   it('exits 1 by itself with GW_ERR_CONFIG naming udp.listen when the device UDP address is taken', async () => {
     const redis = await startPrivateRedis();
     cleanups.push(() => redis.stop());
@@ -50,5 +50,23 @@ describe('smsbridge run: a start that fails after Redis answered', () => {
     expect(JSON.parse(stderr.text.trim())).toMatchObject({ code: 'GW_ERR_CONFIG', key: 'udp.listen' });
     expect(stdout.text).toContain('"msg":"the gateway did not start"');
     expect(stdout.text).not.toContain('"msg":"running"');
+  }, 90_000);
+
+  it('names an --at-trace modem the file does not have before waiting for Redis (which is not there)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'smsbridge-run-fail-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const configPath = join(dir, 'gateway.yaml');
+    await writeFile(configPath, [
+      `redis: {url: "redis://127.0.0.1:${await freeTcpPort()}"}`, // nothing listens there: the start would wait
+      'core: {host: 127.0.0.1, port: 5683}',
+      `modems: [{name: modem-1, path: ${join(dir, 'no-such-tty')}}]`,
+      '',
+    ].join('\n'));
+    const child = spawn(process.execPath, [BIN, 'run', '--config', configPath, '--at-trace', 'modem-1,modem-9'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(child);
+    const stderr = new OutputLines(child.stderr!);
+    expect(await exitOf(child)).toBe(1);
+    expect(stderr.text.trim().split('\n')).toHaveLength(1);
+    expect(JSON.parse(stderr.text.trim())).toMatchObject({ code: 'GW_ERR_CONFIG', option: '--at-trace', message: expect.stringContaining('"modem-9"') });
   }, 90_000);
 });
