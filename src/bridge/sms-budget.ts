@@ -11,8 +11,9 @@
  * reservation (injected: tests move the clock over midnight).
  *
  * What the admin snapshot reads (spent today per device, refusals) is kept in memory from the
- * script's answers: no Redis round trip per scrape. With two gateway processes each shows the
- * Redis totals as of its own last reservation for that device.
+ * script's answers: no Redis round trip per scrape. At start the gateway recalls today's figures
+ * of its registered devices from Redis ({@link SmsBudget.recall}). With two gateway processes each
+ * shows the Redis totals as of its own last reservation for that device.
  */
 import type { Redis } from 'ioredis';
 import type { DeviceRecord } from '../lwm2m/device-record.ts';
@@ -226,6 +227,26 @@ export class SmsBudget implements SmsSpendGate {
   async spentTodayInRedis(device: Pick<DeviceRecord, 'endpoint' | 'msisdn'>): Promise<number> {
     const [key] = this.keysOf(utcDay(this.now()), device.endpoint, this.budgetsOf(device).group);
     return Number((await this.redis.get(key)) ?? 0);
+  }
+
+  /**
+   * Reads today's spend of `devices` and the day's total from Redis (one MGET) into memory, so the
+   * admin snapshot shows them after a restart before this process reserved anything. A figure this
+   * process already holds for today is kept (it is as new or newer). Rejects when Redis does not
+   * answer (the caller logs it; the figures then fill in with the next reservations).
+   */
+  async recall(devices: readonly Pick<DeviceRecord, 'endpoint' | 'msisdn'>[]): Promise<void> {
+    const day = utcDay(this.now());
+    const keys = devices.map((device) => this.keysOf(day, device.endpoint, this.budgetsOf(device).group)[0]);
+    const [, , totalKey] = this.keysOf(day, '', null);
+    const values = await this.redis.mget(...keys, totalKey);
+    devices.forEach((device, index) => {
+      const parts = Number(values[index] ?? 0);
+      const entry = this.spentByDevice.get(device.endpoint);
+      if (parts > 0 && entry?.day !== day) this.spentByDevice.set(device.endpoint, { day, parts });
+    });
+    const total = Number(values[devices.length] ?? 0);
+    if (this.total.day !== day || total > this.total.parts) this.total = { day, parts: total };
   }
 
   /** A device left: its in-memory figure goes (Redis keeps the day's counter). */

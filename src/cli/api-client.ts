@@ -22,7 +22,7 @@ export interface ApiTarget {
 /**
  * The target from the options: `--url` (checked), the token from `--token-file` or the
  * {@link ADMIN_TOKEN_ENV} variable, `--timeout-sec` (1..3600, default {@link DEFAULT_REQUEST_TIMEOUT_SEC}).
- * GW_ERR_CONFIG naming the option when one is missing or bad.
+ * GW_ERR_CONFIG naming the option when one is missing or bad (values first, then the token).
  */
 export function apiTarget(options: { url: string; tokenFile?: string; timeoutSec?: string }, env: Readonly<Record<string, string | undefined>>): ApiTarget {
   let url: URL;
@@ -32,6 +32,8 @@ export function apiTarget(options: { url: string; tokenFile?: string; timeoutSec
     throw optionError('--url', `"${options.url}" is not a URL such as http://127.0.0.1:8683`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw optionError('--url', `"${options.url}" is not an http:// or https:// URL`);
+  // Every option's value is checked before the token is looked for: a bad value is named even when no token is set.
+  const timeoutSec = options.timeoutSec === undefined ? DEFAULT_REQUEST_TIMEOUT_SEC : parseIntegerOption(options.timeoutSec, '--timeout-sec', { min: 1, max: 3600 });
   let token: string | undefined;
   if (options.tokenFile !== undefined) {
     try {
@@ -44,7 +46,6 @@ export function apiTarget(options: { url: string; tokenFile?: string; timeoutSec
     token = env[ADMIN_TOKEN_ENV];
   }
   if (token === undefined || token === '') throw optionError('--token-file', `no token: set ${ADMIN_TOKEN_ENV} or pass --token-file <file>`);
-  const timeoutSec = options.timeoutSec === undefined ? DEFAULT_REQUEST_TIMEOUT_SEC : parseIntegerOption(options.timeoutSec, '--timeout-sec', { min: 1, max: 3600 });
   return { url: url.href.replace(/\/$/, ''), token, timeoutMs: timeoutSec * 1000 };
 }
 

@@ -115,6 +115,7 @@ export function addApiCommands(program: Command, io: CliIo): void {
       // The API takes E.164 with + only (ITU-T E.164 §6: country code first, no leading zero).
       if (!to.international || to.digits.startsWith('0') || to.digits.length < 2) throw optionError('--to', `"${options.to}" is not an international number: E.164 with + and the country code, e.g. +491701234567`);
       if ((options.text === undefined) === (options.dataHex === undefined)) throw optionError('--text', 'give exactly one of --text and --data-hex');
+      if (options.dataHex !== undefined && !/^(?:[0-9A-Fa-f]{2})+$/.test(options.dataHex)) throw optionError('--data-hex', `"${options.dataHex.length > 40 ? `${options.dataHex.slice(0, 40)}…` : options.dataHex}" is not hexadecimal octets: pairs of 0-9 a-f, at least one`);
       const body = { to: options.to, ...(options.text === undefined ? { dataHex: options.dataHex } : { text: options.text }) };
       const sent = (await callApi(apiTarget(options, io.env ?? {}), 'POST', '/api/v1/sms', body)) as { messageId: string; modem: string; parts: number };
       if (options.json === true) io.json(sent);

@@ -81,7 +81,12 @@ function usageError(error: CommanderError, program: Command, args: readonly stri
   const name = fullName(command);
   // commander.help with exit code 1: help was shown instead of an error (no command, `help <unknown>`).
   const helpInstead = unknown === null ? `a command is required: ${command.commands.map((c) => c.name()).join(', ')}` : `unknown command '${unknown}'`;
-  const message = error.code === 'commander.help' ? helpInstead : error.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ');
+  let message = error.code === 'commander.help' ? helpInstead : error.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ');
+  // commander checks required options before unknown ones; a mistyped option (`run --conifg x`) is the real mistake.
+  if (error.code === 'commander.missingMandatoryOptionValue') {
+    const mistyped = command.parseOptions(args.slice(args.indexOf(command.name()) + 1)).unknown.find((arg) => arg.startsWith('-'));
+    if (mistyped !== undefined) message = `unknown option '${mistyped.split('=')[0]}'`;
+  }
   return new GatewayError('GW_ERR_USAGE', message, { usage: `${name} ${command.usage()}`, help: `${name} --help` });
 }
 

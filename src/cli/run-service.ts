@@ -10,6 +10,7 @@ import { GatewayError } from '../shared/errors.ts';
 import type { CliIo } from './io.ts';
 import { superviseService } from './service-supervisor.ts';
 import { AdminServer } from '../admin/admin-server.ts';
+import { optionError } from './options.ts';
 import { packageVersion } from './version.ts';
 
 /** What one run is asked to do. */
@@ -42,6 +43,9 @@ function startFields(configPath: string, config: Config): Record<string, unknown
  */
 export async function runService(run: ServiceRun, io: CliIo): Promise<void> {
   const config = await loadConfigFile(run.configPath, io.env ?? {});
+  // --at-trace names modems of this file: checked now, before anything waits for Redis.
+  const unknownModem = run.atTrace === undefined || run.atTrace === 'all' ? undefined : run.atTrace.find((name) => !config.modems.some((modem) => modem.name === name));
+  if (unknownModem !== undefined) throw optionError('--at-trace', `no modem named "${unknownModem}" in ${run.configPath}; its modems: ${config.modems.map((modem) => modem.name).join(', ')} (or all)`);
   const logger = createLogger({ level: config.log.level, pretty: io.isTerminal === true, destination: { write: (text) => io.out(text.trimEnd()) } });
   const supervisor = superviseService(io, (line) => logger.info(line));
   logger.info(startFields(run.configPath, config), 'starting');

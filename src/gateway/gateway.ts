@@ -158,11 +158,14 @@ export class Gateway {
     logger.info({ redis: redactRedisUrl(config.redisUrl) }, 'connecting to redis');
     const redis = createGatewayRedis(config.redisUrl, 'commands', logger, retry);
     const blockingRedis = createGatewayRedis(config.redisUrl, 'consumer', logger, retry);
+    // What assemble() opened before a step failed (queues, sockets), closed again: a failed start leaves nothing running.
+    const opened: (() => Promise<unknown>)[] = [];
     try {
       await waitForRedis(redis, options.signal);
       await waitForRedis(blockingRedis, options.signal);
-      return await Gateway.assemble(config, options, logger, redis, blockingRedis);
+      return await Gateway.assemble(config, options, logger, redis, blockingRedis, opened);
     } catch (error) {
+      await settleWithin((async () => { for (const close of opened.reverse()) await close().catch(() => undefined); })(), 5000);
       redis.disconnect();
       blockingRedis.disconnect();
       throw error;
@@ -174,7 +177,7 @@ export class Gateway {
    * the gateway still starts (DNS may come up after it at boot), logs why, and resolves again
    * from housekeeping and whenever the core's datagrams do not match.
    */
-  private static async assemble(config: GatewayConfig, options: GatewayStartOptions, logger: Logger, redis: Redis, blockingRedis: Redis): Promise<Gateway> {
+  private static async assemble(config: GatewayConfig, options: GatewayStartOptions, logger: Logger, redis: Redis, blockingRedis: Redis, opened: (() => Promise<unknown>)[]): Promise<Gateway> {
     const prefix = config.redisPrefix;
     const inbox = new RedisInbox(redis, { prefix: `${prefix}inbox:`, reassemblyTimeoutSec: config.reassemblyTimeoutSec });
     const limits = config.registrationLimits ?? {};
@@ -201,9 +204,11 @@ export class Gateway {
     const outboundSettings = { ...OUTBOUND_SMS_DEFAULTS, ...config.outboundSms };
     const sms = new PoolSmsSender(pool, redis, `${prefix}concat-ref:`, outboundSettings.modemComebackWaitMs);
     const outbound = new OutboundSmsQueue({ redisUrl: config.redisUrl, redisPrefix: prefix, settings: outboundSettings });
+    opened.push(() => outbound.close());
     const outboundWorker = new OutboundSmsWorker({
       redisUrl: config.redisUrl, redisPrefix: prefix, settings: outboundSettings, sender: sms, local: outbound, concurrency: config.modems.length, autorun: false,
     });
+    opened.push(() => outboundWorker.close());
     // Working starts with the first modem ready: SMS queued before a restart are sent, not failed for want of a modem.
     for (const driver of pool.drivers) driver.on('state', (state) => (state === 'ready' || state === 'degraded') && outboundWorker.start());
     outboundWorker.on('outcome', (o) => o.result !== 'sent' && logger.warn({ ...o }, `outbound SMS ${o.result}`));
@@ -217,7 +222,9 @@ export class Gateway {
     const sockets = new CoreSocketPool(redis, (endpoint, bytes, from) => settle(relay?.fromCore(endpoint, bytes, from)), {
       ...config.coreSockets, prefix: `${prefix}sockets:`,
     });
+    opened.push(() => sockets.close());
     const udp = await DeviceUdpEndpoint.bind(config.udpListen.host, config.udpListen.port, (bytes, from) => settle(relay?.fromUdp(bytes, from)));
+    opened.push(() => udp.close());
     const core = await resolveCore(config, logger);
     const deviceGroups = new DeviceGroups(config.deviceGroups ?? [], config.modems.map((modem) => modem.name));
     const senderPolicy = new SenderPolicy(config.senderPolicy);
@@ -228,6 +235,7 @@ export class Gateway {
       groups: deviceGroups, senders: senderPolicy, presence: mirror.presence, budget: spend.budget, operations: spend.operations,
       sms: { send: (msisdn, payload, via, ports, options) => outbound.sender('trigger').sendMessage(msisdn, payload, via, ports, options) },
     });
+    opened.push(() => wakeups.close());
     // Heard: a waiting wake-up job is checked at once (it completes), not at the end of its back-off.
     for (const event of ['registered', 'updated'] as const) mirror.on(event, (record) => wakeups.heard(record.endpoint));
     // Trigger delivery diagnosis, and the Bootstrap-Request Trigger after failed Registers (docs/wakeup.md).
@@ -252,10 +260,14 @@ export class Gateway {
     if (options.atTrace !== undefined) for (const name of options.atTrace === 'all' ? ['all'] : options.atTrace) logging.setAtTrace(name, true);
     // A restart binds every registered device's socket on its recorded address again, in
     // parallel; one that cannot be bound is reported and retried by maintain(), never fatal.
-    await sockets.restore((await mirror.load()).map((record) => record.endpoint));
+    const registered = await mirror.load();
+    await sockets.restore(registered.map((record) => record.endpoint));
+    // Today's SMS spend of those devices, for the admin snapshot only (the budget is checked in Redis): start does not wait for it.
+    void spend.budget.recall(registered).catch((error: unknown) => logger.warn({ err: error }, 'SMS spend of today not read back (shown from the next SMS on)'));
     // Requests held before a restart (or by a killed process) wait for their devices; expired ones get 5.04 now.
     await relay.held.resume().then((held) => logger.info(held, 'held requests resumed'), (error: unknown) => logger.warn({ err: error }, 'held requests not resumed yet (retried every second)'));
     await inboxRelay.start();
+    opened.push(() => inboxRelay.stop());
     pool.start();
     const gateway = new Gateway(config, pool, mirror, relay, inbox, sockets, udp, inboxRelay, sms, redis, blockingRedis, logging, logger, wakeups, spend, outbound, outboundWorker);
     logger.info({ udp: udp.address, core: config.core, modems: config.modems.map((m) => m.name) }, 'gateway started');

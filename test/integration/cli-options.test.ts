@@ -54,6 +54,8 @@ describe.concurrent('usage errors', () => {
       { what: 'unknown top-level command', args: ['frobnicate'], message: /unknown command 'frobnicate'/, usage: 'smsbridge' },
       { what: 'missing argument', args: ['pdu', 'decode'], message: /missing required argument 'hex'/, usage: 'smsbridge pdu decode' },
       { what: 'missing required option', args: ['pdu', 'encode', '--text', 'hi'], message: /--to/, usage: 'smsbridge pdu encode' },
+      { what: 'mistyped required option', args: ['run', '--conifg', 'x.yaml'], message: /^unknown option '--conifg'$/, usage: 'smsbridge run' },
+      { what: 'unknown option beside a missing required one', args: ['send', '--bogus=1', '--text', 'hi'], message: /^unknown option '--bogus'$/, usage: 'smsbridge send' },
       { what: 'option without its value', args: ['core', '--listen'], message: /--listen/, usage: 'smsbridge core' },
       { what: 'excess argument', args: ['pdu', 'decode', '00', '11'], message: /too many arguments/, usage: 'smsbridge pdu decode' },
       { what: 'no command', args: [], message: /a command is required: run, config, status, modems, devices, queues, send, pdu, at, sim, core, demo, wakeup/, usage: 'smsbridge' },

@@ -72,6 +72,15 @@ describe('admin CLI: errors when --url is not a gateway', () => {
     expect(gateway.requests).toEqual([]);
   });
 
+  it('refuses a --data-hex that is not hex octets before any request, naming the option', async () => {
+    const gateway = await otherServer(200, { messageId: 'm', modem: 'x', parts: 1 });
+    for (const hex of ['0', 'zz', '000', '']) {
+      const error = errorOf(await smsbridgeWith({ env: TOKEN }, 'send', '--to', '+491701234567', '--data-hex', hex, '--url', gateway.url));
+      expect(error).toMatchObject({ code: 'GW_ERR_CONFIG', option: '--data-hex' });
+    }
+    expect(gateway.requests).toEqual([]);
+  });
+
   it('says a --token-file is empty rather than that no token was given', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'smsbridge-cli-token-'));
     try {

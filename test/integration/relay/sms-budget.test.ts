@@ -41,6 +41,26 @@ describe('SmsBudget', () => {
     expect((await budget.reserve(device('d1'), 2)).ok).toBe(true);
   });
 
+  it('recalls today\'s spend from Redis after a restart: the snapshot shows it before any new reservation', async () => {
+    const nowMs = Date.parse('2026-03-04T12:00:00Z');
+    const before = new SmsBudget(connection(), groups, {}, 'r:', () => nowMs);
+    expect((await before.reserve(device('d5'), 3)).ok).toBe(true);
+    expect((await before.reserve(device('fleet-1'), 2)).ok).toBe(true);
+    // A new process: nothing in memory until it recalls.
+    const after = new SmsBudget(connection(), groups, {}, 'r:', () => nowMs);
+    expect(after.spentToday('d5')).toBe(0);
+    await after.recall([device('d5'), device('fleet-1'), device('never-sent')]);
+    expect(after.spentToday('d5')).toBe(3);
+    expect(after.spentToday('fleet-1')).toBe(2);
+    expect(after.spentToday('never-sent')).toBe(0);
+    expect(after.spentTodayTotal()).toBe(5);
+    // A newer figure this process holds is kept; the next reservation counts on from Redis's total.
+    expect((await after.reserve(device('d5'), 1)).ok).toBe(true);
+    await after.recall([device('d5')]);
+    expect(after.spentToday('d5')).toBe(4);
+    expect(after.spentTodayTotal()).toBe(6);
+  });
+
   it('starts a new count at UTC midnight: yesterday\'s spend does not count today, and its key expires', async () => {
     let nowMs = Date.parse('2026-03-02T23:59:59.500Z');
     const redis = connection();
