@@ -21,7 +21,11 @@
  *
  * For profiling: `DEVICE_SCALE_DEBUG=1` prints every memory measurement (heap spaces included);
  * `DEVICE_SCALE_HEAPSNAPSHOT=<dir>` makes the gateway write a heap snapshot there at each one.
+ * The gateway's process (not the bare forwarder's) runs with the node/V8 flags of the `smsbridge`
+ * executable's first line (src/main.ts: `--min-semi-space-size=16`, see docs/scaling.md);
+ * `DEVICE_SCALE_GATEWAY_NODE_FLAGS="--flag …"` replaces them (empty: none), to measure others.
  */
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startPrivateRedis } from '../src/sim/private-redis.ts';
@@ -98,10 +102,17 @@ const GATEWAY_BIND_HOSTS = '127.0.0.2,127.0.0.3';
 const PORT_RANGE = ['20000', '31999'] as const;
 const script = (name: string): string => fileURLToPath(new URL(`./support/${name}`, import.meta.url));
 
+/** The node flags on the first line of the `smsbridge` executable (`#!/usr/bin/env -S node <flags>`). */
+function executableNodeFlags(): string {
+  const first = readFileSync(fileURLToPath(new URL('../src/main.ts', import.meta.url)), 'utf8').split('\n', 1)[0] ?? '';
+  return /^#!\/usr\/bin\/env -S node(.*)$/.exec(first)?.[1] ?? '';
+}
+
 interface Measure { rss: number; heapUsed: number; sockets: number; exchanges: number }
 
 async function startSut(mode: 'gateway' | 'bare', redisUrl: string, core: { host: string; port: number }): Promise<JsonChild> {
-  return startJsonChild(script('scale-sut.ts'), [mode, redisUrl, core.host, String(core.port), GATEWAY_BIND_HOSTS, ...PORT_RANGE]);
+  const flags = mode === 'gateway' ? (process.env.DEVICE_SCALE_GATEWAY_NODE_FLAGS ?? executableNodeFlags()).split(/\s+/).filter((flag) => flag !== '') : [];
+  return startJsonChild(script('scale-sut.ts'), [mode, redisUrl, core.host, String(core.port), GATEWAY_BIND_HOSTS, ...PORT_RANGE], flags);
 }
 
 /**

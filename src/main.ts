@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --min-semi-space-size=16
 /**
  * Composition root of lwm2m-sms-bridge: the `smsbridge` executable starts here (compiled to
  * `dist/main.js`, the `bin` of package.json). It is the only module that touches `process`

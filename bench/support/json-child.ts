@@ -16,9 +16,9 @@ export interface JsonChild {
   stop(): Promise<void>;
 }
 
-/** Starts `script` with `args` and waits for its first line. */
-export async function startJsonChild(script: string, args: readonly string[] = []): Promise<JsonChild> {
-  const child: ChildProcessByStdio<Writable, Readable, null> = spawn(process.execPath, [...process.execArgv, script, ...args], {
+/** Starts `script` with `args` (and `nodeFlags` for node itself, after this process's own) and waits for its first line. */
+export async function startJsonChild(script: string, args: readonly string[] = [], nodeFlags: readonly string[] = []): Promise<JsonChild> {
+  const child: ChildProcessByStdio<Writable, Readable, null> = spawn(process.execPath, [...process.execArgv, ...nodeFlags, script, ...args], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   let gone = false;

@@ -40,6 +40,9 @@ export interface UplinkId {
   readonly atMs: number;
 }
 
+/** Entries an uplink table holds as a flat array before it becomes a Map (a linear search stays short). */
+const SMALL_UPLINKS = 12;
+
 /** Keys of core MIDs in the uplink map start here (device keys stay below: MID + 0x10000 at most). */
 const CORE_KEY = 0x20000;
 
@@ -75,12 +78,14 @@ export class DeviceExchanges {
   private nextCoreId: number;
   private nextDeviceId: number;
   /**
-   * Both directions of the uplink ID translation in one Map (one table per device, not two;
-   * bench/device-scale): device MID (+ 0x10000 for SMS) → the core MID, and {@link CORE_KEY} + core
-   * MID → the device MID (for a CON only), each packed with the bearer and the time
-   * ({@link packUplink}). Number keys: this is looked up for every uplink.
+   * Both directions of the uplink ID translation in one table (bench/device-scale: memory per
+   * device): device MID (+ 0x10000 for SMS) → the core MID, and {@link CORE_KEY} + core MID → the
+   * device MID (for a CON only), each packed with the bearer and the time ({@link packUplink}).
+   * Up to {@link SMALL_UPLINKS} entries a flat array of numbers (key, value, key, value…: the
+   * values stay unboxed doubles, about 16 B an entry against 60 B in a Map with a boxed number),
+   * beyond that a Map (number keys: this is looked up for every uplink); null while empty.
    */
-  private readonly uplinks = new Map<number, number>();
+  private uplinks: number[] | Map<number, number> | null = null;
   private sms: SmsMaps | null = null;
   /** See {@link awaitingCoreAck}: created with the first entry (most devices never have one). */
   private acks: Map<number, () => void> | null = null;
@@ -133,7 +138,7 @@ export class DeviceExchanges {
    */
   uplinkId(deviceMessageId: number, confirmable: boolean, bearer: 'sms' | 'udp', nowMs: number): number {
     const key = bearer === 'udp' ? deviceMessageId : 0x10000 + deviceMessageId;
-    const known = this.uplinks.get(key);
+    const known = this.uplinkGet(key);
     if (known !== undefined && nowMs - packedAtMs(known) < EXCHANGE_LIFETIME_SEC * 1000) return known % 0x10000;
     const coreMessageId = this.allocateCoreId();
     this.pinUplinkId(deviceMessageId, coreMessageId, confirmable, bearer, nowMs);
@@ -147,13 +152,75 @@ export class DeviceExchanges {
    */
   pinUplinkId(deviceMessageId: number, coreMessageId: number, confirmable: boolean, bearer: 'sms' | 'udp', nowMs: number): void {
     const key = bearer === 'udp' ? deviceMessageId : 0x10000 + deviceMessageId;
-    this.uplinks.set(key, packUplink(coreMessageId, bearer, nowMs));
-    if (confirmable) this.uplinks.set(CORE_KEY + coreMessageId, packUplink(deviceMessageId, bearer, nowMs));
+    this.uplinkSet(key, packUplink(coreMessageId, bearer, nowMs));
+    if (confirmable) this.uplinkSet(CORE_KEY + coreMessageId, packUplink(deviceMessageId, bearer, nowMs));
+  }
+
+  /** The packed entry of `key` in the uplink table, or undefined. */
+  private uplinkGet(key: number): number | undefined {
+    const table = this.uplinks;
+    if (table === null) return undefined;
+    if (table instanceof Map) return table.get(key);
+    for (let i = 0; i < table.length; i += 2) if (table[i] === key) return table[i + 1];
+    return undefined;
+  }
+
+  /** Sets `key` → `packed` in the uplink table (an array while small, then a Map). */
+  private uplinkSet(key: number, packed: number): void {
+    const table = this.uplinks;
+    if (table === null) {
+      this.uplinks = [key, packed];
+      return;
+    }
+    if (table instanceof Map) {
+      table.set(key, packed);
+      return;
+    }
+    for (let i = 0; i < table.length; i += 2) {
+      if (table[i] !== key) continue;
+      table[i + 1] = packed;
+      return;
+    }
+    if (table.length < SMALL_UPLINKS * 2) {
+      table.push(key, packed);
+      return;
+    }
+    const map = new Map<number, number>();
+    for (let i = 0; i < table.length; i += 2) map.set(table[i]!, table[i + 1]!);
+    map.set(key, packed);
+    this.uplinks = map;
+  }
+
+  /** Entries of the uplink table. */
+  private get uplinkCount(): number {
+    const table = this.uplinks;
+    return table === null ? 0 : table instanceof Map ? table.size : table.length / 2;
+  }
+
+  /** Drops uplink entries made `EXCHANGE_LIFETIME` or longer before `nowMs` (null when none is left). */
+  private pruneUplinks(nowMs: number): void {
+    const table = this.uplinks;
+    if (table === null) return;
+    const lapsed = (packed: number): boolean => nowMs - packedAtMs(packed) >= EXCHANGE_LIFETIME_SEC * 1000;
+    if (table instanceof Map) {
+      for (const [key, packed] of table) if (lapsed(packed)) table.delete(key);
+      if (table.size === 0) this.uplinks = null;
+      return;
+    }
+    let kept = 0;
+    for (let i = 0; i < table.length; i += 2) {
+      if (lapsed(table[i + 1]!)) continue;
+      table[kept] = table[i]!;
+      table[kept + 1] = table[i + 1]!;
+      kept += 2;
+    }
+    if (kept === 0) this.uplinks = null;
+    else table.length = kept;
   }
 
   /** What a core ACK/RST with `coreMessageId` answers, or undefined. */
   uplinkFor(coreMessageId: number): UplinkId | undefined {
-    const packed = this.uplinks.get(CORE_KEY + coreMessageId);
+    const packed = this.uplinkGet(CORE_KEY + coreMessageId);
     if (packed === undefined) return undefined;
     return { deviceMessageId: packed % 0x10000, bearer: packed % 0x20000 >= 0x10000 ? 'sms' : 'udp', atMs: packedAtMs(packed) };
   }
@@ -197,7 +264,7 @@ export class DeviceExchanges {
   get size(): number {
     const sms = this.sms;
     const smsEntries = sms === null ? 0 : sms.byCoreId.size + sms.byToken.size + sms.byDeviceId.size + sms.separateFromCore.size;
-    return this.uplinks.size + smsEntries + (this.acks?.size ?? 0);
+    return this.uplinkCount + smsEntries + (this.acks?.size ?? 0);
   }
 
   /** True when nothing is remembered: the relay may drop this object (its ID counters restart from a new seed). */
@@ -219,7 +286,7 @@ export class DeviceExchanges {
   prune(nowMs: number): void {
     if (nowMs >= this.prunedAtMs && nowMs - this.prunedAtMs < PRUNE_INTERVAL_MS) return;
     this.prunedAtMs = nowMs;
-    for (const [key, packed] of this.uplinks) if (nowMs - packedAtMs(packed) >= EXCHANGE_LIFETIME_SEC * 1000) this.uplinks.delete(key);
+    this.pruneUplinks(nowMs);
     if (this.acks !== null && this.acks.size === 0) this.acks = null;
     const sms = this.sms;
     if (sms === null) return;

@@ -5,7 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -40,6 +40,26 @@ function parseUnit(text: string): Map<string, Map<string, string[]>> {
 function hasCommand(name: string): boolean {
   return (process.env.PATH ?? '').split(':').some((dir) => dir !== '' && existsSync(join(dir, name)));
 }
+
+describe('the smsbridge executable (what `smsbridge run` and the systemd unit start)', () => {
+  it('starts node with a young generation of 2 × 16 MB semi-spaces (bench/device-scale: RSS per device), through its own first line', async () => {
+    const first = (await readFile(join(ROOT, 'src/main.ts'), 'utf8')).split('\n', 1)[0]!;
+    expect(first).toMatch(/^#!\/usr\/bin\/env -S node .*--min-semi-space-size=16/);
+    const dir = await mkdtemp(join(tmpdir(), 'smsbridge-shebang-'));
+    try {
+      // The same first line on a script that prints its young generation, run as an executable
+      // (the kernel reads the line, env -S splits it), with node found on PATH as for smsbridge.
+      const script = join(dir, 'young.js');
+      await writeFile(script, `${first}\nconst v8 = require('node:v8');\nprocess.stdout.write(String(v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size));\n`);
+      await chmod(script, 0o755);
+      const pathWithNode = `${join(process.execPath, '..')}:${process.env.PATH ?? ''}`;
+      const { stdout } = await run(script, [], { env: { ...process.env, PATH: pathWithNode } });
+      expect(Number(stdout)).toBeGreaterThanOrEqual(16 * 1024 * 1024); // one semi-space; node starts at 1 MB without the flag
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
 
 describe('hardware/systemd/lwm2m-sms-bridge.service', () => {
   it('runs `smsbridge run` as its own user in dialout, stops by SIGTERM within 15 s, and is hardened', async () => {

@@ -48,3 +48,38 @@ describe('device exchanges: uplink message-ID translation', () => {
     expect(exchanges.uplinkFor(0x1234)).toMatchObject({ deviceMessageId: 9, bearer: 'sms' });
   });
 });
+
+describe('device exchanges: the uplink table, small and large', () => {
+  it('translates the same before and after it outgrows its flat array, keeps what is younger than EXCHANGE_LIFETIME when pruned, and forgets the rest', () => {
+    const t0 = 1_796_000_000_000;
+    const exchanges = new DeviceExchanges(0);
+    const first: number[] = [];
+    for (let id = 0; id < 5; id += 1) first.push(exchanges.uplinkId(100 + id, true, 'udp', t0)); // 10 entries: still an array
+    const later: number[] = [];
+    for (let id = 0; id < 20; id += 1) later.push(exchanges.uplinkId(200 + id, true, id % 2 === 0 ? 'udp' : 'sms', t0 + 100_000)); // grows past it: a Map
+    expect(exchanges.size).toBe(50);
+    for (let id = 0; id < 5; id += 1) {
+      expect(exchanges.uplinkId(100 + id, true, 'udp', t0 + 1000)).toBe(first[id]); // retransmissions keep their core ID
+      expect(exchanges.uplinkFor(first[id]!)).toEqual({ deviceMessageId: 100 + id, bearer: 'udp', atMs: t0 });
+    }
+    for (let id = 0; id < 20; id += 1) expect(exchanges.uplinkFor(later[id]!)?.bearer).toBe(id % 2 === 0 ? 'udp' : 'sms');
+    exchanges.prune(t0 + LIFETIME_MS); // the first five have lapsed, the twenty have not
+    expect(exchanges.size).toBe(40);
+    expect(exchanges.uplinkFor(first[0]!)).toBeUndefined();
+    expect(exchanges.uplinkFor(later[19]!)?.deviceMessageId).toBe(219);
+    exchanges.prune(t0 + 100_000 + LIFETIME_MS);
+    expect(exchanges.isIdle).toBe(true);
+  });
+
+  it('prunes a small table in place and gives a lapsed ID a new core ID', () => {
+    const t0 = 1_796_000_000_000;
+    const exchanges = new DeviceExchanges(0);
+    const old = exchanges.uplinkId(1, true, 'udp', t0);
+    const young = exchanges.uplinkId(2, false, 'udp', t0 + 10_000);
+    expect(exchanges.size).toBe(3);
+    exchanges.prune(t0 + LIFETIME_MS + 1);
+    expect(exchanges.size).toBe(1);
+    expect(exchanges.uplinkId(2, false, 'udp', t0 + LIFETIME_MS + 2)).toBe(young);
+    expect(exchanges.uplinkId(1, true, 'udp', t0 + LIFETIME_MS + 2)).not.toBe(old);
+  });
+});
