@@ -1,7 +1,7 @@
 /**
  * The gateway's wake-up service: takes wake-up requests (held requests, the admin API), and
  * works the BullMQ wake-up queue. One job per device; each attempt sends one Registration Update
- * Trigger (see triggers.ts) from the device's server modem, then waits, with exponential back-off
+ * Trigger or shoulder-tap (wakeup-sms.ts) from the device's server modem, then waits, with exponential back-off
  * and jitter, for the device to be heard. The job completes when the device is heard on any
  * bearer (an Update or Register, or any message while the job waits), not when the SMS leaves;
  * it gives up after the configured triggers or time-to-live. Each outcome is kept in Redis (the
@@ -19,13 +19,13 @@
  * or "no report" (none within `statusReportWaitMs`).
  *
  * A device's answer to its trigger (a 1.0 client may acknowledge a CON trigger) is consumed
- * through {@link WakeupService.takeTriggerAnswer} and counts as the device heard.
+ * through {@link WakeupService.takeTriggerAnswer} and counts as the device heard. What it reports:
+ * wakeup-types.ts; its answers to operators: wakeup-queries.ts.
  */
-import { randomBytes, randomInt } from 'node:crypto';
 import { UnrecoverableError, Worker, type Job, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { chooseBearer } from '../bridge/bearer.ts';
-import { smsPartsOf, type BudgetRefusal, type SmsSpendGate } from '../bridge/sms-budget.ts';
+import type { SmsSpendGate } from '../bridge/sms-budget.ts';
 import type { SmsOperationCounters } from '../bridge/sms-operations.ts';
 import { GatewayError } from '../shared/errors.ts';
 import type { Presence } from '../lwm2m/presence.ts';
@@ -33,93 +33,20 @@ import type { DeviceGroups } from '../bridge/device-groups.ts';
 import type { SenderPolicy } from '../bridge/sender-policy.ts';
 import type { CoapMessage } from '../lwm2m/coap-message.ts';
 import { bindingOf, type DeviceRecord } from '../lwm2m/device-record.ts';
-import { hexToBytes } from '../shared/hex.ts';
 import { TypedEmitter } from '../shared/typed-emitter.ts';
-import { splitIntoSubmitPdus } from '../sms/index.ts';
 import { BootstrapTriggers } from './bootstrap-trigger.ts';
 import { diagnoseTrigger, tpStatusClass, tpStatusName, type TriggerDelivery } from './delivery-status.ts';
 import { TriggerLedger, type SentTrigger } from './trigger-ledger.ts';
-import { buildTrigger } from './triggers.ts';
+import { wakeupSms, wakeupSmsBytes, wakeupSmsParts } from './wakeup-sms.ts';
 import { addWakeupJob, bullConnection, bullPrefix, WAKEUP_QUEUE_NAME, wakeupJobId, wakeupQueue, type TriggerSmsSender, type WakeupJobData, type WakeupRequestResult, type WakeupSource } from './wakeup-jobs.ts';
 import { backoffDelayMs, wakeupSettingsFor, type WakeupConfig, type WakeupSettings } from './wakeup-settings.ts';
+import { WakeupQueries } from './wakeup-queries.ts';
+import type { TriggerReport, WakeupEvents, WakeupGiveUpReason, WakeupJobView, WakeupOutcome, WakeupSkipReason } from './wakeup-types.ts';
 
 export type { TriggerSendResult, TriggerSmsSender } from './wakeup-jobs.ts';
-
-/** Why no trigger was sent. */
-export type WakeupSkipReason = 'not-registered' | 'awake' | 'no-sms' | 'not-allowed' | 'no-server-modem';
-/** Why the job gave up (`undeliverable`: a status report named a permanent error; `budget-exhausted`: the day's SMS budget is spent). */
-export type WakeupGiveUpReason = 'device-silent' | 'ttl-expired' | 'send-failed' | 'undeliverable' | 'budget-exhausted';
-
-/** What every outcome may carry besides its result: the diagnosis of each trigger sent. */
-interface OutcomeDiagnosis {
-  /** Per trigger, in order: delivered / undeliverable (TP-ST) / no report. Absent when none was sent. */
-  readonly deliveries?: readonly TriggerDelivery[];
-}
-
-/** How a wake-up ended (kept in Redis per device, and emitted). */
-export type WakeupOutcome =
-  | { readonly result: 'woke'; readonly endpoint: string; readonly triggers: number; readonly elapsedMs: number; readonly endedAtMs: number } & OutcomeDiagnosis
-  | {
-    readonly result: 'gave-up'; readonly endpoint: string; readonly reason: WakeupGiveUpReason; readonly triggers: number; readonly elapsedMs: number; readonly endedAtMs: number;
-    /** `undeliverable`: the TP-ST of the report (TS 23.040 §9.2.3.15) and its name. */
-    readonly status?: number;
-    readonly statusName?: string;
-  } & OutcomeDiagnosis
-  | { readonly result: 'skipped'; readonly endpoint: string; readonly reason: WakeupSkipReason; readonly triggers: 0; readonly elapsedMs: number; readonly endedAtMs: number } & OutcomeDiagnosis;
-
-/** A status report as the modem driver emits it (ModemEvents `delivery-report`). */
-export interface TriggerReport {
-  readonly messageId: string;
-  readonly part: number;
-  /** TP-ST (TS 23.040 §9.2.3.15). */
-  readonly status: number;
-}
-
-/** Events of {@link WakeupService} (logged by the gateway). */
-export type WakeupEvents = {
-  requested: [WakeupRequestResult & { readonly source: WakeupSource }];
-  trigger: [{ readonly endpoint: string; readonly jobId: string; readonly trigger: number; readonly modem: string; readonly framing: string; readonly nextCheckMs: number; readonly kind?: string; readonly messageId?: string }];
-  'trigger-failed': [{ readonly endpoint: string; readonly jobId: string; readonly detail: string }];
-  /** A status report for a trigger SMS arrived. */
-  'trigger-report': [{ readonly endpoint: string; readonly trigger: number; readonly part: number; readonly status: number; readonly statusName: string }];
-  /** The device answered its trigger (ACK, RST or response); consumed, not relayed. */
-  'trigger-answered': [{ readonly endpoint: string; readonly type: string; readonly code: number }];
-  /** A Register of the device failed (refused by the core or unanswered). */
-  'registration-failed': [{ readonly endpoint: string; readonly why: 'rejected' | 'unanswered'; readonly failures: number }];
-  /** A Bootstrap-Request Trigger was sent after repeated registration failures (or failed: `error`). */
-  'bootstrap-trigger': [{ readonly endpoint: string; readonly trigger: number; readonly failures: number; readonly modem: string; readonly error?: string }];
-  outcome: [WakeupOutcome];
-  /** A trigger was refused by the SMS budget (the job gives up with `budget-exhausted`, or retries while Redis is away). */
-  'sms-refused': [BudgetRefusal];
-  /**
-   * Redis or BullMQ trouble (the queue reconnects by itself). Not named `error`: an `error` event
-   * without a listener would throw, and BullMQ reports a closed connection after `close()`.
-   */
-  problem: [{ readonly detail: string }];
-};
-
-/** A wake-up job as the admin API shows it (see {@link WakeupService.job}). */
-export interface WakeupJobView {
-  readonly endpoint: string;
-  readonly jobId: string;
-  /** BullMQ state: `waiting`, `active`, `delayed`, `prioritized` … */
-  readonly state: string;
-  /** BullMQ attempts made so far (each attempt sends at most one trigger). */
-  readonly attempts: number;
-  /** Trigger SMS sent for this job so far. */
-  readonly triggers: number;
-  readonly source: WakeupSource;
-  readonly requestedAtMs: number;
-}
-
-/** BullMQ states a live wake-up job can be in (ended jobs are removed; their outcome is kept apart). */
-export const LIVE_JOB_STATES = ['active', 'waiting', 'prioritized', 'delayed'] as const;
-
-/** ioredis connection states in which Redis is known to be away (not merely still connecting). */
-const LOST_STATES: ReadonlySet<string> = new Set(['reconnecting', 'close', 'end']);
-
-/** Longest wait for Redis of a query or request made for an operator (admin API); then GW_ERR_WAKEUP_REDIS. */
-export const WAKEUP_QUERY_TIMEOUT_MS = 5000;
+export type { TriggerReport, WakeupEvents, WakeupGiveUpReason, WakeupJobView, WakeupOutcome, WakeupSkipReason } from './wakeup-types.ts';
+export { LIVE_JOB_STATES } from './wakeup-types.ts';
+export { WAKEUP_QUERY_TIMEOUT_MS } from './wakeup-queries.ts';
 
 /** What the service needs from the gateway. */
 export interface WakeupServiceDeps {
@@ -144,21 +71,6 @@ export interface WakeupServiceDeps {
   readonly now?: () => number;
 }
 
-function jobView(job: Job<WakeupJobData>, state: string): WakeupJobView {
-  return {
-    endpoint: job.data.endpoint, jobId: job.id ?? '', state, attempts: job.attemptsMade, triggers: job.data.triggers ?? 0,
-    source: job.data.source, requestedAtMs: job.data.requestedAtMs,
-  };
-}
-/** No bytes (a text shoulder-tap has no CoAP to classify). */
-const EMPTY = new Uint8Array(0);
-
-/** SMS parts of a trigger as the splitter will send it (a text shoulder-tap: GSM 7-bit or UCS2 per its characters). */
-function triggerParts(trigger: { readonly payload: { data: Uint8Array } | { text: string }; readonly ports: { destination: number; source: number } | null }): number {
-  if ('data' in trigger.payload) return smsPartsOf(trigger.payload.data.length, trigger.ports !== null);
-  return splitIntoSubmitPdus({ destination: '+1', payload: trigger.payload, concatReference: 0 }).length;
-}
-
 /** Most status reports kept aside while trigger sends are in flight (reports about other SMS beyond it are dropped). */
 const MAX_EARLY_REPORTS = 1000;
 
@@ -179,6 +91,8 @@ export class WakeupService extends TypedEmitter<WakeupEvents> {
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly ledger: TriggerLedger;
   private readonly bootstrap: BootstrapTriggers;
+  /** Answers to operators (the admin API, the CLI), bounded in time. */
+  private readonly queries: WakeupQueries;
   /** Trigger sends whose ledger entry is not written yet, and reports that came meanwhile. */
   private sendsInFlight = 0;
   private earlyReports: TriggerReport[] = [];
@@ -204,6 +118,7 @@ export class WakeupService extends TypedEmitter<WakeupEvents> {
     });
     this.worker.on('error', (error) => this.reportProblem(error));
     this.ledger = new TriggerLedger(deps.redis, deps.redisPrefix);
+    this.queries = new WakeupQueries(this.queue, this.queueConnection, deps.redis, (endpoint) => this.outcomeKey(endpoint));
     this.bootstrap = new BootstrapTriggers({
       ...deps, ledger: this.ledger, now: this.now,
       events: { registrationFailed: (event) => this.emit('registration-failed', event), bootstrapTrigger: (event) => this.emit('bootstrap-trigger', event) },
@@ -238,7 +153,7 @@ export class WakeupService extends TypedEmitter<WakeupEvents> {
   async request(endpoint: string, source: WakeupSource): Promise<WakeupRequestResult> {
     this.withJob.add(endpoint);
     const add = (): Promise<WakeupRequestResult> => addWakeupJob(this.queue, endpoint, source, this.now());
-    const result = source === 'held-request' ? await add() : await this.redisBound(add, 'no job was added');
+    const result = source === 'held-request' ? await add() : await this.queries.bound(add, 'no job was added');
     this.emit('requested', { ...result, source });
     return result;
   }
@@ -264,67 +179,18 @@ export class WakeupService extends TypedEmitter<WakeupEvents> {
   }
 
   /** The live job of `endpoint` (waiting, delayed, active …), or null. Rejects like {@link request}. */
-  async job(endpoint: string): Promise<WakeupJobView | null> {
-    return this.redisBound(async () => {
-      const job = await this.queue.getJob(wakeupJobId(endpoint));
-      if (job === undefined) return null;
-      const state = await job.getState();
-      return state === 'unknown' ? null : jobView(job, state);
-    }, 'the job is unknown');
+  job(endpoint: string): Promise<WakeupJobView | null> {
+    return this.queries.job(endpoint);
   }
 
-  /**
-   * Live jobs, `active` first, then `waiting`, `prioritized`, `delayed`: at most `limit` from
-   * `offset` on, and how many there are. Rejects like {@link request}.
-   */
-  async jobs(offset: number, limit: number): Promise<{ readonly total: number; readonly jobs: readonly WakeupJobView[] }> {
-    return this.redisBound(async () => {
-      const counts = await this.queue.getJobCounts(...LIVE_JOB_STATES);
-      let total = 0;
-      for (const state of LIVE_JOB_STATES) total += counts[state] ?? 0;
-      const jobs: WakeupJobView[] = [];
-      let skip = offset;
-      for (const state of LIVE_JOB_STATES) {
-        const inState = counts[state] ?? 0;
-        if (skip >= inState) {
-          skip -= inState;
-          continue;
-        }
-        const wanted = limit - jobs.length;
-        if (wanted <= 0) break;
-        const found = await this.queue.getJobs([state], skip, skip + wanted - 1, true);
-        skip = 0;
-        for (const job of found) if (job !== undefined && job !== null) jobs.push(jobView(job, state));
-      }
-      return { total, jobs: jobs.slice(0, limit) };
-    }, 'the jobs are unknown');
+  /** Live jobs, at most `limit` from `offset` on, and how many there are (wakeup-queries.ts). Rejects like {@link request}. */
+  jobs(offset: number, limit: number): Promise<{ readonly total: number; readonly jobs: readonly WakeupJobView[] }> {
+    return this.queries.jobs(offset, limit);
   }
 
   /** The last outcomes of several devices (null where none), one Redis round trip. Rejects like {@link request}. */
-  async lastOutcomes(endpoints: readonly string[]): Promise<(WakeupOutcome | null)[]> {
-    if (endpoints.length === 0) return [];
-    return this.redisBound(async () => {
-      const texts = await this.deps.redis.mget(endpoints.map((endpoint) => this.outcomeKey(endpoint)));
-      return texts.map((text) => (text === null ? null : (JSON.parse(text) as WakeupOutcome)));
-    }, 'the outcomes are unknown');
-  }
-
-  /** Runs a Redis call for an operator: GW_ERR_WAKEUP_REDIS at once while Redis is away, or after the timeout. */
-  private async redisBound<T>(run: () => Promise<T>, consequence: string): Promise<T> {
-    if (LOST_STATES.has(this.queueConnection.status) || LOST_STATES.has(this.deps.redis.status)) {
-      throw new GatewayError('GW_ERR_WAKEUP_REDIS', `Redis is not connected (${this.queueConnection.status}); ${consequence}`);
-    }
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new GatewayError('GW_ERR_WAKEUP_REDIS', `Redis did not answer within ${WAKEUP_QUERY_TIMEOUT_MS} ms; ${consequence}`)), WAKEUP_QUERY_TIMEOUT_MS);
-    });
-    const running = run();
-    running.catch(() => undefined); // after a timeout its late failure is no news
-    try {
-      return await Promise.race([running, timedOut]);
-    } finally {
-      clearTimeout(timer);
-    }
+  lastOutcomes(endpoints: readonly string[]): Promise<(WakeupOutcome | null)[]> {
+    return this.queries.lastOutcomes(endpoints);
   }
 
   /**
@@ -444,9 +310,9 @@ export class WakeupService extends TypedEmitter<WakeupEvents> {
     if (ttlLeftMs <= 0) return this.finish(data, { result: 'gave-up', reason: 'ttl-expired' }, sent);
     if (triggers + failures >= settings.attempts) return this.finish(data, { result: 'gave-up', reason: 'send-failed' }, sent);
     const delayMs = Math.min(backoffDelayMs(settings, triggers + failures + 1, Math.random()), Math.max(1, ttlLeftMs));
-    const trigger = this.triggerSms(settings);
+    const trigger = wakeupSms(settings);
     // The day's SMS budget (sms-budget.ts): spent, the job gives up; Redis away, it tries again later.
-    const spend = this.deps.budget === undefined ? null : await this.deps.budget.reserve(record, triggerParts(trigger));
+    const spend = this.deps.budget === undefined ? null : await this.deps.budget.reserve(record, wakeupSmsParts(trigger));
     if (spend !== null && !spend.ok) {
       this.emit('sms-refused', spend.refusal);
       if (spend.refusal.reason === 'budget-exhausted') return this.finish(data, { result: 'gave-up', reason: 'budget-exhausted' }, sent);
@@ -457,7 +323,7 @@ export class WakeupService extends TypedEmitter<WakeupEvents> {
     this.sendsInFlight += 1;
     try {
       if (trigger.coap !== null) await this.ledger.expectAnswer(data.endpoint, trigger.coap.messageId, trigger.coap.token, settings.ttlMs);
-      this.deps.operations?.countSent('data' in trigger.payload ? trigger.payload.data : EMPTY, 'trigger');
+      this.deps.operations?.countSent(wakeupSmsBytes(trigger), 'trigger');
       result = await this.deps.sms.send(record.msisdn, trigger.payload, server.modem, trigger.ports, { statusReportRequest: true });
       const ref = { endpoint: data.endpoint, run: data.requestedAtMs, trigger: triggers + 1 };
       await this.ledger.sent(ref, result.messageId, result.parts, nowMs, settings.ttlMs + settings.statusReportWaitMs).catch((error: unknown) => this.reportProblem(error));
@@ -481,17 +347,6 @@ export class WakeupService extends TypedEmitter<WakeupEvents> {
     // found the job active and gave up on it, so finish now rather than after the whole back-off.
     if ((this.deps.record(data.endpoint)?.lastActivityMs ?? 0) > next.firstTriggerAtMs) return this.finish(next, { result: 'woke' });
     throw new CheckAgainLater(delayMs);
-  }
-
-  /** The SMS of one wake-up: the Registration Update Trigger (with its CoAP ids), or the shoulder-tap. */
-  private triggerSms(settings: WakeupSettings): { payload: { data: Uint8Array } | { text: string }; ports: { destination: number; source: number } | null; coap: { messageId: number; token: Uint8Array } | null } {
-    if (settings.triggerKind === 'shoulder-tap') {
-      const data = settings.shoulderTapHex === '' ? null : hexToBytes(settings.shoulderTapHex);
-      return { payload: data === null ? { text: settings.shoulderTapText } : { data }, ports: null, coap: null };
-    }
-    const coap = { messageId: randomInt(0x10000), token: randomBytes(4) };
-    const sms = buildTrigger({ kind: 'registration-update', mode: settings.triggerMode, framing: settings.framing, ...coap });
-    return { payload: { data: sms.payload }, ports: sms.ports, coap };
   }
 
   /** Time left to wait for the report of trigger `last`, in ms (0: it came, or the wait is over). */
