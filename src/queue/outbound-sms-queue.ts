@@ -52,7 +52,7 @@ interface Waiter {
   timer: NodeJS.Timeout | null;
   /** The modem the message must leave from, or null for any. */
   readonly viaModem: string | null;
-  /** This process's worker has started on it (no longer counted as waiting). */
+  /** No longer counted as waiting: this process's worker has started on it (or it ended). */
   sending: boolean;
 }
 
@@ -113,7 +113,7 @@ export class OutboundSmsQueue extends TypedEmitter<OutboundSmsQueueEvents> {
       const data = await this.enqueue(kind, msisdn, payload, viaModem, ports, jobId, options);
       this.watchExpiry(jobId, data);
     } catch (error) {
-      this.noteSending(jobId);
+      this.stopCounting(jobId);
       this.waiters.delete(jobId);
       throw error;
     }
@@ -134,10 +134,7 @@ export class OutboundSmsQueue extends TypedEmitter<OutboundSmsQueueEvents> {
 
   /** This process's worker started on job `jobId`: it no longer counts as waiting. Idempotent; never throws. */
   noteSending(jobId: string): void {
-    const waiter = this.waiters.get(jobId);
-    if (waiter === undefined || waiter.sending) return;
-    waiter.sending = true;
-    this.countWaiting(waiter.viaModem, -1);
+    this.stopCounting(jobId);
   }
 
   /**
@@ -169,7 +166,7 @@ export class OutboundSmsQueue extends TypedEmitter<OutboundSmsQueueEvents> {
   settle(jobId: string, outcome: { readonly result: OutboundSmsResult } | { readonly error: GatewayError }): void {
     const waiter = this.waiters.get(jobId);
     if (waiter === undefined) return;
-    this.noteSending(jobId);
+    this.stopCounting(jobId);
     this.waiters.delete(jobId);
     if (waiter.timer !== null) clearTimeout(waiter.timer);
     if ('result' in outcome) waiter.resolve(outcome.result);
@@ -230,6 +227,14 @@ export class OutboundSmsQueue extends TypedEmitter<OutboundSmsQueueEvents> {
       waiter.timer.unref();
     };
     arm(Math.max(0, data.expiresAtMs - this.now()) + 50);
+  }
+
+  /** Job `jobId` no longer waits (being sent, settled, or never added): out of {@link waitingFor}'s count, once. */
+  private stopCounting(jobId: string): void {
+    const waiter = this.waiters.get(jobId);
+    if (waiter === undefined || waiter.sending) return;
+    waiter.sending = true;
+    this.countWaiting(waiter.viaModem, -1);
   }
 
   private countWaiting(viaModem: string | null, delta: 1 | -1): void {
