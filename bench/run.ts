@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { configLoadResults, type ConfigLoadReport } from './config-load.ts';
 import { deviceScaleResults, type DeviceScaleReport } from './device-scale.ts';
 import { receiveResults, type ReceiveReport } from './modem-receive.ts';
+import { outboundCmmsResults, type OutboundCmmsReport } from './outbound-cmms.ts';
 import { utilizationResults, type UtilizationReport } from './modem-utilization.ts';
 import { throughputResults, type ThroughputReport } from './relay-throughput.ts';
 import { smsCostResults, type SmsCostReport } from './sms-cost.ts';
@@ -33,6 +34,7 @@ interface Benchmark {
 const BENCHMARKS: Readonly<Record<string, Benchmark>> = {
   'modem-utilization': { script: './modem-utilization.ts', toResults: (report: UtilizationReport) => utilizationResults(report) },
   'modem-receive': { script: './modem-receive.ts', toResults: (report: ReceiveReport) => receiveResults(report) },
+  'outbound-cmms': { script: './outbound-cmms.ts', toResults: (report: OutboundCmmsReport) => outboundCmmsResults(report) },
   'sms-cost': { script: './sms-cost.ts', toResults: (report: SmsCostReport) => smsCostResults(report) },
   'relay-throughput': { script: './relay-throughput.ts', toResults: (report: ThroughputReport) => throughputResults(report) },
   'config-load': { script: './config-load.ts', toResults: (report: ConfigLoadReport) => configLoadResults(report) },

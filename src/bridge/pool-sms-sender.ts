@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { GatewayError } from '../shared/errors.ts';
-import type { ModemPool } from '../modem/modem-pool.ts';
+import type { ModemPool, MoreQueuedProbe } from '../modem/modem-pool.ts';
 import type { ModemState, SendResult } from '../modem/modem-types.ts';
 import { splitIntoSubmitPdus, type SubmitRequest } from '../sms/index.ts';
 import type { DeviceSmsSender } from './relay.ts';
@@ -61,14 +61,16 @@ export class PoolSmsSender implements DeviceSmsSender {
    * like the relay's SMS; resolves with the message's id, modem and parts. Rejects as {@link send},
    * or with GW_ERR_SMS_ENCODE / GW_ERR_SMS_TOO_LONG before anything is sent.
    * `options.statusReportRequest`: TP-SRR on every part (TS 23.040 §9.2.3.5); the modem driver
-   * emits each report as `delivery-report` with this message's id.
+   * emits each report as `delivery-report` with this message's id. `options.moreQueued`: more
+   * messages wait for the chosen modem outside the pool (the outbound queue's jobs), so the
+   * driver keeps the relay link up for them (`AT+CMMS=1`, TS 27.005 §3.5.6); see ModemPool.send.
    */
   async sendMessage(
     msisdn: string,
     payload: SubmitRequest['payload'],
     viaModem: string | null = null,
     ports: { readonly destination: number; readonly source: number } | null = null,
-    options: { readonly statusReportRequest?: boolean } = {},
+    options: { readonly statusReportRequest?: boolean; readonly moreQueued?: MoreQueuedProbe } = {},
   ): Promise<{ messageId: string; modem: string; parts: number }> {
     const submit = { destination: `+${msisdn}`, payload, ...(ports === null ? {} : { ports }), statusReportRequest: options.statusReportRequest === true };
     let parts = splitIntoSubmitPdus(submit);
@@ -81,7 +83,7 @@ export class PoolSmsSender implements DeviceSmsSender {
       if (viaModem !== null) await this.whenAbleToSend(viaModem, Math.max(0, deadlineMs - Date.now()));
       try {
         // Only that modem: another one's SMS would come from a number the device discards.
-        result = await this.pool.send(request, { preferredModem: viaModem, onlyPreferred: viaModem !== null });
+        result = await this.pool.send(request, { preferredModem: viaModem, onlyPreferred: viaModem !== null, moreQueued: options.moreQueued });
         // Cut off before anything left (the port vanished or the modem restarted under AT+CMMS or
         // before the PDU was written): nothing can be duplicated, so it waits for the modem again.
         const nothingLeft = result.failure?.outcome === 'failed' && result.sent.length === 0;

@@ -42,6 +42,28 @@ interface MemberState {
   lastUsedMs: number;
 }
 
+/**
+ * What the caller of {@link ModemPool.send} knows about messages waiting outside the pool (the
+ * outbound queue's jobs, handed over one per modem at a time): whether more will go out on the
+ * modem named `modem` after this one. Asked when the message's turn on that modem comes (after
+ * the messages before it and the rate limit), so it sees what was queued meanwhile. Must not throw.
+ */
+export type MoreQueuedProbe = (modem: string) => boolean;
+
+/** Options of one {@link ModemPool.send}. */
+export interface PoolSendOptions {
+  /** A modem name that goes first when it can send. */
+  readonly preferredModem?: string | null;
+  /** Only `preferredModem`: no other stands in for it. */
+  readonly onlyPreferred?: boolean;
+  /**
+   * More messages wait outside the pool for the chosen modem: the driver keeps the relay link up
+   * for them (`AT+CMMS=1`, TS 27.005 §3.5.6) as for messages queued in the pool. Absent: only the
+   * pool's own queue counts.
+   */
+  readonly moreQueued?: MoreQueuedProbe;
+}
+
 /** The pool is draining or stopped: it takes no new message. */
 const stoppingError = (): GatewayError => new GatewayError('GW_ERR_POOL_NO_MODEM', 'the modem pool is stopping and takes no new message', { group: null });
 
@@ -112,9 +134,10 @@ export class ModemPool {
    * Sends one message; see the class contract. `preferredModem` (a modem name) goes first when it
    * can send: a device that knows one gateway number accepts SMS only from it. With
    * `onlyPreferred` no other modem stands in for it (an SMS from another number would be
-   * discarded by the device): GW_ERR_POOL_NO_MODEM when it cannot send.
+   * discarded by the device): GW_ERR_POOL_NO_MODEM when it cannot send. `moreQueued`: see
+   * {@link PoolSendOptions}.
    */
-  async send(request: SendRequest, options: { readonly preferredModem?: string | null; readonly onlyPreferred?: boolean } = {}): Promise<SendResult> {
+  async send(request: SendRequest, options: PoolSendOptions = {}): Promise<SendResult> {
     if (this.draining) throw stoppingError();
     const tried = new Set<MemberState>();
     let lastFailure: SendResult | null = null;
@@ -126,7 +149,7 @@ export class ModemPool {
       tried.add(state);
       let result: SendResult;
       try {
-        result = await this.sendOn(state, request);
+        result = await this.sendOn(state, request, options.moreQueued);
       } catch (error) {
         if (error instanceof GatewayError && error.code === 'GW_ERR_MODEM_UNAVAILABLE') continue;
         throw error;
@@ -151,7 +174,7 @@ export class ModemPool {
   }
 
   /** Queues the message on one modem behind its earlier messages and its rate limit. */
-  private sendOn(state: MemberState, request: SendRequest): Promise<SendResult> {
+  private sendOn(state: MemberState, request: SendRequest, moreQueued: MoreQueuedProbe | undefined): Promise<SendResult> {
     state.inFlight += 1;
     state.lastUsedMs = Date.now();
     const run = async (): Promise<SendResult> => {
@@ -159,8 +182,10 @@ export class ModemPool {
       const waitMs = state.bucket.delayMs(request.parts.length, Date.now());
       if (waitMs > 0) await new Promise((r) => setTimeout(r, waitMs));
       state.bucket.take(request.parts.length, Date.now());
-      // Messages behind this one: the driver keeps the relay link up for them (AT+CMMS=1).
-      return state.member.driver.send(request, { moreQueued: state.inFlight > 1 });
+      // Messages behind this one, in the pool or waiting outside it for this modem: the driver
+      // keeps the relay link up for them (AT+CMMS=1, TS 27.005 §3.5.6).
+      const more = state.inFlight > 1 || moreQueued?.(state.member.driver.config.name) === true;
+      return state.member.driver.send(request, { moreQueued: more });
     };
     const result = state.tail.then(run, run);
     state.tail = result.catch(() => undefined);

@@ -50,6 +50,10 @@ interface Waiter {
   readonly resolve: (result: OutboundSmsResult) => void;
   readonly reject: (error: GatewayError) => void;
   timer: NodeJS.Timeout | null;
+  /** The modem the message must leave from, or null for any. */
+  readonly viaModem: string | null;
+  /** No longer counted as waiting: this process's worker has started on it (or it ended). */
+  sending: boolean;
 }
 
 /** See the file comment. `close()` rejects the callers still waiting and ends its connections. */
@@ -60,6 +64,9 @@ export class OutboundSmsQueue extends TypedEmitter<OutboundSmsQueueEvents> {
   private readonly eventsConnection: Redis;
   private readonly events: QueueEvents;
   private readonly waiters = new Map<string, Waiter>();
+  /** Waiters not yet being sent, for any modem; and per named modem (see {@link waitingFor}). */
+  private waitingForAny = 0;
+  private readonly waitingForModem = new Map<string, number>();
   private readonly now: () => number;
   private closed = false;
 
@@ -99,15 +106,35 @@ export class OutboundSmsQueue extends TypedEmitter<OutboundSmsQueueEvents> {
   async sendMessage(kind: OutboundSmsKind, msisdn: string, payload: OutboundSmsContent, viaModem: string | null = null, ports: OutboundSmsPorts | null = null, options: OutboundSmsOptions = {}): Promise<OutboundSmsResult> {
     if (this.closed) throw new GatewayError('GW_ERR_POOL_NO_MODEM', 'the gateway is stopping and queues no new SMS');
     const jobId = randomUUID();
-    const outcome = new Promise<OutboundSmsResult>((resolve, reject) => this.waiters.set(jobId, { resolve, reject, timer: null }));
+    // Counted as waiting before the add: this process's worker may take the job before the add's answer arrives.
+    const outcome = new Promise<OutboundSmsResult>((resolve, reject) => this.waiters.set(jobId, { resolve, reject, timer: null, viaModem, sending: false }));
+    this.countWaiting(viaModem, 1);
     try {
       const data = await this.enqueue(kind, msisdn, payload, viaModem, ports, jobId, options);
       this.watchExpiry(jobId, data);
     } catch (error) {
+      this.stopCounting(jobId);
       this.waiters.delete(jobId);
       throw error;
     }
     return outcome;
+  }
+
+  /**
+   * How many messages of this process's callers still wait in the queue (not yet being sent) and
+   * may go out on modem `modem`: those for any modem and those for that one. Kept in memory (no
+   * Redis round trip), so it is what the worker asks for every message it hands to the pool, to
+   * keep the relay link up for the ones behind it (`AT+CMMS=1`, TS 27.005 §3.5.6). Jobs queued by
+   * another process are not counted, and a job another process's worker is sending still is
+   * until its outcome arrives: only the link may be kept a little longer or set up once more.
+   */
+  waitingFor(modem: string): number {
+    return this.waitingForAny + (this.waitingForModem.get(modem) ?? 0);
+  }
+
+  /** This process's worker started on job `jobId`: it no longer counts as waiting. Idempotent; never throws. */
+  noteSending(jobId: string): void {
+    this.stopCounting(jobId);
   }
 
   /**
@@ -139,6 +166,7 @@ export class OutboundSmsQueue extends TypedEmitter<OutboundSmsQueueEvents> {
   settle(jobId: string, outcome: { readonly result: OutboundSmsResult } | { readonly error: GatewayError }): void {
     const waiter = this.waiters.get(jobId);
     if (waiter === undefined) return;
+    this.stopCounting(jobId);
     this.waiters.delete(jobId);
     if (waiter.timer !== null) clearTimeout(waiter.timer);
     if ('result' in outcome) waiter.resolve(outcome.result);
@@ -199,6 +227,24 @@ export class OutboundSmsQueue extends TypedEmitter<OutboundSmsQueueEvents> {
       waiter.timer.unref();
     };
     arm(Math.max(0, data.expiresAtMs - this.now()) + 50);
+  }
+
+  /** Job `jobId` no longer waits (being sent, settled, or never added): out of {@link waitingFor}'s count, once. */
+  private stopCounting(jobId: string): void {
+    const waiter = this.waiters.get(jobId);
+    if (waiter === undefined || waiter.sending) return;
+    waiter.sending = true;
+    this.countWaiting(waiter.viaModem, -1);
+  }
+
+  private countWaiting(viaModem: string | null, delta: 1 | -1): void {
+    if (viaModem === null) {
+      this.waitingForAny += delta;
+      return;
+    }
+    const count = (this.waitingForModem.get(viaModem) ?? 0) + delta;
+    if (count > 0) this.waitingForModem.set(viaModem, count);
+    else this.waitingForModem.delete(viaModem);
   }
 
   private reportProblem(error: unknown): void {

@@ -11,6 +11,7 @@
  */
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { MoreQueuedProbe } from '../modem/modem-pool.ts';
 import { GatewayError } from '../shared/errors.ts';
 import { hexToBytes } from '../shared/hex.ts';
 import { TypedEmitter } from '../shared/typed-emitter.ts';
@@ -19,9 +20,13 @@ import type { OutboundSmsKind, OutboundSmsSettings } from './outbound-sms-settin
 import type { OutboundSmsContent, OutboundSmsQueue } from './outbound-sms-queue.ts';
 import { bullConnection, bullPrefix } from './wakeup-jobs.ts';
 
-/** Sends one message through the modem pool (the gateway's PoolSmsSender). */
+/**
+ * Sends one message through the modem pool (the gateway's PoolSmsSender). `options.moreQueued`
+ * says whether more jobs wait for the modem the pool chose, so that it keeps the relay link up
+ * for them (`AT+CMMS=1`, TS 27.005 §3.5.6); see ModemPool.send.
+ */
 export interface PoolMessageSender {
-  sendMessage(msisdn: string, payload: OutboundSmsContent, viaModem: string | null, ports: OutboundSmsPorts | null, options: OutboundSmsOptions): Promise<OutboundSmsResult>;
+  sendMessage(msisdn: string, payload: OutboundSmsContent, viaModem: string | null, ports: OutboundSmsPorts | null, options: OutboundSmsOptions & { readonly moreQueued?: MoreQueuedProbe }): Promise<OutboundSmsResult>;
 }
 
 /** One job's end, as the worker reports it. */
@@ -53,8 +58,13 @@ export interface OutboundSmsWorkerDeps {
   readonly redisPrefix: string;
   readonly settings: OutboundSmsSettings;
   readonly sender: PoolMessageSender;
-  /** The queue of this process: its callers are settled directly, without a round trip through Redis. */
-  readonly local?: Pick<OutboundSmsQueue, 'settle'>;
+  /**
+   * The queue of this process: its callers are settled directly, without a round trip through
+   * Redis, and its count of messages still waiting tells the pool whether more will follow on a
+   * modem (`AT+CMMS=1` before the first of several, TS 27.005 §3.5.6). Without it each message
+   * goes to the pool alone, and only the parts of one long message share a relay link.
+   */
+  readonly local?: Pick<OutboundSmsQueue, 'settle' | 'noteSending' | 'waitingFor'>;
   /** Messages sent at once; one per modem keeps the rest in the queue, in priority order. @defaultValue 1 */
   readonly concurrency?: number;
   /** Start working at once (true), or only at {@link OutboundSmsWorker.start} (when a modem is ready). @defaultValue true */
@@ -118,6 +128,8 @@ export class OutboundSmsWorker extends TypedEmitter<OutboundSmsWorkerEvents> {
   private async process(job: Job<OutboundSmsJobData, OutboundSmsResult>): Promise<OutboundSmsResult> {
     const data = job.data;
     const jobId = job.id ?? '';
+    const local = this.deps.local;
+    local?.noteSending(jobId);
     if (!this.deps.settings.resendUnknown && job.attemptsStarted > job.attemptsMade + 1) {
       // Started before without an end: its process died while sending (BullMQ normally fails it first).
       throw this.fail(jobId, data, errorOfReason(STALLED_REASON));
@@ -128,7 +140,9 @@ export class OutboundSmsWorker extends TypedEmitter<OutboundSmsWorkerEvents> {
     const payload = 'dataHex' in data.payload ? { data: hexToBytes(data.payload.dataHex) ?? new Uint8Array() } : { text: data.payload.text };
     let result: OutboundSmsResult;
     try {
-      result = await this.deps.sender.sendMessage(data.msisdn, payload, data.viaModem, data.ports, { statusReportRequest: data.statusReportRequest === true });
+      // Asked when its turn on the chosen modem comes: no SMS waits for company, and none is held back.
+      const moreQueued = local === undefined ? {} : { moreQueued: (modem: string): boolean => local.waitingFor(modem) > 0 };
+      result = await this.deps.sender.sendMessage(data.msisdn, payload, data.viaModem, data.ports, { statusReportRequest: data.statusReportRequest === true, ...moreQueued });
     } catch (caught) {
       const error = caught instanceof GatewayError ? caught : new GatewayError('GW_ERR_INTERNAL', String(caught));
       const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
