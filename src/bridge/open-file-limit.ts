@@ -78,19 +78,31 @@ export interface FileLimitVerdict {
 }
 
 /**
- * Applies the policy of the file comment. Throws GW_ERR_RELAY_FILE_LIMIT when the configured
- * capacity plus the reserve exceeds the hard limit; otherwise returns the verdict.
+ * The GW_ERR_RELAY_FILE_LIMIT error of the policy when the configured capacity plus the reserve
+ * exceeds the hard limit (details `{ capacity, reserveFiles, neededFiles, soft, hard }`); null
+ * when it fits, when no capacity is configured, or when the limit is unknown. Never throws.
+ */
+export function capacityFileLimitError(limit: OpenFileLimit | null, needs: Pick<FileNeeds, 'capacity' | 'reserveFiles'>): GatewayError | null {
+  if (limit === null || needs.capacity <= 0) return null;
+  const neededFiles = needs.capacity + needs.reserveFiles;
+  if (neededFiles <= limit.hard) return null;
+  return new GatewayError(
+    'GW_ERR_RELAY_FILE_LIMIT',
+    `coreSockets.capacity ${needs.capacity} needs ${neededFiles} open files, but the hard limit is ${limit.hard}: raise LimitNOFILE to at least ${neededFiles}`,
+    { capacity: needs.capacity, reserveFiles: needs.reserveFiles, neededFiles, soft: limit.soft, hard: limit.hard },
+  );
+}
+
+/**
+ * Applies the policy of the file comment. Throws GW_ERR_RELAY_FILE_LIMIT
+ * ({@link capacityFileLimitError}) when the configured capacity plus the reserve exceeds the
+ * hard limit; otherwise returns the verdict.
  */
 export function assessOpenFileLimit(limit: OpenFileLimit | null, needs: FileNeeds): FileLimitVerdict {
   const neededFiles = Math.max(needs.registrations, needs.capacity) + needs.reserveFiles;
   if (limit === null) return { verdict: 'unknown', neededFiles, limit, message: null };
-  if (needs.capacity > 0 && needs.capacity + needs.reserveFiles > limit.hard) {
-    throw new GatewayError(
-      'GW_ERR_RELAY_FILE_LIMIT',
-      `a capacity of ${needs.capacity} devices needs ${needs.capacity + needs.reserveFiles} open files, but the hard limit is ${limit.hard}: raise LimitNOFILE`,
-      { capacity: needs.capacity, reserveFiles: needs.reserveFiles, soft: limit.soft, hard: limit.hard },
-    );
-  }
+  const error = capacityFileLimitError(limit, needs);
+  if (error !== null) throw error;
   if (neededFiles > limit.soft) {
     return {
       verdict: 'low', neededFiles, limit,
@@ -98,4 +110,15 @@ export function assessOpenFileLimit(limit: OpenFileLimit | null, needs: FileNeed
     };
   }
   return { verdict: 'ok', neededFiles, limit, message: null };
+}
+
+/**
+ * The configured capacity alone against `limit`, before any registration is read from Redis:
+ * the policy of {@link assessOpenFileLimit} with no registrations, its GW_ERR_RELAY_FILE_LIMIT
+ * returned instead of thrown. `smsbridge config check` reports it; `smsbridge run` throws the
+ * error before it waits for Redis. Never throws.
+ */
+export function assessCapacityFiles(limit: OpenFileLimit | null, capacity: number, reserveFiles = DEFAULT_RESERVE_FILES): FileLimitVerdict | GatewayError {
+  const needs = { registrations: 0, capacity, reserveFiles };
+  return capacityFileLimitError(limit, needs) ?? assessOpenFileLimit(limit, needs);
 }

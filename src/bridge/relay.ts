@@ -370,8 +370,8 @@ export class Relay extends TypedEmitter<RelayEvents> {
 
   /**
    * Opens the core-facing socket of a device that has none. When that fails (no free address,
-   * open-file limit) the message is dropped, and a registration the core has not accepted yet is
-   * rolled back: no record may name a socket that does not exist (the device registers again).
+   * open-file limit) the message is dropped (a UDP request answered 5.03 with Max-Age, see
+   * UplinkRefusals.noSocket), and a registration the core has not accepted yet is rolled back: no record may name a socket that does not exist (the device registers again).
    * When Redis refused to record the socket's address, that is a store failure (see UplinkRefusals.notStored).
    */
   private async socketReady(endpoint: string, source: DeviceSource, message: CoapMessage): Promise<boolean> {
@@ -379,7 +379,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
       await this.sockets.ensure(endpoint);
       return true;
     } catch (error) {
-      if (error instanceof GatewayError) this.emit('dropped', { reason: 'no-socket', endpoint, detail: String(error) });
+      if (error instanceof GatewayError) this.refusals.noSocket(source, message, endpoint, error);
       else this.refusals.notStored(source, message, endpoint, error);
       await this.mirror.discardUnaccepted(endpoint).catch(() => undefined);
       return false;

@@ -1,17 +1,26 @@
 /**
  * What the relay answers a device whose message it does not relay: a malformed datagram, a
- * message from an unknown device, a registration it could not store, and one the admission
- * policy refused. Each is counted and emitted as `dropped`; a UDP device's confirmable message
+ * message from an unknown device, a registration it could not store, one the admission
+ * policy refused, and one that got no core-facing socket. Each is counted and emitted as `dropped`; a UDP device's confirmable message
  * gets the CoAP answer RFC 7252 gives it. Over SMS nothing is ever answered: an answer would cost
  * an SMS, and an SMS device does not retransmit.
  */
 import { DecodeError } from '../shared/errors.ts';
-import { coapAck, coapReset } from '../lwm2m/coap-builders.ts';
-import { CoapCode } from '../lwm2m/coap-codes.ts';
+import { coapAck, coapReset, coapResponse } from '../lwm2m/coap-builders.ts';
+import { CoapCode, isRequest } from '../lwm2m/coap-codes.ts';
 import { encodeCoap, peekHeader, type CoapMessage } from '../lwm2m/coap-message.ts';
 import type { DeviceSource } from '../lwm2m/device-record.ts';
 import type { RegistrationRefusedError } from '../lwm2m/registration-admission.ts';
 import type { DeviceUdpSender, RelayCounters, RelayEvents } from './relay-types.ts';
+
+/**
+ * Max-Age (seconds) of the 5.03 answered to a request that got no core-facing socket: when the
+ * device should try again (RFC 7252 §5.9.3.4, §5.10.5). Neither cause clears at once: a full
+ * port range frees a port when a registration ends (an unanswered Register after
+ * `registration.registerAnswerTimeoutMs`, 247 s by default), and a reached open-file limit
+ * needs LimitNOFILE raised; so the device waits twice CoAP's default Max-Age (60 s).
+ */
+export const NO_SOCKET_RETRY_AFTER_SEC = 120;
 
 /** See the file comment. Holds no state of its own. */
 export class UplinkRefusals {
@@ -49,6 +58,19 @@ export class UplinkRefusals {
       const code = invalid ? CoapCode.BAD_REQUEST : CoapCode.SERVICE_UNAVAILABLE;
       this.udp.send(source.host, source.port, encodeCoap({ ...coapAck(message.messageId), code, token: message.token }));
     }
+  }
+
+  /**
+   * No core-facing socket could be opened for `endpoint` (no free address in the port range,
+   * the open-file limit, a bind failure): the message is not relayed. A UDP device's confirmable
+   * request is answered 5.03 Service Unavailable with Max-Age {@link NO_SOCKET_RETRY_AFTER_SEC}
+   * (RFC 7252 §5.9.3.4), so it backs off instead of retransmitting into the void.
+   */
+  noSocket(source: DeviceSource, message: CoapMessage, endpoint: string, error: unknown): void {
+    this.dropped({ reason: 'no-socket', endpoint, detail: String(error) });
+    if (message.type !== 'CON' || source.bearer !== 'udp' || !isRequest(message.code)) return;
+    const answer = coapResponse(message, CoapCode.SERVICE_UNAVAILABLE, undefined, { maxAgeSec: NO_SOCKET_RETRY_AFTER_SEC });
+    this.udp.send(source.host, source.port, encodeCoap(answer));
   }
 
   /**

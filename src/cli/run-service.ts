@@ -2,6 +2,7 @@
  * The life of `smsbridge run` as a process: configuration, logger, gateway, signals, stop.
  * The command (run-command.ts) parses the options and loads this module.
  */
+import { assessCapacityFiles, readOpenFileLimit } from '../bridge/open-file-limit.ts';
 import { loadConfigFile, redactRedisUrl, type Config } from '../config/index.ts';
 import { toGatewayConfig } from '../gateway/config-to-gateway.ts';
 import { Gateway } from '../gateway/gateway.ts';
@@ -35,7 +36,9 @@ function startFields(configPath: string, config: Config): Record<string, unknown
 }
 
 /**
- * Loads the configuration (a bad file rejects with GW_ERR_CONFIG before anything starts), starts
+ * Loads the configuration (a bad file rejects with GW_ERR_CONFIG before anything starts; a
+ * `coreSockets.capacity` above the hard open-file limit with GW_ERR_RELAY_FILE_LIMIT, before
+ * Redis is waited for), starts
  * the gateway and runs it until SIGTERM or SIGINT, then stops it in order. Under a real process
  * ({@link CliIo.signals}) the end goes through the ServiceLifecycle (src/cli/service-supervisor.ts): exit 0 after a clean
  * stop, 1 when the stop failed or ran out of time, at once on a second signal. A signal while
@@ -46,6 +49,10 @@ export async function runService(run: ServiceRun, io: CliIo): Promise<void> {
   // --at-trace names modems of this file: checked now, before anything waits for Redis.
   const unknownModem = run.atTrace === undefined || run.atTrace === 'all' ? undefined : run.atTrace.find((name) => !config.modems.some((modem) => modem.name === name));
   if (unknownModem !== undefined) throw optionError('--at-trace', `no modem named "${unknownModem}" in ${run.configPath}; its modems: ${config.modems.map((modem) => modem.name).join(', ')} (or all)`);
+  // A coreSockets.capacity this process's hard open-file limit can never hold: refused now, as the
+  // socket pool would refuse it after Redis is up (src/bridge/open-file-limit.ts, docs/scaling.md).
+  const files = assessCapacityFiles(readOpenFileLimit(), config.coreSockets.capacity);
+  if (files instanceof GatewayError) throw files;
   const logger = createLogger({ level: config.log.level, pretty: io.isTerminal === true, destination: { write: (text) => io.out(text.trimEnd()) } });
   const supervisor = superviseService(io, (line) => logger.info(line));
   logger.info(startFields(run.configPath, config), 'starting');

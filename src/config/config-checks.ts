@@ -1,6 +1,6 @@
 /**
- * Rules across keys that the schema cannot express: host names, port ranges, unique modem names,
- * routes to groups that exist, a consistent sender policy, CIDR networks, the Redis URL, and at
+ * Rules across keys that the schema cannot express: host names, port ranges, a capacity the
+ * addresses × ports and the admission limit can hold, unique modem names, routes to groups that exist, a consistent sender policy, CIDR networks, the Redis URL, and at
  * most one source per secret. Pure: runs on a value the schema accepted.
  */
 import { parseCidr } from '../bridge/admission-policy.ts';
@@ -44,6 +44,17 @@ export function configProblems(config: ConfigFile): ConfigProblem[] {
   const addresses = Math.max(1, bindHosts.size) * Math.max(0, config.coreSockets.lastPort - config.coreSockets.firstPort + 1);
   if (config.coreSockets.capacity > addresses) {
     add(['coreSockets', 'capacity'], `exceeds the ${addresses} addresses of bind addresses × ports`, 'at most (bind addresses) × (lastPort − firstPort + 1)');
+  }
+  // Every registration holds one core-facing socket and the admission stops at maxRegistrations:
+  // a capacity above it could never be reached (the node would refuse every device beyond it).
+  const { capacity } = config.coreSockets;
+  const { maxRegistrations } = config.udpAdmission;
+  if (capacity > maxRegistrations) {
+    add(
+      ['coreSockets', 'capacity'],
+      `(${capacity}) exceeds udpAdmission.maxRegistrations (${maxRegistrations}): the node would refuse every device after ${maxRegistrations}`,
+      `at most udpAdmission.maxRegistrations; to hold ${capacity} devices set udpAdmission.maxRegistrations: ${capacity} as well`,
+    );
   }
 
   const names = new Set<string>();

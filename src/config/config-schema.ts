@@ -94,7 +94,7 @@ const CoreSocketsSchema = Type.Object({
   }),
   capacity: Type.Integer({
     minimum: 0, default: 0,
-    description: 'Devices this node must hold; checked at start against the open-file limit (LimitNOFILE) and against addresses × ports. 0: not checked.',
+    description: 'Devices this node must hold; must fit addresses × ports and udpAdmission.maxRegistrations, and is checked against the open-file limit (LimitNOFILE) by config check and at start. 0: not checked.',
   }),
 }, { ...strict, default: {}, description: 'One UDP socket per device faces the core, so the core sees each device as its own client.' });
 
@@ -165,7 +165,7 @@ const UdpAdmissionSchema = Type.Object({
     default: [...admission.endpointPatterns], description: 'Globs (* any run, ? one character) an endpoint name registered over UDP must match.',
   }),
   maxRegistrationsPerSource: count('Most registrations whose UDP address is on one host (IP address).', admission.maxRegistrationsPerSource, 1),
-  maxRegistrations: count('Most registrations the gateway holds, all bearers (never more than the core-facing ports).', admission.maxRegistrations, 1),
+  maxRegistrations: count('Most registrations the gateway holds, all bearers (never more than the core-facing ports); a fleet above it needs it raised with the ports (docs/scaling.md).', admission.maxRegistrations, 1),
   udpAddressChange: Type.Union([Type.Literal('any'), Type.Literal('same-host'), Type.Literal('never')], {
     default: admission.udpAddressChange,
     description: 'Whether a Register from another address may take over a UDP endpoint: any, same-host (another port of its host), never.',

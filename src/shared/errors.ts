@@ -51,7 +51,7 @@ export const ERROR_CODES = {
   GW_ERR_RELAY_SOCKET: 'No core-facing UDP socket could be bound for a device (port range exhausted).',
   GW_ERR_REGISTRATION_REFUSED: 'The admission policy refused a Register or Update (source network, endpoint name, another device\'s registration, or a registration limit).',
   GW_ERR_CORE_UNRESOLVED: 'The core server\'s host name did not resolve to an address of the core-facing sockets\' family.',
-  GW_ERR_RELAY_FILE_LIMIT: 'The process reached its open-file limit (EMFILE/ENFILE): no socket could be opened; raise LimitNOFILE.',
+  GW_ERR_RELAY_FILE_LIMIT: 'The process reached its open-file limit (EMFILE/ENFILE): no socket could be opened; or, at start, coreSockets.capacity + 256 exceeds the hard limit. Raise LimitNOFILE.',
   GW_ERR_WAKEUP_REDIS: 'A wake-up request or query could not reach Redis in time; no job was added (HTTP 503 from the admin API).',
   GW_ERR_SMS_EXPIRED: 'An outbound SMS waited in its queue past its time-to-live (outboundSms.*TtlMs); it was not sent.',
   // --- Simulators (src/sim) ---

@@ -7,7 +7,8 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
-import { CoapCode, CoapOptionNumber, coapRequest, coapResponse, type CoapMessage } from '../../../src/lwm2m/index.ts';
+import { CoapCode, CoapOptionNumber, coapRequest, coapResponse, firstUintOption, type CoapMessage } from '../../../src/lwm2m/index.ts';
+import { NO_SOCKET_RETRY_AFTER_SEC } from '../../../src/bridge/uplink-refusals.ts';
 import { Gateway } from '../../../src/gateway/gateway.ts';
 import type { GatewayConfig } from '../../../src/gateway/gateway-config.ts';
 import { UdpPeer, onCleanup, startGateway, useRelayFixture } from './relay-fixture.ts';
@@ -154,7 +155,7 @@ describe('what a device leaves behind', () => {
 });
 
 describe('a Register the gateway cannot give a socket', () => {
-  it('is dropped as no-socket and leaves no record, in memory or in Redis', async () => {
+  it('is dropped as no-socket, answered 5.03 with Max-Age (RFC 7252 §5.9.3.4), and leaves no record, in memory or in Redis', async () => {
     const core = await UdpPeer.open();
     // Two ports, so the admission's total limit (the ports of the range) lets both Registers in;
     // another program holds the second one.
@@ -167,6 +168,12 @@ describe('a Register the gateway cannot give a socket', () => {
     const [event] = await dropped;
     expect(event).toMatchObject({ reason: 'no-socket', endpoint: 'no-room' });
     expect(event.detail).toMatch(/no free port/);
+    // The device is told to back off rather than left to retransmit into the void.
+    await expect.poll(() => second.received.length, { timeout: 5000 }).toBeGreaterThan(0);
+    const answer = second.received[0]!.message;
+    expect(answer).toMatchObject({ type: 'ACK', code: CoapCode.SERVICE_UNAVAILABLE, messageId: 0x7600 });
+    expect([...answer.token]).toEqual([...token(0x00)]);
+    expect(firstUintOption(answer, CoapOptionNumber.MAX_AGE)).toBe(NO_SOCKET_RETRY_AFTER_SEC);
     expect(gateway.mirror.get('no-room')).toBeUndefined();
     await gateway.stop();
     const restarted = await Gateway.start(config); // what Redis kept

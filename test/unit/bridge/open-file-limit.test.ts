@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assessOpenFileLimit, parseOpenFileLimit } from '../../../src/bridge/open-file-limit.ts';
+import { assessCapacityFiles, assessOpenFileLimit, parseOpenFileLimit } from '../../../src/bridge/open-file-limit.ts';
 import { isGatewayError } from '../../../src/shared/errors.ts';
 
 const LIMITS = `Limit                     Soft Limit           Hard Limit           Units
@@ -53,6 +53,17 @@ describe('open-file limit: policy', () => {
       thrown = error;
     }
     expect(isGatewayError(thrown) && thrown.code).toBe('GW_ERR_RELAY_FILE_LIMIT');
-    expect(isGatewayError(thrown) && thrown.details).toMatchObject({ capacity: 100_000, hard: 20_000 });
+    expect(isGatewayError(thrown) && thrown.details).toMatchObject({ capacity: 100_000, hard: 20_000, neededFiles: 100_256 });
+    expect(isGatewayError(thrown) && thrown.message).toBe('coreSockets.capacity 100000 needs 100256 open files, but the hard limit is 20000: raise LimitNOFILE to at least 100256');
+  });
+
+  it('judges the configured capacity alone (before Redis is read) by the same policy, returning the error instead of throwing it', () => {
+    const tooMany = assessCapacityFiles(limit, 100_000);
+    expect(isGatewayError(tooMany) && tooMany.code).toBe('GW_ERR_RELAY_FILE_LIMIT');
+    expect(assessCapacityFiles(limit, 19_744)).toMatchObject({ verdict: 'ok', neededFiles: 20_000 });
+    expect(isGatewayError(assessCapacityFiles(limit, 19_745))).toBe(true);
+    expect(assessCapacityFiles({ soft: 1024, hard: 20_000 }, 10_000)).toMatchObject({ verdict: 'low', neededFiles: 10_256 });
+    expect(assessCapacityFiles(limit, 0)).toMatchObject({ verdict: 'ok', neededFiles: 256 }); // no capacity configured
+    expect(assessCapacityFiles(null, 1e6)).toMatchObject({ verdict: 'unknown' });
   });
 });

@@ -100,7 +100,7 @@ describe('toGatewayConfig', () => {
       'reassemblyTimeoutSec: 300',
       'maintenanceIntervalMs: 2000',
       'profilesDir: ./profiles',
-      'udpAdmission: {allowedNetworks: [10.0.0.0/8], endpointPatterns: ["urn:imei:*"], maxRegistrationsPerSource: 4, maxRegistrations: 500, udpAddressChange: never}',
+      'udpAdmission: {allowedNetworks: [10.0.0.0/8], endpointPatterns: ["urn:imei:*"], maxRegistrationsPerSource: 4, maxRegistrations: 2000, udpAddressChange: never}',
       'registration: {maxEndpointNameBytes: 64, maxLifetimeSec: 86400}',
       'heldRequests: {ttlMs: 45000, maxPerDevice: 8}',
       'deviceGroups: [{name: trackers, endpoints: ["tracker-*"], serverModem: a, heldRequestTtlMs: 30000, smsBudgetPerDay: 500}, {name: de, msisdnPrefixes: ["+49"]}]',
@@ -125,7 +125,7 @@ describe('toGatewayConfig', () => {
       reassemblyTimeoutSec: 300,
       maintenanceIntervalMs: 2000,
       profilesDir: '/etc/gw/profiles',
-      udpAdmission: { allowedNetworks: ['10.0.0.0/8'], endpointPatterns: ['urn:imei:*'], maxRegistrationsPerSource: 4, maxRegistrations: 500, udpAddressChange: 'never' },
+      udpAdmission: { allowedNetworks: ['10.0.0.0/8'], endpointPatterns: ['urn:imei:*'], maxRegistrationsPerSource: 4, maxRegistrations: 2000, udpAddressChange: 'never' },
       registrationLimits: { maxEndpointNameBytes: 64, maxLifetimeSec: 86_400, registerAnswerTimeoutMs: 247_000 },
       heldRequests: { ttlMs: 45_000, maxPerDevice: 8, maxTotal: 10_000 },
       wakeup: {

@@ -198,6 +198,20 @@ describe('bad values name the key, its line and column, and what was expected', 
     expect(load(`${MINIMAL}coreSockets: {bindHosts: [10.0.0.11, 10.0.0.12], firstPort: 10000, lastPort: 10009, capacity: 20}\n`).coreSockets.capacity).toBe(20);
   });
 
+  it('a capacity above the admission limit (udpAdmission.maxRegistrations) is refused, naming both keys and the fix', () => {
+    // The defaults hold 10,000 registrations: a node configured for 30,000 would refuse every device after 10,000.
+    const wide = 'coreSockets: {bindHosts: [10.0.0.11, 10.0.0.12, 10.0.0.13], firstPort: 10000, lastPort: 19999, capacity: 30000}\n';
+    const problem = onlyProblem(`${MINIMAL}${wide}`);
+    expect(problem).toMatchObject({
+      key: 'coreSockets.capacity', line: 6,
+      problem: '(30000) exceeds udpAdmission.maxRegistrations (10000): the node would refuse every device after 10000',
+      expected: 'at most udpAdmission.maxRegistrations; to hold 30000 devices set udpAdmission.maxRegistrations: 30000 as well',
+    });
+    expect(onlyProblem(`${MINIMAL}${wide}udpAdmission: {maxRegistrations: 29999}\n`)).toMatchObject({ key: 'coreSockets.capacity' });
+    expect(load(`${MINIMAL}${wide}udpAdmission: {maxRegistrations: 30000}\n`).coreSockets.capacity).toBe(30_000);
+    expect(load(`${MINIMAL}${wide}udpAdmission: {maxRegistrations: 100000}\n`).udpAdmission.maxRegistrations).toBe(100_000);
+  });
+
   it('an open policy with entries is refused (they would be ignored)', () => {
     expect(onlyProblem(`${MINIMAL}senderPolicy: {entries: ["+49"]}\n`)).toMatchObject({ key: 'senderPolicy.mode' });
   });
