@@ -4,7 +4,11 @@
  * (SIGCONT first, for one a test left stopped with SIGSTOP, then SIGKILL), newest first, then the
  * clean-ups run, newest first, one failing not stopping the others.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach } from 'vitest';
+import { startPrivateRedis, type PrivateRedis } from './private-redis.ts';
 import { startSmsbridge, type SmsbridgeProcess, type SpawnOptions } from './smsbridge-run.ts';
 
 /** What {@link useSmsbridgeProcesses} gives a test file. */
@@ -13,6 +17,10 @@ export interface SmsbridgeProcesses {
   start(...args: string[]): SmsbridgeProcess;
   /** Runs `cleanup` after the current test, once its processes are killed. */
   onCleanup(cleanup: () => Promise<unknown>): void;
+  /** A private Redis (test/support/private-redis.ts) for the current test, stopped after it. */
+  privateRedis(): Promise<PrivateRedis>;
+  /** A new directory under the system's temporary one, named `<prefix>…`, removed after the current test. */
+  tempDir(prefix: string): Promise<string>;
 }
 
 /**
@@ -30,12 +38,23 @@ export function useSmsbridgeProcesses(options: SpawnOptions = {}): SmsbridgeProc
     }
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
   });
+  const onCleanup = (cleanup: () => Promise<unknown>): void => void cleanups.push(cleanup);
   return {
     start: (...args) => {
       const process = startSmsbridge(args, options);
       started.push(process);
       return process;
     },
-    onCleanup: (cleanup) => void cleanups.push(cleanup),
+    onCleanup,
+    privateRedis: async () => {
+      const redis = await startPrivateRedis();
+      onCleanup(() => redis.stop());
+      return redis;
+    },
+    tempDir: async (prefix) => {
+      const dir = await mkdtemp(join(tmpdir(), prefix));
+      onCleanup(() => rm(dir, { recursive: true, force: true }));
+      return dir;
+    },
   };
 }

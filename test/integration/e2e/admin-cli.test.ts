@@ -5,12 +5,10 @@
  * from SMSBRIDGE_TOKEN or --token-file; errors as one JSON object on stderr and exit 1.
  */
 import { createServer } from 'node:net';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { eventually } from '../../support/process-checks.ts';
-import { startPrivateRedis } from '../../support/private-redis.ts';
 import { smsbridgeWith } from '../../support/smsbridge-cli.ts';
 import { useSmsbridgeProcesses } from '../../support/smsbridge-processes.ts';
 import { waitForRunning } from '../../support/smsbridge-run.ts';
@@ -19,14 +17,12 @@ const TOKEN = 'e2e-admin-token-0123456789abcdef';
 const READ_ONLY = 'e2e-read-only-token-0123456789';
 const GATEWAY_NUMBER = '+491720000009';
 
-const { start, onCleanup } = useSmsbridgeProcesses({ env: { E2E_ADMIN_TOKEN: TOKEN, E2E_READ_ONLY_TOKEN: READ_ONLY } });
+const { start, onCleanup, privateRedis, tempDir } = useSmsbridgeProcesses({ env: { E2E_ADMIN_TOKEN: TOKEN, E2E_READ_ONLY_TOKEN: READ_ONLY } });
 
 describe('smsbridge run with the admin API, and the CLI commands over it', () => {
   it('answers status, modems, devices, send, queues and wakeup, and the queue board; refuses a wrong or read-only token; logs no token; names an unreachable gateway', async () => {
-    const redis = await startPrivateRedis();
-    onCleanup(() => redis.stop());
-    const dir = await mkdtemp(join(tmpdir(), 'smsbridge-admin-e2e-'));
-    onCleanup(() => rm(dir, { recursive: true, force: true }));
+    const redis = await privateRedis();
+    const dir = await tempDir('smsbridge-admin-e2e-');
     const network = start('sim', 'network', '--listen', '127.0.0.1:0', '--delivery-delay-ms', '0');
     const networkAddress = (await network.stdout.waitFor(/"listening":"([^"]+)"/))[1]!;
     const modem = start('sim', 'modem', '--msisdn', GATEWAY_NUMBER, '--link', join(dir, 'ttyModem0'), '--network', networkAddress);
@@ -150,10 +146,8 @@ describe('smsbridge run with the admin API, and the CLI commands over it', () =>
   }, 180_000);
 
   it('stops with GW_ERR_CONFIG naming admin.listen when its address is taken, and stops the gateway it started', async () => {
-    const redis = await startPrivateRedis();
-    onCleanup(() => redis.stop());
-    const dir = await mkdtemp(join(tmpdir(), 'smsbridge-admin-e2e-'));
-    onCleanup(() => rm(dir, { recursive: true, force: true }));
+    const redis = await privateRedis();
+    const dir = await tempDir('smsbridge-admin-e2e-');
     const taken = createServer();
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', () => resolve()));
     onCleanup(() => new Promise((resolve) => taken.close(resolve)));

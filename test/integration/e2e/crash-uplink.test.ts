@@ -14,8 +14,7 @@
  * ACK on with the device's Message ID, which the core could not match: its request timed out.
  */
 import { createSocket } from 'node:dgram';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as coap from 'coap';
 import { Redis } from 'ioredis';
@@ -26,12 +25,11 @@ import { decodeCoap, encodeCoap, type CoapMessage } from '../../../src/lwm2m/coa
 import { CoapOptionNumber } from '../../../src/lwm2m/coap-options.ts';
 import { DeviceSmsLink } from '../../../src/sim/device/sms-link.ts';
 import { eventually } from '../../support/process-checks.ts';
-import { startPrivateRedis } from '../../support/private-redis.ts';
 import { RedisHoldProxy } from '../../support/redis-hold-proxy.ts';
 import { useSmsbridgeProcesses } from '../../support/smsbridge-processes.ts';
 import { runConfigYaml } from '../../support/smsbridge-run.ts';
 
-const { start, onCleanup } = useSmsbridgeProcesses();
+const { start, onCleanup, privateRedis, tempDir } = useSmsbridgeProcesses();
 
 const GATEWAY_NUMBER = '+491720000091';
 const DEVICE_NUMBER = '+491700000191';
@@ -47,12 +45,10 @@ function configYaml(redisPort: number, corePort: number, modemPath: string): str
 
 describe('smsbridge run killed with -9 while SMS are in flight', () => {
   it('sends an inbox entry read again after the crash with its Message ID, so the core handles each of 4 SMS (one concatenated) once', async () => {
-    const redis = await startPrivateRedis();
-    onCleanup(() => redis.stop());
+    const redis = await privateRedis();
     const proxy = await RedisHoldProxy.start(redis.port);
     onCleanup(() => proxy.close());
-    const dir = await mkdtemp(join(tmpdir(), 'smsbridge-crash-'));
-    onCleanup(() => rm(dir, { recursive: true, force: true }));
+    const dir = await tempDir('smsbridge-crash-');
 
     // The core: node-coap on a socket of ours, so every datagram is seen as well as what node-coap hands its application.
     const socket = createSocket('udp4');
@@ -128,10 +124,8 @@ describe('smsbridge run killed with -9 while SMS are in flight', () => {
     expect(await client.keys('crash-test:inbox:messages:core-mid:*')).toEqual([]); // deleted with the XACK
   }, 240_000);
   it('takes a device\'s answer that arrives after the restart as the answer to the core\'s request sent before the kill', async () => {
-    const redis = await startPrivateRedis();
-    onCleanup(() => redis.stop());
-    const dir = await mkdtemp(join(tmpdir(), 'smsbridge-crash-'));
-    onCleanup(() => rm(dir, { recursive: true, force: true }));
+    const redis = await privateRedis();
+    const dir = await tempDir('smsbridge-crash-');
     // The core: a bare UDP socket (the test builds its answers and requests).
     const socket = createSocket('udp4');
     await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', () => resolve()));

@@ -10,15 +10,14 @@
  * Nothing here waits on the clock: the devices are paused (SIGSTOP) while A runs so that they
  * cannot wake before A is gone, and resumed (SIGCONT) once B runs; the test waits for log lines.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { startPrivateRedis, type PrivateRedis } from '../../support/private-redis.ts';
+import { type PrivateRedis } from '../../support/private-redis.ts';
 import { useSmsbridgeProcesses } from '../../support/smsbridge-processes.ts';
 import { runConfigYaml, waitForRunning, type SmsbridgeProcess } from '../../support/smsbridge-run.ts';
 
-const { start, onCleanup } = useSmsbridgeProcesses();
+const { start, privateRedis, tempDir } = useSmsbridgeProcesses();
 
 const GATEWAY_NUMBER = '+491720000011';
 const HELD = 'takeover-uq'; // UQ: UDP only, so a request for it waits while it sleeps
@@ -50,10 +49,8 @@ function logLines(started: SmsbridgeProcess): Record<string, unknown>[] {
 
 describe('takeover of held requests and wake-up jobs', () => {
   it('a second gateway process delivers the requests a killed one held, in order, and completes its wake-up job', async () => {
-    const redis = await startPrivateRedis();
-    onCleanup(() => redis.stop());
-    const dir = await mkdtemp(join(tmpdir(), 'smsbridge-takeover-'));
-    onCleanup(() => rm(dir, { recursive: true, force: true }));
+    const redis = await privateRedis();
+    const dir = await tempDir('smsbridge-takeover-');
 
     const network = start('sim', 'network', '--listen', '127.0.0.1:0', '--delivery-delay-ms', '0');
     const networkAddress = (await network.stdout.waitFor(/"listening":"([^"]+)"/))[1]!;

@@ -5,16 +5,15 @@
  * ends the gateway cleanly (exit 0) with nothing left unprocessed in its inbox. This test keeps
  * the production entry point working.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { redisCommand, startPrivateRedis, type PrivateRedis } from '../../support/private-redis.ts';
+import { redisCommand, type PrivateRedis } from '../../support/private-redis.ts';
 import { useSmsbridgeProcesses } from '../../support/smsbridge-processes.ts';
 import { runConfigYaml, waitForRunning } from '../../support/smsbridge-run.ts';
 
-const { start, onCleanup } = useSmsbridgeProcesses({ env: { LAB_REDIS_PASSWORD: 'hidden-redis-pw' } });
+const { start, onCleanup, privateRedis, tempDir } = useSmsbridgeProcesses({ env: { LAB_REDIS_PASSWORD: 'hidden-redis-pw' } });
 
 async function getJson(url: string, init?: RequestInit): Promise<unknown> {
   const response = await fetch(url, init);
@@ -35,11 +34,9 @@ function configYaml(redis: PrivateRedis, dir: string, corePort: number): string 
 
 describe('smsbridge run --config', () => {
   it('runs the gateway from a YAML file between simulated modems and the lab core, and stops cleanly on SIGTERM', async () => {
-    const redis = await startPrivateRedis();
-    onCleanup(() => redis.stop());
+    const redis = await privateRedis();
     await redisCommand(redis.port, 'CONFIG SET requirepass hidden-redis-pw'); // the gateway's password comes from the environment
-    const dir = await mkdtemp(join(tmpdir(), 'smsbridge-run-'));
-    onCleanup(() => rm(dir, { recursive: true, force: true }));
+    const dir = await tempDir('smsbridge-run-');
 
     const network = start('sim', 'network', '--listen', '127.0.0.1:0', '--delivery-delay-ms', '0');
     const networkAddress = (await network.stdout.waitFor(/"listening":"([^"]+)"/))[1]!;
@@ -85,8 +82,7 @@ describe('smsbridge run --config', () => {
   }, 180_000);
 
   it('refuses a bad configuration file with GW_ERR_CONFIG naming key, line and column, and starts nothing', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'smsbridge-run-'));
-    onCleanup(() => rm(dir, { recursive: true, force: true }));
+    const dir = await tempDir('smsbridge-run-');
     const configPath = join(dir, 'bad.yaml');
     await writeFile(configPath, 'core:\n  host: 127.0.0.1\n  port: seventy\nmodems: []\n');
     const gateway = start('run', '--config', configPath);

@@ -6,21 +6,18 @@
  * private Redis, a real UDP socket holding the port.
  */
 import { createSocket, type Socket } from 'node:dgram';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { freeTcpPort, startPrivateRedis } from '../../support/private-redis.ts';
+import { freeTcpPort } from '../../support/private-redis.ts';
 import { useSmsbridgeProcesses } from '../../support/smsbridge-processes.ts';
 
-const { start, onCleanup } = useSmsbridgeProcesses();
+const { start, onCleanup, privateRedis, tempDir } = useSmsbridgeProcesses();
 
 describe('smsbridge run: starts that fail end by themselves', () => {
   it('exits 1 by itself with GW_ERR_CONFIG naming udp.listen when the device UDP address is taken', async () => {
-    const redis = await startPrivateRedis();
-    onCleanup(() => redis.stop());
-    const dir = await mkdtemp(join(tmpdir(), 'smsbridge-run-fail-'));
-    onCleanup(() => rm(dir, { recursive: true, force: true }));
+    const redis = await privateRedis();
+    const dir = await tempDir('smsbridge-run-fail-');
     const taken: Socket = createSocket('udp4');
     await new Promise<void>((resolve) => taken.bind(0, '127.0.0.1', () => resolve()));
     onCleanup(() => new Promise((resolve) => taken.close(() => resolve(undefined))));
@@ -43,8 +40,7 @@ describe('smsbridge run: starts that fail end by themselves', () => {
   }, 90_000);
 
   it('names an --at-trace modem the file does not have before waiting for Redis (which is not there)', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'smsbridge-run-fail-'));
-    onCleanup(() => rm(dir, { recursive: true, force: true }));
+    const dir = await tempDir('smsbridge-run-fail-');
     const configPath = join(dir, 'gateway.yaml');
     await writeFile(configPath, [
       `redis: {url: "redis://127.0.0.1:${await freeTcpPort()}"}`, // nothing listens there: the start would wait
