@@ -17,21 +17,17 @@
  *
  * Debugging: CRASH_BENCH_LOG=<file> keeps every gateway's log there; CRASH_BENCH_AT_TRACE=1 adds the AT trace.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startPrivateRedis } from '../../src/sim/private-redis.ts';
-import { exitOf, OutputLines } from '../../test/support/process-checks.ts';
 import { seededRandom } from '../../test/support/seeded-random.ts';
+import { runConfigYaml, startSmsbridge, type SmsbridgeProcess } from '../../test/support/smsbridge-run.ts';
 import { CountingCore } from '../support/counting-core.ts';
 import { round } from '../support/numbers.ts';
 import { connectSmsDevices } from '../support/sms-devices.ts';
 import type { ReliabilityScenario, ScenarioOptions } from './scenario.ts';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const BIN = join(ROOT, 'dist', 'main.js');
 const GATEWAY_NUMBERS = ['+491720000071', '+491720000072'];
 /** No progress (a new uplink or answer at the core) for this long ends the wait for stragglers. */
 const QUIET_MS = 45_000;
@@ -45,41 +41,13 @@ interface Plan {
   readonly trafficMs: number;
 }
 
-interface Proc {
-  readonly child: ChildProcess;
-  readonly stdout: OutputLines;
-  readonly exited: Promise<number | string>;
-}
-
-function startProc(args: readonly string[]): Proc {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stderr!.resume();
-  return { child, stdout: new OutputLines(child.stdout!), exited: exitOf(child) };
-}
-
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 function configYaml(redisPort: number, dir: string, corePort: number): string {
-  return `log:
-  level: info
-redis:
-  url: redis://127.0.0.1:${redisPort}
-  prefix: "crash-bench:"
-core:
-  host: 127.0.0.1
-  port: ${corePort}
-udpListen:
-  host: 127.0.0.1
-  port: 0
-coreSockets:
-  bindHost: 127.0.0.1
-  firstPort: 47100
-  lastPort: 47999
-modems:
-${GATEWAY_NUMBERS.map((_, i) => `  - name: modem-${i + 1}\n    path: ${join(dir, `ttyModem${i}`)}`).join('\n')}
-senderPolicy:
-  mode: open
-`;
+  return runConfigYaml({
+    redisUrl: `redis://127.0.0.1:${redisPort}`, redisPrefix: 'crash-bench:', core: { host: '127.0.0.1', port: corePort }, udpPort: 0,
+    coreSocketPorts: [47100, 47999], modems: GATEWAY_NUMBERS.map((_, i) => ({ name: `modem-${i + 1}`, path: join(dir, `ttyModem${i}`) })),
+  });
 }
 
 async function runCrash(options: ScenarioOptions): Promise<Record<string, unknown>> {
@@ -89,22 +57,22 @@ async function runCrash(options: ScenarioOptions): Promise<Record<string, unknow
   const random = seededRandom(0xc4a54);
   const redis = await startPrivateRedis();
   const dir = await mkdtemp(join(tmpdir(), 'smsbridge-crash-bench-'));
-  const procs: Proc[] = [];
+  const procs: SmsbridgeProcess[] = [];
   const core = await CountingCore.start();
   let devices: Awaited<ReturnType<typeof connectSmsDevices>> | null = null;
   try {
-    const network = startProc(['sim', 'network', '--listen', '127.0.0.1:0', '--delivery-delay-ms', '0']);
+    const network = startSmsbridge(['sim', 'network', '--listen', '127.0.0.1:0', '--delivery-delay-ms', '0']);
     procs.push(network);
     const [host, port] = (await network.stdout.waitFor(/"listening":"([^"]+)"/))[1]!.split(':');
     for (const [i, msisdn] of GATEWAY_NUMBERS.entries()) {
-      const modem = startProc(['sim', 'modem', '--msisdn', msisdn, '--link', join(dir, `ttyModem${i}`), '--network', `${host}:${port}`, '--profile', i === 0 ? 'ec25' : 'sim800']);
+      const modem = startSmsbridge(['sim', 'modem', '--msisdn', msisdn, '--link', join(dir, `ttyModem${i}`), '--network', `${host}:${port}`, '--profile', i === 0 ? 'ec25' : 'sim800']);
       procs.push(modem);
       await modem.stdout.waitFor(/"modem":/);
     }
     const configPath = join(dir, 'gateway.yaml');
     await writeFile(configPath, configYaml(redis.port, dir, core.port));
-    const startGateway = async (): Promise<Proc> => {
-      const gateway = startProc(['run', '--config', configPath, ...(process.env.CRASH_BENCH_AT_TRACE === '1' ? ['--at-trace', 'all'] : [])]);
+    const startGateway = async (): Promise<SmsbridgeProcess> => {
+      const gateway = startSmsbridge(['run', '--config', configPath, ...(process.env.CRASH_BENCH_AT_TRACE === '1' ? ['--at-trace', 'all'] : [])]);
       procs.push(gateway);
       await gateway.stdout.waitFor(/"msg":"running"/, 120_000);
       return gateway;

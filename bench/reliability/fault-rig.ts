@@ -7,21 +7,18 @@
  * (SMS binding) are the load: each sends Updates (uplink) and answers the core's Reads (downlink).
  * The gateway's JSON log lines are read from its stdout, with the time each arrived.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess } from 'node:child_process';
 import { appendFileSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { SimDevice } from '../../src/sim/device/index.ts';
 import { SimModem } from '../../src/sim/modem/index.ts';
 import { SimNetwork } from '../../src/sim/network/sim-network.ts';
 import { freeTcpPort } from '../../src/sim/private-redis.ts';
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const BIN = join(ROOT, 'dist/main.js');
+import { runConfigYaml, spawnSmsbridge } from '../../test/support/smsbridge-run.ts';
 
 /** The gateway modems' numbers (modem-1, modem-2). */
 export const GATEWAY_NUMBERS = ['+491720000001', '+491720000002'] as const;
@@ -117,7 +114,7 @@ export class LoggedProcess {
 function startCli(args: readonly string[]): LoggedProcess {
   const dir = process.env.FAULT_LOG_DIR;
   const logFile = dir === undefined || dir === '' ? null : join(dir, `${args[0]}-${Date.now()}.log`);
-  return new LoggedProcess(spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] }), logFile);
+  return new LoggedProcess(spawnSmsbridge(args), logFile);
 }
 
 /** Options of {@link startFaultRig}. */
@@ -165,35 +162,14 @@ export interface FaultRig {
 function gatewayYaml(options: FaultRigOptions, dir: string, corePort: number, udpPort: number): string {
   // FAULT_PORT_BASE: another range of core-facing ports, for two rigs on one machine at once.
   const portBase = Number(process.env.FAULT_PORT_BASE ?? 43000);
-  return `# written by bench/reliability/fault-rig.ts
-log:
-  level: info
-redis:
-  url: ${options.redisUrl}
-  prefix: "fault:"
-core:
-  host: 127.0.0.1
-  port: ${corePort}
-udpListen:
-  host: 127.0.0.1
-  port: ${udpPort}
-coreSockets:
-  bindHost: 127.0.0.1
-  firstPort: ${portBase}
-  lastPort: ${portBase + 999}
-modems:
-  - name: modem-1
-    path: ${join(dir, 'ttyModem0')}
-    groups: [lab]
-  - name: modem-2
-    path: ${join(dir, 'ttyModem1')}
-    groups: [lab]
-senderPolicy:
-  mode: open
-floodLimits:
+  return runConfigYaml({
+    writtenBy: 'bench/reliability/fault-rig.ts', redisUrl: options.redisUrl, redisPrefix: 'fault:', core: { host: '127.0.0.1', port: corePort }, udpPort,
+    coreSocketPorts: [portBase, portBase + 999], modems: GATEWAY_NUMBERS.map((_, i) => ({ name: `modem-${i + 1}`, path: join(dir, `ttyModem${i}`), groups: ['lab'] })),
+    moreYaml: `floodLimits:
   smsPerSecPerMsisdn: 0
 maintenanceIntervalMs: 1000
-${options.extraYaml ?? ''}`;
+${options.extraYaml ?? ''}`,
+  });
 }
 
 /** Starts network, modems, core, gateway and devices, in that order; waits until every device is registered at the core. */

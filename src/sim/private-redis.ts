@@ -36,7 +36,11 @@ export interface PrivateRedisOptions {
   readonly extraArgs?: readonly string[];
 }
 
-/** A TCP port that was free a moment ago on 127.0.0.1. */
+/**
+ * A TCP port that was free a moment ago on 127.0.0.1. Nothing holds it: whoever binds it later
+ * may find it taken (retry then), and it says nothing of UDP. A listener that can be given port 0
+ * should be, and report the port it got.
+ */
 export async function freeTcpPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();

@@ -4,61 +4,47 @@
  * commands `status`, `modems`, `devices`, `send`, `queues` and `wakeup` against it over real HTTP, with the token
  * from SMSBRIDGE_TOKEN or --token-file; errors as one JSON object on stderr and exit 1.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { eventually, exitOf, OutputLines } from '../../support/process-checks.ts';
-import { freeTcpPort, startPrivateRedis } from '../../support/private-redis.ts';
-import { BIN, ROOT, smsbridgeWith } from '../../support/smsbridge-cli.ts';
+import { describe, expect, it } from 'vitest';
+import { eventually } from '../../support/process-checks.ts';
+import { smsbridgeWith } from '../../support/smsbridge-cli.ts';
+import { useSmsbridgeProcesses } from '../../support/smsbridge-processes.ts';
+import { waitForRunning } from '../../support/smsbridge-run.ts';
 
 const TOKEN = 'e2e-admin-token-0123456789abcdef';
 const READ_ONLY = 'e2e-read-only-token-0123456789';
 const GATEWAY_NUMBER = '+491720000009';
 
-const children: ChildProcess[] = [];
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const child of children.splice(0).reverse()) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
-});
-
-function start(...args: string[]): { child: ChildProcess; stdout: OutputLines; stderr: OutputLines; exited: Promise<number | string> } {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, E2E_ADMIN_TOKEN: TOKEN, E2E_READ_ONLY_TOKEN: READ_ONLY } });
-  children.push(child);
-  return { child, stdout: new OutputLines(child.stdout!), stderr: new OutputLines(child.stderr!), exited: exitOf(child) };
-}
+const { start, onCleanup, privateRedis, tempDir } = useSmsbridgeProcesses({ env: { E2E_ADMIN_TOKEN: TOKEN, E2E_READ_ONLY_TOKEN: READ_ONLY } });
 
 describe('smsbridge run with the admin API, and the CLI commands over it', () => {
   it('answers status, modems, devices, send, queues and wakeup, and the queue board; refuses a wrong or read-only token; logs no token; names an unreachable gateway', async () => {
-    const redis = await startPrivateRedis();
-    cleanups.push(() => redis.stop());
-    const dir = await mkdtemp(join(tmpdir(), 'smsbridge-admin-e2e-'));
-    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const redis = await privateRedis();
+    const dir = await tempDir('smsbridge-admin-e2e-');
     const network = start('sim', 'network', '--listen', '127.0.0.1:0', '--delivery-delay-ms', '0');
     const networkAddress = (await network.stdout.waitFor(/"listening":"([^"]+)"/))[1]!;
     const modem = start('sim', 'modem', '--msisdn', GATEWAY_NUMBER, '--link', join(dir, 'ttyModem0'), '--network', networkAddress);
     await modem.stdout.waitFor(/"modem":/);
     const core = start('core', '--listen', '127.0.0.1:0', '--http', '127.0.0.1:0');
     const [, corePort] = await core.stdout.waitFor(/"coap":"127\.0\.0\.1:(\d+)"/);
-    const udpPort = await freeTcpPort();
-    const adminPort = await freeTcpPort();
     await writeFile(join(dir, 'read-only-token'), `${READ_ONLY}\n`);
     const configPath = join(dir, 'gateway.yaml');
     await writeFile(configPath, [
       `redis: {url: "redis://127.0.0.1:${redis.port}", prefix: "admin-e2e:"}`,
       `core: {host: 127.0.0.1, port: ${corePort}}`,
-      `udpListen: {host: 127.0.0.1, port: ${udpPort}}`,
+      // Port 0 for both listeners: the OS picks ports free at bind time (a port probed free and bound
+      // later can be taken in between on a busy machine: EADDRINUSE); the log names the ports.
+      'udpListen: {host: 127.0.0.1, port: 0}',
       'coreSockets: {bindHost: 127.0.0.1, firstPort: 43000, lastPort: 43999}',
       `modems: [{name: modem-1, path: ${join(dir, 'ttyModem0')}}]`,
-      `admin: {enabled: true, listen: {host: 127.0.0.1, port: ${adminPort}}, tokenEnv: E2E_ADMIN_TOKEN, readOnlyTokenFile: read-only-token}`,
+      `admin: {enabled: true, listen: {host: 127.0.0.1, port: 0}, tokenEnv: E2E_ADMIN_TOKEN, readOnlyTokenFile: read-only-token}`,
       '',
     ].join('\n'));
     const gateway = start('run', '--config', configPath);
-    await gateway.stdout.waitFor(/"msg":"running"/);
-    expect(gateway.stdout.text).toContain(`"admin":"http://127.0.0.1:${adminPort}"`);
+    const { udpPort } = await waitForRunning(gateway);
+    const adminPort = Number((await gateway.stdout.waitFor(/"admin":"http:\/\/127\.0\.0\.1:(\d+)"/))[1]);
     const device = start('sim', 'device', '--msisdn', '+491700000201', '--endpoint', 'admin-e2e-udp', '--binding', 'U', '--udp', `127.0.0.1:${udpPort}`);
     await device.stdout.waitFor(/"registered":/);
 
@@ -160,13 +146,11 @@ describe('smsbridge run with the admin API, and the CLI commands over it', () =>
   }, 180_000);
 
   it('stops with GW_ERR_CONFIG naming admin.listen when its address is taken, and stops the gateway it started', async () => {
-    const redis = await startPrivateRedis();
-    cleanups.push(() => redis.stop());
-    const dir = await mkdtemp(join(tmpdir(), 'smsbridge-admin-e2e-'));
-    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const redis = await privateRedis();
+    const dir = await tempDir('smsbridge-admin-e2e-');
     const taken = createServer();
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', () => resolve()));
-    cleanups.push(() => new Promise((resolve) => taken.close(resolve)));
+    onCleanup(() => new Promise((resolve) => taken.close(resolve)));
     const port = (taken.address() as { port: number }).port;
     const configPath = join(dir, 'gateway.yaml');
     await writeFile(configPath, [

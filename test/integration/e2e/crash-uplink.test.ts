@@ -13,74 +13,42 @@
  * SMS exchange was kept in Redis the restarted gateway knew nothing of it and passed the device's
  * ACK on with the device's Message ID, which the core could not match: its request timed out.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as coap from 'coap';
 import { Redis } from 'ioredis';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { coapAck, coapRequest } from '../../../src/lwm2m/coap-builders.ts';
 import { CoapCode } from '../../../src/lwm2m/coap-codes.ts';
 import { decodeCoap, encodeCoap, type CoapMessage } from '../../../src/lwm2m/coap-message.ts';
 import { CoapOptionNumber } from '../../../src/lwm2m/coap-options.ts';
 import { DeviceSmsLink } from '../../../src/sim/device/sms-link.ts';
-import { eventually, exitOf, OutputLines } from '../../support/process-checks.ts';
-import { freeTcpPort, startPrivateRedis } from '../../support/private-redis.ts';
+import { eventually } from '../../support/process-checks.ts';
 import { RedisHoldProxy } from '../../support/redis-hold-proxy.ts';
-import { BIN, ROOT } from '../../support/smsbridge-cli.ts';
+import { useSmsbridgeProcesses } from '../../support/smsbridge-processes.ts';
+import { runConfigYaml } from '../../support/smsbridge-run.ts';
 
-const children: ChildProcess[] = [];
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const child of children.splice(0).reverse()) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
-});
-
-function start(...args: string[]): { child: ChildProcess; stdout: OutputLines; exited: Promise<number | string> } {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  child.stderr!.resume();
-  return { child, stdout: new OutputLines(child.stdout!), exited: exitOf(child) };
-}
+const { start, onCleanup, privateRedis, tempDir } = useSmsbridgeProcesses();
 
 const GATEWAY_NUMBER = '+491720000091';
 const DEVICE_NUMBER = '+491700000191';
 const STREAM = 'crash-test:inbox:messages';
 
-function configYaml(redisPort: number, corePort: number, udpPort: number, modemPath: string): string {
-  return `log:
-  level: info
-redis:
-  url: redis://127.0.0.1:${redisPort}
-  prefix: "crash-test:"
-core:
-  host: 127.0.0.1
-  port: ${corePort}
-udpListen:
-  host: 127.0.0.1
-  port: ${udpPort}
-coreSockets:
-  bindHost: 127.0.0.1
-  firstPort: 42000
-  lastPort: 42999
-modems:
-  - name: modem-1
-    path: ${modemPath}
-senderPolicy:
-  mode: open
-`;
+/** The gateway's file; its device-facing UDP port (unused here: the devices use SMS) is left to the OS. */
+function configYaml(redisPort: number, corePort: number, modemPath: string): string {
+  return runConfigYaml({
+    redisUrl: `redis://127.0.0.1:${redisPort}`, redisPrefix: 'crash-test:', core: { host: '127.0.0.1', port: corePort }, udpPort: 0,
+    coreSocketPorts: [42000, 42999], modems: [{ name: 'modem-1', path: modemPath }],
+  });
 }
 
 describe('smsbridge run killed with -9 while SMS are in flight', () => {
   it('sends an inbox entry read again after the crash with its Message ID, so the core handles each of 4 SMS (one concatenated) once', async () => {
-    const redis = await startPrivateRedis();
-    cleanups.push(() => redis.stop());
+    const redis = await privateRedis();
     const proxy = await RedisHoldProxy.start(redis.port);
-    cleanups.push(() => proxy.close());
-    const dir = await mkdtemp(join(tmpdir(), 'smsbridge-crash-'));
-    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    onCleanup(() => proxy.close());
+    const dir = await tempDir('smsbridge-crash-');
 
     // The core: node-coap on a socket of ours, so every datagram is seen as well as what node-coap hands its application.
     const socket = createSocket('udp4');
@@ -107,7 +75,7 @@ describe('smsbridge run killed with -9 while SMS are in flight', () => {
       response.end();
     });
     server.listen(socket);
-    cleanups.push(async () => {
+    onCleanup(async () => {
       server.close();
       await new Promise<void>((resolve) => socket.close(() => resolve()));
     });
@@ -117,13 +85,13 @@ describe('smsbridge run killed with -9 while SMS are in flight', () => {
     const modem = start('sim', 'modem', '--msisdn', GATEWAY_NUMBER, '--link', join(dir, 'ttyModem0'), '--network', networkAddress, '--profile', 'ec25');
     await modem.stdout.waitFor(/"modem":/);
     const configPath = join(dir, 'gateway.yaml');
-    await writeFile(configPath, configYaml(proxy.port, socket.address().port, await freeTcpPort(), join(dir, 'ttyModem0')));
+    await writeFile(configPath, configYaml(proxy.port, socket.address().port, join(dir, 'ttyModem0')));
     let gateway = start('run', '--config', configPath);
     await gateway.stdout.waitFor(/"msg":"running"/);
 
     const [host, port] = networkAddress.split(':');
     const device = await DeviceSmsLink.connect({ network: { host: host!, port: Number(port) }, msisdn: DEVICE_NUMBER, peerMsisdn: GATEWAY_NUMBER });
-    cleanups.push(() => device.close());
+    onCleanup(() => device.close());
     const answers: number[] = [];
     device.on('message', (payload) => answers.push(decodeCoap(payload).code));
     let messageId = 0x2000;
@@ -132,7 +100,7 @@ describe('smsbridge run killed with -9 while SMS are in flight', () => {
     await send(['rd'], '</1/0>,</3/0>', ['ep=crash-device', 'b=S', 'lt=86400', 'lwm2m=1.1']);
     await eventually('the device got 2.01 Created over SMS', () => answers.includes(CoapCode.CREATED), 60_000);
     const client = new Redis({ host: '127.0.0.1', port: redis.port, lazyConnect: true });
-    cleanups.push(async () => client.disconnect());
+    onCleanup(async () => client.disconnect());
     await client.connect();
     const pending = async (): Promise<number> => Number(((await client.xpending(STREAM, 'relay')) as [number])[0]);
     await eventually('the Register is acknowledged in the inbox', async () => (await pending()) === 0);
@@ -156,14 +124,12 @@ describe('smsbridge run killed with -9 while SMS are in flight', () => {
     expect(await client.keys('crash-test:inbox:messages:core-mid:*')).toEqual([]); // deleted with the XACK
   }, 240_000);
   it('takes a device\'s answer that arrives after the restart as the answer to the core\'s request sent before the kill', async () => {
-    const redis = await startPrivateRedis();
-    cleanups.push(() => redis.stop());
-    const dir = await mkdtemp(join(tmpdir(), 'smsbridge-crash-'));
-    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const redis = await privateRedis();
+    const dir = await tempDir('smsbridge-crash-');
     // The core: a bare UDP socket (the test builds its answers and requests).
     const socket = createSocket('udp4');
     await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', () => resolve()));
-    cleanups.push(() => new Promise<void>((resolve) => socket.close(() => resolve())));
+    onCleanup(() => new Promise<void>((resolve) => socket.close(() => resolve())));
     const atCore: { message: CoapMessage; port: number }[] = [];
     socket.on('message', (bytes, from) => {
       const message = decodeCoap(bytes);
@@ -181,13 +147,13 @@ describe('smsbridge run killed with -9 while SMS are in flight', () => {
     const modem = start('sim', 'modem', '--msisdn', GATEWAY_NUMBER, '--link', join(dir, 'ttyModem0'), '--network', networkAddress, '--profile', 'sim800');
     await modem.stdout.waitFor(/"modem":/);
     const configPath = join(dir, 'gateway.yaml');
-    await writeFile(configPath, configYaml(redis.port, socket.address().port, await freeTcpPort(), join(dir, 'ttyModem0')));
+    await writeFile(configPath, configYaml(redis.port, socket.address().port, join(dir, 'ttyModem0')));
     let gateway = start('run', '--config', configPath);
     await gateway.stdout.waitFor(/"msg":"running"/);
 
     const [host, port] = networkAddress.split(':');
     const device = await DeviceSmsLink.connect({ network: { host: host!, port: Number(port) }, msisdn: DEVICE_NUMBER, peerMsisdn: GATEWAY_NUMBER });
-    cleanups.push(() => device.close());
+    onCleanup(() => device.close());
     const atDevice: CoapMessage[] = [];
     device.on('message', (payload) => atDevice.push(decodeCoap(payload)));
     await device.send(encodeCoap(coapRequest({ code: CoapCode.POST, messageId: 0x3000, token: Uint8Array.of(1), path: ['rd'], query: ['ep=answer-device', 'b=S', 'lt=86400'], payload: '</3/0>' })));

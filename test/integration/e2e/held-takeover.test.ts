@@ -10,66 +10,26 @@
  * Nothing here waits on the clock: the devices are paused (SIGSTOP) while A runs so that they
  * cannot wake before A is gone, and resumed (SIGCONT) once B runs; the test waits for log lines.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { exitOf, OutputLines } from '../../support/process-checks.ts';
-import { freeTcpPort, startPrivateRedis, type PrivateRedis } from '../../support/private-redis.ts';
-import { BIN, ROOT } from '../../support/smsbridge-cli.ts';
+import { describe, expect, it } from 'vitest';
+import { type PrivateRedis } from '../../support/private-redis.ts';
+import { useSmsbridgeProcesses } from '../../support/smsbridge-processes.ts';
+import { runConfigYaml, waitForRunning, type SmsbridgeProcess } from '../../support/smsbridge-run.ts';
 
-const children: ChildProcess[] = [];
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const child of children.splice(0).reverse()) {
-    if (child.exitCode !== null || child.signalCode !== null) continue;
-    child.kill('SIGCONT');
-    child.kill('SIGKILL');
-  }
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
-});
-
-interface Started {
-  readonly child: ChildProcess;
-  readonly stdout: OutputLines;
-  readonly stderr: OutputLines;
-  readonly exited: Promise<number | string>;
-}
-
-function start(...args: string[]): Started {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  return { child, stdout: new OutputLines(child.stdout!), stderr: new OutputLines(child.stderr!), exited: exitOf(child) };
-}
+const { start, privateRedis, tempDir } = useSmsbridgeProcesses();
 
 const GATEWAY_NUMBER = '+491720000011';
 const HELD = 'takeover-uq'; // UQ: UDP only, so a request for it waits while it sleeps
 const WOKEN = 'takeover-uqs'; // UQS: woken by trigger SMS
 
+/** The gateway's file; `udpPort` 0 leaves the device-facing port to the OS. */
 function configYaml(redis: PrivateRedis, dir: string, corePort: number, udpPort: number): string {
-  return `# written by held-takeover.test.ts
-log:
-  level: info
-redis:
-  url: redis://127.0.0.1:${redis.port}
-  prefix: "takeover:"
-core:
-  host: 127.0.0.1
-  port: ${corePort}
-udpListen:
-  host: 127.0.0.1
-  port: ${udpPort}
-coreSockets:
-  bindHost: 127.0.0.1
-  firstPort: 43000
-  lastPort: 43999
-modems:
-  - name: modem-1
-    path: ${join(dir, 'ttyModem0')}
-senderPolicy:
-  mode: open
-awakeWindowMs: 1000
+  return runConfigYaml({
+    writtenBy: 'held-takeover.test.ts', redisUrl: `redis://127.0.0.1:${redis.port}`, redisPrefix: 'takeover:',
+    core: { host: '127.0.0.1', port: corePort }, udpPort, coreSocketPorts: [43000, 43999],
+    modems: [{ name: 'modem-1', path: join(dir, 'ttyModem0') }],
+    moreYaml: `awakeWindowMs: 1000
 heldRequests:
   ttlMs: 900000
 wakeup:
@@ -78,20 +38,19 @@ wakeup:
   maxBackoffMs: 600000
   ttlMs: 3600000
 maintenanceIntervalMs: 1000
-`;
+`,
+  });
 }
 
 /** The JSON log lines of a gateway process. */
-function logLines(started: Started): Record<string, unknown>[] {
+function logLines(started: SmsbridgeProcess): Record<string, unknown>[] {
   return started.stdout.text.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
 describe('takeover of held requests and wake-up jobs', () => {
   it('a second gateway process delivers the requests a killed one held, in order, and completes its wake-up job', async () => {
-    const redis = await startPrivateRedis();
-    cleanups.push(() => redis.stop());
-    const dir = await mkdtemp(join(tmpdir(), 'smsbridge-takeover-'));
-    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const redis = await privateRedis();
+    const dir = await tempDir('smsbridge-takeover-');
 
     const network = start('sim', 'network', '--listen', '127.0.0.1:0', '--delivery-delay-ms', '0');
     const networkAddress = (await network.stdout.waitFor(/"listening":"([^"]+)"/))[1]!;
@@ -101,11 +60,13 @@ describe('takeover of held requests and wake-up jobs', () => {
     const [, corePort, httpAddress] = await core.stdout.waitFor(/"coap":"127\.0\.0\.1:(\d+)","http":"([^"]+)"/);
     const api = `http://${httpAddress!}`;
     const configPath = join(dir, 'gateway.yaml');
-    const udpPort = await freeTcpPort();
-    await writeFile(configPath, configYaml(redis, dir, Number(corePort), udpPort));
+    await writeFile(configPath, configYaml(redis, dir, Number(corePort), 0));
 
     const a = start('run', '--config', configPath);
-    await a.stdout.waitFor(/"msg":"running"/);
+    const { udpPort } = await waitForRunning(a);
+    // From now on the file names the port the OS gave A (so no other process can have held it
+    // when A bound it): B, started from the same file, listens where the devices send.
+    await writeFile(configPath, configYaml(redis, dir, Number(corePort), udpPort));
     // The UQ device stays awake itself long enough to take the delivered Reads after its Update;
     // the gateway considers it asleep after 1 s. Its Update comes at 90 % of its lifetime.
     const held = start('sim', 'device', '--msisdn', '+491700000210', '--endpoint', HELD, '--binding', 'UQ', '--udp', `127.0.0.1:${udpPort}`, '--lifetime', '60', '--awake-window-ms', '30000');

@@ -35,16 +35,32 @@ describe('Redis outage end to end', () => {
       gatewayStart: { logger: log.logger, redisRetry: { minDelayMs: 50, maxDelayMs: 400 } },
     });
     const device = await lab.addDevice({ msisdn: '+491701239001', endpoint: 'outage-e2e', binding: 'S', lifetimeSec: 300, coap: { responseTimeoutMs: 60_000 } });
-    await expect.poll(() => lab!.core.client('outage-e2e')?.endpoint, { timeout: 15_000 }).toBe('outage-e2e');
+    // Registered from the device's side: the core's 2.01 Created reaches it by SMS through the
+    // outbound SMS queue, in Redis. The core knowing the device is not enough: stopped before that
+    // answer left the queue, Redis comes back empty without it, the device never learns it is
+    // registered, and its update() below sends nothing (it waits for its Register instead).
+    await device.whenRegistered();
+    expect(lab.core.client('outage-e2e')?.endpoint).toBe('outage-e2e');
     const modem = lab.modems[0]!;
 
     await redis.stop();
     await expect.poll(() => log.matching('redis unreachable').length, { timeout: 20_000 }).toBeGreaterThan(0);
     const acknowledgedBefore = modem.stats.smsReceived;
+    const refusedBefore = modem.stats.deliveriesRefused;
+    const submitted = new Promise<void>((resolve) => {
+      const off = lab!.network.on('submitted', (from) => {
+        if (from !== '491701239001') return;
+        off();
+        resolve();
+      });
+    });
     const updated = device.update();
     const read = lab.core.read('outage-e2e', '/3/0'); // outbound: waits for Redis (the outbound SMS queue)
-    // Direct route (+CMT): unpersisted, so waiting for AT+CNMA or refused to the network, which delivers it again.
-    await expect.poll(() => modem.status.awaitingCnma || modem.stats.deliveriesRefused > 0, { timeout: 20_000 }).toBe(true);
+    // The Update is on its way to the gateway's modem (an update() that sends nothing ends at once).
+    expect(await Promise.race([submitted.then(() => 'sent'), updated.then((ok) => `update() ended (${ok}) without an SMS`)])).toBe('sent');
+    // Direct route (+CMT): unpersisted, so waiting for AT+CNMA or refused to the network, which
+    // delivers it again. Once the +CMT is out this holds for good (refusals are counted).
+    await expect.poll(() => modem.status.awaitingCnma || modem.stats.deliveriesRefused > refusedBefore, { timeout: 20_000 }).toBe(true);
     expect(modem.stats.smsReceived).toBe(acknowledgedBefore);
     expect(device.stats.updates).toBe(0);
     expect((await lab.gateway.status()).redis.commands).not.toBe('ready');

@@ -5,35 +5,15 @@
  * ends the gateway cleanly (exit 0) with nothing left unprocessed in its inbox. This test keeps
  * the production entry point working.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { exitOf, OutputLines } from '../../support/process-checks.ts';
+import { describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { freeTcpPort, redisCommand, startPrivateRedis, type PrivateRedis } from '../../support/private-redis.ts';
-import { BIN, ROOT } from '../../support/smsbridge-cli.ts';
+import { redisCommand, type PrivateRedis } from '../../support/private-redis.ts';
+import { useSmsbridgeProcesses } from '../../support/smsbridge-processes.ts';
+import { runConfigYaml, waitForRunning } from '../../support/smsbridge-run.ts';
 
-const children: ChildProcess[] = [];
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const child of children.splice(0).reverse()) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
-});
-
-interface Started {
-  readonly child: ChildProcess;
-  readonly stdout: OutputLines;
-  readonly stderr: OutputLines;
-  readonly exited: Promise<number | string>;
-}
-
-function start(...args: string[]): Started {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LAB_REDIS_PASSWORD: 'hidden-redis-pw' } });
-  children.push(child);
-  return { child, stdout: new OutputLines(child.stdout!), stderr: new OutputLines(child.stderr!), exited: exitOf(child) };
-}
+const { start, onCleanup, privateRedis, tempDir } = useSmsbridgeProcesses({ env: { LAB_REDIS_PASSWORD: 'hidden-redis-pw' } });
 
 async function getJson(url: string, init?: RequestInit): Promise<unknown> {
   const response = await fetch(url, init);
@@ -42,44 +22,21 @@ async function getJson(url: string, init?: RequestInit): Promise<unknown> {
 
 const GATEWAY_NUMBERS = ['+491720000001', '+491720000002'];
 
-function configYaml(redis: PrivateRedis, dir: string, corePort: number, udpPort: number): string {
-  return `# written by run-service.test.ts
-log:
-  level: info
-redis:
-  url: redis://127.0.0.1:${redis.port}
-  passwordEnv: LAB_REDIS_PASSWORD
-  prefix: "run-test:"
-core:
-  host: localhost
-  port: ${corePort}
-udpListen:
-  host: 127.0.0.1
-  port: ${udpPort}
-coreSockets:
-  bindHost: 127.0.0.1
-  firstPort: 41000
-  lastPort: 41999
-modems:
-  - name: modem-1
-    path: ${join(dir, 'ttyModem0')}
-    groups: [lab]
-  - name: modem-2
-    path: ${join(dir, 'ttyModem1')}
-    groups: [lab]
-senderPolicy:
-  mode: open
-maintenanceIntervalMs: 1000
-`;
+/** The gateway's file; its device-facing UDP port is left to the OS (read from the running line). */
+function configYaml(redis: PrivateRedis, dir: string, corePort: number): string {
+  return runConfigYaml({
+    writtenBy: 'run-service.test.ts', redisUrl: `redis://127.0.0.1:${redis.port}`, redisPasswordEnv: 'LAB_REDIS_PASSWORD', redisPrefix: 'run-test:',
+    core: { host: 'localhost', port: corePort }, udpPort: 0, coreSocketPorts: [41000, 41999],
+    modems: GATEWAY_NUMBERS.map((_, i) => ({ name: `modem-${i + 1}`, path: join(dir, `ttyModem${i}`), groups: ['lab'] })),
+    moreYaml: 'maintenanceIntervalMs: 1000\n',
+  });
 }
 
 describe('smsbridge run --config', () => {
   it('runs the gateway from a YAML file between simulated modems and the lab core, and stops cleanly on SIGTERM', async () => {
-    const redis = await startPrivateRedis();
-    cleanups.push(() => redis.stop());
+    const redis = await privateRedis();
     await redisCommand(redis.port, 'CONFIG SET requirepass hidden-redis-pw'); // the gateway's password comes from the environment
-    const dir = await mkdtemp(join(tmpdir(), 'smsbridge-run-'));
-    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const dir = await tempDir('smsbridge-run-');
 
     const network = start('sim', 'network', '--listen', '127.0.0.1:0', '--delivery-delay-ms', '0');
     const networkAddress = (await network.stdout.waitFor(/"listening":"([^"]+)"/))[1]!;
@@ -92,10 +49,9 @@ describe('smsbridge run --config', () => {
     const api = `http://${httpAddress!}`;
 
     const configPath = join(dir, 'gateway.yaml');
-    const udpPort = await freeTcpPort(); // a free number; UDP and TCP ports are separate, any unused one will do
-    await writeFile(configPath, configYaml(redis, dir, Number(corePort), udpPort));
+    await writeFile(configPath, configYaml(redis, dir, Number(corePort)));
     const gateway = start('run', '--config', configPath);
-    await gateway.stdout.waitFor(/"msg":"running"/);
+    const { udpPort } = await waitForRunning(gateway);
 
     const sms = start('sim', 'device', '--msisdn', '+491700000101', '--endpoint', 'run-sms-1', '--binding', 'S', '--network', networkAddress, '--gateway-number', GATEWAY_NUMBERS[0]!);
     const sms2 = start('sim', 'device', '--msisdn', '+491700000102', '--endpoint', 'run-sms-2', '--binding', 'S', '--network', networkAddress, '--gateway-number', GATEWAY_NUMBERS[1]!);
@@ -118,7 +74,7 @@ describe('smsbridge run --config', () => {
     expect(gateway.stderr.text).toBe('');
     // Nothing lost: every SMS the gateway took from its modems was relayed (none pending in the inbox's consumer group).
     const client = new Redis({ host: '127.0.0.1', port: redis.port, password: 'hidden-redis-pw', lazyConnect: true });
-    cleanups.push(async () => client.disconnect());
+    onCleanup(async () => client.disconnect());
     await client.connect();
     const groups = (await client.xinfo('GROUPS', 'run-test:inbox:messages')) as unknown[][];
     const relayGroup = groups.map((fields) => Object.fromEntries(Array.from({ length: fields.length / 2 }, (_, i) => [String(fields[2 * i]), fields[2 * i + 1]]))).find((group) => group.name === 'relay');
@@ -126,8 +82,7 @@ describe('smsbridge run --config', () => {
   }, 180_000);
 
   it('refuses a bad configuration file with GW_ERR_CONFIG naming key, line and column, and starts nothing', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'smsbridge-run-'));
-    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const dir = await tempDir('smsbridge-run-');
     const configPath = join(dir, 'bad.yaml');
     await writeFile(configPath, 'core:\n  host: 127.0.0.1\n  port: seventy\nmodems: []\n');
     const gateway = start('run', '--config', configPath);

@@ -5,32 +5,22 @@
  * the process never exited: a service that neither ran nor failed. A real process, a real
  * private Redis, a real UDP socket holding the port.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { exitOf, OutputLines } from '../../support/process-checks.ts';
-import { freeTcpPort, startPrivateRedis } from '../../support/private-redis.ts';
-import { BIN, ROOT } from '../../support/smsbridge-cli.ts';
+import { describe, expect, it } from 'vitest';
+import { freeTcpPort } from '../../support/private-redis.ts';
+import { useSmsbridgeProcesses } from '../../support/smsbridge-processes.ts';
 
-const children: ChildProcess[] = [];
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
-});
+const { start, onCleanup, privateRedis, tempDir } = useSmsbridgeProcesses();
 
 describe('smsbridge run: starts that fail end by themselves', () => {
   it('exits 1 by itself with GW_ERR_CONFIG naming udp.listen when the device UDP address is taken', async () => {
-    const redis = await startPrivateRedis();
-    cleanups.push(() => redis.stop());
-    const dir = await mkdtemp(join(tmpdir(), 'smsbridge-run-fail-'));
-    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const redis = await privateRedis();
+    const dir = await tempDir('smsbridge-run-fail-');
     const taken: Socket = createSocket('udp4');
     await new Promise<void>((resolve) => taken.bind(0, '127.0.0.1', () => resolve()));
-    cleanups.push(() => new Promise((resolve) => taken.close(() => resolve(undefined))));
+    onCleanup(() => new Promise((resolve) => taken.close(() => resolve(undefined))));
     const configPath = join(dir, 'gateway.yaml');
     await writeFile(configPath, [
       `redis: {url: "redis://127.0.0.1:${redis.port}"}`,
@@ -40,12 +30,9 @@ describe('smsbridge run: starts that fail end by themselves', () => {
       `modems: [{name: modem-1, path: ${join(dir, 'no-such-tty')}}]`,
       '',
     ].join('\n'));
-    const child = spawn(process.execPath, [BIN, 'run', '--config', configPath], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    children.push(child);
-    const stdout = new OutputLines(child.stdout!);
-    const stderr = new OutputLines(child.stderr!);
+    const { stdout, stderr, exited } = start('run', '--config', configPath);
     // No signal is sent: the process must end on its own.
-    expect(await exitOf(child)).toBe(1);
+    expect(await exited).toBe(1);
     expect(stderr.text.trim().split('\n')).toHaveLength(1);
     expect(JSON.parse(stderr.text.trim())).toMatchObject({ code: 'GW_ERR_CONFIG', key: 'udp.listen' });
     expect(stdout.text).toContain('"msg":"the gateway did not start"');
@@ -53,8 +40,7 @@ describe('smsbridge run: starts that fail end by themselves', () => {
   }, 90_000);
 
   it('names an --at-trace modem the file does not have before waiting for Redis (which is not there)', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'smsbridge-run-fail-'));
-    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const dir = await tempDir('smsbridge-run-fail-');
     const configPath = join(dir, 'gateway.yaml');
     await writeFile(configPath, [
       `redis: {url: "redis://127.0.0.1:${await freeTcpPort()}"}`, // nothing listens there: the start would wait
@@ -62,10 +48,8 @@ describe('smsbridge run: starts that fail end by themselves', () => {
       `modems: [{name: modem-1, path: ${join(dir, 'no-such-tty')}}]`,
       '',
     ].join('\n'));
-    const child = spawn(process.execPath, [BIN, 'run', '--config', configPath, '--at-trace', 'modem-1,modem-9'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    children.push(child);
-    const stderr = new OutputLines(child.stderr!);
-    expect(await exitOf(child)).toBe(1);
+    const { stderr, exited } = start('run', '--config', configPath, '--at-trace', 'modem-1,modem-9');
+    expect(await exited).toBe(1);
     expect(stderr.text.trim().split('\n')).toHaveLength(1);
     expect(JSON.parse(stderr.text.trim())).toMatchObject({ code: 'GW_ERR_CONFIG', option: '--at-trace', message: expect.stringContaining('"modem-9"') });
   }, 90_000);

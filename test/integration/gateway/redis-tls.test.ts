@@ -38,11 +38,22 @@ describe('Redis over TLS', () => {
     const dir = await mkdtemp(join(tmpdir(), 'smsbridge-tls-'));
     stops.push(() => rm(dir, { recursive: true, force: true }));
     const { ca, cert, key } = await certificates(dir);
-    const tlsPort = await freeTcpPort();
-    const redis: PrivateRedis = await startPrivateRedis({
-      extraArgs: ['--tls-port', String(tlsPort), '--tls-cert-file', cert, '--tls-key-file', key, '--tls-ca-cert-file', ca, '--tls-auth-clients', 'no'],
-    });
-    stops.push(() => redis.stop());
+    // redis-server takes no port 0 for TLS (0 turns TLS off): the port is probed free and bound a
+    // moment later, so on a busy machine another process may take it in between. Then another one.
+    let tlsPort = 0;
+    let redis: PrivateRedis | null = null;
+    for (let attempt = 1; redis === null; attempt++) {
+      tlsPort = await freeTcpPort();
+      try {
+        redis = await startPrivateRedis({
+          extraArgs: ['--tls-port', String(tlsPort), '--tls-cert-file', cert, '--tls-key-file', key, '--tls-ca-cert-file', ca, '--tls-auth-clients', 'no'],
+        });
+      } catch (error) {
+        if (attempt >= 3) throw error;
+      }
+    }
+    const started = redis;
+    stops.push(() => started.stop());
     await redisCommand(redis.port, 'CONFIG SET requirepass tls-pw');
     const { stdout } = await run(process.execPath, ['--import', 'tsx', 'test/support/rediss-probe.ts', `rediss://:tls-pw@localhost:${tlsPort}/4`], {
       cwd: ROOT, env: { ...process.env, NODE_EXTRA_CA_CERTS: ca }, timeout: 30_000,

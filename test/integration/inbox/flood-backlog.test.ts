@@ -8,7 +8,7 @@
  * failed before the limit used TP-SCTS (10 of 20 were dropped as rate-limited).
  */
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { InboxRelay } from '../../../src/bridge/inbox-relay.ts';
 import type { Relay } from '../../../src/bridge/relay.ts';
 import { SenderPolicy } from '../../../src/bridge/sender-policy.ts';
@@ -16,21 +16,9 @@ import { FLOOD_LIMIT_DEFAULTS, SourceRateLimiter } from '../../../src/bridge/sou
 import { RedisInbox } from '../../../src/inbox/redis-inbox.ts';
 import { timestampAt } from '../../../src/sim/network/sms-centre.ts';
 import { encodePdu, splitIntoSubmitPdus, type SmsDeliver } from '../../../src/sms/index.ts';
-import { startPrivateRedis, type PrivateRedis } from '../../support/private-redis.ts';
+import { usePrivateRedis } from '../../support/test-scope.ts';
 
-let server: PrivateRedis;
-let redis: Redis;
-beforeAll(async () => {
-  server = await startPrivateRedis();
-  redis = new Redis(server.url);
-});
-afterAll(async () => {
-  redis.disconnect();
-  await server.stop();
-});
-beforeEach(async () => {
-  await redis.flushall();
-});
+const { redis, server } = usePrivateRedis();
 
 const DEVICE = '491709300001';
 
@@ -48,11 +36,11 @@ function deliver(text: string, sentAtMs: number): string {
 
 /** Stores `sentAtMs.length` SMS in the inbox (the outage), then starts the relay (the restart) and waits until each was relayed or cut. */
 async function backlogThroughRelay(sentAtMs: readonly number[]): Promise<{ relayed: number; rateLimited: number }> {
-  const inbox = new RedisInbox(redis);
+  const inbox = new RedisInbox(redis());
   const arrivedAtMs = Date.now();
   for (const [i, at] of sentAtMs.entries()) expect(await inbox.accept({ modem: 'm1', pduHex: deliver(`sms ${i}`, at), receivedAtMs: arrivedAtMs })).toBe('message');
   const recorder = { fromSms: async () => undefined } as unknown as Relay;
-  const consumer = new Redis(server.url);
+  const consumer = new Redis(server().url);
   const limiter = new SourceRateLimiter({ ratePerSec: FLOOD_LIMIT_DEFAULTS.smsPerSecPerMsisdn, burst: FLOOD_LIMIT_DEFAULTS.smsBurstPerMsisdn });
   const relay = new InboxRelay(consumer, recorder, new SenderPolicy({ mode: 'open' }), { streamKey: inbox.messagesKey, rateLimiter: limiter, blockMs: 100 });
   relay.on('error', () => undefined);

@@ -1,22 +1,10 @@
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RedisInbox } from '../../../src/inbox/redis-inbox.ts';
 import { encodePdu, splitIntoSubmitPdus, type SmsDeliver, type SmsSubmit } from '../../../src/sms/index.ts';
-import { startPrivateRedis, type PrivateRedis } from '../../support/private-redis.ts';
+import { usePrivateRedis } from '../../support/test-scope.ts';
 
-let server: PrivateRedis;
-let redis: Redis;
-beforeAll(async () => {
-  server = await startPrivateRedis();
-  redis = new Redis(server.url);
-});
-afterAll(async () => {
-  redis.disconnect();
-  await server.stop();
-});
-beforeEach(async () => {
-  await redis.flushall();
-});
+const { redis, server } = usePrivateRedis();
 
 /** SMS-DELIVER PDUs (SMSC field first) carrying `data` from `originator`, split like a sender would. */
 function deliverPdus(originator: string, data: Uint8Array, second = 7, reference = 0x42): string[] {
@@ -39,7 +27,7 @@ const payload = (length: number): Uint8Array => Uint8Array.from({ length }, (_, 
 
 describe('RedisInbox (real Redis)', () => {
   it('publishes a single SMS once, however often it is accepted', async () => {
-    const inbox = new RedisInbox(redis);
+    const inbox = new RedisInbox(redis());
     const [pdu] = deliverPdus('491700000001', payload(40));
     expect(await inbox.accept({ modem: 'a', pduHex: pdu!, receivedAtMs: 1 })).toBe('message');
     expect(await inbox.accept({ modem: 'a', pduHex: pdu!, receivedAtMs: 2 })).toBe('duplicate');
@@ -53,7 +41,7 @@ describe('RedisInbox (real Redis)', () => {
   });
 
   it('SMS accepted back to back share round trips: each resolves once its own write ran, duplicates in one batch still publish once', async () => {
-    const inbox = new RedisInbox(redis);
+    const inbox = new RedisInbox(redis());
     const pdus = Array.from({ length: 20 }, (_, i) => deliverPdus(`4917000010${String(i).padStart(2, '0')}`, payload(30 + i))[0]!);
     const outcomes = await Promise.all([...pdus, pdus[3]!].map((pduHex, i) => inbox.accept({ modem: 'a', pduHex, receivedAtMs: i })));
     expect(outcomes.filter((o) => o === 'message')).toHaveLength(20);
@@ -66,7 +54,7 @@ describe('RedisInbox (real Redis)', () => {
   });
 
   it('accepts whose round trip fails all reject (alone and batched), and later accepts work again', async () => {
-    const other = new Redis(server.url, { maxRetriesPerRequest: 0, enableOfflineQueue: false, lazyConnect: true });
+    const other = new Redis(server().url, { maxRetriesPerRequest: 0, enableOfflineQueue: false, lazyConnect: true });
     const inbox = new RedisInbox(other);
     const pdus = Array.from({ length: 4 }, (_, i) => deliverPdus(`4917000020${i}`, payload(20 + i))[0]!);
     const settled = await Promise.allSettled(pdus.slice(0, 3).map((pduHex, i) => inbox.accept({ modem: 'a', pduHex, receivedAtMs: i })));
@@ -82,7 +70,7 @@ describe('RedisInbox (real Redis)', () => {
   });
 
   it('reassembles a concatenated message out of order and across modems, once', async () => {
-    const inbox = new RedisInbox(redis);
+    const inbox = new RedisInbox(redis());
     const parts = deliverPdus('491700000002', payload(400)); // 3 parts of 134, 134, 132 octets
     expect(parts).toHaveLength(3);
     expect(await inbox.accept({ modem: 'b', pduHex: parts[2]!, receivedAtMs: 10 })).toBe('part');
@@ -99,11 +87,11 @@ describe('RedisInbox (real Redis)', () => {
     // A late duplicate of a part of a finished set changes nothing.
     expect(await inbox.accept({ modem: 'b', pduHex: parts[1]!, receivedAtMs: 14 })).toBe('duplicate');
     expect(await inbox.messages()).toHaveLength(1);
-    expect(await redis.keys('smsbridge:inbox:parts:*')).toEqual([]);
+    expect(await redis().keys('smsbridge:inbox:parts:*')).toEqual([]);
   });
 
   it('keeps many sets in flight apart (same reference from two originators, two references from one)', async () => {
-    const inbox = new RedisInbox(redis);
+    const inbox = new RedisInbox(redis());
     const sets = [
       deliverPdus('491700000003', payload(200), 1, 5),
       deliverPdus('491700000004', payload(201), 1, 5),
@@ -116,13 +104,13 @@ describe('RedisInbox (real Redis)', () => {
   });
 
   it('finishes a complete set after a crash between storing the last part and publishing', async () => {
-    const inbox = new RedisInbox(redis);
+    const inbox = new RedisInbox(redis());
     const parts = deliverPdus('491700000005', payload(300));
     await inbox.accept({ modem: 'a', pduHex: parts[0]!, receivedAtMs: 1 });
     await inbox.accept({ modem: 'a', pduHex: parts[1]!, receivedAtMs: 2 });
     // The crash: the last part is stored exactly as accept() stores it, but nothing publishes it.
-    const [partsKey] = await redis.keys('smsbridge:inbox:parts:*');
-    await redis.hset(partsKey!, '3', JSON.stringify({ sequence: 3, pduHex: parts[2], modem: 'a', receivedAtMs: 3 }));
+    const [partsKey] = await redis().keys('smsbridge:inbox:parts:*');
+    await redis().hset(partsKey!, '3', JSON.stringify({ sequence: 3, pduHex: parts[2], modem: 'a', receivedAtMs: 3 }));
     expect(await inbox.messages()).toHaveLength(0);
     expect(await inbox.maintain(4)).toEqual({ completed: 1, expired: 0 });
     expect((await inbox.messages())[0]?.message.dataHex).toBe(Buffer.from(payload(300)).toString('hex'));
@@ -130,19 +118,19 @@ describe('RedisInbox (real Redis)', () => {
   });
 
   it('gives up an incomplete set after the reassembly timeout and keeps its parts for people', async () => {
-    const inbox = new RedisInbox(redis, { reassemblyTimeoutSec: 60 });
+    const inbox = new RedisInbox(redis(), { reassemblyTimeoutSec: 60 });
     const parts = deliverPdus('491700000006', payload(300));
     await inbox.accept({ modem: 'a', pduHex: parts[0]!, receivedAtMs: 1_000 });
     expect(await inbox.maintain(1_000 + 59_000)).toEqual({ completed: 0, expired: 0 });
     expect(await inbox.maintain(1_000 + 60_000)).toEqual({ completed: 0, expired: 1 });
-    const incomplete = await redis.xrange('smsbridge:inbox:incomplete', '-', '+');
+    const incomplete = await redis().xrange('smsbridge:inbox:incomplete', '-', '+');
     expect(incomplete).toHaveLength(1);
     expect(JSON.stringify(incomplete[0])).toContain(parts[0]!);
     expect(await inbox.messages()).toHaveLength(0);
   });
 
   it('keeps a PDU it cannot decode, with the reason, instead of losing it', async () => {
-    const inbox = new RedisInbox(redis);
+    const inbox = new RedisInbox(redis());
     expect(await inbox.accept({ modem: 'a', pduHex: '07911326', receivedAtMs: 1 })).toBe('malformed');
     const kept = await inbox.malformed();
     expect(kept).toEqual([{ modem: 'a', pduHex: '07911326', receivedAtMs: 1, error: expect.stringContaining('SMSC') }]);

@@ -6,13 +6,13 @@
  * a private redis-server.
  */
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { CoapCode, CoapOptionNumber, coapRequest, coapResponse, type CoapMessage } from '../../../src/lwm2m/index.ts';
 import type { DeviceRecord, DeviceSource } from '../../../src/lwm2m/device-record.ts';
 import { RedisRegistrationStore } from '../../../src/lwm2m/redis-registration-store.ts';
 import { Presence } from '../../../src/lwm2m/presence.ts';
 import { RegistrationMirror } from '../../../src/lwm2m/registration-mirror.ts';
-import { startPrivateRedis, type PrivateRedis } from '../../support/private-redis.ts';
+import { usePrivateRedis } from '../../support/test-scope.ts';
 
 const PREFIX = 'test:reg:';
 const T0 = 1_796_000_000_000;
@@ -23,22 +23,16 @@ function sourceOf(endpoint: string): DeviceSource {
   return { bearer: 'udp', host: '127.0.0.10', port: ports.get(endpoint)! };
 }
 
-let server: PrivateRedis;
+const { redis: admin, server } = usePrivateRedis({ flushBeforeEach: false });
 const clients: Redis[] = [];
 
-beforeAll(async () => {
-  server = await startPrivateRedis();
-}, 20_000);
-afterAll(async () => server?.stop());
 afterEach(async () => {
-  const admin = new Redis(server.url);
-  await admin.flushall();
-  admin.disconnect();
+  await admin().flushall();
   for (const client of clients.splice(0)) client.disconnect();
 });
 
 function client(): Redis {
-  const redis = new Redis(server.url);
+  const redis = new Redis(server().url);
   clients.push(redis);
   return redis;
 }
