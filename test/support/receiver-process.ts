@@ -7,15 +7,14 @@
  *
  *   tsx test/support/receiver-process.ts <link> <redis url> <before persist ms> <after persist ms> [<sweep interval ms, default 500>] [<route: auto | stored-batch>]
  *
- * `stored-batch` forces the stored route read in batches (the generic profile without direct
- * delivery, `storedRead: batch`); `auto` (the default) takes the route the shipped profiles give.
+ * `stored-batch` forces the stored route read in batches (`receiveRoute: stored`, `storedRead:
+ * batch`); `auto` (the default) takes the route the shipped profiles give.
  */
 import { Redis } from 'ioredis';
 import { RedisInbox } from '../../src/inbox/redis-inbox.ts';
 import { ModemDriver } from '../../src/modem/modem-driver.ts';
 import { MODEM_CONFIG_DEFAULTS } from '../../src/modem/modem-types.ts';
 import { defaultProfilesDir, loadProfiles } from '../../src/modem/profile-loader.ts';
-import { GENERIC_PROFILE } from '../../src/modem/profile.ts';
 
 const [link = '', redisUrl = '', beforeMs = '0', afterMs = '0', sweepMs = '500', route = 'auto'] = process.argv.slice(2);
 const storedBatch = route === 'stored-batch';
@@ -27,10 +26,10 @@ const inbox = new RedisInbox(redis);
 const driver = new ModemDriver(
   {
     ...MODEM_CONFIG_DEFAULTS, name: 'crashy', path: link, sweepIntervalMs: Number(sweepMs), registrationWaitMs: 1000, presenceCheckIntervalMs: 200,
-    ...(storedBatch ? { profile: 'stored', storedRead: 'batch' as const } : {}),
+    ...(storedBatch ? { receiveRoute: 'stored' as const, storedRead: 'batch' as const } : {}),
   },
   {
-    profiles: storedBatch ? [{ ...GENERIC_PROFILE, name: 'stored', match: {}, directDelivery: false }] : loadProfiles(defaultProfilesDir()),
+    profiles: loadProfiles(defaultProfilesDir()),
     persist: async (pdu) => {
       say({ event: 'read', index: pdu.index, via: pdu.via });
       await sleep(Number(beforeMs));

@@ -11,7 +11,6 @@ import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ModemDriver } from '../../../src/modem/modem-driver.ts';
 import type { PersistReceived, ReceivedPdu } from '../../../src/modem/modem-types.ts';
-import { GENERIC_PROFILE, type ModemProfile } from '../../../src/modem/profile.ts';
 import { SIM_PROFILES } from '../../../src/sim/modem/profiles.ts';
 import type { SimModem } from '../../../src/sim/modem/index.ts';
 import { bytes, hex, inbox, redis, startDevice, startDriver, startNetwork, startSimModem, testConfig, useDriverFixture } from './driver-fixture.ts';
@@ -19,8 +18,6 @@ import { bytes, hex, inbox, redis, startDevice, startDriver, startNetwork, start
 useDriverFixture();
 
 const GATEWAY = '+491700000001';
-/** The generic profile on the stored route (no direct delivery). */
-const STORED: ModemProfile = { ...GENERIC_PROFILE, name: 'stored', match: {}, directDelivery: false };
 
 const children: ChildProcessWithoutNullStreams[] = [];
 afterEach(() => {
@@ -61,12 +58,14 @@ function commandsOf(driver: ModemDriver): string[] {
 const storedCount = (sim: SimModem): number => sim.status.used.ME + sim.status.used.SM;
 
 async function readyDriver(sim: SimModem, persist: PersistReceived): Promise<{ driver: ModemDriver; commands: string[] }> {
+  // The shipped profiles prefer direct delivery on this modem: `receiveRoute: stored` overrides it.
   // No watchdog during the test: the modem's command count is the receive path's alone.
-  const driver = startDriver(testConfig('a', sim.linkPath, { profile: 'stored', storedRead: 'batch', watchdogIntervalMs: 600_000 }), [STORED], persist);
+  const driver = startDriver(testConfig('a', sim.linkPath, { receiveRoute: 'stored', storedRead: 'batch', watchdogIntervalMs: 600_000 }), undefined, persist);
   const commands = commandsOf(driver);
   await driver.waitFor('ready', 10_000);
   await driver.sweep();
   expect(driver.status.receiveRoute).toBe('stored');
+  expect(sim.status.csms).toBe(1); // phase 2+ would allow the direct route
   return { driver, commands };
 }
 
