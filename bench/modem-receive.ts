@@ -102,6 +102,9 @@ interface ReceiveRound {
   readonly stored: number;
   /** Per SMS, ms: persist duration; persisted → the next persist call (the rest of the loop). */
   readonly stages: { persist: number[]; rest: number[] };
+  /** ms: the whole round; the network's first acknowledgement to its last (the simulator's share). */
+  readonly roundMs: number;
+  readonly deliveryMs: number;
 }
 
 const median = (values: readonly number[]): number => {
@@ -154,7 +157,9 @@ async function receiveRound(env: Env, route: ReceiveRoute, index: number, option
     const seconds = (performance.now() - startedAt) / 1000;
     const atCommands = Number(state.commandLines) - commandLinesBefore;
     const stored = Number(await env.redis.xlen(inbox.messagesKey));
-    return { smsPerSec: options.sms / seconds, atCommands, roundTrips: inbox.writeStats.roundTrips, stored, stages };
+    const { ackToAckMs } = await env.sim.ask({ op: 'acks' });
+    const deliveryMs = Array.isArray(ackToAckMs) ? ackToAckMs.reduce((sum: number, gap) => sum + Number(gap), 0) : 0;
+    return { smsPerSec: options.sms / seconds, atCommands, roundTrips: inbox.writeStats.roundTrips, stored, stages, roundMs: seconds * 1000, deliveryMs };
   } finally {
     await driver.stop();
     await env.sim.ask({ op: 'stop-modem', tag });
@@ -242,6 +247,8 @@ export async function runModemReceive(options: ReceiveOptions = DEFAULTS): Promi
       persistUs: us(median(rounds.direct.flatMap((r) => r.stages.persist))),
       restUs: us(median(rounds.direct.flatMap((r) => r.stages.rest))),
       kannelAckToAckUs: kannelRounds.length === 0 ? null : us(median(kannelRounds.flatMap((r) => r.ackToAck))),
+      batchRoundMs: round(median(rounds['stored-batch'].map((r) => r.roundMs)), 1),
+      batchDeliveryMs: round(median(rounds['stored-batch'].map((r) => r.deliveryMs)), 1),
     };
     const kannelSorted = [...kannelRounds].sort((a, b) => b.smsPerSec - a.smsPerSec);
     const kannel = kannelSorted.length === 0 ? null : {

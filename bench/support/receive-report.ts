@@ -54,6 +54,10 @@ export interface DirectStages {
   readonly restUs: number;
   /** Kannel's rounds, for comparison: one network acknowledgement to the next (the modem acks at once). */
   readonly kannelAckToAckUs: number | null;
+  /** The stored route in batches, medians over its rounds, ms: the whole round (first submit → all persisted and deleted). */
+  readonly batchRoundMs: number;
+  /** …and the simulated network's first acknowledgement to its last (the modem acks as it stores). */
+  readonly batchDeliveryMs: number;
 }
 
 /** One send case. */
@@ -118,12 +122,18 @@ export function receiveTables(report: ReceiveReport): string {
     `| loop (sum) | ${st.persistUs + st.restUs} |`,
     ...(st.kannelAckToAckUs === null ? [] : [`| Kannel rounds: one network acknowledgement to the next | ${st.kannelAckToAckUs} |`]),
   ];
+  const batch = [
+    '| stored route in batches, per round (median) | ms |',
+    '|---|---:|',
+    `| first submit → every SMS persisted and deleted | ${st.batchRoundMs} |`,
+    `| the network's first acknowledgement → its last (the modem acknowledges as it stores) | ${st.batchDeliveryMs} |`,
+  ];
   const sending = [
     '| AT+CMMS=1 | SMS/s | relay links set up | failures |',
     '|---|---:|---:|---:|',
     ...report.sending.map((s) => `| ${s.cmms ? 'yes' : 'no'} | ${s.smsPerSec.toFixed(1)} | ${s.relayLinkSetups} of ${report.options.send} | ${s.failures} |`),
   ];
-  return [...receive, '', ...stages, '', ...sending].join('\n');
+  return [...receive, '', ...stages, '', ...batch, '', ...sending].join('\n');
 }
 
 /** The one-line summary the console prints under the tables. */
