@@ -7,7 +7,11 @@
  * `AT+CMGD=<index>,1` (§3.5.4: `<delflag>` 1 deletes every "received read" message of `<mem1>`
  * and leaves unread and stored MO messages). `+CMTI` that arrive meanwhile only mark that another
  * batch is due: never more than one list in flight, and the next batch takes everything that
- * arrived during this one.
+ * arrived during this one. When a batch is due as the delete goes out, its list shares the
+ * delete's command line (`AT+CMGD=<i>,1;+CMGL=0`, V.250 concatenation; run in that order, so the
+ * list sees only what the delete left): one serial round trip per batch in a burst. A modem that
+ * answers such a line with ERROR (unknown what ran) gets a full list next and separate lines
+ * from then on.
  *
  * Why deleting every READ message is safe here: one batch at a time (list → persist → delete),
  * and this reader is the only reader of the home storage on its connection, so when the delete
@@ -56,6 +60,14 @@ interface SweepWaiter {
   readonly reject: (error: unknown) => void;
 }
 
+/** One batch's list: whether it was full (`AT+CMGL=4`), the state before it, who waits for it. */
+interface Listing {
+  readonly full: boolean;
+  readonly wasClean: boolean;
+  waiters: SweepWaiter[];
+  messages: StoredPdu[];
+}
+
 /**
  * One connection's batched reader of the home storage. Contract: `indicate()` and `sweep()`
  * never run two lists at once; a message is deleted only after `take` resolved for it; a
@@ -71,6 +83,8 @@ export class BatchedStoredReader {
   private clean = false;
   /** `AT+CMGD=<i>,1` usable: null until probed with `AT+CMGD=?`. */
   private delflag: boolean | null = null;
+  /** The delete and the next list may share a command line (false after the modem refused one). */
+  private combine = true;
   /** What the last delflag delete should have removed: index → PDU. */
   private lastDeleted = new Map<number, string>();
   private counts = { batches: 0, listed: 0, delflagDeletes: 0, indexDeletes: 0 };
@@ -108,59 +122,75 @@ export class BatchedStoredReader {
     });
   }
 
+  /** Takes what is due (flags and sweep waiters) for the next list. */
+  private takeDue(): Listing {
+    const listing: Listing = { full: this.fullDue || !this.clean, wasClean: this.clean, waiters: this.sweepWaiters, messages: [] };
+    this.sweepWaiters = [];
+    this.unreadDue = false;
+    this.fullDue = false;
+    return listing;
+  }
+
   private async drain(): Promise<void> {
-    while (this.unreadDue || this.fullDue) {
-      const waiters = this.sweepWaiters;
-      this.sweepWaiters = [];
-      const full = this.fullDue || !this.clean;
-      this.unreadDue = false;
-      this.fullDue = false;
+    let listed: Listing | null = null; // a list that went out on the line of the last delete
+    while (listed !== null || this.unreadDue || this.fullDue) {
+      const listing: Listing = listed ?? this.takeDue();
+      const fresh = listed === null;
+      listed = null;
       try {
-        const found = await this.batch(full);
-        for (const waiter of waiters) waiter.resolve(found);
+        if (fresh) listing.messages = await this.list(listing.full);
+        listed = await this.finish(listing);
+        for (const waiter of listing.waiters) waiter.resolve(listing.messages.length);
       } catch (error) {
-        if (waiters.length === 0) this.context.report(error);
-        for (const waiter of waiters) waiter.reject(error);
+        if (listing.waiters.length === 0) this.context.report(error);
+        for (const waiter of listing.waiters) waiter.reject(error);
       }
     }
   }
 
-  /** One batch: list, persist every listed message together, delete what was persisted. */
-  private async batch(full: boolean): Promise<number> {
-    const { store, storage } = this.context;
+  /** `AT+CMGL=<0 or 4>`: from here until the batch is persisted, listed messages are READ and not yet persisted. */
+  private async list(full: boolean): Promise<StoredPdu[]> {
     this.counts.batches += 1;
     this.delflag ??= await this.probeDelflag();
-    const wasClean = this.clean;
     this.clean = false; // until this batch's messages are persisted (a lost answer leaves READ ones)
-    const received = (await store.list(storage, full ? STAT_ALL : STAT_RECEIVED_UNREAD)).filter(isReceived);
+    const received = (await this.context.store.list(this.context.storage, full ? STAT_ALL : STAT_RECEIVED_UNREAD)).filter(isReceived);
+    this.noteListed(received);
+    return received;
+  }
+
+  private noteListed(received: readonly StoredPdu[]): void {
     this.counts.listed += received.length;
     this.checkDelflagHonoured(received);
-    const via = full ? 'sweep' : 'cmti';
+  }
+
+  /** Persists every listed message together, then deletes what was persisted; may return the next list. */
+  private async finish(listing: Listing): Promise<Listing | null> {
+    const received = listing.messages;
+    const via = listing.full ? 'sweep' : 'cmti';
     const outcomes = await Promise.allSettled(received.map((message) => this.context.take(message, via)));
     const persisted: StoredPdu[] = [];
     outcomes.forEach((outcome, i) => {
       if (outcome.status === 'fulfilled') persisted.push(received[i] as StoredPdu);
       else this.context.report(outcome.reason);
     });
-    const allPersisted = persisted.length === received.length;
-    if (allPersisted) this.clean = full || wasClean;
-    if (persisted.length > 0) await this.remove(persisted, this.clean);
-    return received.length;
+    if (persisted.length === received.length) this.clean = listing.full || listing.wasClean;
+    return persisted.length > 0 ? this.remove(persisted, this.clean) : null;
   }
 
   /**
    * Deletes `persisted`: one `AT+CMGD=<i>,1` when `readOnesPersisted` (every READ message is) and
-   * the modem offers the flag, else one `AT+CMGD=<i>` each (queued together).
+   * the modem offers the flag, else one `AT+CMGD=<i>` each (queued together). When another batch
+   * is already due, its list goes out on the same line as the delete flag and is returned.
    */
-  private async remove(persisted: readonly StoredPdu[], readOnesPersisted: boolean): Promise<void> {
+  private async remove(persisted: readonly StoredPdu[], readOnesPersisted: boolean): Promise<Listing | null> {
     const { store, storage } = this.context;
     const [first] = persisted;
     if (readOnesPersisted && this.delflag === true && first !== undefined) {
+      if (this.combine && (this.unreadDue || this.fullDue)) return this.removeAndList(persisted, first.index);
       try {
         await store.deleteRead(storage, first.index);
-        this.counts.delflagDeletes += 1;
-        this.lastDeleted = new Map(persisted.map((m) => [m.index, m.pduHex]));
-        return;
+        this.noteDeleted(persisted);
+        return null;
       } catch (error) {
         if (!(error instanceof AtCommandError)) throw error;
         this.delflag = false; // refused: one index at a time from now on
@@ -169,6 +199,39 @@ export class BatchedStoredReader {
     this.lastDeleted.clear();
     this.counts.indexDeletes += persisted.length;
     await Promise.all(persisted.map((m) => store.delete(m.storage, m.index)));
+    return null;
+  }
+
+  /**
+   * `AT+CMGD=<i>,1;+CMGL=<stat>`: the delete and the next batch's list in one serial round trip.
+   * On ERROR it is unknown what ran, so nothing is assumed: the next batch lists ALL messages
+   * and persists them before anything is deleted (the persisted ones come again and are
+   * de-duplicated), and this connection stops combining.
+   */
+  private async removeAndList(persisted: readonly StoredPdu[], index: number): Promise<Listing | null> {
+    const next = this.takeDue();
+    this.counts.batches += 1;
+    this.clean = false; // the list part marks messages READ
+    try {
+      next.messages = (await this.context.store.deleteReadThenList(this.context.storage, index, next.full ? STAT_ALL : STAT_RECEIVED_UNREAD)).filter(isReceived);
+    } catch (error) {
+      if (error instanceof AtCommandError) {
+        this.combine = false;
+        this.fullDue = true; // clean is false: the next list is a full one
+        this.sweepWaiters.unshift(...next.waiters);
+        return null;
+      }
+      for (const waiter of next.waiters) waiter.reject(error);
+      throw error;
+    }
+    this.noteDeleted(persisted);
+    this.noteListed(next.messages);
+    return next;
+  }
+
+  private noteDeleted(persisted: readonly StoredPdu[]): void {
+    this.counts.delflagDeletes += 1;
+    this.lastDeleted = new Map(persisted.map((m) => [m.index, m.pduHex]));
   }
 
   /** A message the last delflag delete should have removed is listed again: the flag was ignored. */

@@ -131,6 +131,19 @@ export class MessageStore {
   }
 
   /**
+   * {@link deleteRead} and then {@link list} on one command line (`AT+CMGD=<index>,1;+CMGL=<stat>`,
+   * commands concatenated as V.250 allows): one serial round trip instead of two. The modem runs
+   * them in order, so the list sees the storage after the delete. Rejects with AtCommandError
+   * when the modem answers ERROR; then it is unknown whether the delete ran.
+   */
+  async deleteReadThenList(storage: string, index: number, stat: number): Promise<StoredPdu[]> {
+    return this.inStorage(storage, async () => {
+      const { lines } = await this.channel.command(`AT+CMGD=${index},1;+CMGL=${stat}`, { timeoutMs: 60_000 });
+      return parseMessageList(lines, storage);
+    });
+  }
+
+  /**
    * The `<delflag>` values `AT+CMGD=?` offers (`+CMGD: (<indexes>),(<delflags>)`, TS 27.005
    * §3.5.4); empty when the answer has no second list. Rejects with AtCommandError on ERROR.
    */
