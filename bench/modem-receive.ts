@@ -5,8 +5,9 @@
  * Receive: a simulated device submits `--sms` SMS back to back to the modem's number; the
  * simulated network delivers them one after another, each as soon as the modem acknowledged the
  * previous one. The driver persists each into a private Redis (the inbox), then deletes it
- * (stored route: `+CMTI`, `AT+CMGR`, `AT+CMGD`) or acknowledges it (direct route: `+CMT`,
- * `AT+CNMA`). Timed from the first submit until every SMS is persisted and the modem holds
+ * (stored route: `+CMTI`, `AT+CMGR`, `AT+CMGD`; stored route in batches: `+CMTI`, one
+ * `AT+CMGL=0` for every unread SMS, one `AT+CMGD=<i>,1`) or acknowledges it (direct route:
+ * `+CMT`, `AT+CNMA`). Timed from the first submit until every SMS is persisted and the modem holds
  * none any more (deleted, or acknowledged); then the `messages` stream
  * must hold exactly `--sms` entries (nothing lost, nothing twice). The stored route in the same
  * run is the baseline. Rounds alternate the routes, each on a fresh modem; best and median.
@@ -29,7 +30,7 @@
  * modem's real pseudo-terminal (until 2026-12-06 23:40 the simulator ran in this process, beside
  * our driver but apart from bearerbox). The send cases run in this process. Redis is real. Usage: `npm run bench:modem-receive [-- --write-docs]`, or
  * `tsx bench/modem-receive.ts [--sms 60] [--rounds 3] [--warmup 1] [--send 20] [--cmgs-latency 5] [--link-setup 50]`.
- * Prints a table, then as its LAST line one JSON object ({@link ReceiveReport}). Exit code 1 when
+ * Prints a table, then as its LAST line one JSON object (ReceiveReport, bench/support/receive-report.ts). Exit code 1 when
  * an SMS was lost or duplicated or a send failed.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -52,80 +53,10 @@ import { runIfMain } from './support/entry.ts';
 import { startJsonChild, type JsonChild } from './support/json-child.ts';
 import { kannelAvailable, startKannelReceiver } from './support/kannel-receiver.ts';
 import { describeMachine, formatMachine, loadAverageWindow } from './support/machine.ts';
-import type { ResultsEntry } from './support/results-doc.ts';
 import { round } from './support/numbers.ts';
+import { RECEIVE_ROUTES, receiveSummary, receiveTables, type DirectStages, type ReceiveOptions, type ReceiveReport, type ReceiveRoute, type RouteRow, type SendRow } from './support/receive-report.ts';
 
-/** Parameters of one run. */
-export interface ReceiveOptions {
-  readonly sms: number;
-  readonly rounds: number;
-  /** Rounds of each route (and Kannel) run first and not counted. */
-  readonly warmup: number;
-  readonly send: number;
-  readonly cmgsLatencyMs: number;
-  readonly linkSetupMs: number;
-}
-
-/** One route's figures (best round, median beside it). */
-export interface RouteRow {
-  readonly route: 'stored' | 'direct';
-  readonly smsPerSec: number;
-  readonly medianSmsPerSec: number;
-  /** AT commands the gateway wrote per received SMS (best round). */
-  readonly atCommandsPerSms: number;
-  /** Redis round trips of the inbox per received SMS (best round). */
-  readonly redisRoundTripsPerSms: number;
-  /** Entries in the `messages` stream after each round (each must be `sms`). */
-  readonly storedCounts: readonly number[];
-}
-
-/**
- * Where one direct-route SMS's time goes, µs, medians over every SMS of the measured rounds:
- * the loop is about `persistUs` + `restUs`.
- */
-export interface DirectStages {
-  /** The inbox write: decode, script, Redis round trip (persist called → resolved). */
-  readonly persistUs: number;
-  /**
-   * Persisted → the next SMS handed to the inbox: `AT+CNMA` written, over the pty to the modem,
-   * its acknowledgement to the network, the next delivery, `+CMT` over the pty, framing, parsing.
-   */
-  readonly restUs: number;
-  /** Kannel's rounds, for comparison: one network acknowledgement to the next (the modem acks at once). */
-  readonly kannelAckToAckUs: number | null;
-}
-
-/** One send case. */
-export interface SendRow {
-  readonly cmms: boolean;
-  readonly smsPerSec: number;
-  readonly relayLinkSetups: number;
-  readonly failures: number;
-}
-
-/** What the benchmark prints as its last line. */
-export interface ReceiveReport {
-  readonly bench: 'modem-receive';
-  readonly date: string;
-  readonly machine: string;
-  readonly loadAverage: readonly [number, number];
-  readonly options: ReceiveOptions;
-  readonly receive: readonly RouteRow[];
-  /** direct SMS/s ÷ stored SMS/s, medians (steadier than the bests on a busy machine). */
-  readonly directSpeedup: number;
-  /**
-   * Kannel's bearerbox on the same simulated modem, rounds alternating with ours (null where
-   * Kannel is not installed): SMS/s from the first submit until bearerbox counts every SMS received.
-   */
-  readonly kannel: { readonly smsPerSec: number; readonly medianSmsPerSec: number; readonly receivedCounts: readonly number[] } | null;
-  /** Our direct route ÷ Kannel, medians (the issue's target: ≥ 1). */
-  readonly directVsKannel: number | null;
-  /** Where a direct-route SMS's time goes. */
-  readonly directStages: DirectStages;
-  readonly sending: readonly SendRow[];
-  /** Nothing lost or duplicated on either route, and every send succeeded. */
-  readonly pass: boolean;
-}
+export { receiveResults, receiveTables, type ReceiveReport } from './support/receive-report.ts';
 
 const DEFAULTS: ReceiveOptions = { sms: 60, rounds: 3, warmup: 1, send: 20, cmgsLatencyMs: 5, linkSetupMs: 50 };
 const QUIET_MS = 3_600_000;
@@ -133,10 +64,11 @@ const QUIET_MS = 3_600_000;
 const RECEIVE_SIM_HOST = fileURLToPath(new URL('./support/receive-sim-host.ts', import.meta.url));
 const GATEWAY = '+491700000001';
 
-/** The routes under test: the generic profile, with direct delivery on or off. */
-const PROFILE: Record<RouteRow['route'], ModemProfile> = {
-  direct: { ...GENERIC_PROFILE, name: 'bench-direct', match: {} },
-  stored: { ...GENERIC_PROFILE, name: 'bench-stored', match: {}, directDelivery: false },
+/** The routes under test: the generic profile with direct delivery on or off, and how the stored route reads. */
+const ROUTE_SETUP: Record<ReceiveRoute, { profile: ModemProfile; storedRead: 'batch' | 'single' }> = {
+  direct: { profile: { ...GENERIC_PROFILE, name: 'bench-direct', match: {} }, storedRead: 'single' },
+  stored: { profile: { ...GENERIC_PROFILE, name: 'bench-stored', match: {}, directDelivery: false }, storedRead: 'single' },
+  'stored-batch': { profile: { ...GENERIC_PROFILE, name: 'bench-stored', match: {}, directDelivery: false }, storedRead: 'batch' },
 };
 
 interface Env {
@@ -170,6 +102,9 @@ interface ReceiveRound {
   readonly stored: number;
   /** Per SMS, ms: persist duration; persisted → the next persist call (the rest of the loop). */
   readonly stages: { persist: number[]; rest: number[] };
+  /** ms: the whole round; the network's first acknowledgement to its last (the simulator's share). */
+  readonly roundMs: number;
+  readonly deliveryMs: number;
 }
 
 const median = (values: readonly number[]): number => {
@@ -178,10 +113,11 @@ const median = (values: readonly number[]): number => {
 };
 
 /** A fresh simulated modem in the simulator process and a ready driver on it. */
-async function startRemoteModem(env: Env, tag: string, profile: ModemProfile, persist: ConstructorParameters<typeof ModemDriver>[1]['persist']): Promise<ModemDriver> {
+async function startRemoteModem(env: Env, tag: string, route: ReceiveRoute, persist: ConstructorParameters<typeof ModemDriver>[1]['persist']): Promise<ModemDriver> {
   const { linkPath } = await env.sim.ask({ op: 'start-modem', tag, msisdn: GATEWAY });
+  const { profile, storedRead } = ROUTE_SETUP[route];
   const driver = new ModemDriver(
-    { ...MODEM_CONFIG_DEFAULTS, name: tag, path: String(linkPath), profile: profile.name, watchdogIntervalMs: QUIET_MS, sweepIntervalMs: QUIET_MS },
+    { ...MODEM_CONFIG_DEFAULTS, name: tag, path: String(linkPath), profile: profile.name, storedRead, watchdogIntervalMs: QUIET_MS, sweepIntervalMs: QUIET_MS },
     { profiles: [profile], persist },
   );
   driver.start();
@@ -190,7 +126,7 @@ async function startRemoteModem(env: Env, tag: string, profile: ModemProfile, pe
   return driver;
 }
 
-async function receiveRound(env: Env, route: RouteRow['route'], index: number, options: ReceiveOptions): Promise<ReceiveRound> {
+async function receiveRound(env: Env, route: ReceiveRoute, index: number, options: ReceiveOptions): Promise<ReceiveRound> {
   const inbox = new RedisInbox(env.redis, { prefix: `bench:${route}:${index}:` });
   const tag = `${route}-${index}`;
   let persisted = 0;
@@ -198,7 +134,7 @@ async function receiveRound(env: Env, route: RouteRow['route'], index: number, o
   const done = new Promise<void>((resolve) => (allPersisted = resolve));
   const stages: ReceiveRound['stages'] = { persist: [], rest: [] };
   let persistedAt = -1;
-  const driver = await startRemoteModem(env, tag, PROFILE[route], async (pdu) => {
+  const driver = await startRemoteModem(env, tag, route, async (pdu) => {
     const calledAt = performance.now();
     if (persistedAt >= 0) stages.rest.push(calledAt - persistedAt);
     await inbox.accept(pdu);
@@ -208,7 +144,8 @@ async function receiveRound(env: Env, route: RouteRow['route'], index: number, o
     if (persisted === options.sms) allPersisted();
   });
   try {
-    if (driver.status.receiveRoute !== route) throw new Error(`${route} round got the ${driver.status.receiveRoute} route`);
+    const expected = route === 'direct' ? 'direct' : 'stored';
+    if (driver.status.receiveRoute !== expected) throw new Error(`${route} round got the ${driver.status.receiveRoute} route`);
     const commandLinesBefore = Number((await env.sim.ask({ op: 'state', tag })).commandLines);
     const startedAt = performance.now();
     const burst = env.sim.ask({ op: 'burst', tag, sender: `+4917011${String(index).padStart(5, '0')}`, sms: options.sms, seed: index });
@@ -220,7 +157,9 @@ async function receiveRound(env: Env, route: RouteRow['route'], index: number, o
     const seconds = (performance.now() - startedAt) / 1000;
     const atCommands = Number(state.commandLines) - commandLinesBefore;
     const stored = Number(await env.redis.xlen(inbox.messagesKey));
-    return { smsPerSec: options.sms / seconds, atCommands, roundTrips: inbox.writeStats.roundTrips, stored, stages };
+    const { ackToAckMs } = await env.sim.ask({ op: 'acks' });
+    const deliveryMs = Array.isArray(ackToAckMs) ? ackToAckMs.reduce((sum: number, gap) => sum + Number(gap), 0) : 0;
+    return { smsPerSec: options.sms / seconds, atCommands, roundTrips: inbox.writeStats.roundTrips, stored, stages, roundMs: seconds * 1000, deliveryMs };
   } finally {
     await driver.stop();
     await env.sim.ask({ op: 'stop-modem', tag });
@@ -287,12 +226,12 @@ export async function runModemReceive(options: ReceiveOptions = DEFAULTS): Promi
   const sim = await startJsonChild(RECEIVE_SIM_HOST, [dir]);
   const env: Env = { sim, network, redis, dir };
   try {
-    const rounds: Record<RouteRow['route'], ReceiveRound[]> = { stored: [], direct: [] };
+    const rounds: Record<ReceiveRoute, ReceiveRound[]> = { stored: [], 'stored-batch': [], direct: [] };
     const kannelRounds: { smsPerSec: number; received: number; ackToAck: number[] }[] = [];
     for (let i = 0; i < options.warmup + options.rounds; i++) {
       const counted = i >= options.warmup;
       const label = counted ? `round ${i - options.warmup + 1}` : `warm-up ${i + 1}`;
-      for (const route of ['stored', 'direct'] as const) {
+      for (const route of RECEIVE_ROUTES) {
         const result = await receiveRound(env, route, i, options);
         if (counted) rounds[route].push(result);
         process.stderr.write(`  ${route} ${label}: ${result.smsPerSec.toFixed(1)} SMS/s, ${result.stored} stored\n`);
@@ -308,29 +247,33 @@ export async function runModemReceive(options: ReceiveOptions = DEFAULTS): Promi
       persistUs: us(median(rounds.direct.flatMap((r) => r.stages.persist))),
       restUs: us(median(rounds.direct.flatMap((r) => r.stages.rest))),
       kannelAckToAckUs: kannelRounds.length === 0 ? null : us(median(kannelRounds.flatMap((r) => r.ackToAck))),
+      batchRoundMs: round(median(rounds['stored-batch'].map((r) => r.roundMs)), 1),
+      batchDeliveryMs: round(median(rounds['stored-batch'].map((r) => r.deliveryMs)), 1),
     };
     const kannelSorted = [...kannelRounds].sort((a, b) => b.smsPerSec - a.smsPerSec);
     const kannel = kannelSorted.length === 0 ? null : {
       smsPerSec: round(kannelSorted[0]!.smsPerSec, 1), medianSmsPerSec: round(kannelSorted[Math.floor((kannelSorted.length - 1) / 2)]!.smsPerSec, 1),
       receivedCounts: kannelRounds.map((r) => r.received),
     };
-    const receive = (['stored', 'direct'] as const).map((route): RouteRow => {
+    const receive = RECEIVE_ROUTES.map((route): RouteRow => {
       const sorted = [...rounds[route]].sort((a, b) => b.smsPerSec - a.smsPerSec);
       const best = sorted[0];
       if (best === undefined) throw new RangeError('"--rounds" must be at least 1');
+      const allCommands = rounds[route].reduce((sum, r) => sum + r.atCommands, 0);
       return {
         route, smsPerSec: round(best.smsPerSec, 1), medianSmsPerSec: round(sorted[Math.floor((sorted.length - 1) / 2)]?.smsPerSec ?? 0, 1),
-        atCommandsPerSms: round(best.atCommands / options.sms, 2), redisRoundTripsPerSms: round(best.roundTrips / options.sms, 2),
-        storedCounts: rounds[route].map((r) => r.stored),
+        atCommandsPerSms: round(best.atCommands / options.sms, 2), meanAtCommandsPerSms: round(allCommands / (options.sms * rounds[route].length), 2),
+        redisRoundTripsPerSms: round(best.roundTrips / options.sms, 2), storedCounts: rounds[route].map((r) => r.stored),
       };
     });
     const sending = [await sendCase(env, false, options), await sendCase(env, true, options)];
-    const [stored, direct] = receive;
+    const medianOf = (route: ReceiveRoute): number => receive.find((r) => r.route === route)?.medianSmsPerSec ?? 0;
     const pass = receive.every((row) => row.storedCounts.every((n) => n === options.sms)) && sending.every((row) => row.failures === 0);
+    const vsKannel = (route: ReceiveRoute): number | null => (kannel === null ? null : round(medianOf(route) / kannel.medianSmsPerSec, 2));
     return {
-      bench: 'modem-receive', date, machine: formatMachine(describeMachine()), loadAverage: loadWindow(),
-      options, receive, directSpeedup: round((direct?.medianSmsPerSec ?? 0) / (stored?.medianSmsPerSec ?? 1), 2), sending, pass,
-      kannel, directVsKannel: kannel === null ? null : round((direct?.medianSmsPerSec ?? 0) / kannel.medianSmsPerSec, 2), directStages,
+      bench: 'modem-receive', date, machine: formatMachine(describeMachine()), loadAverage: loadWindow(), options, receive,
+      directSpeedup: round(medianOf('direct') / medianOf('stored'), 2), batchSpeedup: round(medianOf('stored-batch') / medianOf('stored'), 2), sending, pass,
+      kannel, directVsKannel: vsKannel('direct'), batchVsKannel: vsKannel('stored-batch'), directStages,
     };
   } finally {
     redis.disconnect();
@@ -339,58 +282,6 @@ export async function runModemReceive(options: ReceiveOptions = DEFAULTS): Promi
     await server.stop();
     await rm(dir, { recursive: true, force: true });
   }
-}
-
-/** The figures as Markdown tables (console and docs/benchmarks.md). */
-export function receiveTables(report: ReceiveReport): string {
-  const receive = [
-    '| route | SMS/s (best) | SMS/s (median) | AT commands/SMS | Redis round trips/SMS | in Redis per round |',
-    '|---|---:|---:|---:|---:|---|',
-    ...report.receive.map((r) => `| ${r.route}${r.route === 'stored' ? ' (baseline)' : ''} | ${r.smsPerSec.toFixed(1)} | ${r.medianSmsPerSec.toFixed(1)} | ${r.atCommandsPerSms.toFixed(2)} | ${r.redisRoundTripsPerSms.toFixed(2)} | ${r.storedCounts.join(', ')} of ${report.options.sms} |`),
-    ...(report.kannel === null ? [] : [`| Kannel bearerbox (at2: +CMT, no CNMA; received = in its spool) | ${report.kannel.smsPerSec.toFixed(1)} | ${report.kannel.medianSmsPerSec.toFixed(1)} | – | – | ${report.kannel.receivedCounts.join(', ')} of ${report.options.sms} received |`]),
-  ];
-  const st = report.directStages;
-  const stages = [
-    '| direct route, per SMS (median) | µs |',
-    '|---|---:|',
-    `| inbox write (decode, script, Redis round trip) | ${st.persistUs} |`,
-    `| persisted → next SMS handed to the inbox (\`AT+CNMA\` over the pty, modem, network, next \`+CMT\` over the pty, framing, parsing) | ${st.restUs} |`,
-    `| loop (sum) | ${st.persistUs + st.restUs} |`,
-    ...(st.kannelAckToAckUs === null ? [] : [`| Kannel rounds: one network acknowledgement to the next | ${st.kannelAckToAckUs} |`]),
-  ];
-  const sending = [
-    '| AT+CMMS=1 | SMS/s | relay links set up | failures |',
-    '|---|---:|---:|---:|',
-    ...report.sending.map((s) => `| ${s.cmms ? 'yes' : 'no'} | ${s.smsPerSec.toFixed(1)} | ${s.relayLinkSetups} of ${report.options.send} | ${s.failures} |`),
-  ];
-  return [...receive, '', ...stages, '', ...sending].join('\n');
-}
-
-/** The report as docs/benchmarks.md shows it. */
-export function receiveResults(report: ReceiveReport): ResultsEntry {
-  const when = `${report.date.slice(0, 16).replace('T', ' ')} UTC`;
-  const o = report.options;
-  const latest = [
-    `### Latest run: ${when}`,
-    '',
-    `Machine: ${report.machine}; load average (1 min) ${report.loadAverage.join(' → ')}. ${o.sms} SMS back to back per round, `
-      + `${o.rounds} rounds per route after ${o.warmup} warm-up round(s) not counted (alternating, a fresh modem each); sending: ${o.send} SMS queued at once, `
-      + `+CMGS latency ${o.cmgsLatencyMs} ms, relay link set-up ${o.linkSetupMs} ms. Direct ÷ stored (medians): ${report.directSpeedup}. `
-      + (report.directVsKannel === null ? 'Kannel not installed here. ' : `Direct ÷ Kannel (medians, same modem, rounds alternating): ${report.directVsKannel}. `)
-      + `${report.pass ? '**pass**' : '**FAIL**'} (nothing lost or duplicated, every send succeeded).`,
-    '',
-    receiveTables(report),
-  ].join('\n');
-  const [stored, direct] = report.receive;
-  const [plain, cmms] = report.sending;
-  return {
-    bench: report.bench, latest,
-    history: [
-      when, report.machine, report.loadAverage.join(' → '),
-      `receive stored ${stored?.smsPerSec} / direct ${direct?.smsPerSec} SMS/s (${stored?.atCommandsPerSms} / ${direct?.atCommandsPerSms} AT/SMS)${report.kannel === null ? '' : `; Kannel ${report.kannel.smsPerSec} (median ${report.kannel.medianSmsPerSec}, direct ÷ Kannel ${report.directVsKannel})`}; send ${plain?.smsPerSec} / CMMS ${cmms?.smsPerSec} SMS/s`,
-      report.pass ? 'pass' : 'FAIL',
-    ],
-  };
 }
 
 function parseOptions(argv: readonly string[]): ReceiveOptions {
@@ -415,7 +306,7 @@ async function main(): Promise<void> {
   const report = await runModemReceive(parseOptions(process.argv.slice(2)));
   console.log(`modem-receive: ${report.machine}; ${report.date}; load ${report.loadAverage.join(' → ')}`);
   console.log(receiveTables(report));
-  console.log(`direct ÷ stored (medians): ${report.directSpeedup}; direct ÷ Kannel (medians): ${report.directVsKannel ?? 'Kannel not installed'}; ${report.pass ? 'PASS' : 'FAIL'}`);
+  console.log(receiveSummary(report));
   console.log(JSON.stringify(report));
   if (!report.pass) process.exitCode = 1;
 }

@@ -127,6 +127,14 @@ const ModemSchema = Type.Object({
   registrationWaitMs: count('Longest wait for network registration before a send fails.', d.registrationWaitMs),
   watchdogIntervalMs: count('Period of the watchdog (AT, AT+CSQ, AT+CREG?).', d.watchdogIntervalMs, 1),
   sweepIntervalMs: count('Period of the sweep of every SMS storage (AT+CMGL=4): indications get lost.', d.sweepIntervalMs, 1),
+  receiveRoute: Type.Union([Type.Literal('auto'), Type.Literal('stored')], {
+    default: d.receiveRoute,
+    description: 'How SMS arrive: auto = the modem profile chooses (direct delivery, +CMT and AT+CNMA, where the modem supports AT+CSMS=1 and the profile prefers it); stored = always stored and announced with +CMTI (with storedRead: batch the fastest for bursts, docs/benchmarks.md).',
+  }),
+  storedRead: Type.Union([Type.Literal('batch'), Type.Literal('single')], {
+    default: d.storedRead,
+    description: 'How SMS stored on the modem (+CMTI) are read: batch = every unread one with one AT+CMGL=0, persisted together, then deleted with one AT+CMGD=<i>,1 where the modem offers it; single = AT+CMGR and AT+CMGD for each.',
+  }),
   escalateAfterErrors: count('Consecutive failures before the driver escalates (re-init, reset, reopen).', d.escalateAfterErrors, 1),
   blockAfterErrors: count('Consecutive failures that block the modem for blockTimeMs.', d.blockAfterErrors, 1),
   blockTimeMs: count('How long a blocked modem rests before it is opened again.', d.blockTimeMs),

@@ -38,6 +38,8 @@ export function toGatewayConfig(config: Config): GatewayConfig {
       registrationWaitMs: modem.registrationWaitMs,
       watchdogIntervalMs: modem.watchdogIntervalMs,
       sweepIntervalMs: modem.sweepIntervalMs,
+      receiveRoute: modem.receiveRoute,
+      storedRead: modem.storedRead,
       escalateAfterErrors: modem.escalateAfterErrors,
       blockAfterErrors: modem.blockAfterErrors,
       blockTimeMs: modem.blockTimeMs,

@@ -213,7 +213,7 @@ export class ModemDriver extends TypedEmitter<ModemEvents> {
     try {
       const setup = await initialiseModem(connection.channel, {
         pin: this.config.pin, smsc: this.config.smsc, profileName: this.config.profile, pinGuard: this.deps.pinGuard,
-        simWaitMs: this.config.simWaitMs, profiles: this.deps.profiles,
+        simWaitMs: this.config.simWaitMs, profiles: this.deps.profiles, preferStored: this.config.receiveRoute === 'stored',
       });
       connection.check();
       this.lastProfile = setup.profile;

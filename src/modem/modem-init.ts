@@ -65,6 +65,11 @@ export interface ModemInitOptions {
   readonly simWaitMs: number;
   /** Known profiles (from hardware/profiles); the generic one is used when none matches. */
   readonly profiles: readonly ModemProfile[];
+  /**
+   * Take the stored route even where the profile prefers direct delivery (`receiveRoute:
+   * stored` in the modem's configuration). @defaultValue false
+   */
+  readonly preferStored?: boolean;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -267,7 +272,8 @@ export async function initialiseModem(channel: AtChannel, options: ModemInitOpti
     return true;
   }, false);
   const storage = await chooseStorage(channel, profile);
-  const cnmi = await chooseIndication(channel, indicationCandidates(profile, cnmaRequired));
+  const routeProfile = options.preferStored === true ? { ...profile, directDelivery: false } : profile;
+  const cnmi = await chooseIndication(channel, indicationCandidates(routeProfile, cnmaRequired));
   if (options.smsc !== null) {
     const international = options.smsc.startsWith('+');
     await channel.command(`AT+CSCA="${options.smsc}",${international ? 145 : 129}`);

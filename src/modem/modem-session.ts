@@ -9,40 +9,14 @@ import { decodePdu, timestampToIso, type SmsPdu } from '../sms/index.ts';
 import { parseCsq, parseInformationLine, parseRegistrationState, type RegistrationState } from './at/line-parser.ts';
 import type { AtChannel, AtUrc } from './at-channel.ts';
 import { AtClosedError, AtCommandError, AtTimeoutError } from './at-errors.ts';
-import type { DeliveryReportMatcher } from './delivery-reports.ts';
 import type { ModemSetup } from './modem-init.ts';
-import type { ModemConfig, ModemEvents, PersistReceived, ReceivedPdu, SendRequest, SendResult, SentPartResult } from './modem-types.ts';
+import type { ReceivedPdu, SendRequest, SendResult, SentPartResult } from './modem-types.ts';
+import type { NetworkView, SendHints, SessionContext } from './session-types.ts';
+import { BatchedStoredReader } from './stored-batch.ts';
 import { MessageStore, isReceived, type StoredPdu } from './stored-messages.ts';
 
-/** Mutable counters the driver owns and a session updates. */
-export interface SessionCounters {
-  sent: number;
-  sendFailed: number;
-  sendUnknown: number;
-  received: number;
-  deliveryReports: number;
-}
+export type { NetworkView, SendHints, SessionContext, SessionCounters } from './session-types.ts';
 
-/** What the session needs from its driver. */
-export interface SessionContext {
-  readonly config: ModemConfig;
-  readonly persist: PersistReceived;
-  readonly matcher: DeliveryReportMatcher;
-  readonly counters: SessionCounters;
-  readonly emit: <E extends keyof ModemEvents & string>(event: E, ...args: ModemEvents[E]) => void;
-  /** Called when a command timed out or the port failed (feeds escalation). */
-  readonly onTransportError: (error: GatewayError) => void;
-}
-
-/** Network facts the session keeps current. */
-export interface NetworkView {
-  registered: boolean;
-  registration: string | null;
-  operator: string | null;
-  signalDbm: number | null;
-  storageUsed: number;
-  storageTotal: number;
-}
 
 /**
  * TS 27.005 §3.5.6: with `AT+CMMS=1` the ME keeps the relay link until 1 to 5 s (its choice)
@@ -51,11 +25,6 @@ export interface NetworkView {
  */
 const CMMS_SHORTEST_HOLD_MS = 1000;
 
-/** Hints for one send. */
-export interface SendHints {
-  /** More messages are queued for this modem behind this one (the pool knows). */
-  readonly moreQueued?: boolean;
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -71,6 +40,8 @@ function safeDecode(pduHex: string): SmsPdu | null {
 export class ModemSession {
   readonly store: MessageStore;
   readonly network: NetworkView;
+  /** The home storage's reader on the stored route with `storedRead: batch`; null otherwise. */
+  readonly batch: BatchedStoredReader | null;
   private readonly busy = new Set<string>();
   private readonly registrations = new Map<string, RegistrationState>();
   /** `AT+CMGS` transactions whose `+CMGS: <mr>` has not been recorded in the matcher yet. */
@@ -85,6 +56,11 @@ export class ModemSession {
   constructor(readonly channel: AtChannel, readonly setup: ModemSetup, private readonly context: SessionContext) {
     this.store = new MessageStore(channel, setup.storage);
     this.network = { registered: false, registration: null, operator: null, signalDbm: null, storageUsed: setup.storageUsed, storageTotal: setup.storageTotal };
+    // Only on the stored route: there every read of the home storage goes through the batch
+    // reader, which its delete with <delflag> 1 relies on (stored-batch.ts).
+    this.batch = setup.receiveRoute === 'stored' && context.config.storedRead === 'batch' ? new BatchedStoredReader({
+      store: this.store, storage: setup.storage, take: (stored, via) => this.take(stored, via), report: (error) => this.report(error),
+    }) : null;
   }
 
   /** Handles one URC; never rejects (problems become `problem` events). */
@@ -94,7 +70,8 @@ export class ModemSession {
       switch (header.kind) {
         case 'cmti':
         case 'cdsi':
-          await this.processStored(header.mem.toUpperCase(), header.index);
+          if (this.batch !== null && header.mem.toUpperCase() === this.setup.storage) this.batch.indicate();
+          else await this.processStored(header.mem.toUpperCase(), header.index);
           return;
         case 'cmt':
           if (urc.pdu !== null) await this.processRouted(urc.pdu, 'cmt');
@@ -120,6 +97,10 @@ export class ModemSession {
   async sweep(): Promise<number> {
     let found = 0;
     for (const storage of this.setup.readableStorages) {
+      if (this.batch !== null && storage === this.setup.storage) {
+        found += await this.batch.sweep();
+        continue;
+      }
       let stored: StoredPdu[];
       try {
         stored = await this.store.list(storage);
@@ -264,18 +245,20 @@ export class ModemSession {
     if (this.busy.has(key)) return;
     this.busy.add(key);
     try {
-      const pdu = safeDecode(stored.pduHex);
-      if (pdu?.type === 'status-report') {
-        this.matchReport(pdu, stored.pduHex);
-      } else {
-        await this.persist({ via, storage: stored.storage, index: stored.index, pduHex: stored.pduHex, ...(pdu === null ? {} : { decoded: pdu }) });
-      }
+      await this.take(stored, via);
       await this.store.delete(stored.storage, stored.index);
     } catch (error) {
       this.report(error);
     } finally {
       this.busy.delete(key);
     }
+  }
+
+  /** Persists a stored message, or matches it when it is a status report; rejects when not persisted. */
+  private async take(stored: StoredPdu, via: 'cmti' | 'sweep'): Promise<void> {
+    const pdu = safeDecode(stored.pduHex);
+    if (pdu?.type === 'status-report') this.matchReport(pdu, stored.pduHex);
+    else await this.persist({ via, storage: stored.storage, index: stored.index, pduHex: stored.pduHex, ...(pdu === null ? {} : { decoded: pdu }) });
   }
 
   /** `+CMT`/`+CDS`: persist or match, then `AT+CNMA` when phase 2+ requires it (TS 27.005 §3.4.4). */

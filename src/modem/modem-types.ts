@@ -36,6 +36,18 @@ export interface ModemConfig {
   readonly watchdogIntervalMs: number;
   /** Period of the sweep of every storage with `AT+CMGL=4` (indications get lost). */
   readonly sweepIntervalMs: number;
+  /**
+   * `auto`: the profile chooses (direct delivery where `AT+CSMS=1` takes and the profile prefers
+   * it, else the stored route); `stored`: always the stored route (bursts are read in batches
+   * with `storedRead: batch`).
+   */
+  readonly receiveRoute: 'auto' | 'stored';
+  /**
+   * How the stored route (`+CMTI`) reads: `batch` lists every unread SMS with one `AT+CMGL=0`,
+   * persists them together and deletes them with one `AT+CMGD=<i>,1` where the modem offers it
+   * (stored-batch.ts); `single` reads and deletes each with `AT+CMGR` and `AT+CMGD`.
+   */
+  readonly storedRead: 'batch' | 'single';
   /** Consecutive failures that make the driver escalate (re-init, reset, reopen). */
   readonly escalateAfterErrors: number;
   /** Consecutive failures that block the modem for `blockTimeMs` (smstools: 3 and 3600 s). */
@@ -58,6 +70,8 @@ export const MODEM_CONFIG_DEFAULTS = Object.freeze({
   registrationWaitMs: 60_000,
   watchdogIntervalMs: 30_000,
   sweepIntervalMs: 60_000,
+  receiveRoute: 'auto',
+  storedRead: 'batch',
   escalateAfterErrors: 3,
   blockAfterErrors: 10,
   blockTimeMs: 3_600_000,

@@ -1,6 +1,7 @@
 /**
- * Reading SMS that the modem stored: `AT+CMGR=<index>` and `AT+CMGL=4` in PDU mode
- * (TS 27.005 §3.4.2, §3.4.3) and `AT+CMGD` to delete them, with the storage switched through
+ * Reading SMS that the modem stored: `AT+CMGR=<index>` and `AT+CMGL=<stat>` in PDU mode
+ * (TS 27.005 §3.4.2, §3.4.3) and `AT+CMGD` to delete them (one, or with `<delflag>`, §3.5.4),
+ * with the storage switched through
  * `AT+CPMS` when a message sits in another memory (`+CMTI: "SM"` while reading from ME,
  * status reports in SR).
  */
@@ -11,6 +12,8 @@ import { AtCommandError } from './at-errors.ts';
 /** TS 27.005 §3.1 `<stat>` in PDU mode. */
 export const STAT_RECEIVED_UNREAD = 0;
 export const STAT_RECEIVED_READ = 1;
+/** TS 27.005 §3.4.2 `AT+CMGL` `<stat>` 4 in PDU mode: all messages. */
+export const STAT_ALL = 4;
 
 /** One stored message as listed or read. */
 export interface StoredPdu {
@@ -55,6 +58,22 @@ function parseListHeader(line: string, prefix: string): [number, number] | null 
   return Number.isInteger(index) && Number.isInteger(stat) ? [index, stat] : null;
 }
 
+/** The `<delflag>` list of an `AT+CMGD=?` answer (its last parenthesised list, when it has two). */
+export function parseDeleteFlags(lines: readonly string[]): number[] {
+  const line = lines.find((l) => /^\+CMGD:/i.test(l)) ?? '';
+  const lists = [...line.matchAll(/\(([^)]*)\)/g)].map((m) => m[1] ?? '');
+  const last = lists.length >= 2 ? lists[lists.length - 1] ?? '' : '';
+  const flags: number[] = [];
+  for (const item of last.split(',')) {
+    const range = /^\s*(\d+)\s*(?:-\s*(\d+))?\s*$/.exec(item);
+    if (range === null) continue;
+    const low = Number(range[1]);
+    const high = Math.min(Number(range[2] ?? range[1]), low + 16);
+    for (let n = low; n <= high; n++) flags.push(n);
+  }
+  return flags;
+}
+
 /**
  * Access to stored messages on one channel. Switches the read storage (mem1) with
  * `AT+CPMS="<mem>"` when needed and switches it back, so receiving keeps its configured storage.
@@ -77,10 +96,13 @@ export class MessageStore {
     });
   }
 
-  /** Lists every message of `storage` (`AT+CMGL=4`, all). */
-  async list(storage: string): Promise<StoredPdu[]> {
+  /**
+   * Lists the messages of `storage` with status `stat` (`AT+CMGL=<stat>`; 4, the default, is all,
+   * 0 received unread). The modem marks listed unread messages read (TS 27.005 §3.4.2).
+   */
+  async list(storage: string, stat: number = STAT_ALL): Promise<StoredPdu[]> {
     return this.inStorage(storage, async () => {
-      const { lines } = await this.channel.command('AT+CMGL=4', { timeoutMs: 60_000 });
+      const { lines } = await this.channel.command(`AT+CMGL=${stat}`, { timeoutMs: 60_000 });
       return parseMessageList(lines, storage);
     });
   }
@@ -96,6 +118,38 @@ export class MessageStore {
         throw error;
       }
     });
+  }
+
+  /**
+   * Deletes every "received read" message of `storage` with `AT+CMGD=<index>,1` (TS 27.005
+   * §3.5.4: the ME ignores `<index>` when `<delflag>` is not 0; it is given a message the caller
+   * may delete anyway, for firmware that ignores the flag). Unread and stored MO messages stay.
+   * Rejects with AtCommandError when the modem refuses it.
+   */
+  async deleteRead(storage: string, index: number): Promise<void> {
+    await this.inStorage(storage, () => this.channel.command(`AT+CMGD=${index},1`));
+  }
+
+  /**
+   * {@link deleteRead} and then {@link list} on one command line (`AT+CMGD=<index>,1;+CMGL=<stat>`,
+   * commands concatenated as V.250 allows): one serial round trip instead of two. The modem runs
+   * them in order, so the list sees the storage after the delete. Rejects with AtCommandError
+   * when the modem answers ERROR; then it is unknown whether the delete ran.
+   */
+  async deleteReadThenList(storage: string, index: number, stat: number): Promise<StoredPdu[]> {
+    return this.inStorage(storage, async () => {
+      const { lines } = await this.channel.command(`AT+CMGD=${index},1;+CMGL=${stat}`, { timeoutMs: 60_000 });
+      return parseMessageList(lines, storage);
+    });
+  }
+
+  /**
+   * The `<delflag>` values `AT+CMGD=?` offers (`+CMGD: (<indexes>),(<delflags>)`, TS 27.005
+   * §3.5.4); empty when the answer has no second list. Rejects with AtCommandError on ERROR.
+   */
+  async deleteFlags(): Promise<number[]> {
+    const { lines } = await this.channel.command('AT+CMGD=?');
+    return parseDeleteFlags(lines);
   }
 
   /** Used and total slots of the home storage (`AT+CPMS?`). */

@@ -2,9 +2,13 @@
  * A receiving gateway in its own process, for crash tests: a modem driver on `<link>` that
  * persists into the Redis inbox at `<redis url>`. Between reading an SMS and persisting it, and
  * between persisting and returning (after which the driver deletes it), it waits the given times
- * and prints a JSON line, so a test can kill it (SIGKILL) at exactly those moments.
+ * and prints a JSON line, so a test can kill it (SIGKILL) at exactly those moments. Once ready it
+ * sweeps once more and prints `swept`.
  *
- *   tsx test/support/receiver-process.ts <link> <redis url> <before persist ms> <after persist ms> [<sweep interval ms, default 500>]
+ *   tsx test/support/receiver-process.ts <link> <redis url> <before persist ms> <after persist ms> [<sweep interval ms, default 500>] [<route: auto | stored-batch>]
+ *
+ * `stored-batch` forces the stored route read in batches (`receiveRoute: stored`, `storedRead:
+ * batch`); `auto` (the default) takes the route the shipped profiles give.
  */
 import { Redis } from 'ioredis';
 import { RedisInbox } from '../../src/inbox/redis-inbox.ts';
@@ -12,18 +16,22 @@ import { ModemDriver } from '../../src/modem/modem-driver.ts';
 import { MODEM_CONFIG_DEFAULTS } from '../../src/modem/modem-types.ts';
 import { defaultProfilesDir, loadProfiles } from '../../src/modem/profile-loader.ts';
 
-const [link = '', redisUrl = '', beforeMs = '0', afterMs = '0', sweepMs = '500'] = process.argv.slice(2);
+const [link = '', redisUrl = '', beforeMs = '0', afterMs = '0', sweepMs = '500', route = 'auto'] = process.argv.slice(2);
+const storedBatch = route === 'stored-batch';
 const say = (value: object): void => void process.stdout.write(`${JSON.stringify(value)}\n`);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 const redis = new Redis(redisUrl);
 const inbox = new RedisInbox(redis);
 const driver = new ModemDriver(
-  { ...MODEM_CONFIG_DEFAULTS, name: 'crashy', path: link, sweepIntervalMs: Number(sweepMs), registrationWaitMs: 1000, presenceCheckIntervalMs: 200 },
+  {
+    ...MODEM_CONFIG_DEFAULTS, name: 'crashy', path: link, sweepIntervalMs: Number(sweepMs), registrationWaitMs: 1000, presenceCheckIntervalMs: 200,
+    ...(storedBatch ? { receiveRoute: 'stored' as const, storedRead: 'batch' as const } : {}),
+  },
   {
     profiles: loadProfiles(defaultProfilesDir()),
     persist: async (pdu) => {
-      say({ event: 'read', index: pdu.index });
+      say({ event: 'read', index: pdu.index, via: pdu.via });
       await sleep(Number(beforeMs));
       const outcome = await inbox.accept(pdu);
       say({ event: 'persisted', outcome });
@@ -31,6 +39,10 @@ const driver = new ModemDriver(
     },
   },
 );
-driver.on('state', (state) => say({ event: 'state', state }));
+driver.on('state', (state) => {
+  say({ event: 'state', state });
+  // A sweep queued behind the start-up one: `swept` says both are done.
+  if (state === 'ready') void driver.sweep().then((found) => say({ event: 'swept', found }), () => undefined);
+});
 driver.start();
 process.on('SIGTERM', () => void driver.stop().then(() => process.exit(0)));

@@ -76,6 +76,11 @@ export interface SimModemProfile {
   readonly phase2Plus: boolean;
   /** Whether `AT+CMMS` exists; false answers `+CMS ERROR: 500` to it (Huawei E1752, gammu#138). */
   readonly moreMessagesToSend: boolean;
+  /**
+   * Whether `AT+CMGD` takes `<delflag>` (TS 27.005 §3.5.4). False plays firmware without it:
+   * `AT+CMGD=?` answers `+CMGD: (<indexes>)` only and `AT+CMGD=<i>,<delflag>` answers ERROR.
+   */
+  readonly deleteFlags: boolean;
 }
 
 const STANDARD_CPMS: SimModemProfile['cpmsAllowed'] = [['SM', 'ME', 'SR'], ['SM', 'ME', 'SR'], ['SM', 'ME']];
@@ -103,6 +108,7 @@ const GENERIC: SimModemProfile = {
   huaweiCurc: false,
   phase2Plus: true,
   moreMessagesToSend: true,
+  deleteFlags: true,
 };
 
 const SIM800: SimModemProfile = {

@@ -185,14 +185,18 @@ const DELFLAG_STATS: Readonly<Record<number, readonly number[]>> = {
   4: [SMS_STAT.RECEIVED_READ, SMS_STAT.STORED_SENT, SMS_STAT.STORED_UNSENT, SMS_STAT.RECEIVED_UNREAD],
 };
 
-/** `AT+CMGD=<index>[,<delflag>]` and `AT+CMGD=?` (`+CMGD: (<used indexes>),(0-4)`). */
+/**
+ * `AT+CMGD=<index>[,<delflag>]` and `AT+CMGD=?` (`+CMGD: (<used indexes>),(0-4)`; without the
+ * second list on a profile without `deleteFlags`, which also refuses a `<delflag>`).
+ */
 const cmgd: CommandHandler = (command, ctx) => {
   const error = simError(ctx, 'cms');
   if (error !== null) return error;
   const storage = ctx.storages[ctx.state.cpms[0]];
-  if (command.op === 'test') return ok(`+CMGD: (${storage.entries().map(([i]) => i).join(',')}),(0-4)`);
+  const indexes = `(${storage.entries().map(([i]) => i).join(',')})`;
+  if (command.op === 'test') return ok(ctx.profile.deleteFlags ? `+CMGD: ${indexes},(0-4)` : `+CMGD: ${indexes}`);
   const index = intArg(command.args[0], 0, 65535, 0);
-  const delflag = intArg(command.args[1], 0, 4, 0);
+  const delflag = intArg(command.args[1], 0, ctx.profile.deleteFlags ? 4 : 0, 0);
   if (command.op !== 'set' || index === null || delflag === null) return badParameter(ctx);
   if (delflag === 0) {
     if (!storage.inRange(index)) return cms(CMS_INVALID_INDEX);

@@ -124,11 +124,11 @@ describe('ModemDriver: receive route', () => {
     expect(sim.status.cnmi.mt).toBe(2); // routing was never switched off
   });
 
-  it('falls back to the stored route on a modem without phase 2+ (AT+CSMS=1 refused): +CMTI, AT+CMGR, persisted, AT+CMGD', async () => {
+  it('falls back to the stored route on a modem without phase 2+ (AT+CSMS=1 refused): +CMTI, AT+CMGR, persisted, AT+CMGD (storedRead: single)', async () => {
     const network = await startNetwork();
     const sim = await startSimModem(network, { profile: { ...SIM_PROFILES.generic, phase2Plus: false } });
     const log: string[] = [];
-    const driver = startDriver(testConfig('a', sim.linkPath), undefined, persistInto(log));
+    const driver = startDriver(testConfig('a', sim.linkPath, { storedRead: 'single' }), undefined, persistInto(log));
     driver.on('trace', (direction, line) => log.push(`${direction} ${line}`));
     await driver.waitFor('ready', 10_000);
     await driver.sweep();

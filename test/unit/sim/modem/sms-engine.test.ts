@@ -11,6 +11,7 @@ import {
   SUBMIT_HOWDY,
   tpduLengthOf,
 } from '../../../fixtures/pdu/vectors.ts';
+import { SIM_PROFILES } from '../../../../src/sim/modem/profiles.ts';
 import { ERROR_, OK_, PROMPT, info, readyHarness } from './engine-harness.ts';
 
 /** DELIVER_CLASSIC with TP-DCS 0x12 (GSM 7-bit, class 2) or 0x13 (class 3); TP-DCS is octet 18. */
@@ -192,6 +193,34 @@ describe('storage commands', () => {
     expect(h.exchange('AT+CPMS="sm"\r')).toBe(info('+CPMS: 0,30,1,100,1,100') + OK_);
     expect(h.exchange('AT+CPMS="SR","SR","SR"\r')).toBe(cms(302));
     expect(h.exchange('AT+CPMS="XX"\r')).toBe(cms(302));
+  });
+
+  it('AT+CMGD=<i>,1 deletes every received read message and keeps unread and MO ones (TS 27.005 §3.5.4)', () => {
+    const h = readyHarness();
+    h.exchange('AT+CNMI=2,1,0,0,0\r');
+    h.deliver('deliver', DELIVER_CLASSIC.hex);
+    h.take();
+    expect(h.exchange('AT+CMGW=24\r')).toBe(PROMPT);
+    expect(h.exchange(`${SUBMIT_HOWDY.hex}\u001a`)).toBe(info('+CMGW: 2') + OK_);
+    const len1 = tpduLengthOf(DELIVER_CLASSIC);
+    expect(h.exchange('AT+CMGL=0\r')).toBe(info(`+CMGL: 1,0,,${len1}`, DELIVER_CLASSIC.hex) + OK_); // now read
+    h.deliver('deliver', DELIVER_8BIT_CLASS1_F5.hex); // arrives after the list: unread
+    expect(h.take()).toBe(info('+CMTI: "SM",3'));
+    // <index> is ignored with a delflag: 3 (the unread one) is not deleted.
+    expect(h.exchange('AT+CMGD=3,1\r')).toBe(OK_);
+    expect(h.engine.messages('SM').map((m) => [m.index, m.stat])).toEqual([[2, 2], [3, 0]]);
+  });
+
+  it('a profile without delete flags offers none in AT+CMGD=? and refuses one', () => {
+    const h = readyHarness({ profile: { ...SIM_PROFILES.generic, deleteFlags: false } });
+    h.exchange('AT+CNMI=2,1,0,0,0\r');
+    h.deliver('deliver', DELIVER_CLASSIC.hex);
+    h.take();
+    expect(h.exchange('AT+CMGD=?\r')).toBe(info('+CMGD: (1)') + OK_);
+    expect(h.exchange('AT+CMGD=1,1\r')).toBe(cms(304));
+    expect(h.engine.status.used.SM).toBe(1);
+    expect(h.exchange('AT+CMGD=1\r')).toBe(OK_);
+    expect(h.engine.status.used.SM).toBe(0);
   });
 
   it('the Quectel ME storage counts from 0 (gammu#550)', () => {
