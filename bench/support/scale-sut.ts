@@ -45,7 +45,12 @@ const startMs = performance.now() - startedAt;
 const startCpu = process.cpuUsage(cpuAtStart);
 const startCpuMs = (startCpu.user + startCpu.system) / 1000;
 const sockets = (): number => gateway?.events.sockets?.size ?? forwarder?.upstreamCount ?? 0;
-say({ udp: gateway?.udpAddress ?? forwarder!.address, startMs, startCpuMs, sockets: sockets(), pending: gateway?.events.sockets?.pendingEndpoints.length ?? 0 });
+say({
+  udp: gateway?.udpAddress ?? forwarder!.address, startMs, startCpuMs, sockets: sockets(), pending: gateway?.events.sockets?.pendingEndpoints.length ?? 0,
+  startPhasesMs: gateway?.startPhasesMs ?? {}, restore: gateway?.events.sockets.lastRestore ?? null,
+  // A few addresses left waiting (to see who holds them: `ss -uanp`).
+  pendingSample: gateway?.events.sockets.pendingEndpoints.slice(0, 5).map((endpoint) => gateway!.events.sockets.addressOf(endpoint)) ?? [],
+});
 
 const lines = createInterface({ input: process.stdin });
 lines.on('line', (line) => {
