@@ -21,6 +21,9 @@ export type EndpointSocket = Socket & { [ENDPOINT]?: string };
 /** Called for every datagram a bound socket receives, with that socket's endpoint. */
 export type EndpointDatagramHandler = (endpoint: string, bytes: Buffer, from: RemoteInfo) => void;
 
+/** Addresses whose IP family is kept (far more than bind addresses and core addresses). */
+const FAMILY_CACHE_SIZE = 256;
+
 type LookupCallback = (error: NodeJS.ErrnoException | null, address: string, family: number) => void;
 
 /**
@@ -40,6 +43,18 @@ export class CoreSocketBinder {
   private readonly noteError = (error: Error): void => {
     this.bindError = error;
   };
+  /** IP family by address (bind addresses, the core's): Node's `isIP` is a regular expression per call. */
+  private readonly families = new Map<string, number>();
+  /**
+   * The lookup of every socket (binds, and sends to the core's address): an IP address is
+   * answered synchronously as itself (what `dns.lookup` answers for one, a tick later); a host
+   * name goes to `dns.lookup`.
+   */
+  private readonly lookup = (address: string, options: LookupOneOptions | number, callback: LookupCallback): void => {
+    const family = this.familyOf(address);
+    if (family !== 0) callback(null, address, family);
+    else dnsLookup(address, typeof options === 'number' ? { family: options } : options, callback);
+  };
   /** The `message` listener of every socket (`this` is the socket, which names its endpoint). */
   private readonly socketMessage: (this: EndpointSocket, bytes: Buffer, from: RemoteInfo) => void;
 
@@ -50,10 +65,21 @@ export class CoreSocketBinder {
     };
   }
 
+  /** 4 or 6 for an IP address, 0 for a host name (bind with a host name completes later). */
+  familyOf(host: string): number {
+    let family = this.families.get(host);
+    if (family === undefined) {
+      if (this.families.size >= FAMILY_CACHE_SIZE) this.families.clear();
+      family = isIP(host);
+      this.families.set(host, family);
+    }
+    return family;
+  }
+
   /** See the class contract. */
   bind(endpoint: string, address: CoreAddress): EndpointSocket | Error | Promise<EndpointSocket> {
-    const family = isIP(address.host);
-    const socket: EndpointSocket = createSocket({ type: family === 6 ? 'udp6' : 'udp4', lookup: literalLookup });
+    const family = this.familyOf(address.host);
+    const socket: EndpointSocket = createSocket({ type: family === 6 ? 'udp6' : 'udp4', lookup: this.lookup });
     if (family === 0) return this.bindLater(socket, endpoint, address);
     this.bindError = null;
     socket.on('error', this.noteError);
@@ -85,17 +111,6 @@ export class CoreSocketBinder {
       });
     });
   }
-}
-
-/**
- * The lookup of every core-facing socket (binds, and sends to the core's address): an IP address
- * is answered synchronously as itself (what `dns.lookup` answers for one, a tick later); a host
- * name goes to `dns.lookup`.
- */
-function literalLookup(address: string, options: LookupOneOptions | number, callback: LookupCallback): void {
-  const family = isIP(address);
-  if (family !== 0) callback(null, address, family);
-  else dnsLookup(address, typeof options === 'number' ? { family: options } : options, callback);
 }
 
 function closeQuietly(socket: Socket): void {

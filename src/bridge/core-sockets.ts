@@ -13,12 +13,11 @@
  * does not exist.
  */
 import type { Socket } from 'node:dgram';
-import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { GatewayError } from '../shared/errors.ts';
 import { TypedEmitter } from '../shared/typed-emitter.ts';
+import { inBatches, inParallel } from './core-socket-batches.ts';
 import { closeSocket, CoreSocketBinder, fileLimitError, socketErrorCode, type EndpointSocket } from './core-socket-bind.ts';
 import type { CoreDatagramHandler, CoreSocketCounters, CoreSocketPoolEvents, CoreSocketPoolOptions, RestoreReport } from './core-socket-types.ts';
 import { CoreSlots, formatCoreAddress, parseCoreAddress, type CoreAddress } from './core-slots.ts';
@@ -118,6 +117,14 @@ export class CoreSocketPool extends TypedEmitter<CoreSocketPoolEvents> {
     return this.recorded.get(endpoint) ?? null;
   }
 
+  /**
+   * Reads the recorded addresses now (once; `restore` and `ensure` read them anyway): a start
+   * calls it early so the read overlaps other work. Rejects when Redis does (the next call reads again).
+   */
+  readRecords(): Promise<void> {
+    return this.load();
+  }
+
   /** The recorded port of `endpoint`, or null. */
   async portOf(endpoint: string): Promise<number | null> {
     await this.load();
@@ -148,14 +155,14 @@ export class CoreSocketPool extends TypedEmitter<CoreSocketPoolEvents> {
     const readMs = performance.now();
     const registered = new Set(endpoints);
     const stale = [...this.recorded.keys()].filter((endpoint) => !registered.has(endpoint));
-    await this.inParallel(stale, (endpoint) => this.release(endpoint));
+    await inParallel(this.options.bindConcurrency ?? 256, stale, (endpoint) => this.release(endpoint));
     const releasedMs = performance.now();
     const toBind = endpoints.filter((endpoint) => this.recorded.has(endpoint) && !this.sockets.has(endpoint));
     let bound = 0;
     const unboundBy: Record<string, number> = {};
     const onUnbound = ({ errno }: { readonly errno: string }): void => void (unboundBy[errno] = (unboundBy[errno] ?? 0) + 1);
     const stopCounting = this.on('unbound', onUnbound);
-    await this.inBatches(toBind, (endpoint) => {
+    await inBatches(this.options.bindConcurrency ?? DEFAULT_BIND_BATCH, toBind, (endpoint) => {
       const outcome = this.bindRecordedNow(endpoint);
       if (outcome === true) bound += 1;
       return outcome === 'later' ? this.bindRecorded(endpoint).then((ok) => void (ok && (bound += 1))) : undefined;
@@ -178,7 +185,7 @@ export class CoreSocketPool extends TypedEmitter<CoreSocketPoolEvents> {
     this.retrying = true;
     try {
       for (const address of this.busyElsewhere.splice(0)) this.slots.give(address);
-      await this.inBatches([...this.pending], (endpoint) => {
+      await inBatches(this.options.bindConcurrency ?? DEFAULT_BIND_BATCH, [...this.pending], (endpoint) => {
         if (this.sockets.has(endpoint) || !this.recorded.has(endpoint)) {
           this.pending.delete(endpoint);
           return undefined;
@@ -258,7 +265,7 @@ export class CoreSocketPool extends TypedEmitter<CoreSocketPoolEvents> {
   private bindRecordedNow(endpoint: string): boolean | 'later' {
     if (this.sockets.has(endpoint)) return true;
     const address = this.recorded.get(endpoint)!;
-    if (this.opening.has(endpoint) || isIP(address.host) === 0) return 'later';
+    if (this.opening.has(endpoint) || this.binder.familyOf(address.host) === 0) return 'later';
     return this.bindSettled(endpoint, address, this.bindSocket(endpoint, address) as Socket | Error);
   }
 
@@ -369,30 +376,5 @@ export class CoreSocketPool extends TypedEmitter<CoreSocketPoolEvents> {
     return result;
   }
 
-  /**
-   * Runs `work` on every item, `bindConcurrency` items in one synchronous run between turns of
-   * the event loop (so datagrams and timers are served while a restart binds); the promises
-   * `work` returns (operations that could not be done at once) are awaited at the end.
-   */
-  private async inBatches(items: readonly string[], work: (item: string) => Promise<void> | undefined): Promise<void> {
-    const batch = Math.max(1, this.options.bindConcurrency ?? DEFAULT_BIND_BATCH);
-    const later: Promise<void>[] = [];
-    for (let start = 0; start < items.length; start += batch) {
-      if (start > 0) await nextTurn();
-      const end = Math.min(items.length, start + batch);
-      for (let i = start; i < end; i += 1) {
-        const pending = work(items[i]!);
-        if (pending !== undefined) later.push(pending);
-      }
-    }
-    await Promise.all(later);
-  }
 
-  private async inParallel(items: readonly string[], work: (item: string) => Promise<void>): Promise<void> {
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < items.length) await work(items[next++]!);
-    };
-    await Promise.all(Array.from({ length: Math.min(this.options.bindConcurrency ?? 256, items.length) }, worker));
-  }
 }

@@ -24,23 +24,28 @@ export interface RestartParts {
 }
 
 /**
- * Loads the registrations, binds their sockets (in parallel; see `CoreSocketPool.restore`),
- * starts reading back today's SMS spend (not awaited: the budget is checked in Redis, the
- * figures are for the admin snapshot only) and resumes held requests (expired ones get 5.04;
- * when Redis fails here it is logged and retried every second). Rejects only when the
+ * Loads the registrations, binds their sockets (see `CoreSocketPool.restore`), resumes held
+ * requests (expired ones get 5.04; when Redis fails here it is logged and retried every second)
+ * and then starts reading back today's SMS spend (not awaited: the budget is checked in Redis,
+ * the figures are for the admin snapshot only). Rejects only when the
  * registrations or the recorded addresses cannot be read (Redis away): the start fails then.
  * Resolves with the socket restore's report.
  */
 export async function resumeAfterRestart(parts: RestartParts): Promise<RestoreReport> {
   const { mirror, sockets, budget, held, logger, clock } = parts;
+  // The recorded addresses are read while the registrations are (one connection: Redis answers
+  // one while this process parses the other); a failure surfaces in restore, which reads again.
+  sockets.readRecords().catch(() => undefined);
   const registered = await mirror.load();
   clock.mark('registrations read');
   const endpoints: string[] = new Array<string>(registered.length);
   for (let i = 0; i < registered.length; i += 1) endpoints[i] = registered[i]!.endpoint;
   const restored = await sockets.restore(endpoints);
   clock.mark('sockets bound');
-  void budget.recall(registered).catch((error: unknown) => logger.warn({ err: error }, 'SMS spend of today not read back (shown from the next SMS on)'));
   await held.resume().then((resumed) => logger.info(resumed, 'held requests resumed'), (error: unknown) => logger.warn({ err: error }, 'held requests not resumed yet (retried every second)'));
   clock.mark('held requests resumed');
+  // Once start has resolved: its one MGET of every device's key (and building those keys) would
+  // delay the held requests' and the inbox consumer's commands; nothing waits for these figures.
+  setImmediate(() => void budget.recall(registered).catch((error: unknown) => logger.warn({ err: error }, 'SMS spend of today not read back (shown from the next SMS on)')));
   return restored;
 }
