@@ -24,14 +24,15 @@ export interface RestartParts {
 }
 
 /**
- * Loads the registrations, binds their sockets (see `CoreSocketPool.restore`), resumes held
- * requests (expired ones get 5.04; when Redis fails here it is logged and retried every second)
- * and then starts reading back today's SMS spend (not awaited: the budget is checked in Redis,
- * the figures are for the admin snapshot only). Rejects only when the
+ * Loads the registrations, binds their sockets (see `CoreSocketPool.restore`) and resumes held
+ * requests (expired ones get 5.04; when Redis fails here it is logged and retried every second).
+ * `afterStart()`, called once the start is done, reads back today's SMS spend on the next turn
+ * of the event loop (not awaited: the budget is checked in Redis, the figures are for the
+ * admin snapshot only). Rejects only when the
  * registrations or the recorded addresses cannot be read (Redis away): the start fails then.
- * Resolves with the socket restore's report.
+ * Resolves with the socket restore's report and `afterStart`.
  */
-export async function resumeAfterRestart(parts: RestartParts): Promise<RestoreReport> {
+export async function resumeAfterRestart(parts: RestartParts): Promise<{ readonly restored: RestoreReport; readonly afterStart: () => void }> {
   const { mirror, sockets, budget, held, logger, clock } = parts;
   // The recorded addresses are read while the registrations are (one connection: Redis answers
   // one while this process parses the other); a failure surfaces in restore, which reads again.
@@ -46,6 +47,6 @@ export async function resumeAfterRestart(parts: RestartParts): Promise<RestoreRe
   clock.mark('held requests resumed');
   // Once start has resolved: its one MGET of every device's key (and building those keys) would
   // delay the held requests' and the inbox consumer's commands; nothing waits for these figures.
-  setImmediate(() => void budget.recall(registered).catch((error: unknown) => logger.warn({ err: error }, 'SMS spend of today not read back (shown from the next SMS on)')));
-  return restored;
+  const recallSpend = (): void => void budget.recall(registered).catch((error: unknown) => logger.warn({ err: error }, 'SMS spend of today not read back (shown from the next SMS on)'));
+  return { restored, afterStart: () => void setImmediate(recallSpend) };
 }

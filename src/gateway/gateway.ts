@@ -5,9 +5,7 @@
  */
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { ADMISSION_POLICY_DEFAULTS, AdmissionPolicy } from '../bridge/admission-policy.ts';
-import { isIP } from 'node:net';
-import { CoreServerAddress } from '../bridge/core-server-address.ts';
+import { AdmissionPolicy } from '../bridge/admission-policy.ts';
 import { DeviceUdpEndpoint } from '../bridge/device-udp.ts';
 import { CoreSocketPool } from '../bridge/core-sockets.ts';
 import { DeviceGroups } from '../bridge/device-groups.ts';
@@ -40,6 +38,7 @@ import { silentLogger, type Logger } from '../log/index.ts';
 import type { GatewayConfig } from './gateway-config.ts';
 import { GatewayLogging } from './gateway-logging.ts';
 import { createGatewayRedis, DEFAULT_REDIS_RETRY, waitForRedis } from './gateway-redis.ts';
+import { resolveCore, totalRegistrations } from './gateway-derived.ts';
 import { resumeAfterRestart } from './gateway-restart.ts';
 import type { GatewayStartOptions, GatewayStatus, GatewayStopOptions, GatewayStopResult } from './gateway-types.ts';
 import { settleWithin } from './settle-within.ts';
@@ -50,32 +49,6 @@ export type { StartPhasesMs } from './start-phases.ts';
 
 /** Part of the stop bound kept for closing ports and sockets after the graceful steps. */
 const RELEASE_SHARE = 0.2;
-
-/**
- * The admission's total limit: as configured, but never more than the core-facing addresses
- * (bind addresses × ports), since
- * a registration beyond them would get no socket and its device no answer.
- */
-function totalRegistrations(config: GatewayConfig): number {
-  const [min, max] = config.coreSockets.portRange;
-  const addresses = (max - min + 1) * (config.coreSockets.bindHosts?.length ?? 1);
-  return Math.min(config.udpAdmission?.maxRegistrations ?? ADMISSION_POLICY_DEFAULTS.maxRegistrations, addresses);
-}
-
-/** Builds and, for a host name, resolves the core server's address (see {@link CoreServerAddress}). */
-async function resolveCore(config: GatewayConfig, logger: Logger): Promise<CoreServerAddress> {
-  const hosts = config.coreSockets.bindHosts ?? [config.coreSockets.bindHost ?? '0.0.0.0'];
-  const family = hosts.every((host) => isIP(host) === 6) ? 6 : 4;
-  const core = new CoreServerAddress(config.core.host, config.core.port, {
-    family,
-    onResolved: ({ addresses, error }) => {
-      if (error) logger.error({ code: error.code, host: config.core.host }, `${error.message}; the core's datagrams are dropped until it resolves`);
-      else logger.info({ host: config.core.host, addresses }, 'core host resolved');
-    },
-  });
-  await core.resolve().catch(() => undefined); // logged by onResolved; retried by housekeeping
-  return core;
-}
 
 /** A running gateway. `stop()` releases everything it started (not the Redis server). */
 export class Gateway {
@@ -226,7 +199,7 @@ export class Gateway {
     // A restart binds every registered device's socket on its recorded address again, in
     // parallel; one that cannot be bound is reported and retried by maintain(), never fatal.
     clock.mark('relay assembled');
-    await resumeAfterRestart({ mirror, sockets, budget: spend.budget, held: relay.held, logger, clock });
+    const resumed = await resumeAfterRestart({ mirror, sockets, budget: spend.budget, held: relay.held, logger, clock });
     await inboxRelay.start();
     opened.push(() => inboxRelay.stop());
     pool.start();
@@ -235,6 +208,7 @@ export class Gateway {
     gateway.startPhasesMs = clock.phasesMs;
     logger.info({ udp: udp.address, core: config.core, modems: config.modems.map((m) => m.name), startPhasesMs: gateway.startPhasesMs }, 'gateway started');
     gateway.timer = setInterval(() => gateway.maintainOnTimer(), config.maintenanceIntervalMs);
+    resumed.afterStart();
     return gateway;
   }
 
