@@ -229,15 +229,18 @@ export class CoreSocketPool extends TypedEmitter<CoreSocketPoolEvents> {
         return value as Record<string, string>;
       });
       const defaultHost = this.slots.hosts[0]!;
-      for (const text of Object.keys(ownerOf ?? {})) {
-        const address = parseCoreAddress(text, defaultHost);
-        if (address) this.slots.take(address);
-      }
-      for (const [endpoint, text] of Object.entries(portOf ?? {})) {
+      const ports = portOf ?? {};
+      for (const [endpoint, text] of Object.entries(ports)) {
         const address = parseCoreAddress(text, defaultHost);
         if (!address) continue;
         this.slots.take(address);
         this.recorded.set(endpoint, address);
+      }
+      // Addresses owned by endpoints recorded above are taken already; the rest (another process's) are parsed here.
+      for (const [text, owner] of Object.entries(ownerOf ?? {})) {
+        if (ports[owner] === text) continue;
+        const address = parseCoreAddress(text, defaultHost);
+        if (address) this.slots.take(address);
       }
     })().catch((error: unknown) => {
       this.loaded = null; // Redis was away: the next call reads again
