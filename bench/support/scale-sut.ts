@@ -8,7 +8,8 @@
  *
  * Protocol, one JSON object per line: on start `{"udp":{host,port},"startMs":…,"startCpuMs":…,"sockets":n,"pending":n}`
  * (`startMs`: Gateway.start until it resolved, i.e. every recorded socket bound or reported;
- * `startCpuMs`: the CPU time this process spent in it);
+ * `startCpuMs`: the CPU time this process spent in it; the gateway adds `startPhasesMs`, the
+ * socket restore's report `restore`, and `pendingSample`, a few addresses left waiting);
  * `{"op":"measure"}` → `{"rss":…,"heapUsed":…,"sockets":n}` after two full garbage collections;
  * `{"op":"cpu"}` → `{"cpuUs":…}` (user + system since start). When stdin ends, it stops and exits.
  */
