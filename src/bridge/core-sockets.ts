@@ -261,13 +261,15 @@ export class CoreSocketPool extends TypedEmitter<CoreSocketPoolEvents> {
 
   /**
    * Binds the recorded address of `endpoint` now, synchronously (see core-socket-bind.ts): true
-   * when bound (or already open), false when it failed (the device waits in the retry list);
+   * when bound (or already open), false when it failed (the device waits in the retry list) or
+   * the address was released meanwhile;
    * `later` when it cannot be done synchronously (an operation on the endpoint is in flight, or
    * the address is a host name): then {@link bindRecorded} does it.
    */
   private bindRecordedNow(endpoint: string): boolean | 'later' {
     if (this.sockets.has(endpoint)) return true;
-    const address = this.recorded.get(endpoint)!;
+    const address = this.recorded.get(endpoint);
+    if (address === undefined) return false; // released between two runs of a restore (a de-register arrived): nothing to bind
     if (this.opening.has(endpoint) || this.binder.familyOf(address.host) === 0) return 'later';
     return this.bindSettled(endpoint, address, this.bindSocket(endpoint, address) as Socket | Error);
   }
