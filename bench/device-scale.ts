@@ -25,6 +25,7 @@
  * executable's first line (src/main.ts: `--min-semi-space-size=16`, see docs/scaling.md);
  * `DEVICE_SCALE_GATEWAY_NODE_FLAGS="--flag …"` replaces them (empty: none), to measure others.
  */
+import { createSocket, type Socket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -82,6 +83,10 @@ export interface DeviceScaleReport {
     readonly emptyStartCpuMs: number;
     readonly restartSocketsBound: number;
     readonly restartPending: number;
+    /** Devices left waiting at the restart by the bind's error code (EADDRINUSE: another program holds the address). */
+    readonly restartUnboundBy: Readonly<Record<string, number>>;
+    /** Wall time of each phase of the restart's Gateway.start, ms (see src/gateway/start-phases.ts). */
+    readonly restartPhasesMs: Readonly<Record<string, number>>;
     readonly rssPerDeviceAfterRestartBytes: number;
     /** Devices with exchange state right after the last Update round (their entries live 247 s). */
     readonly devicesWithExchanges: number;
@@ -98,7 +103,14 @@ export interface DeviceScaleReport {
 }
 
 const DEFAULT_OPTIONS: DeviceScaleOptions = { devices: 5000, window: 200, deviceHosts: 4 };
-const GATEWAY_BIND_HOSTS = '127.0.0.2,127.0.0.3';
+/**
+ * The gateway's core-facing addresses: none the tests or other benchmarks bind (the tests hold
+ * ports of 127.0.0.2–3 in 23100–23649, which left restarts of runs alongside the test suite
+ * with a few devices waiting for their address).
+ */
+const GATEWAY_BIND_HOSTS = '127.0.0.30,127.0.0.31';
+/** Held for the whole run (just below the port range): a second run at the same time stops at once instead of taking this run's addresses. */
+const RUN_GUARD = { host: '127.0.0.30', port: 19_999 } as const;
 const PORT_RANGE = ['20000', '31999'] as const;
 const script = (name: string): string => fileURLToPath(new URL(`./support/${name}`, import.meta.url));
 
@@ -163,6 +175,8 @@ export async function runDeviceScale(options: DeviceScaleOptions = DEFAULT_OPTIO
   const cleanups: (() => Promise<unknown>)[] = [];
   const log = (text: string): void => void process.stderr.write(`  ${text}\n`);
   try {
+    const guard = await holdRunGuard();
+    cleanups.push(() => new Promise<void>((resolve) => guard.close(() => resolve())));
     const redis = await startPrivateRedis();
     cleanups.push(() => redis.stop());
     const core = await startJsonChild(script('scale-core.ts'));
@@ -190,7 +204,9 @@ export async function runDeviceScale(options: DeviceScaleOptions = DEFAULT_OPTIO
     const baseline = await startSut('gateway', `${redis.url}/1`, coreAddress); // same code, empty database: no devices
     cleanups.push(() => baseline.stop());
     const empty = (await baseline.ask({ op: 'measure' })) as unknown as Measure;
-    log(`restart: ${restartMs} ms, ${restarted.sockets} sockets bound, ${String(sut.hello.pending)} pending`);
+    const restore = sut.hello.restore as { unboundBy?: Record<string, number> } | null;
+    const restartPhasesMs = (sut.hello.startPhasesMs ?? {}) as Record<string, number>;
+    log(`restart: ${restartMs} ms, ${restarted.sockets} sockets bound, ${String(sut.hello.pending)} pending ${JSON.stringify(restore?.unboundBy ?? {})}; phases ${JSON.stringify(restartPhasesMs)}`);
 
     const ratios = {
       rss: round(gateway.figures.rssPerAddedDeviceBytes / bare.figures.rssPerAddedDeviceBytes, 3),
@@ -211,6 +227,7 @@ export async function runDeviceScale(options: DeviceScaleOptions = DEFAULT_OPTIO
       bench: 'device-scale', date, machine, loadAverage: loadWindow(), options,
       gateway: {
         ...gateway.figures, restartMs, emptyStartMs, restartCpuMs, emptyStartCpuMs, restartSocketsBound: restarted.sockets, restartPending: sut.hello.pending as number,
+        restartUnboundBy: restore?.unboundBy ?? {}, restartPhasesMs,
         rssPerDeviceAfterRestartBytes: round((restarted.rss - empty.rss) / options.devices, 0), devicesWithExchanges: gateway.measure.exchanges,
       },
       bare: bare.figures, ratios, restartMsPer100k, restartCpuMsPer100k, targets,
@@ -227,6 +244,8 @@ export function deviceScaleTable(report: DeviceScaleReport): string {
   const b = report.bare;
   const kb = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KB`;
   const mark = (ok: boolean): string => (ok ? '' : ' ✗');
+  const waiting = (by: Readonly<Record<string, number>>): string => (Object.keys(by).length === 0 ? '' : `: ${Object.entries(by).map(([errno, n]) => `${n} ${errno}`).join(', ')}`);
+  const phase = (phases: Readonly<Record<string, number>>, name: string): number => round(phases[name] ?? 0, 0);
   return [
     '| figure | gateway | bare dgram forwarder | gateway ÷ bare | target |',
     '|:---|---:|---:|---:|:---|',
@@ -237,12 +256,23 @@ export function deviceScaleTable(report: DeviceScaleReport): string {
     `| RSS after GC per device of the whole fleet (start-up growth included) | ${kb(g.rssPerDeviceBytes)} | ${kb(b.rssPerDeviceBytes)} | ${report.ratios.rssWholeFleet} | |`,
     `| heap after GC per device of the whole fleet | ${kb(g.heapPerDeviceBytes)} | ${kb(b.heapPerDeviceBytes)} | | |`,
     `| CPU per steady-state Update | ${g.cpuUsPerUpdate} µs | ${b.cpuUsPerUpdate} µs | ${report.ratios.cpuPerUpdate}${mark(report.targets.cpuPerUpdate)} | ≤ 2 |`,
-    `| restart to all sockets bound | ${g.restartMs} ms (${g.restartSocketsBound} bound, ${g.restartPending} waiting; ${g.emptyStartMs} ms with no devices) | | | |`,
+    `| restart to all sockets bound | ${g.restartMs} ms (${g.restartSocketsBound} bound, ${g.restartPending} waiting${waiting(g.restartUnboundBy)}; ${g.emptyStartMs} ms with no devices) | | | |`,
+    `| restart: registrations read, sockets bound, the rest | ${phase(g.restartPhasesMs, 'registrations read')} / ${phase(g.restartPhasesMs, 'sockets bound')} / ${round(g.restartMs - phase(g.restartPhasesMs, 'registrations read') - phase(g.restartPhasesMs, 'sockets bound'), 0)} ms | | | |`,
     `| restart CPU time | ${g.restartCpuMs} ms (${g.emptyStartCpuMs} ms with no devices) | | | |`,
     `| restart scaled to 100k devices: wall (CPU) | ${report.restartMsPer100k} ms${mark(report.targets.restart)} (${report.restartCpuMsPer100k} ms) | | | < 5000 ms |`,
     `| RSS per device after the restart (vs. an empty gateway) | ${kb(g.rssPerDeviceAfterRestartBytes)} | | | |`,
     `| failed registrations / Updates | ${g.registerFailures} / ${g.updateFailures} | ${b.registerFailures} / ${b.updateFailures} | | 0 |`,
   ].join('\n');
+}
+
+/** Binds {@link RUN_GUARD}; rejects, saying why, when another run holds it. */
+async function holdRunGuard(): Promise<Socket> {
+  const socket = createSocket('udp4');
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', (error) => reject(new Error(`another device-scale run seems to be in progress (${RUN_GUARD.host}:${RUN_GUARD.port}: ${error.message}); run one at a time, they share the gateway's addresses`)));
+    socket.bind(RUN_GUARD.port, RUN_GUARD.host, () => resolve());
+  });
+  return socket;
 }
 
 function optionsLine(report: DeviceScaleReport): string {

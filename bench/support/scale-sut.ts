@@ -8,7 +8,8 @@
  *
  * Protocol, one JSON object per line: on start `{"udp":{host,port},"startMs":…,"startCpuMs":…,"sockets":n,"pending":n}`
  * (`startMs`: Gateway.start until it resolved, i.e. every recorded socket bound or reported;
- * `startCpuMs`: the CPU time this process spent in it);
+ * `startCpuMs`: the CPU time this process spent in it; the gateway adds `startPhasesMs`, the
+ * socket restore's report `restore`, and `pendingSample`, a few addresses left waiting);
  * `{"op":"measure"}` → `{"rss":…,"heapUsed":…,"sockets":n}` after two full garbage collections;
  * `{"op":"cpu"}` → `{"cpuUs":…}` (user + system since start). When stdin ends, it stops and exits.
  */
@@ -45,7 +46,12 @@ const startMs = performance.now() - startedAt;
 const startCpu = process.cpuUsage(cpuAtStart);
 const startCpuMs = (startCpu.user + startCpu.system) / 1000;
 const sockets = (): number => gateway?.events.sockets?.size ?? forwarder?.upstreamCount ?? 0;
-say({ udp: gateway?.udpAddress ?? forwarder!.address, startMs, startCpuMs, sockets: sockets(), pending: gateway?.events.sockets?.pendingEndpoints.length ?? 0 });
+say({
+  udp: gateway?.udpAddress ?? forwarder!.address, startMs, startCpuMs, sockets: sockets(), pending: gateway?.events.sockets?.pendingEndpoints.length ?? 0,
+  startPhasesMs: gateway?.startPhasesMs ?? {}, restore: gateway?.events.sockets.lastRestore ?? null,
+  // A few addresses left waiting (to see who holds them: `ss -uanp`).
+  pendingSample: gateway?.events.sockets.pendingEndpoints.slice(0, 5).map((endpoint) => gateway!.events.sockets.addressOf(endpoint)) ?? [],
+});
 
 const lines = createInterface({ input: process.stdin });
 lines.on('line', (line) => {

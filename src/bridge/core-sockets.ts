@@ -12,37 +12,19 @@
  * An address is recorded only once its socket is bound: a record never names a socket that
  * does not exist.
  */
-import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
-import { isIPv6 } from 'node:net';
+import type { Socket } from 'node:dgram';
+import { performance } from 'node:perf_hooks';
 import type { Redis } from 'ioredis';
-import { GatewayError, type ErrorCode } from '../shared/errors.ts';
+import { GatewayError } from '../shared/errors.ts';
 import { TypedEmitter } from '../shared/typed-emitter.ts';
+import { inBatches, inParallel } from './core-socket-batches.ts';
+import { closeSocket, CoreSocketBinder, fileLimitError, socketErrorCode, type EndpointSocket } from './core-socket-bind.ts';
+import type { CoreDatagramHandler, CoreSocketCounters, CoreSocketPoolEvents, CoreSocketPoolOptions, RestoreReport } from './core-socket-types.ts';
 import { CoreSlots, formatCoreAddress, parseCoreAddress, type CoreAddress } from './core-slots.ts';
-import { assessOpenFileLimit, DEFAULT_RESERVE_FILES, readOpenFileLimit, type FileLimitVerdict, type OpenFileLimit } from './open-file-limit.ts';
+import { assessOpenFileLimit, DEFAULT_RESERVE_FILES, readOpenFileLimit } from './open-file-limit.ts';
 
 export type { CoreAddress } from './core-slots.ts';
-
-/** Options of {@link CoreSocketPool}. */
-export interface CoreSocketPoolOptions {
-  /** Addresses the sockets bind to (IP aliases of this node); wins over `bindHost`. */
-  readonly bindHosts?: readonly string[];
-  /** One address (the form before `bindHosts`). @defaultValue '0.0.0.0' */
-  readonly bindHost?: string;
-  /** Inclusive port range for device sockets, on every address. @defaultValue [40000, 49999] */
-  readonly portRange?: readonly [number, number];
-  readonly prefix?: string;
-  /** Devices this node is configured to hold (checked against the open-file limit); 0 for none. @defaultValue 0 */
-  readonly capacity?: number;
-  /** Open files kept for everything but device sockets. @defaultValue 256 */
-  readonly reserveFiles?: number;
-  /** Sockets bound at once by {@link CoreSocketPool.restore} and retries. @defaultValue 256 */
-  readonly bindConcurrency?: number;
-  /** Reads the open-file limit (tests inject one). @defaultValue {@link readOpenFileLimit} */
-  readonly openFileLimit?: () => OpenFileLimit | null;
-}
-
-/** Called for every datagram a device socket receives. */
-export type CoreDatagramHandler = (endpoint: string, bytes: Buffer, from: RemoteInfo) => void;
+export type { CoreDatagramHandler, CoreSocketCounters, CoreSocketPoolEvents, CoreSocketPoolOptions, RestoreReport } from './core-socket-types.ts';
 
 /**
  * Claims a free address for an endpoint and records it, in one step (one command per new device,
@@ -54,54 +36,12 @@ const CLAIM_ADDRESS_LUA = `if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) ==
 redis.call('HSET', KEYS[2], ARGV[2], ARGV[1])
 return 1`;
 
+/** Sockets bound in one synchronous run by restore and retries (see `bindConcurrency`). */
+const DEFAULT_BIND_BATCH = 1000;
+
 /** The client once the claim script is defined on it. */
 interface ClaimingRedis extends Redis {
   claimCoreAddress(ownerOfKey: string, portOfKey: string, address: string, endpoint: string): Promise<number>;
-}
-
-/** Where a bound socket keeps its endpoint, so that one listener serves every socket of a pool. */
-const ENDPOINT = Symbol('endpoint');
-
-/** A pool's socket: its endpoint rides on it. */
-type EndpointSocket = Socket & { [ENDPOINT]?: string };
-
-/** ICMP errors on send must not crash the relay: one shared no-op listener for every socket. */
-const ignoreSocketError = (): void => undefined;
-
-/** Events of {@link CoreSocketPool}. */
-export type CoreSocketPoolEvents = {
-  /** A device's recorded address could not be bound (restart or retry); it is retried by {@link CoreSocketPool.retryPending}. */
-  unbound: [{ readonly endpoint: string; readonly address: CoreAddress; readonly code: ErrorCode; readonly detail: string }];
-  /** A device that waited for its recorded address got it. */
-  rebound: [{ readonly endpoint: string; readonly address: CoreAddress }];
-  /** A device with traffic could not wait for its recorded address (another program holds it) and got a new one. */
-  moved: [{ readonly endpoint: string; readonly from: CoreAddress; readonly to: CoreAddress }];
-  /** At restore: the open-file limit is below what the registrations or the capacity need. */
-  fileLimitLow: [FileLimitVerdict];
-};
-
-/** What the pool counted since start. */
-export interface CoreSocketCounters {
-  /** Sockets bound (restore, retries and new devices). */
-  bound: number;
-  /** Binds that failed, any reason. */
-  bindFailures: number;
-  /** Of those, failures for the open-file limit (EMFILE/ENFILE). */
-  fileLimitFailures: number;
-  /** Devices moved to a new address (see the `moved` event). */
-  moved: number;
-}
-
-/** The outcome of {@link CoreSocketPool.restore}. */
-export interface RestoreReport {
-  /** Devices with a recorded address. */
-  readonly recorded: number;
-  readonly bound: number;
-  /** Devices left waiting for a retry. */
-  readonly unbound: number;
-  /** Recorded addresses of endpoints that have no registration any more (released). */
-  readonly released: number;
-  readonly fileLimit: FileLimitVerdict;
 }
 
 /**
@@ -128,11 +68,8 @@ export class CoreSocketPool extends TypedEmitter<CoreSocketPoolEvents> {
   private loaded: Promise<void> | null = null;
   private retrying = false;
   private restored: RestoreReport | null = null;
-  /**
-   * The `message` listener of every socket of this pool (`this` is the socket, which names its
-   * endpoint): one function for the pool, not a closure per socket (bench/device-scale, memory per device).
-   */
-  private readonly socketMessage: (this: EndpointSocket, bytes: Buffer, from: RemoteInfo) => void;
+  /** Creates and binds the sockets; its listeners are shared by every socket (bench/device-scale, memory per device). */
+  private readonly binder: CoreSocketBinder;
 
   constructor(private readonly redis: Redis, onDatagram: CoreDatagramHandler, options: CoreSocketPoolOptions = {}) {
     super();
@@ -149,11 +86,7 @@ export class CoreSocketPool extends TypedEmitter<CoreSocketPoolEvents> {
     this.prefix = options.prefix ?? 'smsbridge:sockets:';
     this.options = options;
     if (!('claimCoreAddress' in redis)) redis.defineCommand('claimCoreAddress', { numberOfKeys: 2, lua: CLAIM_ADDRESS_LUA });
-    const handler = onDatagram;
-    this.socketMessage = function (this: EndpointSocket, bytes: Buffer, from: RemoteInfo): void {
-      const endpoint = this[ENDPOINT];
-      if (endpoint !== undefined) handler(endpoint, bytes, from);
-    };
+    this.binder = new CoreSocketBinder(onDatagram);
   }
 
   /** The bound socket of `endpoint`, if open. */
@@ -184,6 +117,14 @@ export class CoreSocketPool extends TypedEmitter<CoreSocketPoolEvents> {
     return this.recorded.get(endpoint) ?? null;
   }
 
+  /**
+   * Reads the recorded addresses now (once; `restore` and `ensure` read them anyway): a start
+   * calls it early so the read overlaps other work. Rejects when Redis does (the next call reads again).
+   */
+  readRecords(): Promise<void> {
+    return this.load();
+  }
+
   /** The recorded port of `endpoint`, or null. */
   async portOf(endpoint: string): Promise<number | null> {
     await this.load();
@@ -201,7 +142,7 @@ export class CoreSocketPool extends TypedEmitter<CoreSocketPoolEvents> {
    * After a restart: checks the open-file limit (see open-file-limit.ts: throws
    * GW_ERR_RELAY_FILE_LIMIT only when the configured capacity cannot be met at all), reads every
    * recorded address in one round trip, frees those of endpoints not in `endpoints`, and binds
-   * the rest, `bindConcurrency` at a time. A device that cannot be bound is reported (`unbound`,
+   * the rest synchronously, `bindConcurrency` in one run between turns of the event loop. A device that cannot be bound is reported (`unbound`,
    * counters) and retried by {@link retryPending}; the others come up.
    */
   async restore(endpoints: readonly string[]): Promise<RestoreReport> {
@@ -209,16 +150,29 @@ export class CoreSocketPool extends TypedEmitter<CoreSocketPoolEvents> {
       registrations: endpoints.length, capacity: this.options.capacity ?? 0, reserveFiles: this.options.reserveFiles ?? DEFAULT_RESERVE_FILES,
     });
     if (fileLimit.verdict === 'low') this.emit('fileLimitLow', fileLimit);
+    const startedMs = performance.now();
     await this.load();
+    const readMs = performance.now();
     const registered = new Set(endpoints);
     const stale = [...this.recorded.keys()].filter((endpoint) => !registered.has(endpoint));
-    await this.inParallel(stale, (endpoint) => this.release(endpoint));
+    await inParallel(this.options.bindConcurrency ?? 256, stale, (endpoint) => this.release(endpoint));
+    const releasedMs = performance.now();
     const toBind = endpoints.filter((endpoint) => this.recorded.has(endpoint) && !this.sockets.has(endpoint));
     let bound = 0;
-    await this.inParallel(toBind, async (endpoint) => {
-      if (await this.bindRecorded(endpoint).catch(() => false)) bound += 1;
+    const unboundBy: Record<string, number> = {};
+    const onUnbound = ({ errno }: { readonly errno: string }): void => void (unboundBy[errno] = (unboundBy[errno] ?? 0) + 1);
+    const stopCounting = this.on('unbound', onUnbound);
+    await inBatches(this.options.bindConcurrency ?? DEFAULT_BIND_BATCH, toBind, (endpoint) => {
+      const outcome = this.bindRecordedNow(endpoint);
+      if (outcome === true) bound += 1;
+      return outcome === 'later' ? this.bindRecorded(endpoint).then((ok) => void (ok && (bound += 1))) : undefined;
     });
-    this.restored = { recorded: toBind.length, bound, unbound: this.pending.size, released: stale.length, fileLimit };
+    stopCounting();
+    const tenth = (ms: number): number => Math.round(ms * 10) / 10;
+    this.restored = {
+      recorded: toBind.length, bound, unbound: this.pending.size, released: stale.length, fileLimit, unboundBy,
+      phasesMs: { read: tenth(readMs - startedMs), release: tenth(releasedMs - readMs), bind: tenth(performance.now() - releasedMs) },
+    };
     return this.restored;
   }
 
@@ -231,12 +185,12 @@ export class CoreSocketPool extends TypedEmitter<CoreSocketPoolEvents> {
     this.retrying = true;
     try {
       for (const address of this.busyElsewhere.splice(0)) this.slots.give(address);
-      await this.inParallel([...this.pending], async (endpoint) => {
+      await inBatches(this.options.bindConcurrency ?? DEFAULT_BIND_BATCH, [...this.pending], (endpoint) => {
         if (this.sockets.has(endpoint) || !this.recorded.has(endpoint)) {
           this.pending.delete(endpoint);
-          return;
+          return undefined;
         }
-        await this.bindRecorded(endpoint).catch(() => false);
+        return this.bindRecordedNow(endpoint) === 'later' ? this.bindRecorded(endpoint).then(() => undefined) : undefined;
       });
     } finally {
       this.retrying = false;
@@ -275,15 +229,18 @@ export class CoreSocketPool extends TypedEmitter<CoreSocketPoolEvents> {
         return value as Record<string, string>;
       });
       const defaultHost = this.slots.hosts[0]!;
-      for (const text of Object.keys(ownerOf ?? {})) {
-        const address = parseCoreAddress(text, defaultHost);
-        if (address) this.slots.take(address);
-      }
-      for (const [endpoint, text] of Object.entries(portOf ?? {})) {
+      const ports = portOf ?? {};
+      for (const [endpoint, text] of Object.entries(ports)) {
         const address = parseCoreAddress(text, defaultHost);
         if (!address) continue;
         this.slots.take(address);
         this.recorded.set(endpoint, address);
+      }
+      // Addresses owned by endpoints recorded above are taken already; the rest (another process's) are parsed here.
+      for (const [text, owner] of Object.entries(ownerOf ?? {})) {
+        if (ports[owner] === text) continue;
+        const address = parseCoreAddress(text, defaultHost);
+        if (address) this.slots.take(address);
       }
     })().catch((error: unknown) => {
       this.loaded = null; // Redis was away: the next call reads again
@@ -302,6 +259,34 @@ export class CoreSocketPool extends TypedEmitter<CoreSocketPoolEvents> {
     return opening;
   }
 
+  /**
+   * Binds the recorded address of `endpoint` now, synchronously (see core-socket-bind.ts): true
+   * when bound (or already open), false when it failed (the device waits in the retry list) or
+   * the address was released meanwhile;
+   * `later` when it cannot be done synchronously (an operation on the endpoint is in flight, or
+   * the address is a host name): then {@link bindRecorded} does it.
+   */
+  private bindRecordedNow(endpoint: string): boolean | 'later' {
+    if (this.sockets.has(endpoint)) return true;
+    const address = this.recorded.get(endpoint);
+    if (address === undefined) return false; // released between two runs of a restore (a de-register arrived): nothing to bind
+    if (this.opening.has(endpoint) || this.binder.familyOf(address.host) === 0) return 'later';
+    return this.bindSettled(endpoint, address, this.bindSocket(endpoint, address) as Socket | Error);
+  }
+
+  /** Books the outcome of binding the recorded address of `endpoint` (`unbound`/`rebound`, the retry list). */
+  private bindSettled(endpoint: string, address: CoreAddress, result: Socket | Error): boolean {
+    const wasPending = this.pending.has(endpoint);
+    if (result instanceof Error) {
+      if (!wasPending) this.emit('unbound', { endpoint, address, code: socketErrorCode(result), errno: (result as NodeJS.ErrnoException).code ?? 'unknown', detail: String(result) });
+      this.pending.add(endpoint);
+      return false;
+    }
+    this.pending.delete(endpoint);
+    if (wasPending) this.emit('rebound', { endpoint, address });
+    return true;
+  }
+
   /** Binds the recorded address of `endpoint`; on failure the device waits in the retry list. */
   private async bindRecorded(endpoint: string): Promise<boolean> {
     const address = this.recorded.get(endpoint)!;
@@ -309,7 +294,7 @@ export class CoreSocketPool extends TypedEmitter<CoreSocketPoolEvents> {
     try {
       await this.serialized(endpoint, () => this.bind(endpoint, address));
     } catch (error) {
-      if (!wasPending) this.emit('unbound', { endpoint, address, code: socketErrorCode(error), detail: String(error) });
+      if (!wasPending) this.emit('unbound', { endpoint, address, code: socketErrorCode(error), errno: (error as NodeJS.ErrnoException).code ?? 'unknown', detail: String(error) });
       this.pending.add(endpoint);
       return false;
     }
@@ -371,53 +356,30 @@ export class CoreSocketPool extends TypedEmitter<CoreSocketPoolEvents> {
     throw new GatewayError('GW_ERR_RELAY_SOCKET', `no free port in ${min}-${max} on ${this.slots.hosts.join(', ')} for ${endpoint}`, { endpoint });
   }
 
-  private bind(endpoint: string, address: CoreAddress): Promise<Socket> {
-    return new Promise((resolve, reject) => {
-      const socket = createSocket(isIPv6(address.host) ? 'udp6' : 'udp4');
-      socket.once('error', (error) => {
-        this.counters.bindFailures += 1;
-        if (socketErrorCode(error) === 'GW_ERR_RELAY_FILE_LIMIT') this.counters.fileLimitFailures += 1;
-        void closeSocket(socket);
-        reject(error);
-      });
-      socket.bind(address.port, address.host, () => {
-        socket.removeAllListeners('error');
-        socket.on('error', ignoreSocketError);
-        (socket as EndpointSocket)[ENDPOINT] = endpoint;
-        socket.on('message', this.socketMessage);
-        this.sockets.set(endpoint, socket);
-        this.counters.bound += 1;
-        resolve(socket);
-      });
-    });
+  /** Binds a socket for `endpoint` on `address` (see {@link CoreSocketBinder}) and books it: open sockets, counters. */
+  private bindSocket(endpoint: string, address: CoreAddress): Socket | Error | Promise<Socket> {
+    const result = this.binder.bind(endpoint, address);
+    if (result instanceof Promise) return result.then((socket) => this.booked(endpoint, socket) as Socket, (error: unknown) => Promise.reject(this.booked(endpoint, error as Error)));
+    return this.booked(endpoint, result);
   }
 
-  private async inParallel(items: readonly string[], work: (item: string) => Promise<void>): Promise<void> {
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < items.length) await work(items[next++]!);
-    };
-    await Promise.all(Array.from({ length: Math.min(this.options.bindConcurrency ?? 256, items.length) }, worker));
-  }
-}
-
-/** GW_ERR_RELAY_FILE_LIMIT for EMFILE/ENFILE (the process or the system is out of files), GW_ERR_RELAY_SOCKET otherwise. */
-function socketErrorCode(error: unknown): ErrorCode {
-  const code = (error as NodeJS.ErrnoException | null)?.code;
-  return code === 'EMFILE' || code === 'ENFILE' ? 'GW_ERR_RELAY_FILE_LIMIT' : 'GW_ERR_RELAY_SOCKET';
-}
-
-function fileLimitError(endpoint: string, cause: unknown): GatewayError {
-  const errno = (cause as NodeJS.ErrnoException).code ?? 'EMFILE';
-  return new GatewayError('GW_ERR_RELAY_FILE_LIMIT', `no socket for ${endpoint}: the open-file limit is reached (${errno}); raise LimitNOFILE`, { endpoint, errno });
-}
-
-function closeSocket(socket: Socket): Promise<void> {
-  return new Promise((resolve) => {
-    try {
-      socket.close(() => resolve());
-    } catch {
-      resolve(); // already closed
+  private booked(endpoint: string, result: EndpointSocket | Error): Socket | Error {
+    if (result instanceof Error) {
+      this.counters.bindFailures += 1;
+      if (socketErrorCode(result) === 'GW_ERR_RELAY_FILE_LIMIT') this.counters.fileLimitFailures += 1;
+      return result;
     }
-  });
+    this.sockets.set(endpoint, result);
+    this.counters.bound += 1;
+    return result;
+  }
+
+  /** {@link bindSocket} as a promise: resolves with the socket, rejects with the bind's error. */
+  private async bind(endpoint: string, address: CoreAddress): Promise<Socket> {
+    const result = await this.bindSocket(endpoint, address);
+    if (result instanceof Error) throw result;
+    return result;
+  }
+
+
 }

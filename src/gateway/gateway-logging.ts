@@ -180,7 +180,7 @@ export class GatewayLogging {
   private socketHandlers(): Handlers<CoreSocketPoolEvents> {
     const text = (address: { readonly host: string; readonly port: number }): string => `${address.host}:${address.port}`;
     return {
-      unbound: ({ endpoint, address, code, detail }) => this.device(endpoint).error({ code, coreSocket: text(address), detail }, 'core-facing socket not bound; retried by housekeeping'),
+      unbound: ({ endpoint, address, code, errno, detail }) => this.device(endpoint).error({ code, errno, coreSocket: text(address), detail }, 'core-facing socket not bound; retried by housekeeping'),
       rebound: ({ endpoint, address }) => this.device(endpoint).info({ coreSocket: text(address) }, 'core-facing socket bound on its recorded address'),
       moved: ({ endpoint, from, to }) => this.device(endpoint).warn({ from: text(from), to: text(to) }, 'recorded core-facing address is held by another program; the device moved to a new one'),
       fileLimitLow: ({ neededFiles, limit, message }) => this.logger.warn({ neededFiles, soft: limit?.soft ?? null, hard: limit?.hard ?? null }, message ?? 'open-file limit low'),

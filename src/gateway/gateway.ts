@@ -5,9 +5,7 @@
  */
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { ADMISSION_POLICY_DEFAULTS, AdmissionPolicy } from '../bridge/admission-policy.ts';
-import { isIP } from 'node:net';
-import { CoreServerAddress } from '../bridge/core-server-address.ts';
+import { AdmissionPolicy } from '../bridge/admission-policy.ts';
 import { DeviceUdpEndpoint } from '../bridge/device-udp.ts';
 import { CoreSocketPool } from '../bridge/core-sockets.ts';
 import { DeviceGroups } from '../bridge/device-groups.ts';
@@ -19,7 +17,7 @@ import { PoolSmsSender } from '../bridge/pool-sms-sender.ts';
 import { RedisHeldRequestStore } from '../bridge/redis-held-request-store.ts';
 import { Relay } from '../bridge/relay.ts';
 import { SenderPolicy } from '../bridge/sender-policy.ts';
-import { SmsBudget, type SmsSpendCounters } from '../bridge/sms-budget.ts';
+import { SmsBudget } from '../bridge/sms-budget.ts';
 import { SmsOperationCounters } from '../bridge/sms-operations.ts';
 import { RedisInbox } from '../inbox/redis-inbox.ts';
 import type { WakeupRequestResult } from '../queue/wakeup-jobs.ts';
@@ -27,96 +25,30 @@ import { WakeupService } from '../queue/wakeup-service.ts';
 import { OUTBOUND_SMS_DEFAULTS } from '../queue/outbound-sms-settings.ts';
 import { OutboundSmsQueue } from '../queue/outbound-sms-queue.ts';
 import { OutboundSmsWorker } from '../queue/outbound-sms-worker.ts';
-import type { DeviceRecord } from '../lwm2m/device-record.ts';
 import { RedisRegistrationStore } from '../lwm2m/redis-registration-store.ts';
 import { Presence } from '../lwm2m/presence.ts';
 import { RegistrationMirror } from '../lwm2m/registration-mirror.ts';
 import { DeliveryReportMatcher } from '../modem/delivery-reports.ts';
 import { ModemDriver } from '../modem/modem-driver.ts';
 import { ModemPool } from '../modem/modem-pool.ts';
-import type { ModemStatus } from '../modem/modem-types.ts';
 import { defaultProfilesDir, loadProfiles } from '../modem/profile-loader.ts';
 import { redisPinGuard } from '../modem/redis-pin-guard.ts';
 import { redactRedisUrl } from '../config/redis-url.ts';
 import { silentLogger, type Logger } from '../log/index.ts';
 import type { GatewayConfig } from './gateway-config.ts';
 import { GatewayLogging } from './gateway-logging.ts';
-import { createGatewayRedis, DEFAULT_REDIS_RETRY, waitForRedis, type RedisRetryOptions } from './gateway-redis.ts';
+import { createGatewayRedis, DEFAULT_REDIS_RETRY, waitForRedis } from './gateway-redis.ts';
+import { resolveCore, totalRegistrations } from './gateway-derived.ts';
+import { resumeAfterRestart } from './gateway-restart.ts';
+import type { GatewayStartOptions, GatewayStatus, GatewayStopOptions, GatewayStopResult } from './gateway-types.ts';
+import { settleWithin } from './settle-within.ts';
+import { PhaseClock, type StartPhasesMs } from './start-phases.ts';
 
-/** A snapshot for status tables and the admin API. */
-export interface GatewayStatus {
-  readonly modems: readonly ModemStatus[];
-  /** `awake`: heard within the awake window now (presence; LwM2M 1.1 Core §6.5 Queue Mode). */
-  readonly devices: readonly (DeviceRecord & { readonly corePort: number | null; readonly awake: boolean; readonly smsSpentToday: number })[];
-  readonly relay: Relay['counters'];
-  /** SMS spend (docs/wakeup.md): parts spent today (UTC) on all devices, refusals, SMS per operation kind. */
-  readonly smsSpend: SmsSpendCounters & { readonly todayParts: number; readonly sent: SmsOperationCounters['sent']; readonly received: SmsOperationCounters['received'] };
-  /** Core requests held now for devices that cannot be reached. */
-  readonly heldRequests: number;
-  readonly sms: PoolSmsSender['counters'];
-  readonly unknownSenders: number;
-  /** Short Messages Type 0 (TP-PID 0x40) acknowledged and discarded (TS 23.040 §9.2.3.9). */
-  readonly type0Discarded: number;
-  /** ioredis connection states (`ready` when connected; `reconnecting`, `connecting` … while Redis is away). */
-  readonly redis: { readonly commands: string; readonly consumer: string };
-}
-
-/** Options of {@link Gateway.start} besides the configuration. */
-export interface GatewayStartOptions {
-  /** Where the gateway logs (see docs/logging.md). @defaultValue a silent logger */
-  readonly logger?: Logger;
-  /** Aborts start-up (e.g. while Redis is unreachable): `start` rejects with GW_ERR_START_ABORTED. */
-  readonly signal?: AbortSignal;
-  /** Back-off of Redis reconnection attempts. @defaultValue {@link DEFAULT_REDIS_RETRY} */
-  readonly redisRetry?: RedisRetryOptions;
-  /** Modems whose AT trace is on from the start (`all` for every modem). @defaultValue none */
-  readonly atTrace?: 'all' | readonly string[];
-}
-
-/** How {@link Gateway.stop} went. */
-export interface GatewayStopResult {
-  /** True when every step finished; false when the bound ran out and the rest was cut off. */
-  readonly clean: boolean;
-  /** The step that did not finish in time (for the log line), or null. */
-  readonly unfinishedStep: string | null;
-  /** Device records whose in-memory activity was written to Redis on the way out. */
-  readonly activityRecordsPersisted: number;
-}
-
-/** Options of {@link Gateway.stop}. */
-export interface GatewayStopOptions {
-  /** Longest time `stop()` takes, even when Redis, a modem or a port hangs. @defaultValue 10000 */
-  readonly timeoutMs?: number;
-}
+export type { GatewayStartOptions, GatewayStatus, GatewayStopOptions, GatewayStopResult } from './gateway-types.ts';
+export type { StartPhasesMs } from './start-phases.ts';
 
 /** Part of the stop bound kept for closing ports and sockets after the graceful steps. */
 const RELEASE_SHARE = 0.2;
-
-/**
- * The admission's total limit: as configured, but never more than the core-facing addresses
- * (bind addresses × ports), since
- * a registration beyond them would get no socket and its device no answer.
- */
-function totalRegistrations(config: GatewayConfig): number {
-  const [min, max] = config.coreSockets.portRange;
-  const addresses = (max - min + 1) * (config.coreSockets.bindHosts?.length ?? 1);
-  return Math.min(config.udpAdmission?.maxRegistrations ?? ADMISSION_POLICY_DEFAULTS.maxRegistrations, addresses);
-}
-
-/** Builds and, for a host name, resolves the core server's address (see {@link CoreServerAddress}). */
-async function resolveCore(config: GatewayConfig, logger: Logger): Promise<CoreServerAddress> {
-  const hosts = config.coreSockets.bindHosts ?? [config.coreSockets.bindHost ?? '0.0.0.0'];
-  const family = hosts.every((host) => isIP(host) === 6) ? 6 : 4;
-  const core = new CoreServerAddress(config.core.host, config.core.port, {
-    family,
-    onResolved: ({ addresses, error }) => {
-      if (error) logger.error({ code: error.code, host: config.core.host }, `${error.message}; the core's datagrams are dropped until it resolves`);
-      else logger.info({ host: config.core.host, addresses }, 'core host resolved');
-    },
-  });
-  await core.resolve().catch(() => undefined); // logged by onResolved; retried by housekeeping
-  return core;
-}
 
 /** A running gateway. `stop()` releases everything it started (not the Redis server). */
 export class Gateway {
@@ -124,6 +56,8 @@ export class Gateway {
   private stopping: Promise<GatewayStopResult> | null = null;
   /** The housekeeping run in progress (runs are chained, never concurrent). */
   private maintenance: Promise<void> | null = null;
+  /** Wall time of each phase of `start` (ms): where a restart's time went (also in the "gateway started" log line). */
+  startPhasesMs: StartPhasesMs = {};
 
   private constructor(
     readonly config: GatewayConfig,
@@ -154,6 +88,7 @@ export class Gateway {
    */
   static async start(config: GatewayConfig, options: GatewayStartOptions = {}): Promise<Gateway> {
     const logger = options.logger ?? silentLogger();
+    const clock = new PhaseClock();
     const retry = options.redisRetry ?? DEFAULT_REDIS_RETRY;
     logger.info({ redis: redactRedisUrl(config.redisUrl) }, 'connecting to redis');
     const redis = createGatewayRedis(config.redisUrl, 'commands', logger, retry);
@@ -163,7 +98,8 @@ export class Gateway {
     try {
       await waitForRedis(redis, options.signal);
       await waitForRedis(blockingRedis, options.signal);
-      return await Gateway.assemble(config, options, logger, redis, blockingRedis, opened);
+      clock.mark('redis connected');
+      return await Gateway.assemble(config, options, logger, redis, blockingRedis, opened, clock);
     } catch (error) {
       await settleWithin((async () => { for (const close of opened.reverse()) await close().catch(() => undefined); })(), 5000);
       redis.disconnect();
@@ -177,7 +113,7 @@ export class Gateway {
    * the gateway still starts (DNS may come up after it at boot), logs why, and resolves again
    * from housekeeping and whenever the core's datagrams do not match.
    */
-  private static async assemble(config: GatewayConfig, options: GatewayStartOptions, logger: Logger, redis: Redis, blockingRedis: Redis, opened: (() => Promise<unknown>)[]): Promise<Gateway> {
+  private static async assemble(config: GatewayConfig, options: GatewayStartOptions, logger: Logger, redis: Redis, blockingRedis: Redis, opened: (() => Promise<unknown>)[], clock: PhaseClock): Promise<Gateway> {
     const prefix = config.redisPrefix;
     const inbox = new RedisInbox(redis, { prefix: `${prefix}inbox:`, reassemblyTimeoutSec: config.reassemblyTimeoutSec });
     const limits = config.registrationLimits ?? {};
@@ -216,6 +152,7 @@ export class Gateway {
     outbound.on('problem', queueTrouble);
     outboundWorker.on('problem', queueTrouble);
     await outbound.ready();
+    clock.mark('outbound queue ready');
     let relay: Relay | null = null;
     // The relay never rejects; a rejection here would be a defect, logged rather than lost.
     const settle = (pending: Promise<void> | undefined): void => void pending?.catch((error: unknown) => logger.error({ err: error }, 'relay entry point failed'));
@@ -226,6 +163,7 @@ export class Gateway {
     const udp = await DeviceUdpEndpoint.bind(config.udpListen.host, config.udpListen.port, (bytes, from) => settle(relay?.fromUdp(bytes, from)));
     opened.push(() => udp.close());
     const core = await resolveCore(config, logger);
+    clock.mark('device socket bound, core resolved');
     const deviceGroups = new DeviceGroups(config.deviceGroups ?? [], config.modems.map((modem) => modem.name));
     const senderPolicy = new SenderPolicy(config.senderPolicy);
     const spend = { budget: new SmsBudget(redis, deviceGroups, config.smsBudget ?? {}, prefix), operations: new SmsOperationCounters() };
@@ -260,18 +198,17 @@ export class Gateway {
     if (options.atTrace !== undefined) for (const name of options.atTrace === 'all' ? ['all'] : options.atTrace) logging.setAtTrace(name, true);
     // A restart binds every registered device's socket on its recorded address again, in
     // parallel; one that cannot be bound is reported and retried by maintain(), never fatal.
-    const registered = await mirror.load();
-    await sockets.restore(registered.map((record) => record.endpoint));
-    // Today's SMS spend of those devices, for the admin snapshot only (the budget is checked in Redis): start does not wait for it.
-    void spend.budget.recall(registered).catch((error: unknown) => logger.warn({ err: error }, 'SMS spend of today not read back (shown from the next SMS on)'));
-    // Requests held before a restart (or by a killed process) wait for their devices; expired ones get 5.04 now.
-    await relay.held.resume().then((held) => logger.info(held, 'held requests resumed'), (error: unknown) => logger.warn({ err: error }, 'held requests not resumed yet (retried every second)'));
+    clock.mark('relay assembled');
+    const resumed = await resumeAfterRestart({ mirror, sockets, budget: spend.budget, held: relay.held, logger, clock });
     await inboxRelay.start();
     opened.push(() => inboxRelay.stop());
     pool.start();
+    clock.mark('inbox consumer started');
     const gateway = new Gateway(config, pool, mirror, relay, inbox, sockets, udp, inboxRelay, sms, redis, blockingRedis, logging, logger, wakeups, spend, outbound, outboundWorker);
-    logger.info({ udp: udp.address, core: config.core, modems: config.modems.map((m) => m.name) }, 'gateway started');
+    gateway.startPhasesMs = clock.phasesMs;
+    logger.info({ udp: udp.address, core: config.core, modems: config.modems.map((m) => m.name), startPhasesMs: gateway.startPhasesMs }, 'gateway started');
     gateway.timer = setInterval(() => gateway.maintainOnTimer(), config.maintenanceIntervalMs);
+    resumed.afterStart();
     return gateway;
   }
 
@@ -432,17 +369,4 @@ export class Gateway {
     this.logging.detach();
     return { clean: unfinishedStep === null, unfinishedStep, activityRecordsPersisted: persisted };
   }
-}
-
-/**
- * How `work` settled within `timeoutMs`, or `timeout` when the time ran out first. A rejection
- * of `work` after the time ran out is consumed here, never unhandled.
- */
-async function settleWithin(work: Promise<unknown>, timeoutMs: number): Promise<'fulfilled' | 'rejected' | 'timeout'> {
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), Math.max(0, timeoutMs))));
-  const settled = work.then(() => 'fulfilled' as const, () => 'rejected' as const);
-  const done = await Promise.race([settled, timedOut]);
-  clearTimeout(timer);
-  return done;
 }

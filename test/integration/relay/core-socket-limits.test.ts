@@ -70,6 +70,28 @@ describe('core socket pool: restore', () => {
     expect(await scope.redis().hkeys('restore:port-of')).toEqual(['kept']);
     expect(await scope.redis().hvals('restore:owner-of')).toEqual(['kept']);
   });
+
+  it('binds recorded addresses on a bind host given by name (resolved, bound later) as on an IP address (bound at once)', async () => {
+    const options = { bindHosts: ['localhost', '127.0.0.3'], portRange: [23_660, 23_669] as const, prefix: 'named:' };
+    const before = new CoreSocketPool(scope.redis(), () => undefined, options);
+    const named = (await before.ensure('by-name')).address();
+    const literal = (await before.ensure('by-ip')).address();
+    await before.close();
+    expect([named.address, literal.address]).toEqual(['127.0.0.1', '127.0.0.3']);
+
+    const received: string[] = [];
+    const after = new CoreSocketPool(scope.redis(), (endpoint) => received.push(endpoint), { ...options, bindConcurrency: 1 });
+    scope.onCleanup(() => after.close());
+    expect(await after.restore(['by-name', 'by-ip'])).toMatchObject({ recorded: 2, bound: 2, unbound: 0 });
+    expect(after.get('by-name')?.address()).toMatchObject({ address: '127.0.0.1', port: named.port });
+    expect(after.get('by-ip')?.address()).toMatchObject({ address: '127.0.0.3', port: literal.port });
+    // Both deliver what the core sends them, with their endpoint.
+    const core = createSocket('udp4');
+    scope.onCleanup(() => new Promise<void>((resolve) => core.close(() => resolve())));
+    core.send('x', named.port, '127.0.0.1');
+    core.send('y', literal.port, '127.0.0.3');
+    await expect.poll(() => [...received].sort()).toEqual(['by-ip', 'by-name']);
+  });
 });
 
 describe('core socket pool: a recorded port held by another socket', () => {
@@ -85,8 +107,8 @@ describe('core socket pool: a recorded port held by another socket', () => {
     const after = new CoreSocketPool(scope.redis(), () => undefined, options);
     scope.onCleanup(() => after.close());
     const unbound = after.next('unbound');
-    await after.restore(['x']);
-    expect((await unbound)[0]).toMatchObject({ endpoint: 'x', address: { host: '127.0.0.3', port: recorded }, code: 'GW_ERR_RELAY_SOCKET' });
+    expect(await after.restore(['x'])).toMatchObject({ recorded: 1, bound: 0, unbound: 1, unboundBy: { EADDRINUSE: 1 } });
+    expect((await unbound)[0]).toMatchObject({ endpoint: 'x', address: { host: '127.0.0.3', port: recorded }, code: 'GW_ERR_RELAY_SOCKET', errno: 'EADDRINUSE' });
     expect(after.pendingEndpoints).toEqual(['x']);
 
     const moved = after.next('moved');
