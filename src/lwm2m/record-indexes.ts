@@ -9,6 +9,11 @@ export function sameIndexes(a: DeviceRecord, b: DeviceRecord): boolean {
   return a.udpHost === b.udpHost && a.udpPort === b.udpPort && a.msisdn === b.msisdn && a.location === b.location && a.registered === b.registered;
 }
 
+/** True when `a` and `b` name the same sources (address and number): the source index and the per-host counts stay as they are. */
+export function sameSources(a: DeviceRecord, b: DeviceRecord): boolean {
+  return a.udpHost === b.udpHost && a.udpPort === b.udpPort && a.msisdn === b.msisdn;
+}
+
 /** The index key of a message source. */
 export function sourceKey(source: DeviceSource): string {
   return source.bearer === 'sms' ? `sms:${source.msisdn}` : `udp:${source.host}:${source.port}`;

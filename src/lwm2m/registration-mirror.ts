@@ -20,7 +20,7 @@ import type { CoapMessage } from './coap-message.ts';
 import { locationPath, uriPath } from './coap-options.ts';
 import { EXCHANGE_LIFETIME_SEC } from './coap-parameters.ts';
 import { DEFAULT_LWM2M_VERSION, withActivity, type DeviceRecord, type DeviceSource } from './device-record.ts';
-import { sameIndexes, sourceKey, sourceKeys } from './record-indexes.ts';
+import { sameIndexes, sameSources, sourceKey, sourceKeys } from './record-indexes.ts';
 import { PendingRegistrations, type PendingRegistration } from './pending-registrations.ts';
 import { Presence } from './presence.ts';
 import type { RedisRegistrationStore } from './redis-registration-store.ts';
@@ -175,9 +175,11 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
       this.remember(record);
       this.writer.hold(record);
       this.presence.heard(endpoint, source.bearer, nowMs);
-      this.pending.add(message, {
-        endpoint, bearer: source.bearer, operation, payload: textOf(message.payload), createdAtMs: nowMs, ...(previous?.registered ? { previous } : {}),
-      });
+      // The payload as text is the record's object links (one decode per Register, not two).
+      const payload = record.objectLinks;
+      this.pending.add(message, previous?.registered
+        ? { endpoint, bearer: source.bearer, operation, payload, createdAtMs: nowMs, previous }
+        : { endpoint, bearer: source.bearer, operation, payload, createdAtMs: nowMs });
       return endpoint;
     }
     if (known !== undefined) return this.noteKnownUplink(known, source, message, operation, nowMs);
@@ -378,6 +380,17 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
     const previous = this.records.get(record.endpoint);
     if (previous !== undefined && sameIndexes(previous, record)) {
       this.records.set(record.endpoint, record); // every accepted Update: its indexes stay as they are
+      return;
+    }
+    if (previous !== undefined && sameSources(previous, record)) {
+      // Every accepted Register: only the location and the accepted flag change (the sources are
+      // pointed at this endpoint again, as a full re-index would; the per-host count is unchanged).
+      this.records.set(record.endpoint, record);
+      for (const key of sourceKeys(record)) this.bySource.set(key, record.endpoint);
+      if (previous.location !== null && previous.location !== record.location && this.byLocationIndex.get(previous.location) === record.endpoint) this.byLocationIndex.delete(previous.location);
+      if (record.location !== null) this.byLocationIndex.set(record.location, record.endpoint);
+      if (record.registered) this.unregistered.delete(record.endpoint);
+      else this.unregistered.add(record.endpoint);
       return;
     }
     if (previous) this.unindex(previous);
