@@ -12,8 +12,6 @@ import { CoapOptionNumber, uriPath } from './coap-options.ts';
 /** Default longest lifetime: 7 days, in seconds. */
 export const DEFAULT_MAX_LIFETIME_SEC = 7 * 86_400;
 
-const LT = /^lt=([0-9]+)$/;
-
 /**
  * `message` with every `lt=` Uri-Query above `maxLifetimeSec` replaced by `lt=<maxLifetimeSec>`
  * when it is a Register or Update (`POST /rd…`); otherwise (and when nothing is above the cap, or
@@ -50,8 +48,15 @@ function anyAboveCap(message: CoapMessage, maxLifetimeSec: number): boolean {
 function aboveCap(value: Uint8Array, maxLifetimeSec: number): boolean {
   // Only an `lt=` argument can match: the others are not decoded at all.
   if (value.length < 4 || value[0] !== 0x6c || value[1] !== 0x74 || value[2] !== 0x3d) return false;
-  const match = LT.exec(Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('latin1'));
-  // Compared as a number only when short enough to be exact: a longer run of digits is above any cap.
-  const digits = match?.[1]?.replace(/^0+(?=[0-9])/, '');
-  return digits !== undefined && !(digits.length <= 15 && Number(digits) <= maxLifetimeSec);
+  // The digits read in place (`lt=` then decimal digits only): leading zeros skipped, the value compared
+  // as a number only when short enough to be exact: a longer run of digits is above any cap.
+  let first = 3;
+  while (first < value.length - 1 && value[first] === 0x30) first++;
+  let lifetimeSec = 0;
+  for (let i = 3; i < value.length; i++) {
+    const digit = value[i]! - 0x30;
+    if (digit < 0 || digit > 9) return false; // not decimal digits: left for the query parser to refuse
+    if (i >= first) lifetimeSec = lifetimeSec * 10 + digit;
+  }
+  return value.length - first > 15 || lifetimeSec > maxLifetimeSec;
 }
