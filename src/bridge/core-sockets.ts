@@ -17,6 +17,7 @@ import { isIPv6 } from 'node:net';
 import type { Redis } from 'ioredis';
 import { GatewayError, type ErrorCode } from '../shared/errors.ts';
 import { TypedEmitter } from '../shared/typed-emitter.ts';
+import { AddressClaims } from './core-address-claims.ts';
 import { CoreSlots, formatCoreAddress, parseCoreAddress, type CoreAddress } from './core-slots.ts';
 import { assessOpenFileLimit, DEFAULT_RESERVE_FILES, readOpenFileLimit, type FileLimitVerdict, type OpenFileLimit } from './open-file-limit.ts';
 
@@ -43,21 +44,6 @@ export interface CoreSocketPoolOptions {
 
 /** Called for every datagram a device socket receives. */
 export type CoreDatagramHandler = (endpoint: string, bytes: Buffer, from: RemoteInfo) => void;
-
-/**
- * Claims a free address for an endpoint and records it, in one step (one command per new device,
- * not two). KEYS[1] `owner-of` hash, KEYS[2] `port-of` hash; ARGV[1] "host:port", ARGV[2]
- * endpoint. Returns 1 when claimed (both written), 0 when another process owns the address
- * (nothing written).
- */
-const CLAIM_ADDRESS_LUA = `if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
-redis.call('HSET', KEYS[2], ARGV[2], ARGV[1])
-return 1`;
-
-/** The client once the claim script is defined on it. */
-interface ClaimingRedis extends Redis {
-  claimCoreAddress(ownerOfKey: string, portOfKey: string, address: string, endpoint: string): Promise<number>;
-}
 
 /** Where a bound socket keeps its endpoint, so that one listener serves every socket of a pool. */
 const ENDPOINT = Symbol('endpoint');
@@ -128,6 +114,7 @@ export class CoreSocketPool extends TypedEmitter<CoreSocketPoolEvents> {
   private loaded: Promise<void> | null = null;
   private retrying = false;
   private restored: RestoreReport | null = null;
+  private readonly claims: AddressClaims;
   /**
    * The `message` listener of every socket of this pool (`this` is the socket, which names its
    * endpoint): one function for the pool, not a closure per socket (bench/device-scale, memory per device).
@@ -148,7 +135,7 @@ export class CoreSocketPool extends TypedEmitter<CoreSocketPoolEvents> {
     }
     this.prefix = options.prefix ?? 'smsbridge:sockets:';
     this.options = options;
-    if (!('claimCoreAddress' in redis)) redis.defineCommand('claimCoreAddress', { numberOfKeys: 2, lua: CLAIM_ADDRESS_LUA });
+    this.claims = new AddressClaims(redis, `${this.prefix}owner-of`, `${this.prefix}port-of`); // one script call per turn for every new device
     const handler = onDatagram;
     this.socketMessage = function (this: EndpointSocket, bytes: Buffer, from: RemoteInfo): void {
       const endpoint = this[ENDPOINT];
@@ -343,14 +330,15 @@ export class CoreSocketPool extends TypedEmitter<CoreSocketPoolEvents> {
 
   /**
    * A free address from the list: claimed and recorded in Redis in one step (so no other gateway
-   * process on this Redis takes it), then bound; a failed bind takes the claim back.
+   * process on this Redis takes it; the claims of one turn in one script call, core-address-claims.ts),
+   * then bound; a failed bind takes the claim back.
    */
   private async allocate(endpoint: string): Promise<Socket> {
     const ownerOf = `${this.prefix}owner-of`;
     const portOf = `${this.prefix}port-of`;
     for (let address = this.slots.next(); address !== null; address = this.slots.next()) {
       const key = formatCoreAddress(address);
-      if ((await (this.redis as ClaimingRedis).claimCoreAddress(ownerOf, portOf, key, endpoint)) === 0) continue;
+      if (!(await this.claims.claim(key, endpoint))) continue;
       let socket: Socket;
       try {
         socket = await this.bind(endpoint, address);
