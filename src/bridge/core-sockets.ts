@@ -20,29 +20,15 @@ import { TypedEmitter } from '../shared/typed-emitter.ts';
 import { inBatches, inParallel } from './core-socket-batches.ts';
 import { closeSocket, CoreSocketBinder, fileLimitError, socketErrorCode, type EndpointSocket } from './core-socket-bind.ts';
 import type { CoreDatagramHandler, CoreSocketCounters, CoreSocketPoolEvents, CoreSocketPoolOptions, RestoreReport } from './core-socket-types.ts';
+import { AddressClaims } from './core-address-claims.ts';
 import { CoreSlots, formatCoreAddress, parseCoreAddress, type CoreAddress } from './core-slots.ts';
 import { assessOpenFileLimit, DEFAULT_RESERVE_FILES, readOpenFileLimit } from './open-file-limit.ts';
 
 export type { CoreAddress } from './core-slots.ts';
 export type { CoreDatagramHandler, CoreSocketCounters, CoreSocketPoolEvents, CoreSocketPoolOptions, RestoreReport } from './core-socket-types.ts';
 
-/**
- * Claims a free address for an endpoint and records it, in one step (one command per new device,
- * not two). KEYS[1] `owner-of` hash, KEYS[2] `port-of` hash; ARGV[1] "host:port", ARGV[2]
- * endpoint. Returns 1 when claimed (both written), 0 when another process owns the address
- * (nothing written).
- */
-const CLAIM_ADDRESS_LUA = `if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
-redis.call('HSET', KEYS[2], ARGV[2], ARGV[1])
-return 1`;
-
 /** Sockets bound in one synchronous run by restore and retries (see `bindConcurrency`). */
 const DEFAULT_BIND_BATCH = 1000;
-
-/** The client once the claim script is defined on it. */
-interface ClaimingRedis extends Redis {
-  claimCoreAddress(ownerOfKey: string, portOfKey: string, address: string, endpoint: string): Promise<number>;
-}
 
 /**
  * Contract: `ensure(endpoint)` resolves with the endpoint's socket, bound on its recorded
@@ -70,6 +56,7 @@ export class CoreSocketPool extends TypedEmitter<CoreSocketPoolEvents> {
   private restored: RestoreReport | null = null;
   /** Creates and binds the sockets; its listeners are shared by every socket (bench/device-scale, memory per device). */
   private readonly binder: CoreSocketBinder;
+  private readonly claims: AddressClaims;
 
   constructor(private readonly redis: Redis, onDatagram: CoreDatagramHandler, options: CoreSocketPoolOptions = {}) {
     super();
@@ -85,7 +72,7 @@ export class CoreSocketPool extends TypedEmitter<CoreSocketPoolEvents> {
     }
     this.prefix = options.prefix ?? 'smsbridge:sockets:';
     this.options = options;
-    if (!('claimCoreAddress' in redis)) redis.defineCommand('claimCoreAddress', { numberOfKeys: 2, lua: CLAIM_ADDRESS_LUA });
+    this.claims = new AddressClaims(redis, `${this.prefix}owner-of`, `${this.prefix}port-of`); // one script call per turn for every new device
     this.binder = new CoreSocketBinder(onDatagram);
   }
 
@@ -328,14 +315,15 @@ export class CoreSocketPool extends TypedEmitter<CoreSocketPoolEvents> {
 
   /**
    * A free address from the list: claimed and recorded in Redis in one step (so no other gateway
-   * process on this Redis takes it), then bound; a failed bind takes the claim back.
+   * process on this Redis takes it; the claims of one turn in one script call, core-address-claims.ts),
+   * then bound; a failed bind takes the claim back.
    */
   private async allocate(endpoint: string): Promise<Socket> {
     const ownerOf = `${this.prefix}owner-of`;
     const portOf = `${this.prefix}port-of`;
     for (let address = this.slots.next(); address !== null; address = this.slots.next()) {
       const key = formatCoreAddress(address);
-      if ((await (this.redis as ClaimingRedis).claimCoreAddress(ownerOf, portOf, key, endpoint)) === 0) continue;
+      if (!(await this.claims.claim(key, endpoint))) continue;
       let socket: Socket;
       try {
         socket = await this.bind(endpoint, address);

@@ -57,6 +57,11 @@ function packUplink(messageId: number, bearer: 'sms' | 'udp', nowMs: number): nu
 }
 
 /** When a packed uplink entry was made (ms, whole seconds). */
+/** True when the entry `packed` was made `EXCHANGE_LIFETIME` or longer before `nowMs`. */
+function lapsedAt(packed: number, nowMs: number): boolean {
+  return nowMs - packedAtMs(packed) >= EXCHANGE_LIFETIME_SEC * 1000;
+}
+
 function packedAtMs(packed: number): number {
   return Math.floor(packed / 0x20000) * 1000;
 }
@@ -201,15 +206,15 @@ export class DeviceExchanges {
   private pruneUplinks(nowMs: number): void {
     const table = this.uplinks;
     if (table === null) return;
-    const lapsed = (packed: number): boolean => nowMs - packedAtMs(packed) >= EXCHANGE_LIFETIME_SEC * 1000;
+    // No closure per call: the maintenance sweep prunes every device each second (bench/device-scale).
     if (table instanceof Map) {
-      for (const [key, packed] of table) if (lapsed(packed)) table.delete(key);
+      for (const [key, packed] of table) if (lapsedAt(packed, nowMs)) table.delete(key);
       if (table.size === 0) this.uplinks = null;
       return;
     }
     let kept = 0;
     for (let i = 0; i < table.length; i += 2) {
-      if (lapsed(table[i + 1]!)) continue;
+      if (lapsedAt(table[i + 1]!, nowMs)) continue;
       table[kept] = table[i]!;
       table[kept + 1] = table[i + 1]!;
       kept += 2;

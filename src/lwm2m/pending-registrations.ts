@@ -3,7 +3,6 @@
  * the core's response applies them (or they time out). Keyed by endpoint and CoAP token (RFC 7252
  * §5.3.2: the token matches a response to its request).
  */
-import { bytesToHex } from '../shared/hex.ts';
 import type { CoapMessage } from './coap-message.ts';
 import type { DeviceRecord } from './device-record.ts';
 import type { RegistrationOperation } from './registration-operation.ts';
@@ -72,6 +71,14 @@ export class PendingRegistrations {
   }
 }
 
+/**
+ * The token's length, its bytes one character each (RFC 7252 §3: 0–8 bytes), then the endpoint:
+ * prefix-free, so two (endpoint, token) pairs never share a key; no hex text per message
+ * (bench/device-scale: CPU per Register).
+ */
 function pendingKey(endpoint: string, message: CoapMessage): string {
-  return `${endpoint}|${bytesToHex(message.token)}`;
+  const token = message.token;
+  let key = String.fromCharCode(token.length);
+  for (let i = 0; i < token.length; i++) key += String.fromCharCode(token[i]!);
+  return key + endpoint;
 }

@@ -1,12 +1,18 @@
 /**
- * The keys the registration mirror finds a record by, apart from its endpoint: the source a
- * message came from (`udp:<host>:<port>`, `sms:<msisdn>`). Pure functions, no I/O.
+ * The records the registration mirror holds, and the keys it finds them by apart from the
+ * endpoint: the source a message came from (`udp:<host>:<port>`, `sms:<msisdn>`), the location
+ * the core gave, the count per UDP host, and which ones the core has not accepted yet. No I/O.
  */
 import type { DeviceRecord, DeviceSource } from './device-record.ts';
 
 /** True when `a` and `b` are indexed alike (address, number, location, accepted or not): replacing one by the other needs no re-indexing. */
 export function sameIndexes(a: DeviceRecord, b: DeviceRecord): boolean {
   return a.udpHost === b.udpHost && a.udpPort === b.udpPort && a.msisdn === b.msisdn && a.location === b.location && a.registered === b.registered;
+}
+
+/** True when `a` and `b` name the same sources (address and number): the source index and the per-host counts stay as they are. */
+export function sameSources(a: DeviceRecord, b: DeviceRecord): boolean {
+  return a.udpHost === b.udpHost && a.udpPort === b.udpPort && a.msisdn === b.msisdn;
 }
 
 /** The index key of a message source. */
@@ -20,4 +26,102 @@ export function sourceKeys(record: DeviceRecord): string[] {
   if (record.msisdn) keys.push(sourceKey({ bearer: 'sms', msisdn: record.msisdn }));
   if (record.udpHost) keys.push(sourceKey({ bearer: 'udp', host: record.udpHost, port: record.udpPort ?? 0 }));
   return keys;
+}
+
+/**
+ * Contract: `remember` holds a record in place of the endpoint's previous one and keeps every
+ * index right (a source or location names the endpoint whose record named it last); `drop`
+ * removes a record and the index entries that still name it. Lookups never throw.
+ */
+export class IndexedRecords {
+  private readonly records = new Map<string, DeviceRecord>();
+  private readonly bySource = new Map<string, string>();
+  /** Registrations per UDP host, for the admission's per-source limit. */
+  private readonly perUdpHost = new Map<string, number>();
+  private readonly byLocation = new Map<string, string>();
+  /** Endpoints whose record the core has not accepted yet. */
+  private readonly unaccepted = new Set<string>();
+
+  /** The record of `endpoint`, or undefined. */
+  get(endpoint: string): DeviceRecord | undefined {
+    return this.records.get(endpoint);
+  }
+
+  /** Records held now. */
+  get size(): number {
+    return this.records.size;
+  }
+
+  /** Every record held now. */
+  values(): IterableIterator<DeviceRecord> {
+    return this.records.values();
+  }
+
+  /** The endpoint a message source belongs to, or undefined. */
+  endpointOf(source: DeviceSource): string | undefined {
+    return this.bySource.get(sourceKey(source));
+  }
+
+  /** The endpoint registered at `location` (`/rd/…`), or undefined. */
+  endpointAt(location: string): string | undefined {
+    return this.byLocation.get(location);
+  }
+
+  /** Registrations whose UDP address is on `host`. */
+  fromHost(host: string): number {
+    return this.perUdpHost.get(host) ?? 0;
+  }
+
+  /** Endpoints whose record the core has not accepted yet (a copy). */
+  unacceptedEndpoints(): string[] {
+    return [...this.unaccepted];
+  }
+
+  /** Holds `record` in place of the endpoint's previous one (see the class contract). */
+  remember(record: DeviceRecord): void {
+    const previous = this.records.get(record.endpoint);
+    if (previous !== undefined && sameIndexes(previous, record)) {
+      this.records.set(record.endpoint, record); // every accepted Update: its indexes stay as they are
+      return;
+    }
+    if (previous !== undefined && sameSources(previous, record)) {
+      // Every accepted Register: only the location and the accepted flag change (the sources are
+      // pointed at this endpoint again, as a full re-index would; the per-host count is unchanged).
+      this.records.set(record.endpoint, record);
+      for (const key of sourceKeys(record)) this.bySource.set(key, record.endpoint);
+      if (previous.location !== null && previous.location !== record.location && this.byLocation.get(previous.location) === record.endpoint) this.byLocation.delete(previous.location);
+      if (record.location !== null) this.byLocation.set(record.location, record.endpoint);
+      this.noteAccepted(record);
+      return;
+    }
+    if (previous) this.unindex(previous);
+    this.records.set(record.endpoint, record);
+    for (const key of sourceKeys(record)) this.bySource.set(key, record.endpoint);
+    if (record.udpHost !== null) this.perUdpHost.set(record.udpHost, this.fromHost(record.udpHost) + 1);
+    if (record.location !== null) this.byLocation.set(record.location, record.endpoint);
+    this.noteAccepted(record);
+  }
+
+  /** Removes the record of `endpoint` and the index entries that still name it. */
+  drop(endpoint: string): void {
+    const record = this.records.get(endpoint);
+    if (record) this.unindex(record);
+    this.records.delete(endpoint);
+    this.unaccepted.delete(endpoint);
+  }
+
+  private noteAccepted(record: DeviceRecord): void {
+    if (record.registered) this.unaccepted.delete(record.endpoint);
+    else this.unaccepted.add(record.endpoint);
+  }
+
+  private unindex(record: DeviceRecord): void {
+    for (const key of sourceKeys(record)) if (this.bySource.get(key) === record.endpoint) this.bySource.delete(key);
+    if (record.udpHost !== null) {
+      const count = this.fromHost(record.udpHost) - 1;
+      if (count > 0) this.perUdpHost.set(record.udpHost, count);
+      else this.perUdpHost.delete(record.udpHost);
+    }
+    if (record.location !== null && this.byLocation.get(record.location) === record.endpoint) this.byLocation.delete(record.location);
+  }
 }

@@ -23,12 +23,16 @@ const ALL_BATCH = 5000;
 /** Deadlines handled by one run of the sweep script (bounded, so Redis stays responsive). */
 const SWEEP_BATCH = 500;
 
+/** Records written by one call of the batched save (bounded, so Redis stays responsive). */
+const SAVE_BATCH = 500;
+
 /** Entries the lapsed stream keeps (about): far more than one sweep interval removes. */
 const LAPSED_STREAM_MAXLEN = 10_000;
 
 /** The scripts, read once (the build copies `lua/` next to the compiled module). */
 const SCRIPTS = readLuaScripts(import.meta.url, {
   saveRegistration: 'saveRegistration-2.lua',
+  saveRegistrations: 'saveRegistrations-1.lua',
   touchRegistration: 'touchRegistration-2.lua',
   touchRegistrations: 'touchRegistrations-1.lua',
   removeRegistration: 'removeRegistration-2.lua',
@@ -38,6 +42,7 @@ const SCRIPTS = readLuaScripts(import.meta.url, {
 /** The client once {@link SCRIPTS} are defined on it. */
 interface ScriptedRedis extends Redis {
   saveRegistration(deviceKey: string, expiryKey: string, prefix: string, endpoint: string, mode: 'put' | 'patch', json: string): Promise<number>;
+  saveRegistrations(expiryKey: string, prefix: string, ...endpointsAndRecords: string[]): Promise<number>;
   touchRegistration(deviceKey: string, expiryKey: string, endpoint: string, lastActivityMs: string, lastBearer: string, lastUdpActivityMs: string): Promise<number>;
   touchRegistrations(expiryKey: string, prefix: string, ...activities: string[]): Promise<number>;
   removeRegistration(deviceKey: string, expiryKey: string, prefix: string, endpoint: string): Promise<string | null>;
@@ -48,7 +53,9 @@ interface ScriptedRedis extends Redis {
 export type DeviceActivity = Pick<DeviceRecord, 'endpoint' | 'lastActivityMs' | 'lastBearer' | 'lastUdpActivityMs'>;
 
 /**
- * Contract: `put` creates or replaces a record; `patch` writes only the fields given into a
+ * Contract: `save` creates or replaces a record (the records saved in one turn of the event loop
+ * go in one script call, sent before any other command of this store, so commands keep their
+ * order); `patch` writes only the fields given into a
  * stored record (resolves false, writing nothing, when the record is gone); `touch` writes only
  * the activity times (never backwards), `touchMany` those of many records in one call; `remove` deletes the record. Each keeps the indexes and
  * the deadline (`lastActivityMs + lifetimeSec`) in the same atomic step, and deletes an index
@@ -59,6 +66,10 @@ export type DeviceActivity = Pick<DeviceRecord, 'endpoint' | 'lastActivityMs' | 
 export class RedisRegistrationStore {
   private readonly redis: ScriptedRedis;
   private readonly expiryKey: string;
+  /** Endpoint and JSON of each record {@link save} holds for the next batched write. */
+  private saving: string[] = [];
+  /** The batched write {@link save} callers wait for, until it is sent. */
+  private batch: { readonly written: Promise<void>; readonly settle: (error?: unknown) => void; readonly timer: NodeJS.Immediate } | null = null;
 
   constructor(redis: Redis, private readonly prefix = 'smsbridge:reg:') {
     defineLuaScripts(redis, SCRIPTS);
@@ -68,12 +79,14 @@ export class RedisRegistrationStore {
 
   /** The record of `endpoint`, or null. */
   async get(endpoint: string): Promise<DeviceRecord | null> {
+    this.sendSaves();
     const json = await this.redis.get(this.deviceKey(endpoint));
     return json === null ? null : (JSON.parse(json) as DeviceRecord);
   }
 
   /** The endpoint a source belongs to, or null when the gateway has not seen it register. */
   async endpointOf(source: DeviceSource): Promise<string | null> {
+    this.sendSaves();
     return this.redis.get(this.indexKey(source));
   }
 
@@ -83,6 +96,7 @@ export class RedisRegistrationStore {
    * serves other clients between the MGETs), not a round trip per device or per batch.
    */
   async all(): Promise<DeviceRecord[]> {
+    this.sendSaves();
     const endpoints = await this.redis.zrange(this.expiryKey, 0, -1);
     const batches: Promise<(string | null)[]>[] = [];
     for (let start = 0; start < endpoints.length; start += ALL_BATCH) {
@@ -93,18 +107,50 @@ export class RedisRegistrationStore {
     return records;
   }
 
-  /** Stores `record` whole (creates or replaces it) with its indexes and deadline. */
-  async save(record: DeviceRecord): Promise<void> {
-    await this.redis.saveRegistration(this.deviceKey(record.endpoint), this.expiryKey, this.prefix, record.endpoint, 'put', JSON.stringify(record));
+  /**
+   * Stores `record` whole (creates or replaces it) with its indexes and deadline. The records
+   * saved in one turn of the event loop are written by one script call (every accepted Register
+   * saves one: bench/device-scale, CPU per Register); resolves when it is written, rejects with
+   * that call's error.
+   */
+  save(record: DeviceRecord): Promise<void> {
+    this.saving.push(record.endpoint, JSON.stringify(record));
+    if (this.batch === null) {
+      let settle: (error?: unknown) => void = () => undefined;
+      const written = new Promise<void>((resolve, reject) => {
+        settle = (error) => (error === undefined ? resolve() : reject(error));
+      });
+      this.batch = { written, settle, timer: setImmediate(() => this.sendSaves()) };
+    }
+    const { written } = this.batch;
+    if (this.saving.length >= 2 * SAVE_BATCH) this.sendSaves();
+    return written;
+  }
+
+  /** Sends the batched write of {@link save} now, if one waits (every other command goes after it). */
+  private sendSaves(): void {
+    const batch = this.batch;
+    if (batch === null) return;
+    this.batch = null;
+    clearImmediate(batch.timer);
+    const args = this.saving;
+    this.saving = [];
+    // One record (a Register alone in its turn): the single-record script, as a patch uses.
+    const written = args.length === 2
+      ? this.redis.saveRegistration(this.deviceKey(args[0]!), this.expiryKey, this.prefix, args[0]!, 'put', args[1]!)
+      : this.redis.saveRegistrations(this.expiryKey, this.prefix, ...args);
+    written.then(() => batch.settle(), (error: unknown) => batch.settle(error ?? new Error('registration records not saved')));
   }
 
   /** Writes `changes` into the stored record of `endpoint`; resolves false (nothing written) when it is gone. */
   async patch(endpoint: string, changes: Partial<DeviceRecord>): Promise<boolean> {
+    this.sendSaves();
     return (await this.redis.saveRegistration(this.deviceKey(endpoint), this.expiryKey, this.prefix, endpoint, 'patch', JSON.stringify(changes))) === 1;
   }
 
   /** Writes the activity times of a stored record; resolves false (nothing written) when it is gone. */
   async touch(activity: DeviceActivity): Promise<boolean> {
+    this.sendSaves();
     const written = await this.redis.touchRegistration(
       this.deviceKey(activity.endpoint), this.expiryKey, activity.endpoint,
       String(activity.lastActivityMs), activity.lastBearer, activity.lastUdpActivityMs === null ? '' : String(activity.lastUdpActivityMs),
@@ -118,6 +164,7 @@ export class RedisRegistrationStore {
    */
   async touchMany(activities: readonly DeviceActivity[]): Promise<number> {
     if (activities.length === 0) return 0;
+    this.sendSaves();
     const args: string[] = [];
     for (const activity of activities) {
       args.push(activity.endpoint, String(activity.lastActivityMs), activity.lastBearer, activity.lastUdpActivityMs === null ? '' : String(activity.lastUdpActivityMs));
@@ -127,6 +174,7 @@ export class RedisRegistrationStore {
 
   /** Deletes the record of `endpoint` and its indexes; resolves with what was removed. */
   async remove(endpoint: string): Promise<DeviceRecord | null> {
+    this.sendSaves();
     const json = await this.redis.removeRegistration(this.deviceKey(endpoint), this.expiryKey, this.prefix, endpoint);
     return json === null ? null : (JSON.parse(json) as DeviceRecord);
   }
@@ -137,6 +185,7 @@ export class RedisRegistrationStore {
    * {@link SWEEP_BATCH} so Redis stays responsive.
    */
   async sweep(nowMs: number): Promise<DeviceRecord[]> {
+    this.sendSaves();
     const removed: DeviceRecord[] = [];
     for (;;) {
       const batch = await this.redis.sweepLapsed(this.expiryKey, `${this.prefix}lapsed`, this.prefix, String(nowMs), String(SWEEP_BATCH), String(LAPSED_STREAM_MAXLEN));
@@ -150,6 +199,7 @@ export class RedisRegistrationStore {
    * for none: the cursor to start from), and the cursor for the next call.
    */
   async sweptSince(afterId: string): Promise<{ endpoints: string[]; cursor: string }> {
+    this.sendSaves();
     const key = `${this.prefix}lapsed`;
     if (afterId === '$') {
       const last = await this.redis.xrevrange(key, '+', '-', 'COUNT', 1);
@@ -162,6 +212,7 @@ export class RedisRegistrationStore {
 
   /** Endpoints whose deadline entry is at or before `nowMs` (read only). */
   async lapsed(nowMs: number): Promise<string[]> {
+    this.sendSaves();
     return this.redis.zrangebyscore(this.expiryKey, '-inf', nowMs);
   }
 

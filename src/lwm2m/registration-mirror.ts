@@ -12,7 +12,8 @@
  * from Redis: `expire()` runs the store's sweep of the deadline set, so a registration written by
  * another gateway process lapses here too. What is written and when lives in
  * `registration-writer.ts`, the requests awaiting the core's answer in `pending-registrations.ts`,
- * the classification of requests in `registration-operation.ts`.
+ * the classification of requests in `registration-operation.ts`, the records and their indexes
+ * in `record-indexes.ts`.
  */
 import { TypedEmitter } from '../shared/typed-emitter.ts';
 import { CoapCode } from './coap-codes.ts';
@@ -20,7 +21,7 @@ import type { CoapMessage } from './coap-message.ts';
 import { locationPath, uriPath } from './coap-options.ts';
 import { EXCHANGE_LIFETIME_SEC } from './coap-parameters.ts';
 import { DEFAULT_LWM2M_VERSION, withActivity, type DeviceRecord, type DeviceSource } from './device-record.ts';
-import { sameIndexes, sourceKey, sourceKeys } from './record-indexes.ts';
+import { IndexedRecords } from './record-indexes.ts';
 import { PendingRegistrations, type PendingRegistration } from './pending-registrations.ts';
 import { Presence } from './presence.ts';
 import type { RedisRegistrationStore } from './redis-registration-store.ts';
@@ -80,17 +81,12 @@ export interface RegistrationMirrorOptions {
  * emits `lost`.
  */
 export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
-  private readonly records = new Map<string, DeviceRecord>();
-  private readonly bySource = new Map<string, string>();
+  /** The records and their indexes (record-indexes.ts). */
+  private readonly records = new IndexedRecords();
   private readonly pending = new PendingRegistrations();
   private readonly writer: RegistrationWriter;
   /** The record held for an endpoint (handed to the writer's sweeps). */
   private readonly recordOf = (endpoint: string): DeviceRecord | undefined => this.records.get(endpoint);
-  /** Records the core has not accepted yet (the only ones `expire()` looks at one by one). */
-  private readonly unregistered = new Set<string>();
-  /** Registrations per UDP host, for the admission's per-source limit. */
-  private readonly perUdpHost = new Map<string, number>();
-  private readonly byLocationIndex = new Map<string, string>();
   private readonly maxEndpointNameBytes: number;
   private readonly registerAnswerTimeoutMs: number;
   private readonly admission: RegistrationAdmission;
@@ -136,7 +132,7 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
 
   /** The endpoint of a source, or undefined. */
   endpointOf(source: DeviceSource): string | undefined {
-    return this.bySource.get(sourceKey(source));
+    return this.records.endpointOf(source);
   }
 
   /**
@@ -146,7 +142,7 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
    */
   noteActivity(source: DeviceSource, code: number): string | undefined {
     if (code === CoapCode.POST || code === CoapCode.DELETE) return undefined; // maybe Register/Update/De-register
-    const endpoint = this.bySource.get(sourceKey(source));
+    const endpoint = this.records.endpointOf(source);
     const record = endpoint === undefined ? undefined : this.records.get(endpoint);
     if (endpoint === undefined || record === undefined) return undefined;
     const nowMs = this.now();
@@ -169,21 +165,29 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
       const endpoint = operation.query.endpoint ?? '';
       const previous = this.records.get(endpoint);
       this.admit('register', endpoint, source, previous);
-      const record = this.texts.share(withActivity(registerRecord(endpoint, operation.query, message, previous, source), source, nowMs));
+      // registerRecord's object is new and ours: its activity set in place (what withActivity
+      // would copy), then one copy with the shared texts (bench/device-scale: CPU per Register).
+      const fresh = registerRecord(endpoint, operation.query, message, previous, source) as { -readonly [K in keyof DeviceRecord]: DeviceRecord[K] };
+      fresh.lastActivityMs = nowMs;
+      if (source.bearer === 'udp') fresh.lastUdpActivityMs = nowMs;
+      else fresh.smsModem = source.modem ?? fresh.smsModem;
+      const record = this.texts.share(fresh);
       // Held in memory (the socket and indexes need it for the core's answer) and written to
       // Redis once, whole, when the core accepts it: one write per Register.
       this.remember(record);
       this.writer.hold(record);
       this.presence.heard(endpoint, source.bearer, nowMs);
-      this.pending.add(message, {
-        endpoint, bearer: source.bearer, operation, payload: textOf(message.payload), createdAtMs: nowMs, ...(previous?.registered ? { previous } : {}),
-      });
+      // The payload as text is the record's object links (one decode per Register, not two).
+      const payload = record.objectLinks;
+      this.pending.add(message, previous?.registered
+        ? { endpoint, bearer: source.bearer, operation, payload, createdAtMs: nowMs, previous }
+        : { endpoint, bearer: source.bearer, operation, payload, createdAtMs: nowMs });
       return endpoint;
     }
     if (known !== undefined) return this.noteKnownUplink(known, source, message, operation, nowMs);
     // A device whose address changed (NAT rebinding, a new IP after waking) is recognised by the
     // location its Update or De-register names, as far as the admission allows the move.
-    const endpoint = operation !== null ? this.byLocationIndex.get(`/${uriPath(message).join('/')}`) : undefined;
+    const endpoint = operation !== null ? this.records.endpointAt(`/${uriPath(message).join('/')}`) : undefined;
     if (endpoint === undefined) return null;
     this.admit('update', endpoint, source, this.records.get(endpoint));
     return this.noteKnownUplink(endpoint, source, message, operation, nowMs);
@@ -196,7 +200,7 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
 
   /** Registrations whose UDP address is on `host`. */
   registrationsFromHost(host: string): number {
-    return this.perUdpHost.get(host) ?? 0;
+    return this.records.fromHost(host);
   }
 
   /** Throws {@link RegistrationRefusedError} unless the admission lets `source` change `endpoint`. */
@@ -302,7 +306,7 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
       if (pending.operation.kind === 'register' && record !== undefined && !record.registered) await this.dropRegister(pending, record, 'unanswered');
     }
     // A Register whose answer a restart lost: nothing waits for it any more.
-    for (const endpoint of [...this.unregistered]) {
+    for (const endpoint of this.records.unacceptedEndpoints()) {
       const record = this.records.get(endpoint);
       if (record === undefined || waiting.has(endpoint) || nowMs - record.lastActivityMs < this.registerAnswerTimeoutMs) continue;
       await this.forget(endpoint);
@@ -375,28 +379,7 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
   }
 
   private remember(record: DeviceRecord): void {
-    const previous = this.records.get(record.endpoint);
-    if (previous !== undefined && sameIndexes(previous, record)) {
-      this.records.set(record.endpoint, record); // every accepted Update: its indexes stay as they are
-      return;
-    }
-    if (previous) this.unindex(previous);
-    this.records.set(record.endpoint, record);
-    for (const key of sourceKeys(record)) this.bySource.set(key, record.endpoint);
-    if (record.udpHost !== null) this.perUdpHost.set(record.udpHost, this.registrationsFromHost(record.udpHost) + 1);
-    if (record.location !== null) this.byLocationIndex.set(record.location, record.endpoint);
-    if (record.registered) this.unregistered.delete(record.endpoint);
-    else this.unregistered.add(record.endpoint);
-  }
-
-  private unindex(record: DeviceRecord): void {
-    for (const key of sourceKeys(record)) if (this.bySource.get(key) === record.endpoint) this.bySource.delete(key);
-    if (record.udpHost !== null) {
-      const count = this.registrationsFromHost(record.udpHost) - 1;
-      if (count > 0) this.perUdpHost.set(record.udpHost, count);
-      else this.perUdpHost.delete(record.udpHost);
-    }
-    if (record.location !== null && this.byLocationIndex.get(record.location) === record.endpoint) this.byLocationIndex.delete(record.location);
+    this.records.remember(record);
   }
 
   private async forget(endpoint: string): Promise<void> {
@@ -407,11 +390,8 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
 
   /** Removes everything held in memory for `endpoint`. */
   private drop(endpoint: string): void {
-    const record = this.records.get(endpoint);
-    if (record) this.unindex(record);
-    this.records.delete(endpoint);
+    this.records.drop(endpoint);
     this.writer.forget(endpoint);
-    this.unregistered.delete(endpoint);
     this.presence.forget(endpoint);
     this.pending.forget(endpoint);
   }

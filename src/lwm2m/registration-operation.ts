@@ -73,5 +73,6 @@ export function msisdnOf(query: RegisterQuery): string | null {
 
 /** A payload as UTF-8 text (the object links of a Register or Update). */
 export function textOf(payload: Uint8Array): string {
-  return Buffer.from(payload).toString('utf8');
+  if (payload.length === 0) return '';
+  return Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8'); // a view, no copy
 }

@@ -7,6 +7,8 @@ import { DecodeError, EncodeError, type ErrorCode } from '../shared/errors.ts';
 // Stateless use only (no `stream: true`), so sharing one instance is safe.
 const DECODER = new TextDecoder('utf-8');
 const ENCODER = new TextEncoder();
+/** Values up to this many bytes are decoded in JavaScript when they are ASCII (see decodeUtf8Strict). */
+const SHORT_ASCII = 32;
 
 /** Bytes 0x80..0xBF: a UTF-8 continuation byte. */
 function isContinuation(byte: number | undefined): boolean {
@@ -55,6 +57,17 @@ export function decodeUtf8Strict(bytes: Uint8Array, code: ErrorCode, field: stri
   if (bad >= 0) {
     const byte = (bytes[bad] ?? 0).toString(16).padStart(2, '0');
     throw new DecodeError(code, field, baseOffset + bad, `ill-formed UTF-8 sequence starting with 0x${byte}`);
+  }
+  // Short ASCII (every Uri-Path and Uri-Query of a Register): the same text without a call into
+  // the native decoder (bench/device-scale: CPU per Register).
+  if (bytes.length <= SHORT_ASCII) {
+    let text = '';
+    for (let i = 0; i < bytes.length; i++) {
+      const byte = bytes[i]!;
+      if (byte >= 0x80) return DECODER.decode(bytes);
+      text += String.fromCharCode(byte);
+    }
+    return text;
   }
   return DECODER.decode(bytes);
 }

@@ -38,6 +38,9 @@ redis.call('HSET', KEYS[1], 'failures', 0, 'nextAtMs', string.format('%.0f', ton
 return {failures, sent}
 `;
 
+/** Keys deleted by one DEL at most (bounded, so Redis stays responsive). */
+const CLEAR_BATCH = 1000;
+
 /** Events reported through the wake-up service. */
 export interface BootstrapEvents {
   /** A Register of `endpoint` failed; `failures` since the last Bootstrap-Request Trigger. */
@@ -61,6 +64,15 @@ export interface BootstrapTriggerDeps {
 
 /** See the file comment. Methods reject when Redis does (the caller logs it). */
 export class BootstrapTriggers {
+  /**
+   * Failure counts to clear, gathered over one turn of the event loop and deleted by one DEL
+   * (every accepted Register clears one: a command each was a tenth of the Redis client's CPU
+   * per Register in bench/device-scale).
+   */
+  private clearing: string[] = [];
+  /** The DEL of {@link clearing} once it is sent, or null while none is scheduled. */
+  private cleared: Promise<void> | null = null;
+
   constructor(private readonly deps: BootstrapTriggerDeps) {}
 
   private key(endpoint: string): string {
@@ -73,6 +85,8 @@ export class BootstrapTriggers {
    * or registration, outside the allowlist, no known server modem) is not counted.
    */
   async registrationFailed(record: DeviceRecord, why: 'rejected' | 'unanswered'): Promise<void> {
+    // A count cleared by a Register just before is cleared before this failure is counted.
+    if (this.cleared !== null) await this.cleared.catch(() => undefined);
     const settings = wakeupSettingsFor(this.deps.config, this.deps.groups.groupOf(record)?.name ?? null);
     if (settings.bootstrapAfterFailures === 0 || record.msisdn === null) return;
     if (!bindingOf(record).sms && record.registeredOver !== 'sms') return;
@@ -98,8 +112,18 @@ export class BootstrapTriggers {
     }
   }
 
-  /** `endpoint` registered: its failure count starts again. */
+  /**
+   * `endpoint` registered: its failure count starts again. Resolves once the count is deleted
+   * (one DEL for every endpoint registered in the same turn of the event loop); rejects when Redis does.
+   */
   async registered(endpoint: string): Promise<void> {
-    await this.deps.redis.del(this.key(endpoint));
+    this.clearing.push(this.key(endpoint));
+    this.cleared ??= new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
+      const keys = this.clearing;
+      this.clearing = [];
+      this.cleared = null;
+      for (let start = 0; start < keys.length; start += CLEAR_BATCH) await this.deps.redis.del(...keys.slice(start, start + CLEAR_BATCH));
+    });
+    await this.cleared;
   }
 }

@@ -235,6 +235,32 @@ describe('registration store: what one Register costs in Redis commands', () => 
   });
 });
 
+describe('registration store: Registers the core accepts in the same turn', () => {
+  it('are written by one script call, each record whole with its indexes and deadline, and a replaced address index goes', async () => {
+    const clock = { nowMs: T0 };
+    const gw = gatewayProcess(clock);
+    // A device registered before from another address: its old address index must go with the batch.
+    await register(gw.mirror, 'batch-0', 300);
+    const oldSource = sourceOf('batch-0') as { host: string; port: number };
+    ports.set('batch-0', 49_999);
+    clock.nowMs = T0 + 1_000;
+    const messages = Array.from({ length: 20 }, (_, n) => request(['rd'], [`ep=batch-${n}`, `lt=${300 + n}`, 'b=U']));
+    for (const [n, message] of messages.entries()) await gw.mirror.noteUplink(sourceOf(`batch-${n}`), message);
+    const answer = (message: CoapMessage, n: number): CoapMessage => coapResponse(message, CoapCode.CREATED, undefined, {
+      options: [{ number: CoapOptionNumber.LOCATION_PATH, value: Buffer.from('rd') }, { number: CoapOptionNumber.LOCATION_PATH, value: Buffer.from(`b${n}`) }],
+    });
+    const commands = await commandsDuring(gw.redis, () => Promise.all(messages.map((message, n) => gw.mirror.noteCoreResponse(`batch-${n}`, answer(message, n)))).then(() => undefined));
+    expect(commands.map((args) => args[0]?.toLowerCase().replace('evalsha', 'eval'))).toEqual(['eval']);
+    for (let n = 0; n < 20; n += 1) {
+      const source = sourceOf(`batch-${n}`) as { host: string; port: number };
+      expect(await stored(gw.redis, `batch-${n}`), `batch-${n}`).toMatchObject({ registered: true, location: `/rd/b${n}`, lifetimeSec: 300 + n, lastActivityMs: T0 + 1_000, udpPort: source.port });
+      expect(await gw.redis.get(`${PREFIX}udp:${source.host}:${source.port}`)).toBe(`batch-${n}`);
+      expect(await gw.redis.zscore(`${PREFIX}expiry`, `batch-${n}`)).toBe(String(T0 + 1_000 + (300 + n) * 1000));
+    }
+    expect(await gw.redis.get(`${PREFIX}udp:${oldSource.host}:${oldSource.port}`)).toBeNull();
+  });
+});
+
 describe('registration store: what one Update costs in Redis commands', () => {
   it('writes nothing for an Update the core answers 2.04 that changes nothing', async () => {
     const clock = { nowMs: T0 };
