@@ -148,8 +148,10 @@ describe('AtChannel on a pseudo-terminal', () => {
   it('rejects pending commands with AtClosedError when the device disappears', async () => {
     await open();
     const closed = channel.next('closed');
-    const pending = channel.command('AT+CSQ').catch((e: unknown) => e);
-    const queued = channel.command('AT+CREG?').catch((e: unknown) => e);
+    // Timeouts far beyond the test's: only the disappearance may end these commands, however
+    // long a loaded machine takes to report it (it once took longer than the 10 s default).
+    const pending = channel.command('AT+CSQ', { timeoutMs: 600_000 }).catch((e: unknown) => e);
+    const queued = channel.command('AT+CREG?', { timeoutMs: 600_000 }).catch((e: unknown) => e);
     await peer.expect('AT+CSQ\r');
     await peer.link.unplug();
     await closed;
