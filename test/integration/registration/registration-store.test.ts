@@ -12,6 +12,7 @@ import type { DeviceRecord, DeviceSource } from '../../../src/lwm2m/device-recor
 import { RedisRegistrationStore } from '../../../src/lwm2m/redis-registration-store.ts';
 import { Presence } from '../../../src/lwm2m/presence.ts';
 import { RegistrationMirror } from '../../../src/lwm2m/registration-mirror.ts';
+import { commandsDuring } from '../../support/redis-monitor.ts';
 import { usePrivateRedis } from '../../support/test-scope.ts';
 
 const PREFIX = 'test:reg:';
@@ -67,24 +68,6 @@ async function update(mirror: RegistrationMirror, endpoint: string, query: strin
 async function stored(redis: Redis, endpoint: string): Promise<DeviceRecord | null> {
   const json = await redis.get(`${PREFIX}device:${endpoint}`);
   return json === null ? null : (JSON.parse(json) as DeviceRecord);
-}
-
-/** The commands `redis` receives (not those a script runs) while `work` runs. */
-async function commandsDuring(redis: Redis, work: () => Promise<void>): Promise<string[][]> {
-  const monitor = await client().monitor();
-  const seen: string[][] = [];
-  const marker = `end-${Math.random()}`;
-  let done: () => void = () => {};
-  const ended = new Promise<void>((resolve) => (done = resolve));
-  monitor.on('monitor', (_time: string, args: string[], source: string) => {
-    if (args[0]?.toLowerCase() === 'echo' && args[1] === marker) done();
-    else if (source !== 'lua') seen.push(args);
-  });
-  await work();
-  await redis.echo(marker);
-  await ended;
-  monitor.disconnect();
-  return seen;
 }
 
 describe('registration store: two gateway processes on one Redis', () => {
@@ -196,7 +179,7 @@ describe('registration store: what one Register costs in Redis commands', () => 
     const clock = { nowMs: T0 };
     const gw = gatewayProcess(clock);
     const message = request(['rd'], ['ep=once', 'lt=300', 'b=U']);
-    const onArrival = await commandsDuring(gw.redis, async () => {
+    const onArrival = await commandsDuring(server().url, gw.redis, async () => {
       await gw.mirror.noteUplink(sourceOf('once'), message);
     });
     expect(onArrival).toEqual([]);
@@ -204,7 +187,7 @@ describe('registration store: what one Register costs in Redis commands', () => 
     clock.nowMs = T0 + 20_000; // past the activity interval: still nothing to write for a held Register
     expect(await gw.mirror.persistActivity()).toBe(0);
     expect(await stored(gw.redis, 'once')).toBeNull();
-    const onAnswer = await commandsDuring(gw.redis, () => gw.mirror.noteCoreResponse('once', coapResponse(message, CoapCode.CREATED, undefined, {
+    const onAnswer = await commandsDuring(server().url, gw.redis, () => gw.mirror.noteCoreResponse('once', coapResponse(message, CoapCode.CREATED, undefined, {
       options: [{ number: CoapOptionNumber.LOCATION_PATH, value: Buffer.from('rd') }, { number: CoapOptionNumber.LOCATION_PATH, value: Buffer.from('o1') }],
     })));
     // One script call: EVAL the first time this connection runs the script, EVALSHA afterwards.
@@ -221,7 +204,7 @@ describe('registration store: what one Register costs in Redis commands', () => 
     const accepted = await stored(gw.redis, 'again');
     clock.nowMs = T0 + 1_000;
     const refused = request(['rd'], ['ep=again', 'lt=900', 'b=U']);
-    const commands = await commandsDuring(gw.redis, async () => {
+    const commands = await commandsDuring(server().url, gw.redis, async () => {
       await gw.mirror.noteUplink(sourceOf('again'), refused);
       await gw.mirror.noteCoreResponse('again', coapResponse(refused, CoapCode.BAD_REQUEST));
     });
@@ -229,7 +212,7 @@ describe('registration store: what one Register costs in Redis commands', () => 
     expect(await stored(gw.redis, 'again')).toEqual(accepted);
     expect(gw.mirror.get('again')).toMatchObject({ registered: true, lifetimeSec: 300 });
     clock.nowMs = T0 + 2_000;
-    const commandsOfAccepted = await commandsDuring(gw.redis, () => register(gw.mirror, 'again', 900));
+    const commandsOfAccepted = await commandsDuring(server().url, gw.redis, () => register(gw.mirror, 'again', 900));
     expect(commandsOfAccepted.map((args) => args[0]?.toLowerCase())).toEqual(['evalsha']);
     expect(await stored(gw.redis, 'again')).toMatchObject({ registered: true, lifetimeSec: 900, lastActivityMs: T0 + 2_000 });
   });
@@ -249,7 +232,7 @@ describe('registration store: Registers the core accepts in the same turn', () =
     const answer = (message: CoapMessage, n: number): CoapMessage => coapResponse(message, CoapCode.CREATED, undefined, {
       options: [{ number: CoapOptionNumber.LOCATION_PATH, value: Buffer.from('rd') }, { number: CoapOptionNumber.LOCATION_PATH, value: Buffer.from(`b${n}`) }],
     });
-    const commands = await commandsDuring(gw.redis, () => Promise.all(messages.map((message, n) => gw.mirror.noteCoreResponse(`batch-${n}`, answer(message, n)))).then(() => undefined));
+    const commands = await commandsDuring(server().url, gw.redis, () => Promise.all(messages.map((message, n) => gw.mirror.noteCoreResponse(`batch-${n}`, answer(message, n)))).then(() => undefined));
     expect(commands.map((args) => args[0]?.toLowerCase().replace('evalsha', 'eval'))).toEqual(['eval']);
     for (let n = 0; n < 20; n += 1) {
       const source = sourceOf(`batch-${n}`) as { host: string; port: number };
@@ -267,7 +250,7 @@ describe('registration store: what one Update costs in Redis commands', () => {
     const gw = gatewayProcess(clock);
     await register(gw.mirror, 'quiet', 300);
     clock.nowMs = T0 + 1_000;
-    const commands = await commandsDuring(gw.redis, () => update(gw.mirror, 'quiet', []));
+    const commands = await commandsDuring(server().url, gw.redis, () => update(gw.mirror, 'quiet', []));
     expect(commands).toEqual([]);
     expect(gw.mirror.get('quiet')?.lastActivityMs).toBe(T0 + 1_000);
   });
@@ -277,7 +260,7 @@ describe('registration store: what one Update costs in Redis commands', () => {
     const gw = gatewayProcess(clock);
     await register(gw.mirror, 'changing', 300);
     clock.nowMs = T0 + 1_000;
-    const commands = await commandsDuring(gw.redis, () => update(gw.mirror, 'changing', ['lt=900']));
+    const commands = await commandsDuring(server().url, gw.redis, () => update(gw.mirror, 'changing', ['lt=900']));
     expect(commands.map((args) => args[0]?.toLowerCase())).toEqual(['evalsha']);
     expect(JSON.parse(commands[0]!.at(-1)!)).toEqual({ lifetimeSec: 900, lastActivityMs: T0 + 1_000, lastBearer: 'udp', lastUdpActivityMs: T0 + 1_000 });
     expect(await stored(gw.redis, 'changing')).toMatchObject({ lifetimeSec: 900, lastActivityMs: T0 + 1_000 });
@@ -290,7 +273,7 @@ describe('registration store: activity writes batched over a tick', () => {
     const gw = gatewayProcess(clock, { activityBatchMs: 50 });
     for (let n = 0; n < 20; n += 1) await register(gw.mirror, `many-${n}`, 300);
     clock.nowMs = T0 + 11_000; // activity due (written at most every 10 s)
-    const commands = await commandsDuring(gw.redis, async () => {
+    const commands = await commandsDuring(server().url, gw.redis, async () => {
       for (let n = 0; n < 20; n += 1) await update(gw.mirror, `many-${n}`, []);
       // The batch goes out on its timer: wait until Redis holds every device's activity.
       while ((await gw.redis.zrangebyscore(`${PREFIX}expiry`, T0 + 311_000, T0 + 311_000)).length < 20) await new Promise((resolve) => setImmediate(resolve));

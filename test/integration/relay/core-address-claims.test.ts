@@ -8,27 +8,10 @@ import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { AddressClaims } from '../../../src/bridge/core-address-claims.ts';
 import { CoreSocketPool } from '../../../src/bridge/core-sockets.ts';
+import { commandsDuring } from '../../support/redis-monitor.ts';
 import { useTestScope } from '../../support/test-scope.ts';
 
 const scope = useTestScope();
-
-/** The commands Redis receives from clients (not those a script runs) while `work` runs. */
-async function commandsDuring(work: () => Promise<unknown>): Promise<string[][]> {
-  const monitor = await new Redis(scope.server().url).monitor();
-  const seen: string[][] = [];
-  const marker = `end-${Math.random()}`;
-  let done: () => void = () => {};
-  const ended = new Promise<void>((resolve) => (done = resolve));
-  monitor.on('monitor', (_time: string, args: string[], source: string) => {
-    if (args[0]?.toLowerCase() === 'echo' && args[1] === marker) done();
-    else if (source !== 'lua') seen.push(args);
-  });
-  await work();
-  await scope.redis().echo(marker);
-  await ended;
-  monitor.disconnect();
-  return seen;
-}
 
 describe('core-facing address claims', () => {
   it('claims the addresses of 20 new devices opened in one turn with one script call, each recorded both ways', async () => {
@@ -38,7 +21,7 @@ describe('core-facing address claims', () => {
     scope.onCleanup(() => pool.close());
     await pool.portOf('nobody'); // the recorded addresses read once, before the measured turn
     const names = Array.from({ length: 20 }, (_, i) => `dev-${i}`);
-    const commands = await commandsDuring(() => Promise.all(names.map((name) => pool.ensure(name))));
+    const commands = await commandsDuring(scope.server().url, scope.redis(), () => Promise.all(names.map((name) => pool.ensure(name))));
     expect(commands.filter((args) => /^eval/i.test(args[0] ?? '')).length).toBe(1);
     for (const name of names) {
       const address = pool.addressOf(name)!;
