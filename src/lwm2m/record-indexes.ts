@@ -1,6 +1,6 @@
 /**
  * The records the registration mirror holds, and the keys it finds them by apart from the
- * endpoint: the source a message came from (`udp:<host>:<port>`, `sms:<msisdn>`), the location
+ * endpoint: the source a message came from (a UDP host and port, an MSISDN), the location
  * the core gave, the count per UDP host, and which ones the core has not accepted yet. No I/O.
  */
 import type { DeviceRecord, DeviceSource } from './device-record.ts';
@@ -15,17 +15,45 @@ export function sameSources(a: DeviceRecord, b: DeviceRecord): boolean {
   return a.udpHost === b.udpHost && a.udpPort === b.udpPort && a.msisdn === b.msisdn;
 }
 
-/** The index key of a message source. */
-export function sourceKey(source: DeviceSource): string {
-  return source.bearer === 'sms' ? `sms:${source.msisdn}` : `udp:${source.host}:${source.port}`;
-}
+/**
+ * Which endpoint each message source belongs to: a number by MSISDN, a UDP address by host and
+ * then port, so that a lookup builds no key string per message (bench/device-scale: CPU per
+ * Update and per Register). Contract: `set` points a source at an endpoint; `deleteIfOwned`
+ * removes it only while it still names that endpoint; lookups never throw.
+ */
+class SourceIndex {
+  private readonly bySms = new Map<string, string>();
+  private readonly byUdp = new Map<string, Map<number, string>>();
 
-/** The index keys of every source a record names (its MSISDN, its UDP address). */
-export function sourceKeys(record: DeviceRecord): string[] {
-  const keys: string[] = [];
-  if (record.msisdn) keys.push(sourceKey({ bearer: 'sms', msisdn: record.msisdn }));
-  if (record.udpHost) keys.push(sourceKey({ bearer: 'udp', host: record.udpHost, port: record.udpPort ?? 0 }));
-  return keys;
+  get(source: DeviceSource): string | undefined {
+    return source.bearer === 'sms' ? this.bySms.get(source.msisdn) : this.byUdp.get(source.host)?.get(source.port);
+  }
+
+  /** Points every source `record` names (its MSISDN, its UDP address) at its endpoint. */
+  setAll(record: DeviceRecord): void {
+    if (record.msisdn) this.bySms.set(record.msisdn, record.endpoint);
+    if (record.udpHost) {
+      let ports = this.byUdp.get(record.udpHost);
+      if (ports === undefined) {
+        ports = new Map();
+        this.byUdp.set(record.udpHost, ports);
+      }
+      ports.set(record.udpPort ?? 0, record.endpoint);
+    }
+  }
+
+  /** Removes every source `record` names that still points at its endpoint. */
+  deleteOwned(record: DeviceRecord): void {
+    if (record.msisdn && this.bySms.get(record.msisdn) === record.endpoint) this.bySms.delete(record.msisdn);
+    if (record.udpHost) {
+      const ports = this.byUdp.get(record.udpHost);
+      const port = record.udpPort ?? 0;
+      if (ports !== undefined && ports.get(port) === record.endpoint) {
+        ports.delete(port);
+        if (ports.size === 0) this.byUdp.delete(record.udpHost);
+      }
+    }
+  }
 }
 
 /**
@@ -35,7 +63,7 @@ export function sourceKeys(record: DeviceRecord): string[] {
  */
 export class IndexedRecords {
   private readonly records = new Map<string, DeviceRecord>();
-  private readonly bySource = new Map<string, string>();
+  private readonly bySource = new SourceIndex();
   /** Registrations per UDP host, for the admission's per-source limit. */
   private readonly perUdpHost = new Map<string, number>();
   private readonly byLocation = new Map<string, string>();
@@ -59,7 +87,7 @@ export class IndexedRecords {
 
   /** The endpoint a message source belongs to, or undefined. */
   endpointOf(source: DeviceSource): string | undefined {
-    return this.bySource.get(sourceKey(source));
+    return this.bySource.get(source);
   }
 
   /** The endpoint registered at `location` (`/rd/…`), or undefined. */
@@ -88,7 +116,7 @@ export class IndexedRecords {
       // Every accepted Register: only the location and the accepted flag change (the sources are
       // pointed at this endpoint again, as a full re-index would; the per-host count is unchanged).
       this.records.set(record.endpoint, record);
-      for (const key of sourceKeys(record)) this.bySource.set(key, record.endpoint);
+      this.bySource.setAll(record);
       if (previous.location !== null && previous.location !== record.location && this.byLocation.get(previous.location) === record.endpoint) this.byLocation.delete(previous.location);
       if (record.location !== null) this.byLocation.set(record.location, record.endpoint);
       this.noteAccepted(record);
@@ -96,7 +124,7 @@ export class IndexedRecords {
     }
     if (previous) this.unindex(previous);
     this.records.set(record.endpoint, record);
-    for (const key of sourceKeys(record)) this.bySource.set(key, record.endpoint);
+    this.bySource.setAll(record);
     if (record.udpHost !== null) this.perUdpHost.set(record.udpHost, this.fromHost(record.udpHost) + 1);
     if (record.location !== null) this.byLocation.set(record.location, record.endpoint);
     this.noteAccepted(record);
@@ -116,7 +144,7 @@ export class IndexedRecords {
   }
 
   private unindex(record: DeviceRecord): void {
-    for (const key of sourceKeys(record)) if (this.bySource.get(key) === record.endpoint) this.bySource.delete(key);
+    this.bySource.deleteOwned(record);
     if (record.udpHost !== null) {
       const count = this.fromHost(record.udpHost) - 1;
       if (count > 0) this.perUdpHost.set(record.udpHost, count);

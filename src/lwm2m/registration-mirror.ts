@@ -373,9 +373,9 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
   }
 
   /** Remembers `after` in place of `before` and writes what changed (see {@link RegistrationWriter.write}). */
-  private async write(before: DeviceRecord, after: DeviceRecord): Promise<void> {
+  private write(before: DeviceRecord, after: DeviceRecord): Promise<void> {
     this.remember(after);
-    await this.writer.write(before, after);
+    return this.writer.write(before, after);
   }
 
   private remember(record: DeviceRecord): void {

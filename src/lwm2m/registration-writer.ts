@@ -211,6 +211,7 @@ export class RegistrationWriter {
       await this.save(after);
       return;
     }
+    if (before === after) return; // an Update that changed nothing: the record in memory is the same object
     const unsaved = this.unsavedActivity.has(after.endpoint);
     const changes = changedFields(before, after);
     if (changes === null) return;
