@@ -152,8 +152,12 @@ async function receiveRound(env: Env, route: ReceiveRoute, index: number, option
     await done;
     await burst; // answered once the submits are sent; their results are checked after the timing, as in Kannel's rounds
     // Finished means the modem holds nothing more: deleted (stored route) or acknowledged (direct).
+    // Polled as Kannel's rounds poll bearerbox: at once, then every millisecond until done.
     let state = await env.sim.ask({ op: 'state', tag });
-    while (state.idle !== true) state = await env.sim.ask({ op: 'state', tag });
+    while (state.idle !== true) {
+      await new Promise((r) => setTimeout(r, 1));
+      state = await env.sim.ask({ op: 'state', tag });
+    }
     const seconds = (performance.now() - startedAt) / 1000;
     if ((await env.sim.ask({ op: 'burst-result', tag })).ok !== true) throw new Error('the network refused a submit');
     const atCommands = Number(state.commandLines) - commandLinesBefore;
