@@ -150,11 +150,16 @@ async function receiveRound(env: Env, route: ReceiveRoute, index: number, option
     const startedAt = performance.now();
     const burst = env.sim.ask({ op: 'burst', tag, sender: `+4917011${String(index).padStart(5, '0')}`, sms: options.sms, seed: index });
     await done;
-    if ((await burst).ok !== true) throw new Error('the network refused a submit');
+    await burst; // answered once the submits are sent; their results are checked after the timing, as in Kannel's rounds
     // Finished means the modem holds nothing more: deleted (stored route) or acknowledged (direct).
+    // Polled as Kannel's rounds poll bearerbox: at once, then every millisecond until done.
     let state = await env.sim.ask({ op: 'state', tag });
-    while (state.idle !== true) state = await env.sim.ask({ op: 'state', tag });
+    while (state.idle !== true) {
+      await new Promise((r) => setTimeout(r, 1));
+      state = await env.sim.ask({ op: 'state', tag });
+    }
     const seconds = (performance.now() - startedAt) / 1000;
+    if ((await env.sim.ask({ op: 'burst-result', tag })).ok !== true) throw new Error('the network refused a submit');
     const atCommands = Number(state.commandLines) - commandLinesBefore;
     const stored = Number(await env.redis.xlen(inbox.messagesKey));
     const { ackToAckMs } = await env.sim.ask({ op: 'acks' });
@@ -181,7 +186,8 @@ async function kannelRound(env: Env, index: number, options: ReceiveOptions): Pr
       if (received < options.sms) await new Promise((r) => setTimeout(r, 1));
     }
     const smsPerSec = received / ((performance.now() - startedAt) / 1000);
-    if ((await burst).ok !== true) throw new Error('the network refused a submit');
+    await burst;
+    if ((await env.sim.ask({ op: 'burst-result', tag })).ok !== true) throw new Error('the network refused a submit');
     const { ackToAckMs } = await env.sim.ask({ op: 'acks' });
     return { smsPerSec, received, ackToAck: Array.isArray(ackToAckMs) ? ackToAckMs.map(Number) : [] };
   } finally {

@@ -9,11 +9,17 @@
  *
  * JSON lines, answered one by one in order (first line unasked: `{"ready":true}`):
  *   {"op":"start-modem","tag","msisdn"}       → {"linkPath"}      a fresh modem on the network
- *   {"op":"burst","tag","sender","sms","seed"} → {"ok":true}        once the network accepted every submit
+ *   {"op":"burst","tag","sender","sms","seed"} → {"started":true}   once every submit is sent (not yet answered)
+ *   {"op":"burst-result","tag"}                → {"ok"}             once the network answered every submit of the last burst
  *   {"op":"state","tag"}                       → {"idle","commandLines"} idle: holds no SMS, awaits no AT+CNMA
  *   {"op":"acks"}                              → {"ackToAckMs":[…]} gaps between network acknowledgements since the last burst
  *   {"op":"stop-modem","tag"}                  → {"ok":true}
  * When stdin ends everything is stopped and the process exits.
+ *
+ * `burst` answers as soon as the submits are sent, and their results are asked for apart
+ * (`burst-result`): answers go out in order, so a `burst` that waited for every submit result
+ * held back the `state` answer that ends a round of this gateway, while a Kannel round ends on
+ * bearerbox's status page without asking the simulator; both now end without waiting for them.
  */
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -39,7 +45,7 @@ async function main(): Promise<void> {
   const dir = process.argv[2] ?? '';
   if (dir === '') throw new RangeError('usage: receive-sim-host <dir>');
   const network = await SimNetwork.start({ deliveryDelayMs: 0, retryIntervalMs: 200 });
-  const modems = new Map<string, { modem: SimModem; device: SimNetworkClient | null }>();
+  const modems = new Map<string, { modem: SimModem; device: SimNetworkClient | null; submits: Promise<boolean> | null }>();
   let lastAckMs = -1;
   let ackToAckMs: number[] = [];
   network.on('delivered', () => {
@@ -53,7 +59,7 @@ async function main(): Promise<void> {
       case 'start-modem': {
         const msisdn = String(message['msisdn']);
         const modem = await SimModem.start({ msisdn, registerDelayMs: 0, network: network.address, linkPath: join(dir, `tty-${tag}`), cmmsHoldMs: 5000 });
-        modems.set(tag, { modem, device: null });
+        modems.set(tag, { modem, device: null, submits: null });
         return { linkPath: modem.linkPath };
       }
       case 'burst': {
@@ -64,8 +70,13 @@ async function main(): Promise<void> {
         lastAckMs = -1;
         ackToAckMs = [];
         const device = entry.device;
-        const results = await Promise.all(tpdus.map((tpdu) => device.submit(tpdu)));
-        return { ok: results.every((r) => r.ok) };
+        entry.submits = Promise.all(tpdus.map((tpdu) => device.submit(tpdu))).then((results) => results.every((r) => r.ok));
+        return { started: true };
+      }
+      case 'burst-result': {
+        const submits = modems.get(tag)?.submits;
+        if (submits === undefined || submits === null) throw new Error(`no burst on ${tag}`);
+        return { ok: await submits };
       }
       case 'state': {
         const modem = modems.get(tag)?.modem;

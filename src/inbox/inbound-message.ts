@@ -3,7 +3,7 @@
  * concatenated set a part belongs to, and how parts become one message
  * (3GPP TS 23.040 §9.2.3.24.1: parts are grouped by originator, reference and total).
  */
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import { bytesToHex } from '../shared/hex.ts';
 import { decodeGsm7Septets, formatAddress, timestampToIso, type SmsDeliver } from '../sms/index.ts';
 
@@ -41,11 +41,19 @@ export interface StoredPart {
  * re-delivery after a missing `AT+CNMA`) gets the same key.
  */
 export function dedupeKey(pdu: SmsDeliver): string {
-  const hash = createHash('sha256');
-  hash.update(`${formatAddress(pdu.originator)}\n${timestampToIso(pdu.timestamp)}\n${pdu.dcs.raw}\n`);
-  for (const element of pdu.userData.header?.elements ?? []) hash.update(`${element.iei}:${bytesToHex(element.data)};`);
-  hash.update(bytesToHex(pdu.userData.data));
-  return hash.digest('hex').slice(0, 32);
+  let input = `${formatAddress(pdu.originator)}\n${timestampToIso(pdu.timestamp)}\n${pdu.dcs.raw}\n`;
+  for (const element of pdu.userData.header?.elements ?? []) input += `${element.iei}:${bytesToHex(element.data)};`;
+  input += bytesToHex(pdu.userData.data);
+  return sha256Hex(input).slice(0, 32);
+}
+
+/**
+ * SHA-256 of `input` (UTF-8), hex: the same digest as one `createHash` fed the pieces in turn.
+ * One-shot `crypto.hash` (Node ≥ 20.12) where present, about three times cheaper per SMS.
+ */
+function sha256Hex(input: string): string {
+  if (typeof crypto.hash === 'function') return crypto.hash('sha256', input, 'hex');
+  return crypto.createHash('sha256').update(input).digest('hex');
 }
 
 /** The set a concatenated part belongs to, or null for a single SMS. */

@@ -38,7 +38,6 @@ function toSwappedBcd(value: number): number {
  * a message unreadable. `offset` is the field's position in the PDU, for errors.
  */
 export function decodeTimestamp(octets: Uint8Array, field: string, offset: number): SmsTimestamp {
-  const digits = (index: number): number => swappedBcd(octets[index] ?? 0, field, offset + index);
   const zone = octets[6] ?? 0;
   // §9.2.3.11: the time zone is in quarters of an hour; bit 3 of the first (low) semi-octet is
   // the sign, the rest of that semi-octet is the tens digit.
@@ -49,12 +48,12 @@ export function decodeTimestamp(octets: Uint8Array, field: string, offset: numbe
   }
   const quarters = zoneTens * 10 + zoneUnits;
   return {
-    year: yearOf(digits(0)),
-    month: digits(1),
-    day: digits(2),
-    hour: digits(3),
-    minute: digits(4),
-    second: digits(5),
+    year: yearOf(swappedBcd(octets[0] ?? 0, field, offset + 0)),
+    month: swappedBcd(octets[1] ?? 0, field, offset + 1),
+    day: swappedBcd(octets[2] ?? 0, field, offset + 2),
+    hour: swappedBcd(octets[3] ?? 0, field, offset + 3),
+    minute: swappedBcd(octets[4] ?? 0, field, offset + 4),
+    second: swappedBcd(octets[5] ?? 0, field, offset + 5),
     offsetQuarterHours: (zone & 0x08) !== 0 ? -quarters : quarters,
   };
 }
@@ -76,7 +75,6 @@ export function encodeTimestamp(timestamp: SmsTimestamp, field = 'TP-SCTS'): Uin
 
 /** ISO 8601 text of a time stamp with its own offset, e.g. `2026-11-23T17:49:54+01:00`. */
 export function timestampToIso(timestamp: SmsTimestamp): string {
-  const two = (n: number): string => String(n).padStart(2, '0');
   const offsetMinutes = Math.abs(timestamp.offsetQuarterHours) * 15;
   const sign = timestamp.offsetQuarterHours < 0 ? '-' : '+';
   return (
@@ -84,6 +82,11 @@ export function timestampToIso(timestamp: SmsTimestamp): string {
     `T${two(timestamp.hour)}:${two(timestamp.minute)}:${two(timestamp.second)}` +
     `${sign}${two(Math.floor(offsetMinutes / 60))}:${two(offsetMinutes % 60)}`
   );
+}
+
+/** Two decimal digits (a module function, not a closure per call: this runs once per SMS). */
+function two(n: number): string {
+  return String(n).padStart(2, '0');
 }
 
 /** Milliseconds since the epoch of a time stamp (its offset applied). */

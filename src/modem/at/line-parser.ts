@@ -204,18 +204,16 @@ export function parseUrcHeader(line: string): UrcHeader | null {
   const start = line.indexOf(text);
   const end = start + text.length;
   const valueStart = start + name.length + (hasColon ? 1 : 0);
-  const fields = (): InformationField[] => splitInformationFields(line, valueStart, name, end);
-  const int = (i: number, what: string): number =>
-    fieldToInt(requireField(fields(), i, name, end), name, what);
   switch (name) {
     case '+CMTI':
     case '+CDSI': {
-      const mem = requireField(fields(), 0, name, end);
+      const all = splitInformationFields(line, valueStart, name, end);
+      const mem = requireField(all, 0, name, end);
       if (mem.value === '') throw parseError(name, mem.offset, '<mem> is empty');
-      return { kind: name === '+CMTI' ? 'cmti' : 'cdsi', mem: mem.value, index: int(1, '<index>') };
+      return { kind: name === '+CMTI' ? 'cmti' : 'cdsi', mem: mem.value, index: intField(all, 1, name, end, '<index>') };
     }
     case '+CMT': {
-      const all = fields();
+      const all = splitInformationFields(line, valueStart, name, end);
       const [first, second, extra] = all;
       if (extra !== undefined) {
         throw parseError(name, extra.offset, 'text-mode +CMT is not supported');
@@ -225,7 +223,7 @@ export function parseUrcHeader(line: string): UrcHeader | null {
       return { kind: 'cmt', alpha, length: pduLength(all, name, end), expectsPduLine: true };
     }
     case '+CDS': {
-      const all = fields();
+      const all = splitInformationFields(line, valueStart, name, end);
       const extra = all[1];
       if (extra !== undefined) {
         throw parseError(name, extra.offset, 'text-mode +CDS is not supported');
@@ -233,31 +231,36 @@ export function parseUrcHeader(line: string): UrcHeader | null {
       return { kind: 'cds', length: pduLength(all, name, end), expectsPduLine: true };
     }
     case '+CRING': {
-      const type = fields()[0]?.value ?? '';
+      const type = splitInformationFields(line, valueStart, name, end)[0]?.value ?? '';
       return { kind: 'ring', type: type === '' ? null : type };
     }
     case '+CREG':
     case '+CGREG':
     case '+CEREG': {
-      const all = fields();
+      const all = splitInformationFields(line, valueStart, name, end);
       const registration = registrationFromFields(all, name, registrationFormOf(all), end);
       return { kind: 'registration', registration };
     }
     case '+CFUN':
-      return { kind: 'cfun', fun: int(0, '<fun>') };
+      return { kind: 'cfun', fun: intField(splitInformationFields(line, valueStart, name, end), 0, name, end, '<fun>') };
     case '+CPIN':
-      return { kind: 'cpin', code: fields()[0]?.value ?? '' };
+      return { kind: 'cpin', code: splitInformationFields(line, valueStart, name, end)[0]?.value ?? '' };
     case '^RSSI': {
-      const rssi = int(0, '<rssi>');
+      const rssi = intField(splitInformationFields(line, valueStart, name, end), 0, name, end, '<rssi>');
       return { kind: 'rssi', rssi, dbm: csqToDbm(rssi) };
     }
     case '^SIMST':
-      return { kind: 'simst', state: int(0, '<state>') };
+      return { kind: 'simst', state: intField(splitInformationFields(line, valueStart, name, end), 0, name, end, '<state>') };
     default: {
       const value = line.slice(valueStart, end).trim();
       return { kind: GENERIC_URCS.has(name) ? 'generic' : 'unknown', name, text: value };
     }
   }
+}
+
+/** Field `i` of `fields` as an integer (a module function: no closure per line). */
+function intField(fields: readonly InformationField[], i: number, name: string, end: number, what: string): number {
+  return fieldToInt(requireField(fields, i, name, end), name, what);
 }
 
 /** `<length>` of a PDU-mode `+CMT`/`+CDS`: the last field, a positive integer. */
