@@ -30,6 +30,11 @@ export interface AdminGatewayStatus {
   readonly sms: Readonly<SmsSendCounters>;
   readonly unknownSenders: number;
   readonly redis: { readonly commands: string; readonly consumer: string };
+  /** Core-facing sockets: open now, devices waiting for their recorded address, the pool's counters since start (absent: not reported). */
+  readonly coreSockets?: {
+    readonly open: number; readonly waiting: number; readonly bound: number;
+    readonly bindFailures: number; readonly fileLimitFailures: number; readonly moved: number;
+  };
 }
 
 /** The content of an SMS sent through the API: 8-bit data or text (GSM 7-bit, else UCS2). */

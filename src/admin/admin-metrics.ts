@@ -50,10 +50,13 @@ export class AdminMetrics {
   private readonly redisUp = new Gauge({ name: 'smsbridge_redis_up', help: '1 while both Redis connections are ready.', registers: [this.registry] });
   private readonly coreRequests = new Counter({ name: 'smsbridge_relay_core_requests_total', help: 'Requests of the core for devices, by what became of them: held (device not reachable), delivered (a held one that left for its device), answered_by_gateway (a held one answered 5.03/5.04 by the gateway), refused (5.03 at once: hold full, no SMS route), absorbed (a retransmission of one already carried).', labelNames: ['outcome'], registers: [this.registry] });
   private readonly queueJobs = new Gauge({ name: 'smsbridge_queue_jobs', help: 'Jobs in each BullMQ queue of the gateway, by state; absent while Redis is away.', labelNames: ['queue', 'state'], registers: [this.registry] });
+  private readonly coreSockets = new Gauge({ name: 'smsbridge_core_sockets', help: 'Core-facing sockets (one per device) by state: open now, and waiting (devices whose recorded address could not be bound yet; retried every maintenance interval).', labelNames: ['state'], registers: [this.registry] });
+  private readonly coreSocketBinds = new Counter({ name: 'smsbridge_core_socket_binds_total', help: 'Binds of core-facing sockets since start, by outcome: bound, failed (any reason), file_limit (of the failed, those refused by the open-file limit), moved (a device given a new address because another program held its recorded one).', labelNames: ['outcome'], registers: [this.registry] });
   /** Set from counters or snapshots at each scrape (reset first); the event-driven metrics below are not. */
   private readonly scraped = [
     this.modemState, this.modemSignal, this.modemRegistered, this.modemStorageUsed, this.modemStorageTotal, this.modemSms, this.relayMessages, this.coreDatagrams,
     this.dropped, this.held, this.heldNow, this.smsSent, this.smsParts, this.devices, this.redisUp, this.coreRequests, this.queueJobs,
+    this.coreSockets, this.coreSocketBinds,
   ];
   private readonly wakeupLatency = new Histogram({ name: 'smsbridge_wakeup_latency_seconds', help: 'Time from a wake-up request to the device being heard (outcome woke).', buckets: [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600], registers: [this.registry] });
   private readonly wakeupOutcomes = new Counter({ name: 'smsbridge_wakeup_outcomes_total', help: 'Wake-ups ended in this process, by result (woke, gave-up, skipped) and reason (heard for woke).', labelNames: ['result', 'reason'], registers: [this.registry] });
@@ -148,6 +151,13 @@ export class AdminMetrics {
       ['held', relay.held], ['delivered', relay.heldDelivered], ['answered_by_gateway', relay.heldAnsweredByGateway], ['refused', relay.refused], ['absorbed', relay.coreRetransmissionsAbsorbed],
     ];
     for (const [outcome, value] of requests) setCounter(this.coreRequests, { outcome }, value);
+    const sockets = status.coreSockets;
+    if (sockets !== undefined) {
+      this.coreSockets.set({ state: 'open' }, sockets.open);
+      this.coreSockets.set({ state: 'waiting' }, sockets.waiting);
+      const binds: [string, number][] = [['bound', sockets.bound], ['failed', sockets.bindFailures], ['file_limit', sockets.fileLimitFailures], ['moved', sockets.moved]];
+      for (const [outcome, value] of binds) setCounter(this.coreSocketBinds, { outcome }, value);
+    }
     for (const queue of queues ?? []) {
       for (const [state, count] of Object.entries(queue.counts)) this.queueJobs.set({ queue: queue.name, state }, count);
     }

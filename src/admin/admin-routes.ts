@@ -76,6 +76,7 @@ export function registerAdminRoutes(app: FastifyInstance, gateway: AdminGateway,
       modems: { total: status.modems.length, ready: status.modems.filter((modem) => modem.state === 'ready').length },
       devices: { total: status.devices.length, registered: status.devices.filter((device) => device.registered).length, sms, udp: status.devices.length - sms },
       relay: status.relay, heldRequests: status.heldRequests, sms: status.sms, unknownSenders: status.unknownSenders,
+      ...(status.coreSockets === undefined ? {} : { coreSockets: status.coreSockets }),
     };
   });
 

@@ -35,6 +35,11 @@ export const StatusBody = Type.Object({
   heldRequests: Type.Integer({ description: 'Core requests held now for devices that cannot be reached.' }),
   sms: Counters,
   unknownSenders: Type.Integer(),
+  coreSockets: Type.Optional(Type.Object({
+    open: Type.Integer({ description: 'Core-facing sockets open now (one per device).' }),
+    waiting: Type.Integer({ description: 'Devices whose recorded address could not be bound yet (after a restart); retried every maintenance interval.' }),
+    bound: Type.Integer(), bindFailures: Type.Integer(), fileLimitFailures: Type.Integer(), moved: Type.Integer(),
+  }, { description: 'Core-facing sockets: now, and the pool\'s counters since start.' })),
 });
 
 const Nullable = <T extends ReturnType<typeof Type.String> | ReturnType<typeof Type.Number> | ReturnType<typeof Type.Integer>>(schema: T) => Type.Union([schema, Type.Null()]);

@@ -2,6 +2,7 @@
  * What a `Gateway` answers and is given besides its configuration: the status snapshot,
  * the options of start and stop, how a stop went. Re-exported by gateway.ts.
  */
+import type { CoreSocketCounters } from '../bridge/core-sockets.ts';
 import type { Relay } from '../bridge/relay.ts';
 import type { PoolSmsSender } from '../bridge/pool-sms-sender.ts';
 import type { SmsSpendCounters } from '../bridge/sms-budget.ts';
@@ -27,6 +28,17 @@ export interface GatewayStatus {
   readonly type0Discarded: number;
   /** ioredis connection states (`ready` when connected; `reconnecting`, `connecting` … while Redis is away). */
   readonly redis: { readonly commands: string; readonly consumer: string };
+  /**
+   * Core-facing sockets (one per device): `open` now, `waiting` devices whose recorded address
+   * could not be bound yet (retried by the maintenance timer), and the pool's counters since start.
+   */
+  readonly coreSockets: CoreSocketStatus;
+}
+
+/** See {@link GatewayStatus.coreSockets}. */
+export interface CoreSocketStatus extends Readonly<CoreSocketCounters> {
+  readonly open: number;
+  readonly waiting: number;
 }
 
 /** Options of `Gateway.start` besides the configuration. */

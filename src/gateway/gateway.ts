@@ -292,6 +292,7 @@ export class Gateway {
       unknownSenders: this.inboxRelay.unknownSenders,
       type0Discarded: this.inbox.type0Discarded,
       redis: { commands: this.redis.status, consumer: this.blockingRedis.status },
+      coreSockets: { open: this.sockets.size, waiting: this.sockets.pendingEndpoints.length, ...this.sockets.counters },
     };
   }
 

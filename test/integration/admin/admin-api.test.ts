@@ -116,7 +116,7 @@ describe('admin API: routes', () => {
     const lastSeen = Date.parse((devices.json['devices'] as { lastSeen: string }[])[0]!.lastSeen);
     expect(lastSeen).toBe(gateway.mirror.get('udp-admin-1')!.lastActivityMs);
     const status = await call('GET', '/api/v1/status');
-    expect(status.json).toMatchObject({ version: 'test', devices: { total: 1, registered: 1, udp: 1, sms: 0 }, modems: { total: 1, ready: 1 } });
+    expect(status.json).toMatchObject({ version: 'test', devices: { total: 1, registered: 1, udp: 1, sms: 0 }, modems: { total: 1, ready: 1 }, coreSockets: { open: 1, waiting: 0, bindFailures: 0 } });
   });
 
   it('sends text and binary SMS to a device through the modem pool', async () => {
@@ -132,6 +132,8 @@ describe('admin API: routes', () => {
     expect(metrics.text).toMatch(/smsbridge_modem_sms_total\{modem="gw-modem",outcome="sent"\} 2/);
     expect(metrics.text).toMatch(/smsbridge_sms_parts_sent_total 2/);
     expect(metrics.text).toMatch(/smsbridge_modem_signal_dbm\{modem="gw-modem"\} -\d+/);
+    expect(metrics.text).toMatch(/smsbridge_core_sockets\{state="waiting"\} 0/);
+    expect(metrics.text).toMatch(/smsbridge_core_socket_binds_total\{outcome="failed"\} 0/);
     expect(GATEWAY_MSISDN).not.toBe(DEVICE_MSISDN);
     // The Grafana dashboard shipped beside the systemd unit asks only for metrics that exist.
     const dashboard = await readFile(join(ROOT, 'hardware/systemd/lwm2m-sms-bridge.grafana.json'), 'utf8');

@@ -84,6 +84,8 @@ describe('core sockets across a restart', () => {
     expect(sockets.pendingEndpoints).toEqual(['rs-b']);
     expect(sockets.counters.bindFailures).toBeGreaterThanOrEqual(1);
     expect(sockets.lastRestore).toMatchObject({ recorded: 3, bound: 2, unbound: 1 });
+    // What the admin API and /metrics report (smsbridge_core_sockets{state="waiting"}).
+    expect((await restarted.status()).coreSockets).toMatchObject({ open: 2, waiting: 1, bound: 2 });
     for (const name of ['rs-a', 'rs-c']) {
       const device = devices.get(name)!;
       device.peer.send(coapRequest({ code: CoapCode.POST, messageId: 0x7100, token: token(0x71), path: ['rd', `r${name === 'rs-a' ? 0 : 2}`] }), restarted.udpAddress.port);
@@ -99,6 +101,7 @@ describe('core sockets across a restart', () => {
     core.send(coapRequest({ code: CoapCode.GET, messageId: 0x7200, token: token(0x72), path: ['3', '0'] }), taken.port);
     await expect.poll(() => taken.peer.received.some((r) => r.message.code === CoapCode.GET), { timeout: 5000 }).toBe(true);
     expect(sockets.pendingEndpoints).toEqual([]);
+    expect((await restarted.status()).coreSockets).toMatchObject({ open: 3, waiting: 0, bound: 3 });
   });
 
   it('spreads devices over several bind addresses and binds each on its recorded host:port after a restart', async () => {

@@ -22,6 +22,7 @@ function status(registered: number): GatewayStatus {
     unknownSenders: 0,
     type0Discarded: 0,
     redis: { commands: 'ready', consumer: 'ready' },
+    coreSockets: { open: registered, waiting: 0, bound: registered, bindFailures: 0, fileLimitFailures: 0, moved: 0 },
   };
 }
 
