@@ -52,6 +52,8 @@ export class CoreSocketPool extends TypedEmitter<CoreSocketPoolEvents> {
   private readonly prefix: string;
   private readonly options: CoreSocketPoolOptions;
   private loaded: Promise<void> | null = null;
+  /** True once {@link load} has read both hashes (it never reads again then). */
+  private loadedOnce = false;
   private retrying = false;
   private restored: RestoreReport | null = null;
   /** Creates and binds the sockets; its listeners are shared by every socket (bench/device-scale, memory per device). */
@@ -229,6 +231,7 @@ export class CoreSocketPool extends TypedEmitter<CoreSocketPoolEvents> {
         const address = parseCoreAddress(text, defaultHost);
         if (address) this.slots.take(address);
       }
+      this.loadedOnce = true;
     })().catch((error: unknown) => {
       this.loaded = null; // Redis was away: the next call reads again
       throw error;
@@ -291,7 +294,7 @@ export class CoreSocketPool extends TypedEmitter<CoreSocketPoolEvents> {
   }
 
   private async open(endpoint: string): Promise<Socket> {
-    await this.load();
+    if (!this.loadedOnce) await this.load(); // read once: no turn per new device afterwards
     const recorded = this.recorded.get(endpoint);
     if (recorded) {
       try {
@@ -326,7 +329,11 @@ export class CoreSocketPool extends TypedEmitter<CoreSocketPoolEvents> {
       if (!(await this.claims.claim(key, endpoint))) continue;
       let socket: Socket;
       try {
-        socket = await this.bind(endpoint, address);
+        // As bind(), without its async layer when the bind is synchronous (an IP literal; bench/device-scale: CPU per Register).
+        const result = this.bindSocket(endpoint, address);
+        const bound = result instanceof Promise ? await result : result;
+        if (bound instanceof Error) throw bound;
+        socket = bound;
       } catch (error) {
         const before = this.recorded.get(endpoint); // a device moving off an address held elsewhere keeps it recorded until it has a new one
         await (before === undefined ? this.redis.multi().hdel(ownerOf, key).hdel(portOf, endpoint) : this.redis.multi().hdel(ownerOf, key).hset(portOf, endpoint, formatCoreAddress(before))).exec();

@@ -188,12 +188,10 @@ export class Relay extends TypedEmitter<RelayEvents> {
   }
 
   /** A datagram on the core-facing socket of `endpoint`. */
-  async fromCore(endpoint: string, bytes: Uint8Array, from: RemoteInfo): Promise<void> {
-    try {
-      await this.coreDatagram(endpoint, bytes, from);
-    } catch (error) {
-      this.fail(endpoint, error); // e.g. Redis refused to store the core's answer to a Register
-    }
+  fromCore(endpoint: string, bytes: Uint8Array, from: RemoteInfo): Promise<void> {
+    // One async function per datagram, not two (bench/device-scale: CPU per Register).
+    return this.coreDatagram(endpoint, bytes, from)
+      .catch((error: unknown) => this.fail(endpoint, error)); // e.g. Redis refused to store the core's answer to a Register
   }
 
   /**
@@ -226,7 +224,8 @@ export class Relay extends TypedEmitter<RelayEvents> {
     const existing = this.exchanges.get(endpoint);
     // A write Redis refuses is counted and logged; the answer still goes to the device (the mirror
     // keeps the record in memory, and Redis gets it with the next save).
-    await this.mirror.noteCoreResponse(endpoint, message).catch((error: unknown) => this.fail(endpoint, error));
+    // Only a response can answer a registration request (the mirror ignores the rest): no call, no await for them.
+    if (message.code >= 64) await this.mirror.noteCoreResponse(endpoint, message).catch((error: unknown) => this.fail(endpoint, error));
     const record = this.mirror.get(endpoint) ?? known;
     if (message.type === 'ACK' || message.type === 'RST') {
       const stop = existing?.coreAckStop(message.messageId);

@@ -358,9 +358,9 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
   }
 
   /** Remembers `record` and writes it whole (a Register the core accepted). */
-  private async save(record: DeviceRecord): Promise<void> {
+  private save(record: DeviceRecord): Promise<void> {
     this.remember(record);
-    await this.writer.save(record);
+    return this.writer.save(record);
   }
 
   /**
