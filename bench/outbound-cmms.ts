@@ -89,14 +89,8 @@ interface Env {
   readonly dir: string;
 }
 
-interface Round {
-  readonly smsPerSec: number;
-  readonly relayLinkSetups: number;
-  readonly cmmsCommands: number;
-  readonly loneMs: number;
-  readonly loneCmms: number;
-  readonly failures: number;
-}
+/** One round's figures: a row's, without the setting it ran with. */
+type Round = Omit<OutboundCmmsRow, 'hint'>;
 
 const median = (values: readonly number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
