@@ -37,7 +37,7 @@ export const StatusBody = Type.Object({
   unknownSenders: Type.Integer(),
   coreSockets: Type.Optional(Type.Object({
     open: Type.Integer({ description: 'Core-facing sockets open now (one per device).' }),
-    waiting: Type.Integer({ description: 'Devices whose recorded address could not be bound yet (after a restart); retried every maintenance interval.' }),
+    waiting: Type.Integer({ description: 'Devices whose recorded address could not be bound yet (after a restart); retried by the maintenance timer, backing off from 1 s to 60 s while retries fail.' }),
     bound: Type.Integer(), bindFailures: Type.Integer(), fileLimitFailures: Type.Integer(), moved: Type.Integer(),
   }, { description: 'Core-facing sockets: now, and the pool\'s counters since start.' })),
 });

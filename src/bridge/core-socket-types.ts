@@ -6,6 +6,7 @@ import type { RemoteInfo } from 'node:dgram';
 import type { ErrorCode } from '../shared/errors.ts';
 import type { CoreAddress } from './core-slots.ts';
 import type { FileLimitVerdict, OpenFileLimit } from './open-file-limit.ts';
+import type { RetryBackoffOptions } from './core-socket-retry-backoff.ts';
 
 /** Options of `CoreSocketPool`. */
 export interface CoreSocketPoolOptions {
@@ -28,6 +29,10 @@ export interface CoreSocketPoolOptions {
   readonly bindConcurrency?: number;
   /** Reads the open-file limit (tests inject one). @defaultValue `readOpenFileLimit` */
   readonly openFileLimit?: () => OpenFileLimit | null;
+  /** Back-off of `CoreSocketPool.retryPending` (core-socket-retry-backoff.ts). @defaultValue 1000 ms doubling up to 60000 ms */
+  readonly retryBackoff?: RetryBackoffOptions;
+  /** The clock of the retry back-off, in ms (tests inject one). @defaultValue `performance.now` */
+  readonly now?: () => number;
 }
 
 /** Called for every datagram a device socket receives. */

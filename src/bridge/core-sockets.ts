@@ -21,6 +21,7 @@ import { inBatches, inParallel } from './core-socket-batches.ts';
 import { closeSocket, CoreSocketBinder, fileLimitError, socketErrorCode, type EndpointSocket } from './core-socket-bind.ts';
 import type { CoreDatagramHandler, CoreSocketCounters, CoreSocketPoolEvents, CoreSocketPoolOptions, RestoreReport } from './core-socket-types.ts';
 import { AddressClaims } from './core-address-claims.ts';
+import { RetryBackoff } from './core-socket-retry-backoff.ts';
 import { CoreSlots, formatCoreAddress, parseCoreAddress, type CoreAddress } from './core-slots.ts';
 import { assessOpenFileLimit, DEFAULT_RESERVE_FILES, readOpenFileLimit } from './open-file-limit.ts';
 
@@ -36,8 +37,9 @@ const DEFAULT_BIND_BATCH = 1000;
  * address. It rejects with GW_ERR_RELAY_FILE_LIMIT when the open-file limit is reached and with
  * GW_ERR_RELAY_SOCKET when no address is free; nothing is recorded then. `restore` binds the
  * recorded addresses of a restart in parallel and never rejects for one device: those that fail
- * wait in a retry list. `release` closes a device's socket and frees its address. `close()`
- * closes every socket and keeps the records.
+ * wait in a retry list, retried by `retryPending` with a bounded exponential back-off for the
+ * whole pool (core-socket-retry-backoff.ts). `release` closes a device's socket and frees its
+ * address. `close()` closes every socket and keeps the records.
  */
 export class CoreSocketPool extends TypedEmitter<CoreSocketPoolEvents> {
   readonly counters: CoreSocketCounters = { bound: 0, bindFailures: 0, fileLimitFailures: 0, moved: 0 };
@@ -59,6 +61,9 @@ export class CoreSocketPool extends TypedEmitter<CoreSocketPoolEvents> {
   /** Creates and binds the sockets; its listeners are shared by every socket (bench/device-scale, memory per device). */
   private readonly binder: CoreSocketBinder;
   private readonly claims: AddressClaims;
+  /** When {@link retryPending} may try the waiting devices again. */
+  private readonly backoff: RetryBackoff;
+  private readonly now: () => number;
 
   constructor(private readonly redis: Redis, onDatagram: CoreDatagramHandler, options: CoreSocketPoolOptions = {}) {
     super();
@@ -76,6 +81,8 @@ export class CoreSocketPool extends TypedEmitter<CoreSocketPoolEvents> {
     this.options = options;
     this.claims = new AddressClaims(redis, `${this.prefix}owner-of`, `${this.prefix}port-of`); // one script call per turn for every new device
     this.binder = new CoreSocketBinder(onDatagram);
+    this.backoff = new RetryBackoff(options.retryBackoff);
+    this.now = options.now ?? (() => performance.now());
   }
 
   /** The bound socket of `endpoint`, if open. */
@@ -167,20 +174,32 @@ export class CoreSocketPool extends TypedEmitter<CoreSocketPoolEvents> {
 
   /**
    * Tries again to bind every waiting device on its recorded address (the maintenance timer
-   * calls this); emits `rebound` for each that succeeds. One pass at a time.
+   * calls this); emits `rebound` for each that succeeds. One pass at a time, and none while the
+   * back-off waits (core-socket-retry-backoff.ts): a pass that binds nothing doubles the wait
+   * (1 s up to 60 s by default), a successful bind or a freed socket ends it. A pass stops at
+   * the first device refused by the open-file limit (the others would be refused alike), so a
+   * process out of files costs one failed bind per pass, not one per waiting device.
    */
   async retryPending(): Promise<void> {
     if (this.retrying) return;
+    for (const address of this.busyElsewhere.splice(0)) this.slots.give(address);
+    if (this.pending.size === 0 || !this.backoff.due(this.now())) return;
     this.retrying = true;
     try {
-      for (const address of this.busyElsewhere.splice(0)) this.slots.give(address);
+      const { bound, bindFailures } = this.counters;
+      let outOfFiles = false;
       await inBatches(this.options.bindConcurrency ?? DEFAULT_BIND_BATCH, [...this.pending], (endpoint) => {
         if (this.sockets.has(endpoint) || !this.recorded.has(endpoint)) {
           this.pending.delete(endpoint);
           return undefined;
         }
-        return this.bindRecordedNow(endpoint) === 'later' ? this.bindRecorded(endpoint).then(() => undefined) : undefined;
+        if (outOfFiles) return undefined;
+        const fileLimitFailures = this.counters.fileLimitFailures;
+        const outcome = this.bindRecordedNow(endpoint);
+        outOfFiles = this.counters.fileLimitFailures > fileLimitFailures;
+        return outcome === 'later' ? this.bindRecorded(endpoint).then(() => undefined) : undefined;
       });
+      if (this.counters.bindFailures > bindFailures && this.counters.bound === bound) this.backoff.failed(this.now());
     } finally {
       this.retrying = false;
     }
@@ -193,7 +212,10 @@ export class CoreSocketPool extends TypedEmitter<CoreSocketPoolEvents> {
     this.pending.delete(endpoint);
     const socket = this.sockets.get(endpoint);
     this.sockets.delete(endpoint);
-    if (socket) await closeSocket(socket);
+    if (socket) {
+      await closeSocket(socket);
+      this.backoff.reset(); // a file (and an address) is free: a waiting device may bind now
+    }
     const address = this.recorded.get(endpoint);
     this.recorded.delete(endpoint);
     if (!address) return;
@@ -280,17 +302,8 @@ export class CoreSocketPool extends TypedEmitter<CoreSocketPoolEvents> {
   /** Binds the recorded address of `endpoint`; on failure the device waits in the retry list. */
   private async bindRecorded(endpoint: string): Promise<boolean> {
     const address = this.recorded.get(endpoint)!;
-    const wasPending = this.pending.has(endpoint);
-    try {
-      await this.serialized(endpoint, () => this.bind(endpoint, address));
-    } catch (error) {
-      if (!wasPending) this.emit('unbound', { endpoint, address, code: socketErrorCode(error), errno: (error as NodeJS.ErrnoException).code ?? 'unknown', detail: String(error) });
-      this.pending.add(endpoint);
-      return false;
-    }
-    this.pending.delete(endpoint);
-    if (wasPending) this.emit('rebound', { endpoint, address });
-    return true;
+    const result = await this.serialized(endpoint, () => this.bind(endpoint, address)).catch((error: unknown) => error as Error);
+    return this.bindSettled(endpoint, address, result);
   }
 
   private async open(endpoint: string): Promise<Socket> {
@@ -366,6 +379,7 @@ export class CoreSocketPool extends TypedEmitter<CoreSocketPoolEvents> {
     }
     this.sockets.set(endpoint, result);
     this.counters.bound += 1;
+    this.backoff.reset(); // binds succeed again: the waiting devices are tried at the next call
     return result;
   }
 
@@ -375,6 +389,4 @@ export class CoreSocketPool extends TypedEmitter<CoreSocketPoolEvents> {
     if (result instanceof Error) throw result;
     return result;
   }
-
-
 }

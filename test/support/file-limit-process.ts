@@ -6,7 +6,11 @@
  *      whether Redis recorded an address for the refused device;
  *   2. `restored`: closes the pool, takes `hog` more files, and restores the bound devices with a
  *      new pool (as a restart would): the report and the `unbound` events;
- *   3. `retried`: frees the hogged files and retries the waiting devices.
+ *   3. `backoff`: the maintenance timer's retries, once a second for 10 s (the pool's clock is
+ *      injected, so no time passes): how many binds failed and how many passes ran;
+ *   4. `released`: one bound device is released (its socket closed, a file freed) and the pool
+ *      retried at once, at the same clock reading;
+ *   5. `retried`: frees the hogged files and retries the waiting devices.
  *
  *   tsx test/support/file-limit-process.ts <redis url> <host> <min port> <max port> <hog>
  */
@@ -41,13 +45,27 @@ for (let i = 0; i < Number(hog); i++) {
   await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', () => resolve()));
   hogs.push(socket);
 }
-const second = new CoreSocketPool(redis, () => undefined, options);
+let clockMs = 0;
+const second = new CoreSocketPool(redis, () => undefined, { ...options, now: () => clockMs });
 const unbound: string[] = [];
 second.on('unbound', (event) => unbound.push(event.code));
 let rebound = 0;
 second.on('rebound', () => (rebound += 1));
 const report = await second.restore(endpoints);
 say({ step: 'restored', report: { ...report, fileLimit: report.fileLimit.verdict }, unbound, pending: second.pendingEndpoints.length, open: second.size });
+
+const before = { ...second.counters };
+for (let tick = 0; tick < 10; tick += 1) {
+  clockMs = tick * 1000;
+  await second.retryPending();
+}
+const failedBinds = second.counters.bindFailures - before.bindFailures;
+say({ step: 'backoff', ticks: 10, failedBinds, fileLimitFailures: second.counters.fileLimitFailures - before.fileLimitFailures, pending: second.pendingEndpoints.length });
+
+const released = endpoints.find((endpoint) => second.get(endpoint) !== undefined)!;
+await second.release(released);
+await second.retryPending(); // same clock reading: the freed socket ended the back-off
+say({ step: 'released', rebound, pending: second.pendingEndpoints.length, open: second.size });
 
 await Promise.all(hogs.map((socket) => new Promise<void>((resolve) => socket.close(() => resolve()))));
 await second.retryPending();

@@ -124,9 +124,9 @@ describe('core socket pool: a recorded port held by another socket', () => {
 });
 
 describe('core socket pool: open-file limit', () => {
-  it('reports EMFILE as GW_ERR_RELAY_FILE_LIMIT (not "no free port"), records nothing for that device, and a restore under the limit binds what it can and the rest on retry', async () => {
+  it('reports EMFILE as GW_ERR_RELAY_FILE_LIMIT (not "no free port"), records nothing for that device, a restore under the limit binds what it can, retries back off, and the rest bind on retry', async () => {
     const lines = await runUnderFileLimit(100, [scope.server().url, '127.0.0.4', '23700', '23899', '5']);
-    const [filled, restored, retried] = lines;
+    const [filled, restored, backoff, released, retried] = lines;
     expect(filled).toMatchObject({ step: 'filled', code: 'GW_ERR_RELAY_FILE_LIMIT', recorded: 0 });
     expect(String(filled!.message)).not.toMatch(/no free port/);
     const bound = filled!.bound as number;
@@ -136,6 +136,11 @@ describe('core socket pool: open-file limit', () => {
     // The restart: 5 fewer files than before, so 5 devices wait; none of them makes restore fail.
     expect(restored).toMatchObject({ step: 'restored', report: { recorded: bound, bound: bound - 5, unbound: 5, fileLimit: 'low' }, pending: 5, open: bound - 5 });
     expect(restored!.unbound).toEqual(Array(5).fill('GW_ERR_RELAY_FILE_LIMIT'));
-    expect(retried).toEqual({ step: 'retried', rebound: 5, pending: 0, open: bound });
+    // Out of files: 10 retries a second apart run 4 passes (at 0, 1, 3 and 7 s: the wait doubles)
+    // and each stops at its first EMFILE: 4 failed binds, not 10 × 5.
+    expect(backoff).toEqual({ step: 'backoff', ticks: 10, failedBinds: 4, fileLimitFailures: 4, pending: 5 });
+    // A socket freed ends the wait: the next retry (same clock reading) binds one device in the freed file.
+    expect(released).toEqual({ step: 'released', rebound: 1, pending: 4, open: bound - 5 });
+    expect(retried).toEqual({ step: 'retried', rebound: 5, pending: 0, open: bound - 1 });
   });
 });
