@@ -265,21 +265,20 @@ export class Relay extends TypedEmitter<RelayEvents> {
    */
   private uplink(source: DeviceSource, bytes: Uint8Array, pin?: UplinkIdPin): Promise<void> | undefined {
     const header = peekHeader(bytes);
-    if (header !== null && (header.type === 'CON' || header.type === 'NON') && isWellFormedCoap(bytes)) {
-      const known = this.mirror.noteActivity(source, header.code);
-      if (known !== undefined) {
-        const exchanges = this.exchangesOf(known);
-        // A response by SMS may answer the gateway's own trigger: checked on the slow path.
-        const maybeTriggerAnswer = header.code >= 64 && source.bearer === 'sms' && this.options.triggerAnswers !== undefined;
-        if (pin === undefined && !this.requests.held.hasWork(known) && !(header.code >= 64 && exchanges.hasTokenExchanges) && !maybeTriggerAnswer) {
-          exchanges.prune(this.now());
-          this.relayUplink(known, exchanges, source, header.messageId, header.type === 'CON', bytes);
-          return undefined;
-        }
-        return this.uplinkSlow(source, bytes, known, pin);
+    if (header === null || (header.type !== 'CON' && header.type !== 'NON') || !isWellFormedCoap(bytes)) return this.uplinkSlow(source, bytes, undefined, pin);
+    const known = this.mirror.noteActivity(source, header.code);
+    // A device without its socket (waiting for its address after a restart) takes the slow path: UplinkRefusals.noSocket.
+    if (known !== undefined && pin === undefined && this.sockets.get(known) !== undefined && !this.requests.held.hasWork(known)) {
+      const exchanges = this.exchangesOf(known);
+      // A response by SMS may answer the gateway's own trigger: checked on the slow path.
+      const maybeTriggerAnswer = header.code >= 64 && source.bearer === 'sms' && this.options.triggerAnswers !== undefined;
+      if (!(header.code >= 64 && exchanges.hasTokenExchanges) && !maybeTriggerAnswer) {
+        exchanges.prune(this.now());
+        this.relayUplink(known, exchanges, source, header.messageId, header.type === 'CON', bytes);
+        return undefined;
       }
     }
-    return this.uplinkSlow(source, bytes, undefined, pin);
+    return this.uplinkSlow(source, bytes, known, pin);
   }
 
   /** Relayed as received but for the Message ID (header bytes 2–3, RFC 7252 §3). */

@@ -62,13 +62,25 @@ export class UplinkRefusals {
 
   /**
    * No core-facing socket could be opened for `endpoint` (no free address in the port range,
-   * the open-file limit, a bind failure): the message is not relayed. A UDP device's confirmable
-   * request is answered 5.03 Service Unavailable with Max-Age {@link NO_SOCKET_RETRY_AFTER_SEC}
-   * (RFC 7252 §5.9.3.4), so it backs off instead of retransmitting into the void.
+   * the open-file limit, a bind failure; for a known device also one waiting for its recorded
+   * address after a restart): the message is not relayed, and the drop says what it was and
+   * what the device got. The Register without a socket and every later message of a known device
+   * end here (one implementation):
+   * - a confirmable request over UDP (Register, Update, De-register, Send) is answered 5.03
+   *   Service Unavailable with Max-Age {@link NO_SOCKET_RETRY_AFTER_SEC} (RFC 7252 §5.9.3.4),
+   *   so the device backs off instead of retransmitting into the void;
+   * - a confirmable response or notification over UDP cannot be answered with a response, and
+   *   is not acknowledged either: the device retransmits it (RFC 7252 §4.2, for up to
+   *   MAX_TRANSMIT_WAIT, 93 s), and a retransmission is relayed once the socket is bound (the
+   *   pool retries it); a Reset would end an observation (RFC 7641 §3.6);
+   * - an ACK or RST (a piggy-backed response) is never answered (RFC 7252 §4.2), nor is a NON;
+   * - over SMS nothing is answered: each SMS costs money, and an SMS device does not retransmit
+   *   (LwM2M Transport, SMS binding).
    */
   noSocket(source: DeviceSource, message: CoapMessage, endpoint: string, error: unknown): void {
-    this.dropped({ reason: 'no-socket', endpoint, detail: String(error) });
-    if (message.type !== 'CON' || source.bearer !== 'udp' || !isRequest(message.code)) return;
+    const answered = message.type === 'CON' && source.bearer === 'udp' && isRequest(message.code);
+    this.dropped({ reason: 'no-socket', endpoint, detail: `${message.type} ${isRequest(message.code) ? 'request' : 'response'} over ${source.bearer} ${answered ? `answered 5.03 Max-Age ${NO_SOCKET_RETRY_AFTER_SEC}` : notAnswered(source, message)}: ${String(error)}` });
+    if (!answered) return;
     const answer = coapResponse(message, CoapCode.SERVICE_UNAVAILABLE, undefined, { maxAgeSec: NO_SOCKET_RETRY_AFTER_SEC });
     this.udp.send(source.host, source.port, encodeCoap(answer));
   }
@@ -85,4 +97,11 @@ export class UplinkRefusals {
     const code = error.temporary ? CoapCode.SERVICE_UNAVAILABLE : CoapCode.FORBIDDEN;
     this.udp.send(source.host, source.port, encodeCoap({ ...coapAck(message.messageId), code, token: message.token }));
   }
+}
+
+/** Why a message without a core-facing socket got no answer (see {@link UplinkRefusals.noSocket}). */
+function notAnswered(source: DeviceSource, message: CoapMessage): string {
+  if (source.bearer === 'sms') return 'not answered (an SMS answer costs money)';
+  if (message.type === 'CON') return 'not acknowledged (the device retransmits it)';
+  return 'not answered';
 }
