@@ -115,7 +115,9 @@ export class CommandExecutor {
     this.#dropping = this.#dropCount > 0;
     if (this.#dropping) this.#dropCount--;
     const commands = overflow ? null : parseCommandBody(body);
-    if (commands === null) this.#finish(ERROR);
+    const concatenation = ctx.profile.concatenation;
+    if (commands === null || (commands.length > 1 && concatenation === 'refuse')) this.#finish(ERROR);
+    else if (commands.length > 1 && concatenation === 'first') this.#run(commands.slice(0, 1), 0, ERROR); // the first runs, the line ends in ERROR
     else this.#run(commands, 0);
   }
 
@@ -127,15 +129,16 @@ export class CommandExecutor {
     prompt.resume(aborted ? OK : this.#guard(() => prompt.complete(data)));
   }
 
-  #run(commands: readonly AtCommand[], start: number): void {
+  /** Runs `commands` from `start`; when all succeed the line ends with `final` (OK but for a profile's concatenation quirk). */
+  #run(commands: readonly AtCommand[], start: number, final: Reply = OK): void {
     const epoch = this.#host.epoch();
     for (let index = start; index < commands.length; ) {
       const command = commands[index++];
       if (command === undefined) break;
       const next = index;
-      if (!this.#apply(this.#dispatch(command), epoch, () => this.#run(commands, next))) return;
+      if (!this.#apply(this.#dispatch(command), epoch, () => this.#run(commands, next, final))) return;
     }
-    this.#finish(OK);
+    this.#finish(final);
   }
 
   #dispatch(command: AtCommand): Reply {

@@ -81,6 +81,14 @@ export interface SimModemProfile {
    * `AT+CMGD=?` answers `+CMGD: (<indexes>)` only and `AT+CMGD=<i>,<delflag>` answers ERROR.
    */
   readonly deleteFlags: boolean;
+  /**
+   * How a command line with more than one command (V.250 §5.2.1 concatenation, as the batched
+   * stored reader's `AT+CMGD=<i>,1;+CMGL=0`) is taken. `all`: every command runs, in order.
+   * Quirks of firmware that takes one command per line: `refuse` answers ERROR and runs none;
+   * `first` runs the first and answers ERROR for the line (V.250: an error ends the line), so the
+   * first took effect though the line failed.
+   */
+  readonly concatenation: 'all' | 'refuse' | 'first';
 }
 
 const STANDARD_CPMS: SimModemProfile['cpmsAllowed'] = [['SM', 'ME', 'SR'], ['SM', 'ME', 'SR'], ['SM', 'ME']];
@@ -109,6 +117,7 @@ const GENERIC: SimModemProfile = {
   phase2Plus: true,
   moreMessagesToSend: true,
   deleteFlags: true,
+  concatenation: 'all',
 };
 
 const SIM800: SimModemProfile = {

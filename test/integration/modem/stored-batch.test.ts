@@ -4,7 +4,8 @@
  * private Redis: every unread SMS listed with one `AT+CMGL=0`, persisted together, deleted with
  * one `AT+CMGD=<i>,1` (with the next batch's list on the same line when one is due); SMS arriving during a batch stay for the next; a crash between the list
  * and the persistence loses nothing (the restart lists all with `AT+CMGL=4`); a modem without
- * `<delflag>` gets one `AT+CMGD=<i>` per persisted SMS.
+ * `<delflag>` gets one `AT+CMGD=<i>` per persisted SMS; a modem that refuses the concatenated
+ * delete-and-list line gets a full list and separate lines, and loses or duplicates nothing.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -102,6 +103,61 @@ describe('stored route read in batches', () => {
     expect(sim.stats.commandLines - linesBefore).toBeLessThanOrEqual(4);
     expect((await inbox().messages()).map((m) => m.message.dataHex).sort()).toEqual(Array.from({ length: 20 }, (_, i) => hex(bytes(30, i + 1))).sort());
   });
+
+  // Firmware that takes one command per line answers the delete-and-list line with ERROR, having
+  // run none of it (`refuse`) or only the delete (`first`): the reader cannot know which.
+  for (const concatenation of ['refuse', 'first'] as const) {
+    it(`a modem that answers the concatenated AT+CMGD=<i>,1;+CMGL=0 with ERROR (${concatenation === 'refuse' ? 'nothing ran' : 'the delete ran'}): a full list next, separate lines after, every SMS in the inbox once`, async () => {
+      const network = await startNetwork();
+      const sim = await startSimModem(network, { profile: { ...SIM_PROFILES.generic, concatenation } });
+      const gated = gatedPersist();
+      const { commands } = await readyDriver(sim, gated.persist);
+      const before = commands.length;
+
+      // As above: the first batch's persistence waits until all are on the modem, so a batch is
+      // due when its delete goes out, and the delete carries the next list on its line.
+      gated.hold();
+      const device = await startDevice(network, '+491705555556');
+      await Promise.all(Array.from({ length: 12 }, (_, i) => device.send(GATEWAY, bytes(30, i + 1))));
+      await expect.poll(() => sim.stats.smsReceived, { timeout: 10_000 }).toBe(12);
+      const firstBatch = gated.calls.length;
+      expect(firstBatch).toBeGreaterThan(0);
+      gated.release();
+
+      await expect.poll(() => storedCount(sim), { timeout: 15_000 }).toBe(0);
+      const expected = Array.from({ length: 12 }, (_, i) => hex(bytes(30, i + 1))).sort();
+      await expect.poll(async () => (await inbox().messages()).map((m) => m.message.dataHex).sort(), { timeout: 10_000 }).toEqual(expected);
+      const after = commands.slice(before);
+      const combined = after.filter((c) => c.includes(';'));
+      expect(combined).toHaveLength(1); // refused once, never again on this connection
+      expect(combined[0]).toMatch(/^AT\+CMGD=\d+,1;\+CMGL=0$/);
+      // After the refused line: the full list, then a delete on a line of its own.
+      const rest = after.slice(after.indexOf(combined[0]!) + 1);
+      expect(rest[0]).toBe('AT+CMGL=4');
+      expect(rest.slice(1).every((c) => c === 'AT+CMGL=0' || /^AT\+CMGD=\d+,1$/.test(c))).toBe(true);
+      // Every SMS persisted; those of the first batch twice only when their delete did not run
+      // (the inbox's de-duplication publishes them once).
+      expect(new Set(gated.calls.map((c) => c.pduHex)).size).toBe(12);
+      expect(gated.calls).toHaveLength(concatenation === 'refuse' ? 12 + firstBatch : 12);
+      expect(await inbox().messages()).toHaveLength(12);
+
+      // A second burst on this connection: a batch is due again when a delete goes out, and the
+      // delete and the list now go on lines of their own.
+      const callsBefore = gated.calls.length;
+      const secondBefore = commands.length;
+      gated.hold();
+      await Promise.all(Array.from({ length: 6 }, (_, i) => device.send(GATEWAY, bytes(30, 100 + i))));
+      await expect.poll(() => sim.stats.smsReceived, { timeout: 10_000 }).toBe(18);
+      gated.release();
+      await expect.poll(() => storedCount(sim), { timeout: 15_000 }).toBe(0);
+      await expect.poll(async () => (await inbox().messages()).length, { timeout: 10_000 }).toBe(18);
+      const second = commands.slice(secondBefore);
+      expect(second.filter((c) => c.startsWith('AT+CMGL=')).length).toBeGreaterThanOrEqual(2); // the burst took more than one batch
+      expect(second.every((c) => c === 'AT+CMGL=0' || /^AT\+CMGD=\d+,1$/.test(c))).toBe(true);
+      expect(gated.calls.length - callsBefore).toBe(6);
+      expect((await inbox().messages()).map((m) => m.message.dataHex).sort()).toEqual([...expected, ...Array.from({ length: 6 }, (_, i) => hex(bytes(30, 100 + i)))].sort());
+    });
+  }
 
   it('an SMS that arrives during a batch stays unread, is not deleted with the batch, and comes with the next one', async () => {
     const network = await startNetwork();

@@ -223,6 +223,22 @@ describe('storage commands', () => {
     expect(h.engine.status.used.SM).toBe(0);
   });
 
+  it('a profile that takes one command per line answers AT+CMGD=<i>,1;+CMGL=0 with ERROR: refuse runs none of it, first runs the delete', () => {
+    const lines: Record<'refuse' | 'first', { reply: string; used: number }> = { refuse: { reply: '', used: -1 }, first: { reply: '', used: -1 } };
+    for (const concatenation of ['refuse', 'first'] as const) {
+      const h = readyHarness({ profile: { ...SIM_PROFILES.generic, concatenation } });
+      h.exchange('ATE0\r'); // the harness's own `ATE0;+CMEE=1` was refused (or ran its first command only)
+      h.exchange('AT+CMEE=1\r');
+      h.exchange('AT+CNMI=2,1,0,0,0\r');
+      h.deliver('deliver', DELIVER_CLASSIC.hex);
+      h.take();
+      h.exchange('AT+CMGL=0\r'); // now read
+      lines[concatenation] = { reply: h.exchange('AT+CMGD=1,1;+CMGL=0\r'), used: h.engine.status.used.SM };
+      expect(h.exchange('AT+CMGD=1,1\r')).toBe(OK_); // one command per line is taken
+    }
+    expect(lines).toEqual({ refuse: { reply: ERROR_, used: 1 }, first: { reply: ERROR_, used: 0 } });
+  });
+
   it('the Quectel ME storage counts from 0 (gammu#550)', () => {
     const h = readyHarness({ profile: 'ec25' });
     h.exchange('AT+CPMS="ME","ME","ME";+CNMI=2,1,0,0,0\r');
