@@ -20,7 +20,8 @@
  *
  * A device's answer to its trigger (a 1.0 client may acknowledge a CON trigger) is consumed
  * through {@link WakeupService.takeTriggerAnswer} and counts as the device heard. What it reports:
- * wakeup-types.ts; its answers to operators: wakeup-queries.ts.
+ * wakeup-types.ts; what it keeps of outcomes: wakeup-outcomes.ts; status reports that overtake
+ * their trigger's ledger entry: trigger-report-filer.ts; its answers to operators: wakeup-queries.ts.
  */
 import { UnrecoverableError, Worker, type Job, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -35,13 +36,15 @@ import type { CoapMessage } from '../lwm2m/coap-message.ts';
 import { bindingOf, type DeviceRecord } from '../lwm2m/device-record.ts';
 import { TypedEmitter } from '../shared/typed-emitter.ts';
 import { BootstrapTriggers } from './bootstrap-trigger.ts';
-import { diagnoseTrigger, tpStatusClass, tpStatusName, type TriggerDelivery } from './delivery-status.ts';
+import { diagnoseTrigger, tpStatusClass } from './delivery-status.ts';
 import { TriggerLedger, type SentTrigger } from './trigger-ledger.ts';
+import { TriggerReportFiler } from './trigger-report-filer.ts';
 import { wakeupSms, wakeupSmsBytes, wakeupSmsParts } from './wakeup-sms.ts';
 import { addWakeupJob, bullConnection, bullPrefix, WAKEUP_QUEUE_NAME, wakeupJobId, wakeupQueue, type TriggerSmsSender, type WakeupJobData, type WakeupRequestResult, type WakeupSource } from './wakeup-jobs.ts';
 import { backoffDelayMs, wakeupSettingsFor, type WakeupConfig, type WakeupSettings } from './wakeup-settings.ts';
 import { WakeupQueries } from './wakeup-queries.ts';
-import type { TriggerReport, WakeupEvents, WakeupGiveUpReason, WakeupJobView, WakeupOutcome, WakeupSkipReason } from './wakeup-types.ts';
+import { wakeupOutcome, WakeupOutcomes, type WakeupEnd } from './wakeup-outcomes.ts';
+import type { TriggerReport, WakeupEvents, WakeupJobView, WakeupOutcome } from './wakeup-types.ts';
 
 export type { TriggerSendResult, TriggerSmsSender } from './wakeup-jobs.ts';
 export type { TriggerReport, WakeupEvents, WakeupGiveUpReason, WakeupJobView, WakeupOutcome, WakeupSkipReason } from './wakeup-types.ts';
@@ -71,9 +74,6 @@ export interface WakeupServiceDeps {
   readonly now?: () => number;
 }
 
-/** Most status reports kept aside while trigger sends are in flight (reports about other SMS beyond it are dropped). */
-const MAX_EARLY_REPORTS = 1000;
-
 /** Thrown by an attempt that sent a trigger: BullMQ retries the job after `delayMs`. */
 class CheckAgainLater extends Error {
   constructor(readonly delayMs: number) {
@@ -93,9 +93,9 @@ export class WakeupService extends TypedEmitter<WakeupEvents> {
   private readonly bootstrap: BootstrapTriggers;
   /** Answers to operators (the admin API, the CLI), bounded in time. */
   private readonly queries: WakeupQueries;
-  /** Trigger sends whose ledger entry is not written yet, and reports that came meanwhile. */
-  private sendsInFlight = 0;
-  private earlyReports: TriggerReport[] = [];
+  private readonly outcomes: WakeupOutcomes;
+  /** Files status reports, keeping aside those that overtake their trigger's ledger entry. */
+  private readonly reports: TriggerReportFiler;
   /**
    * Endpoints with a job this process asked for or worked on, until it ended: the only ones
    * {@link heard} looks up in Redis (a look-up for every Register and Update of every device
@@ -118,7 +118,15 @@ export class WakeupService extends TypedEmitter<WakeupEvents> {
     });
     this.worker.on('error', (error) => this.reportProblem(error));
     this.ledger = new TriggerLedger(deps.redis, deps.redisPrefix);
-    this.queries = new WakeupQueries(this.queue, this.queueConnection, deps.redis, (endpoint) => this.outcomeKey(endpoint));
+    this.outcomes = new WakeupOutcomes(deps.redis, deps.redisPrefix);
+    this.queries = new WakeupQueries(this.queue, this.queueConnection, deps.redis, (endpoint) => this.outcomes.key(endpoint));
+    this.reports = new TriggerReportFiler(this.ledger, {
+      filed: (ref, event, late) => {
+        this.emit('trigger-report', event);
+        if (late || tpStatusClass(event.status) === 'permanent' || tpStatusClass(event.status) === 'completed') this.heard(ref.endpoint);
+      },
+      problem: (error) => this.reportProblem(error),
+    });
     this.bootstrap = new BootstrapTriggers({
       ...deps, ledger: this.ledger, now: this.now,
       events: { registrationFailed: (event) => this.emit('registration-failed', event), bootstrapTrigger: (event) => this.emit('bootstrap-trigger', event) },
@@ -127,15 +135,6 @@ export class WakeupService extends TypedEmitter<WakeupEvents> {
     void this.queue.getJobs(['delayed', 'active', 'waiting', 'prioritized']).then((jobs) => {
       for (const job of jobs) if (job?.data?.endpoint !== undefined) this.withJob.add(job.data.endpoint);
     }, (error: unknown) => this.reportProblem(error));
-  }
-
-  /** Key of the last outcome of `endpoint` (JSON). */
-  private outcomeKey(endpoint: string): string {
-    return `${this.deps.redisPrefix}wakeup:outcome:${endpoint}`;
-  }
-
-  private get countsKey(): string {
-    return `${this.deps.redisPrefix}wakeup:counts`;
   }
 
   /** The BullMQ queue of wake-up jobs (for queue counts and the queue board; not closed by its users). */
@@ -202,18 +201,7 @@ export class WakeupService extends TypedEmitter<WakeupEvents> {
    */
   async deliveryReport(report: TriggerReport): Promise<void> {
     if (this.closed) return;
-    try {
-      const ref = await this.ledger.report(report.messageId, report.part, report.status);
-      if (ref === null) {
-        // The report overtook the ledger entry of a send this process is finishing: tried again after it.
-        if (this.sendsInFlight > 0 && this.earlyReports.length < MAX_EARLY_REPORTS) this.earlyReports.push(report);
-        return;
-      }
-      this.emit('trigger-report', { endpoint: ref.endpoint, trigger: ref.trigger, part: report.part, status: report.status, statusName: tpStatusName(report.status) });
-      if (tpStatusClass(report.status) === 'permanent' || tpStatusClass(report.status) === 'completed') this.heard(ref.endpoint);
-    } catch (error) {
-      this.reportProblem(error);
-    }
+    await this.reports.file(report).catch((error: unknown) => this.reportProblem(error));
   }
 
   /**
@@ -223,7 +211,7 @@ export class WakeupService extends TypedEmitter<WakeupEvents> {
    */
   async takeTriggerAnswer(endpoint: string, message: CoapMessage): Promise<boolean> {
     if (!(await this.ledger.takeAnswer(endpoint, message))) return false;
-    await this.deps.redis.hincrby(this.countsKey, 'trigger-answered', 1);
+    await this.outcomes.countTriggerAnswered();
     this.emit('trigger-answered', { endpoint, type: message.type, code: message.code });
     this.heard(endpoint);
     return true;
@@ -246,15 +234,13 @@ export class WakeupService extends TypedEmitter<WakeupEvents> {
   }
 
   /** The last outcome of `endpoint`'s wake-up, or null. */
-  async lastOutcome(endpoint: string): Promise<WakeupOutcome | null> {
-    const text = await this.deps.redis.get(this.outcomeKey(endpoint));
-    return text === null ? null : (JSON.parse(text) as WakeupOutcome);
+  lastOutcome(endpoint: string): Promise<WakeupOutcome | null> {
+    return this.outcomes.last(endpoint);
   }
 
   /** Outcomes counted since the Redis data began: `woke`, `gave-up:device-silent`, `skipped:awake` … */
-  async counts(): Promise<Record<string, number>> {
-    const raw = await this.deps.redis.hgetall(this.countsKey);
-    return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, Number(v)]));
+  counts(): Promise<Record<string, number>> {
+    return this.outcomes.counts();
   }
 
   /** BullMQ's errors while running; after `close()` they are its connections ending, not news. */
@@ -320,7 +306,7 @@ export class WakeupService extends TypedEmitter<WakeupEvents> {
       throw new CheckAgainLater(delayMs);
     }
     let result: { messageId: string; modem: string; parts: number };
-    this.sendsInFlight += 1;
+    this.reports.sendStarted();
     try {
       if (trigger.coap !== null) await this.ledger.expectAnswer(data.endpoint, trigger.coap.messageId, trigger.coap.token, settings.ttlMs);
       this.deps.operations?.countSent(wakeupSmsBytes(trigger), 'trigger');
@@ -334,8 +320,7 @@ export class WakeupService extends TypedEmitter<WakeupEvents> {
       this.emit('trigger-failed', { endpoint: data.endpoint, jobId: job.id ?? '', detail: String(error) });
       throw new CheckAgainLater(delayMs);
     } finally {
-      this.sendsInFlight -= 1;
-      this.retryEarlyReports();
+      this.reports.sendEnded();
     }
     const next = { ...data, triggers: triggers + 1, firstTriggerAtMs: data.firstTriggerAtMs ?? nowMs, nextCheckAtMs: nowMs + delayMs };
     await job.updateData(next);
@@ -356,37 +341,15 @@ export class WakeupService extends TypedEmitter<WakeupEvents> {
     return Math.max(0, entry.sentAtMs + settings.statusReportWaitMs - nowMs);
   }
 
-  /** Reports that overtook their ledger entry, filed again once no trigger send is in flight. */
-  private retryEarlyReports(): void {
-    if (this.sendsInFlight > 0 || this.earlyReports.length === 0) return;
-    const early = this.earlyReports;
-    this.earlyReports = [];
-    for (const report of early) void this.ledger.report(report.messageId, report.part, report.status)
-      .then((ref) => {
-        if (ref === null) return;
-        this.emit('trigger-report', { endpoint: ref.endpoint, trigger: ref.trigger, part: report.part, status: report.status, statusName: tpStatusName(report.status) });
-        this.heard(ref.endpoint);
-      })
-      .catch((error: unknown) => this.reportProblem(error));
-  }
-
   /** Keeps, counts and emits an outcome with the diagnosis of each trigger; a give-up fails the job without retries. */
-  private async finish(
-    data: WakeupJobData,
-    end: { result: 'woke' } | { result: 'skipped'; reason: WakeupSkipReason } | { result: 'gave-up'; reason: WakeupGiveUpReason; status?: number | undefined; statusName?: string | undefined },
-    known?: readonly SentTrigger[],
-  ): Promise<WakeupOutcome> {
+  private async finish(data: WakeupJobData, end: WakeupEnd, known?: readonly SentTrigger[]): Promise<WakeupOutcome> {
     const endedAtMs = this.now();
     const triggers = data.triggers ?? 0;
     const sent = known ?? (triggers > 0 ? await this.ledger.triggers(data.endpoint, data.requestedAtMs) : []);
     const deliveries = sent.map((t) => diagnoseTrigger(t.trigger, t.messageId, t.parts, t.statuses, end.result === 'woke' && t.trigger === triggers));
-    const defined = Object.fromEntries(Object.entries(end).filter(([, v]) => v !== undefined));
-    const outcome = {
-      ...defined, endpoint: data.endpoint, triggers, elapsedMs: endedAtMs - data.requestedAtMs, endedAtMs, ...(deliveries.length > 0 ? { deliveries } : {}),
-    } as WakeupOutcome;
-    const counter = outcome.result === 'woke' ? 'woke' : `${outcome.result}:${outcome.reason}`;
+    const outcome = wakeupOutcome(data, end, deliveries, endedAtMs);
     this.withJob.delete(data.endpoint);
-    await this.deps.redis.multi().set(this.outcomeKey(data.endpoint), JSON.stringify(outcome)).hincrby(this.countsKey, counter, 1).exec();
+    await this.outcomes.keep(outcome);
     if (sent.length > 0) await this.ledger.forget(data.endpoint, data.requestedAtMs, sent.map((t) => t.messageId)).catch((error: unknown) => this.reportProblem(error));
     this.emit('outcome', outcome);
     if (outcome.result === 'gave-up') throw new UnrecoverableError(`gave up: ${outcome.reason} after ${outcome.triggers} trigger(s)`);
