@@ -7,9 +7,10 @@
  *   device ──UDP──► listener ► fromUdp ┴► mirror, ID mapping ─┘   (one per device)
  *   core ──► device socket ──► fromCore ─► mirror ─► CoreRequests: bearer choice ─► UDP / SMS / hold
  *
- * Requests and separate responses of the core, held requests: core-requests.ts, held-requests.ts;
- * senders: relay-output.ts; answers to messages not relayed: uplink-refusals.ts; inbox entries'
- * Message IDs across a crash: uplink-pin.ts.
+ * Datagrams on the core-facing sockets: core-datagrams.ts; requests and separate responses of the
+ * core, held requests: core-requests.ts, held-requests.ts; exchange state by device:
+ * device-exchange-table.ts; senders: relay-output.ts; answers to messages not relayed:
+ * uplink-refusals.ts; inbox entries' Message IDs across a crash: uplink-pin.ts.
  *
  * CoAP over SMS (LwM2M Transport, SMS binding: "CoAP retransmission is disabled") is slow and
  * costs money, so a confirmable request the core sends to an SMS device is acknowledged at once
@@ -20,8 +21,8 @@
 import type { RemoteInfo } from 'node:dgram';
 import { GatewayError } from '../shared/errors.ts';
 import { TypedEmitter } from '../shared/typed-emitter.ts';
-import { decodeCoap, encodeCoap, isEmpty, isWellFormedCoap, peekHeader, type CoapMessage } from '../lwm2m/coap-message.ts';
-import { coapAck, coapReset } from '../lwm2m/coap-builders.ts';
+import { decodeCoap, encodeCoap, isWellFormedCoap, peekHeader, type CoapMessage } from '../lwm2m/coap-message.ts';
+import { coapAck } from '../lwm2m/coap-builders.ts';
 import { CoapCode } from '../lwm2m/coap-codes.ts';
 import { uriPath } from '../lwm2m/coap-options.ts';
 import type { DeviceRecord, DeviceSource } from '../lwm2m/device-record.ts';
@@ -31,8 +32,10 @@ import { RegistrationRefusedError } from '../lwm2m/registration-admission.ts';
 import { CoreServerAddress } from './core-server-address.ts';
 import type { CoreSocketPool } from './core-sockets.ts';
 import { DeviceGroups } from './device-groups.ts';
+import { CoreDatagrams } from './core-datagrams.ts';
 import { CoreRequests } from './core-requests.ts';
-import { DeviceExchanges } from './exchanges.ts';
+import { DeviceExchangeTable } from './device-exchange-table.ts';
+import type { DeviceExchanges } from './exchanges.ts';
 import type { HeldRequestStore } from './held-request-store.ts';
 import type { HeldRequests, HeldRequestsConfig } from './held-requests.ts';
 import { RelayOutput } from './relay-output.ts';
@@ -82,7 +85,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
     uplinkSms: 0, uplinkUdp: 0, toCore: 0, fromCore: 0, downlinkSms: 0, downlinkUdp: 0, coreRetransmissionsAbsorbed: 0,
     held: 0, heldDelivered: 0, heldAnsweredByGateway: 0, refused: 0, malformed: 0, unknownDevice: 0, duplicateUplink: 0, emptyAcksNotSent: 0, refusedRegistrations: 0, failed: 0, rateLimited: 0,
   };
-  private readonly exchanges = new Map<string, DeviceExchanges>();
+  private readonly exchanges = new DeviceExchangeTable();
   private readonly core: CoreServerAddress;
 
   /** The held requests: `heldNow()` for metrics, `resume()` at start, `wake(endpoint)` to deliver now. */
@@ -98,6 +101,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
   private readonly groups: DeviceGroups;
   private readonly output: RelayOutput;
   private readonly refusals: UplinkRefusals;
+  private readonly fromCoreSockets: CoreDatagrams;
   private readonly now: () => number;
 
   constructor(
@@ -118,11 +122,15 @@ export class Relay extends TypedEmitter<RelayEvents> {
     this.refusals = new UplinkRefusals(udp, this.counters, (event) => this.emit('dropped', event));
     this.requests = new CoreRequests({
       output: this.output, counters: this.counters, presence: mirror.presence, groups: this.groups,
-      record: (endpoint) => mirror.get(endpoint), exchangesOf: (endpoint) => this.exchangesOf(endpoint), knownExchanges: (endpoint) => this.exchanges.get(endpoint),
+      record: (endpoint) => mirror.get(endpoint), exchangesOf: (endpoint) => this.exchanges.of(endpoint), knownExchanges: (endpoint) => this.exchanges.known(endpoint),
       onHeld: (event) => this.emit('held', event), onAnswered: (event) => this.emit('answered', event), onBearer: (event) => this.emit('bearer', event), onDropped: (event) => this.emit('dropped', event), now: () => this.now(),
       requestWakeup: (endpoint) => options.wakeups?.requestWakeup(endpoint),
       ...(options.smsExchanges === undefined ? {} : { exchangeStore: options.smsExchanges }),
     }, options.heldRequests);
+    this.fromCoreSockets = new CoreDatagrams({
+      core: this.core, mirror, counters: this.counters, exchanges: this.exchanges, output: this.output, requests: this.requests,
+      toDevice: (record, bearer, message) => this.toDevice(record, bearer, message), dropped: (event) => this.emit('dropped', event), fail: (endpoint, error) => this.fail(endpoint, error),
+    });
     // A device that goes (de-registered, lapsed, refused) leaves no exchange state behind; its
     // core-facing socket is released by whoever wires the mirror to the pool (Gateway.start).
     mirror.on('forgotten', (endpoint) => this.deviceGone(endpoint));
@@ -140,17 +148,12 @@ export class Relay extends TypedEmitter<RelayEvents> {
   sweep(): void {
     const nowMs = this.now();
     this.options.udpRateLimiter?.sweep(nowMs);
-    for (const [endpoint, exchanges] of this.exchanges) {
-      exchanges.prune(nowMs);
-      if (exchanges.isIdle) this.exchanges.delete(endpoint);
-    }
+    this.exchanges.sweep(nowMs);
   }
 
   /** A device's registration is gone: its retransmissions stop and its exchange state is freed. */
   private deviceGone(endpoint: string): void {
-    const exchanges = this.exchanges.get(endpoint);
-    this.exchanges.delete(endpoint);
-    if (exchanges) for (const stop of exchanges.coreAckStops()) stop();
+    this.exchanges.forget(endpoint);
     void this.requests.held.gone(endpoint); // its held requests: answered 5.04, never delivered
   }
 
@@ -190,7 +193,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
   /** A datagram on the core-facing socket of `endpoint`. */
   fromCore(endpoint: string, bytes: Uint8Array, from: RemoteInfo): Promise<void> {
     // One async function per datagram, not two (bench/device-scale: CPU per Register).
-    return this.coreDatagram(endpoint, bytes, from)
+    return this.fromCoreSockets.handle(endpoint, bytes, from)
       .catch((error: unknown) => this.fail(endpoint, error)); // e.g. Redis refused to store the core's answer to a Register
   }
 
@@ -201,60 +204,6 @@ export class Relay extends TypedEmitter<RelayEvents> {
   private fail(endpoint: string | null, error: unknown): void {
     this.counters.failed += 1;
     this.emit('dropped', { reason: 'failed', endpoint, detail: String(error) });
-  }
-
-  private async coreDatagram(endpoint: string, bytes: Uint8Array, from: RemoteInfo): Promise<void> {
-    if (!this.core.matches(from.address, from.port)) {
-      // Only the core speaks here. A named core may have moved: resolve its name again (rate-limited).
-      this.core.refreshSoon();
-      return;
-    }
-    this.counters.fromCore += 1;
-    let message: CoapMessage;
-    try {
-      message = decodeCoap(bytes);
-    } catch (error) {
-      this.counters.malformed += 1;
-      this.emit('dropped', { reason: 'malformed-from-core', endpoint, detail: String(error) });
-      return;
-    }
-    // A 2.02 to a De-register makes the mirror forget the device (and the relay its exchange
-    // state); the answer must still reach it.
-    const known = this.mirror.get(endpoint);
-    const existing = this.exchanges.get(endpoint);
-    // A write Redis refuses is counted and logged; the answer still goes to the device (the mirror
-    // keeps the record in memory, and Redis gets it with the next save).
-    // Only a response can answer a registration request (the mirror ignores the rest): no call, no await for them.
-    if (message.code >= 64) await this.mirror.noteCoreResponse(endpoint, message).catch((error: unknown) => this.fail(endpoint, error));
-    const record = this.mirror.get(endpoint) ?? known;
-    if (message.type === 'ACK' || message.type === 'RST') {
-      const stop = existing?.coreAckStop(message.messageId);
-      if (stop) {
-        stop();
-        return;
-      }
-      const uplink = existing?.uplinkFor(message.messageId);
-      if (uplink === undefined || record === undefined) return;
-      if (uplink.bearer === 'udp' && this.output.answerOverUdp(record, bytes, uplink.deviceMessageId)) return;
-      const answer = { ...message, messageId: uplink.deviceMessageId };
-      if (isEmpty(message) && uplink.bearer === 'sms') {
-        this.counters.emptyAcksNotSent += 1; // an SMS device does not retransmit: nothing to stop
-        return;
-      }
-      await this.toDevice(record, uplink.bearer, answer);
-      return;
-    }
-    if (record === undefined) {
-      if (message.type === 'CON') this.sendToCore(endpoint, coapReset(message.messageId));
-      this.emit('dropped', { reason: 'unknown-device', endpoint, detail: 'the core addressed a device that is not registered' });
-      return;
-    }
-    const exchanges = this.exchangesOf(endpoint);
-    if (message.code >= 64) {
-      await this.requests.responseFromCore(record, exchanges, message);
-      return;
-    }
-    await this.requests.request(record, exchanges, message);
   }
 
   /**
@@ -269,7 +218,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
     const known = this.mirror.noteActivity(source, header.code);
     // A device without its socket (waiting for its address after a restart) takes the slow path: UplinkRefusals.noSocket.
     if (known !== undefined && pin === undefined && this.sockets.get(known) !== undefined && !this.requests.held.hasWork(known)) {
-      const exchanges = this.exchangesOf(known);
+      const exchanges = this.exchanges.of(known);
       // A response by SMS may answer the gateway's own trigger: checked on the slow path.
       const maybeTriggerAnswer = header.code >= 64 && source.bearer === 'sms' && this.options.triggerAnswers !== undefined;
       if (!(header.code >= 64 && exchanges.hasTokenExchanges) && !maybeTriggerAnswer) {
@@ -319,7 +268,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
       return;
     }
     if (this.sockets.get(endpoint) === undefined && !(await this.socketReady(endpoint, source, message))) return;
-    const exchanges = this.exchangesOf(endpoint);
+    const exchanges = this.exchanges.of(endpoint);
     exchanges.prune(this.now());
     const sms = exchanges.smsExchangeFor(message) ?? (source.bearer === 'sms' ? await this.requests.storedExchange(endpoint, exchanges, message) : undefined);
     if (sms !== undefined) {
@@ -359,7 +308,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
   close(): void {
     this.output.close();
     this.requests.held.close(); // no held request is delivered or answered afterwards
-    for (const exchanges of this.exchanges.values()) for (const stop of exchanges.coreAckStops()) stop();
+    this.exchanges.stopAll();
   }
 
   private sendBytesToCore(endpoint: string, bytes: Uint8Array): void {
@@ -382,15 +331,6 @@ export class Relay extends TypedEmitter<RelayEvents> {
       await this.mirror.discardUnaccepted(endpoint).catch(() => undefined);
       return false;
     }
-  }
-
-  private exchangesOf(endpoint: string): DeviceExchanges {
-    let exchanges = this.exchanges.get(endpoint);
-    if (!exchanges) {
-      exchanges = new DeviceExchanges(Math.floor(Math.random() * 0xffffffff));
-      this.exchanges.set(endpoint, exchanges);
-    }
-    return exchanges;
   }
 }
 
