@@ -123,6 +123,45 @@ describe('core socket pool: a recorded port held by another socket', () => {
   });
 });
 
+describe('core socket pool: retries of a device waiting for its recorded port', () => {
+  it('back off while the port stays held (the clock is injected), and run again at once after a bind succeeds', async () => {
+    const options = { bindHosts: ['127.0.0.3'], portRange: [23_680, 23_689] as const, prefix: 'backoff:' };
+    const before = new CoreSocketPool(scope.redis(), () => undefined, options);
+    const recorded = (await before.ensure('w')).address().port;
+    await before.close();
+    const holder = createSocket('udp4');
+    await new Promise<void>((resolve) => holder.bind(recorded, '127.0.0.3', () => resolve()));
+    let holderOpen = true;
+    const closeHolder = (): Promise<void> => new Promise((resolve) => (holderOpen ? holder.close(() => resolve()) : resolve()));
+    scope.onCleanup(closeHolder);
+
+    let clockMs = 0;
+    const after = new CoreSocketPool(scope.redis(), () => undefined, { ...options, now: () => clockMs });
+    scope.onCleanup(() => after.close());
+    expect(await after.restore(['w'])).toMatchObject({ unbound: 1 });
+    const start = after.counters.bindFailures;
+    // The maintenance timer, once a second for 10 s: passes at 0, 1, 3 and 7 s (the wait doubles).
+    for (let tick = 0; tick < 10; tick += 1) {
+      clockMs = tick * 1000;
+      await after.retryPending();
+    }
+    expect(after.counters.bindFailures - start).toBe(4);
+    await after.ensure('new'); // a bind succeeds: the wait ends
+    await after.retryPending(); // same clock reading
+    expect(after.counters.bindFailures - start).toBe(5);
+    await after.retryPending(); // that pass failed: waiting again
+    expect(after.counters.bindFailures - start).toBe(5);
+
+    await closeHolder();
+    holderOpen = false;
+    clockMs += 1000; // the first wait after a reset
+    const rebound = after.next('rebound');
+    await after.retryPending();
+    expect((await rebound)[0]).toEqual({ endpoint: 'w', address: { host: '127.0.0.3', port: recorded } });
+    expect(after.pendingEndpoints).toEqual([]);
+  });
+});
+
 describe('core socket pool: open-file limit', () => {
   it('reports EMFILE as GW_ERR_RELAY_FILE_LIMIT (not "no free port"), records nothing for that device, a restore under the limit binds what it can, retries back off, and the rest bind on retry', async () => {
     const lines = await runUnderFileLimit(100, [scope.server().url, '127.0.0.4', '23700', '23899', '5']);
