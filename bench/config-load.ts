@@ -27,7 +27,7 @@ import { runIfMain } from './support/entry.ts';
 import { describeMachine, formatMachine, loadAverageWindow } from './support/machine.ts';
 import { integerOption } from './support/options.ts';
 import type { ResultsEntry } from './support/results-doc.ts';
-import { round } from './support/numbers.ts';
+import { median, round } from './support/numbers.ts';
 
 /** Sizes of the generated files, bytes. */
 const SIZES = [16 * 1024, 128 * 1024, MAX_CONFIG_BYTES - 64] as const;
@@ -90,11 +90,6 @@ function loadOnce(text: string): string {
     if (error instanceof GatewayError) return error.code;
     throw error;
   }
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? 0;
 }
 
 

@@ -53,7 +53,7 @@ import { runIfMain } from './support/entry.ts';
 import { startJsonChild, type JsonChild } from './support/json-child.ts';
 import { kannelAvailable, startKannelReceiver } from './support/kannel-receiver.ts';
 import { describeMachine, formatMachine, loadAverageWindow } from './support/machine.ts';
-import { round } from './support/numbers.ts';
+import { median, round } from './support/numbers.ts';
 import { RECEIVE_ROUTES, receiveSummary, receiveTables, type DirectStages, type ReceiveOptions, type ReceiveReport, type ReceiveRoute, type RouteRow, type SendRow } from './support/receive-report.ts';
 
 export { receiveResults, receiveTables, type ReceiveReport } from './support/receive-report.ts';
@@ -106,11 +106,6 @@ interface ReceiveRound {
   readonly roundMs: number;
   readonly deliveryMs: number;
 }
-
-const median = (values: readonly number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor((sorted.length - 1) / 2)] ?? 0;
-};
 
 /** A fresh simulated modem in the simulator process and a ready driver on it. */
 async function startRemoteModem(env: Env, tag: string, route: ReceiveRoute, persist: ConstructorParameters<typeof ModemDriver>[1]['persist']): Promise<ModemDriver> {

@@ -38,7 +38,7 @@ import { SimNetwork } from '../src/sim/network/sim-network.ts';
 import { startPrivateRedis } from '../src/sim/private-redis.ts';
 import { runIfMain } from './support/entry.ts';
 import { describeMachine, formatMachine, loadAverageWindow } from './support/machine.ts';
-import { round } from './support/numbers.ts';
+import { median, round } from './support/numbers.ts';
 import { integerOption } from './support/options.ts';
 import type { ResultsEntry } from './support/results-doc.ts';
 
@@ -91,12 +91,6 @@ interface Env {
 
 /** One round's figures: a row's, without the setting it ran with. */
 type Round = Omit<OutboundCmmsRow, 'hint'>;
-
-const median = (values: readonly number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
-};
 
 /** One round of one case on a fresh modem, queue and worker. */
 async function runRound(env: Env, hint: boolean, tag: string, options: OutboundCmmsOptions): Promise<Round> {

@@ -44,7 +44,7 @@ import { startUdpForwarder } from './support/udp-forwarder.ts';
 import type { BurstResult } from './support/udp-load.ts';
 import { integerOption } from './support/options.ts';
 import { runIfMain } from './support/entry.ts';
-import { round } from './support/numbers.ts';
+import { median, round } from './support/numbers.ts';
 
 /** Parameters of one run. */
 export interface ThroughputOptions {
@@ -111,11 +111,6 @@ const OBSERVER_TOKEN = 'bench-observer-token-0123456789';
 const PAUSE_MS = 200;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-const median = (values: readonly number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted.length === 0 ? 0 : (sorted[Math.floor((sorted.length - 1) / 2)] ?? 0);
-};
-
 async function timedBurst(load: JsonChild, set: string, options: ThroughputOptions, perDevice: number): Promise<ThroughputBurst> {
   const cpuBefore = process.cpuUsage();
   const loopBefore = performance.eventLoopUtilization();
