@@ -8,7 +8,8 @@
  *
  * Figures per system: registrations/s (N Registers, at most `--window` waiting at a time), RSS
  * after two full GCs per device (RSS with the devices minus RSS before them, ÷ N), CPU time of the
- * system-under-test process per steady-state Update (the second of two Update rounds); for the
+ * system-under-test process per steady-state Update (the second of two Update rounds), CPU time
+ * of the Redis server per Register (it shares the cores: part of the gateway's cost); for the
  * gateway also the restart: a new process, Gateway.start until every recorded socket is bound.
  * Targets (issue 10): RSS ≤ 2× bare, registrations/s ≥ 0.7× bare, CPU per Update ≤ 2× bare,
  * restart < 5 s per 100,000 devices (what grows with the fleet scaled linearly from N).
@@ -19,7 +20,8 @@
  * table, then as its LAST line one JSON object ({@link DeviceScaleReport}). Exit code 1 when a
  * target is missed or a device failed.
  *
- * For profiling: `DEVICE_SCALE_DEBUG=1` prints every memory measurement (heap spaces included);
+ * For profiling: `DEVICE_SCALE_DEBUG=1` prints every memory measurement (heap spaces included)
+ * and Redis' calls and µs per command during the Register rounds (`INFO commandstats`);
  * `DEVICE_SCALE_HEAPSNAPSHOT=<dir>` makes the gateway write a heap snapshot there at each one.
  * The gateway's process (not the bare forwarder's) runs with the node/V8 flags of the `smsbridge`
  * executable's first line (src/main.ts: `--min-semi-space-size=16`, see docs/scaling.md);
@@ -29,6 +31,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { Redis } from 'ioredis';
 import { startPrivateRedis } from '../src/sim/private-redis.ts';
 import { runIfMain } from './support/entry.ts';
 import { startJsonChild, type JsonChild } from './support/json-child.ts';
@@ -36,6 +39,7 @@ import { describeMachine, formatMachine, loadAverageWindow } from './support/mac
 import { integerOption } from './support/options.ts';
 import type { ResultsEntry } from './support/results-doc.ts';
 import type { RoundResult } from './support/scale-swarm.ts';
+import { addRedisCpu, readRedisCpu, redisCpuBetween } from './support/redis-cpu.ts';
 import { round } from './support/numbers.ts';
 
 /** Parameters of one run. */
@@ -52,6 +56,13 @@ export interface SystemFigures {
   readonly registrationsPerSec: number;
   /** CPU time of the system-under-test process during the Register rounds ÷ Registers (steadier than the rate on a busy machine). */
   readonly cpuUsPerRegister: number;
+  /**
+   * CPU time of the Redis server during the Register rounds ÷ Registers (it shares the machine's
+   * cores, so it is part of what a Register costs), µs: the whole server process (`used_cpu_*`,
+   * network I/O included) and the part spent running commands and scripts (`commandstats`).
+   */
+  readonly redisCpuUsPerRegister: number;
+  readonly redisCommandUsPerRegister: number;
   readonly registerFailures: number;
   /** RSS with the whole fleet minus RSS before any device, ÷ N (start-up growth such as compiled code included). */
   readonly rssPerDeviceBytes: number;
@@ -133,32 +144,39 @@ async function startSut(mode: 'gateway' | 'bare', redisUrl: string, core: { host
  * more device adds is measured on a process that has already seen the traffic (compiled code,
  * grown allocator arenas), as it will be long before 100,000 devices.
  */
-async function measureSystem(sut: JsonChild, swarm: JsonChild, options: DeviceScaleOptions): Promise<{ figures: SystemFigures; measure: Measure }> {
+async function measureSystem(sut: JsonChild, swarm: JsonChild, redis: Redis, options: DeviceScaleOptions): Promise<{ figures: SystemFigures; measure: Measure }> {
   const target = sut.hello.udp as { host: string; port: number };
   const half = Math.floor(options.devices / 2);
   const runRound = async (kind: 'register' | 'update', from: number, to: number): Promise<RoundResult> => (await swarm.ask({ op: 'round', kind, target, window: options.window, from, to })) as unknown as RoundResult;
   const cpuNow = async (): Promise<number> => (await sut.ask({ op: 'cpu' })).cpuUs as number;
   const before = (await sut.ask({ op: 'measure' })) as unknown as Measure;
   let registerCpuUs = -(await cpuNow());
+  let redisBefore = await readRedisCpu(redis);
   const registeredFirst = await runRound('register', 0, half);
   registerCpuUs += await cpuNow();
+  let registerRedis = redisCpuBetween(redisBefore, await readRedisCpu(redis));
   await runRound('update', 0, half);
   const withHalf = (await sut.ask({ op: 'measure' })) as unknown as Measure;
   registerCpuUs -= await cpuNow();
+  redisBefore = await readRedisCpu(redis);
   const registeredSecond = await runRound('register', half, options.devices);
   registerCpuUs += await cpuNow();
+  registerRedis = addRedisCpu(registerRedis, redisCpuBetween(redisBefore, await readRedisCpu(redis)));
   await runRound('update', 0, options.devices); // warm-up
   const cpuBefore = (await sut.ask({ op: 'cpu' })).cpuUs as number;
   const updated = await runRound('update', 0, options.devices);
   const cpuAfter = (await sut.ask({ op: 'cpu' })).cpuUs as number;
   const after = (await sut.ask({ op: 'measure' })) as unknown as Measure;
   if (process.env.DEVICE_SCALE_DEBUG) process.stderr.write(`  measure before ${JSON.stringify(before)}\n  measure half ${JSON.stringify(withHalf)}\n  measure after ${JSON.stringify(after)}\n`);
+  if (process.env.DEVICE_SCALE_DEBUG) process.stderr.write(`  Redis during the Register rounds ${JSON.stringify(registerRedis)}\n`);
   const added = Math.max(1, options.devices - half);
+  const registers = Math.max(1, registeredFirst.ok + registeredSecond.ok);
   return {
     measure: after,
     figures: {
       registrationsPerSec: round((registeredFirst.ok + registeredSecond.ok) / (registeredFirst.seconds + registeredSecond.seconds), 0),
-      cpuUsPerRegister: round(registerCpuUs / Math.max(1, registeredFirst.ok + registeredSecond.ok), 1),
+      cpuUsPerRegister: round(registerCpuUs / registers, 1),
+      redisCpuUsPerRegister: round(registerRedis.serverCpuUs / registers, 1), redisCommandUsPerRegister: round(registerRedis.commandUs / registers, 1),
       registerFailures: registeredFirst.failed + registeredSecond.failed,
       rssPerDeviceBytes: round((after.rss - before.rss) / options.devices, 0), heapPerDeviceBytes: round((after.heapUsed - before.heapUsed) / options.devices, 0),
       rssPerAddedDeviceBytes: round((after.rss - withHalf.rss) / added, 0), heapPerAddedDeviceBytes: round((after.heapUsed - withHalf.heapUsed) / added, 0),
@@ -179,6 +197,8 @@ export async function runDeviceScale(options: DeviceScaleOptions = DEFAULT_OPTIO
     cleanups.push(() => new Promise<void>((resolve) => guard.close(() => resolve())));
     const redis = await startPrivateRedis();
     cleanups.push(() => redis.stop());
+    const redisClient = new Redis(redis.url);
+    cleanups.push(async () => redisClient.disconnect());
     const core = await startJsonChild(script('scale-core.ts'));
     cleanups.push(() => core.stop());
     const coreAddress = core.hello.core as { host: string; port: number };
@@ -189,13 +209,13 @@ export async function runDeviceScale(options: DeviceScaleOptions = DEFAULT_OPTIO
     log(`${options.devices} device sockets open on ${hosts.join(', ')}`);
 
     const bareSut = await startSut('bare', redis.url, coreAddress);
-    const bare = await measureSystem(bareSut, swarm, options);
+    const bare = await measureSystem(bareSut, swarm, redisClient, options);
     await bareSut.stop();
     log(`bare: ${JSON.stringify(bare.figures)}`);
 
     let sut = await startSut('gateway', redis.url, coreAddress);
     cleanups.push(() => sut.stop());
-    const gateway = await measureSystem(sut, swarm, options);
+    const gateway = await measureSystem(sut, swarm, redisClient, options);
     log(`gateway: ${JSON.stringify(gateway.figures)}`);
     await sut.stop();
     sut = await startSut('gateway', redis.url, coreAddress);
@@ -251,6 +271,7 @@ export function deviceScaleTable(report: DeviceScaleReport): string {
     '|:---|---:|---:|---:|:---|',
     `| registrations/s | ${g.registrationsPerSec} | ${b.registrationsPerSec} | ${report.ratios.registrationRate}${mark(report.targets.registrationRate)} | ≥ 0.7 |`,
     `| CPU per Register | ${g.cpuUsPerRegister} µs | ${b.cpuUsPerRegister} µs | ${round(g.cpuUsPerRegister / b.cpuUsPerRegister, 3)} | |`,
+    `| Redis server CPU per Register (of it running commands) | ${g.redisCpuUsPerRegister} µs (${g.redisCommandUsPerRegister} µs) | ${b.redisCpuUsPerRegister} µs (${b.redisCommandUsPerRegister} µs) | | |`,
     `| RSS after GC per added device | ${kb(g.rssPerAddedDeviceBytes)} | ${kb(b.rssPerAddedDeviceBytes)} | ${report.ratios.rss}${mark(report.targets.rss)} | ≤ 2 |`,
     `| heap after GC per added device | ${kb(g.heapPerAddedDeviceBytes)} | ${kb(b.heapPerAddedDeviceBytes)} | | |`,
     `| RSS after GC per device of the whole fleet (start-up growth included) | ${kb(g.rssPerDeviceBytes)} | ${kb(b.rssPerDeviceBytes)} | ${report.ratios.rssWholeFleet} | |`,
