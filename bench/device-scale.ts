@@ -59,10 +59,11 @@ export interface SystemFigures {
   /**
    * CPU time of the Redis server during the Register rounds ÷ Registers (it shares the machine's
    * cores, so it is part of what a Register costs), µs: the whole server process (`used_cpu_*`,
-   * network I/O included) and the part spent running commands and scripts (`commandstats`).
+   * network I/O included), and the time spent running Lua scripts (`commandstats` of
+   * EVAL/EVALSHA: wall time, above the CPU time on a loaded machine).
    */
   readonly redisCpuUsPerRegister: number;
-  readonly redisCommandUsPerRegister: number;
+  readonly redisScriptUsPerRegister: number;
   readonly registerFailures: number;
   /** RSS with the whole fleet minus RSS before any device, ÷ N (start-up growth such as compiled code included). */
   readonly rssPerDeviceBytes: number;
@@ -176,7 +177,7 @@ async function measureSystem(sut: JsonChild, swarm: JsonChild, redis: Redis, opt
     figures: {
       registrationsPerSec: round((registeredFirst.ok + registeredSecond.ok) / (registeredFirst.seconds + registeredSecond.seconds), 0),
       cpuUsPerRegister: round(registerCpuUs / registers, 1),
-      redisCpuUsPerRegister: round(registerRedis.serverCpuUs / registers, 1), redisCommandUsPerRegister: round(registerRedis.commandUs / registers, 1),
+      redisCpuUsPerRegister: round(registerRedis.serverCpuUs / registers, 1), redisScriptUsPerRegister: round(registerRedis.scriptUs / registers, 1),
       registerFailures: registeredFirst.failed + registeredSecond.failed,
       rssPerDeviceBytes: round((after.rss - before.rss) / options.devices, 0), heapPerDeviceBytes: round((after.heapUsed - before.heapUsed) / options.devices, 0),
       rssPerAddedDeviceBytes: round((after.rss - withHalf.rss) / added, 0), heapPerAddedDeviceBytes: round((after.heapUsed - withHalf.heapUsed) / added, 0),
@@ -271,7 +272,7 @@ export function deviceScaleTable(report: DeviceScaleReport): string {
     '|:---|---:|---:|---:|:---|',
     `| registrations/s | ${g.registrationsPerSec} | ${b.registrationsPerSec} | ${report.ratios.registrationRate}${mark(report.targets.registrationRate)} | ≥ 0.7 |`,
     `| CPU per Register | ${g.cpuUsPerRegister} µs | ${b.cpuUsPerRegister} µs | ${round(g.cpuUsPerRegister / b.cpuUsPerRegister, 3)} | |`,
-    `| Redis server CPU per Register (of it running commands) | ${g.redisCpuUsPerRegister} µs (${g.redisCommandUsPerRegister} µs) | ${b.redisCpuUsPerRegister} µs (${b.redisCommandUsPerRegister} µs) | | |`,
+    `| Redis server CPU per Register (time in Lua scripts) | ${g.redisCpuUsPerRegister} µs (${g.redisScriptUsPerRegister} µs) | ${b.redisCpuUsPerRegister} µs (${b.redisScriptUsPerRegister} µs) | | |`,
     `| RSS after GC per added device | ${kb(g.rssPerAddedDeviceBytes)} | ${kb(b.rssPerAddedDeviceBytes)} | ${report.ratios.rss}${mark(report.targets.rss)} | ≤ 2 |`,
     `| heap after GC per added device | ${kb(g.heapPerAddedDeviceBytes)} | ${kb(b.heapPerAddedDeviceBytes)} | | |`,
     `| RSS after GC per device of the whole fleet (start-up growth included) | ${kb(g.rssPerDeviceBytes)} | ${kb(b.rssPerDeviceBytes)} | ${report.ratios.rssWholeFleet} | |`,

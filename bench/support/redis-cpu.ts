@@ -4,13 +4,23 @@
  */
 import type { Redis } from 'ioredis';
 
+/** The commands that run a Lua script. */
+const SCRIPT_COMMANDS: ReadonlySet<string> = new Set(['eval', 'evalsha', 'eval_ro', 'evalsha_ro']);
+
 /** What a Redis server has spent so far (differences of two readings give a phase's cost). */
 export interface RedisCpuReading {
   /** `used_cpu_user` + `used_cpu_sys` of the server process, µs (commands, scripts and network I/O). */
   readonly serverCpuUs: number;
-  /** Sum of `usec` over `INFO commandstats`, INFO aside (time spent running commands and the scripts they run), µs. */
-  readonly commandUs: number;
-  /** Per command (`evalsha`, `get`, …): calls and µs so far. */
+  /**
+   * `usec` of the script commands (`eval`, `evalsha` and their `_ro` forms) in `INFO commandstats`:
+   * time spent running scripts, the commands they call included, µs. Wall time while the command
+   * runs, so on a loaded machine it can exceed the CPU time.
+   */
+  readonly scriptUs: number;
+  /**
+   * Per command (`evalsha`, `get`, …): calls and µs so far, as `INFO commandstats` counts them
+   * (Redis 7: the commands scripts call are counted too, and inside their script's time).
+   */
   readonly commands: Readonly<Record<string, { readonly calls: number; readonly usec: number }>>;
 }
 
@@ -19,7 +29,7 @@ export async function readRedisCpu(redis: Redis): Promise<RedisCpuReading> {
   const info = await redis.info('everything');
   let userSec = 0;
   let sysSec = 0;
-  let commandUs = 0;
+  let scriptUs = 0;
   const commands: Record<string, { calls: number; usec: number }> = {};
   for (const line of info.split(/\r?\n/)) {
     const cpu = /^used_cpu_(user|sys):([\d.]+)$/.exec(line);
@@ -31,9 +41,9 @@ export async function readRedisCpu(redis: Redis): Promise<RedisCpuReading> {
     const stat = /^cmdstat_([^:]+):calls=(\d+),usec=(\d+),/.exec(line);
     if (stat === null) continue;
     commands[stat[1]!] = { calls: Number(stat[2]), usec: Number(stat[3]) };
-    if (stat[1] !== 'info') commandUs += Number(stat[3]); // not the readings themselves
+    if (SCRIPT_COMMANDS.has(stat[1]!)) scriptUs += Number(stat[3]);
   }
-  return { serverCpuUs: Math.round((userSec + sysSec) * 1e6), commandUs, commands };
+  return { serverCpuUs: Math.round((userSec + sysSec) * 1e6), scriptUs, commands };
 }
 
 /** What was spent between two readings (`commands`: only those called in between). */
@@ -43,7 +53,7 @@ export function redisCpuBetween(before: RedisCpuReading, after: RedisCpuReading)
     const was = before.commands[name] ?? { calls: 0, usec: 0 };
     if (now.calls > was.calls) commands[name] = { calls: now.calls - was.calls, usec: now.usec - was.usec };
   }
-  return { serverCpuUs: after.serverCpuUs - before.serverCpuUs, commandUs: after.commandUs - before.commandUs, commands };
+  return { serverCpuUs: after.serverCpuUs - before.serverCpuUs, scriptUs: after.scriptUs - before.scriptUs, commands };
 }
 
 /** The sum of two phases' costs. */
@@ -53,5 +63,5 @@ export function addRedisCpu(a: RedisCpuReading, b: RedisCpuReading): RedisCpuRea
     const was = commands[name] ?? { calls: 0, usec: 0 };
     commands[name] = { calls: was.calls + cost.calls, usec: was.usec + cost.usec };
   }
-  return { serverCpuUs: a.serverCpuUs + b.serverCpuUs, commandUs: a.commandUs + b.commandUs, commands };
+  return { serverCpuUs: a.serverCpuUs + b.serverCpuUs, scriptUs: a.scriptUs + b.scriptUs, commands };
 }
