@@ -120,10 +120,11 @@ export class RedisRegistrationStore {
   save(record: DeviceRecord): Promise<void> {
     // What the script needs besides the JSON, computed here so that a new record costs Redis no
     // JSON decoding or encoding (bench/device-scale: Redis CPU per Register).
+    // The index keys as indexKey() builds them, without a source object per record.
     this.saving.push(
       record.endpoint, JSON.stringify(record), String(record.lastActivityMs + record.lifetimeSec * 1000),
-      record.msisdn === null || record.msisdn === '' ? '' : this.indexKey({ bearer: 'sms', msisdn: record.msisdn }),
-      record.udpHost === null || record.udpHost === '' ? '' : this.indexKey({ bearer: 'udp', host: record.udpHost, port: record.udpPort ?? 0 }),
+      record.msisdn === null || record.msisdn === '' ? '' : `${this.prefix}msisdn:${record.msisdn}`,
+      record.udpHost === null || record.udpHost === '' ? '' : `${this.prefix}udp:${record.udpHost}:${record.udpPort ?? 0}`,
       String(record.lastActivityMs), record.lastUdpActivityMs === null ? '' : String(record.lastUdpActivityMs),
     );
     if (this.batch === null) {
