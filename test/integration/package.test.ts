@@ -45,7 +45,7 @@ describe('npm pack', () => {
     expect(paths).toContain('dist/main.js');
     expect(paths).toContain('hardware/profiles/generic.yaml');
     expect(paths).toContain('README.md');
-    expect(paths).toContain('dist/lwm2m/lua/saveRegistration-2.lua');
+    expect(paths).toContain('dist/lwm2m/lua/patchRegistration-2.lua');
     expect(paths.filter((p) => p.startsWith('src/') || p.startsWith('test/') || p.startsWith('bench/'))).toEqual([]);
 
     const app = join(dir, 'app');

@@ -6,14 +6,14 @@ const LWM2M_MODULE = new URL('../../../src/lwm2m/redis-registration-store.ts', i
 
 describe('readLuaScripts', () => {
   it('reads each script beside the module and takes its number of KEYS from the file name', () => {
-    const scripts = readLuaScripts(LWM2M_MODULE, { saveRegistration: 'saveRegistration-2.lua', touchRegistrations: 'touchRegistrations-1.lua' });
-    expect(scripts.saveRegistration.numberOfKeys).toBe(2);
+    const scripts = readLuaScripts(LWM2M_MODULE, { patchRegistration: 'patchRegistration-2.lua', touchRegistrations: 'touchRegistrations-1.lua' });
+    expect(scripts.patchRegistration.numberOfKeys).toBe(2);
     expect(scripts.touchRegistrations.numberOfKeys).toBe(1);
-    expect(scripts.saveRegistration.lua).toMatch(/KEYS\[1\]/);
+    expect(scripts.patchRegistration.lua).toMatch(/KEYS\[1\]/);
   });
 
   it('refuses a file not named <command>-<keys>.lua, and a missing file, at once', () => {
-    expect(() => readLuaScripts(LWM2M_MODULE, { save: 'saveRegistration.lua' })).toThrow(/<command>-<keys>\.lua/);
+    expect(() => readLuaScripts(LWM2M_MODULE, { patch: 'patchRegistration.lua' })).toThrow(/<command>-<keys>\.lua/);
     expect(() => readLuaScripts(LWM2M_MODULE, { gone: 'noSuchScript-1.lua' })).toThrow(/ENOENT/);
   });
 });

@@ -1,5 +1,7 @@
 --[[
-  Writes a device record and its indexes in one step (the registration store, src/lwm2m).
+  Writes the changed fields of a stored device record, with its indexes and deadline, in one step
+  (the registration store, src/lwm2m: an Update or a move; whole records go through
+  putRegistrations-1.lua).
 
   Input:
     KEYS[1] device key            <prefix>device:<endpoint>   (JSON record, a string)
@@ -7,34 +9,26 @@
 
     ARGV[1] key prefix            index keys <prefix>msisdn:<digits> and <prefix>udp:<host>:<port>
     ARGV[2] endpoint
-    ARGV[3] mode                  'put': ARGV[4] is the whole record (create or replace)
-                                  'patch': ARGV[4] holds the changed fields only; nothing is
-                                  written when the record is gone (returns 0)
-    ARGV[4] JSON object
+    ARGV[3] JSON object           the changed fields only
 
   Output:
-    1 written, 0 no record to patch
+    1 written, 0 no record to patch (nothing is written when the record is gone)
 
   Rules: lastActivityMs and lastUdpActivityMs never go back (another process may have written a
   later one); an index key is deleted only while it still names this endpoint; the deadline is
   lastActivityMs + lifetimeSec * 1000 of the merged record.
 ]]
-local prefix, endpoint, mode = ARGV[1], ARGV[2], ARGV[3]
-local fields = cjson.decode(ARGV[4])
+local prefix, endpoint = ARGV[1], ARGV[2]
 local stored = redis.call('GET', KEYS[1])
-local old = nil
-if stored then old = cjson.decode(stored) end
-if mode == 'patch' and not old then return 0 end
+if not stored then return 0 end
+local old = cjson.decode(stored)
+local fields = cjson.decode(ARGV[3])
 
 local new = {}
-if mode == 'patch' then
-  for k, v in pairs(old) do new[k] = v end
-end
+for k, v in pairs(old) do new[k] = v end
 for k, v in pairs(fields) do new[k] = v end
-if old then
-  for _, k in ipairs({ 'lastActivityMs', 'lastUdpActivityMs' }) do
-    if type(old[k]) == 'number' and (type(new[k]) ~= 'number' or new[k] < old[k]) then new[k] = old[k] end
-  end
+for _, k in ipairs({ 'lastActivityMs', 'lastUdpActivityMs' }) do
+  if type(old[k]) == 'number' and (type(new[k]) ~= 'number' or new[k] < old[k]) then new[k] = old[k] end
 end
 
 local function present(v) return v ~= nil and v ~= cjson.null and v ~= '' end
@@ -49,10 +43,8 @@ local function dropIndex(oldKey, newKey)
   if oldKey and oldKey ~= newKey and redis.call('GET', oldKey) == endpoint then redis.call('DEL', oldKey) end
 end
 
-if old then
-  dropIndex(msisdnKey(old), msisdnKey(new))
-  dropIndex(udpKey(old), udpKey(new))
-end
+dropIndex(msisdnKey(old), msisdnKey(new))
+dropIndex(udpKey(old), udpKey(new))
 redis.call('SET', KEYS[1], cjson.encode(new))
 local mk, uk = msisdnKey(new), udpKey(new)
 if mk then redis.call('SET', mk, endpoint) end

@@ -1,0 +1,103 @@
+/**
+ * What a stop costs Redis (issue 10): `RegistrationMirror.persistActivity` writes the activity the
+ * mirror holds in memory only through the store's batched touch, a bounded number of devices per
+ * script call, not one call per device (19,000 calls at a stop in bench/device-scale); it still
+ * resolves with the number of records written and rejects with the store's error, leaving what
+ * failed for the next call. Real Redis, commands counted by MONITOR.
+ */
+import { Redis } from 'ioredis';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CoapCode } from '../../../src/lwm2m/index.ts';
+import type { DeviceRecord } from '../../../src/lwm2m/device-record.ts';
+import { RedisRegistrationStore } from '../../../src/lwm2m/redis-registration-store.ts';
+import { RegistrationMirror } from '../../../src/lwm2m/registration-mirror.ts';
+import { commandsDuring } from '../../support/redis-monitor.ts';
+import { usePrivateRedis } from '../../support/test-scope.ts';
+
+const PREFIX = 'test:stop:';
+const T0 = 1_796_000_000_000;
+const HOST = '127.0.0.10';
+
+const { redis: admin, server } = usePrivateRedis({ flushBeforeEach: false });
+const clients: Redis[] = [];
+
+afterEach(async () => {
+  await admin().flushall();
+  for (const client of clients.splice(0)) client.disconnect();
+});
+
+function client(): Redis {
+  const redis = new Redis(server().url);
+  clients.push(redis);
+  return redis;
+}
+
+function record(n: number): DeviceRecord {
+  return {
+    endpoint: `dev-${n}`, msisdn: null, udpHost: HOST, udpPort: 30_000 + n, binding: 'U', queueMode: false, lifetimeSec: 3_600,
+    lwm2mVersion: '1.1', objectLinks: '</3/0>', location: `/rd/${n}`, registered: true, registeredAtMs: T0,
+    lastActivityMs: T0, lastBearer: 'udp', lastUdpActivityMs: T0, smsModem: null, registeredOver: 'udp',
+  };
+}
+
+/**
+ * `devices` registrations in Redis, loaded by a gateway process whose mirror has since heard
+ * each device once (activity held in memory only: written at most every 10 s).
+ */
+async function fleetWithUnsavedActivity(devices: number, store: RedisRegistrationStore, clock: { nowMs: number }): Promise<RegistrationMirror> {
+  const seed = new RedisRegistrationStore(client(), PREFIX);
+  await Promise.all(Array.from({ length: devices }, (_, n) => seed.save(record(n))));
+  const mirror = new RegistrationMirror(store, { now: () => clock.nowMs });
+  await mirror.load();
+  clock.nowMs = T0 + 1_000;
+  for (let n = 0; n < devices; n += 1) {
+    expect(mirror.noteActivity({ bearer: 'udp', host: HOST, port: 30_000 + n }, CoapCode.CONTENT)).toBe(`dev-${n}`);
+  }
+  return mirror;
+}
+
+describe('persistActivity at stop', () => {
+  it('writes the activity of 1,500 devices in two script calls (at most 1,000 devices each), and resolves with 1,500', async () => {
+    const clock = { nowMs: T0 };
+    const redis = client();
+    const mirror = await fleetWithUnsavedActivity(1_500, new RedisRegistrationStore(redis, PREFIX), clock);
+    let written = 0;
+    const commands = await commandsDuring(server().url, redis, async () => {
+      written = await mirror.persistActivity();
+    });
+    expect(written).toBe(1_500);
+    expect(commands.filter((args) => /^eval/i.test(args[0] ?? '')).length).toBe(2);
+    expect(commands).toHaveLength(2);
+    const stored = await new RedisRegistrationStore(client(), PREFIX).all();
+    expect(stored).toHaveLength(1_500);
+    expect(stored.filter((one) => one.lastActivityMs === T0 + 1_000 && one.lastUdpActivityMs === T0 + 1_000)).toHaveLength(1_500);
+    expect(await redis.zscore(`${PREFIX}expiry`, 'dev-0')).toBe(String(T0 + 1_000 + 3_600_000));
+    expect(await mirror.persistActivity()).toBe(0); // nothing left unsaved
+  });
+
+  it('rejects with the store\'s error, and the next call writes what that one left', async () => {
+    const clock = { nowMs: T0 };
+    const refused = new Error('refused');
+    let failures = 0;
+    // Redis refusing one activity write (a fault), whichever touch the writer uses.
+    const store = new (class extends RedisRegistrationStore {
+      override async touch(activity: Parameters<RedisRegistrationStore['touch']>[0]): Promise<boolean> {
+        if (failures++ === 0) throw refused;
+        return super.touch(activity);
+      }
+
+      override async touchMany(activities: Parameters<RedisRegistrationStore['touchMany']>[0]): Promise<number> {
+        if (failures++ === 0) throw refused;
+        return super.touchMany(activities);
+      }
+    })(client(), PREFIX);
+    const mirror = await fleetWithUnsavedActivity(10, store, clock);
+    await expect(mirror.persistActivity()).rejects.toBe(refused);
+    const left = await mirror.persistActivity();
+    expect(left).toBeGreaterThan(0);
+    expect(left).toBeLessThanOrEqual(10);
+    const stored = await new RedisRegistrationStore(client(), PREFIX).all();
+    expect(stored.map((one) => one.lastActivityMs)).toEqual(Array.from({ length: 10 }, () => T0 + 1_000));
+    expect(await mirror.persistActivity()).toBe(0);
+  });
+});
