@@ -127,9 +127,9 @@ const ModemSchema = Type.Object({
   registrationWaitMs: count('Longest wait for network registration before a send fails.', d.registrationWaitMs),
   watchdogIntervalMs: count('Period of the watchdog (AT, AT+CSQ, AT+CREG?).', d.watchdogIntervalMs, 1),
   sweepIntervalMs: count('Period of the sweep of every SMS storage (AT+CMGL=4): indications get lost.', d.sweepIntervalMs, 1),
-  receiveRoute: Type.Union([Type.Literal('auto'), Type.Literal('stored')], {
+  receiveRoute: Type.Union([Type.Literal('auto'), Type.Literal('direct'), Type.Literal('stored')], {
     default: d.receiveRoute,
-    description: 'How SMS arrive: auto = the modem profile chooses (direct delivery, +CMT and AT+CNMA, where the modem supports AT+CSMS=1 and the profile prefers it); stored = always stored and announced with +CMTI (with storedRead: batch the fastest for bursts, docs/benchmarks.md).',
+    description: 'How SMS arrive: auto = adaptive: direct delivery (+CMT, one AT+CNMA each after persisting) while SMS come one at a time, switched to the stored route read in batches during a burst (3 SMS back to back) and back after 2 s without SMS; needs AT+CSMS=1, a profile that prefers direct delivery and storedRead: batch, else the one route possible; direct = direct delivery where possible, never switched; stored = always stored and announced with +CMTI (docs/benchmarks.md).',
   }),
   storedRead: Type.Union([Type.Literal('batch'), Type.Literal('single')], {
     default: d.storedRead,
