@@ -274,8 +274,8 @@ export class ModemSession {
 
   /**
    * `+CMT`/`+CDS`: persist or match, then `AT+CNMA` when phase 2+ requires it (TS 27.005 §3.4.4).
-   * An SMS that completes a burst switches the adaptive route to stored between its persistence
-   * and its `AT+CNMA`, so the network's next SMS meets `<mt>`=1 (receive-route.ts).
+   * An SMS that completes a burst switches the adaptive route to stored while it is persisted,
+   * before its `AT+CNMA`, so the network's next SMS meets `<mt>`=1 (receive-route.ts).
    */
   private async processRouted(pduHex: string, kind: 'cmt' | 'cds'): Promise<void> {
     const pdu = safeDecode(pduHex);
@@ -284,11 +284,14 @@ export class ModemSession {
       if (pdu?.type === 'status-report') this.matchReport(pdu, pduHex);
       else this.context.emit('unmatched-report', pduHex);
     } else {
-      const burst = this.route.routedArrived();
+      // A burst: the switch goes out now, beside the persistence, and before this one's AT+CNMA.
+      const switching = this.route.routedArrived() ? this.route.switchToStored() : null;
       try {
         // Decoded once: the inbox takes this decode instead of its own (the +CMT waits for it).
         await this.persistBeforeAckDeadline({ via: 'cmt', storage: null, index: null, pduHex, ...(pdu === null ? {} : { decoded: pdu }) });
+        await switching;
       } catch (error) {
+        await switching;
         // Not persisted: TS 27.005 §3.4.4 <n>=2 answers RP-ERROR at once, so the network keeps the
         // SMS and delivers it again. Staying silent instead makes the ME time out and switch
         // routing off (<mt>=<ds>=0), after which status reports are no longer shown at all.
@@ -296,7 +299,6 @@ export class ModemSession {
         if (this.setup.cnmaRequired) await this.acknowledge('AT+CNMA=2');
         throw error;
       }
-      if (burst) await this.route.switchToStored();
     }
     if (!this.setup.cnmaRequired) return;
     // Counted as it goes out: the next +CMT can be handled before this await resumes.

@@ -62,13 +62,16 @@ export interface ReceiveRouteThresholds {
 /**
  * The thresholds in force. A +CMT that follows our acknowledgement within 250 ms means the
  * network had the next SMS waiting (the simulated network answers in about 1 ms, a real one in
- * tens of ms; a person's next SMS takes seconds). Three in a row: a fourth is likely, and from
- * then on the stored route (the network's next delivery overlaps our work) beats one `AT+CNMA`
- * round trip per SMS (docs/benchmarks.md, modem-receive). Two seconds without SMS end the burst.
+ * tens of ms; a person's next SMS takes seconds). Two in a row, i.e. the third SMS of a run: more
+ * are likely, and from then on the stored route (the network's next delivery overlaps our work)
+ * beats one `AT+CNMA` round trip per SMS (docs/benchmarks.md, modem-receive); a two-part SMS
+ * stays on direct delivery (two commands, not five with both switches). Every SMS taken directly
+ * in a burst costs one full round trip, which is what the default route loses against the
+ * stored route in batches at the start of a burst. Two seconds without SMS end the burst.
  */
 export const RECEIVE_ROUTE_THRESHOLDS: ReceiveRouteThresholds = Object.freeze({
   backToBackGapMs: 250,
-  burstLength: 3,
+  burstLength: 2,
   quietMs: 2_000,
 });
 

@@ -1,8 +1,8 @@
 /**
  * The adaptive receive route of one connection (`receiveRoute: auto`, states and thresholds in
  * receive-route-states.ts). Quiet: direct delivery, one `AT+CNMA` per SMS after it was persisted
- * (TS 27.005 §3.4.4). A burst (SMS back to back): `AT+CNMI` with `<mt>`=1 goes out BEFORE the
- * `AT+CNMA` of the SMS that completed the burst. The network sends nothing new to the ME before
+ * (TS 27.005 §3.4.4). A burst (SMS back to back): `AT+CNMI` with `<mt>`=1 goes out while the
+ * SMS that completed the burst is persisted, and its `AT+CNMA` only after the modem answered it. The network sends nothing new to the ME before
  * that acknowledgement (TS 27.005 §3.4.4: one routed SMS at a time), so every later SMS is stored
  * and announced with `+CMTI` (§3.4.1) and read by the batch reader (stored-batch.ts), and the
  * `+CMT` being switched on is still persisted and acknowledged as usual. After `quietMs` without
@@ -93,8 +93,8 @@ export class ReceiveRoute {
   }
 
   /**
-   * A `+CMT` with an SMS arrived. True when it completes a burst: the caller then awaits
-   * {@link switchToStored} after persisting it and before its `AT+CNMA`.
+   * A `+CMT` with an SMS arrived. True when it completes a burst: the caller then starts
+   * {@link switchToStored} and awaits it before that SMS's `AT+CNMA`.
    */
   routedArrived(): boolean {
     const now = this.nowMs();
