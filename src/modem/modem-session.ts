@@ -18,14 +18,12 @@ import { MessageStore, isReceived, type StoredPdu } from './stored-messages.ts';
 
 export type { NetworkView, SendHints, SessionContext, SessionCounters } from './session-types.ts';
 
-
 /**
  * TS 27.005 §3.5.6: with `AT+CMMS=1` the ME keeps the relay link until 1 to 5 s (its choice)
  * passed after the last send's result, then falls back to 0 by itself. The driver assumes the
  * shortest hold and sends `AT+CMMS=1` again after a longer pause.
  */
 const CMMS_SHORTEST_HOLD_MS = 1000;
-
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
