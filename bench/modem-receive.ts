@@ -7,7 +7,8 @@
  * previous one. The driver persists each into a private Redis (the inbox), then deletes it
  * (stored route: `+CMTI`, `AT+CMGR`, `AT+CMGD`; stored route in batches: `+CMTI`, one
  * `AT+CMGL=0` for every unread SMS, one `AT+CMGD=<i>,1`) or acknowledges it (direct route:
- * `+CMT`, `AT+CNMA`). Timed from the first submit until every SMS is persisted and the modem holds
+ * `+CMT`, `AT+CNMA`). The `default` row is the default configuration (`receiveRoute: auto`):
+ * direct delivery until SMS come back to back, then the stored route in batches. Timed from the first submit until every SMS is persisted and the modem holds
  * none any more (deleted, or acknowledged); then the `messages` stream
  * must hold exactly `--sms` entries (nothing lost, nothing twice). The stored route in the same
  * run is the baseline. Rounds alternate the routes, each on a fresh modem; best and median.
@@ -64,11 +65,15 @@ const QUIET_MS = 3_600_000;
 const RECEIVE_SIM_HOST = fileURLToPath(new URL('./support/receive-sim-host.ts', import.meta.url));
 const GATEWAY = '+491700000001';
 
-/** The routes under test: the generic profile with direct delivery on or off, and how the stored route reads. */
-const ROUTE_SETUP: Record<ReceiveRoute, { profile: ModemProfile; storedRead: 'batch' | 'single' }> = {
-  direct: { profile: { ...GENERIC_PROFILE, name: 'bench-direct', match: {} }, storedRead: 'single' },
-  stored: { profile: { ...GENERIC_PROFILE, name: 'bench-stored', match: {}, directDelivery: false }, storedRead: 'single' },
-  'stored-batch': { profile: { ...GENERIC_PROFILE, name: 'bench-stored', match: {}, directDelivery: false }, storedRead: 'batch' },
+/**
+ * The routes under test: the generic profile with direct delivery on or off, the configured
+ * route, and how the stored route reads. `default` is the default configuration as shipped.
+ */
+const ROUTE_SETUP: Record<ReceiveRoute, { profile: ModemProfile; receiveRoute: 'auto' | 'direct'; storedRead: 'batch' | 'single' }> = {
+  direct: { profile: { ...GENERIC_PROFILE, name: 'bench-direct', match: {} }, receiveRoute: 'direct', storedRead: 'single' },
+  stored: { profile: { ...GENERIC_PROFILE, name: 'bench-stored', match: {}, directDelivery: false }, receiveRoute: 'auto', storedRead: 'single' },
+  'stored-batch': { profile: { ...GENERIC_PROFILE, name: 'bench-stored', match: {}, directDelivery: false }, receiveRoute: 'auto', storedRead: 'batch' },
+  default: { profile: { ...GENERIC_PROFILE, name: 'bench-default', match: {} }, receiveRoute: MODEM_CONFIG_DEFAULTS.receiveRoute, storedRead: MODEM_CONFIG_DEFAULTS.storedRead },
 };
 
 interface Env {
@@ -110,9 +115,9 @@ interface ReceiveRound {
 /** A fresh simulated modem in the simulator process and a ready driver on it. */
 async function startRemoteModem(env: Env, tag: string, route: ReceiveRoute, persist: ConstructorParameters<typeof ModemDriver>[1]['persist']): Promise<ModemDriver> {
   const { linkPath } = await env.sim.ask({ op: 'start-modem', tag, msisdn: GATEWAY });
-  const { profile, storedRead } = ROUTE_SETUP[route];
+  const { profile, receiveRoute, storedRead } = ROUTE_SETUP[route];
   const driver = new ModemDriver(
-    { ...MODEM_CONFIG_DEFAULTS, name: tag, path: String(linkPath), profile: profile.name, storedRead, watchdogIntervalMs: QUIET_MS, sweepIntervalMs: QUIET_MS },
+    { ...MODEM_CONFIG_DEFAULTS, name: tag, path: String(linkPath), profile: profile.name, receiveRoute, storedRead, watchdogIntervalMs: QUIET_MS, sweepIntervalMs: QUIET_MS },
     { profiles: [profile], persist },
   );
   driver.start();
@@ -139,7 +144,7 @@ async function receiveRound(env: Env, route: ReceiveRoute, index: number, option
     if (persisted === options.sms) allPersisted();
   });
   try {
-    const expected = route === 'direct' ? 'direct' : 'stored';
+    const expected = route === 'direct' || route === 'default' ? 'direct' : 'stored';
     if (driver.status.receiveRoute !== expected) throw new Error(`${route} round got the ${driver.status.receiveRoute} route`);
     const commandLinesBefore = Number((await env.sim.ask({ op: 'state', tag })).commandLines);
     const startedAt = performance.now();
@@ -227,7 +232,7 @@ export async function runModemReceive(options: ReceiveOptions = DEFAULTS): Promi
   const sim = await startJsonChild(RECEIVE_SIM_HOST, [dir]);
   const env: Env = { sim, network, redis, dir };
   try {
-    const rounds: Record<ReceiveRoute, ReceiveRound[]> = { stored: [], 'stored-batch': [], direct: [] };
+    const rounds: Record<ReceiveRoute, ReceiveRound[]> = { stored: [], 'stored-batch': [], direct: [], default: [] };
     const kannelRounds: { smsPerSec: number; received: number; ackToAck: number[] }[] = [];
     for (let i = 0; i < options.warmup + options.rounds; i++) {
       const counted = i >= options.warmup;
@@ -274,7 +279,7 @@ export async function runModemReceive(options: ReceiveOptions = DEFAULTS): Promi
     return {
       bench: 'modem-receive', date, machine: formatMachine(describeMachine()), loadAverage: loadWindow(), options, receive,
       directSpeedup: round(medianOf('direct') / medianOf('stored'), 2), batchSpeedup: round(medianOf('stored-batch') / medianOf('stored'), 2), sending, pass,
-      kannel, directVsKannel: vsKannel('direct'), batchVsKannel: vsKannel('stored-batch'), directStages,
+      kannel, directVsKannel: vsKannel('direct'), batchVsKannel: vsKannel('stored-batch'), defaultVsKannel: vsKannel('default'), directStages,
     };
   } finally {
     redis.disconnect();

@@ -35,6 +35,8 @@ export class AdminMetrics {
   private readonly modemStorageUsed = new Gauge({ name: 'smsbridge_modem_storage_used', help: 'SMS in the modem\'s storage.', labelNames: ['modem'], registers: [this.registry] });
   private readonly modemStorageTotal = new Gauge({ name: 'smsbridge_modem_storage_total', help: 'SMS the modem\'s storage holds at most.', labelNames: ['modem'], registers: [this.registry] });
   private readonly modemSms = new Counter({ name: 'smsbridge_modem_sms_total', help: 'SMS parts by modem and outcome: sent, failed, unknown (written, no answer), received.', labelNames: ['modem', 'outcome'], registers: [this.registry] });
+  private readonly modemReceiveRoute = new Gauge({ name: 'smsbridge_modem_receive_route', help: 'How SMS arrive on the modem now: 1 for the route in force (direct: +CMT and AT+CNMA; stored: +CMTI, read in batches), 0 for the other; absent while not initialised.', labelNames: ['modem', 'route'], registers: [this.registry] });
+  private readonly modemRouteSwitches = new Counter({ name: 'smsbridge_modem_receive_route_switches_total', help: 'Switches of the adaptive receive route (receiveRoute: auto) between direct and stored, either way.', labelNames: ['modem'], registers: [this.registry] });
   private readonly relayMessages = new Counter({ name: 'smsbridge_relay_messages_total', help: 'Messages relayed, by bearer (sms, udp) and direction (uplink: from devices, downlink: to devices).', labelNames: ['bearer', 'direction'], registers: [this.registry] });
   private readonly coreDatagrams = new Counter({ name: 'smsbridge_relay_core_datagrams_total', help: 'Datagrams exchanged with the core server, by direction (to_core, from_core).', labelNames: ['direction'], registers: [this.registry] });
   private readonly dropped = new Counter({ name: 'smsbridge_relay_dropped_total', help: 'Messages not relayed, by reason.', labelNames: ['reason'], registers: [this.registry] });
@@ -54,7 +56,8 @@ export class AdminMetrics {
   private readonly coreSocketBinds = new Counter({ name: 'smsbridge_core_socket_binds_total', help: 'Binds of core-facing sockets since start, by outcome: bound, failed (any reason), file_limit (of the failed, those refused by the open-file limit), moved (a device given a new address because another program held its recorded one).', labelNames: ['outcome'], registers: [this.registry] });
   /** Set from counters or snapshots at each scrape (reset first); the event-driven metrics below are not. */
   private readonly scraped = [
-    this.modemState, this.modemSignal, this.modemRegistered, this.modemStorageUsed, this.modemStorageTotal, this.modemSms, this.relayMessages, this.coreDatagrams,
+    this.modemState, this.modemSignal, this.modemRegistered, this.modemStorageUsed, this.modemStorageTotal, this.modemSms, this.modemReceiveRoute, this.modemRouteSwitches,
+    this.relayMessages, this.coreDatagrams,
     this.dropped, this.held, this.heldNow, this.smsSent, this.smsParts, this.devices, this.redisUp, this.coreRequests, this.queueJobs,
     this.coreSockets, this.coreSocketBinds,
   ];
@@ -111,6 +114,10 @@ export class AdminMetrics {
       setCounter(this.modemSms, { ...labels, outcome: 'failed' }, modem.counters.sendFailed);
       setCounter(this.modemSms, { ...labels, outcome: 'unknown' }, modem.counters.sendUnknown);
       setCounter(this.modemSms, { ...labels, outcome: 'received' }, modem.counters.received);
+      if (modem.receiveRoute !== null) {
+        for (const route of ['direct', 'stored'] as const) this.modemReceiveRoute.set({ ...labels, route }, modem.receiveRoute === route ? 1 : 0);
+      }
+      setCounter(this.modemRouteSwitches, labels, modem.counters.receiveRouteSwitches);
     }
     const relay = status.relay;
     setCounter(this.relayMessages, { bearer: 'sms', direction: 'uplink' }, relay.uplinkSms);

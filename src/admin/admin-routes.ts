@@ -40,7 +40,7 @@ export function modemView(modem: ModemStatus, atTraced: readonly string[]): Reco
   return {
     name: modem.name, path: modem.path, state: modem.state, profile: modem.profile, model: modem.identity?.model ?? null,
     registered: modem.registered, registration: modem.registration, operator: modem.operator, signalDbm: modem.signalDbm,
-    storage: modem.storage, counters: { ...modem.counters },
+    storage: modem.storage, receiveRoute: modem.receiveRoute, receiveRouteState: modem.receiveRouteState, counters: { ...modem.counters },
     lastError: modem.lastError === null ? null : { code: modem.lastError.code, message: modem.lastError.message, at: iso(modem.lastError.atMs) },
     atTrace: atTraced.includes(modem.name),
   };

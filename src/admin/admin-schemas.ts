@@ -55,6 +55,8 @@ export const ModemBody = Type.Object({
   operator: Nullable(Type.String()),
   signalDbm: Nullable(Type.Number()),
   storage: Type.Union([Type.Object({ name: Type.String(), used: Type.Integer(), total: Type.Integer() }), Type.Null()]),
+  receiveRoute: Nullable(Type.String({ description: 'How SMS arrive now: direct (+CMT, AT+CNMA) or stored (+CMTI, read in batches); null while not initialised.' })),
+  receiveRouteState: Nullable(Type.String({ description: 'The adaptive receive route\'s state: direct, to-stored, stored, to-direct, direct-fixed or stored-fixed (no switching on this connection).' })),
   counters: Counters,
   lastError: Type.Union([Type.Object({ code: Type.String(), message: Type.String(), at: Type.String({ format: 'date-time' }) }), Type.Null()]),
   atTrace: Type.Boolean(),

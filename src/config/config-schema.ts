@@ -17,6 +17,7 @@ import { EXCHANGE_LIFETIME_SEC } from '../lwm2m/coap-parameters.ts';
 import { DEFAULT_MAX_LIFETIME_SEC } from '../lwm2m/lifetime-cap.ts';
 import { DEFAULT_MAX_ENDPOINT_NAME_BYTES } from '../lwm2m/registration-request.ts';
 import { MODEM_CONFIG_DEFAULTS } from '../modem/modem-types.ts';
+import { RECEIVE_ROUTE_THRESHOLDS as burst } from '../modem/receive-route-states.ts';
 import { OUTBOUND_SMS_DEFAULTS } from '../queue/outbound-sms-settings.ts';
 import { WAKEUP_DEFAULTS } from '../queue/wakeup-settings.ts';
 import { SMS_BUDGET_DEFAULTS } from '../bridge/sms-budget.ts';
@@ -127,9 +128,9 @@ const ModemSchema = Type.Object({
   registrationWaitMs: count('Longest wait for network registration before a send fails.', d.registrationWaitMs),
   watchdogIntervalMs: count('Period of the watchdog (AT, AT+CSQ, AT+CREG?).', d.watchdogIntervalMs, 1),
   sweepIntervalMs: count('Period of the sweep of every SMS storage (AT+CMGL=4): indications get lost.', d.sweepIntervalMs, 1),
-  receiveRoute: Type.Union([Type.Literal('auto'), Type.Literal('stored')], {
+  receiveRoute: Type.Union([Type.Literal('auto'), Type.Literal('direct'), Type.Literal('stored')], {
     default: d.receiveRoute,
-    description: 'How SMS arrive: auto = the modem profile chooses (direct delivery, +CMT and AT+CNMA, where the modem supports AT+CSMS=1 and the profile prefers it); stored = always stored and announced with +CMTI (with storedRead: batch the fastest for bursts, docs/benchmarks.md).',
+    description: `How SMS arrive: auto = adaptive: direct delivery (+CMT, one AT+CNMA each after persisting) while SMS come one at a time, switched to the stored route read in batches during a burst (${burst.burstLength} SMS in a row each within ${burst.backToBackGapMs} ms of the previous one's AT+CNMA) and back after ${burst.quietMs} ms without SMS; needs AT+CSMS=1, a profile that prefers direct delivery and storedRead: batch, else the one route possible; direct = direct delivery where possible, never switched; stored = always stored and announced with +CMTI (docs/benchmarks.md).`,
   }),
   storedRead: Type.Union([Type.Literal('batch'), Type.Literal('single')], {
     default: d.storedRead,

@@ -15,6 +15,7 @@ import { DeliveryReportMatcher } from './delivery-reports.ts';
 import { ConnectionAbortedError, ModemConnection, ModemRun } from './modem-connection.ts';
 import { initialiseModem, type PinGuard } from './modem-init.ts';
 import { ModemSession, type SendHints, type SessionCounters } from './modem-session.ts';
+import type { ReceiveRouteThresholds } from './receive-route-states.ts';
 import { nextModemState, type ModemEvent } from './modem-transitions.ts';
 import type { ModemConfig, ModemEvents, ModemState, ModemStatus, PersistReceived, SendRequest, SendResult } from './modem-types.ts';
 import { GENERIC_PROFILE, type ModemProfile } from './profile.ts';
@@ -29,6 +30,11 @@ export interface ModemDriverDeps {
   readonly matcher?: DeliveryReportMatcher;
   /** Remembers a rejected PIN across restarts (the gateway keeps it in Redis). */
   readonly pinGuard?: PinGuard;
+  /**
+   * When the adaptive receive route switches (tests make it independent of machine speed).
+   * @defaultValue RECEIVE_ROUTE_THRESHOLDS
+   */
+  readonly receiveRouteThresholds?: ReceiveRouteThresholds;
 }
 
 const TERMINAL_CODES = new Set(['GW_ERR_MODEM_PIN_WRONG', 'GW_ERR_MODEM_PUK_REQUIRED']);
@@ -54,7 +60,7 @@ export class ModemDriver extends TypedEmitter<ModemEvents> {
   /** Ports being closed: `stop()` resolves only after they are. */
   private readonly closings = new Set<Promise<void>>();
   private readonly counters: SessionCounters & { consecutiveErrors: number; resets: number; reopens: number } = {
-    sent: 0, sendFailed: 0, sendUnknown: 0, received: 0, deliveryReports: 0, consecutiveErrors: 0, resets: 0, reopens: 0,
+    sent: 0, sendFailed: 0, sendUnknown: 0, received: 0, deliveryReports: 0, receiveRouteSwitches: 0, consecutiveErrors: 0, resets: 0, reopens: 0,
   };
   private lastError: ModemStatus['lastError'] = null;
   private recovering = false;
@@ -84,7 +90,7 @@ export class ModemDriver extends TypedEmitter<ModemEvents> {
       registered: s?.network.registered ?? false, registration: s?.network.registration ?? null,
       operator: s?.network.operator ?? null, signalDbm: s?.network.signalDbm ?? null,
       storage: s ? { name: s.setup.storage, used: s.network.storageUsed, total: s.network.storageTotal } : null,
-      receiveRoute: s?.setup.receiveRoute ?? null,
+      receiveRoute: s?.route.route ?? null, receiveRouteState: s?.route.state ?? null,
       counters: { ...this.counters }, lastError: this.lastError,
     };
   }
@@ -221,6 +227,10 @@ export class ModemDriver extends TypedEmitter<ModemEvents> {
         config: this.config, persist: this.deps.persist, matcher: this.matcher, counters: this.counters,
         emit: (event, ...args) => this.emit(event, ...args),
         onTransportError: (error) => this.onFailure(connection, error),
+        receiveRouteThresholds: this.deps.receiveRouteThresholds,
+        after: (delayMs, action) => connection.after(delayMs, () => {
+          if (connection.session === session) action();
+        }),
       });
       this.stopUrcs();
       this.stopUrcs = connection.channel.on('urc', (urc) => {

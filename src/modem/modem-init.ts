@@ -46,6 +46,12 @@ export interface ModemSetup {
    * (`+CMTI`, then `AT+CMGR` and `AT+CMGD`). Class 2 SMS are stored on either route.
    */
   readonly receiveRoute: 'direct' | 'stored';
+  /**
+   * On the direct route: the same setting with `<mt>`=1 (store and announce with `+CMTI`) when
+   * the modem's `AT+CNMI=?` offers it, for the adaptive route's bursts (receive-route.ts); null
+   * otherwise.
+   */
+  readonly storedCnmi: string | null;
 }
 
 /** What initialisation needs from the configuration. */
@@ -221,8 +227,20 @@ export function receiveRouteOf(cnmi: string): ModemSetup['receiveRoute'] {
   return cnmi.split(',')[1] === '2' ? 'direct' : 'stored';
 }
 
+/**
+ * The stored counterpart of a direct setting: `<mt>`=1, every other field kept, when it fits the
+ * modem's `AT+CNMI=?` ranges; null when `direct` is not a direct setting or it does not fit.
+ */
+export function storedCounterpart(direct: string, supported: readonly RangeList[]): string | null {
+  const fields = direct.split(',');
+  if (fields[1] !== '2') return null;
+  fields[1] = '1';
+  const stored = fields.join(',');
+  return cnmiFits(stored, supported) ? stored : null;
+}
+
 /** Picks and sets `AT+CNMI` from the candidates; a setting the modem refuses is skipped. */
-async function chooseIndication(channel: AtChannel, candidates: readonly string[]): Promise<string> {
+async function chooseIndication(channel: AtChannel, candidates: readonly string[]): Promise<{ cnmi: string; storedCnmi: string | null }> {
   const { lines } = await channel.command('AT+CNMI=?');
   const body = (lines[0] ?? '').replace(/^\+CNMI:\s*/i, '');
   const supported = [...body.matchAll(/\(([^)]*)\)/g)].map((m) => parseRangeList(`(${m[1] ?? ''})`, '+CNMI'));
@@ -230,7 +248,7 @@ async function chooseIndication(channel: AtChannel, candidates: readonly string[
     if (!cnmiFits(setting, supported)) continue;
     try {
       await channel.command(`AT+CNMI=${setting}`);
-      return setting;
+      return { cnmi: setting, storedCnmi: storedCounterpart(setting, supported) };
     } catch (error) {
       // ModemManager: Qualcomm modems announce ds=1 and then refuse it. Try the next one.
       if (!(error instanceof AtCommandError)) throw error;
@@ -273,7 +291,7 @@ export async function initialiseModem(channel: AtChannel, options: ModemInitOpti
   }, false);
   const storage = await chooseStorage(channel, profile);
   const routeProfile = options.preferStored === true ? { ...profile, directDelivery: false } : profile;
-  const cnmi = await chooseIndication(channel, indicationCandidates(routeProfile, cnmaRequired));
+  const { cnmi, storedCnmi } = await chooseIndication(channel, indicationCandidates(routeProfile, cnmaRequired));
   if (options.smsc !== null) {
     const international = options.smsc.startsWith('+');
     await channel.command(`AT+CSCA="${options.smsc}",${international ? 145 : 129}`);
@@ -283,5 +301,5 @@ export async function initialiseModem(channel: AtChannel, options: ModemInitOpti
     await optional(() => channel.command('AT+CREG=1'), null);
   }
   await optional(() => channel.command('AT+CEREG=2'), null);
-  return { identity: { ...base, imsi, ownNumber }, profile, ...storage, cnmi, cnmaRequired, receiveRoute: receiveRouteOf(cnmi) };
+  return { identity: { ...base, imsi, ownNumber }, profile, ...storage, cnmi, cnmaRequired, receiveRoute: receiveRouteOf(cnmi), storedCnmi };
 }

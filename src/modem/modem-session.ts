@@ -12,11 +12,11 @@ import { AtClosedError, AtCommandError, AtTimeoutError } from './at-errors.ts';
 import type { ModemSetup } from './modem-init.ts';
 import type { ReceivedPdu, SendRequest, SendResult, SentPartResult } from './modem-types.ts';
 import type { NetworkView, SendHints, SessionContext } from './session-types.ts';
+import { initialRouteState, ReceiveRoute } from './receive-route.ts';
 import { BatchedStoredReader } from './stored-batch.ts';
 import { MessageStore, isReceived, type StoredPdu } from './stored-messages.ts';
 
 export type { NetworkView, SendHints, SessionContext, SessionCounters } from './session-types.ts';
-
 
 /**
  * TS 27.005 §3.5.6: with `AT+CMMS=1` the ME keeps the relay link until 1 to 5 s (its choice)
@@ -24,7 +24,6 @@ export type { NetworkView, SendHints, SessionContext, SessionCounters } from './
  * shortest hold and sends `AT+CMMS=1` again after a longer pause.
  */
 const CMMS_SHORTEST_HOLD_MS = 1000;
-
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -40,8 +39,10 @@ function safeDecode(pduHex: string): SmsPdu | null {
 export class ModemSession {
   readonly store: MessageStore;
   readonly network: NetworkView;
-  /** The home storage's reader on the stored route with `storedRead: batch`; null otherwise. */
+  /** The home storage's reader with `storedRead: batch` on the stored or adaptive route; null otherwise. */
   readonly batch: BatchedStoredReader | null;
+  /** The receive route and its switches (receive-route.ts). */
+  readonly route: ReceiveRoute;
   private readonly busy = new Set<string>();
   private readonly registrations = new Map<string, RegistrationState>();
   /** `AT+CMGS` transactions whose `+CMGS: <mr>` has not been recorded in the matcher yet. */
@@ -56,11 +57,18 @@ export class ModemSession {
   constructor(readonly channel: AtChannel, readonly setup: ModemSetup, private readonly context: SessionContext) {
     this.store = new MessageStore(channel, setup.storage);
     this.network = { registered: false, registration: null, operator: null, signalDbm: null, storageUsed: setup.storageUsed, storageTotal: setup.storageTotal };
-    // Only on the stored route: there every read of the home storage goes through the batch
-    // reader, which its delete with <delflag> 1 relies on (stored-batch.ts).
-    this.batch = setup.receiveRoute === 'stored' && context.config.storedRead === 'batch' ? new BatchedStoredReader({
+    const batchRead = context.config.storedRead === 'batch';
+    const initial = initialRouteState({ adaptive: context.config.receiveRoute === 'auto', route: setup.receiveRoute, storedCnmi: setup.storedCnmi, batchRead });
+    // Only where the stored route can be in force: there every read of the home storage goes
+    // through the batch reader, which its delete with <delflag> 1 relies on (stored-batch.ts).
+    this.batch = initial !== 'direct-fixed' && batchRead ? new BatchedStoredReader({
       store: this.store, storage: setup.storage, take: (stored, via) => this.take(stored, via), report: (error) => this.report(error),
     }) : null;
+    this.route = new ReceiveRoute(initial, {
+      channel, modem: context.config.name, initialCnmi: setup.cnmi, storedCnmi: setup.storedCnmi, batch: this.batch,
+      after: context.after, report: (error) => this.report(error),
+      switched: () => void (context.counters.receiveRouteSwitches += 1),
+    }, context.receiveRouteThresholds);
   }
 
   /** Handles one URC; never rejects (problems become `problem` events). */
@@ -70,6 +78,7 @@ export class ModemSession {
       switch (header.kind) {
         case 'cmti':
         case 'cdsi':
+          if (header.mem.toUpperCase() === this.setup.storage) this.route.storedArrived();
           if (this.batch !== null && header.mem.toUpperCase() === this.setup.storage) this.batch.indicate();
           else await this.processStored(header.mem.toUpperCase(), header.index);
           return;
@@ -261,25 +270,38 @@ export class ModemSession {
     else await this.persist({ via, storage: stored.storage, index: stored.index, pduHex: stored.pduHex, ...(pdu === null ? {} : { decoded: pdu }) });
   }
 
-  /** `+CMT`/`+CDS`: persist or match, then `AT+CNMA` when phase 2+ requires it (TS 27.005 §3.4.4). */
+  /**
+   * `+CMT`/`+CDS`: persist or match, then `AT+CNMA` when phase 2+ requires it (TS 27.005 §3.4.4).
+   * An SMS that completes a burst switches the adaptive route to stored while it is persisted,
+   * before its `AT+CNMA`, so the network's next SMS meets `<mt>`=1 (receive-route.ts).
+   */
   private async processRouted(pduHex: string, kind: 'cmt' | 'cds'): Promise<void> {
     const pdu = safeDecode(pduHex);
-    if (kind === 'cds' || pdu?.type === 'status-report') {
+    const report = kind === 'cds' || pdu?.type === 'status-report';
+    if (report) {
       if (pdu?.type === 'status-report') this.matchReport(pdu, pduHex);
       else this.context.emit('unmatched-report', pduHex);
     } else {
+      // A burst: the switch goes out now, beside the persistence, and before this one's AT+CNMA.
+      const switching = this.route.routedArrived() ? this.route.switchToStored() : null;
       try {
         // Decoded once: the inbox takes this decode instead of its own (the +CMT waits for it).
         await this.persistBeforeAckDeadline({ via: 'cmt', storage: null, index: null, pduHex, ...(pdu === null ? {} : { decoded: pdu }) });
+        await switching;
       } catch (error) {
+        await switching;
         // Not persisted: TS 27.005 §3.4.4 <n>=2 answers RP-ERROR at once, so the network keeps the
         // SMS and delivers it again. Staying silent instead makes the ME time out and switch
         // routing off (<mt>=<ds>=0), after which status reports are no longer shown at all.
+        this.route.notAcknowledged();
         if (this.setup.cnmaRequired) await this.acknowledge('AT+CNMA=2');
         throw error;
       }
     }
-    if (this.setup.cnmaRequired) await this.acknowledge('AT+CNMA');
+    if (!this.setup.cnmaRequired) return;
+    // Counted as it goes out: the next +CMT can be handled before this await resumes.
+    if (!report) this.route.acknowledged();
+    await this.acknowledge('AT+CNMA');
   }
 
   /**
@@ -309,7 +331,8 @@ export class ModemSession {
       await this.channel.command(command, { urgent: true });
     } catch (error) {
       if (!(error instanceof AtCommandError)) throw error;
-      await this.channel.command(`AT+CNMI=${this.setup.cnmi}`, { urgent: true });
+      this.route.notAcknowledged();
+      await this.channel.command(`AT+CNMI=${this.route.cnmi}`, { urgent: true });
       // While routing was off, new SMS went to storage without an indication: fetch them now.
       await this.sweep().catch((sweepError: unknown) => this.report(sweepError));
       throw error;

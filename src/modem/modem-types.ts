@@ -4,6 +4,7 @@
 import type { GatewayError } from '../shared/errors.ts';
 import type { SmsPdu } from '../sms/index.ts';
 import type { ModemIdentity } from './modem-init.ts';
+import type { ReceiveRouteState } from './receive-route-states.ts';
 
 /**
  * The driver's states; the events that move between them are the table in
@@ -37,11 +38,13 @@ export interface ModemConfig {
   /** Period of the sweep of every storage with `AT+CMGL=4` (indications get lost). */
   readonly sweepIntervalMs: number;
   /**
-   * `auto`: the profile chooses (direct delivery where `AT+CSMS=1` takes and the profile prefers
-   * it, else the stored route); `stored`: always the stored route (bursts are read in batches
-   * with `storedRead: batch`).
+   * `auto`: adaptive where the modem allows it (receive-route.ts): direct delivery while SMS come
+   * one at a time (one `AT+CNMA` each), the stored route read in batches during a burst, back to
+   * direct when it is over; the stored route only where `AT+CSMS=1` is refused or the profile does
+   * not prefer direct delivery. `direct`: direct delivery where possible, never switched.
+   * `stored`: always the stored route (bursts are read in batches with `storedRead: batch`).
    */
-  readonly receiveRoute: 'auto' | 'stored';
+  readonly receiveRoute: 'auto' | 'direct' | 'stored';
   /**
    * How the stored route (`+CMTI`) reads: `batch` lists every unread SMS with one `AT+CMGL=0`,
    * persists them together and deletes them with one `AT+CMGD=<i>,1` where the modem offers it
@@ -93,8 +96,14 @@ export interface ModemStatus {
   readonly operator: string | null;
   readonly signalDbm: number | null;
   readonly storage: { readonly name: string; readonly used: number; readonly total: number } | null;
-  /** How SMS arrive on the current connection (see ModemSetup.receiveRoute); null while not initialised. */
+  /**
+   * How SMS arrive on the current connection now (the `AT+CNMI` in force: `direct` `<mt>`=2,
+   * `stored` `<mt>`=1; with `receiveRoute: auto` it changes with the traffic); null while not
+   * initialised.
+   */
   readonly receiveRoute: 'direct' | 'stored' | null;
+  /** The adaptive route's state (receive-route-states.ts); null while not initialised. */
+  readonly receiveRouteState: ReceiveRouteState | null;
   readonly counters: {
     readonly sent: number;
     readonly sendFailed: number;
@@ -104,6 +113,8 @@ export interface ModemStatus {
     readonly consecutiveErrors: number;
     readonly resets: number;
     readonly reopens: number;
+    /** Switches of the adaptive receive route (either way) since start. */
+    readonly receiveRouteSwitches: number;
   };
   readonly lastError: { readonly code: string; readonly message: string; readonly atMs: number } | null;
 }

@@ -5,6 +5,7 @@
 import type { GatewayError } from '../shared/errors.ts';
 import type { ModemConfig, ModemEvents, PersistReceived } from './modem-types.ts';
 import type { DeliveryReportMatcher } from './delivery-reports.ts';
+import type { ReceiveRouteThresholds } from './receive-route-states.ts';
 
 /** Mutable counters the driver owns and a session updates. */
 export interface SessionCounters {
@@ -13,6 +14,8 @@ export interface SessionCounters {
   sendUnknown: number;
   received: number;
   deliveryReports: number;
+  /** Switches of the adaptive receive route (either way). */
+  receiveRouteSwitches: number;
 }
 
 /** What the session needs from its driver. */
@@ -24,6 +27,10 @@ export interface SessionContext {
   readonly emit: <E extends keyof ModemEvents & string>(event: E, ...args: ModemEvents[E]) => void;
   /** Called when a command timed out or the port failed (feeds escalation). */
   readonly onTransportError: (error: GatewayError) => void;
+  /** When the adaptive receive route switches; absent: RECEIVE_ROUTE_THRESHOLDS. */
+  readonly receiveRouteThresholds?: ReceiveRouteThresholds | undefined;
+  /** Runs `action` after `delayMs` unless this session was dropped first. */
+  readonly after: (delayMs: number, action: () => void) => void;
 }
 
 /** Network facts the session keeps current. */

@@ -96,6 +96,11 @@ export class BatchedStoredReader {
     return { ...this.counts };
   }
 
+  /** True when no batch runs and none is due. */
+  get idle(): boolean {
+    return !this.running && !this.unreadDue && !this.fullDue;
+  }
+
   /** A `+CMTI` (or `+CDSI`) for the home storage: a batch is due; coalesces with others. */
   indicate(): void {
     this.unreadDue = true;

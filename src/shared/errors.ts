@@ -42,6 +42,7 @@ export const ERROR_CODES = {
   GW_ERR_POOL_NO_MODEM: 'No modem of the pool can take the message now.',
   GW_ERR_MODEM_PROFILE: 'A modem profile file is malformed or inconsistent.',
   GW_ERR_MODEM_PERSIST_SLOW: 'A routed SMS (+CMT) was not persisted before the modem needed its acknowledgement; it was refused (AT+CNMA=2) and the network delivers it again.',
+  GW_ERR_MODEM_ROUTE_SWITCH: 'The modem refused the AT+CNMI that switches the adaptive receive route; the route stays as it is on this connection.',
   // --- LwM2M and CoAP (src/lwm2m) ---
   GW_ERR_COAP_DECODE: 'The bytes are not a well-formed CoAP message (RFC 7252 §3).',
   GW_ERR_COAP_ENCODE: 'A CoAP message cannot be encoded as given (token, message ID or option out of range).',

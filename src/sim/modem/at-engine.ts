@@ -256,6 +256,11 @@ export class AtEngine {
     this.#executor.urcBeforePrompt(urc);
   }
 
+  /** The next command line starting with `AT<prefix>` answers ERROR without running. */
+  refuseNext(prefix: string): void {
+    this.#executor.refuseNext(prefix);
+  }
+
   /** Writes `urc` before the final result code of the next command line. */
   injectUrcBeforeNextFinal(urc: string): void {
     this.#executor.urcBeforeFinal(urc);

@@ -40,6 +40,8 @@ export class CommandExecutor {
   #prompt: { complete: (data: string) => Reply; resume: (reply: Reply) => void } | null = null;
   readonly #urcsBeforePrompt: string[] = [];
   readonly #urcsBeforeFinal: string[] = [];
+  /** Command-line bodies (after `AT`, upper case) the next matching line is refused for. */
+  readonly #refusals: string[] = [];
   /** Holds armed by {@link CommandExecutor.holdNextPendingResult}, first armed first used. */
   readonly #pendingHolds: Array<(resume: () => void) => void> = [];
   #internalErrors = 0;
@@ -67,6 +69,14 @@ export class CommandExecutor {
   /** Fault: `urc` is written just before the next `> ` prompt. */
   urcBeforePrompt(urc: string): void {
     this.#urcsBeforePrompt.push(urc);
+  }
+
+  /**
+   * Fault: the next command line whose body (after `AT`) starts with `prefix` is answered `ERROR`
+   * without running (firmware that announces a setting in `=?` and then refuses it).
+   */
+  refuseNext(prefix: string): void {
+    this.#refusals.push(prefix.toUpperCase());
   }
 
   /** Fault: `urc` is written just before the next final result code. */
@@ -114,7 +124,9 @@ export class CommandExecutor {
     this.#afterFinal = [];
     this.#dropping = this.#dropCount > 0;
     if (this.#dropping) this.#dropCount--;
-    const commands = overflow ? null : parseCommandBody(body);
+    const refusal = this.#refusals.findIndex((prefix) => body.toUpperCase().startsWith(prefix));
+    if (refusal >= 0) this.#refusals.splice(refusal, 1);
+    const commands = overflow || refusal >= 0 ? null : parseCommandBody(body);
     const concatenation = ctx.profile.concatenation;
     if (commands === null || (commands.length > 1 && concatenation === 'refuse')) this.#finish(ERROR);
     else if (commands.length > 1 && concatenation === 'first') this.#run(commands.slice(0, 1), 0, ERROR); // the first runs, the line ends in ERROR

@@ -255,6 +255,14 @@ export class SimModem extends TypedEmitter<SimModemEvents> {
     this.#engine.injectUrcBeforeNextPrompt(urc);
   }
 
+  /**
+   * The next command line whose body (after `AT`) starts with `prefix`, e.g. `+CNMI=2,1`, is
+   * answered `ERROR` without running.
+   */
+  refuseNext(prefix: string): void {
+    this.#engine.refuseNext(prefix);
+  }
+
   /** Writes `urc` just before the final result code of the next command line. */
   injectUrcBeforeNextFinal(urc: string): void {
     this.#engine.injectUrcBeforeNextFinal(urc);

@@ -89,9 +89,9 @@ describe('admin API: routes', () => {
     const modems = await call('GET', '/api/v1/modems');
     expect(modems.status).toBe(200);
     const [modem] = modems.json['modems'] as Record<string, unknown>[];
-    expect(modem).toMatchObject({ name: 'gw-modem', state: 'ready', registered: true, atTrace: false });
+    expect(modem).toMatchObject({ name: 'gw-modem', state: 'ready', registered: true, atTrace: false, receiveRoute: 'direct', receiveRouteState: 'direct' });
     expect(typeof modem!['signalDbm']).toBe('number');
-    expect(modem!['counters']).toMatchObject({ sent: 0, received: 0 });
+    expect(modem!['counters']).toMatchObject({ sent: 0, received: 0, receiveRouteSwitches: 0 });
     const on = await call('PUT', '/api/v1/modems/gw-modem/at-trace', { body: JSON.stringify({ on: true }) });
     expect(on).toMatchObject({ status: 200, json: { modem: 'gw-modem', atTrace: true } });
     expect(((await call('GET', '/api/v1/modems')).json['modems'] as Record<string, unknown>[])[0]!['atTrace']).toBe(true);
@@ -132,6 +132,8 @@ describe('admin API: routes', () => {
     expect(metrics.text).toMatch(/smsbridge_modem_sms_total\{modem="gw-modem",outcome="sent"\} 2/);
     expect(metrics.text).toMatch(/smsbridge_sms_parts_sent_total 2/);
     expect(metrics.text).toMatch(/smsbridge_modem_signal_dbm\{modem="gw-modem"\} -\d+/);
+    expect(metrics.text).toMatch(/smsbridge_modem_receive_route\{modem="gw-modem",route="direct"\} 1/);
+    expect(metrics.text).toMatch(/smsbridge_modem_receive_route_switches_total\{modem="gw-modem"\} 0/);
     expect(metrics.text).toMatch(/smsbridge_core_sockets\{state="waiting"\} 0/);
     expect(metrics.text).toMatch(/smsbridge_core_socket_binds_total\{outcome="failed"\} 0/);
     expect(GATEWAY_MSISDN).not.toBe(DEVICE_MSISDN);

@@ -337,6 +337,28 @@ describe('incoming SMS per +CNMI (TS 27.005 §3.4.1)', () => {
     expect(h.engine.stats).toMatchObject({ cnmaTimeouts: 1, smsReceived: 1, deliveriesRefused: 1 });
   });
 
+  it('AT+CNMI changed while a +CMT waits for AT+CNMA: that one is still acknowledged; what the network sends next meets the new <mt>', () => {
+    const h = readyHarness();
+    h.exchange('AT+CSMS=1;+CPMS="ME","ME","ME";+CNMI=2,2,0,2,0\r');
+    h.deliver('deliver', DELIVER_CLASSIC.hex);
+    h.deliver('deliver', DELIVER_CLASS3); // held by the network until the first is acknowledged
+    expect(h.take()).toBe(info(`+CMT: ,${tpduLengthOf(DELIVER_CLASSIC)}`, DELIVER_CLASSIC.hex));
+    // Direct → stored with the +CMT unacknowledged (TS 27.005 §3.4.4: the acknowledgement is of
+    // that message; §3.4.1: the next one is routed by the setting in force when it comes).
+    expect(h.exchange('AT+CNMI=2,1,0,2,0\r')).toBe(OK_);
+    expect(h.acks).toEqual([]);
+    expect(h.exchange('AT+CNMA\r')).toBe(OK_ + info('+CMTI: "ME",1'));
+    expect(h.acks).toEqual([{ ok: true }, { ok: true }]); // stored: the ME acknowledged it itself
+    expect(h.exchange('AT+CNMA\r')).toBe(cms(340)); // nothing waits for an acknowledgement
+    // Stored → direct: what is stored stays stored, unannounced again; new ones come as +CMT.
+    expect(h.exchange('AT+CNMI=2,2,0,2,0\r')).toBe(OK_);
+    h.deliver('deliver', DELIVER_CLASSIC.hex);
+    expect(h.take()).toBe(info(`+CMT: ,${tpduLengthOf(DELIVER_CLASSIC)}`, DELIVER_CLASSIC.hex));
+    expect(h.exchange('AT+CNMA\r')).toBe(OK_);
+    expect(h.engine.status.used.ME).toBe(1);
+    expect(h.engine.stats).toMatchObject({ smsReceived: 3, deliveriesRefused: 0, cnmaTimeouts: 0 });
+  });
+
   it('mode 0 keeps indications in the TA until mode 1..3 is set (bfr 0 flushes, bfr 1 clears)', () => {
     const h = readyHarness();
     h.exchange('AT+CNMI=0,1,0,0,0\r');
