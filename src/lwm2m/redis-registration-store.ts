@@ -4,10 +4,16 @@
  *
  * Keys (under `prefix`):
  *   device:<endpoint>     JSON {@link DeviceRecord}
- *   msisdn:<digits>       endpoint of the device with that MSISDN
- *   udp:<host>:<port>     endpoint of the device last heard from that address
  *   expiry                sorted set: endpoint → time (ms) its registration lapses
  *   lapsed                stream: one entry `endpoint` per registration the sweep removed
+ *
+ * Legacy keys, no longer written or read: `msisdn:<digits>` and `udp:<host>:<port>` (the
+ * endpoint of a source), which earlier releases wrote with every record (one SET per Register in
+ * Redis, memory per device) though only an unused lookup read them; the gateway finds a device by
+ * its source in the mirror's own indexes (record-indexes.ts). Existing deployments lose them
+ * lazily, with no round trip of their own: a put replacing a stored record, a patch, a remove
+ * and the sweep delete the two keys the stored record names while they still name its endpoint
+ * (one naming another endpoint is left alone).
  *
  * Every write is one Lua script (`lua/*.lua`, each opening with its KEYS/ARGV contract), run with
  * EVALSHA through ioredis `defineCommand`: a read-then-write from two processes or two concurrent
@@ -15,7 +21,7 @@
  */
 import type { Redis } from 'ioredis';
 import { defineLuaScripts, readLuaScripts } from '../shared/lua-scripts.ts';
-import type { DeviceRecord, DeviceSource } from './device-record.ts';
+import type { DeviceRecord } from './device-record.ts';
 
 /** Records read by one MGET in {@link RedisRegistrationStore.all} (bounded, so Redis stays responsive). */
 const ALL_BATCH = 5000;
@@ -27,7 +33,7 @@ const SWEEP_BATCH = 500;
 const SAVE_BATCH = 500;
 
 /** Values per record in the put script's ARGV (see `lua/putRegistrations-1.lua`). */
-const PUT_VALUES_PER_RECORD = 7;
+const PUT_VALUES_PER_RECORD = 5;
 
 /** Entries the lapsed stream keeps (about): far more than one sweep interval removes. */
 const LAPSED_STREAM_MAXLEN = 10_000;
@@ -58,13 +64,14 @@ export type DeviceActivity = Pick<DeviceRecord, 'endpoint' | 'lastActivityMs' | 
 /**
  * Contract: `save` creates or replaces a record (the records saved in one turn of the event loop
  * go in one script call, sent before any other command of this store, so commands keep their
- * order); `patch` writes only the fields given into a
- * stored record (resolves false, writing nothing, when the record is gone); `touch` writes only
- * the activity times (never backwards), `touchMany` those of many records in one call; `remove` deletes the record. Each keeps the indexes and
- * the deadline (`lastActivityMs + lifetimeSec`) in the same atomic step, and deletes an index
- * only while it still names the endpoint. `sweep` removes every registration past its deadline
- * and resolves with them (each exactly once, whichever process sweeps). Lookups never throw for
- * unknown keys (null). The caller owns the Redis connection.
+ * order); `patch` writes only the fields given into a stored record (resolves false, writing
+ * nothing, when the record is gone); `touch` writes only the activity times (never backwards),
+ * `touchMany` those of many records in one call; `remove` deletes the record. Each keeps the
+ * deadline (`lastActivityMs + lifetimeSec`) in the same atomic step; `save` (of a stored record),
+ * `patch`, `remove` and `sweep` delete a legacy index key (see the key list above) only while it
+ * still names the endpoint. `sweep` removes every registration past its deadline and resolves
+ * with them (each exactly once, whichever process sweeps). Lookups never throw for unknown keys
+ * (null). The caller owns the Redis connection.
  */
 export class RedisRegistrationStore {
   private readonly redis: ScriptedRedis;
@@ -87,12 +94,6 @@ export class RedisRegistrationStore {
     return json === null ? null : (JSON.parse(json) as DeviceRecord);
   }
 
-  /** The endpoint a source belongs to, or null when the gateway has not seen it register. */
-  async endpointOf(source: DeviceSource): Promise<string | null> {
-    this.sendSaves();
-    return this.redis.get(this.indexKey(source));
-  }
-
   /**
    * Every record (for the admin API, the demo table, restarts): one ZRANGE, then one MGET per
    * {@link ALL_BATCH} records, all sent at once (two round trips whatever the fleet; Redis
@@ -111,7 +112,7 @@ export class RedisRegistrationStore {
   }
 
   /**
-   * Stores `record` whole (creates or replaces it) with its indexes and deadline. The records
+   * Stores `record` whole (creates or replaces it) with its deadline. The records
    * saved in one turn of the event loop are written by one script call (every accepted Register
    * saves one: bench/device-scale, CPU per Register); resolves when it is written, rejects with
    * that call's error. Stored as `JSON.stringify(record)` unless Redis holds later activity
@@ -120,11 +121,8 @@ export class RedisRegistrationStore {
   save(record: DeviceRecord): Promise<void> {
     // What the script needs besides the JSON, computed here so that a new record costs Redis no
     // JSON decoding or encoding (bench/device-scale: Redis CPU per Register).
-    // The index keys as indexKey() builds them, without a source object per record.
     this.saving.push(
       record.endpoint, JSON.stringify(record), String(record.lastActivityMs + record.lifetimeSec * 1000),
-      record.msisdn === null || record.msisdn === '' ? '' : `${this.prefix}msisdn:${record.msisdn}`,
-      record.udpHost === null || record.udpHost === '' ? '' : `${this.prefix}udp:${record.udpHost}:${record.udpPort ?? 0}`,
       String(record.lastActivityMs), record.lastUdpActivityMs === null ? '' : String(record.lastUdpActivityMs),
     );
     if (this.batch === null) {
@@ -181,7 +179,7 @@ export class RedisRegistrationStore {
     return this.redis.touchRegistrations(this.expiryKey, this.prefix, ...args);
   }
 
-  /** Deletes the record of `endpoint` and its indexes; resolves with what was removed. */
+  /** Deletes the record of `endpoint` and its deadline; resolves with what was removed. */
   async remove(endpoint: string): Promise<DeviceRecord | null> {
     this.sendSaves();
     const json = await this.redis.removeRegistration(this.deviceKey(endpoint), this.expiryKey, this.prefix, endpoint);
@@ -227,9 +225,5 @@ export class RedisRegistrationStore {
 
   private deviceKey(endpoint: string): string {
     return `${this.prefix}device:${endpoint}`;
-  }
-
-  private indexKey(source: DeviceSource): string {
-    return source.bearer === 'sms' ? `${this.prefix}msisdn:${source.msisdn}` : `${this.prefix}udp:${source.host}:${source.port}`;
   }
 }

@@ -1,18 +1,20 @@
 --[[
-  Deletes a device record, its deadline and its indexes in one step (the registration store,
-  src/lwm2m).
+  Deletes a device record and its deadline in one step (the registration store, src/lwm2m).
 
   Input:
     KEYS[1] device key            <prefix>device:<endpoint>   (JSON record, a string)
     KEYS[2] deadlines             <prefix>expiry              (sorted set: endpoint -> deadline ms)
 
-    ARGV[1] key prefix            index keys <prefix>msisdn:<digits> and <prefix>udp:<host>:<port>
+    ARGV[1] key prefix            legacy index keys <prefix>msisdn:<digits> and <prefix>udp:<host>:<port>
     ARGV[2] endpoint
 
   Output:
     the removed record (JSON), or false when there was none
 
-  An index key is deleted only while it still names this endpoint.
+  Legacy index keys: earlier releases also wrote <prefix>msisdn:<digits> and
+  <prefix>udp:<host>:<port> (value: the endpoint); nothing reads or writes them now. The two keys
+  the removed record names are deleted while they still name the endpoint (one that names another
+  endpoint is left to that endpoint's record), without a round trip of their own.
 ]]
 local prefix, endpoint = ARGV[1], ARGV[2]
 local stored = redis.call('GET', KEYS[1])

@@ -1,7 +1,7 @@
 --[[
   Removes registrations whose lifetime passed (the registration store's sweeper, src/lwm2m):
   reads the deadlines due, checks each record's own deadline (another process may have written
-  later activity), and deletes the lapsed ones with their indexes, all in one step, so two
+  later activity), and deletes the lapsed ones, all in one step, so two
   sweepers never report one device twice. Each removed endpoint is also appended to a capped
   stream, so every other gateway process forgets the device from its memory.
 
@@ -9,7 +9,7 @@
     KEYS[1] deadlines             <prefix>expiry              (sorted set: endpoint -> deadline ms)
     KEYS[2] lapsed                <prefix>lapsed              (stream: one entry {endpoint} per removal)
 
-    ARGV[1] key prefix            records <prefix>device:<endpoint>, index keys
+    ARGV[1] key prefix            records <prefix>device:<endpoint>, legacy index keys
                                   <prefix>msisdn:<digits> and <prefix>udp:<host>:<port>
     ARGV[2] now (ms)
     ARGV[3] at most this many endpoints per call
@@ -18,6 +18,12 @@
   Output:
     the removed records (JSON strings); a deadline whose record is gone is dropped silently, and
     one that was stale is moved to the record's own deadline
+
+  Legacy index keys: earlier releases also wrote <prefix>msisdn:<digits> and
+  <prefix>udp:<host>:<port> (value: the endpoint); nothing reads or writes them now. The two keys
+  a removed record names are deleted while they still name the endpoint (one that names another
+  endpoint is left to that endpoint's record), so the lapsed devices of an existing deployment
+  lose them too, without a round trip of their own.
 ]]
 local prefix, nowMs, limit = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[2], 'LIMIT', 0, limit)

@@ -1,9 +1,11 @@
 /**
  * The registration store's write scripts on a real Redis (src/lwm2m/lua/putRegistrations-1.lua,
- * patchRegistration-2.lua): the rules their headers state. A whole-record put of a record Redis
- * does not hold yet stores `JSON.stringify(record)` as given (the script does no JSON work: issue
- * 10, Redis CPU per Register); with a stored predecessor its stale index keys go (only while they
- * name the endpoint) and activity never goes back.
+ * patchRegistration-2.lua, removeRegistration-2.lua, sweepLapsed-2.lua): the rules their headers
+ * state. A whole-record put of a record Redis does not hold yet stores `JSON.stringify(record)`
+ * as given (the script does no JSON work: issue 10, Redis CPU per Register) and nothing else but
+ * its deadline (no source-index key: nothing reads them); with a stored predecessor activity never
+ * goes back. The legacy index keys earlier releases wrote (`msisdn:<digits>`, `udp:<host>:<port>`)
+ * go wherever a script reads the stored record, only while they name its endpoint.
  */
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -41,21 +43,27 @@ async function storedJson(redis: Redis, endpoint: string): Promise<string | null
   return redis.get(`${PREFIX}device:${endpoint}`);
 }
 
+/** Writes the legacy index keys earlier releases wrote for `stored` (as an existing deployment holds them). */
+async function legacyIndexes(redis: Redis, stored: DeviceRecord, endpoint = stored.endpoint): Promise<{ msisdn: string; udp: string }> {
+  const keys = { msisdn: `${PREFIX}msisdn:${stored.msisdn}`, udp: `${PREFIX}udp:${stored.udpHost}:${stored.udpPort}` };
+  await redis.mset(keys.msisdn, endpoint, keys.udp, endpoint);
+  return keys;
+}
+
 async function deadline(redis: Redis, endpoint: string): Promise<number | null> {
   const score = await redis.zscore(`${PREFIX}expiry`, endpoint);
   return score === null ? null : Number(score);
 }
 
 describe('put script: a record Redis does not hold yet', () => {
-  it('stores the JSON as given (JSON.stringify of the record), its indexes and its deadline', async () => {
+  it('stores the JSON as given (JSON.stringify of the record) and its deadline, and no index key', async () => {
     const { redis, store: s } = store();
     const udp = record('new-udp');
     const sms = record('new-sms', { msisdn: '491701234567', udpHost: null, udpPort: null, lastBearer: 'sms', lastUdpActivityMs: null, lifetimeSec: 86_400 });
     await Promise.all([s.save(udp), s.save(sms)]);
     expect(await storedJson(redis, 'new-udp')).toBe(JSON.stringify(udp));
     expect(await storedJson(redis, 'new-sms')).toBe(JSON.stringify(sms));
-    expect(await redis.get(`${PREFIX}udp:127.0.0.10:40000`)).toBe('new-udp');
-    expect(await redis.get(`${PREFIX}msisdn:491701234567`)).toBe('new-sms');
+    expect((await redis.keys(`${PREFIX}*`)).sort()).toEqual([`${PREFIX}device:new-sms`, `${PREFIX}device:new-udp`, `${PREFIX}expiry`]);
     expect(await deadline(redis, 'new-udp')).toBe(T0 + 300_000);
     expect(await deadline(redis, 'new-sms')).toBe(T0 + 86_400_000);
     expect(await s.get('new-sms')).toEqual(sms);
@@ -68,35 +76,43 @@ describe('put script: a record Redis does not hold yet', () => {
     const batch = await commandsDuring(server().url, redis, () => Promise.all([s.save(record('one')), s.save(record('two', { udpPort: 40_001 }))]));
     expect(alone).toHaveLength(1);
     expect(batch).toHaveLength(1);
-    // EVALSHA sha numkeys expiry prefix, then seven values per record.
+    // EVALSHA sha numkeys expiry prefix, then five values per record.
     expect(alone[0]!.slice(0, 3)).toEqual(batch[0]!.slice(0, 3));
-    expect([alone[0]!.length, batch[0]!.length]).toEqual([5 + 7, 5 + 2 * 7]);
+    expect([alone[0]!.length, batch[0]!.length]).toEqual([5 + 5, 5 + 2 * 5]);
     expect(await storedJson(redis, 'alone')).toBe(JSON.stringify(record('alone')));
   });
 });
 
 describe('put script: a record Redis holds already', () => {
-  it('replaces it with the JSON as given when its activity is not older, and drops the stale index keys that still name the endpoint', async () => {
+  it('replaces it with the JSON as given when its activity is not older, writing no index key', async () => {
     const { redis, store: s } = store();
     await s.save(record('moving', { msisdn: '4911', udpPort: 40_000 }));
-    // The old number was given to another device meanwhile: its index is that device's now.
-    await redis.set(`${PREFIX}msisdn:4911`, 'someone-else');
     const moved = record('moving', { msisdn: '4922', udpPort: 40_005, lifetimeSec: 600, lastActivityMs: T0 + 1_000, lastUdpActivityMs: T0 + 1_000 });
     await s.save(moved);
     expect(await storedJson(redis, 'moving')).toBe(JSON.stringify(moved));
-    expect(await redis.get(`${PREFIX}udp:127.0.0.10:40000`)).toBeNull(); // named the endpoint: dropped
-    expect(await redis.get(`${PREFIX}msisdn:4911`)).toBe('someone-else'); // names another: kept
-    expect(await redis.get(`${PREFIX}udp:127.0.0.10:40005`)).toBe('moving');
-    expect(await redis.get(`${PREFIX}msisdn:4922`)).toBe('moving');
+    expect((await redis.keys(`${PREFIX}*`)).sort()).toEqual([`${PREFIX}device:moving`, `${PREFIX}expiry`]);
     expect(await deadline(redis, 'moving')).toBe(T0 + 1_000 + 600_000);
   });
 
-  it('keeps an index key the new record has too, and drops one the new record lacks', async () => {
+  it('deletes the legacy index keys the stored record names while they name the endpoint (the new record\'s alike), and leaves those naming another', async () => {
     const { redis, store: s } = store();
-    await s.save(record('to-sms', { msisdn: '4933' }));
-    await s.save(record('to-sms', { msisdn: '4933', udpHost: null, udpPort: null, lastUdpActivityMs: T0 }));
-    expect(await redis.get(`${PREFIX}msisdn:4933`)).toBe('to-sms');
-    expect(await redis.get(`${PREFIX}udp:127.0.0.10:40000`)).toBeNull();
+    const old = record('legacy', { msisdn: '4911', udpPort: 40_000 });
+    await s.save(old);
+    const keys = await legacyIndexes(redis, old);
+    await s.save(record('legacy', { msisdn: '4911', udpPort: 40_000, lastActivityMs: T0 + 1_000 })); // same source: its keys go too
+    expect(await redis.exists(keys.msisdn, keys.udp)).toBe(0);
+
+    // The number and the address went to another device meanwhile: their keys are that device's.
+    await legacyIndexes(redis, old, 'someone-else');
+    await s.save(record('legacy', { msisdn: '4922', udpPort: 40_005, lastActivityMs: T0 + 2_000 }));
+    expect(await redis.mget(keys.msisdn, keys.udp)).toEqual(['someone-else', 'someone-else']);
+  });
+
+  it('leaves legacy keys alone for a record Redis does not hold (no stored record to name them)', async () => {
+    const { redis, store: s } = store();
+    const keys = await legacyIndexes(redis, record('first', { msisdn: '4933' }));
+    await s.save(record('first', { msisdn: '4933' }));
+    expect(await redis.mget(keys.msisdn, keys.udp)).toEqual(['first', 'first']);
   });
 
   it('never takes activity back: a later stored lastActivityMs is kept, with the deadline it gives under the new lifetime', async () => {
@@ -139,17 +155,60 @@ describe('patch script', () => {
     expect(await redis.keys(`${PREFIX}*`)).toEqual([]);
   });
 
-  it('merges the changed fields, never takes activity back, and moves the indexes (a stale one only while it names the endpoint)', async () => {
+  it('merges the changed fields and never takes activity back, writing no index key', async () => {
     const { redis, store: s } = store();
     await s.save(record('patched', { lastActivityMs: T0 + 30_000, lastUdpActivityMs: T0 + 30_000 }));
-    expect(await s.patch('patched', { lifetimeSec: 120, udpPort: 40_020, lastActivityMs: T0 + 10_000, lastUdpActivityMs: T0 + 10_000 })).toBe(true);
-    expect(JSON.parse((await storedJson(redis, 'patched'))!)).toEqual(record('patched', { lifetimeSec: 120, udpPort: 40_020, lastActivityMs: T0 + 30_000, lastUdpActivityMs: T0 + 30_000 }));
+    expect(await s.patch('patched', { lifetimeSec: 120, udpPort: 40_020, msisdn: '4944', lastActivityMs: T0 + 10_000, lastUdpActivityMs: T0 + 10_000 })).toBe(true);
+    expect(JSON.parse((await storedJson(redis, 'patched'))!)).toEqual(record('patched', { lifetimeSec: 120, udpPort: 40_020, msisdn: '4944', lastActivityMs: T0 + 30_000, lastUdpActivityMs: T0 + 30_000 }));
     expect(await deadline(redis, 'patched')).toBe(T0 + 30_000 + 120_000);
-    expect(await redis.get(`${PREFIX}udp:127.0.0.10:40000`)).toBeNull();
-    expect(await redis.get(`${PREFIX}udp:127.0.0.10:40020`)).toBe('patched');
+    expect((await redis.keys(`${PREFIX}*`)).sort()).toEqual([`${PREFIX}device:patched`, `${PREFIX}expiry`]);
+  });
 
-    await redis.set(`${PREFIX}udp:127.0.0.10:40020`, 'newcomer'); // another device took the address meanwhile
+  it('deletes the legacy index keys the stored record names while they name the endpoint, and leaves those naming another', async () => {
+    const { redis, store: s } = store();
+    const old = record('patched', { msisdn: '4955' });
+    await s.save(old);
+    const keys = await legacyIndexes(redis, old);
+    expect(await s.patch('patched', { lifetimeSec: 120 })).toBe(true); // the source unchanged: its keys go all the same
+    expect(await redis.exists(keys.msisdn, keys.udp)).toBe(0);
+
+    await legacyIndexes(redis, old, 'newcomer'); // another device took the number and the address meanwhile
     expect(await s.patch('patched', { udpPort: 40_021 })).toBe(true);
-    expect(await redis.get(`${PREFIX}udp:127.0.0.10:40020`)).toBe('newcomer');
+    expect(await redis.mget(keys.msisdn, keys.udp)).toEqual(['newcomer', 'newcomer']);
+  });
+});
+
+describe('remove script', () => {
+  it('deletes the record, its deadline and the legacy index keys it names while they name the endpoint', async () => {
+    const { redis, store: s } = store();
+    const gone = record('removed', { msisdn: '4966' });
+    await s.save(gone);
+    await legacyIndexes(redis, gone);
+    expect(await s.remove('removed')).toEqual(gone);
+    expect(await redis.keys(`${PREFIX}*`)).toEqual([]);
+  });
+
+  it('leaves legacy index keys that name another endpoint', async () => {
+    const { redis, store: s } = store();
+    const gone = record('removed', { msisdn: '4966' });
+    await s.save(gone);
+    const keys = await legacyIndexes(redis, gone, 'someone-else');
+    await s.remove('removed');
+    expect(await redis.mget(keys.msisdn, keys.udp)).toEqual(['someone-else', 'someone-else']);
+  });
+});
+
+describe('sweep script', () => {
+  it('deletes a lapsed record with the legacy index keys it names while they name the endpoint, and leaves those naming another', async () => {
+    const { redis, store: s } = store();
+    const mine = record('lapsed-mine', { msisdn: '4977', udpPort: 40_030 });
+    const theirs = record('lapsed-theirs', { msisdn: '4988', udpPort: 40_031 });
+    await Promise.all([s.save(mine), s.save(theirs)]);
+    const mineKeys = await legacyIndexes(redis, mine);
+    const theirKeys = await legacyIndexes(redis, theirs, 'someone-else');
+    expect((await s.sweep(T0 + 300_000)).map((swept) => swept.endpoint).sort()).toEqual(['lapsed-mine', 'lapsed-theirs']);
+    expect(await redis.exists(mineKeys.msisdn, mineKeys.udp)).toBe(0);
+    expect(await redis.mget(theirKeys.msisdn, theirKeys.udp)).toEqual(['someone-else', 'someone-else']);
+    expect(await redis.exists(`${PREFIX}device:lapsed-mine`, `${PREFIX}device:lapsed-theirs`)).toBe(0);
   });
 });
