@@ -30,10 +30,7 @@ export interface ModemDriverDeps {
   readonly matcher?: DeliveryReportMatcher;
   /** Remembers a rejected PIN across restarts (the gateway keeps it in Redis). */
   readonly pinGuard?: PinGuard;
-  /**
-   * When the adaptive receive route switches (tests make it independent of machine speed).
-   * @defaultValue RECEIVE_ROUTE_THRESHOLDS
-   */
+  /** When the adaptive receive route switches (default RECEIVE_ROUTE_THRESHOLDS; tests make it independent of machine speed). */
   readonly receiveRouteThresholds?: ReceiveRouteThresholds;
 }
 
@@ -228,9 +225,7 @@ export class ModemDriver extends TypedEmitter<ModemEvents> {
         emit: (event, ...args) => this.emit(event, ...args),
         onTransportError: (error) => this.onFailure(connection, error),
         receiveRouteThresholds: this.deps.receiveRouteThresholds,
-        after: (delayMs, action) => connection.after(delayMs, () => {
-          if (connection.session === session) action();
-        }),
+        after: (delayMs, action) => connection.after(delayMs, () => void (connection.session === session && action())), // this session's only
       });
       this.stopUrcs();
       this.stopUrcs = connection.channel.on('urc', (urc) => {

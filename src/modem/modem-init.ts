@@ -4,6 +4,7 @@
  * with the lessons of §6: storage and indication chosen from what the modem says it supports,
  * the PIN entered once and never retried, PUK reported and never guessed, a late SIM waited for.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { GatewayError } from '../shared/errors.ts';
 import { parseInformationLine, parseRangeList, rangeListIncludes, type RangeList } from './at/line-parser.ts';
 import type { AtChannel } from './at-channel.ts';
@@ -78,7 +79,6 @@ export interface ModemInitOptions {
   readonly preferStored?: boolean;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** TS 27.007 §9.2.1 codes met during SIM checks. */
 const CME_SIM_NOT_INSERTED = 10;

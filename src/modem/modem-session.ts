@@ -4,6 +4,7 @@
  * such), status-report matching, and health checks. The driver creates a session after each
  * successful initialisation and drops it when the port goes away.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { GatewayError } from '../shared/errors.ts';
 import { decodePdu, timestampToIso, type SmsPdu } from '../sms/index.ts';
 import { parseCsq, parseInformationLine, parseRegistrationState, type RegistrationState } from './at/line-parser.ts';
@@ -12,8 +13,8 @@ import { AtClosedError, AtCommandError, AtTimeoutError } from './at-errors.ts';
 import type { ModemSetup } from './modem-init.ts';
 import type { ReceivedPdu, SendRequest, SendResult, SentPartResult } from './modem-types.ts';
 import type { NetworkView, SendHints, SessionContext } from './session-types.ts';
-import { initialRouteState, ReceiveRoute } from './receive-route.ts';
-import { BatchedStoredReader } from './stored-batch.ts';
+import { receiveRouteOfSession, type ReceiveRoute } from './receive-route.ts';
+import type { BatchedStoredReader } from './stored-batch.ts';
 import { MessageStore, isReceived, type StoredPdu } from './stored-messages.ts';
 
 export type { NetworkView, SendHints, SessionContext, SessionCounters } from './session-types.ts';
@@ -24,8 +25,6 @@ export type { NetworkView, SendHints, SessionContext, SessionCounters } from './
  * shortest hold and sends `AT+CMMS=1` again after a longer pause.
  */
 const CMMS_SHORTEST_HOLD_MS = 1000;
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function safeDecode(pduHex: string): SmsPdu | null {
   try {
@@ -57,18 +56,13 @@ export class ModemSession {
   constructor(readonly channel: AtChannel, readonly setup: ModemSetup, private readonly context: SessionContext) {
     this.store = new MessageStore(channel, setup.storage);
     this.network = { registered: false, registration: null, operator: null, signalDbm: null, storageUsed: setup.storageUsed, storageTotal: setup.storageTotal };
-    const batchRead = context.config.storedRead === 'batch';
-    const initial = initialRouteState({ adaptive: context.config.receiveRoute === 'auto', route: setup.receiveRoute, storedCnmi: setup.storedCnmi, batchRead });
-    // Only where the stored route can be in force: there every read of the home storage goes
-    // through the batch reader, which its delete with <delflag> 1 relies on (stored-batch.ts).
-    this.batch = initial !== 'direct-fixed' && batchRead ? new BatchedStoredReader({
-      store: this.store, storage: setup.storage, take: (stored, via) => this.take(stored, via), report: (error) => this.report(error),
-    }) : null;
-    this.route = new ReceiveRoute(initial, {
-      channel, modem: context.config.name, initialCnmi: setup.cnmi, storedCnmi: setup.storedCnmi, batch: this.batch,
-      after: context.after, report: (error) => this.report(error),
-      switched: () => void (context.counters.receiveRouteSwitches += 1),
-    }, context.receiveRouteThresholds);
+    const { batch, route } = receiveRouteOfSession({
+      adaptive: context.config.receiveRoute === 'auto', batchRead: context.config.storedRead === 'batch', setup, thresholds: context.receiveRouteThresholds,
+      reader: { store: this.store, storage: setup.storage, take: (stored, via) => this.take(stored, via), report: (error) => this.report(error) },
+      route: { channel, modem: context.config.name, after: context.after, report: (error) => this.report(error), switched: () => void (context.counters.receiveRouteSwitches += 1) },
+    });
+    this.batch = batch;
+    this.route = route;
   }
 
   /** Handles one URC; never rejects (problems become `problem` events). */

@@ -22,7 +22,8 @@ import {
   BurstDetector, nextReceiveRouteState, RECEIVE_ROUTE_THRESHOLDS, routeOfState,
   type ReceiveRouteEvent, type ReceiveRouteState, type ReceiveRouteThresholds,
 } from './receive-route-states.ts';
-import type { BatchedStoredReader } from './stored-batch.ts';
+import type { ModemSetup } from './modem-init.ts';
+import { BatchedStoredReader, type BatchReaderContext } from './stored-batch.ts';
 
 /** What the route needs from its session. */
 export interface ReceiveRouteContext {
@@ -58,6 +59,26 @@ export function initialRouteState(options: {
 }): ReceiveRouteState {
   if (options.route === 'stored') return 'stored-fixed';
   return options.adaptive && options.storedCnmi !== null && options.batchRead ? 'direct' : 'direct-fixed';
+}
+
+/**
+ * A new session's receive route and, where the stored route can be in force and reads are
+ * batched, its batch reader: there every read of the home storage goes through the reader, which
+ * its delete with <delflag> 1 relies on (stored-batch.ts). Null reader otherwise.
+ */
+export function receiveRouteOfSession(options: {
+  readonly adaptive: boolean;
+  readonly batchRead: boolean;
+  readonly setup: Pick<ModemSetup, 'receiveRoute' | 'storedCnmi' | 'cnmi'>;
+  readonly reader: BatchReaderContext;
+  readonly route: Omit<ReceiveRouteContext, 'batch' | 'initialCnmi' | 'storedCnmi'>;
+  readonly thresholds?: ReceiveRouteThresholds | undefined;
+}): { readonly batch: BatchedStoredReader | null; readonly route: ReceiveRoute } {
+  const { setup, batchRead } = options;
+  const initial = initialRouteState({ adaptive: options.adaptive, route: setup.receiveRoute, storedCnmi: setup.storedCnmi, batchRead });
+  const batch = initial !== 'direct-fixed' && batchRead ? new BatchedStoredReader(options.reader) : null;
+  const route = new ReceiveRoute(initial, { ...options.route, initialCnmi: setup.cnmi, storedCnmi: setup.storedCnmi, batch }, options.thresholds);
+  return { batch, route };
 }
 
 /** One connection's receive route. Contract: never rejects; at most one `AT+CNMI` switch in flight. */
