@@ -176,7 +176,7 @@ export class CoreSocketPool extends TypedEmitter<CoreSocketPoolEvents> {
    * Tries again to bind every waiting device on its recorded address (the maintenance timer
    * calls this); emits `rebound` for each that succeeds. One pass at a time, and none while the
    * back-off waits (core-socket-retry-backoff.ts): a pass that binds nothing doubles the wait
-   * (1 s up to 60 s by default), a successful bind or a freed socket ends it. A pass stops at
+   * (1 s up to 60 s by default), what ends it is said there. A pass stops at
    * the first device refused by the open-file limit (the others would be refused alike), so a
    * process out of files costs one failed bind per pass, not one per waiting device.
    */
@@ -214,7 +214,7 @@ export class CoreSocketPool extends TypedEmitter<CoreSocketPoolEvents> {
     this.sockets.delete(endpoint);
     if (socket) {
       await closeSocket(socket);
-      this.backoff.reset(); // a file (and an address) is free: a waiting device may bind now
+      this.backoff.freed();
     }
     const address = this.recorded.get(endpoint);
     this.recorded.delete(endpoint);
@@ -374,12 +374,14 @@ export class CoreSocketPool extends TypedEmitter<CoreSocketPoolEvents> {
   private booked(endpoint: string, result: EndpointSocket | Error): Socket | Error {
     if (result instanceof Error) {
       this.counters.bindFailures += 1;
-      if (socketErrorCode(result) === 'GW_ERR_RELAY_FILE_LIMIT') this.counters.fileLimitFailures += 1;
+      const fileLimit = socketErrorCode(result) === 'GW_ERR_RELAY_FILE_LIMIT';
+      if (fileLimit) this.counters.fileLimitFailures += 1;
+      this.backoff.bindRefused(fileLimit);
       return result;
     }
     this.sockets.set(endpoint, result);
     this.counters.bound += 1;
-    this.backoff.reset(); // binds succeed again: the waiting devices are tried at the next call
+    this.backoff.bound(this.pending.has(endpoint)); // see core-socket-retry-backoff.ts
     return result;
   }
 

@@ -29,4 +29,29 @@ describe('RetryBackoff', () => {
     backoff.failed(1);
     expect(backoff.currentWaitMs).toBe(1000);
   });
+
+  it('a new device bound on a new address does not end the wait (a held port is still held)', () => {
+    const backoff = new RetryBackoff();
+    backoff.bindRefused(false); // EADDRINUSE: another program holds a waiting device's port
+    backoff.failed(0);
+    backoff.bound(false);
+    backoff.freed();
+    expect(backoff.due(1)).toBe(false);
+    backoff.bound(true); // a waiting device bound: retries work again
+    expect(backoff.due(1)).toBe(true);
+  });
+
+  it('after the open-file limit refused a bind, any bind or freed socket ends the wait', () => {
+    for (const end of [(b: RetryBackoff) => b.bound(false), (b: RetryBackoff) => b.freed()]) {
+      const backoff = new RetryBackoff();
+      backoff.bindRefused(true);
+      backoff.failed(0);
+      expect(backoff.due(1)).toBe(false);
+      end(backoff);
+      expect(backoff.due(1)).toBe(true);
+      backoff.failed(1); // the limit is forgotten with the wait: a later new device's bind leaves the next one alone
+      backoff.bound(false);
+      expect(backoff.due(2)).toBe(false);
+    }
+  });
 });
