@@ -11,7 +11,19 @@ import { Redis } from 'ioredis';
  * `work` sent is seen without waiting on a clock. The MONITOR connection is closed before it resolves.
  */
 export async function commandsDuring(serverUrl: string, redis: Redis, work: () => Promise<unknown>): Promise<string[][]> {
-  const monitor = await new Redis(serverUrl).monitor();
+  // MONITOR is asked of a ready client only: its ready check's INFO, answered on a connection
+  // already monitoring, would be taken for the MONITOR's reply ("Command queue state error").
+  const parent = new Redis(serverUrl);
+  let monitor: Redis;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      parent.once('ready', () => resolve());
+      parent.once('error', reject);
+    });
+    monitor = await parent.monitor();
+  } finally {
+    parent.disconnect();
+  }
   const seen: string[][] = [];
   const marker = `end-${Math.random()}`;
   let done: () => void = () => {};
