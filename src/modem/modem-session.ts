@@ -71,11 +71,13 @@ export class ModemSession {
       const header = urc.header;
       switch (header.kind) {
         case 'cmti':
-        case 'cdsi':
-          if (header.mem.toUpperCase() === this.setup.storage) this.route.storedArrived();
-          if (this.batch !== null && header.mem.toUpperCase() === this.setup.storage) this.batch.indicate();
+        case 'cdsi': {
+          const home = header.mem.toUpperCase() === this.setup.storage;
+          if (home) this.route.storedArrived();
+          if (this.batch !== null && home) this.batch.indicate();
           else await this.processStored(header.mem.toUpperCase(), header.index);
           return;
+        }
         case 'cmt':
           if (urc.pdu !== null) await this.processRouted(urc.pdu, 'cmt');
           return;
