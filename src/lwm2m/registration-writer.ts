@@ -147,11 +147,7 @@ export class RegistrationWriter {
       } catch {
         continue; // unsaved still: persistDue writes them before their deadline, persistActivity at stop
       }
-      activities.forEach((record, index) => {
-        const activityMs = sent[index] ?? record.lastActivityMs;
-        this.storedActivityMs.set(record.endpoint, Math.max(activityMs, this.storedActivityMs.get(record.endpoint) ?? 0));
-        if (this.recordOf(record.endpoint)?.lastActivityMs === activityMs) this.unsavedActivity.delete(record.endpoint);
-      });
+      this.noteTouched(activities, sent, true);
     }
   }
 
@@ -274,13 +270,22 @@ export class RegistrationWriter {
         for (const endpoint of attempted) if (recordOf(endpoint) !== undefined) this.unsavedActivity.add(endpoint);
         throw failure.reason;
       }
-      touched.forEach((record, index) => {
-        const activityMs = sentMs[index] ?? record.lastActivityMs;
-        this.storedActivityMs.set(record.endpoint, Math.max(activityMs, this.storedActivityMs.get(record.endpoint) ?? 0));
-      });
+      this.noteTouched(touched, sentMs, false);
       written += attempted.length;
     }
     return written;
+  }
+
+  /**
+   * Notes that Redis holds the activity times `sentMs` of `records` (one touch written them);
+   * `settles`: an endpoint whose activity did not move since is no longer unsaved.
+   */
+  private noteTouched(records: readonly DeviceRecord[], sentMs: readonly number[], settles: boolean): void {
+    records.forEach((record, index) => {
+      const activityMs = sentMs[index] ?? record.lastActivityMs;
+      this.storedActivityMs.set(record.endpoint, Math.max(activityMs, this.storedActivityMs.get(record.endpoint) ?? 0));
+      if (settles && this.recordOf(record.endpoint)?.lastActivityMs === activityMs) this.unsavedActivity.delete(record.endpoint);
+    });
   }
 
   /** Forgets everything noted for `endpoint` (it is gone from memory). */
