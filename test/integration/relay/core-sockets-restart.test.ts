@@ -4,9 +4,8 @@
  * loopback; another program holding a port is a real child process. Port ranges lie below the
  * kernel's ephemeral range (32768+), so no other test's socket lands in them by chance.
  */
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
+import { holdPortsElsewhere } from '../../support/port-holder.ts';
 import { CoapCode, CoapOptionNumber, coapRequest, coapResponse, firstUintOption, type CoapMessage } from '../../../src/lwm2m/index.ts';
 import { NO_SOCKET_RETRY_AFTER_SEC } from '../../../src/bridge/uplink-refusals.ts';
 import { Gateway } from '../../../src/gateway/gateway.ts';
@@ -51,19 +50,9 @@ async function registerDevices(gateway: Gateway, core: UdpPeer, names: readonly 
   return devices;
 }
 
-/** A UDP socket held by another process on `host:port`; resolves once bound, with a function that ends the process. */
+/** A UDP socket held by another process on `host:port` until the test ends (or the returned function runs). */
 async function holdPortElsewhere(host: string, port: number): Promise<() => Promise<void>> {
-  const script = `const s=require('node:dgram').createSocket('udp4');s.bind(${port},'${host}',()=>console.log('bound'));process.stdin.on('end',()=>process.exit(0));process.stdin.resume();`;
-  const child = spawn(process.execPath, ['-e', script], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  await new Promise<void>((resolve, reject) => {
-    createInterface({ input: child.stdout }).once('line', (line) => (line === 'bound' ? resolve() : reject(new Error(line))));
-    child.once('exit', (code) => reject(new Error(`the port holder exited with ${code}`)));
-  });
-  const stop = async (): Promise<void> => {
-    child.stdin.end();
-    await exited;
-  };
+  const stop = await holdPortsElsewhere(host, [port]);
   onCleanup(stop);
   return stop;
 }

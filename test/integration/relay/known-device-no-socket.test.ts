@@ -8,10 +8,9 @@
  * on loopback (raw sockets, and node-coap as an independent CoAP client), an SMS device, and the
  * ports held by real child processes.
  */
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { Agent, request as coapClientRequest, type IncomingMessage } from 'coap';
 import { describe, expect, it } from 'vitest';
+import { holdPortsElsewhere } from '../../support/port-holder.ts';
 import { CoapCode, CoapOptionNumber, coapRequest, coapResponse, firstUintOption, type CoapMessage } from '../../../src/lwm2m/index.ts';
 import { NO_SOCKET_RETRY_AFTER_SEC } from '../../../src/bridge/uplink-refusals.ts';
 import { Gateway } from '../../../src/gateway/gateway.ts';
@@ -48,19 +47,9 @@ function nodeCoapPost(agent: Agent, gatewayPort: number, pathname: string, query
   });
 }
 
-/** UDP sockets held by another process on `host`:`ports`; resolves once bound, with a function that ends the process. */
-async function holdPortsElsewhere(host: string, ports: readonly number[]): Promise<() => Promise<void>> {
-  const script = `const d=require('node:dgram');let n=${ports.length};for(const p of ${JSON.stringify(ports)}){const s=d.createSocket('udp4');s.bind(p,'${host}',()=>{if(--n===0)console.log('bound')});}process.stdin.on('end',()=>process.exit(0));process.stdin.resume();`;
-  const child = spawn(process.execPath, ['-e', script], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  await new Promise<void>((resolve, reject) => {
-    createInterface({ input: child.stdout }).once('line', (line) => (line === 'bound' ? resolve() : reject(new Error(line))));
-    child.once('exit', (code) => reject(new Error(`the port holder exited with ${code}`)));
-  });
-  const stop = async (): Promise<void> => {
-    child.stdin.end();
-    await exited;
-  };
+/** UDP sockets held by another process until the test ends (or the returned function runs). */
+async function holdPortsHere(host: string, ports: readonly number[]): Promise<() => Promise<void>> {
+  const stop = await holdPortsElsewhere(host, ports);
   onCleanup(stop);
   return stop;
 }
@@ -88,8 +77,8 @@ describe('a known device whose core-facing socket is missing', () => {
     await expect.poll(() => sms.received.length, { timeout: 10_000 }).toBe(1); // its 2.01
     await gateway.stop();
 
-    const releaseC = await holdPortsElsewhere('127.0.0.1', [portC]);
-    await holdPortsElsewhere('127.0.0.1', [portB, portS]);
+    const releaseC = await holdPortsHere('127.0.0.1', [portC]);
+    await holdPortsHere('127.0.0.1', [portB, portS]);
     const restarted = await Gateway.start(config);
     onCleanup(() => restarted.stop());
     const sockets = restarted.events.sockets;
