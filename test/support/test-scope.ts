@@ -20,6 +20,8 @@ export interface PrivateRedisScope {
   server(): PrivateRedis;
   /** A client connected to it, shared by the file's tests. Throws when called before `beforeAll`. */
   redis(): Redis;
+  /** A new client of its own, disconnected after the current test (a second process's connection, a MONITOR). */
+  client(): Redis;
 }
 
 /** Options of {@link usePrivateRedis}. */
@@ -40,6 +42,7 @@ export interface UsePrivateRedisOptions {
 export function usePrivateRedis(options: UsePrivateRedisOptions = {}): PrivateRedisScope {
   let server: PrivateRedis | null = null;
   let client: Redis | null = null;
+  const ownClients: Redis[] = [];
   beforeAll(async () => {
     server = await startPrivateRedis();
     client = new Redis(server.url);
@@ -57,7 +60,15 @@ export function usePrivateRedis(options: UsePrivateRedisOptions = {}): PrivateRe
       if (client === null) throw new Error('the private Redis starts in beforeAll');
       return client;
     },
+    client: () => {
+      const own = new Redis(scope.server().url);
+      ownClients.push(own);
+      return own;
+    },
   };
+  afterEach(() => {
+    for (const own of ownClients.splice(0)) own.disconnect();
+  });
   if (options.flushBeforeEach ?? true) beforeEach(async () => void (await scope.redis().flushall()));
   return scope;
 }

@@ -5,7 +5,6 @@
  * resolves with the number of records written and rejects with the store's error, leaving what
  * failed for the next call. Real Redis, commands counted by MONITOR.
  */
-import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CoapCode } from '../../../src/lwm2m/index.ts';
 import type { DeviceRecord } from '../../../src/lwm2m/device-record.ts';
@@ -18,19 +17,11 @@ const PREFIX = 'test:stop:';
 const T0 = 1_796_000_000_000;
 const HOST = '127.0.0.10';
 
-const { redis: admin, server } = usePrivateRedis({ flushBeforeEach: false });
-const clients: Redis[] = [];
+const { redis: admin, server, client } = usePrivateRedis({ flushBeforeEach: false });
 
 afterEach(async () => {
   await admin().flushall();
-  for (const client of clients.splice(0)) client.disconnect();
 });
-
-function client(): Redis {
-  const redis = new Redis(server().url);
-  clients.push(redis);
-  return redis;
-}
 
 function record(n: number): DeviceRecord {
   return {

@@ -24,19 +24,11 @@ function sourceOf(endpoint: string): DeviceSource {
   return { bearer: 'udp', host: '127.0.0.10', port: ports.get(endpoint)! };
 }
 
-const { redis: admin, server } = usePrivateRedis({ flushBeforeEach: false });
-const clients: Redis[] = [];
+const { redis: admin, server, client } = usePrivateRedis({ flushBeforeEach: false });
 
 afterEach(async () => {
   await admin().flushall();
-  for (const client of clients.splice(0)) client.disconnect();
 });
-
-function client(): Redis {
-  const redis = new Redis(server().url);
-  clients.push(redis);
-  return redis;
-}
 
 /** A gateway process's view: its own connection, store and mirror, on a clock the test moves. */
 function gatewayProcess(clock: { nowMs: number }, options: { activityPersistIntervalMs?: number; activityBatchMs?: number; presence?: Presence } = {}): { redis: Redis; store: RedisRegistrationStore; mirror: RegistrationMirror } {
