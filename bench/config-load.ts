@@ -26,7 +26,7 @@ import { GatewayError } from '../src/shared/errors.ts';
 import { runIfMain } from './support/entry.ts';
 import { describeMachine, formatMachine, loadAverageWindow } from './support/machine.ts';
 import { integerOption } from './support/options.ts';
-import type { ResultsEntry } from './support/results-doc.ts';
+import { runResults, type ResultsEntry } from './support/results-doc.ts';
 import { median, round } from './support/numbers.ts';
 
 /** Sizes of the generated files, bytes. */
@@ -122,26 +122,14 @@ function table(report: ConfigLoadReport): string {
 
 /** The docs entry of a report. */
 export function configLoadResults(report: ConfigLoadReport): ResultsEntry {
-  const when = `${report.date.slice(0, 16).replace('T', ' ')} UTC`;
   const worst = report.results.reduce((a, b) => (b.linearity > a.linearity ? b : a));
-  const latest = [
-    `### Latest run: ${when}`,
-    '',
-    `Machine: ${report.machine}; load average (1 min) ${report.loadAverage.join(' → ')}. Median of ${report.runs} loads. `
-      + `Target: linearity ≤ ${report.target} for every shape: **${report.pass ? 'pass' : 'FAIL'}**.`,
-    '',
-    table(report),
-  ].join('\n');
   const slowest = report.results.reduce((a, b) => ((b.ms[2] ?? 0) > (a.ms[2] ?? 0) ? b : a));
-  return {
-    bench: report.bench,
-    latest,
-    history: [
-      when, report.machine, report.loadAverage.join(' → '),
-      `worst linearity ${worst.linearity} (${worst.shape}); slowest 1 MiB load ${slowest.ms[2]} ms (${slowest.shape})`,
-      `${report.pass ? 'pass' : 'FAIL'} (linearity ≤ ${report.target})`,
-    ],
-  };
+  return runResults(report, {
+    summary: `Median of ${report.runs} loads. Target: linearity ≤ ${report.target} for every shape: **${report.pass ? 'pass' : 'FAIL'}**.`,
+    body: table(report),
+    figures: `worst linearity ${worst.linearity} (${worst.shape}); slowest 1 MiB load ${slowest.ms[2]} ms (${slowest.shape})`,
+    outcome: `${report.pass ? 'pass' : 'FAIL'} (linearity ≤ ${report.target})`,
+  });
 }
 
 async function main(): Promise<void> {

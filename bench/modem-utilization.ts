@@ -26,7 +26,7 @@ import type { SendRequest, SendResult } from '../src/modem/modem-types.ts';
 import { splitIntoSubmitPdus } from '../src/sms/index.ts';
 import { describeMachine, formatMachine, loadAverageWindow } from './support/machine.ts';
 import { startModemRig, type ModemRig, type SimulatorPlacement } from './support/modem-rig.ts';
-import type { ResultsEntry } from './support/results-doc.ts';
+import { runResults, type ResultsEntry } from './support/results-doc.ts';
 import { runIfMain } from './support/entry.ts';
 import { round } from './support/numbers.ts';
 
@@ -222,26 +222,19 @@ export function utilizationTable(report: UtilizationReport): string {
 
 /** The report as docs/benchmarks.md shows it (see bench/support/results-doc.ts). */
 export function utilizationResults(report: UtilizationReport): ResultsEntry {
-  const when = `${report.date.slice(0, 16).replace('T', ' ')} UTC`;
   const outcome = report.pass ? '**pass**' : '**FAIL**';
-  const latest = [
-    `### Latest run: ${when}`,
-    '',
-    `Machine: ${report.machine}; load average (1 min) ${report.loadAverage.join(' → ')}. `
-      + `Simulator: ${report.simulator}; best of ${report.repeat} bursts per row. `
-      + `Target ≥ ${report.target} at L = ${report.cmgsLatencyMs} ms: ${outcome}.`,
-    '',
-    utilizationTable(report),
-  ].join('\n');
   const latencies = [report.cmgsLatencyMs, ...report.otherLatenciesMs];
   const figures = latencies.map((latencyMs) => {
     const rows = report.results.filter((r) => r.cmgsLatencyMs === latencyMs);
     return `L=${latencyMs}: ${rows.map((r) => r.figure.toFixed(3)).join(' / ')} (N=${rows.map((r) => r.modems).join('/')})`;
   });
-  return {
-    bench: report.bench, latest,
-    history: [when, `${report.machine}, simulator ${report.simulator}`, report.loadAverage.join(' → '), figures.join('; '), `${report.pass ? 'pass' : 'FAIL'} (≥ ${report.target} at L=${report.cmgsLatencyMs})`],
-  };
+  return runResults(report, {
+    summary: `Simulator: ${report.simulator}; best of ${report.repeat} bursts per row. Target ≥ ${report.target} at L = ${report.cmgsLatencyMs} ms: ${outcome}.`,
+    body: utilizationTable(report),
+    machineCell: `${report.machine}, simulator ${report.simulator}`,
+    figures: figures.join('; '),
+    outcome: `${report.pass ? 'pass' : 'FAIL'} (≥ ${report.target} at L=${report.cmgsLatencyMs})`,
+  });
 }
 
 function parseList(text: string | undefined, fallback: readonly number[], name: string): number[] {

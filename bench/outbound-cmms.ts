@@ -40,7 +40,7 @@ import { runIfMain } from './support/entry.ts';
 import { describeMachine, formatMachine, loadAverageWindow } from './support/machine.ts';
 import { median, round } from './support/numbers.ts';
 import { integerOption } from './support/options.ts';
-import type { ResultsEntry } from './support/results-doc.ts';
+import { runResults, type ResultsEntry } from './support/results-doc.ts';
 
 /** Parameters of one run. */
 export interface OutboundCmmsOptions {
@@ -184,26 +184,16 @@ export function outboundCmmsTable(report: OutboundCmmsReport): string {
 
 /** The report as docs/benchmarks.md shows it. */
 export function outboundCmmsResults(report: OutboundCmmsReport): ResultsEntry {
-  const when = `${report.date.slice(0, 16).replace('T', ' ')} UTC`;
   const o = report.options;
   const [baseline, hint] = report.cases;
-  const latest = [
-    `### Latest run: ${when}`,
-    '',
-    `Machine: ${report.machine}; load average (1 min) ${report.loadAverage.join(' → ')}. ${o.rounds} rounds per case (alternating, a fresh modem each), medians; `
+  return runResults(report, {
+    summary: `${o.rounds} rounds per case (alternating, a fresh modem each), medians; `
       + `${o.send} SMS queued at once through the outbound queue, +CMGS latency ${o.cmgsLatencyMs} ms, relay link set-up ${o.linkSetupMs} ms. `
       + `${report.pass ? '**pass**' : '**FAIL**'} (every send succeeded, fewer relay links with the hint, no AT+CMMS for a lone SMS).`,
-    '',
-    outboundCmmsTable(report),
-  ].join('\n');
-  return {
-    bench: report.bench, latest,
-    history: [
-      when, report.machine, report.loadAverage.join(' → '),
-      `${o.send} queued: baseline ${baseline.smsPerSec} SMS/s, ${baseline.relayLinkSetups} links / hint ${hint.smsPerSec} SMS/s, ${hint.relayLinkSetups} links; lone ${baseline.loneMs} / ${hint.loneMs} ms`,
-      report.pass ? 'pass' : 'FAIL',
-    ],
-  };
+    body: outboundCmmsTable(report),
+    figures: `${o.send} queued: baseline ${baseline.smsPerSec} SMS/s, ${baseline.relayLinkSetups} links / hint ${hint.smsPerSec} SMS/s, ${hint.relayLinkSetups} links; lone ${baseline.loneMs} / ${hint.loneMs} ms`,
+    outcome: report.pass ? 'pass' : 'FAIL',
+  });
 }
 
 function parseOptions(argv: readonly string[]): OutboundCmmsOptions {

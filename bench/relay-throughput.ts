@@ -39,7 +39,7 @@ import { silentLogger } from '../src/log/index.ts';
 import { startPrivateRedis } from '../src/sim/private-redis.ts';
 import { startJsonChild, type JsonChild } from './support/json-child.ts';
 import { describeMachine, formatMachine, loadAverageWindow } from './support/machine.ts';
-import type { ResultsEntry } from './support/results-doc.ts';
+import { runResults, type ResultsEntry } from './support/results-doc.ts';
 import { startUdpForwarder } from './support/udp-forwarder.ts';
 import type { BurstResult } from './support/udp-load.ts';
 import { integerOption } from './support/options.ts';
@@ -215,25 +215,14 @@ function optionsLine(report: ThroughputReport): string {
 
 /** The report as docs/benchmarks.md shows it (see bench/support/results-doc.ts). */
 export function throughputResults(report: ThroughputReport): ResultsEntry {
-  const when = `${report.date.slice(0, 16).replace('T', ' ')} UTC`;
   const outcome = report.pass ? '**pass**' : '**FAIL**';
-  const latest = [
-    `### Latest run: ${when}`,
-    '',
-    `Machine: ${report.machine}; load average (1 min) ${report.loadAverage.join(' → ')}. ${optionsLine(report)}. `
-      + `Target ≥ ${report.target} and no message lost by the gateway: ${outcome}.`,
-    '',
-    throughputTable(report),
-  ].join('\n');
-  return {
-    bench: report.bench, latest,
-    history: [
-      when, report.machine, report.loadAverage.join(' → '),
-      `${report.figure.toFixed(3)} (median ${report.medianFigure.toFixed(3)}): gateway ${report.gateway.best.rate.toFixed(0)} msg/s, `
-        + `bare ${report.bare.best.rate.toFixed(0)} msg/s; CPU ${report.gateway.best.cpuUsPerMessage.toFixed(1)} vs ${report.bare.best.cpuUsPerMessage.toFixed(1)} µs/msg; lost ${report.gateway.lost}`,
-      `${report.pass ? 'pass' : 'FAIL'} (≥ ${report.target})`,
-    ],
-  };
+  return runResults(report, {
+    summary: `${optionsLine(report)}. Target ≥ ${report.target} and no message lost by the gateway: ${outcome}.`,
+    body: throughputTable(report),
+    figures: `${report.figure.toFixed(3)} (median ${report.medianFigure.toFixed(3)}): gateway ${report.gateway.best.rate.toFixed(0)} msg/s, `
+      + `bare ${report.bare.best.rate.toFixed(0)} msg/s; CPU ${report.gateway.best.cpuUsPerMessage.toFixed(1)} vs ${report.bare.best.cpuUsPerMessage.toFixed(1)} µs/msg; lost ${report.gateway.lost}`,
+    outcome: `${report.pass ? 'pass' : 'FAIL'} (≥ ${report.target})`,
+  });
 }
 
 function parseOptions(argv: readonly string[]): ThroughputOptions {

@@ -40,7 +40,7 @@ import { parseArgs } from 'node:util';
 import { Lab } from '../src/lab/lab.ts';
 import { objectLinkList, type SimDevice } from '../src/sim/device/index.ts';
 import { describeMachine, formatMachine, loadAverageWindow } from './support/machine.ts';
-import type { ResultsEntry } from './support/results-doc.ts';
+import { runResults, type ResultsEntry } from './support/results-doc.ts';
 import { tapSmsNetwork, type SmsTap } from './support/sms-tap.ts';
 import { integerOption } from './support/options.ts';
 import { runIfMain } from './support/entry.ts';
@@ -191,26 +191,15 @@ function optionsLine(report: SmsCostReport): string {
 
 /** The report as docs/benchmarks.md shows it (see bench/support/results-doc.ts). */
 export function smsCostResults(report: SmsCostReport): ResultsEntry {
-  const when = `${report.date.slice(0, 16).replace('T', ' ')} UTC`;
   const outcome = report.pass ? '**pass**' : '**FAIL**';
-  const latest = [
-    `### Latest run: ${when}`,
-    '',
-    `Machine: ${report.machine}; load average (1 min) ${report.loadAverage.join(' → ')}. ${optionsLine(report)}. `
-      + `Target: ratio ≤ ${report.target.toFixed(2)} in every row: ${outcome}.`,
-    '',
-    smsCostTable(report),
-  ].join('\n');
   const worst = Math.max(...report.results.map((r) => r.ratio));
   const naive = report.results.filter((r) => r.coreRequests > 0).map((r) => `${r.binding} ${r.operation.split(' ')[0]} ${r.smsDown}→${r.naiveDown}`);
-  return {
-    bench: report.bench, latest,
-    history: [
-      when, report.machine, report.loadAverage.join(' → '),
-      `worst ratio ${worst.toFixed(2)}; total ${report.totals.sms} SMS (minimum ${report.totals.minimum}, naive relay ${report.totals.naive}); naive ↓ ${naive.join(', ')}`,
-      `${report.pass ? 'pass' : 'FAIL'} (ratio ≤ ${report.target.toFixed(2)})`,
-    ],
-  };
+  return runResults(report, {
+    summary: `${optionsLine(report)}. Target: ratio ≤ ${report.target.toFixed(2)} in every row: ${outcome}.`,
+    body: smsCostTable(report),
+    figures: `worst ratio ${worst.toFixed(2)}; total ${report.totals.sms} SMS (minimum ${report.totals.minimum}, naive relay ${report.totals.naive}); naive ↓ ${naive.join(', ')}`,
+    outcome: `${report.pass ? 'pass' : 'FAIL'} (ratio ≤ ${report.target.toFixed(2)})`,
+  });
 }
 
 function parseOptions(argv: readonly string[]): SmsCostOptions {

@@ -22,7 +22,7 @@ import { parseArgs } from 'node:util';
 import { runIfMain } from './support/entry.ts';
 import { describeMachine, formatMachine, loadAverageWindow } from './support/machine.ts';
 import { integerOption } from './support/options.ts';
-import type { ResultsEntry } from './support/results-doc.ts';
+import { runResults, type ResultsEntry } from './support/results-doc.ts';
 import { round } from './support/numbers.ts';
 
 /** The classic SMS-DELIVER example ("hellohello"), as in the README. */
@@ -142,22 +142,14 @@ export function startupTable(report: StartupReport): string {
 
 /** The report as docs/benchmarks.md shows it (see bench/support/results-doc.ts). */
 export function startupResults(report: StartupReport): ResultsEntry {
-  const when = `${report.date.slice(0, 16).replace('T', ' ')} UTC`;
   const pdu = report.results[0];
-  const latest = [
-    `### Latest run: ${when}`,
-    '',
-    `Machine: ${report.machine}; load average (1 min) ${report.loadAverage.join(' → ')}. ${report.options.runs} runs of each command `
-      + `after ${report.options.warmup} warm-up rounds, round robin. Target: \`pdu decode\` p50 < ${report.target.p50Ms} ms: `
-      + `${report.pass ? '**pass**' : '**FAIL**'}.`,
-    '',
-    startupTable(report),
-  ].join('\n');
-  const figures = report.results.map((r) => `${r.name} p50 ${r.p50Ms} ms (p90 ${r.p90Ms}, ×${r.ratioToNode.toFixed(2)} node)`).join('; ');
-  return {
-    bench: report.bench, latest,
-    history: [when, report.machine, report.loadAverage.join(' → '), figures, `${report.pass ? 'pass' : 'FAIL'} (pdu decode p50 ${pdu?.p50Ms} ms; target < ${report.target.p50Ms} ms)`],
-  };
+  return runResults(report, {
+    summary: `${report.options.runs} runs of each command after ${report.options.warmup} warm-up rounds, round robin. `
+      + `Target: \`pdu decode\` p50 < ${report.target.p50Ms} ms: ${report.pass ? '**pass**' : '**FAIL**'}.`,
+    body: startupTable(report),
+    figures: report.results.map((r) => `${r.name} p50 ${r.p50Ms} ms (p90 ${r.p90Ms}, ×${r.ratioToNode.toFixed(2)} node)`).join('; '),
+    outcome: `${report.pass ? 'pass' : 'FAIL'} (pdu decode p50 ${pdu?.p50Ms} ms; target < ${report.target.p50Ms} ms)`,
+  });
 }
 
 function parseOptions(argv: readonly string[]): StartupOptions {

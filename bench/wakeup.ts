@@ -42,7 +42,7 @@ import { describeMachine, formatMachine, loadAverageWindow } from './support/mac
 import { startModemRig } from './support/modem-rig.ts';
 import { round } from './support/numbers.ts';
 import { integerOption } from './support/options.ts';
-import type { ResultsEntry } from './support/results-doc.ts';
+import { runResults, type ResultsEntry } from './support/results-doc.ts';
 
 /** Pause between two wake-ups of (a), so that each starts on an idle gateway. */
 const IDLE_GAP_MS = 20;
@@ -188,34 +188,24 @@ async function measureBareAdds(redisUrl: string, devices: number, window: number
 
 /** The docs entry of a report. */
 export function wakeupResults(report: WakeupReport): ResultsEntry {
-  const when = `${report.date.slice(0, 16).replace('T', ' ')} UTC`;
   const { latency: l, throughput: t } = report;
-  const latest = [
-    `### Latest run: ${when}`,
-    '',
-    `Machine: ${report.machine}; load average (1 min) ${report.loadAverage.join(' → ')}. `
-      + `Target: p99 request → \`AT+CMGS\` < ${l.targetP99Ms} ms: **${report.pass ? 'pass' : 'FAIL'}**.`,
-    '',
-    '| measure | figure |',
-    '|---|---:|',
-    `| wake-up request → \`AT+CMGS\`, p50 (${l.wakeups} wake-ups) | ${l.p50Ms} ms |`,
-    `| wake-up request → \`AT+CMGS\`, p99 | ${l.p99Ms} ms |`,
-    `| wake-up request → \`AT+CMGS\`, max | ${l.maxMs} ms |`,
-    `| of which request → trigger handed to the outbound queue, p50 / p99 | ${l.toOutboundP50Ms} / ${l.toOutboundP99Ms} ms |`,
-    `| of which outbound queue → \`AT+CMGS\`, p50 / p99 | ${l.outboundToCmgsP50Ms} / ${l.outboundToCmgsP99Ms} ms |`,
-    `| ${t.devices} wake-up requests (${t.window} in flight) | ${t.wakeupPerSec} /s |`,
-    `| ${t.devices} bare \`Queue.add\` (${t.window} in flight) | ${t.bareAddPerSec} /s |`,
-    `| ratio bare / wake-up | ${t.ratio} |`,
-  ].join('\n');
-  return {
-    bench: report.bench,
-    latest,
-    history: [
-      when, report.machine, report.loadAverage.join(' → '),
-      `p50 ${l.p50Ms} ms, p99 ${l.p99Ms} ms; ${t.wakeupPerSec} requests/s vs ${t.bareAddPerSec} adds/s (ratio ${t.ratio})`,
-      `${report.pass ? 'pass' : 'FAIL'} (p99 < ${l.targetP99Ms} ms)`,
-    ],
-  };
+  return runResults(report, {
+    summary: `Target: p99 request → \`AT+CMGS\` < ${l.targetP99Ms} ms: **${report.pass ? 'pass' : 'FAIL'}**.`,
+    body: [
+      '| measure | figure |',
+      '|---|---:|',
+      `| wake-up request → \`AT+CMGS\`, p50 (${l.wakeups} wake-ups) | ${l.p50Ms} ms |`,
+      `| wake-up request → \`AT+CMGS\`, p99 | ${l.p99Ms} ms |`,
+      `| wake-up request → \`AT+CMGS\`, max | ${l.maxMs} ms |`,
+      `| of which request → trigger handed to the outbound queue, p50 / p99 | ${l.toOutboundP50Ms} / ${l.toOutboundP99Ms} ms |`,
+      `| of which outbound queue → \`AT+CMGS\`, p50 / p99 | ${l.outboundToCmgsP50Ms} / ${l.outboundToCmgsP99Ms} ms |`,
+      `| ${t.devices} wake-up requests (${t.window} in flight) | ${t.wakeupPerSec} /s |`,
+      `| ${t.devices} bare \`Queue.add\` (${t.window} in flight) | ${t.bareAddPerSec} /s |`,
+      `| ratio bare / wake-up | ${t.ratio} |`,
+    ].join('\n'),
+    figures: `p50 ${l.p50Ms} ms, p99 ${l.p99Ms} ms; ${t.wakeupPerSec} requests/s vs ${t.bareAddPerSec} adds/s (ratio ${t.ratio})`,
+    outcome: `${report.pass ? 'pass' : 'FAIL'} (p99 < ${l.targetP99Ms} ms)`,
+  });
 }
 
 async function main(): Promise<void> {

@@ -2,7 +2,7 @@
  * The report of bench/modem-receive.ts: its types, the Markdown tables (console and
  * docs/benchmarks.md) and the results entry (latest run and history row).
  */
-import type { ResultsEntry } from './results-doc.ts';
+import { runResults, type ResultsEntry } from './results-doc.ts';
 
 /** Parameters of one run. */
 export interface ReceiveOptions {
@@ -149,31 +149,22 @@ export function receiveSummary(report: ReceiveReport): string {
 
 /** The report as docs/benchmarks.md shows it. */
 export function receiveResults(report: ReceiveReport): ResultsEntry {
-  const when = `${report.date.slice(0, 16).replace('T', ' ')} UTC`;
   const o = report.options;
-  const latest = [
-    `### Latest run: ${when}`,
-    '',
-    `Machine: ${report.machine}; load average (1 min) ${report.loadAverage.join(' → ')}. ${o.sms} SMS back to back per round, `
+  const summary = `${o.sms} SMS back to back per round, `
       + `${o.rounds} rounds per route after ${o.warmup} warm-up round(s) not counted (alternating, a fresh modem each); sending: ${o.send} SMS queued at once, `
       + `+CMGS latency ${o.cmgsLatencyMs} ms, relay link set-up ${o.linkSetupMs} ms. Medians: batch ÷ stored ${report.batchSpeedup}, direct ÷ stored ${report.directSpeedup}. `
       + (report.kannel === null ? 'Kannel not installed here. ' : `Against Kannel (medians, same modem, rounds alternating): default ÷ Kannel ${report.defaultVsKannel}, batch ÷ Kannel ${report.batchVsKannel}, direct ÷ Kannel ${report.directVsKannel}. `)
-      + `${report.pass ? '**pass**' : '**FAIL**'} (nothing lost or duplicated, every send succeeded).`,
-    '',
-    receiveTables(report),
-  ].join('\n');
+      + `${report.pass ? '**pass**' : '**FAIL**'} (nothing lost or duplicated, every send succeeded).`;
   const stored = rowOf(report, 'stored');
   const batch = rowOf(report, 'stored-batch');
   const direct = rowOf(report, 'direct');
   const standard = rowOf(report, 'default');
   const [plain, cmms] = report.sending;
   const kannel = report.kannel === null ? '' : `; Kannel ${report.kannel.smsPerSec} (median ${report.kannel.medianSmsPerSec}; default ÷ Kannel ${report.defaultVsKannel}, batch ÷ Kannel ${report.batchVsKannel}, direct ÷ Kannel ${report.directVsKannel})`;
-  return {
-    bench: report.bench, latest,
-    history: [
-      when, report.machine, report.loadAverage.join(' → '),
-      `receive stored ${stored?.smsPerSec} / batch ${batch?.smsPerSec} (median ${batch?.medianSmsPerSec}) / direct ${direct?.smsPerSec} / default ${standard?.smsPerSec} (median ${standard?.medianSmsPerSec}) SMS/s (${stored?.atCommandsPerSms} / ${batch?.meanAtCommandsPerSms} / ${direct?.atCommandsPerSms} / ${standard?.meanAtCommandsPerSms} AT/SMS)${kannel}; send ${plain?.smsPerSec} / CMMS ${cmms?.smsPerSec} SMS/s`,
-      report.pass ? 'pass' : 'FAIL',
-    ],
-  };
+  return runResults(report, {
+    summary,
+    body: receiveTables(report),
+    figures: `receive stored ${stored?.smsPerSec} / batch ${batch?.smsPerSec} (median ${batch?.medianSmsPerSec}) / direct ${direct?.smsPerSec} / default ${standard?.smsPerSec} (median ${standard?.medianSmsPerSec}) SMS/s (${stored?.atCommandsPerSms} / ${batch?.meanAtCommandsPerSms} / ${direct?.atCommandsPerSms} / ${standard?.meanAtCommandsPerSms} AT/SMS)${kannel}; send ${plain?.smsPerSec} / CMMS ${cmms?.smsPerSec} SMS/s`,
+    outcome: report.pass ? 'pass' : 'FAIL',
+  });
 }

@@ -59,3 +59,42 @@ function historyRows(block: string): string[] {
   if (at < 0) return [];
   return block.slice(at).split('\n').filter((line) => /^\| \d{4}-\d\d-\d\d/.test(line));
 }
+
+/** What every benchmark report says of its run. */
+export interface RunFacts {
+  readonly bench: string;
+  /** ISO 8601, UTC. */
+  readonly date: string;
+  readonly machine: string;
+  /** 1-minute load average at the start and at the end. */
+  readonly loadAverage: readonly [number, number];
+}
+
+/** The benchmark's own parts of its {@link ResultsEntry}. */
+export interface RunResultsParts {
+  /** Continues the machine line (after "Machine: …; load average (1 min) …. "): options, target, outcome. */
+  readonly summary: string;
+  /** Markdown under the machine line (the tables). */
+  readonly body: string;
+  /** The history row's figures cell. */
+  readonly figures: string;
+  /** The history row's target cell. */
+  readonly outcome: string;
+  /** The history row's machine cell, when it says more than the machine. */
+  readonly machineCell?: string;
+}
+
+/**
+ * The entry of one run in the form every benchmark writes: `### Latest run: <date> UTC`, the
+ * machine line (machine, load average, then `summary`), `body`; and the history row (date,
+ * machine, load average, `figures`, `outcome`).
+ */
+export function runResults(run: RunFacts, parts: RunResultsParts): ResultsEntry {
+  const when = `${run.date.slice(0, 16).replace('T', ' ')} UTC`;
+  const load = run.loadAverage.join(' → ');
+  return {
+    bench: run.bench,
+    latest: [`### Latest run: ${when}`, '', `Machine: ${run.machine}; load average (1 min) ${load}. ${parts.summary}`, '', parts.body].join('\n'),
+    history: [when, parts.machineCell ?? run.machine, load, parts.figures, parts.outcome],
+  };
+}

@@ -3,7 +3,7 @@
  * docs/benchmarks.md) and the results entry (latest run and history row).
  */
 import { median, round } from './numbers.ts';
-import type { ResultsEntry } from './results-doc.ts';
+import { runResults, type ResultsEntry } from './results-doc.ts';
 
 /** Parameters of one run. */
 export interface DeviceScaleOptions {
@@ -176,22 +176,12 @@ export function optionsLine(report: DeviceScaleReport, gatewayBindHosts: string)
 
 /** The report as docs/benchmarks.md shows it (see bench/support/results-doc.ts). */
 export function deviceScaleResults(report: DeviceScaleReport, gatewayBindHosts: string): ResultsEntry {
-  const when = `${report.date.slice(0, 16).replace('T', ' ')} UTC`;
-  const latest = [
-    `### Latest run: ${when}`,
-    '',
-    `Machine: ${report.machine}; load average (1 min) ${report.loadAverage.join(' → ')}. ${optionsLine(report, gatewayBindHosts)}. Targets: ${report.pass ? '**pass**' : '**FAIL**'}.`,
-    '',
-    deviceScaleTable(report),
-  ].join('\n');
   const r = report.ratios;
-  return {
-    bench: report.bench, latest,
-    history: [
-      when, report.machine, report.loadAverage.join(' → '),
-      `${report.options.devices} devices, ${report.options.pairs} pairs (medians): reg/s ${report.gateway.registrationsPerSec} vs ${report.bare.registrationsPerSec} (${r.registrationRate}; CPU/Register with Redis ${r.cpuPerRegisterWithRedis}×); RSS/added device ${report.gateway.rssPerAddedDeviceBytes} vs ${report.bare.rssPerAddedDeviceBytes} B (${r.rss}; whole fleet ${r.rssWholeFleet}); `
-        + `CPU/Update ${report.gateway.cpuUsPerUpdate} vs ${report.bare.cpuUsPerUpdate} µs (${r.cpuPerUpdate}); restart ${report.gateway.restartMs} ms`,
-      report.pass ? 'pass' : 'FAIL',
-    ],
-  };
+  return runResults(report, {
+    summary: `${optionsLine(report, gatewayBindHosts)}. Targets: ${report.pass ? '**pass**' : '**FAIL**'}.`,
+    body: deviceScaleTable(report),
+    figures: `${report.options.devices} devices, ${report.options.pairs} pairs (medians): reg/s ${report.gateway.registrationsPerSec} vs ${report.bare.registrationsPerSec} (${r.registrationRate}; CPU/Register with Redis ${r.cpuPerRegisterWithRedis}×); RSS/added device ${report.gateway.rssPerAddedDeviceBytes} vs ${report.bare.rssPerAddedDeviceBytes} B (${r.rss}; whole fleet ${r.rssWholeFleet}); `
+      + `CPU/Update ${report.gateway.cpuUsPerUpdate} vs ${report.bare.cpuUsPerUpdate} µs (${r.cpuPerUpdate}); restart ${report.gateway.restartMs} ms`,
+    outcome: report.pass ? 'pass' : 'FAIL',
+  });
 }
