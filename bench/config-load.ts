@@ -26,7 +26,7 @@ import { GatewayError } from '../src/shared/errors.ts';
 import { runIfMain } from './support/entry.ts';
 import { describeMachine, formatMachine, loadAverageWindow } from './support/machine.ts';
 import { integerOption } from './support/options.ts';
-import { runResults, type ResultsEntry } from './support/results-doc.ts';
+import { runResults, type ResultsEntry, type RunFacts } from './support/results-doc.ts';
 import { median, round } from './support/numbers.ts';
 
 /** Sizes of the generated files, bytes. */
@@ -58,11 +58,8 @@ export interface ShapeResult {
 }
 
 /** The benchmark's JSON line. */
-export interface ConfigLoadReport {
+export interface ConfigLoadReport extends RunFacts {
   readonly bench: 'config-load';
-  readonly date: string;
-  readonly machine: string;
-  readonly loadAverage: readonly [number, number];
   readonly runs: number;
   readonly sizes: readonly number[];
   readonly target: number;

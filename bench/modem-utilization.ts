@@ -26,7 +26,7 @@ import type { SendRequest, SendResult } from '../src/modem/modem-types.ts';
 import { splitIntoSubmitPdus } from '../src/sms/index.ts';
 import { describeMachine, formatMachine, loadAverageWindow } from './support/machine.ts';
 import { startModemRig, type ModemRig, type SimulatorPlacement } from './support/modem-rig.ts';
-import { runResults, type ResultsEntry } from './support/results-doc.ts';
+import { runResults, type ResultsEntry, type RunFacts } from './support/results-doc.ts';
 import { runIfMain } from './support/entry.ts';
 import { round } from './support/numbers.ts';
 
@@ -79,13 +79,8 @@ export interface UtilizationRow {
 }
 
 /** What the benchmark prints as its last line. */
-export interface UtilizationReport {
+export interface UtilizationReport extends RunFacts {
   readonly bench: 'modem-utilization';
-  /** ISO 8601, UTC. */
-  readonly date: string;
-  readonly machine: string;
-  /** 1-minute load average at the start and at the end (other work on the machine). */
-  readonly loadAverage: readonly [number, number];
   /** The latency the target applies to. */
   readonly cmgsLatencyMs: number;
   /** Further latencies measured for information. */

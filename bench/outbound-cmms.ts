@@ -40,7 +40,7 @@ import { runIfMain } from './support/entry.ts';
 import { describeMachine, formatMachine, loadAverageWindow } from './support/machine.ts';
 import { median, round } from './support/numbers.ts';
 import { integerOption } from './support/options.ts';
-import { runResults, type ResultsEntry } from './support/results-doc.ts';
+import { runResults, type ResultsEntry, type RunFacts } from './support/results-doc.ts';
 
 /** Parameters of one run. */
 export interface OutboundCmmsOptions {
@@ -65,11 +65,8 @@ export interface OutboundCmmsRow {
 }
 
 /** What the benchmark prints as its last line. */
-export interface OutboundCmmsReport {
+export interface OutboundCmmsReport extends RunFacts {
   readonly bench: 'outbound-cmms';
-  readonly date: string;
-  readonly machine: string;
-  readonly loadAverage: readonly [number, number];
   readonly options: OutboundCmmsOptions;
   /** Baseline first, then the hint. */
   readonly cases: readonly [OutboundCmmsRow, OutboundCmmsRow];

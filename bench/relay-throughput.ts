@@ -39,7 +39,7 @@ import { silentLogger } from '../src/log/index.ts';
 import { startPrivateRedis } from '../src/sim/private-redis.ts';
 import { startJsonChild, type JsonChild } from './support/json-child.ts';
 import { describeMachine, formatMachine, loadAverageWindow } from './support/machine.ts';
-import { runResults, type ResultsEntry } from './support/results-doc.ts';
+import { runResults, type ResultsEntry, type RunFacts } from './support/results-doc.ts';
 import { startUdpForwarder } from './support/udp-forwarder.ts';
 import type { BurstResult } from './support/udp-load.ts';
 import { integerOption } from './support/options.ts';
@@ -82,11 +82,8 @@ export interface SystemResult {
 }
 
 /** What the benchmark prints as its last line. */
-export interface ThroughputReport {
+export interface ThroughputReport extends RunFacts {
   readonly bench: 'relay-throughput';
-  readonly date: string;
-  readonly machine: string;
-  readonly loadAverage: readonly [number, number];
   readonly options: ThroughputOptions;
   readonly target: number;
   readonly gateway: SystemResult;

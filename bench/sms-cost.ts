@@ -40,7 +40,7 @@ import { parseArgs } from 'node:util';
 import { Lab } from '../src/lab/lab.ts';
 import { objectLinkList, type SimDevice } from '../src/sim/device/index.ts';
 import { describeMachine, formatMachine, loadAverageWindow } from './support/machine.ts';
-import { runResults, type ResultsEntry } from './support/results-doc.ts';
+import { runResults, type ResultsEntry, type RunFacts } from './support/results-doc.ts';
 import { tapSmsNetwork, type SmsTap } from './support/sms-tap.ts';
 import { integerOption } from './support/options.ts';
 import { runIfMain } from './support/entry.ts';
@@ -50,11 +50,8 @@ import { HOLDING_SLEEPER_ENDPOINT, runSleeper, SLEEPER_AWAKE_WINDOW_MS, wakeUp }
 export { minimumSms, scheduledRetransmissions, type CostMessage, type SmsCostOptions, type SmsCostRow } from './support/sms-cost-measure.ts';
 
 /** What the benchmark prints as its last line. */
-export interface SmsCostReport {
+export interface SmsCostReport extends RunFacts {
   readonly bench: 'sms-cost';
-  readonly date: string;
-  readonly machine: string;
-  readonly loadAverage: readonly [number, number];
   readonly options: SmsCostOptions;
   /** Largest ratio allowed. */
   readonly target: number;

@@ -22,7 +22,7 @@ import { parseArgs } from 'node:util';
 import { runIfMain } from './support/entry.ts';
 import { describeMachine, formatMachine, loadAverageWindow } from './support/machine.ts';
 import { integerOption } from './support/options.ts';
-import { runResults, type ResultsEntry } from './support/results-doc.ts';
+import { runResults, type ResultsEntry, type RunFacts } from './support/results-doc.ts';
 import { round } from './support/numbers.ts';
 
 /** The classic SMS-DELIVER example ("hellohello"), as in the README. */
@@ -50,11 +50,8 @@ export interface CommandTimes {
 }
 
 /** What the benchmark prints as its last line. */
-export interface StartupReport {
+export interface StartupReport extends RunFacts {
   readonly bench: 'startup';
-  readonly date: string;
-  readonly machine: string;
-  readonly loadAverage: readonly [number, number];
   readonly options: StartupOptions;
   readonly results: readonly CommandTimes[];
   readonly target: { readonly command: string; readonly p50Ms: number };

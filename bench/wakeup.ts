@@ -42,7 +42,7 @@ import { describeMachine, formatMachine, loadAverageWindow } from './support/mac
 import { startModemRig } from './support/modem-rig.ts';
 import { round } from './support/numbers.ts';
 import { integerOption } from './support/options.ts';
-import { runResults, type ResultsEntry } from './support/results-doc.ts';
+import { runResults, type ResultsEntry, type RunFacts } from './support/results-doc.ts';
 
 /** Pause between two wake-ups of (a), so that each starts on an idle gateway. */
 const IDLE_GAP_MS = 20;
@@ -51,11 +51,8 @@ const IDLE_GAP_MS = 20;
 const TARGET_P99_MS = 20;
 
 /** The benchmark's JSON line. */
-export interface WakeupReport {
+export interface WakeupReport extends RunFacts {
   readonly bench: 'wakeup';
-  readonly date: string;
-  readonly machine: string;
-  readonly loadAverage: readonly [number, number];
   readonly latency: {
     readonly wakeups: number; readonly p50Ms: number; readonly p99Ms: number; readonly maxMs: number; readonly targetP99Ms: number;
     /** The first part: request → the trigger handed to the outbound queue (the wake-up queue's hop), p50 and p99. */

@@ -2,7 +2,7 @@
  * The report of bench/modem-receive.ts: its types, the Markdown tables (console and
  * docs/benchmarks.md) and the results entry (latest run and history row).
  */
-import { runResults, type ResultsEntry } from './results-doc.ts';
+import { runResults, type ResultsEntry, type RunFacts } from './results-doc.ts';
 
 /** Parameters of one run. */
 export interface ReceiveOptions {
@@ -71,11 +71,8 @@ export interface SendRow {
 }
 
 /** What the benchmark prints as its last line. */
-export interface ReceiveReport {
+export interface ReceiveReport extends RunFacts {
   readonly bench: 'modem-receive';
-  readonly date: string;
-  readonly machine: string;
-  readonly loadAverage: readonly [number, number];
   readonly options: ReceiveOptions;
   /** One row per route, in {@link RECEIVE_ROUTES} order. */
   readonly receive: readonly RouteRow[];

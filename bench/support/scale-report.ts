@@ -3,7 +3,7 @@
  * docs/benchmarks.md) and the results entry (latest run and history row).
  */
 import { median, round } from './numbers.ts';
-import { runResults, type ResultsEntry } from './results-doc.ts';
+import { runResults, type ResultsEntry, type RunFacts } from './results-doc.ts';
 
 /** Parameters of one run. */
 export interface DeviceScaleOptions {
@@ -60,11 +60,8 @@ export interface ScaleRatios {
 }
 
 /** What the benchmark prints as its last line. */
-export interface DeviceScaleReport {
+export interface DeviceScaleReport extends RunFacts {
   readonly bench: 'device-scale';
-  readonly date: string;
-  readonly machine: string;
-  readonly loadAverage: readonly [number, number];
   readonly options: DeviceScaleOptions;
   /** The gateway's figures: each the median over the pairs. */
   readonly gateway: SystemFigures & {
