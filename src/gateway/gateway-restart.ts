@@ -3,7 +3,8 @@
  * registration into the mirror, every registered device's core-facing socket on its recorded
  * address, today's SMS spend for the admin snapshot, and the requests held for devices that
  * could not be reached. One device whose socket cannot be bound never fails the start: it is
- * reported (`unbound`) and retried by housekeeping (see core-sockets.ts).
+ * reported (`unbound`) and retried by housekeeping (see core-sockets.ts). Once started, the
+ * source-index keys of earlier releases are removed from Redis, once (legacy-index-keys.ts).
  */
 import type { CoreSocketPool, RestoreReport } from '../bridge/core-sockets.ts';
 import type { Relay } from '../bridge/relay.ts';
@@ -21,6 +22,8 @@ export interface RestartParts {
   readonly logger: Logger;
   /** Marks `registrations read`, `sockets bound`, `held requests resumed`. */
   readonly clock: PhaseClock;
+  /** Removes the source-index keys of earlier releases (once: later calls cost one EXISTS); resolves with how many. */
+  readonly removeLegacyIndexKeys: () => Promise<number>;
 }
 
 /**
@@ -28,12 +31,13 @@ export interface RestartParts {
  * requests (expired ones get 5.04; when Redis fails here it is logged and retried every second).
  * `afterStart()`, called once the start is done, reads back today's SMS spend on the next turn
  * of the event loop (not awaited: the budget is checked in Redis, the figures are for the
- * admin snapshot only). Rejects only when the
+ * admin snapshot only), then removes the legacy index keys (not awaited either; a failure is
+ * logged, and the next start tries again). Rejects only when the
  * registrations or the recorded addresses cannot be read (Redis away): the start fails then.
  * Resolves with the socket restore's report and `afterStart`.
  */
 export async function resumeAfterRestart(parts: RestartParts): Promise<{ readonly restored: RestoreReport; readonly afterStart: () => void }> {
-  const { mirror, sockets, budget, held, logger, clock } = parts;
+  const { mirror, sockets, budget, held, logger, clock, removeLegacyIndexKeys } = parts;
   // The recorded addresses are read while the registrations are (one connection: Redis answers
   // one while this process parses the other); a failure surfaces in restore, which reads again.
   sockets.readRecords().catch(() => undefined);
@@ -48,5 +52,9 @@ export async function resumeAfterRestart(parts: RestartParts): Promise<{ readonl
   // Once start has resolved: its one MGET of every device's key (and building those keys) would
   // delay the held requests' and the inbox consumer's commands; nothing waits for these figures.
   const recallSpend = (): void => void budget.recall(registered).catch((error: unknown) => logger.warn({ err: error }, 'SMS spend of today not read back (shown from the next SMS on)'));
-  return { restored, afterStart: () => void setImmediate(recallSpend) };
+  const removeLegacy = (): void => void removeLegacyIndexKeys().then(
+    (removed) => removed > 0 && logger.info({ removed }, 'removed the source-index keys of earlier releases from Redis (nothing reads them)'),
+    (error: unknown) => logger.warn({ err: error }, 'source-index keys of earlier releases not removed (tried again at the next start)'),
+  );
+  return { restored, afterStart: () => void setImmediate(() => { recallSpend(); removeLegacy(); }) };
 }

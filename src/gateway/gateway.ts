@@ -25,6 +25,7 @@ import { WakeupService } from '../queue/wakeup-service.ts';
 import { OUTBOUND_SMS_DEFAULTS } from '../queue/outbound-sms-settings.ts';
 import { OutboundSmsQueue } from '../queue/outbound-sms-queue.ts';
 import { OutboundSmsWorker } from '../queue/outbound-sms-worker.ts';
+import { removeLegacyIndexKeys } from '../lwm2m/legacy-index-keys.ts';
 import { RedisRegistrationStore } from '../lwm2m/redis-registration-store.ts';
 import { Presence } from '../lwm2m/presence.ts';
 import { RegistrationMirror } from '../lwm2m/registration-mirror.ts';
@@ -199,7 +200,9 @@ export class Gateway {
     // A restart binds every registered device's socket on its recorded address again, in
     // parallel; one that cannot be bound is reported and retried by maintain(), never fatal.
     clock.mark('relay assembled');
-    const resumed = await resumeAfterRestart({ mirror, sockets, budget: spend.budget, held: relay.held, logger, clock });
+    const resumed = await resumeAfterRestart({
+      mirror, sockets, budget: spend.budget, held: relay.held, logger, clock, removeLegacyIndexKeys: () => removeLegacyIndexKeys(redis, `${prefix}reg:`, Date.now()),
+    });
     await inboxRelay.start();
     opened.push(() => inboxRelay.stop());
     pool.start();

@@ -8,12 +8,8 @@
  *   lapsed                stream: one entry `endpoint` per registration the sweep removed
  *
  * Legacy keys, no longer written or read: `msisdn:<digits>` and `udp:<host>:<port>` (the
- * endpoint of a source), which earlier releases wrote with every record (one SET per Register in
- * Redis, memory per device) though only an unused lookup read them; the gateway finds a device by
- * its source in the mirror's own indexes (record-indexes.ts). Existing deployments lose them
- * lazily, with no round trip of their own: a put replacing a stored record, a patch, a remove
- * and the sweep delete the two keys the stored record names while they still name its endpoint
- * (one naming another endpoint is left alone).
+ * endpoint of a source), which earlier releases wrote with every record; existing deployments
+ * lose them once, at a start (legacy-index-keys.ts).
  *
  * Every write is one Lua script (`lua/*.lua`, each opening with its KEYS/ARGV contract), run with
  * EVALSHA through ioredis `defineCommand`: a read-then-write from two processes or two concurrent
@@ -51,10 +47,10 @@ const SCRIPTS = readLuaScripts(import.meta.url, {
 /** The client once {@link SCRIPTS} are defined on it. */
 interface ScriptedRedis extends Redis {
   putRegistrations(expiryKey: string, prefix: string, ...records: string[]): Promise<number>;
-  patchRegistration(deviceKey: string, expiryKey: string, prefix: string, endpoint: string, changesJson: string): Promise<number>;
+  patchRegistration(deviceKey: string, expiryKey: string, endpoint: string, changesJson: string): Promise<number>;
   touchRegistration(deviceKey: string, expiryKey: string, endpoint: string, lastActivityMs: string, lastBearer: string, lastUdpActivityMs: string): Promise<number>;
   touchRegistrations(expiryKey: string, prefix: string, ...activities: string[]): Promise<number>;
-  removeRegistration(deviceKey: string, expiryKey: string, prefix: string, endpoint: string): Promise<string | null>;
+  removeRegistration(deviceKey: string, expiryKey: string, endpoint: string): Promise<string | null>;
   sweepLapsed(expiryKey: string, lapsedKey: string, prefix: string, nowMs: string, limit: string, maxLen: string): Promise<string[]>;
 }
 
@@ -67,11 +63,9 @@ export type DeviceActivity = Pick<DeviceRecord, 'endpoint' | 'lastActivityMs' | 
  * order); `patch` writes only the fields given into a stored record (resolves false, writing
  * nothing, when the record is gone); `touch` writes only the activity times (never backwards),
  * `touchMany` those of many records in one call; `remove` deletes the record. Each keeps the
- * deadline (`lastActivityMs + lifetimeSec`) in the same atomic step; `save` (of a stored record),
- * `patch`, `remove` and `sweep` delete a legacy index key (see the key list above) only while it
- * still names the endpoint. `sweep` removes every registration past its deadline and resolves
- * with them (each exactly once, whichever process sweeps). Lookups never throw for unknown keys
- * (null). The caller owns the Redis connection.
+ * deadline (`lastActivityMs + lifetimeSec`) in the same atomic step. `sweep` removes every
+ * registration past its deadline and resolves with them (each exactly once, whichever process
+ * sweeps). Lookups never throw for unknown keys (null). The caller owns the Redis connection.
  */
 export class RedisRegistrationStore {
   private readonly redis: ScriptedRedis;
@@ -152,7 +146,7 @@ export class RedisRegistrationStore {
   /** Writes `changes` into the stored record of `endpoint`; resolves false (nothing written) when it is gone. */
   async patch(endpoint: string, changes: Partial<DeviceRecord>): Promise<boolean> {
     this.sendSaves();
-    return (await this.redis.patchRegistration(this.deviceKey(endpoint), this.expiryKey, this.prefix, endpoint, JSON.stringify(changes))) === 1;
+    return (await this.redis.patchRegistration(this.deviceKey(endpoint), this.expiryKey, endpoint, JSON.stringify(changes))) === 1;
   }
 
   /** Writes the activity times of a stored record; resolves false (nothing written) when it is gone. */
@@ -182,7 +176,7 @@ export class RedisRegistrationStore {
   /** Deletes the record of `endpoint` and its deadline; resolves with what was removed. */
   async remove(endpoint: string): Promise<DeviceRecord | null> {
     this.sendSaves();
-    const json = await this.redis.removeRegistration(this.deviceKey(endpoint), this.expiryKey, this.prefix, endpoint);
+    const json = await this.redis.removeRegistration(this.deviceKey(endpoint), this.expiryKey, endpoint);
     return json === null ? null : (JSON.parse(json) as DeviceRecord);
   }
 

@@ -3,7 +3,7 @@
   accepted Registers, or one record alone as a batch of one). The gateway passes, next to each
   record's JSON, the values derived from it, so a record with no stored predecessor (every first
   Register) is written with no JSON work here: its JSON is stored as given. Only a stored
-  predecessor is decoded (its activity times, its legacy index keys).
+  predecessor is decoded (its activity times).
 
   Input:
     KEYS[1] deadlines             <prefix>expiry              (sorted set: endpoint -> deadline ms)
@@ -22,28 +22,9 @@
   Rules: lastActivityMs and lastUdpActivityMs never go back (another process may have written a
   later one: the stored time is kept, the record re-encoded with it, and the deadline moved to
   the kept lastActivityMs + lifetimeSec * 1000).
-
-  Legacy index keys: earlier releases also wrote <prefix>msisdn:<digits> and
-  <prefix>udp:<host>:<port> (value: the endpoint); nothing reads or writes them now. When a
-  stored predecessor is replaced, the two keys it names are deleted while they still name the
-  endpoint (one that names another endpoint is left to that endpoint's record), so existing
-  deployments lose them as devices register again, without a round trip of their own.
 ]]
 local prefix = ARGV[1]
 
-local function present(v) return v ~= nil and v ~= cjson.null and v ~= '' end
-local function dropLegacyIndexes(endpoint, record)
-  local keys = {}
-  if present(record.msisdn) then keys[#keys + 1] = prefix .. 'msisdn:' .. record.msisdn end
-  if present(record.udpHost) then
-    local port = record.udpPort
-    if not present(port) then port = 0 end
-    keys[#keys + 1] = prefix .. 'udp:' .. record.udpHost .. ':' .. string.format('%d', port)
-  end
-  for _, key in ipairs(keys) do
-    if redis.call('GET', key) == endpoint then redis.call('DEL', key) end
-  end
-end
 local function later(storedMs, givenMs) return type(storedMs) == 'number' and (givenMs == nil or givenMs < storedMs) end
 
 local written = 0
@@ -53,7 +34,6 @@ for i = 2, #ARGV - 4, 5 do
   local stored = redis.call('GET', deviceKey)
   if stored then
     local old = cjson.decode(stored)
-    dropLegacyIndexes(endpoint, old)
     local activityMs, udpMs = tonumber(ARGV[i + 3]), tonumber(ARGV[i + 4])
     local keepActivity, keepUdp = later(old.lastActivityMs, activityMs), later(old.lastUdpActivityMs, udpMs)
     if keepActivity or keepUdp then

@@ -4,8 +4,8 @@
  * state. A whole-record put of a record Redis does not hold yet stores `JSON.stringify(record)`
  * as given (the script does no JSON work: issue 10, Redis CPU per Register) and nothing else but
  * its deadline (no source-index key: nothing reads them); with a stored predecessor activity never
- * goes back. The legacy index keys earlier releases wrote (`msisdn:<digits>`, `udp:<host>:<port>`)
- * go wherever a script reads the stored record, only while they name its endpoint.
+ * goes back. No script reads or writes the legacy index keys earlier releases wrote
+ * (`msisdn:<digits>`, `udp:<host>:<port>`): they go once, at a start (legacy-index-keys.test.ts).
  */
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -44,9 +44,9 @@ async function storedJson(redis: Redis, endpoint: string): Promise<string | null
 }
 
 /** Writes the legacy index keys earlier releases wrote for `stored` (as an existing deployment holds them). */
-async function legacyIndexes(redis: Redis, stored: DeviceRecord, endpoint = stored.endpoint): Promise<{ msisdn: string; udp: string }> {
-  const keys = { msisdn: `${PREFIX}msisdn:${stored.msisdn}`, udp: `${PREFIX}udp:${stored.udpHost}:${stored.udpPort}` };
-  await redis.mset(keys.msisdn, endpoint, keys.udp, endpoint);
+async function legacyIndexes(redis: Redis, stored: DeviceRecord): Promise<string[]> {
+  const keys = [`${PREFIX}msisdn:${stored.msisdn}`, `${PREFIX}udp:${stored.udpHost}:${stored.udpPort}`];
+  await redis.mset(keys[0]!, stored.endpoint, keys[1]!, stored.endpoint);
   return keys;
 }
 
@@ -92,27 +92,6 @@ describe('put script: a record Redis holds already', () => {
     expect(await storedJson(redis, 'moving')).toBe(JSON.stringify(moved));
     expect((await redis.keys(`${PREFIX}*`)).sort()).toEqual([`${PREFIX}device:moving`, `${PREFIX}expiry`]);
     expect(await deadline(redis, 'moving')).toBe(T0 + 1_000 + 600_000);
-  });
-
-  it('deletes the legacy index keys the stored record names while they name the endpoint (the new record\'s alike), and leaves those naming another', async () => {
-    const { redis, store: s } = store();
-    const old = record('legacy', { msisdn: '4911', udpPort: 40_000 });
-    await s.save(old);
-    const keys = await legacyIndexes(redis, old);
-    await s.save(record('legacy', { msisdn: '4911', udpPort: 40_000, lastActivityMs: T0 + 1_000 })); // same source: its keys go too
-    expect(await redis.exists(keys.msisdn, keys.udp)).toBe(0);
-
-    // The number and the address went to another device meanwhile: their keys are that device's.
-    await legacyIndexes(redis, old, 'someone-else');
-    await s.save(record('legacy', { msisdn: '4922', udpPort: 40_005, lastActivityMs: T0 + 2_000 }));
-    expect(await redis.mget(keys.msisdn, keys.udp)).toEqual(['someone-else', 'someone-else']);
-  });
-
-  it('leaves legacy keys alone for a record Redis does not hold (no stored record to name them)', async () => {
-    const { redis, store: s } = store();
-    const keys = await legacyIndexes(redis, record('first', { msisdn: '4933' }));
-    await s.save(record('first', { msisdn: '4933' }));
-    expect(await redis.mget(keys.msisdn, keys.udp)).toEqual(['first', 'first']);
   });
 
   it('never takes activity back: a later stored lastActivityMs is kept, with the deadline it gives under the new lifetime', async () => {
@@ -164,51 +143,35 @@ describe('patch script', () => {
     expect((await redis.keys(`${PREFIX}*`)).sort()).toEqual([`${PREFIX}device:patched`, `${PREFIX}expiry`]);
   });
 
-  it('deletes the legacy index keys the stored record names while they name the endpoint, and leaves those naming another', async () => {
-    const { redis, store: s } = store();
-    const old = record('patched', { msisdn: '4955' });
-    await s.save(old);
-    const keys = await legacyIndexes(redis, old);
-    expect(await s.patch('patched', { lifetimeSec: 120 })).toBe(true); // the source unchanged: its keys go all the same
-    expect(await redis.exists(keys.msisdn, keys.udp)).toBe(0);
-
-    await legacyIndexes(redis, old, 'newcomer'); // another device took the number and the address meanwhile
-    expect(await s.patch('patched', { udpPort: 40_021 })).toBe(true);
-    expect(await redis.mget(keys.msisdn, keys.udp)).toEqual(['newcomer', 'newcomer']);
-  });
 });
 
 describe('remove script', () => {
-  it('deletes the record, its deadline and the legacy index keys it names while they name the endpoint', async () => {
+  it('deletes the record and its deadline, and answers the record', async () => {
     const { redis, store: s } = store();
     const gone = record('removed', { msisdn: '4966' });
     await s.save(gone);
-    await legacyIndexes(redis, gone);
     expect(await s.remove('removed')).toEqual(gone);
     expect(await redis.keys(`${PREFIX}*`)).toEqual([]);
-  });
-
-  it('leaves legacy index keys that name another endpoint', async () => {
-    const { redis, store: s } = store();
-    const gone = record('removed', { msisdn: '4966' });
-    await s.save(gone);
-    const keys = await legacyIndexes(redis, gone, 'someone-else');
-    await s.remove('removed');
-    expect(await redis.mget(keys.msisdn, keys.udp)).toEqual(['someone-else', 'someone-else']);
+    expect(await s.remove('removed')).toBeNull();
   });
 });
 
-describe('sweep script', () => {
-  it('deletes a lapsed record with the legacy index keys it names while they name the endpoint, and leaves those naming another', async () => {
+describe('scripts and the legacy index keys', () => {
+  it('no script reads or deletes them any more (their removal is once, at a start: legacy-index-keys.ts)', async () => {
     const { redis, store: s } = store();
-    const mine = record('lapsed-mine', { msisdn: '4977', udpPort: 40_030 });
-    const theirs = record('lapsed-theirs', { msisdn: '4988', udpPort: 40_031 });
-    await Promise.all([s.save(mine), s.save(theirs)]);
-    const mineKeys = await legacyIndexes(redis, mine);
-    const theirKeys = await legacyIndexes(redis, theirs, 'someone-else');
-    expect((await s.sweep(T0 + 300_000)).map((swept) => swept.endpoint).sort()).toEqual(['lapsed-mine', 'lapsed-theirs']);
-    expect(await redis.exists(mineKeys.msisdn, mineKeys.udp)).toBe(0);
-    expect(await redis.mget(theirKeys.msisdn, theirKeys.udp)).toEqual(['someone-else', 'someone-else']);
-    expect(await redis.exists(`${PREFIX}device:lapsed-mine`, `${PREFIX}device:lapsed-theirs`)).toBe(0);
+    const put = record('legacy-put', { msisdn: '4911', udpPort: 40_000 });
+    const patched = record('legacy-patch', { msisdn: '4955', udpPort: 40_001 });
+    const removed = record('legacy-remove', { msisdn: '4966', udpPort: 40_002 });
+    const lapsed = record('legacy-lapsed', { msisdn: '4977', udpPort: 40_003, lifetimeSec: 60 });
+    await Promise.all([put, patched, removed, lapsed].map((r) => s.save(r)));
+    const keys = (await Promise.all([put, patched, removed, lapsed].map((r) => legacyIndexes(redis, r)))).flat();
+    const commands = await commandsDuring(server().url, redis, async () => {
+      await s.save({ ...put, lastActivityMs: T0 + 1_000 });
+      await s.patch('legacy-patch', { lifetimeSec: 120 });
+      await s.remove('legacy-remove');
+      expect((await s.sweep(T0 + 60_000)).map((swept) => swept.endpoint)).toEqual(['legacy-lapsed']);
+    });
+    expect(commands.map((args) => args[0]?.toLowerCase().replace('evalsha', 'eval'))).toEqual(['eval', 'eval', 'eval', 'eval']); // a script's first call on a connection is an EVAL
+    expect(await redis.exists(...keys)).toBe(keys.length);
   });
 });
