@@ -8,7 +8,7 @@
 import { DecodeError } from '../shared/errors.ts';
 import { coapAck, coapReset, coapResponse } from '../lwm2m/coap-builders.ts';
 import { CoapCode, isRequest } from '../lwm2m/coap-codes.ts';
-import { encodeCoap, peekHeader, type CoapMessage } from '../lwm2m/coap-message.ts';
+import { encodeCoap, isEmpty, peekHeader, type CoapMessage } from '../lwm2m/coap-message.ts';
 import type { DeviceSource } from '../lwm2m/device-record.ts';
 import type { RegistrationRefusedError } from '../lwm2m/registration-admission.ts';
 import type { DeviceUdpSender, RelayCounters, RelayEvents } from './relay-types.ts';
@@ -73,13 +73,17 @@ export class UplinkRefusals {
    *   is not acknowledged either: the device retransmits it (RFC 7252 §4.2, for up to
    *   MAX_TRANSMIT_WAIT, 93 s), and a retransmission is relayed once the socket is bound (the
    *   pool retries it); a Reset would end an observation (RFC 7641 §3.6);
+   * - a CoAP ping over UDP (an empty CON, RFC 7252 §4.3) is not answered either: the Reset that
+   *   answers a ping is the core's (it is relayed like any message), and one from the gateway
+   *   would tell the device its server is reachable while none of its messages reach it; the
+   *   device retransmits the ping, and a retransmission is relayed once the socket is bound;
    * - an ACK or RST (a piggy-backed response) is never answered (RFC 7252 §4.2), nor is a NON;
    * - over SMS nothing is answered: each SMS costs money, and an SMS device does not retransmit
    *   (LwM2M Transport, SMS binding).
    */
   noSocket(source: DeviceSource, message: CoapMessage, endpoint: string, error: unknown): void {
     const answered = message.type === 'CON' && source.bearer === 'udp' && isRequest(message.code);
-    this.dropped({ reason: 'no-socket', endpoint, detail: `${message.type} ${isRequest(message.code) ? 'request' : 'response'} over ${source.bearer} ${answered ? `answered 5.03 Max-Age ${NO_SOCKET_RETRY_AFTER_SEC}` : notAnswered(source, message)}: ${String(error)}` });
+    this.dropped({ reason: 'no-socket', endpoint, detail: `${kindOf(message)} over ${source.bearer} ${answered ? `answered 5.03 Max-Age ${NO_SOCKET_RETRY_AFTER_SEC}` : notAnswered(source, message)}: ${String(error)}` });
     if (!answered) return;
     const answer = coapResponse(message, CoapCode.SERVICE_UNAVAILABLE, undefined, { maxAgeSec: NO_SOCKET_RETRY_AFTER_SEC });
     this.udp.send(source.host, source.port, encodeCoap(answer));
@@ -99,9 +103,20 @@ export class UplinkRefusals {
   }
 }
 
+/**
+ * What a message is, for a drop's detail: `CON request`, `CON response`, `CON ping` (an empty CON,
+ * RFC 7252 §4.3), `ACK empty` (an empty ACK), `RST empty` (a Reset, RFC 7252 §4.1).
+ */
+function kindOf(message: CoapMessage): string {
+  if (isRequest(message.code)) return `${message.type} request`;
+  if (!isEmpty(message)) return `${message.type} response`;
+  return message.type === 'CON' ? 'CON ping' : `${message.type} empty`;
+}
+
 /** Why a message without a core-facing socket got no answer (see {@link UplinkRefusals.noSocket}). */
 function notAnswered(source: DeviceSource, message: CoapMessage): string {
   if (source.bearer === 'sms') return 'not answered (an SMS answer costs money)';
+  if (message.type === 'CON' && isEmpty(message)) return 'not answered (a Reset would say the server is reachable; the device retransmits it)';
   if (message.type === 'CON') return 'not acknowledged (the device retransmits it)';
   return 'not answered';
 }

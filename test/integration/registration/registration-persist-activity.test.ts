@@ -2,8 +2,9 @@
  * What a stop costs Redis (issue 10): `RegistrationMirror.persistActivity` writes the activity the
  * mirror holds in memory only through the store's batched touch, a bounded number of devices per
  * script call, not one call per device (19,000 calls at a stop in bench/device-scale); it still
- * resolves with the number of records written and rejects with the store's error, leaving what
- * failed for the next call. Real Redis, commands counted by MONITOR.
+ * resolves with the number of records written and rejects with the store's error at the first
+ * failed call, leaving that call's records and those of the calls not made for the next call
+ * (the contract of `RegistrationWriter.persistActivity`). Real Redis, commands counted by MONITOR.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { CoapCode } from '../../../src/lwm2m/index.ts';
@@ -89,6 +90,45 @@ describe('persistActivity at stop', () => {
     expect(left).toBeLessThanOrEqual(10);
     const stored = await new RedisRegistrationStore(client(), PREFIX).all();
     expect(stored.map((one) => one.lastActivityMs)).toEqual(Array.from({ length: 10 }, () => T0 + 1_000));
+    expect(await mirror.persistActivity()).toBe(0);
+  });
+
+  it('when the 2nd of 3 script calls fails in Redis, rejects with Redis\' error and makes no 3rd call; the next call writes the 2nd call\'s devices and those of the call not made, and resolves with their number', async () => {
+    const clock = { nowMs: T0 };
+    const redis = client();
+    const mirror = await fleetWithUnsavedActivity(2_500, new RedisRegistrationStore(redis, PREFIX), clock);
+    // Calls of 1,000 devices in the order the mirror heard them: dev-1500 is in the 2nd. Its record,
+    // unreadable now, makes that script call fail in Redis (cjson cannot decode it).
+    const corrupted = `${PREFIX}device:dev-1500`;
+    const intact = await admin().get(corrupted);
+    await admin().set(corrupted, 'not a record');
+    let failure: unknown;
+    const commands = await commandsDuring(server().url, redis, async () => {
+      failure = await mirror.persistActivity().then(() => undefined, (error: unknown) => error);
+    });
+    expect(String(failure)).toMatch(/cjson|json|decode|Expected/i); // the store's (Redis') error
+    expect(commands.filter((args) => /^eval/i.test(args[0] ?? '')).length).toBe(2); // no 3rd call after the failed one
+    expect(commands).toHaveLength(2);
+    const activityOf = async (from: number, to: number): Promise<number[]> => {
+      const stored = await new RedisRegistrationStore(client(), PREFIX).all();
+      return stored.filter((one) => Number(one.endpoint.slice(4)) >= from && Number(one.endpoint.slice(4)) < to).map((one) => one.lastActivityMs);
+    };
+    await admin().set(corrupted, intact!); // repaired: the registration as stored before the stop
+    expect(new Set(await activityOf(0, 1_000))).toEqual(new Set([T0 + 1_000])); // the 1st call's: written, and settled
+    expect(new Set(await activityOf(1_501, 2_000))).toEqual(new Set([T0])); // after the failure in the 2nd call: not written
+    expect(new Set(await activityOf(2_000, 2_500))).toEqual(new Set([T0])); // the call not made
+
+    // What the 2nd call held and what the 3rd would have held stayed unsaved: the next call writes them.
+    let written = 0;
+    const retry = await commandsDuring(server().url, redis, async () => {
+      written = await mirror.persistActivity();
+    });
+    expect(written).toBe(1_500);
+    expect(retry.filter((args) => /^eval/i.test(args[0] ?? '')).length).toBe(2); // 1,000 + 500: the 1st call's devices are not written again
+    const all = await activityOf(0, 2_500);
+    expect(all).toHaveLength(2_500);
+    expect(new Set(all)).toEqual(new Set([T0 + 1_000]));
+    expect(await redis.zscore(`${PREFIX}expiry`, 'dev-1500')).toBe(String(T0 + 1_000 + 3_600_000));
     expect(await mirror.persistActivity()).toBe(0);
   });
 });

@@ -3,7 +3,9 @@
  * held by another program and no other port of the range is free, so it waits for its address.
  * What its messages get (src/bridge/uplink-refusals.ts `noSocket`): a CON request over UDP 5.03
  * with Max-Age (RFC 7252 §5.9.3.4), a CON notification nothing (the device retransmits it, and a
- * retransmission is relayed once the socket is back), an SMS nothing; each drop says what it was.
+ * retransmission is relayed once the socket is back), a CoAP ping (an empty CON, RFC 7252 §4.3)
+ * nothing either (its Reset is the core's, once the socket is back), an SMS nothing; each drop
+ * says what it was.
  * A real gateway (private Redis, simulated network and modem), a scripted UDP core, UDP devices
  * on loopback (raw sockets, and node-coap as an independent CoAP client), an SMS device, and the
  * ports held by real child processes.
@@ -11,7 +13,7 @@
 import { Agent, request as coapClientRequest, type IncomingMessage } from 'coap';
 import { describe, expect, it } from 'vitest';
 import { holdPortsElsewhere } from '../../support/port-holder.ts';
-import { CoapCode, CoapOptionNumber, coapRequest, coapResponse, firstUintOption, type CoapMessage } from '../../../src/lwm2m/index.ts';
+import { CoapCode, CoapOptionNumber, coapPing, coapRequest, coapReset, coapResponse, firstUintOption, type CoapMessage } from '../../../src/lwm2m/index.ts';
 import { NO_SOCKET_RETRY_AFTER_SEC } from '../../../src/bridge/uplink-refusals.ts';
 import { Gateway } from '../../../src/gateway/gateway.ts';
 import { SmsDevice, UdpPeer, onCleanup, startGateway, useRelayFixture } from './relay-fixture.ts';
@@ -55,7 +57,7 @@ async function holdPortsHere(host: string, ports: readonly number[]): Promise<()
 }
 
 describe('a known device whose core-facing socket is missing', () => {
-  it('gets 5.03 with Max-Age for a CON request, nothing for a CON notification (relayed when it retransmits after the socket is back), nothing by SMS; each drop says so', async () => {
+  it('gets 5.03 with Max-Age for a CON request, nothing for a CON notification or a CoAP ping (relayed when it retransmits after the socket is back), nothing by SMS; each drop says so', async () => {
     const core = await UdpPeer.open();
     const { gateway, network, config } = await startGateway(core, { coreSockets: { bindHosts: ['127.0.0.1'], portRange: [23_210, 23_213] } });
     // ks-a keeps its socket; ks-b (node-coap), ks-c (raw UDP) and ks-s (SMS) will wait for theirs.
@@ -96,6 +98,11 @@ describe('a known device whose core-facing socket is missing', () => {
     await expect.poll(() => drops.length, { timeout: 5000 }).toBe(1);
     expect(drops[0]).toMatchObject({ reason: 'no-socket', endpoint: 'ks-c' });
     expect(drops[0]!.detail).toMatch(/^CON response over udp not acknowledged .*no free port/);
+    // A CoAP ping (an empty CON, RFC 7252 §4.3): a ping, not a response; no Reset from the gateway (the core is not reachable).
+    c.send(coapPing(0x303), restarted.udpAddress.port);
+    await expect.poll(() => drops.length, { timeout: 5000 }).toBe(2);
+    expect(drops[1]).toMatchObject({ reason: 'no-socket', endpoint: 'ks-c' });
+    expect(drops[1]!.detail).toMatch(/^CON ping over udp not answered \(a Reset would say the server is reachable; the device retransmits it\): .*no free port/);
     // Then an Update from the same device: its 5.03 is the first thing it receives (no ACK, no RST came before).
     c.send(coapRequest({ code: CoapCode.POST, messageId: 0x301, token: token(0x31), path: ['rd', 'rc'] }), restarted.udpAddress.port);
     await expect.poll(() => c.received.length, { timeout: 5000 }).toBe(1);
@@ -103,21 +110,21 @@ describe('a known device whose core-facing socket is missing', () => {
     expect(answer).toMatchObject({ type: 'ACK', code: CoapCode.SERVICE_UNAVAILABLE, messageId: 0x301 });
     expect([...answer.token]).toEqual([...token(0x31)]);
     expect(firstUintOption(answer, CoapOptionNumber.MAX_AGE)).toBe(NO_SOCKET_RETRY_AFTER_SEC);
-    expect(drops[1]).toMatchObject({ reason: 'no-socket', endpoint: 'ks-c' });
-    expect(drops[1]!.detail).toMatch(new RegExp(`^CON request over udp answered 5.03 Max-Age ${NO_SOCKET_RETRY_AFTER_SEC}: `));
+    expect(drops[2]).toMatchObject({ reason: 'no-socket', endpoint: 'ks-c' });
+    expect(drops[2]!.detail).toMatch(new RegExp(`^CON request over udp answered 5.03 Max-Age ${NO_SOCKET_RETRY_AFTER_SEC}: `));
 
     // node-coap, an independent client, reads the same 5.03 and its Max-Age for an Update.
     const updated = await nodeCoapPost(agent, restarted.udpAddress.port, '/rd/rb');
     expect(updated.code).toBe('5.03');
     expect(updated.headers['Max-Age']).toBe(NO_SOCKET_RETRY_AFTER_SEC);
-    expect(drops[2]).toMatchObject({ reason: 'no-socket', endpoint: 'ks-b' });
+    expect(drops[3]).toMatchObject({ reason: 'no-socket', endpoint: 'ks-b' });
 
     // By SMS: dropped, never answered (an SMS answer costs money).
     const downlinkSms = restarted.relay.counters.downlinkSms;
     await sms.send(coapRequest({ code: CoapCode.POST, messageId: 0x302, token: token(0x32), path: ['rd', 'rs'] }));
-    await expect.poll(() => drops.length, { timeout: 10_000 }).toBe(4);
-    expect(drops[3]).toMatchObject({ reason: 'no-socket', endpoint: 'ks-s' });
-    expect(drops[3]!.detail).toMatch(/^CON request over sms not answered \(an SMS answer costs money\)/);
+    await expect.poll(() => drops.length, { timeout: 10_000 }).toBe(5);
+    expect(drops[4]).toMatchObject({ reason: 'no-socket', endpoint: 'ks-s' });
+    expect(drops[4]!.detail).toMatch(/^CON request over sms not answered \(an SMS answer costs money\)/);
     expect(restarted.relay.counters.downlinkSms).toBe(downlinkSms);
     expect(sms.smsReceived).toBe(smsBefore);
     expect(core.received).toEqual([]);
@@ -130,6 +137,17 @@ describe('a known device whose core-facing socket is missing', () => {
     await expect.poll(() => core.received.length, { timeout: 5000 }).toBe(1);
     expect(core.received[0]!.from.port).toBe(portC);
     expect(core.received[0]!.message).toMatchObject({ type: 'CON', code: CoapCode.CONTENT });
-    expect(drops).toHaveLength(4);
+    // The ping's retransmission reaches the core too, and the core's Reset reaches the device with the ping's Message ID.
+    core.received.length = 0;
+    c.received.length = 0;
+    c.send(coapPing(0x303), restarted.udpAddress.port);
+    await expect.poll(() => core.received.length, { timeout: 5000 }).toBe(1);
+    const ping = core.received[0]!;
+    expect(ping.from.port).toBe(portC);
+    expect(ping.message).toMatchObject({ type: 'CON', code: CoapCode.EMPTY });
+    core.send(coapReset(ping.message.messageId), ping.from.port, ping.from.address);
+    await expect.poll(() => c.received.length, { timeout: 5000 }).toBe(1);
+    expect(c.received[0]!.message).toMatchObject({ type: 'RST', code: CoapCode.EMPTY, messageId: 0x303 });
+    expect(drops).toHaveLength(5);
   });
 });
