@@ -240,15 +240,18 @@ export class RegistrationWriter {
    * Writes every record whose activity changed since it was last written (at stop): the
    * activity times through the store's batched touch, {@link BATCH_MAX_DEVICES} records per
    * script call, one call after the other (bench/device-scale: a call per device was 19,000 calls
-   * at a stop); a record whose last whole write failed is written whole. Resolves with the number
-   * of records handled (every unsaved endpoint the mirror still holds, a held Register included,
-   * though nothing of it is written); rejects with the store's error at the first failed call,
-   * and the records of that call and of the calls not made stay unsaved for the next one.
+   * at a stop); a record whose last whole write failed is written whole. A failed call does not
+   * stop the others (a script that fails on one record would otherwise cost the activity of every
+   * device after it: nothing retries after a stop); its records stay unsaved for the next call.
+   * Resolves with the number of records handled (every unsaved endpoint the mirror still holds, a
+   * held Register included, though nothing of it is written); when a call failed, rejects after
+   * the last call with the first failed call's error.
    */
   async persistActivity(recordOf: RecordLookup): Promise<number> {
     await this.flushBatch();
     const endpoints = [...this.unsavedActivity];
     let written = 0;
+    let firstFailure: { readonly reason: unknown } | undefined;
     for (let start = 0; start < endpoints.length; start += BATCH_MAX_DEVICES) {
       const touched: DeviceRecord[] = [];
       const wholes: Promise<void>[] = [];
@@ -268,11 +271,13 @@ export class RegistrationWriter {
       if (failure !== undefined) {
         // Unsaved again (activity newer than what was sent is unsaved anyway): the next call writes them.
         for (const endpoint of attempted) if (recordOf(endpoint) !== undefined) this.unsavedActivity.add(endpoint);
-        throw failure.reason;
+        firstFailure ??= { reason: failure.reason };
+        continue;
       }
       this.noteTouched(touched, sentMs, false);
       written += attempted.length;
     }
+    if (firstFailure !== undefined) throw firstFailure.reason;
     return written;
   }
 
