@@ -154,7 +154,8 @@ describe('AtChannel on a pseudo-terminal', () => {
     const queued = channel.command('AT+CREG?', { timeoutMs: 600_000 }).catch((e: unknown) => e);
     await peer.expect('AT+CSQ\r');
     await peer.link.unplug();
-    await closed;
+    const [error] = await closed;
+    expect(error).toMatchObject({ disconnected: true }); // serialport's DisconnectedError, passed on
     expect(await pending).toBeInstanceOf(AtClosedError);
     expect(await queued).toBeInstanceOf(AtClosedError);
     await expect(channel.command('AT')).rejects.toMatchObject({ code: 'GW_ERR_AT_CLOSED' });
