@@ -75,7 +75,10 @@ export type AtChannelEvents = {
   urc: [AtUrc];
   /** A line nobody asked for and no URC parser knows (counted in `strayLines`). */
   stray: [string];
-  /** The stream ended or failed; every pending command was rejected with {@link AtClosedError}. */
+  /**
+   * The stream ended or failed; every pending command was rejected with {@link AtClosedError}. With
+   * the stream's error, or the one its `close` carried (serialport's on a disconnect), else null.
+   */
   closed: [Error | null];
   /**
    * Every line written (`tx`, without CR; a PDU without Ctrl-Z) and read (`rx`, the `> ` prompt
@@ -138,7 +141,8 @@ export class AtChannel extends TypedEmitter<AtChannelEvents> {
     };
     this.framer = new AtLineFramer({ maxLineBytes: this.options.maxLineBytes });
     const onData = (chunk: Buffer): void => this.handleBytes(chunk);
-    const onClose = (): void => this.shutDown('the port closed', null);
+    // serialport's `close` carries a DisconnectedError when the device went away (a socket's, a boolean).
+    const onClose = (e?: unknown): void => this.shutDown(`the port closed${e instanceof Error ? `: ${e.message}` : ''}`, e instanceof Error ? e : null);
     // The error listener stays attached after close: a late port error must not crash the process.
     const onError = (error: Error): void => this.shutDown(`port error: ${error.message}`, error);
     stream.on('data', onData);

@@ -5,8 +5,10 @@
  */
 import { connect } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { SerialPortStream } from '@serialport/stream';
 import { SerialPort } from 'serialport';
 import { GatewayError } from '../shared/errors.ts';
+import { hangupAwareBinding } from './hangup-binding.ts';
 
 /** Options of {@link openSerialLink}. */
 export interface SerialLinkOptions {
@@ -30,6 +32,8 @@ const TCP_PATH = /^tcp:\/\/([^:/]+):(\d{1,5})$/;
  * Opens `path`: `/dev/serial/by-id/...` (a stable name, see hardware/udev), `/dev/tty...`, or
  * `tcp://host:port`. Serial devices are opened exclusively (`lock`), so a second process (or
  * ModemManager) cannot interleave commands. Rejects with GW_ERR_MODEM_OPEN naming the path.
+ * A serial device that hangs up (unplugged) closes the stream with serialport's disconnect error
+ * as soon as it is read, whenever that is (see hangup-binding.ts).
  */
 export async function openSerialLink(path: string, options: SerialLinkOptions = {}): Promise<SerialLink> {
   const timeoutMs = options.openTimeoutMs ?? 5000;
@@ -51,7 +55,8 @@ export async function openSerialLink(path: string, options: SerialLinkOptions = 
       }),
     };
   }
-  const port = new SerialPort({ path, baudRate: options.baudRate ?? 115_200, autoOpen: false, lock: true });
+  const binding = hangupAwareBinding(SerialPort.binding);
+  const port = new SerialPortStream({ binding, path, baudRate: options.baudRate ?? 115_200, autoOpen: false, lock: true });
   await withTimeout(path, timeoutMs, new Promise<void>((resolve, reject) => {
     port.open((error) => (error ? reject(error) : resolve()));
   }), () => port.destroy());

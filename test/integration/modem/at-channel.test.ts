@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { AtChannel, type AtUrc } from '../../../src/modem/at-channel.ts';
 import { AtClosedError, AtCommandError, AtTimeoutError } from '../../../src/modem/at-errors.ts';
+import { HANGUP_MESSAGE } from '../../../src/modem/hangup-binding.ts';
 import { openSerialLink, type SerialLink } from '../../../src/modem/serial-link.ts';
 import { openPtyPeer, type PtyPeer } from '../../support/pty-peer.ts';
 
@@ -154,11 +155,24 @@ describe('AtChannel on a pseudo-terminal', () => {
     const queued = channel.command('AT+CREG?', { timeoutMs: 600_000 }).catch((e: unknown) => e);
     await peer.expect('AT+CSQ\r');
     await peer.link.unplug();
-    await closed;
+    const [error] = await closed;
+    expect(error).toMatchObject({ disconnected: true }); // serialport's DisconnectedError, passed on
     expect(await pending).toBeInstanceOf(AtClosedError);
     expect(await queued).toBeInstanceOf(AtClosedError);
     await expect(channel.command('AT')).rejects.toMatchObject({ code: 'GW_ERR_AT_CLOSED' });
     expect(channel.closed).toBe(true);
+  });
+
+  it('closes with the disconnect error when the device hung up before the port was first read', async () => {
+    // A read after the hangup returns 0 bytes, which @serialport/bindings-cpp 13 used to read again
+    // forever (serialport/bindings-cpp#162): the port never closed and a CPU spun.
+    peer = await openPtyPeer();
+    link = await openSerialLink(peer.path);
+    await peer.link.unplug(); // nothing has read the port yet
+    channel = new AtChannel(link.stream); // its 'data' listener starts the first read, after the hangup
+    const [error] = await channel.next('closed');
+    expect(error).toMatchObject({ disconnected: true, message: HANGUP_MESSAGE });
+    await expect(channel.command('AT')).rejects.toMatchObject({ code: 'GW_ERR_AT_CLOSED' });
   });
 
   it('answers a +CMS ERROR to AT+CMGS as an AtCommandError before anything was sent', async () => {
