@@ -141,3 +141,35 @@ describe('the README install guide and the docs', () => {
     expect(offenders).toEqual([]);
   });
 });
+
+describe('the set-up check of the demo and the tests (.ci/ensure-system-packages)', () => {
+  /** Runs the check with a PATH that holds only `programs` (links to the real ones). */
+  async function checkWith(programs: readonly string[], purpose: readonly string[]): Promise<{ code: number; stderr: string }> {
+    const bin = await mkdtemp(join(tmpdir(), 'smsbridge-path-'));
+    try {
+      for (const program of programs) {
+        const real = (await run('bash', ['-c', `command -v ${program}`])).stdout.trim();
+        await writeFile(join(bin, program), `#!/bin/sh\nexec ${real} "$@"\n`);
+        await chmod(join(bin, program), 0o755);
+      }
+      const result = await run('/bin/bash', [join(ROOT, '.ci/ensure-system-packages'), ...purpose], { env: { PATH: bin } }).then(
+        ({ stderr }) => ({ code: 0, stderr }),
+        (error: { code?: number; stderr?: string }) => ({ code: error.code ?? -1, stderr: error.stderr ?? '' }),
+      );
+      return result;
+    } finally {
+      await rm(bin, { recursive: true, force: true });
+    }
+  }
+
+  it('asks the demo only for what it runs (redis-server, socat), not for gammu or chromium', async () => {
+    expect(await checkWith(['redis-server', 'socat'], ['demo'])).toEqual({ code: 0, stderr: '' });
+    const withoutSocat = await checkWith(['redis-server'], ['demo']);
+    expect(withoutSocat.code).toBe(1);
+    expect(withoutSocat.stderr).toContain('missing programs: socat.');
+  });
+
+  it('refuses an unknown purpose', async () => {
+    expect(await checkWith([], ['nonsense'])).toMatchObject({ code: 2 });
+  });
+});
