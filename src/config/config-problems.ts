@@ -50,6 +50,19 @@ export function formatKeyPath(path: KeyPath): string {
   return text;
 }
 
+/**
+ * Which values of a configuration `problems` leave valid: a path is valid when no problem is at
+ * it or at a key above it (a problem below it, such as an unknown key inside a mapping, does not
+ * make it invalid: checks read leaves, and lists only to walk them).
+ */
+export function validAfter(problems: readonly ConfigProblem[]): (path: KeyPath) => boolean {
+  const invalid = new Set(problems.filter((problem) => problem.atKey !== true).map((problem) => JSON.stringify(problem.path)));
+  return (path) => {
+    for (let length = 0; length <= path.length; length++) if (invalid.has(JSON.stringify(path.slice(0, length)))) return false;
+    return true;
+  };
+}
+
 /** A map node's pairs by key text, built once per map (so locating n problems stays linear). */
 type PairIndex = WeakMap<object, Map<string, { key: Node | null; value: Node | null }>>;
 

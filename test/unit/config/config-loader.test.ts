@@ -157,11 +157,33 @@ describe('bad values name the key, its line and column, and what was expected', 
     expect(JSON.stringify(error.toJSON())).not.toContain('9876');
   });
 
-  it('several problems: all listed in file order, the first in the message', () => {
+  it('several problems: all listed in file order, the first in the message; the cross-key ones too, where their keys are valid', () => {
     const text = 'log: {level: loud}\ncore:\n  host: "bad host!"\n  port: 0\nmodems:\n  - {name: a, path: /dev/a, baudRate: 9600.5}\n  - {name: a, path: /dev/b}\n';
     const { error, problems } = failure(text);
-    expect(problems.map((p) => [p.key, p.line, p.column])).toEqual([['log.level', 1, 14], ['core.port', 4, 9], ['modems[0].baudRate', 6, 39]]);
-    expect(error.message).toMatch(/^test\.yaml:1:14: log\.level .* \(and 2 more problems\)$/);
+    expect(problems.map((p) => [p.key, p.line, p.column])).toEqual([
+      ['log.level', 1, 14], ['core.host', 3, 9], ['core.port', 4, 9], ['modems[0].baudRate', 6, 39], ['modems[1].name', 7, 12],
+    ]);
+    expect(error.message).toMatch(/^test\.yaml:1:14: log\.level .* \(and 4 more problems\)$/);
+  });
+
+  it('a cross-key check whose keys the schema rejected is skipped; the others still run', () => {
+    // The new-user trial's file: one schema problem, two cross-key problems, all in one run.
+    const text = 'core: {host: h}\nmodems:\n  - {name: a, path: /dev/ttyUSB2}\n  - {name: a, path: dev/ttyUSB3}\nadmin: {enabled: true}\n';
+    expect(failure(text).problems.map((p) => `${p.key} ${p.problem}`)).toEqual([
+      'modems[1].name repeats the name of an earlier modem', 'modems[1].path does not have an allowed form', 'admin.enabled is true but no token is configured',
+    ]);
+    // Invalid inputs: no duplicate check against a bad name, no range check on a bad port, no route check while a modem's groups are bad.
+    const skipped = [
+      'core: {host: h}',
+      'coreSockets: {firstPort: 5000, lastPort: x}',
+      'modems:',
+      '  - {name: "a!", path: /dev/a}',
+      '  - {name: "a!", path: /dev/b, groups: 7}',
+      'routes: [{prefix: "", group: nowhere}]',
+      'admin: {enabled: yes-please}',
+      '',
+    ].join('\n');
+    expect(failure(skipped).problems.map((p) => p.key)).toEqual(['coreSockets.lastPort', 'modems[0].name', 'modems[1].name', 'modems[1].groups', 'admin.enabled']);
   });
 
   it('cross-key and secret problems come once the shape is right, all at once', () => {
