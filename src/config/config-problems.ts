@@ -18,6 +18,8 @@ export interface ConfigProblem {
   readonly expected: string;
   /** Point at the key itself (unknown keys) rather than its value. */
   readonly atKey?: boolean;
+  /** Point at this key instead (a missing key at the typo of it found in its place). */
+  readonly locateAt?: KeyPath;
 }
 
 /** A problem with its place in the file (1-based line and column; null when not in the file). */
@@ -112,7 +114,7 @@ function rangeStart(node: unknown): number | null {
 export function locateProblems(problems: readonly ConfigProblem[], document: Document | null, lines: LineCounter | null): LocatedProblem[] {
   const index: PairIndex = new WeakMap();
   const located = problems.map((problem, order) => {
-    const offset = document === null ? null : offsetOf(document, problem.path, problem.atKey === true, index);
+    const offset = document === null ? null : offsetOf(document, problem.locateAt ?? problem.path, problem.atKey === true || problem.locateAt !== undefined, index);
     const position = offset === null || lines === null ? null : lines.linePos(offset);
     return {
       order,

@@ -80,6 +80,15 @@ describe('smsbridge config', () => {
     ]);
   }, TIMEOUT_MS);
 
+  it('check: a typo of a required key headlines the missing key at the typo, with the suggestion', async () => {
+    writeFileSync(join(dir, 'typo.yaml'), 'core:\n  host: 127.0.0.1\nmodem:\n  - {name: a, path: /dev/ttyUSB2}\n');
+    const run = await smsbridge('config', 'check', join(dir, 'typo.yaml'));
+    expect({ code: run.code, stdout: run.stdout }).toEqual({ code: 1, stdout: '' });
+    const error = oneJson(run.stderr);
+    expect(error).toMatchObject({ code: 'GW_ERR_CONFIG', key: 'modems', line: 3, column: 1 });
+    expect(error['message']).toBe(`${join(dir, 'typo.yaml')}:3:1: modems is missing (found modem instead: did you mean modems?); expected a list of at least 1 item`);
+  }, TIMEOUT_MS);
+
   it('check: a missing file is GW_ERR_CONFIG, exit 1', async () => {
     const run = await smsbridge('config', 'check', join(dir, 'missing.yaml'));
     expect(run.code).toBe(1);

@@ -143,6 +143,18 @@ describe('bad values name the key, its line and column, and what was expected', 
     expect(onlyProblem(`${MINIMAL}colour: blue\n`)).toMatchObject({ key: 'colour', line: 6, column: 1, problem: 'is not a known key' });
   });
 
+  it('a typo of a required key is one problem, at the typo, saying the key is missing and what was found instead', () => {
+    // The new-user trial: `modem:` for `modems:` headlined "modems is missing" at 1:1, the typo second.
+    const text = 'core:\n  host: 127.0.0.1\nmodem:\n  - name: m1\n    path: /dev/ttyUSB2\n';
+    const { error, problems } = failure(text);
+    expect(problems).toEqual([{ key: 'modems', line: 3, column: 1, problem: 'is missing (found modem instead: did you mean modems?)', expected: 'a list of at least 1 item' }]);
+    expect(error.message).toBe('test.yaml:3:1: modems is missing (found modem instead: did you mean modems?); expected a list of at least 1 item');
+    // Two typos of one key: the first is folded, the second stays an unknown key.
+    expect(failure(`${text}modemz: []\n`).problems.map((p) => [p.key, p.line])).toEqual([['modems', 3], ['modemz', 6]]);
+    // A typo of a key that is not missing stays as it was.
+    expect(onlyProblem(`${MINIMAL}modem: []\n`)).toMatchObject({ key: 'modem', line: 6, problem: 'is not a known key (did you mean modems?)' });
+  });
+
   it('__proto__ is an unknown key like any other, never a prototype', () => {
     const { problems } = failure('__proto__: {core: {host: h}, modems: [{name: a, path: /dev/a}]}\n');
     expect(problems.map((p) => [p.key, p.problem])).toEqual([['core', 'is missing'], ['modems', 'is missing'], ['__proto__', 'is not a known key']]);
