@@ -19,7 +19,7 @@ import { configError, locateProblems, validAfter, type ConfigProblem, type Locat
 import { CONFIG_SCHEMA, inSchemaOrder, type Config, type ConfigFile } from './config-schema.ts';
 import { isRedisUrlProblem, parseRedisUrl } from './redis-url.ts';
 import { adminTokenInvalid, deepFreeze, pinInvalid, readSecretFileSync, resolveSecret, type ConfigEnv, type ReadSecretFile, type SecretSource } from './secrets.ts';
-import { schemaProblems } from './schema-problems.ts';
+import { requiredKeys, schemaProblems } from './schema-problems.ts';
 import { aliasProblems, nestingProblem } from './yaml-guards.ts';
 
 /** Largest configuration file read. */
@@ -49,6 +49,14 @@ export interface ParseConfigOptions {
 export function parseConfig(text: string, options: ParseConfigOptions): Config {
   const file = options.file ?? '<config>';
   const { document, lines, raw } = readYaml(text, file);
+  if (raw === null || raw === undefined) {
+    // Nothing but comments, or nothing at all: say so, and what a file needs at least.
+    const needed = requiredKeys(CONFIG_SCHEMA);
+    throw configError(file, [{
+      key: '(file)', line: null, column: null, problem: 'is empty (no keys)',
+      expected: `at least ${needed.join(' and ')}; every other key has a default (smsbridge config print-defaults)`,
+    }]);
+  }
   const value = Value.Default(CONFIG_SCHEMA, raw);
   const fail = (problems: readonly ConfigProblem[]): GatewayError => configError(file, locateProblems(problems, document, lines));
   const shapeProblems = schemaProblems(CONFIG_SCHEMA, value);

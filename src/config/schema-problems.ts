@@ -84,6 +84,23 @@ export function schemaAt(schema: TSchema, path: KeyPath): TSchema | null {
   return current;
 }
 
+/**
+ * The keys of an object `schema` that have no default and so must be written, each with what it
+ * takes, e.g. `core.host (an IPv4 or IPv6 address or a host name)`; a list of mappings names the
+ * keys each item needs.
+ */
+export function requiredKeys(schema: TSchema, prefix = ''): string[] {
+  const properties = (schema['properties'] as Record<string, TSchema> | undefined) ?? {};
+  const required = new Set((schema['required'] as string[] | undefined) ?? []);
+  return Object.entries(properties).filter(([key, property]) => required.has(key) && !('default' in property)).flatMap(([key, property]) => {
+    const path = `${prefix}${key}`;
+    if (property[Kind] === 'Object') return requiredKeys(property, `${path}.`);
+    const items = property[Kind] === 'Array' ? (property['items'] as TSchema) : null;
+    const each = items !== null && items[Kind] === 'Object' ? requiredKeys(items) : [];
+    return [`${path} (${describeExpected(property)}${each.length > 0 ? `, each with ${each.map((item) => item.replace(/ \(.*$/, '')).join(' and ')}` : ''})`];
+  });
+}
+
 /** How an error message says what a schema takes, e.g. `an integer from 1 to 65535`. */
 export function describeExpected(schema: TSchema | null): string {
   if (schema === null) return 'a known key';

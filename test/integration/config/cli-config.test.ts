@@ -89,6 +89,16 @@ describe('smsbridge config', () => {
     expect(error['message']).toBe(`${join(dir, 'typo.yaml')}:3:1: modems is missing (found modem instead: did you mean modems?); expected a list of at least 1 item`);
   }, TIMEOUT_MS);
 
+  it('run --config on an empty file says it is empty and names the keys a file needs at least', async () => {
+    writeFileSync(join(dir, 'empty.yaml'), '');
+    const run = await smsbridge('run', '--config', join(dir, 'empty.yaml'));
+    expect({ code: run.code, stdout: run.stdout }).toEqual({ code: 1, stdout: '' });
+    const error = oneJson(run.stderr);
+    expect(error).toMatchObject({ code: 'GW_ERR_CONFIG', key: '(file)', line: null });
+    expect(error['message']).toMatch(/empty\.yaml: \(file\) is empty \(no keys\); expected at least core\.host .* and modems \(a list of at least 1 item, each with name and path\); every other key has a default/);
+    expect(error['message']).not.toContain('udpListen');
+  }, TIMEOUT_MS);
+
   it('check: a missing file is GW_ERR_CONFIG, exit 1', async () => {
     const run = await smsbridge('config', 'check', join(dir, 'missing.yaml'));
     expect(run.code).toBe(1);

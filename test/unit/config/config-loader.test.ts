@@ -132,7 +132,13 @@ describe('bad values name the key, its line and column, and what was expected', 
   });
 
   it('an empty file or a file that is not a mapping', () => {
-    expect(onlyProblem('')).toMatchObject({ key: '(top level)', line: 1, column: 1, problem: 'is invalid (found null (empty))' });
+    // The new-user trial: an empty file listed all 21 top-level keys as "expected".
+    const needed = 'at least core.host (an IPv4 or IPv6 address or a host name) and modems (a list of at least 1 item, each with name and path); every other key has a default (smsbridge config print-defaults)';
+    for (const empty of ['', '# nothing yet\n', '---\n', 'null\n']) {
+      const { error, problems } = failure(empty);
+      expect(problems).toEqual([{ key: '(file)', line: null, column: null, problem: 'is empty (no keys)', expected: needed }]);
+      expect(error.message).toBe(`test.yaml: (file) is empty (no keys); expected ${needed}`);
+    }
     expect(onlyProblem('- a\n- b\n')).toMatchObject({ key: '(top level)', line: 1, column: 1, problem: 'is invalid (found a list)' });
   });
 
