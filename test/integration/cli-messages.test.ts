@@ -1,0 +1,46 @@
+/**
+ * What the CLI says when something is wrong, run as the real executable: one JSON line on
+ * stderr with a stable code, whose message names what to look at (the Redis URL and its config
+ * key, the port that cannot be opened) in one clean sentence.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { smsbridge } from '../support/smsbridge-cli.ts';
+
+const TIMEOUT_MS = 60_000;
+const dir = mkdtempSync(join(tmpdir(), 'smsbridge-cli-messages-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** The one JSON object on a stream (one line). */
+function oneJson(text: string): Record<string, unknown> {
+  const lines = text.split('\n').filter((line) => line !== '');
+  expect(lines, text).toHaveLength(1);
+  return JSON.parse(lines[0] ?? '') as Record<string, unknown>;
+}
+
+/** A loopback TCP port nothing listens on (bound by this process, then closed). */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+describe('smsbridge error messages', () => {
+  it('wakeup --config with no Redis listening names the URL (password masked), its config key and the cause', async () => {
+    const port = await closedPort();
+    const configPath = join(dir, 'no-redis.yaml');
+    writeFileSync(configPath, `redis: {url: "redis://gw:hunter2@127.0.0.1:${port}/3"}\ncore: {host: 127.0.0.1}\nmodems: [{name: a, path: /dev/ttyUSB2}]\n`);
+    const run = await smsbridge('wakeup', 'node1', '--config', configPath);
+    expect({ code: run.code, stdout: run.stdout }).toEqual({ code: 1, stdout: '' });
+    const error = oneJson(run.stderr);
+    const url = `redis://gw:[redacted]@127.0.0.1:${port}/3`;
+    expect(error).toMatchObject({ code: 'GW_ERR_WAKEUP_REDIS', url, key: 'redis.url', file: configPath, cause: 'ECONNREFUSED' });
+    expect(error['message']).toBe(`Redis at ${url} (redis.url in ${configPath}) did not answer within 10000 ms (ECONNREFUSED); no job was added`);
+    expect(run.stderr).not.toContain('hunter2');
+  }, TIMEOUT_MS);
+});
