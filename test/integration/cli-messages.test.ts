@@ -43,4 +43,21 @@ describe('smsbridge error messages', () => {
     expect(error['message']).toBe(`Redis at ${url} (redis.url in ${configPath}) did not answer within 10000 ms (ECONNREFUSED); no job was added`);
     expect(run.stderr).not.toContain('hunter2');
   }, TIMEOUT_MS);
+
+  it('at on a device that does not exist: one sentence, with where to look', async () => {
+    const missing = join(dir, 'no-such-tty');
+    const run = await smsbridge('at', missing, 'ATI');
+    expect({ code: run.code, stdout: run.stdout }).toEqual({ code: 1, stdout: '' });
+    expect(oneJson(run.stderr)).toEqual({
+      code: 'GW_ERR_MODEM_OPEN', path: missing, message: `cannot open ${missing}: no such device (ls /dev/serial/by-id/ lists the serial ports)`,
+    });
+  }, TIMEOUT_MS);
+
+  it('at on a file that is not a serial port: the cause once, and the same hint', async () => {
+    const run = await smsbridge('at', '/dev/null', 'ATI');
+    expect(run.code).toBe(1);
+    const message = String(oneJson(run.stderr)['message']);
+    expect(message).toMatch(/^cannot open \/dev\/null: [a-z][^:]*\(is it a serial port\? ls \/dev\/serial\/by-id\/ lists them\)$/);
+    expect(message).not.toContain('Error:');
+  }, TIMEOUT_MS);
 });
