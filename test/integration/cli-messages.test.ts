@@ -8,7 +8,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { smsbridge } from '../support/smsbridge-cli.ts';
+import { smsbridge, smsbridgeWith } from '../support/smsbridge-cli.ts';
 
 const TIMEOUT_MS = 60_000;
 const dir = mkdtempSync(join(tmpdir(), 'smsbridge-cli-messages-'));
@@ -59,5 +59,27 @@ describe('smsbridge error messages', () => {
     const message = String(oneJson(run.stderr)['message']);
     expect(message).toMatch(/^cannot open \/dev\/null: [a-z][^:]*\(is it a serial port\? ls \/dev\/serial\/by-id\/ lists them\)$/);
     expect(message).not.toContain('Error:');
+  }, TIMEOUT_MS);
+
+  it('pdu encode --text "": one colon, after the option', async () => {
+    const run = await smsbridge('pdu', 'encode', '--to', '+491701234567', '--text', '');
+    expect(run.code).toBe(1);
+    expect(oneJson(run.stderr)).toEqual({ code: 'GW_ERR_CONFIG', option: '--text', message: '--text: the text is empty; an SMS needs a payload' });
+  }, TIMEOUT_MS);
+
+  it('an admin command with no token says where a token comes from, not an option the user never passed', async () => {
+    const run = await smsbridgeWith({ env: { SMSBRIDGE_TOKEN: '' } }, 'status', '--url', 'http://127.0.0.1:9');
+    expect(run.code).toBe(1);
+    const error = oneJson(run.stderr);
+    expect(error).toMatchObject({ code: 'GW_ERR_CONFIG', message: 'no admin token given: set the SMSBRIDGE_TOKEN environment variable or pass --token-file <file>' });
+    expect(String(error['message'])).not.toMatch(/^--token-file:/);
+  }, TIMEOUT_MS);
+
+  it('help shows defaults one way: demo --help and status --help alike', async () => {
+    const demo = (await smsbridge('demo', '--help')).stdout.replace(/\s+/g, ' ');
+    const status = (await smsbridge('status', '--help')).stdout.replace(/\s+/g, ' ');
+    expect(demo).toContain('(default: 0)');
+    expect(status).toContain('(default: 60)');
+    expect(`${demo} ${status}`).not.toMatch(/\(default: "|\(default [^:]/);
   }, TIMEOUT_MS);
 });
