@@ -204,7 +204,7 @@ describe('bad values name the key, its line and column, and what was expected', 
     expect(failure(skipped).problems.map((p) => p.key)).toEqual(['coreSockets.lastPort', 'modems[0].name', 'modems[1].name', 'modems[1].groups', 'admin.enabled']);
   });
 
-  it('cross-key and secret problems come once the shape is right, all at once', () => {
+  it('cross-key problems, all at once (secrets are read once the shape is right)', () => {
     const text = [
       'core: {host: "bad host!"}',
       'coreSockets: {firstPort: 5000, lastPort: 4000}',
