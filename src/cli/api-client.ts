@@ -45,7 +45,10 @@ export function apiTarget(options: { url: string; tokenFile?: string; timeoutSec
   } else {
     token = env[ADMIN_TOKEN_ENV];
   }
-  if (token === undefined || token === '') throw optionError('--token-file', `no token: set ${ADMIN_TOKEN_ENV} or pass --token-file <file>`);
+    if (token === undefined || token === '') {
+    // No option was passed: the message says where a token can come from; details.option names the option that gives one.
+    throw new GatewayError('GW_ERR_CONFIG', `no admin token given: set the ${ADMIN_TOKEN_ENV} environment variable or pass --token-file <file>`, { option: '--token-file', env: ADMIN_TOKEN_ENV });
+  }
   return { url: url.href.replace(/\/$/, ''), token, timeoutMs: timeoutSec * 1000 };
 }
 

@@ -40,7 +40,7 @@ export function withApiOptions(command: Command): Command {
   return command
     .option('--url <url>', 'the admin API of the gateway', DEFAULT_URL)
     .option('--token-file <file>', `file holding the bearer token (default: the ${ADMIN_TOKEN_ENV} environment variable)`)
-    .option('--timeout-sec <n>', 'longest wait for each answer of the gateway, 1..3600 (default 60)')
+    .option('--timeout-sec <n>', 'longest wait for each answer of the gateway, 1..3600 (default: 60)')
     .option('--json', 'print the API\'s answer as one JSON line (for scripts)');
 }
 

@@ -10,6 +10,7 @@ import { createInterface } from 'node:readline';
 import { AtChannel } from '../modem/at-channel.ts';
 import { AtCommandError } from '../modem/at-errors.ts';
 import { openSerialLink } from '../modem/serial-link.ts';
+import { GatewayError } from '../shared/errors.ts';
 import type { CliIo } from './io.ts';
 
 /**
@@ -17,13 +18,29 @@ import type { CliIo } from './io.ts';
  * passes lines between `io.input` and the modem until the input ends. Closes the port either way.
  */
 export async function runAtConsole(device: string, commands: readonly string[], settings: { baudRate: number; timeoutMs: number }, io: CliIo): Promise<void> {
-  const link = await openSerialLink(device, { baudRate: settings.baudRate });
+  const link = await openSerialLink(device, { baudRate: settings.baudRate }).catch((error: unknown) => {
+    throw error instanceof GatewayError && error.code === 'GW_ERR_MODEM_OPEN' && !device.startsWith('tcp://') ? openError(device, error) : error;
+  });
   try {
     if (commands.length > 0) await runCommands(link.stream, commands, settings.timeoutMs, io);
     else await interactive(link.stream, io);
   } finally {
     await link.close();
   }
+}
+
+/**
+ * GW_ERR_MODEM_OPEN of a serial device as one sentence with a hint: serialport's message
+ * (`Error: No such file or directory, cannot open /dev/x`) without its repetitions.
+ */
+function openError(device: string, error: GatewayError): GatewayError {
+  const prefix = `cannot open ${device}: `;
+  const cause = (error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message)
+    .replace(/^Error: /, '').replace(`, cannot open ${device}`, '');
+  const hint = /no such file/i.test(cause) ? 'no such device (ls /dev/serial/by-id/ lists the serial ports)'
+    : /permission denied/i.test(cause) ? 'permission denied (the user needs the port\'s group, often dialout: ls -l the device)'
+      : `${cause.charAt(0).toLowerCase()}${cause.slice(1)} (is it a serial port? ls /dev/serial/by-id/ lists them)`;
+  return new GatewayError('GW_ERR_MODEM_OPEN', `${prefix}${hint}`, error.details);
 }
 
 async function runCommands(stream: import('node:stream').Duplex, commands: readonly string[], timeoutMs: number, io: CliIo): Promise<void> {

@@ -42,12 +42,12 @@ function addressOf(text: string, option: string): SmsAddress {
 function payloadOf(options: EncodeOptions, hexToBytes: (hex: string) => Uint8Array | null): { data: Uint8Array } | { text: string } {
   if ((options.text === undefined) === (options.dataHex === undefined)) throw optionError('--text', 'give exactly one of --text and --data-hex');
   if (options.text !== undefined) {
-    if (options.text.length === 0) throw optionError('--text', 'is empty: an SMS needs a payload');
+    if (options.text.length === 0) throw optionError('--text', 'the text is empty; an SMS needs a payload');
     return { text: options.text };
   }
   const data = hexToBytes(options.dataHex ?? '');
   if (data === null) throw optionError('--data-hex', 'expected an even number of hexadecimal digits');
-  if (data.length === 0) throw optionError('--data-hex', 'is empty: an SMS needs a payload');
+  if (data.length === 0) throw optionError('--data-hex', 'no bytes given; an SMS needs a payload');
   return { data };
 }
 
@@ -118,7 +118,7 @@ With -, prints one line per non-empty input line, in order: the decoded PDU's JS
     .option('--ref <n>', 'concatenation reference (default: random)')
     .option('--ref16', 'use a 16-bit concatenation reference')
     .option('--status-report', 'request a status report for each part')
-    .option('--smsc <number>', 'SMSC number to put in the PDU (default 00: the modem\'s own)')
+    .option('--smsc <number>', 'SMSC number to put in the PDU (default: 00, the modem\'s own)')
     .action(async (options: EncodeOptions) => {
       const [{ splitIntoSubmitPdus }, { hexToBytes }, { randomInt }] = await Promise.all([
         import('../sms/index.ts'), import('../shared/hex.ts'), import('node:crypto'),

@@ -45,11 +45,15 @@ export function buildProgram(io: CliIo): Command {
   addCoreCommand(program, io);
   addDemoCommand(program, io);
   addWakeupCommand(program, io);
-  const exitOverride = (command: Command): void => {
+  const finish = (command: Command): void => {
     command.exitOverride();
-    command.commands.forEach(exitOverride);
+    // Defaults shown one way in every help text, `(default: 0)`, as the hand-written ones are (commander quotes strings: `(default: "0")`).
+    for (const option of command.options) {
+      if (typeof option.defaultValue === 'string' && option.defaultValueDescription === undefined) option.defaultValueDescription = option.defaultValue;
+    }
+    command.commands.forEach(finish);
   };
-  exitOverride(program);
+  finish(program);
   return program;
 }
 

@@ -49,15 +49,28 @@ async function wakeupDirect(io: CliIo, endpoint: string, configPath: string): Pr
   const { loadConfigFile } = await import('../config/index.ts');
   const { toGatewayConfig } = await import('../gateway/config-to-gateway.ts');
   const { addWakeupJob, bullConnection, wakeupQueue } = await import('../queue/wakeup-jobs.ts');
+  const { redactRedisUrl } = await import('../config/index.ts');
   const config = toGatewayConfig(await loadConfigFile(configPath, io.env ?? {}));
   const connection = bullConnection(config.redisUrl);
-  connection.on('error', () => undefined); // the timeout below reports it
+  // The timeout below reports the last connection error's code (ECONNREFUSED, ENOTFOUND, …).
+  let cause: string | null = null;
+  connection.on('error', (error: Error & { code?: unknown }) => {
+    cause = typeof error.code === 'string' ? error.code : error.message.split('\n')[0]?.slice(0, 200) ?? null;
+  });
   const queue = wakeupQueue(connection, config.redisPrefix);
   queue.on('error', () => undefined);
   let timer: NodeJS.Timeout | undefined;
   try {
     const timedOut = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new GatewayError('GW_ERR_WAKEUP_REDIS', `Redis did not answer within ${REDIS_WAIT_MS} ms`)), REDIS_WAIT_MS);
+      timer = setTimeout(() => {
+        const url = redactRedisUrl(config.redisUrl);
+        const because = cause === null ? '' : ` (${cause})`;
+        reject(new GatewayError(
+          'GW_ERR_WAKEUP_REDIS',
+          `Redis at ${url} (redis.url in ${configPath}) did not answer within ${REDIS_WAIT_MS} ms${because}; no job was added`,
+          { url, key: 'redis.url', file: configPath, cause },
+        ));
+      }, REDIS_WAIT_MS);
     });
     io.json(await Promise.race([addWakeupJob(queue, endpoint, 'cli', Date.now()), timedOut]));
   } finally {

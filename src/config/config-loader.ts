@@ -15,11 +15,11 @@ import { Value } from '@sinclair/typebox/value';
 import { Document, isScalar, LineCounter, parseAllDocuments, visit, type YAMLError } from 'yaml';
 import { GatewayError } from '../shared/errors.ts';
 import { configProblems } from './config-checks.ts';
-import { configError, locateProblems, type ConfigProblem, type LocatedProblem } from './config-problems.ts';
+import { configError, locateProblems, validAfter, type ConfigProblem, type LocatedProblem } from './config-problems.ts';
 import { CONFIG_SCHEMA, inSchemaOrder, type Config, type ConfigFile } from './config-schema.ts';
 import { isRedisUrlProblem, parseRedisUrl } from './redis-url.ts';
 import { adminTokenInvalid, deepFreeze, pinInvalid, readSecretFileSync, resolveSecret, type ConfigEnv, type ReadSecretFile, type SecretSource } from './secrets.ts';
-import { schemaProblems } from './schema-problems.ts';
+import { requiredKeys, schemaProblems } from './schema-problems.ts';
 import { aliasProblems, nestingProblem } from './yaml-guards.ts';
 
 /** Largest configuration file read. */
@@ -49,13 +49,21 @@ export interface ParseConfigOptions {
 export function parseConfig(text: string, options: ParseConfigOptions): Config {
   const file = options.file ?? '<config>';
   const { document, lines, raw } = readYaml(text, file);
+  if (raw === null || raw === undefined) {
+    // Nothing but comments, or nothing at all: say so, and what a file needs at least.
+    const needed = requiredKeys(CONFIG_SCHEMA);
+    throw configError(file, [{
+      key: '(file)', line: null, column: null, problem: 'is empty (no keys)',
+      expected: `at least ${needed.join(' and ')}; every other key has a default (smsbridge config print-defaults)`,
+    }]);
+  }
   const value = Value.Default(CONFIG_SCHEMA, raw);
   const fail = (problems: readonly ConfigProblem[]): GatewayError => configError(file, locateProblems(problems, document, lines));
   const shapeProblems = schemaProblems(CONFIG_SCHEMA, value);
-  if (shapeProblems.length > 0) throw fail(shapeProblems);
-  const valid = value as ConfigFile;
-  const problems = configProblems(valid);
-  const config = assemble(valid, options, problems);
+  // The cross-key checks run on every value the schema accepted, so one run lists every problem.
+  const problems = configProblems(value as ConfigFile, validAfter(shapeProblems));
+  if (shapeProblems.length > 0) throw fail([...shapeProblems, ...problems]);
+  const config = assemble(value as ConfigFile, options, problems);
   if (config === null || problems.length > 0) throw fail(problems);
   return config;
 }

@@ -18,6 +18,8 @@ export interface ConfigProblem {
   readonly expected: string;
   /** Point at the key itself (unknown keys) rather than its value. */
   readonly atKey?: boolean;
+  /** Point at this key instead (a missing key at the typo of it found in its place). */
+  readonly locateAt?: KeyPath;
 }
 
 /** A problem with its place in the file (1-based line and column; null when not in the file). */
@@ -48,6 +50,19 @@ export function formatKeyPath(path: KeyPath): string {
     }
   }
   return text;
+}
+
+/**
+ * Which values of a configuration `problems` leave valid: a path is valid when no problem is at
+ * it or at a key above it (a problem below it, such as an unknown key inside a mapping, does not
+ * make it invalid: checks read leaves, and lists only to walk them).
+ */
+export function validAfter(problems: readonly ConfigProblem[]): (path: KeyPath) => boolean {
+  const invalid = new Set(problems.filter((problem) => problem.atKey !== true).map((problem) => JSON.stringify(problem.path)));
+  return (path) => {
+    for (let length = 0; length <= path.length; length++) if (invalid.has(JSON.stringify(path.slice(0, length)))) return false;
+    return true;
+  };
 }
 
 /** A map node's pairs by key text, built once per map (so locating n problems stays linear). */
@@ -99,7 +114,7 @@ function rangeStart(node: unknown): number | null {
 export function locateProblems(problems: readonly ConfigProblem[], document: Document | null, lines: LineCounter | null): LocatedProblem[] {
   const index: PairIndex = new WeakMap();
   const located = problems.map((problem, order) => {
-    const offset = document === null ? null : offsetOf(document, problem.path, problem.atKey === true, index);
+    const offset = document === null ? null : offsetOf(document, problem.locateAt ?? problem.path, problem.atKey === true || problem.locateAt !== undefined, index);
     const position = offset === null || lines === null ? null : lines.linePos(offset);
     return {
       order,

@@ -13,8 +13,16 @@ const SECRET_KEYS = new Set(['pin', 'password', 'token', 'secret']);
 /** Longest key compared for "did you mean" (longer keys are not typos). */
 const MAX_SUGGESTED_KEY_CHARS = 64;
 
-/** Problems of `value` against `schema`, at most one per key path, in the order TypeBox found them. */
+/**
+ * Problems of `value` against `schema`, at most one per key path, in the order TypeBox found them.
+ * A missing key with a typo of it beside it (`modem:` for `modems:`) is one problem, located at
+ * the typo: `modems is missing (found modem instead: did you mean modems?)`.
+ */
 export function schemaProblems(schema: TSchema, value: unknown): ConfigProblem[] {
+  return foldTypos(shapeProblems(schema, value));
+}
+
+function shapeProblems(schema: TSchema, value: unknown): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const seen = new Set<string>();
   for (const error of Value.Errors(schema, value)) {
@@ -34,6 +42,32 @@ export function schemaProblems(schema: TSchema, value: unknown): ConfigProblem[]
   return problems;
 }
 
+/** The text of an unknown key's problem with a suggestion; `suggestion` is captured by {@link foldTypos}. */
+const DID_YOU_MEAN = / \(did you mean ([A-Za-z0-9_]+)\?\)$/;
+
+/**
+ * Each "is missing" problem whose key an unknown key beside it was suggested for is folded with
+ * that unknown key's problem into one, located at the typo; the first such typo only.
+ */
+function foldTypos(problems: readonly ConfigProblem[]): ConfigProblem[] {
+  const typos = new Map<string, ConfigProblem>();
+  for (const problem of problems) {
+    const suggestion = problem.atKey === true ? DID_YOU_MEAN.exec(problem.problem)?.[1] : undefined;
+    const id = suggestion === undefined ? null : JSON.stringify([...problem.path.slice(0, -1), suggestion]);
+    if (id !== null && !typos.has(id)) typos.set(id, problem);
+  }
+  if (typos.size === 0) return [...problems];
+  const folded = new Set<ConfigProblem>();
+  const result = problems.map((problem) => {
+    const typo = problem.problem === 'is missing' ? typos.get(JSON.stringify(problem.path)) : undefined;
+    if (typo === undefined) return problem;
+    folded.add(typo);
+    const found = String(typo.path[typo.path.length - 1]);
+    return { ...problem, problem: `is missing (found ${found} instead: did you mean ${String(problem.path[problem.path.length - 1])}?)`, locateAt: typo.path };
+  });
+  return result.filter((problem) => !folded.has(problem));
+}
+
 /** The schema of the key at `path`, or null when the path leaves the schema. */
 export function schemaAt(schema: TSchema, path: KeyPath): TSchema | null {
   let current: TSchema | null = schema;
@@ -48,6 +82,23 @@ export function schemaAt(schema: TSchema, path: KeyPath): TSchema | null {
     else return null;
   }
   return current;
+}
+
+/**
+ * The keys of an object `schema` that have no default and so must be written, each with what it
+ * takes, e.g. `core.host (an IPv4 or IPv6 address or a host name)`; a list of mappings names the
+ * keys each item needs.
+ */
+export function requiredKeys(schema: TSchema, prefix = ''): string[] {
+  const properties = (schema['properties'] as Record<string, TSchema> | undefined) ?? {};
+  const required = new Set((schema['required'] as string[] | undefined) ?? []);
+  return Object.entries(properties).filter(([key, property]) => required.has(key) && !('default' in property)).flatMap(([key, property]) => {
+    const path = `${prefix}${key}`;
+    if (property[Kind] === 'Object') return requiredKeys(property, `${path}.`);
+    const items = property[Kind] === 'Array' ? (property['items'] as TSchema) : null;
+    const each = items !== null && items[Kind] === 'Object' ? requiredKeys(items) : [];
+    return [`${path} (${describeExpected(property)}${each.length > 0 ? `, each with ${each.map((item) => item.replace(/ \(.*$/, '')).join(' and ')}` : ''})`];
+  });
 }
 
 /** How an error message says what a schema takes, e.g. `an integer from 1 to 65535`. */

@@ -65,6 +65,40 @@ describe('smsbridge config', () => {
     expect(run.stderr).not.toContain('1234');
   }, TIMEOUT_MS);
 
+  it('check: lists a schema problem and the cross-key problems of the other keys in one run', async () => {
+    // The new-user trial: a bad path, two modems named a, an admin API without a token.
+    writeFileSync(join(dir, 'dup.yaml'), 'core: {host: h}\nmodems:\n  - {name: a, path: /dev/ttyUSB2}\n  - {name: a, path: dev/ttyUSB3}\nadmin: {enabled: true}\n');
+    const run = await smsbridge('config', 'check', join(dir, 'dup.yaml'));
+    expect({ code: run.code, stdout: run.stdout }).toEqual({ code: 1, stdout: '' });
+    const error = oneJson(run.stderr);
+    expect(error).toMatchObject({ code: 'GW_ERR_CONFIG', key: 'modems[1].name', line: 4 });
+    expect(error['message']).toMatch(/ \(and 2 more problems\)$/);
+    expect((error['problems'] as { key: string; problem: string }[]).map((p) => `${p.key} ${p.problem}`)).toEqual([
+      'modems[1].name repeats the name of an earlier modem',
+      'modems[1].path does not have an allowed form',
+      'admin.enabled is true but no token is configured',
+    ]);
+  }, TIMEOUT_MS);
+
+  it('check: a typo of a required key headlines the missing key at the typo, with the suggestion', async () => {
+    writeFileSync(join(dir, 'typo.yaml'), 'core:\n  host: 127.0.0.1\nmodem:\n  - {name: a, path: /dev/ttyUSB2}\n');
+    const run = await smsbridge('config', 'check', join(dir, 'typo.yaml'));
+    expect({ code: run.code, stdout: run.stdout }).toEqual({ code: 1, stdout: '' });
+    const error = oneJson(run.stderr);
+    expect(error).toMatchObject({ code: 'GW_ERR_CONFIG', key: 'modems', line: 3, column: 1 });
+    expect(error['message']).toBe(`${join(dir, 'typo.yaml')}:3:1: modems is missing (found modem instead: did you mean modems?); expected a list of at least 1 item`);
+  }, TIMEOUT_MS);
+
+  it('run --config on an empty file says it is empty and names the keys a file needs at least', async () => {
+    writeFileSync(join(dir, 'empty.yaml'), '');
+    const run = await smsbridge('run', '--config', join(dir, 'empty.yaml'));
+    expect({ code: run.code, stdout: run.stdout }).toEqual({ code: 1, stdout: '' });
+    const error = oneJson(run.stderr);
+    expect(error).toMatchObject({ code: 'GW_ERR_CONFIG', key: '(file)', line: null });
+    expect(error['message']).toMatch(/empty\.yaml: \(file\) is empty \(no keys\); expected at least core\.host .* and modems \(a list of at least 1 item, each with name and path\); every other key has a default/);
+    expect(error['message']).not.toContain('udpListen');
+  }, TIMEOUT_MS);
+
   it('check: a missing file is GW_ERR_CONFIG, exit 1', async () => {
     const run = await smsbridge('config', 'check', join(dir, 'missing.yaml'));
     expect(run.code).toBe(1);

@@ -25,7 +25,9 @@ describe('apiTarget (the admin API options of status, modems, devices, queues, s
   it('names the token when every value is good but no token is given', () => {
     const error = errorOf({ url: 'http://127.0.0.1:8683', timeoutSec: '5' }, {});
     expect(error.code).toBe('GW_ERR_CONFIG');
-    expect(error.details).toMatchObject({ option: '--token-file' });
+    expect(error.details).toMatchObject({ option: '--token-file', env: 'SMSBRIDGE_TOKEN' });
+    // No option was passed: the message does not start with one, it says where a token comes from.
+    expect(error.message).toBe('no admin token given: set the SMSBRIDGE_TOKEN environment variable or pass --token-file <file>');
   });
 
   it('takes the token from SMSBRIDGE_TOKEN and the timeout in seconds', () => {

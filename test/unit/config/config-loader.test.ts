@@ -132,7 +132,13 @@ describe('bad values name the key, its line and column, and what was expected', 
   });
 
   it('an empty file or a file that is not a mapping', () => {
-    expect(onlyProblem('')).toMatchObject({ key: '(top level)', line: 1, column: 1, problem: 'is invalid (found null (empty))' });
+    // The new-user trial: an empty file listed all 21 top-level keys as "expected".
+    const needed = 'at least core.host (an IPv4 or IPv6 address or a host name) and modems (a list of at least 1 item, each with name and path); every other key has a default (smsbridge config print-defaults)';
+    for (const empty of ['', '# nothing yet\n', '---\n', 'null\n']) {
+      const { error, problems } = failure(empty);
+      expect(problems).toEqual([{ key: '(file)', line: null, column: null, problem: 'is empty (no keys)', expected: needed }]);
+      expect(error.message).toBe(`test.yaml: (file) is empty (no keys); expected ${needed}`);
+    }
     expect(onlyProblem('- a\n- b\n')).toMatchObject({ key: '(top level)', line: 1, column: 1, problem: 'is invalid (found a list)' });
   });
 
@@ -141,6 +147,18 @@ describe('bad values name the key, its line and column, and what was expected', 
       key: 'redis.prefx', line: 7, column: 3, problem: 'is not a known key (did you mean prefix?)', expected: 'one of the keys url, prefix, passwordEnv, passwordFile',
     });
     expect(onlyProblem(`${MINIMAL}colour: blue\n`)).toMatchObject({ key: 'colour', line: 6, column: 1, problem: 'is not a known key' });
+  });
+
+  it('a typo of a required key is one problem, at the typo, saying the key is missing and what was found instead', () => {
+    // The new-user trial: `modem:` for `modems:` headlined "modems is missing" at 1:1, the typo second.
+    const text = 'core:\n  host: 127.0.0.1\nmodem:\n  - name: m1\n    path: /dev/ttyUSB2\n';
+    const { error, problems } = failure(text);
+    expect(problems).toEqual([{ key: 'modems', line: 3, column: 1, problem: 'is missing (found modem instead: did you mean modems?)', expected: 'a list of at least 1 item' }]);
+    expect(error.message).toBe('test.yaml:3:1: modems is missing (found modem instead: did you mean modems?); expected a list of at least 1 item');
+    // Two typos of one key: the first is folded, the second stays an unknown key.
+    expect(failure(`${text}modemz: []\n`).problems.map((p) => [p.key, p.line])).toEqual([['modems', 3], ['modemz', 6]]);
+    // A typo of a key that is not missing stays as it was.
+    expect(onlyProblem(`${MINIMAL}modem: []\n`)).toMatchObject({ key: 'modem', line: 6, problem: 'is not a known key (did you mean modems?)' });
   });
 
   it('__proto__ is an unknown key like any other, never a prototype', () => {
@@ -157,14 +175,36 @@ describe('bad values name the key, its line and column, and what was expected', 
     expect(JSON.stringify(error.toJSON())).not.toContain('9876');
   });
 
-  it('several problems: all listed in file order, the first in the message', () => {
+  it('several problems: all listed in file order, the first in the message; the cross-key ones too, where their keys are valid', () => {
     const text = 'log: {level: loud}\ncore:\n  host: "bad host!"\n  port: 0\nmodems:\n  - {name: a, path: /dev/a, baudRate: 9600.5}\n  - {name: a, path: /dev/b}\n';
     const { error, problems } = failure(text);
-    expect(problems.map((p) => [p.key, p.line, p.column])).toEqual([['log.level', 1, 14], ['core.port', 4, 9], ['modems[0].baudRate', 6, 39]]);
-    expect(error.message).toMatch(/^test\.yaml:1:14: log\.level .* \(and 2 more problems\)$/);
+    expect(problems.map((p) => [p.key, p.line, p.column])).toEqual([
+      ['log.level', 1, 14], ['core.host', 3, 9], ['core.port', 4, 9], ['modems[0].baudRate', 6, 39], ['modems[1].name', 7, 12],
+    ]);
+    expect(error.message).toMatch(/^test\.yaml:1:14: log\.level .* \(and 4 more problems\)$/);
   });
 
-  it('cross-key and secret problems come once the shape is right, all at once', () => {
+  it('a cross-key check whose keys the schema rejected is skipped; the others still run', () => {
+    // The new-user trial's file: one schema problem, two cross-key problems, all in one run.
+    const text = 'core: {host: h}\nmodems:\n  - {name: a, path: /dev/ttyUSB2}\n  - {name: a, path: dev/ttyUSB3}\nadmin: {enabled: true}\n';
+    expect(failure(text).problems.map((p) => `${p.key} ${p.problem}`)).toEqual([
+      'modems[1].name repeats the name of an earlier modem', 'modems[1].path does not have an allowed form', 'admin.enabled is true but no token is configured',
+    ]);
+    // Invalid inputs: no duplicate check against a bad name, no range check on a bad port, no route check while a modem's groups are bad.
+    const skipped = [
+      'core: {host: h}',
+      'coreSockets: {firstPort: 5000, lastPort: x}',
+      'modems:',
+      '  - {name: "a!", path: /dev/a}',
+      '  - {name: "a!", path: /dev/b, groups: 7}',
+      'routes: [{prefix: "", group: nowhere}]',
+      'admin: {enabled: yes-please}',
+      '',
+    ].join('\n');
+    expect(failure(skipped).problems.map((p) => p.key)).toEqual(['coreSockets.lastPort', 'modems[0].name', 'modems[1].name', 'modems[1].groups', 'admin.enabled']);
+  });
+
+  it('cross-key problems, all at once (secrets are read once the shape is right)', () => {
     const text = [
       'core: {host: "bad host!"}',
       'coreSockets: {firstPort: 5000, lastPort: 4000}',

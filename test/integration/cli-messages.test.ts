@@ -1,0 +1,85 @@
+/**
+ * What the CLI says when something is wrong, run as the real executable: one JSON line on
+ * stderr with a stable code, whose message names what to look at (the Redis URL and its config
+ * key, the port that cannot be opened) in one clean sentence.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { smsbridge, smsbridgeWith } from '../support/smsbridge-cli.ts';
+
+const TIMEOUT_MS = 60_000;
+const dir = mkdtempSync(join(tmpdir(), 'smsbridge-cli-messages-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** The one JSON object on a stream (one line). */
+function oneJson(text: string): Record<string, unknown> {
+  const lines = text.split('\n').filter((line) => line !== '');
+  expect(lines, text).toHaveLength(1);
+  return JSON.parse(lines[0] ?? '') as Record<string, unknown>;
+}
+
+/** A loopback TCP port nothing listens on (bound by this process, then closed). */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+describe('smsbridge error messages', () => {
+  it('wakeup --config with no Redis listening names the URL (password masked), its config key and the cause', async () => {
+    const port = await closedPort();
+    const configPath = join(dir, 'no-redis.yaml');
+    writeFileSync(configPath, `redis: {url: "redis://gw:hunter2@127.0.0.1:${port}/3"}\ncore: {host: 127.0.0.1}\nmodems: [{name: a, path: /dev/ttyUSB2}]\n`);
+    const run = await smsbridge('wakeup', 'node1', '--config', configPath);
+    expect({ code: run.code, stdout: run.stdout }).toEqual({ code: 1, stdout: '' });
+    const error = oneJson(run.stderr);
+    const url = `redis://gw:[redacted]@127.0.0.1:${port}/3`;
+    expect(error).toMatchObject({ code: 'GW_ERR_WAKEUP_REDIS', url, key: 'redis.url', file: configPath, cause: 'ECONNREFUSED' });
+    expect(error['message']).toBe(`Redis at ${url} (redis.url in ${configPath}) did not answer within 10000 ms (ECONNREFUSED); no job was added`);
+    expect(run.stderr).not.toContain('hunter2');
+  }, TIMEOUT_MS);
+
+  it('at on a device that does not exist: one sentence, with where to look', async () => {
+    const missing = join(dir, 'no-such-tty');
+    const run = await smsbridge('at', missing, 'ATI');
+    expect({ code: run.code, stdout: run.stdout }).toEqual({ code: 1, stdout: '' });
+    expect(oneJson(run.stderr)).toEqual({
+      code: 'GW_ERR_MODEM_OPEN', path: missing, message: `cannot open ${missing}: no such device (ls /dev/serial/by-id/ lists the serial ports)`,
+    });
+  }, TIMEOUT_MS);
+
+  it('at on a file that is not a serial port: the cause once, and the same hint', async () => {
+    const run = await smsbridge('at', '/dev/null', 'ATI');
+    expect(run.code).toBe(1);
+    const message = String(oneJson(run.stderr)['message']);
+    expect(message).toMatch(/^cannot open \/dev\/null: [a-z][^:]*\(is it a serial port\? ls \/dev\/serial\/by-id\/ lists them\)$/);
+    expect(message).not.toContain('Error:');
+  }, TIMEOUT_MS);
+
+  it('pdu encode --text "": one colon, after the option', async () => {
+    const run = await smsbridge('pdu', 'encode', '--to', '+491701234567', '--text', '');
+    expect(run.code).toBe(1);
+    expect(oneJson(run.stderr)).toEqual({ code: 'GW_ERR_CONFIG', option: '--text', message: '--text: the text is empty; an SMS needs a payload' });
+  }, TIMEOUT_MS);
+
+  it('an admin command with no token says where a token comes from, not an option the user never passed', async () => {
+    const run = await smsbridgeWith({ env: { SMSBRIDGE_TOKEN: '' } }, 'status', '--url', 'http://127.0.0.1:9');
+    expect(run.code).toBe(1);
+    const error = oneJson(run.stderr);
+    expect(error).toMatchObject({ code: 'GW_ERR_CONFIG', message: 'no admin token given: set the SMSBRIDGE_TOKEN environment variable or pass --token-file <file>' });
+    expect(String(error['message'])).not.toMatch(/^--token-file:/);
+  }, TIMEOUT_MS);
+
+  it('help shows defaults one way: demo --help and status --help alike', async () => {
+    const demo = (await smsbridge('demo', '--help')).stdout.replace(/\s+/g, ' ');
+    const status = (await smsbridge('status', '--help')).stdout.replace(/\s+/g, ' ');
+    expect(demo).toContain('(default: 0)');
+    expect(status).toContain('(default: 60)');
+    expect(`${demo} ${status}`).not.toMatch(/\(default: "|\(default [^:]/);
+  }, TIMEOUT_MS);
+});
