@@ -130,7 +130,7 @@ const ModemSchema = Type.Object({
   sweepIntervalMs: count('Period of the sweep of every SMS storage (AT+CMGL=4): indications get lost.', d.sweepIntervalMs, 1),
   receiveRoute: Type.Union([Type.Literal('auto'), Type.Literal('direct'), Type.Literal('stored')], {
     default: d.receiveRoute,
-    description: `How SMS arrive: auto = adaptive: direct delivery (+CMT, one AT+CNMA each after persisting) while SMS come one at a time, switched to the stored route read in batches during a burst (${burst.burstLength} SMS in a row each within ${burst.backToBackGapMs} ms of the previous one's AT+CNMA) and back after ${burst.quietMs} ms without SMS; needs AT+CSMS=1, a profile that prefers direct delivery, <mt>=1 offered by AT+CNMI=? and storedRead: batch, else the one route possible; direct = direct delivery where possible, never switched; stored = always stored and announced with +CMTI (docs/benchmarks.md).`,
+    description: `How SMS arrive: auto = adaptive: direct delivery (+CMT, one AT+CNMA each after persisting) while SMS come one at a time, switched to the stored route read in batches during a burst (${burst.burstLength === 1 ? 'an SMS' : `${burst.burstLength} SMS in a row each`} within ${burst.backToBackGapMs} ms of the previous one's AT+CNMA) and back after ${burst.quietMs} ms without SMS; needs AT+CSMS=1, a profile that prefers direct delivery, <mt>=1 offered by AT+CNMI=? and storedRead: batch, else the one route possible; direct = direct delivery where possible, never switched; stored = always stored and announced with +CMTI (docs/benchmarks.md).`,
   }),
   storedRead: Type.Union([Type.Literal('batch'), Type.Literal('single')], {
     default: d.storedRead,

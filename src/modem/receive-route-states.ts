@@ -62,16 +62,20 @@ export interface ReceiveRouteThresholds {
 /**
  * The thresholds in force. A +CMT that follows our acknowledgement within 250 ms means the
  * network had the next SMS waiting (the simulated network answers in about 1 ms, a real one in
- * tens of ms; a person's next SMS takes seconds). Two in a row, i.e. the third SMS of a run: more
- * are likely, and from then on the stored route (the network's next delivery overlaps our work)
- * beats one `AT+CNMA` round trip per SMS (docs/benchmarks.md, modem-receive); a two-part SMS
- * stays on direct delivery (two commands, not five with both switches). Every SMS taken directly
- * in a burst costs one full round trip, which is what the default route loses against the
- * stored route in batches at the start of a burst. Two seconds without SMS end the burst.
+ * tens of ms; a person's next SMS takes seconds). The first such, i.e. the second SMS of a run:
+ * more are likely, and from then on the stored route (the network's next delivery overlaps our
+ * work) beats one `AT+CNMA` round trip per SMS (docs/benchmarks.md, modem-receive). Every SMS
+ * taken directly in a burst costs one full round trip during which the network waits, which is
+ * what the default route loses against the stored route in batches at the start of a burst;
+ * the more loaded the machine, the longer that loop (until 2026-12-07 06:40 the switch came on
+ * the third SMS: medians 1.1–2.1× lower in alternating runs, docs/benchmarks.md). The price: a
+ * two-part SMS whose parts come back to back switches too (five commands with both switches and
+ * the list after the switch back, instead of two; its latency is the same). Two seconds without
+ * SMS end the burst.
  */
 export const RECEIVE_ROUTE_THRESHOLDS: ReceiveRouteThresholds = Object.freeze({
   backToBackGapMs: 250,
-  burstLength: 2,
+  burstLength: 1,
   quietMs: 2_000,
 });
 

@@ -37,8 +37,8 @@ describe('ModemDriver: receive route', () => {
     const network = await startNetwork();
     const sim = await startSimModem(network);
     const log: string[] = [];
-    // Direct delivery only: three SMS back to back would switch the default (adaptive) route to
-    // stored on the third (adaptive-route.test.ts).
+    // Direct delivery only: SMS back to back would switch the default (adaptive) route to stored
+    // on the second (adaptive-route.test.ts).
     const driver = startDriver(testConfig('a', sim.linkPath, { receiveRoute: 'direct' }), undefined, persistInto(log));
     driver.on('trace', (direction, line) => log.push(`${direction} ${line}`));
     await driver.waitFor('ready', 10_000);

@@ -49,6 +49,10 @@ describe('a +CMT left unacknowledged by a killed gateway', () => {
     await device.send(GATEWAY, bytes(40, 6));
     await eventually('both SMS are in the inbox', async () => (await inbox().messages()).length === 2);
     expect((await inbox().messages()).map((m) => m.message.dataHex).sort()).toEqual([hex(bytes(40, 5)), hex(bytes(40, 6))].sort());
-    expect([sim.stats.cnmaTimeouts, sim.status.cnmi.mt]).toEqual([0, 2]);
+    // Routing stayed on: no acknowledgement timeout, so the ME never set <mt>=0. The refused SMS
+    // comes again at once and the next one right after it: back to back, so the adaptive route
+    // may have switched to the stored route (<mt>=1, receive-route-states.ts) by itself.
+    expect(sim.stats.cnmaTimeouts).toBe(0);
+    expect([1, 2]).toContain(sim.status.cnmi.mt);
   }, 120_000);
 });

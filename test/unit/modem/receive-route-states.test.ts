@@ -48,8 +48,8 @@ describe('receive route states', () => {
 
 describe('burst detector', () => {
   const { backToBackGapMs, burstLength } = RECEIVE_ROUTE_THRESHOLDS;
-  it('switches on the third SMS of a run: a two-part SMS stays on direct delivery', () => {
-    expect(burstLength).toBe(2);
+  it('switches on the second SMS of a run (the first one back to back)', () => {
+    expect(burstLength).toBe(1);
   });
 
   it(`${burstLength} +CMT in a row, each within ${backToBackGapMs} ms of the previous acknowledgement, are a burst`, () => {
