@@ -121,3 +121,49 @@ describe('peekHeader: the header of a message that may be malformed (RFC 7252 §
     expect(peekHeader(wire(0xc0, 0x01, 0x00, 0x01))).toBeNull(); // Ver 3
   });
 });
+
+describe('decodeCoap: every decoded part is a copy of its own (never the datagram\'s memory)', () => {
+  // A Register as dgram hands it over (a Buffer): token of 8 bytes, options of 2, 1, 16, 17 and
+  // 64 bytes (the three ways a part is copied: ≤ 16 bytes, up to 64 bytes, longer), payload of 70.
+  const parts = {
+    token: Uint8Array.from({ length: 8 }, (_, i) => i + 1),
+    uriPath: 'rd', // Uri-Path (11), 2 bytes
+    query16: 'ep=0123456789abc', // Uri-Query (15), 16 bytes
+    query17: 'ep=0123456789abcd', // Uri-Query (15), 17 bytes
+    query64: `lwm2m=${'x'.repeat(58)}`, // Uri-Query (15), 64 bytes
+    payload: `</1/0>,</3/0>,${'</9/0>,'.repeat(8)}</3303/0>`, // 70 bytes
+  };
+  const te = new TextEncoder();
+  const datagram = (): Buffer => Buffer.from(encodeCoap({
+    version: 1, type: 'CON', code: 2, messageId: 0x1234, token: parts.token,
+    options: [
+      { number: 11, value: te.encode(parts.uriPath) },
+      { number: 12, value: Uint8Array.of(40) }, // Content-Format 40 (link format), 1 byte
+      { number: 15, value: te.encode(parts.query16) },
+      { number: 15, value: te.encode(parts.query17) },
+      { number: 15, value: te.encode(parts.query64) },
+    ],
+    payload: te.encode(parts.payload),
+  }));
+
+  it('gives plain Uint8Arrays, not Buffers, even when the datagram is a Buffer', () => {
+    const decoded = decodeCoap(datagram());
+    for (const part of [decoded.token, decoded.payload, ...decoded.options.map((option) => option.value)]) {
+      expect(Buffer.isBuffer(part)).toBe(false);
+      expect(part).toBeInstanceOf(Uint8Array);
+      expect(part.byteOffset).toBe(0);
+      expect(part.buffer.byteLength).toBe(part.length); // a buffer of its own, exactly its size
+    }
+  });
+
+  it('keeps its values when the datagram is overwritten afterwards', () => {
+    const bytes = datagram();
+    const decoded = decodeCoap(bytes);
+    bytes.fill(0xee);
+    expect(Array.from(decoded.token)).toEqual(Array.from(parts.token));
+    expect(uriPath(decoded)).toEqual([parts.uriPath]);
+    expect(uriQuery(decoded)).toEqual([parts.query16, parts.query17, parts.query64]);
+    expect(contentFormat(decoded)).toBe(40);
+    expect(new TextDecoder().decode(decoded.payload)).toBe(parts.payload);
+  });
+});
