@@ -26,6 +26,7 @@ import { OUTBOUND_SMS_DEFAULTS } from '../queue/outbound-sms-settings.ts';
 import { OutboundSmsQueue } from '../queue/outbound-sms-queue.ts';
 import { OutboundSmsWorker } from '../queue/outbound-sms-worker.ts';
 import { removeLegacyIndexKeys } from '../lwm2m/legacy-index-keys.ts';
+import { ActivityNotPersistedError } from '../lwm2m/registration-writer.ts';
 import { RedisRegistrationStore } from '../lwm2m/redis-registration-store.ts';
 import { Presence } from '../lwm2m/presence.ts';
 import { RegistrationMirror } from '../lwm2m/registration-mirror.ts';
@@ -356,7 +357,10 @@ export class Gateway {
       await this.outbound.close();
       await this.pool.drain();
       step = 'writing device activity to Redis';
-      persisted = await this.mirror.persistActivity();
+      persisted = await this.mirror.persistActivity().catch((error: unknown) => {
+        if (error instanceof ActivityNotPersistedError) persisted = error.written; // the other calls' records are in Redis
+        throw error;
+      });
       step = 'closing the modem ports';
       await this.pool.stop();
       step = 'closing the core-facing sockets';
