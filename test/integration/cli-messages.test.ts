@@ -3,12 +3,14 @@
  * stderr with a stable code, whose message names what to look at (the Redis URL and its config
  * key, the port that cannot be opened) in one clean sentence.
  */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { smsbridge, smsbridgeWith } from '../support/smsbridge-cli.ts';
+import { openPtyPeer } from '../support/pty-peer.ts';
+import { BIN, ROOT, smsbridge, smsbridgeWith } from '../support/smsbridge-cli.ts';
 
 const TIMEOUT_MS = 60_000;
 const dir = mkdtempSync(join(tmpdir(), 'smsbridge-cli-messages-'));
@@ -59,6 +61,34 @@ describe('smsbridge error messages', () => {
     const message = String(oneJson(run.stderr)['message']);
     expect(message).toMatch(/^cannot open \/dev\/null: [a-z][^:]*\(is it a serial port\? ls \/dev\/serial\/by-id\/ lists them\)$/);
     expect(message).not.toContain('Error:');
+  }, TIMEOUT_MS);
+
+  it('at, interactive, when the modem\'s port closes (the far end of its pty hangs up): one sentence, exit 1, though stdin is still open', async () => {
+    const peer = await openPtyPeer();
+    const child = spawn(process.execPath, [BIN, 'at', peer.path], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+    try {
+      let stdout = '';
+      let stderr = '';
+      let connected: () => void = () => undefined;
+      const isConnected = new Promise<void>((resolve) => (connected = resolve));
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString('utf8');
+        if (stderr.includes('connected;')) connected();
+      });
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      await isConnected;
+      await peer.close(); // socat ends: the pty's master closes, the console's tty hangs up
+      expect(await exited).toBe(1); // stdin was never closed: the console ended because its port did
+      expect(stdout).toBe('');
+      const [banner, ...rest] = stderr.split('\n').filter((line) => line !== '');
+      expect(banner).toMatch(/^connected;/);
+      expect(rest).toHaveLength(1);
+      expect(JSON.parse(rest[0] ?? '')).toEqual({ code: 'GW_ERR_AT_CLOSED', path: peer.path, message: `the modem's port closed: ${peer.path}` });
+    } finally {
+      child.kill();
+      await peer.close();
+    }
   }, TIMEOUT_MS);
 
   it('pdu encode --text "": one colon, after the option', async () => {
