@@ -5,7 +5,6 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -23,18 +22,18 @@ function oneJson(text: string): Record<string, unknown> {
   return JSON.parse(lines[0] ?? '') as Record<string, unknown>;
 }
 
-/** A loopback TCP port nothing listens on (bound by this process, then closed). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+/**
+ * A loopback TCP port nothing listens on: 1 (tcpmux, RFC 1078, served nowhere today). Not a port
+ * bound and closed again: another test (or process) could be given that port by the kernel and
+ * listen on it before the command connects. Port 1 is privileged (below 1024: an unprivileged
+ * process cannot listen on it) and outside the kernel's ephemeral range (32768+), where every
+ * `listen(0)` of this suite lands; no test here listens on a fixed port below 1024.
+ */
+const CLOSED_PORT = 1;
 
 describe('smsbridge error messages', () => {
   it('wakeup --config with no Redis listening names the URL (password masked), its config key and the cause', async () => {
-    const port = await closedPort();
+    const port = CLOSED_PORT;
     const configPath = join(dir, 'no-redis.yaml');
     writeFileSync(configPath, `redis: {url: "redis://gw:hunter2@127.0.0.1:${port}/3"}\ncore: {host: 127.0.0.1}\nmodems: [{name: a, path: /dev/ttyUSB2}]\n`);
     const run = await smsbridge('wakeup', 'node1', '--config', configPath);
