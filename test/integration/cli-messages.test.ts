@@ -36,12 +36,13 @@ describe('smsbridge error messages', () => {
     const port = CLOSED_PORT;
     const configPath = join(dir, 'no-redis.yaml');
     writeFileSync(configPath, `redis: {url: "redis://gw:hunter2@127.0.0.1:${port}/3"}\ncore: {host: 127.0.0.1}\nmodems: [{name: a, path: /dev/ttyUSB2}]\n`);
-    const run = await smsbridge('wakeup', 'node1', '--config', configPath);
+    // --timeout-sec bounds the wait for Redis in the --config mode (default 10 s): 1 s is enough to see ECONNREFUSED.
+    const run = await smsbridge('wakeup', 'node1', '--config', configPath, '--timeout-sec', '1');
     expect({ code: run.code, stdout: run.stdout }).toEqual({ code: 1, stdout: '' });
     const error = oneJson(run.stderr);
     const url = `redis://gw:[redacted]@127.0.0.1:${port}/3`;
     expect(error).toMatchObject({ code: 'GW_ERR_WAKEUP_REDIS', url, key: 'redis.url', file: configPath, cause: 'ECONNREFUSED' });
-    expect(error['message']).toBe(`Redis at ${url} (redis.url in ${configPath}) did not answer within 10000 ms (ECONNREFUSED); no job was added`);
+    expect(error['message']).toBe(`Redis at ${url} (redis.url in ${configPath}) did not answer within 1000 ms (ECONNREFUSED); no job was added`);
     expect(run.stderr).not.toContain('hunter2');
   }, TIMEOUT_MS);
 
