@@ -55,10 +55,13 @@ async function wakeupDirect(io: CliIo, endpoint: string, configPath: string, tim
   const { redactRedisUrl } = await import('../config/index.ts');
   const config = toGatewayConfig(await loadConfigFile(configPath, io.env ?? {}));
   const connection = bullConnection(config.redisUrl);
-  // The timeout below reports the last connection error's code (ECONNREFUSED, ENOTFOUND, …).
+  // The timeout below reports the last connection error's code (ECONNREFUSED, ENOTFOUND, …), else
+  // the first line of its message. An error that names nothing (no code, an empty message: e.g. an
+  // empty error reply) leaves the cause as it was, so the message never ends in an empty "()".
   let cause: string | null = null;
   connection.on('error', (error: Error & { code?: unknown }) => {
-    cause = typeof error.code === 'string' ? error.code : error.message.split('\n')[0]?.slice(0, 200) ?? null;
+    const named = typeof error.code === 'string' && error.code !== '' ? error.code : (error.message.split('\n')[0] ?? '').trim().slice(0, 200);
+    if (named !== '') cause = named;
   });
   const queue = wakeupQueue(connection, config.redisPrefix);
   queue.on('error', () => undefined);

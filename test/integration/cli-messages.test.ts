@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -44,6 +45,36 @@ describe('smsbridge error messages', () => {
     expect(error).toMatchObject({ code: 'GW_ERR_WAKEUP_REDIS', url, key: 'redis.url', file: configPath, cause: 'ECONNREFUSED' });
     expect(error['message']).toBe(`Redis at ${url} (redis.url in ${configPath}) did not answer within 1000 ms (ECONNREFUSED); no job was added`);
     expect(run.stderr).not.toContain('hunter2');
+  }, TIMEOUT_MS);
+
+  it('wakeup --config when Redis\' errors say nothing (an empty error reply): no empty "()" at the end, cause null', async () => {
+    // A server that answers every command with an empty error reply (`-` and nothing): the
+    // connection errors it gives have neither a code nor a message.
+    const sockets = new Set<Socket>();
+    const mute = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('error', () => undefined);
+      socket.on('data', () => socket.write('-\r\n'));
+    });
+    await new Promise<void>((resolve) => mute.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = mute.address() as { port: number };
+      const configPath = join(dir, 'mute-redis.yaml');
+      writeFileSync(configPath, `redis: {url: "redis://127.0.0.1:${port}"}\ncore: {host: 127.0.0.1}\nmodems: [{name: a, path: /dev/ttyUSB2}]\n`);
+      const run = await smsbridge('wakeup', 'node1', '--config', configPath, '--timeout-sec', '1');
+      expect({ code: run.code, stdout: run.stdout }).toEqual({ code: 1, stdout: '' });
+      // The command's error line. (stderr also holds the fault handler's line for a rejection
+      // BullMQ leaves unhandled when a queue whose connection never got ready is closed: a
+      // separate matter, not this test's.)
+      const line = run.stderr.split('\n').find((text) => text.includes('"GW_ERR_WAKEUP_REDIS"'));
+      const error = JSON.parse(line ?? '{}') as Record<string, unknown>;
+      expect(error).toMatchObject({ code: 'GW_ERR_WAKEUP_REDIS', cause: null });
+      expect(error['message']).toBe(`Redis at redis://127.0.0.1:${port}/0 (redis.url in ${configPath}) did not answer within 1000 ms; no job was added`);
+      expect(String(error['message'])).not.toContain('()');
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      mute.close();
+    }
   }, TIMEOUT_MS);
 
   it('at on a device that does not exist: one sentence, with where to look', async () => {
