@@ -45,7 +45,7 @@ export function apiTarget(options: { url: string; tokenFile?: string; timeoutSec
   } else {
     token = env[ADMIN_TOKEN_ENV];
   }
-    if (token === undefined || token === '') {
+  if (token === undefined || token === '') {
     // No option was passed: the message says where a token can come from; details.option names the option that gives one.
     throw new GatewayError('GW_ERR_CONFIG', `no admin token given: set the ${ADMIN_TOKEN_ENV} environment variable or pass --token-file <file>`, { option: '--token-file', env: ADMIN_TOKEN_ENV });
   }

@@ -15,7 +15,9 @@ import type { CliIo } from './io.ts';
 
 /**
  * Opens `device` and runs `commands` in turn (rejecting on the first error), or without commands
- * passes lines between `io.input` and the modem until the input ends. Closes the port either way.
+ * passes lines between `io.input` and the modem until the input ends (resolves) or the port
+ * closes or fails (unplugged, hung up: rejects with GW_ERR_AT_CLOSED, "the modem's port closed:
+ * <device>", and stops reading `io.input`). Closes the port either way.
  */
 export async function runAtConsole(device: string, commands: readonly string[], settings: { baudRate: number; timeoutMs: number }, io: CliIo): Promise<void> {
   const link = await openSerialLink(device, { baudRate: settings.baudRate }).catch((error: unknown) => {
@@ -23,7 +25,7 @@ export async function runAtConsole(device: string, commands: readonly string[], 
   });
   try {
     if (commands.length > 0) await runCommands(link.stream, commands, settings.timeoutMs, io);
-    else await interactive(link.stream, io);
+    else await interactive(link.stream, device, io);
   } finally {
     await link.close();
   }
@@ -73,7 +75,7 @@ async function runCommands(stream: import('node:stream').Duplex, commands: reado
   }
 }
 
-async function interactive(stream: import('node:stream').Duplex, io: CliIo): Promise<void> {
+async function interactive(stream: import('node:stream').Duplex, device: string, io: CliIo): Promise<void> {
   io.err('connected; type AT commands, ^Z at the end of a line sends Ctrl-Z, Ctrl-D quits');
   // Whole lines only (a modem's echo may arrive a byte at a time); the `> ` prompt has no line end.
   let pending = '';
@@ -88,7 +90,17 @@ async function interactive(stream: import('node:stream').Duplex, io: CliIo): Pro
     }
   });
   const lines = createInterface({ input: io.input, terminal: false });
+  // The port gone (unplugged, hung up, the TCP server closed): nothing more can be said to the
+  // modem, so the session ends with one sentence instead of waiting for input that goes nowhere.
+  let closed: GatewayError | null = null;
+  const portClosed = (error?: Error): void => {
+    closed ??= new GatewayError('GW_ERR_AT_CLOSED', `the modem's port closed: ${device}${error === undefined ? '' : ` (${error.message})`}`, { path: device });
+    lines.close();
+  };
+  stream.once('close', () => portClosed());
+  stream.on('error', (error: Error) => portClosed(error));
   for await (const line of lines) {
     stream.write(line.endsWith('^Z') ? `${line.slice(0, -2)}\x1a` : `${line}\r`, 'latin1');
   }
+  if (closed !== null) throw closed;
 }

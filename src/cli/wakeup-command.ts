@@ -8,14 +8,15 @@
  * - with `--config <file>`, directly in the configured Redis, for a gateway whose admin API is
  *   off: adds the device's wake-up job to the BullMQ queue (the running gateway works it; one job
  *   per device however often it is asked) and prints one JSON object
- *   `{"endpoint":…,"jobId":…,"state":…}`. The device is not checked.
+ *   `{"endpoint":…,"jobId":…,"state":…}`. The device is not checked. `--timeout-sec` bounds the
+ *   wait for Redis (default 10 s) before GW_ERR_WAKEUP_REDIS.
  */
 import type { Command } from 'commander';
 import { GatewayError } from '../shared/errors.ts';
 import { withApiOptions, wakeupOverApi, type ApiCliOptions } from './api-commands.ts';
 import type { CliIo } from './io.ts';
 
-/** How long the direct mode waits for Redis before it fails with GW_ERR_WAKEUP_REDIS. */
+/** How long the direct mode waits for Redis before it fails with GW_ERR_WAKEUP_REDIS, unless `--timeout-sec` says. */
 const REDIS_WAIT_MS = 10_000;
 
 interface WakeupCliOptions extends ApiCliOptions {
@@ -30,7 +31,7 @@ export function addWakeupCommand(program: Command, io: CliIo): void {
     .description('ask a running gateway to wake a device by trigger SMS (admin API, or Redis directly with --config); prints the job id and state')
     .argument('<endpoint>', 'the device\'s endpoint name'))
     .option('--wait', 'wait for the wake-up\'s outcome and print it; exit 1 unless the device woke or was awake (admin API only)')
-    .option('--config <file>', 'add the job directly in the Redis of this gateway configuration, without the admin API')
+    .option('--config <file>', 'add the job directly in the Redis of this gateway configuration, without the admin API (--timeout-sec is then the wait for Redis, default: 10)')
     .action(async (endpoint: string, options: WakeupCliOptions) => {
       if (options.config === undefined) {
         await wakeupOverApi(io, endpoint, options);
@@ -40,22 +41,27 @@ export function addWakeupCommand(program: Command, io: CliIo): void {
         const { optionError } = await import('./options.ts');
         throw optionError('--wait', '--wait needs the admin API; it cannot be used with --config');
       }
-      await wakeupDirect(io, endpoint, options.config);
+      await wakeupDirect(io, endpoint, options.config, options.timeoutSec);
     });
 }
 
-/** The `--config` mode: the job added in Redis directly. */
-async function wakeupDirect(io: CliIo, endpoint: string, configPath: string): Promise<void> {
+/** The `--config` mode: the job added in Redis directly, waiting for Redis `timeoutSec` (the option's text) at most. */
+async function wakeupDirect(io: CliIo, endpoint: string, configPath: string, timeoutSec: string | undefined): Promise<void> {
+  const { parseIntegerOption } = await import('./options.ts');
+  const waitMs = timeoutSec === undefined ? REDIS_WAIT_MS : parseIntegerOption(timeoutSec, '--timeout-sec', { min: 1, max: 3600 }) * 1000;
   const { loadConfigFile } = await import('../config/index.ts');
   const { toGatewayConfig } = await import('../gateway/config-to-gateway.ts');
   const { addWakeupJob, bullConnection, wakeupQueue } = await import('../queue/wakeup-jobs.ts');
   const { redactRedisUrl } = await import('../config/index.ts');
   const config = toGatewayConfig(await loadConfigFile(configPath, io.env ?? {}));
   const connection = bullConnection(config.redisUrl);
-  // The timeout below reports the last connection error's code (ECONNREFUSED, ENOTFOUND, …).
+  // The timeout below reports the last connection error's code (ECONNREFUSED, ENOTFOUND, …), else
+  // the first line of its message. An error that names nothing (no code, an empty message: e.g. an
+  // empty error reply) leaves the cause as it was, so the message never ends in an empty "()".
   let cause: string | null = null;
   connection.on('error', (error: Error & { code?: unknown }) => {
-    cause = typeof error.code === 'string' ? error.code : error.message.split('\n')[0]?.slice(0, 200) ?? null;
+    const named = typeof error.code === 'string' && error.code !== '' ? error.code : (error.message.split('\n')[0] ?? '').trim().slice(0, 200);
+    if (named !== '') cause = named;
   });
   const queue = wakeupQueue(connection, config.redisPrefix);
   queue.on('error', () => undefined);
@@ -67,10 +73,10 @@ async function wakeupDirect(io: CliIo, endpoint: string, configPath: string): Pr
         const because = cause === null ? '' : ` (${cause})`;
         reject(new GatewayError(
           'GW_ERR_WAKEUP_REDIS',
-          `Redis at ${url} (redis.url in ${configPath}) did not answer within ${REDIS_WAIT_MS} ms${because}; no job was added`,
+          `Redis at ${url} (redis.url in ${configPath}) did not answer within ${waitMs} ms${because}; no job was added`,
           { url, key: 'redis.url', file: configPath, cause },
         ));
-      }, REDIS_WAIT_MS);
+      }, waitMs);
     });
     io.json(await Promise.race([addWakeupJob(queue, endpoint, 'cli', Date.now()), timedOut]));
   } finally {

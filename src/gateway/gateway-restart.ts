@@ -22,8 +22,16 @@ export interface RestartParts {
   readonly logger: Logger;
   /** Marks `registrations read`, `sockets bound`, `held requests resumed`. */
   readonly clock: PhaseClock;
-  /** Removes the source-index keys of earlier releases (once: later calls cost one EXISTS); resolves with how many. */
-  readonly removeLegacyIndexKeys: () => Promise<number>;
+  /**
+   * Removes the source-index keys of earlier releases (once: later calls cost one EXISTS);
+   * resolves with how many. Sends no further command once `signal` has aborted.
+   */
+  readonly removeLegacyIndexKeys: (signal: AbortSignal) => Promise<number>;
+  /**
+   * Aborted when the gateway stops: the removal of the legacy index keys sends no further
+   * command, and its failure is then the stop's doing (its connection closed), logged at debug.
+   */
+  readonly stopSignal: AbortSignal;
 }
 
 /**
@@ -32,12 +40,13 @@ export interface RestartParts {
  * `afterStart()`, called once the start is done, reads back today's SMS spend on the next turn
  * of the event loop (not awaited: the budget is checked in Redis, the figures are for the
  * admin snapshot only), then removes the legacy index keys (not awaited either; a failure is
- * logged, and the next start tries again). Rejects only when the
+ * logged as a warning, at debug when `stopSignal` has aborted, and the next start tries again;
+ * a stop ends the removal, it does not wait for it). Rejects only when the
  * registrations or the recorded addresses cannot be read (Redis away): the start fails then.
  * Resolves with the socket restore's report and `afterStart`.
  */
 export async function resumeAfterRestart(parts: RestartParts): Promise<{ readonly restored: RestoreReport; readonly afterStart: () => void }> {
-  const { mirror, sockets, budget, held, logger, clock, removeLegacyIndexKeys } = parts;
+  const { mirror, sockets, budget, held, logger, clock, removeLegacyIndexKeys, stopSignal } = parts;
   // The recorded addresses are read while the registrations are (one connection: Redis answers
   // one while this process parses the other); a failure surfaces in restore, which reads again.
   sockets.readRecords().catch(() => undefined);
@@ -52,9 +61,11 @@ export async function resumeAfterRestart(parts: RestartParts): Promise<{ readonl
   // Once start has resolved: its one MGET of every device's key (and building those keys) would
   // delay the held requests' and the inbox consumer's commands; nothing waits for these figures.
   const recallSpend = (): void => void budget.recall(registered).catch((error: unknown) => logger.warn({ err: error }, 'SMS spend of today not read back (shown from the next SMS on)'));
-  const removeLegacy = (): void => void removeLegacyIndexKeys().then(
+  const removeLegacy = (): void => void removeLegacyIndexKeys(stopSignal).then(
     (removed) => removed > 0 && logger.info({ removed }, 'removed the source-index keys of earlier releases from Redis (nothing reads them)'),
-    (error: unknown) => logger.warn({ err: error }, 'source-index keys of earlier releases not removed (tried again at the next start)'),
+    (error: unknown) => stopSignal.aborted
+      ? logger.debug({ err: error }, 'removal of the source-index keys of earlier releases ended by the stop (tried again at the next start)')
+      : logger.warn({ err: error }, 'source-index keys of earlier releases not removed (tried again at the next start)'),
   );
   return { restored, afterStart: () => void setImmediate(() => { recallSpend(); removeLegacy(); }) };
 }

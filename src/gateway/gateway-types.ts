@@ -59,7 +59,7 @@ export interface GatewayStopResult {
   readonly clean: boolean;
   /** The step that did not finish in time (for the log line), or null. */
   readonly unfinishedStep: string | null;
-  /** Device records whose in-memory activity was written to Redis on the way out. */
+  /** Device records whose in-memory activity was written to Redis on the way out (also when another write of it failed). */
   readonly activityRecordsPersisted: number;
 }
 

@@ -26,6 +26,7 @@ import { OUTBOUND_SMS_DEFAULTS } from '../queue/outbound-sms-settings.ts';
 import { OutboundSmsQueue } from '../queue/outbound-sms-queue.ts';
 import { OutboundSmsWorker } from '../queue/outbound-sms-worker.ts';
 import { removeLegacyIndexKeys } from '../lwm2m/legacy-index-keys.ts';
+import { ActivityNotPersistedError } from '../lwm2m/registration-writer.ts';
 import { RedisRegistrationStore } from '../lwm2m/redis-registration-store.ts';
 import { Presence } from '../lwm2m/presence.ts';
 import { RegistrationMirror } from '../lwm2m/registration-mirror.ts';
@@ -81,6 +82,8 @@ export class Gateway {
     /** The outbound SMS queue every SMS goes through (`counts()` for the admin API); see docs/wakeup.md. */
     readonly outbound: OutboundSmsQueue,
     private readonly outboundWorker: OutboundSmsWorker,
+    /** Aborted first thing at stop: ends the work started after start (gateway-restart.ts). */
+    private readonly afterStartWork: AbortController,
   ) {}
 
   /**
@@ -200,14 +203,16 @@ export class Gateway {
     // A restart binds every registered device's socket on its recorded address again, in
     // parallel; one that cannot be bound is reported and retried by maintain(), never fatal.
     clock.mark('relay assembled');
+    const afterStartWork = new AbortController();
     const resumed = await resumeAfterRestart({
-      mirror, sockets, budget: spend.budget, held: relay.held, logger, clock, removeLegacyIndexKeys: () => removeLegacyIndexKeys(redis, `${prefix}reg:`, Date.now()),
+      mirror, sockets, budget: spend.budget, held: relay.held, logger, clock, stopSignal: afterStartWork.signal,
+      removeLegacyIndexKeys: (signal) => removeLegacyIndexKeys(redis, `${prefix}reg:`, Date.now(), signal),
     });
     await inboxRelay.start();
     opened.push(() => inboxRelay.stop());
     pool.start();
     clock.mark('inbox consumer started');
-    const gateway = new Gateway(config, pool, mirror, relay, inbox, sockets, udp, inboxRelay, sms, redis, blockingRedis, logging, logger, wakeups, spend, outbound, outboundWorker);
+    const gateway = new Gateway(config, pool, mirror, relay, inbox, sockets, udp, inboxRelay, sms, redis, blockingRedis, logging, logger, wakeups, spend, outbound, outboundWorker, afterStartWork);
     gateway.startPhasesMs = clock.phasesMs;
     logger.info({ udp: udp.address, core: config.core, modems: config.modems.map((m) => m.name), startPhasesMs: gateway.startPhasesMs }, 'gateway started');
     gateway.timer = setInterval(() => gateway.maintainOnTimer(), config.maintenanceIntervalMs);
@@ -322,7 +327,8 @@ export class Gateway {
 
   /**
    * Stops in the order that loses nothing: first no new work (the device UDP listener closes,
-   * the inbox consumer ends after the message it is handling, the pool takes no new SMS), then
+   * the inbox consumer ends after the message it is handling, the pool takes no new SMS, the
+   * removal of legacy index keys sends no further command and is not waited for), then
    * the SMS each modem is sending now gets its outcome, activity kept in memory is written to
    * Redis, and last the ports and sockets close and the Redis connections end. Resolves within
    * `timeoutMs` even when a step hangs (a Redis that does not answer, a port that does not
@@ -336,6 +342,7 @@ export class Gateway {
 
   private async shutDown(timeoutMs: number): Promise<GatewayStopResult> {
     if (this.timer) clearInterval(this.timer);
+    this.afterStartWork.abort();
     const releaseMs = Math.round(timeoutMs * RELEASE_SHARE);
     let step = 'closing the device UDP listener';
     let persisted = 0;
@@ -350,7 +357,10 @@ export class Gateway {
       await this.outbound.close();
       await this.pool.drain();
       step = 'writing device activity to Redis';
-      persisted = await this.mirror.persistActivity();
+      persisted = await this.mirror.persistActivity().catch((error: unknown) => {
+        if (error instanceof ActivityNotPersistedError) persisted = error.written; // the other calls' records are in Redis
+        throw error;
+      });
       step = 'closing the modem ports';
       await this.pool.stop();
       step = 'closing the core-facing sockets';

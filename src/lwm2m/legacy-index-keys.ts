@@ -27,21 +27,27 @@ export const LEGACY_INDEX_MARKER = 'legacy-index-keys-removed';
  * deletes nothing. Otherwise deletes every key matching `<prefix>msisdn:*` and `<prefix>udp:*`
  * (no other key: the glob characters of `prefix` itself are escaped), then sets the marker to
  * `nowMs`, and resolves with the number of keys deleted. Rejects with Redis' error; the marker is
- * then not set, so the next call starts again (deleting twice is harmless).
+ * then not set, so the next call starts again (deleting twice is harmless). Once `signal` has
+ * aborted, sends no further command and rejects with its reason (a command already sent still
+ * gets its answer or Redis' error; the marker is not set then either).
  */
-export async function removeLegacyIndexKeys(redis: Redis, prefix: string, nowMs: number): Promise<number> {
+export async function removeLegacyIndexKeys(redis: Redis, prefix: string, nowMs: number, signal?: AbortSignal): Promise<number> {
   const marker = `${prefix}${LEGACY_INDEX_MARKER}`;
+  signal?.throwIfAborted();
   if ((await redis.exists(marker)) === 1) return 0;
   let removed = 0;
   for (const pattern of LEGACY_PATTERNS) {
     const match = `${escapeGlob(prefix)}${pattern}`;
     let cursor = '0';
     do {
+      signal?.throwIfAborted();
       const [next, keys] = await redis.scan(cursor, 'MATCH', match, 'COUNT', SCAN_COUNT);
       cursor = next;
+      signal?.throwIfAborted();
       if (keys.length > 0) removed += await redis.unlink(...keys);
     } while (cursor !== '0');
   }
+  signal?.throwIfAborted();
   await redis.set(marker, String(nowMs));
   return removed;
 }

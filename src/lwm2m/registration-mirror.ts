@@ -341,7 +341,7 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
   /**
    * Writes every record whose activity changed since it was last written (activity alone is
    * written at most every `activityPersistIntervalMs`), so a stop loses no last-seen time.
-   * Resolves with the number of records written; rejects with the store's error.
+   * Resolves with the number of records written; rejects with ActivityNotPersistedError (writer).
    */
   async persistActivity(): Promise<number> {
     return this.writer.persistActivity(this.recordOf);

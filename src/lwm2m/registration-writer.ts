@@ -16,6 +16,18 @@
 import type { DeviceRecord, DeviceSource } from './device-record.ts';
 import type { RedisRegistrationStore } from './redis-registration-store.ts';
 
+/**
+ * {@link RegistrationWriter.persistActivity} could not write every record: `written` records were
+ * written all the same (by the script calls that succeeded), `cause` is the first failed call's
+ * error (the store's, e.g. Redis').
+ */
+export class ActivityNotPersistedError extends Error {
+  constructor(readonly written: number, override readonly cause: unknown) {
+    super(`device activity not all written to Redis (${written} records written): ${cause instanceof Error ? cause.message : String(cause)}`);
+    this.name = 'ActivityNotPersistedError';
+  }
+}
+
 /** Looks up the record the mirror holds for an endpoint. */
 export type RecordLookup = (endpoint: string) => DeviceRecord | undefined;
 
@@ -245,7 +257,8 @@ export class RegistrationWriter {
    * device after it: nothing retries after a stop); its records stay unsaved for the next call.
    * Resolves with the number of records handled (every unsaved endpoint the mirror still holds, a
    * held Register included, though nothing of it is written); when a call failed, rejects after
-   * the last call with the first failed call's error.
+   * the last call with {@link ActivityNotPersistedError}: the number the other calls handled, and
+   * the first failed call's error as its cause.
    */
   async persistActivity(recordOf: RecordLookup): Promise<number> {
     await this.flushBatch();
@@ -277,7 +290,7 @@ export class RegistrationWriter {
       this.noteTouched(touched, sentMs, false);
       written += attempted.length;
     }
-    if (firstFailure !== undefined) throw firstFailure.reason;
+    if (firstFailure !== undefined) throw new ActivityNotPersistedError(written, firstFailure.reason);
     return written;
   }
 

@@ -134,9 +134,11 @@ export class ModemConnection {
 
   /**
    * Watches the device path (hot-plug): a vanished or re-pointed path (USB re-enumeration:
-   * `/dev/serial/by-id/...` now names another tty, or none) means the open file is dead, even
-   * when the serial library reports nothing: a hung-up tty gives neither an error nor a close
-   * until the next write (seen with node-serialport on ptys and USB-serial).
+   * `/dev/serial/by-id/...` now names another tty, or none) means the open file is not the modem
+   * any more. A tty that hangs up closes the port by itself on POSIX (hangup-binding.ts: its
+   * 0-byte read is a disconnect); this watch is for what gives the open file no hangup: a by-id
+   * path re-pointed while the old tty stays open, a device or driver that goes without hanging up
+   * its tty, and Windows (no hangup binding there).
    */
   watchPresence(path: string, intervalMs: number, onLost: () => void): void {
     if (path.startsWith('tcp://')) return;

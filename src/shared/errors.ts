@@ -28,7 +28,7 @@ export const ERROR_CODES = {
   GW_ERR_AT_PARSE: 'An AT response line does not have the syntax its prefix announces.',
   GW_ERR_AT_TIMEOUT: 'The modem gave no final result code to a command in time.',
   GW_ERR_AT_COMMAND: 'The modem answered a command with ERROR, +CME ERROR or +CMS ERROR.',
-  GW_ERR_AT_CLOSED: 'The port closed (or was closed) while a command was queued or in flight.',
+  GW_ERR_AT_CLOSED: 'The port closed (or was closed) while a command was queued or in flight, or while the interactive `smsbridge at` console was open.',
   // --- Modem driver and pool (src/modem) ---
   GW_ERR_MODEM_OPEN: 'The modem port could not be opened.',
   GW_ERR_MODEM_PIN_WRONG: 'The SIM rejected the configured PIN; it is not tried again.',

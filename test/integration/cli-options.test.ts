@@ -94,6 +94,12 @@ describe.concurrent('bad option values are GW_ERR_CONFIG naming the option (issu
     });
   }, TIMEOUT);
 
+  it('wakeup --config with --timeout-sec 0, abc or 3601 is a configuration error, named before the file is read', async ({ expect }) => {
+    const missing = join(tmpdir(), 'cli-options-no-such-config.yaml');
+    const runs = await Promise.all(['0', 'abc', '3601'].map((value) => smsbridge('wakeup', 'node1', '--config', missing, '--timeout-sec', value)));
+    for (const run of runs) expect(oneJsonError(run, 'wakeup --timeout-sec')).toMatchObject({ code: 'GW_ERR_CONFIG', option: '--timeout-sec' });
+  }, TIMEOUT);
+
   it('core --listen 999.1.1.1:1 is a configuration error, not GW_ERR_SIM_UNAVAILABLE', async ({ expect }) => {
     const cases: [string[], string][] = [
       [['core', '--listen', '999.1.1.1:1'], '--listen'],

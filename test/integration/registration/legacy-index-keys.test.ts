@@ -2,7 +2,7 @@
  * The one-time removal of the source-index keys earlier releases wrote beside every registration
  * (src/lwm2m/legacy-index-keys.ts), on a real Redis: every `<prefix>msisdn:*` and `<prefix>udp:*`
  * key goes, nothing else does, a marker makes every later call one EXISTS, a failure sets no
- * marker; and a gateway start runs it once it has started.
+ * marker; and a gateway start runs it once it has started, and a stop during it stays quiet.
  */
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
@@ -10,6 +10,7 @@ import { Gateway } from '../../../src/gateway/gateway.ts';
 import { LEGACY_INDEX_MARKER, removeLegacyIndexKeys } from '../../../src/lwm2m/legacy-index-keys.ts';
 import { captureLog } from '../../support/log-capture.ts';
 import { redisCommand } from '../../support/private-redis.ts';
+import { RedisHoldProxy } from '../../support/redis-hold-proxy.ts';
 import { commandsDuring } from '../../support/redis-monitor.ts';
 import { usePrivateRedis, useTestScope } from '../../support/test-scope.ts';
 
@@ -74,21 +75,61 @@ describe('removeLegacyIndexKeys', () => {
     expect(await removeLegacyIndexKeys(redis(), PREFIX, T0)).toBe(legacy.length);
     expect(await redis().exists(...legacy)).toBe(0);
   });
+
+  it('once its signal has aborted, sends no further command and rejects with the signal\'s reason (no marker set)', async () => {
+    const { legacy } = await deployment(10);
+    const own = client();
+    const stopped = new AbortController();
+    stopped.abort(new Error('stopping'));
+    const commands = await commandsDuring(server().url, own, async () => {
+      await expect(removeLegacyIndexKeys(own, PREFIX, T0, stopped.signal)).rejects.toThrow('stopping');
+    });
+    expect(commands).toEqual([]);
+    expect(await redis().exists(`${PREFIX}${LEGACY_INDEX_MARKER}`)).toBe(0);
+    expect(await redis().exists(...legacy)).toBe(legacy.length);
+  });
 });
+
+/** A gateway without modems on the Redis at `redisUrl`, logging to `logger`. */
+function startGateway(redisUrl: string, logger: ReturnType<typeof captureLog>['logger']): Promise<Gateway> {
+  return Gateway.start({
+    redisUrl, redisPrefix: 'smsbridge:', core: { host: '127.0.0.1', port: 9 },
+    udpListen: { host: '127.0.0.1', port: 0 }, coreSockets: { bindHost: '127.0.0.1', portRange: [42_000, 47_999] },
+    modems: [], routes: [], senderPolicy: { mode: 'open' }, awakeWindowMs: 93_000, reassemblyTimeoutSec: 60, maintenanceIntervalMs: 500, profilesDir: null,
+  }, { logger });
+}
 
 describe('a gateway start', () => {
   it('removes the legacy index keys once it has started, and says how many', async () => {
     const { legacy, kept } = await deployment(3);
     const log = captureLog('info');
-    const gateway = await Gateway.start({
-      redisUrl: server().url, redisPrefix: 'smsbridge:', core: { host: '127.0.0.1', port: 9 },
-      udpListen: { host: '127.0.0.1', port: 0 }, coreSockets: { bindHost: '127.0.0.1', portRange: [42_000, 47_999] },
-      modems: [], routes: [], senderPolicy: { mode: 'open' }, awakeWindowMs: 93_000, reassemblyTimeoutSec: 60, maintenanceIntervalMs: 500, profilesDir: null,
-    }, { logger: log.logger });
+    const gateway = await startGateway(server().url, log.logger);
     scope.onCleanup(() => gateway.stop());
     await expect.poll(() => log.records().find((r) => r.msg.startsWith('removed the source-index keys')), { timeout: 20_000 }).toMatchObject({ level: 'info', removed: legacy.length });
     expect(await redis().exists(...legacy)).toBe(0);
     expect(await redis().exists(...kept)).toBe(kept.length);
     expect(await redis().exists(`${PREFIX}${LEGACY_INDEX_MARKER}`)).toBe(1);
+  }, 60_000);
+
+  it('stopped while the removal is under way: no warning about it after "gateway stopped" (the outcome is logged at debug)', async () => {
+    const { legacy } = await deployment(2_500);
+    // The removal's first SCAN (and all after it on that connection) never reaches Redis: the
+    // removal is certainly under way when the stop closes the connection, whatever the timing.
+    const proxy = await RedisHoldProxy.start(server().port);
+    scope.onCleanup(() => proxy.close());
+    const scanning = proxy.hold('scan');
+    const log = captureLog('debug');
+    const gateway = await startGateway(`redis://127.0.0.1:${proxy.port}`, log.logger);
+    scope.onCleanup(() => gateway.stop());
+    await scanning;
+    expect(await gateway.stop()).toMatchObject({ clean: true });
+    const removal = (r: { msg: string }): boolean => r.msg.includes('source-index keys of earlier releases');
+    const stoppedAt = log.records().findIndex((r) => r.msg === 'gateway stopped');
+    expect(stoppedAt).toBeGreaterThanOrEqual(0);
+    // Waits for the removal's outcome (its SCAN fails on the closed connection), then reads its level.
+    await expect.poll(() => log.records().slice(stoppedAt).some(removal), { timeout: 20_000 }).toBe(true);
+    expect(log.records().filter(removal).map((r) => r.level)).toEqual(['debug']);
+    expect(await redis().exists(`${PREFIX}${LEGACY_INDEX_MARKER}`)).toBe(0); // not done: the next start goes on
+    expect(await redis().exists(...legacy)).toBe(legacy.length);
   }, 60_000);
 });

@@ -2,11 +2,14 @@
  * What a stop costs Redis (issue 10): `RegistrationMirror.persistActivity` writes the activity the
  * mirror holds in memory only through the store's batched touch, a bounded number of devices per
  * script call, not one call per device (19,000 calls at a stop in bench/device-scale); it still
- * resolves with the number of records written and rejects with the store's error at the first
- * failed call, leaving that call's records and those of the calls not made for the next call
- * (the contract of `RegistrationWriter.persistActivity`). Real Redis, commands counted by MONITOR.
+ * resolves with the number of records written; when a call fails it still makes the others and
+ * rejects with ActivityNotPersistedError (the store's error as its cause, the number written),
+ * leaving the failed call's records for the next call (the contract of
+ * `RegistrationWriter.persistActivity`); a gateway's stop reports the number written all the
+ * same. Real Redis, commands counted by MONITOR.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { Gateway } from '../../../src/gateway/gateway.ts';
 import { CoapCode } from '../../../src/lwm2m/index.ts';
 import type { DeviceRecord } from '../../../src/lwm2m/device-record.ts';
 import { RedisRegistrationStore } from '../../../src/lwm2m/redis-registration-store.ts';
@@ -67,7 +70,7 @@ describe('persistActivity at stop', () => {
     expect(await mirror.persistActivity()).toBe(0); // nothing left unsaved
   });
 
-  it('rejects with the store\'s error, and the next call writes what that one left', async () => {
+  it('rejects with the store\'s error as the cause (0 written), and the next call writes what that one left', async () => {
     const clock = { nowMs: T0 };
     const refused = new Error('refused');
     let failures = 0;
@@ -84,7 +87,7 @@ describe('persistActivity at stop', () => {
       }
     })(client(), PREFIX);
     const mirror = await fleetWithUnsavedActivity(10, store, clock);
-    await expect(mirror.persistActivity()).rejects.toBe(refused);
+    await expect(mirror.persistActivity()).rejects.toMatchObject({ name: 'ActivityNotPersistedError', cause: refused, written: 0 });
     const left = await mirror.persistActivity();
     expect(left).toBeGreaterThan(0);
     expect(left).toBeLessThanOrEqual(10);
@@ -93,7 +96,7 @@ describe('persistActivity at stop', () => {
     expect(await mirror.persistActivity()).toBe(0);
   });
 
-  it('when the 2nd of 3 script calls fails in Redis, still makes the 3rd, then rejects with Redis\' error; the next call writes the 2nd call\'s devices, and resolves with their number', async () => {
+  it('when the 2nd of 3 script calls fails in Redis, still makes the 3rd, then rejects with Redis\' error and the number written; the next call writes the 2nd call\'s devices, and resolves with their number', async () => {
     const clock = { nowMs: T0 };
     const redis = client();
     const mirror = await fleetWithUnsavedActivity(2_500, new RedisRegistrationStore(redis, PREFIX), clock);
@@ -107,6 +110,7 @@ describe('persistActivity at stop', () => {
       failure = await mirror.persistActivity().then(() => undefined, (error: unknown) => error);
     });
     expect(String(failure)).toMatch(/cjson|json|decode|Expected/i); // the store's (Redis') error
+    expect(failure).toMatchObject({ written: 1_500 }); // the 1st and 3rd calls' devices: a stop reports them
     // The 3rd call is made all the same: one record Redis cannot read must not cost the activity
     // of every device after it (nothing retries after a stop).
     expect(commands.filter((args) => /^eval/i.test(args[0] ?? '')).length).toBe(3);
@@ -133,4 +137,33 @@ describe('persistActivity at stop', () => {
     expect(await redis.zscore(`${PREFIX}expiry`, 'dev-1500')).toBe(String(T0 + 1_000 + 3_600_000));
     expect(await mirror.persistActivity()).toBe(0);
   });
+});
+
+describe('a gateway stop when a write of activity fails', () => {
+  it('reports the records written by the calls that succeeded (not 0), and names the failed step', async () => {
+    const devices = 2_100; // calls of 1,000, 1,000 and 100 devices
+    const prefix = 'gw:';
+    // Stored activity an hour ahead of the gateway's clock: the activity noted below is never due
+    // for a write of its own (at most every 10 s), however long the start takes; it waits for the stop.
+    const aheadMs = Date.now() + 3_600_000;
+    const seed = new RedisRegistrationStore(client(), `${prefix}reg:`);
+    await Promise.all(Array.from({ length: devices }, (_, n) => seed.save({ ...record(n), registeredAtMs: aheadMs, lastActivityMs: aheadMs, lastUdpActivityMs: aheadMs, lifetimeSec: 86_400 })));
+    const gateway = await Gateway.start({
+      redisUrl: server().url, redisPrefix: prefix, core: { host: '127.0.0.1', port: 9 },
+      udpListen: { host: '127.0.0.1', port: 0 }, coreSockets: { bindHost: '127.0.0.1', portRange: [42_000, 47_999] },
+      modems: [], routes: [], senderPolicy: { mode: 'open' }, awakeWindowMs: 93_000, reassemblyTimeoutSec: 60, maintenanceIntervalMs: 3_600_000, profilesDir: null,
+    });
+    try {
+      expect(gateway.mirror.list()).toHaveLength(devices);
+      for (let n = 0; n < devices; n += 1) {
+        expect(gateway.mirror.noteActivity({ bearer: 'udp', host: HOST, port: 30_000 + n }, CoapCode.CONTENT)).toBe(`dev-${n}`);
+      }
+      await admin().set(`${prefix}reg:device:dev-1500`, 'not a record'); // the 2nd call fails in Redis
+      const result = await gateway.stop();
+      expect(result.unfinishedStep).toMatch(/writing device activity to Redis \(failed\)/);
+      expect(result.activityRecordsPersisted).toBe(1_100); // the 1st and 3rd calls'
+    } finally {
+      await gateway.stop();
+    }
+  }, 60_000);
 });
