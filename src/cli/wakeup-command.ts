@@ -81,7 +81,13 @@ async function wakeupDirect(io: CliIo, endpoint: string, configPath: string, tim
     io.json(await Promise.race([addWakeupJob(queue, endpoint, 'cli', Date.now()), timedOut]));
   } finally {
     clearTimeout(timer);
-    await Promise.race([queue.close(), new Promise((resolve) => setTimeout(resolve, 1000).unref())]).catch(() => undefined);
+    // The connection goes first, and the queue's start-up (BullMQ's ready wait and version check
+    // on it) is let settle while the queue still listens: closed before that, BullMQ drops its
+    // listeners (the connection is ours, shared) and re-emits the start-up's failure to nobody,
+    // an unhandled rejection (seen with a Redis that answers errors).
     connection.disconnect();
+    const settledOrLate = (work: Promise<unknown>): Promise<unknown> => Promise.race([work, new Promise((resolve) => setTimeout(resolve, 1000).unref())]).catch(() => undefined);
+    await settledOrLate(queue.waitUntilReady());
+    await settledOrLate(queue.close());
   }
 }
