@@ -367,7 +367,11 @@ export class Gateway {
       this.relay.close();
       await this.sockets.close();
     })();
-    const outcome = await settleWithin(graceful, timeoutMs - releaseMs);
+    let failure: unknown;
+    const outcome = await settleWithin(graceful.catch((error: unknown) => {
+      failure = error;
+      throw error;
+    }), timeoutMs - releaseMs);
     let unfinishedStep = outcome === 'fulfilled' ? null : `${step} (${outcome === 'timeout' ? 'did not finish in time' : 'failed'})`;
     if (outcome !== 'fulfilled') {
       // Cut off or failed: close what is still open, in the time kept for it.
@@ -379,7 +383,7 @@ export class Gateway {
     }
     this.redis.disconnect();
     this.blockingRedis.disconnect();
-    this.logger.info({ clean: unfinishedStep === null, unfinishedStep, activityRecordsPersisted: persisted }, 'gateway stopped');
+    this.logger.info({ clean: unfinishedStep === null, unfinishedStep, activityRecordsPersisted: persisted, ...(failure === undefined ? {} : { err: failure }) }, 'gateway stopped');
     this.logging.detach();
     return { clean: unfinishedStep === null, unfinishedStep, activityRecordsPersisted: persisted };
   }

@@ -14,6 +14,7 @@ import { CoapCode } from '../../../src/lwm2m/index.ts';
 import type { DeviceRecord } from '../../../src/lwm2m/device-record.ts';
 import { RedisRegistrationStore } from '../../../src/lwm2m/redis-registration-store.ts';
 import { RegistrationMirror } from '../../../src/lwm2m/registration-mirror.ts';
+import { captureLog } from '../../support/log-capture.ts';
 import { commandsDuring } from '../../support/redis-monitor.ts';
 import { usePrivateRedis } from '../../support/test-scope.ts';
 
@@ -146,13 +147,14 @@ describe('a gateway stop when a write of activity fails', () => {
     // Stored activity an hour ahead of the gateway's clock: the activity noted below is never due
     // for a write of its own (at most every 10 s), however long the start takes; it waits for the stop.
     const aheadMs = Date.now() + 3_600_000;
+    const log = captureLog('info');
     const seed = new RedisRegistrationStore(client(), `${prefix}reg:`);
     await Promise.all(Array.from({ length: devices }, (_, n) => seed.save({ ...record(n), registeredAtMs: aheadMs, lastActivityMs: aheadMs, lastUdpActivityMs: aheadMs, lifetimeSec: 86_400 })));
     const gateway = await Gateway.start({
       redisUrl: server().url, redisPrefix: prefix, core: { host: '127.0.0.1', port: 9 },
       udpListen: { host: '127.0.0.1', port: 0 }, coreSockets: { bindHost: '127.0.0.1', portRange: [42_000, 47_999] },
       modems: [], routes: [], senderPolicy: { mode: 'open' }, awakeWindowMs: 93_000, reassemblyTimeoutSec: 60, maintenanceIntervalMs: 3_600_000, profilesDir: null,
-    });
+    }, { logger: log.logger });
     try {
       expect(gateway.mirror.list()).toHaveLength(devices);
       for (let n = 0; n < devices; n += 1) {
@@ -162,6 +164,10 @@ describe('a gateway stop when a write of activity fails', () => {
       const result = await gateway.stop();
       expect(result.unfinishedStep).toMatch(/writing device activity to Redis \(failed\)/);
       expect(result.activityRecordsPersisted).toBe(1_100); // the 1st and 3rd calls'
+      // The log says why (before: the step only, no error).
+      const stopped = log.records().find((r) => r.msg === 'gateway stopped');
+      expect(stopped).toMatchObject({ clean: false, activityRecordsPersisted: 1_100 });
+      expect(JSON.stringify(stopped?.['err'] ?? null)).toMatch(/activity|cjson|record/i);
     } finally {
       await gateway.stop();
     }
