@@ -71,10 +71,13 @@ export function msisdnOf(query: RegisterQuery): string | null {
   return query.smsNumber !== null && /^\d+$/.test(query.smsNumber) ? query.smsNumber : null;
 }
 
-/** Replaces ill-formed UTF-8 with U+FFFD (WHATWG Encoding); stateless use only, so one instance is shared. */
-const PAYLOAD_DECODER = new TextDecoder('utf-8');
+/**
+ * Replaces ill-formed UTF-8 with U+FFFD (WHATWG Encoding) and keeps a leading BOM (U+FEFF) as a
+ * character, as the bytes are relayed; stateless use only, so one instance is shared.
+ */
+const PAYLOAD_DECODER = new TextDecoder('utf-8', { ignoreBOM: true });
 
-/** A payload as UTF-8 text (the object links of a Register or Update); ill-formed sequences become U+FFFD. */
+/** A payload as UTF-8 text (the object links of a Register or Update); ill-formed sequences become U+FFFD, a leading BOM stays. */
 export function textOf(payload: Uint8Array): string {
   if (payload.length === 0) return '';
   // Not through `payload.buffer`: a short decoded payload lives on V8's heap (coap-message.ts),
