@@ -82,10 +82,10 @@ export function peekHeader(bytes: Uint8Array): CoapHeader | null {
 }
 
 /**
- * RFC 7252 §3.1: an Option Delta or Option Length nibble with its extension starting at `offset`.
- * 0..12 stand for themselves, 13 adds one byte (+13), 14 adds two bytes (+269).
+ * The value of an extended Option Delta or Option Length (RFC 7252 §3.1), for a nibble of 13 or
+ * 14 only (the caller takes 0..12 as they stand): 13 → the one byte at `offset` + 13, 14 → the
+ * two bytes from `offset` + 269. Throws the decoder's error (`field`) when those bytes are missing.
  */
-/** The value of an extended Option Delta or Length (RFC 7252 §3.1): nibble 13 → one byte + 13, 14 → two bytes + 269; it occupies 1 or 2 bytes from `offset`. */
 function readExtended(bytes: Uint8Array, nibble: number, offset: number, field: string): number {
   const size = nibble === 13 ? 1 : 2;
   if (bytes.length - offset < size) fail(field, offset, `needs ${size} byte(s), ${bytes.length - offset} left`);
@@ -98,7 +98,7 @@ function readExtended(bytes: Uint8Array, nibble: number, offset: number, field: 
  * a Buffer even when `bytes` is one (a `slice` of a Buffer is a Buffer with an ArrayBuffer of its
  * own, allocated outside V8's heap). Up to 64 bytes (V8's limit for typed arrays kept on its heap)
  * it costs no ArrayBuffer at all: decoding a 70-byte Register took 1.0 µs with slices, 0.54 µs so
- * (Node 20; bench/device-scale, CPU per Register).
+ * (a micro-benchmark, Node 20; for bench/device-scale's CPU per Register).
  */
 function copyOf(bytes: Uint8Array, start: number, end: number): Uint8Array<ArrayBuffer> {
   const copy = new Uint8Array(end - start);

@@ -26,9 +26,10 @@ function oneJson(text: string): Record<string, unknown> {
 /**
  * A loopback TCP port nothing listens on: 1 (tcpmux, RFC 1078, served nowhere today). Not a port
  * bound and closed again: another test (or process) could be given that port by the kernel and
- * listen on it before the command connects. Port 1 is privileged (below 1024: an unprivileged
- * process cannot listen on it) and outside the kernel's ephemeral range (32768+), where every
- * `listen(0)` of this suite lands; no test here listens on a fixed port below 1024.
+ * listen on it before the command connects. Port 1 is outside the kernel's ephemeral range
+ * (32768+), where every `listen(0)` of this suite lands, and no test here listens on a fixed port
+ * below 1024 (privileged ports: only root may listen there, and the tests may run as root, so it
+ * is this suite's own rule that keeps port 1 free).
  */
 const CLOSED_PORT = 1;
 

@@ -292,8 +292,7 @@ export class LabCore extends TypedEmitter<LabCoreEvents> {
     const peer: Peer = { address: remote.address, port: remote.port };
     let message: CoapMessage;
     try {
-      // A plain copy: Buffer#slice (used by the codec) would return Buffer views into the datagram.
-      message = decodeCoap(Uint8Array.from(bytes));
+      message = decodeCoap(bytes); // the decoded parts are copies of their own (coap-message.ts)
     } catch {
       this.counters.malformed += 1;
       const header = peekHeader(bytes);
