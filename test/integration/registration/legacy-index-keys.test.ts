@@ -2,7 +2,8 @@
  * The one-time removal of the source-index keys earlier releases wrote beside every registration
  * (src/lwm2m/legacy-index-keys.ts), on a real Redis: every `<prefix>msisdn:*` and `<prefix>udp:*`
  * key goes, nothing else does, a marker makes every later call one EXISTS, a failure sets no
- * marker; and a gateway start runs it once it has started, and a stop during it stays quiet.
+ * marker; and a gateway start runs it once it has started, and a stop during it stays quiet (as
+ * during the read-back of the SMS spend, the other work a start leaves running: gateway-restart.ts).
  */
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
@@ -131,5 +132,23 @@ describe('a gateway start', () => {
     expect(log.records().filter(removal).map((r) => r.level)).toEqual(['debug']);
     expect(await redis().exists(`${PREFIX}${LEGACY_INDEX_MARKER}`)).toBe(0); // not done: the next start goes on
     expect(await redis().exists(...legacy)).toBe(legacy.length);
+  }, 60_000);
+
+  it('stopped while it reads back the SMS spend: no warning about it after "gateway stopped" (logged at debug)', async () => {
+    // The read-back's MGET (the first command after the start) and all after it on that
+    // connection never reach Redis: the read-back is certainly under way when the stop closes it.
+    const proxy = await RedisHoldProxy.start(server().port);
+    scope.onCleanup(() => proxy.close());
+    const log = captureLog('debug');
+    const gateway = await startGateway(`redis://127.0.0.1:${proxy.port}`, log.logger);
+    scope.onCleanup(() => gateway.stop());
+    await proxy.hold('mget'); // armed before the next turn of the event loop, where the read-back starts
+    expect(await gateway.stop()).toMatchObject({ clean: true });
+    const readBack = (r: { msg: string }): boolean => r.msg.startsWith('SMS spend of today not read back');
+    const stoppedAt = log.records().findIndex((r) => r.msg === 'gateway stopped');
+    expect(stoppedAt).toBeGreaterThanOrEqual(0);
+    await expect.poll(() => log.records().slice(stoppedAt).some(readBack), { timeout: 20_000 }).toBe(true);
+    // Before: a warning, after "gateway stopped".
+    expect(log.records().filter(readBack).map((r) => r.level)).toEqual(['debug']);
   }, 60_000);
 });
