@@ -86,8 +86,8 @@ async function wakeupDirect(io: CliIo, endpoint: string, configPath: string, tim
     // listeners (the connection is ours, shared) and re-emits the start-up's failure to nobody,
     // an unhandled rejection (seen with a Redis that answers errors).
     connection.disconnect();
-    const settledOrLate = (work: Promise<unknown>): Promise<unknown> => Promise.race([work, new Promise((resolve) => setTimeout(resolve, 1000).unref())]).catch(() => undefined);
-    await settledOrLate(queue.waitUntilReady());
-    await settledOrLate(queue.close());
+    const { settleWithin } = await import('../gateway/settle-within.ts');
+    await settleWithin(queue.waitUntilReady(), 1000);
+    await settleWithin(queue.close(), 1000);
   }
 }

@@ -39,9 +39,10 @@ export interface RestartParts {
  * requests (expired ones get 5.04; when Redis fails here it is logged and retried every second).
  * `afterStart()`, called once the start is done, reads back today's SMS spend on the next turn
  * of the event loop (not awaited: the budget is checked in Redis, the figures are for the
- * admin snapshot only; a failure is logged as a warning, at debug when `stopSignal` has aborted), then removes the legacy index keys (not awaited either; a failure is
- * logged as a warning, at debug when `stopSignal` has aborted, and the next start tries again;
- * a stop ends the removal, it does not wait for it). Rejects only when the
+ * admin snapshot only), then removes the legacy index keys (not awaited either; the next start
+ * tries again after a failure; a stop ends the removal, it does not wait for it). A failure of
+ * either is logged as a warning, or at debug when `stopSignal` has aborted (the stop closed the
+ * connection under it). Rejects only when the
  * registrations or the recorded addresses cannot be read (Redis away): the start fails then.
  * Resolves with the socket restore's report and `afterStart`.
  */
@@ -60,14 +61,17 @@ export async function resumeAfterRestart(parts: RestartParts): Promise<{ readonl
   clock.mark('held requests resumed');
   // Once start has resolved: its one MGET of every device's key (and building those keys) would
   // delay the held requests' and the inbox consumer's commands; nothing waits for these figures.
-  const recallSpend = (): void => void budget.recall(registered).catch((error: unknown) => (stopSignal.aborted
-    ? logger.debug({ err: error }, 'SMS spend of today not read back: ended by the stop')
-    : logger.warn({ err: error }, 'SMS spend of today not read back (shown from the next SMS on)')));
+  const failed = (error: unknown, whenStopped: string, otherwise: string): void => (stopSignal.aborted
+    ? logger.debug({ err: error }, whenStopped)
+    : logger.warn({ err: error }, otherwise));
+  const recallSpend = (): void => void budget.recall(registered).catch((error: unknown) => failed(error,
+    'SMS spend of today not read back: ended by the stop',
+    'SMS spend of today not read back (shown from the next SMS on)'));
   const removeLegacy = (): void => void removeLegacyIndexKeys(stopSignal).then(
     (removed) => removed > 0 && logger.info({ removed }, 'removed the source-index keys of earlier releases from Redis (nothing reads them)'),
-    (error: unknown) => stopSignal.aborted
-      ? logger.debug({ err: error }, 'removal of the source-index keys of earlier releases ended by the stop (tried again at the next start)')
-      : logger.warn({ err: error }, 'source-index keys of earlier releases not removed (tried again at the next start)'),
+    (error: unknown) => failed(error,
+      'removal of the source-index keys of earlier releases ended by the stop (tried again at the next start)',
+      'source-index keys of earlier releases not removed (tried again at the next start)'),
   );
   return { restored, afterStart: () => void setImmediate(() => { recallSpend(); removeLegacy(); }) };
 }

@@ -81,13 +81,19 @@ export function peekHeader(bytes: Uint8Array): CoapHeader | null {
   };
 }
 
+/** How many extension bytes follow an Option Delta or Option Length nibble (RFC 7252 §3.1): 0..12 none, 13 one, 14 two. */
+function extensionLength(nibble: number): number {
+  return nibble < 13 ? 0 : nibble === 13 ? 1 : 2;
+}
+
 /**
- * The value of an extended Option Delta or Option Length (RFC 7252 §3.1), for a nibble of 13 or
- * 14 only (the caller takes 0..12 as they stand): 13 → the one byte at `offset` + 13, 14 → the
- * two bytes from `offset` + 269. Throws the decoder's error (`field`) when those bytes are missing.
+ * The value of an Option Delta or Option Length nibble with its extension starting at `offset`
+ * (RFC 7252 §3.1): 0..12 stand for themselves, 13 adds one byte (+13), 14 adds two bytes (+269).
+ * Throws the decoder's error (`field`) when the extension's bytes are missing.
  */
 function readExtended(bytes: Uint8Array, nibble: number, offset: number, field: string): number {
-  const size = nibble === 13 ? 1 : 2;
+  const size = extensionLength(nibble);
+  if (size === 0) return nibble;
   if (bytes.length - offset < size) fail(field, offset, `needs ${size} byte(s), ${bytes.length - offset} left`);
   if (size === 1) return (bytes[offset] ?? 0) + 13;
   return (((bytes[offset] ?? 0) << 8) | (bytes[offset + 1] ?? 0)) + 269;
@@ -210,18 +216,10 @@ function decodeUnchecked(bytes: Uint8Array): CoapMessage {
     const lengthNibble = head & 0x0f;
     if (deltaNibble === 15) fail('Option Delta', start, 'delta nibble 15 is reserved for the payload marker 0xFF');
     if (lengthNibble === 15) fail('Option Length', start, 'length nibble 15 is reserved');
-    let afterDelta = position + 1;
-    let delta = deltaNibble;
-    if (deltaNibble >= 13) {
-      delta = readExtended(bytes, deltaNibble, afterDelta, 'Option Delta (extended)');
-      afterDelta += deltaNibble === 13 ? 1 : 2;
-    }
-    let afterLength = afterDelta;
-    let length = lengthNibble;
-    if (lengthNibble >= 13) {
-      length = readExtended(bytes, lengthNibble, afterLength, 'Option Length (extended)');
-      afterLength += lengthNibble === 13 ? 1 : 2;
-    }
+    const delta = readExtended(bytes, deltaNibble, position + 1, 'Option Delta (extended)');
+    const afterDelta = position + 1 + extensionLength(deltaNibble);
+    const length = readExtended(bytes, lengthNibble, afterDelta, 'Option Length (extended)');
+    const afterLength = afterDelta + extensionLength(lengthNibble);
     number += delta;
     if (number > MAX_OPTION_NUMBER) fail('Option Delta', start, `option number ${number} exceeds ${MAX_OPTION_NUMBER}`);
     if (bytes.length - afterLength < length) {

@@ -92,6 +92,18 @@ describe('removeLegacyIndexKeys', () => {
 });
 
 /** A gateway without modems on the Redis at `redisUrl`, logging to `logger`. */
+/**
+ * Stops `gateway` (cleanly), then waits until a record `about` appears after "gateway stopped"
+ * (the work the stop cut off reports its outcome) and expects every such record at debug.
+ */
+async function expectStopLogsAtDebug(gateway: Gateway, log: ReturnType<typeof captureLog>, about: (record: { msg: string }) => boolean): Promise<void> {
+  expect(await gateway.stop()).toMatchObject({ clean: true });
+  const stoppedAt = log.records().findIndex((r) => r.msg === 'gateway stopped');
+  expect(stoppedAt).toBeGreaterThanOrEqual(0);
+  await expect.poll(() => log.records().slice(stoppedAt).some(about), { timeout: 20_000 }).toBe(true);
+  expect(log.records().filter(about).map((r) => r.level)).toEqual(['debug']);
+}
+
 function startGateway(redisUrl: string, logger: ReturnType<typeof captureLog>['logger']): Promise<Gateway> {
   return Gateway.start({
     redisUrl, redisPrefix: 'smsbridge:', core: { host: '127.0.0.1', port: 9 },
@@ -123,13 +135,8 @@ describe('a gateway start', () => {
     const gateway = await startGateway(`redis://127.0.0.1:${proxy.port}`, log.logger);
     scope.onCleanup(() => gateway.stop());
     await scanning;
-    expect(await gateway.stop()).toMatchObject({ clean: true });
-    const removal = (r: { msg: string }): boolean => r.msg.includes('source-index keys of earlier releases');
-    const stoppedAt = log.records().findIndex((r) => r.msg === 'gateway stopped');
-    expect(stoppedAt).toBeGreaterThanOrEqual(0);
-    // Waits for the removal's outcome (its SCAN fails on the closed connection), then reads its level.
-    await expect.poll(() => log.records().slice(stoppedAt).some(removal), { timeout: 20_000 }).toBe(true);
-    expect(log.records().filter(removal).map((r) => r.level)).toEqual(['debug']);
+    // Its outcome (the SCAN fails on the closed connection) is logged at debug, after the stop.
+    await expectStopLogsAtDebug(gateway, log, (r) => r.msg.includes('source-index keys of earlier releases'));
     expect(await redis().exists(`${PREFIX}${LEGACY_INDEX_MARKER}`)).toBe(0); // not done: the next start goes on
     expect(await redis().exists(...legacy)).toBe(legacy.length);
   }, 60_000);
@@ -143,12 +150,7 @@ describe('a gateway start', () => {
     const gateway = await startGateway(`redis://127.0.0.1:${proxy.port}`, log.logger);
     scope.onCleanup(() => gateway.stop());
     await proxy.hold('mget'); // armed before the next turn of the event loop, where the read-back starts
-    expect(await gateway.stop()).toMatchObject({ clean: true });
-    const readBack = (r: { msg: string }): boolean => r.msg.startsWith('SMS spend of today not read back');
-    const stoppedAt = log.records().findIndex((r) => r.msg === 'gateway stopped');
-    expect(stoppedAt).toBeGreaterThanOrEqual(0);
-    await expect.poll(() => log.records().slice(stoppedAt).some(readBack), { timeout: 20_000 }).toBe(true);
     // Before: a warning, after "gateway stopped".
-    expect(log.records().filter(readBack).map((r) => r.level)).toEqual(['debug']);
+    await expectStopLogsAtDebug(gateway, log, (r) => r.msg.startsWith('SMS spend of today not read back'));
   }, 60_000);
 });
