@@ -162,6 +162,13 @@ describe('option readers', () => {
     expectDecodeError(() => uriPath(bad), 'GW_ERR_COAP_DECODE', 'Uri-Path', 1);
     expectDecodeError(() => locationPath(message({ type: 'ACK', code: 65, messageId: 1, options: [opt(8, [0xed, 0xa0, 0x80])] })), 'GW_ERR_COAP_DECODE', 'Location-Path', 0);
   });
+
+  it('keeps a leading U+FEFF of a string option: it is part of the value, not a byte-order mark', () => {
+    // EF BB BF: U+FEFF; 61: "a". A decoder that drops a leading BOM would give "a".
+    expect(uriPath(message({ type: 'CON', code: 1, messageId: 1, options: [opt(11, [0xef, 0xbb, 0xbf, 0x61])] }))).toStrictEqual(['\ufeffa']);
+    // A BOM alone is a one-character value, not an empty one.
+    expect(uriQuery(message({ type: 'CON', code: 2, messageId: 1, options: [opt(15, [0xef, 0xbb, 0xbf])] }))).toStrictEqual(['\ufeff']);
+  });
 });
 
 describe('builders', () => {
