@@ -131,7 +131,8 @@ export class CoreSocketPool extends TypedEmitter<CoreSocketPoolEvents> {
   ensure(endpoint: string): Promise<Socket> {
     const open = this.sockets.get(endpoint);
     if (open) return Promise.resolve(open);
-    return this.serialized(endpoint, () => this.open(endpoint));
+    // A device with no recorded address (every new device once the records are read) gets a free one directly.
+    return this.serialized(endpoint, this.loadedOnce && !this.recorded.has(endpoint) ? () => this.allocate(endpoint) : () => this.open(endpoint));
   }
 
   /**

@@ -254,7 +254,9 @@ export class Relay extends TypedEmitter<RelayEvents> {
     }
     let endpoint: string | null;
     try {
-      endpoint = known ?? (await this.mirror.noteUplink(source, message));
+      // A Register is noted synchronously: no turn of the microtask queue (bench/device-scale: CPU per Register).
+      const noted = known ?? this.mirror.noteUplink(source, message);
+      endpoint = noted instanceof Promise ? await noted : noted;
     } catch (error) {
       if (error instanceof RegistrationRefusedError) {
         this.refusals.refused(source, message, error);

@@ -1,6 +1,6 @@
 /**
  * The registration requests the core has not answered yet, held by the registration mirror until
- * the core's response applies them (or they time out). Keyed by endpoint and CoAP token (RFC 7252
+ * the core's response applies them (or they time out). Found by endpoint and CoAP token (RFC 7252
  * §5.3.2: the token matches a response to its request).
  */
 import type { CoapMessage } from './coap-message.ts';
@@ -19,36 +19,61 @@ export interface PendingRegistration {
   readonly previous?: DeviceRecord;
 }
 
+/** A held request and the token of the message that carried it. */
+interface Held {
+  readonly token: Uint8Array;
+  readonly pending: PendingRegistration;
+}
+
 /**
  * Contract: holds at most one request per endpoint and token; `add` replaces one with the same
- * key; iteration (`entries`) is live, so deletions made meanwhile are seen. No I/O.
+ * token. Found by endpoint, then token: no key text is built per message, and forgetting an
+ * endpoint touches only its own requests (bench/device-scale: CPU per Register). No I/O.
  */
 export class PendingRegistrations {
-  private readonly byKey = new Map<string, PendingRegistration>();
+  /** By endpoint, its requests in the order they came (rarely more than one). */
+  private readonly byEndpoint = new Map<string, Held[]>();
 
   /** Holds `pending`, the request `message` carried for its endpoint. */
   add(message: CoapMessage, pending: PendingRegistration): void {
-    this.byKey.set(pendingKey(pending.endpoint, message), pending);
+    const held = this.byEndpoint.get(pending.endpoint);
+    const entry = { token: message.token, pending };
+    if (held === undefined) {
+      this.byEndpoint.set(pending.endpoint, [entry]);
+      return;
+    }
+    const index = held.findIndex((other) => sameBytes(other.token, message.token));
+    if (index >= 0) held[index] = entry;
+    else held.push(entry);
   }
 
-  /** The key of the request of `endpoint` that the core's `message` answers. */
-  keyOf(endpoint: string, message: CoapMessage): string {
-    return pendingKey(endpoint, message);
+  /** The request of `endpoint` that the core's `message` answers (the same token), or undefined. */
+  find(endpoint: string, message: CoapMessage): PendingRegistration | undefined {
+    const held = this.byEndpoint.get(endpoint);
+    if (held === undefined) return undefined;
+    for (const entry of held) if (sameBytes(entry.token, message.token)) return entry.pending;
+    return undefined;
   }
 
-  /** The request held under `key`, or undefined. */
-  get(key: string): PendingRegistration | undefined {
-    return this.byKey.get(key);
+  /** Drops `pending` (no-op when it is not held any more). */
+  remove(pending: PendingRegistration): void {
+    const held = this.byEndpoint.get(pending.endpoint);
+    const index = held?.findIndex((entry) => entry.pending === pending) ?? -1;
+    if (held === undefined || index < 0) return;
+    if (held.length === 1) this.byEndpoint.delete(pending.endpoint);
+    else held.splice(index, 1);
   }
 
-  /** Drops the request held under `key` (no-op when none). */
-  delete(key: string): void {
-    this.byKey.delete(key);
+  /** True while `pending` is held. */
+  holds(pending: PendingRegistration): boolean {
+    return this.byEndpoint.get(pending.endpoint)?.some((entry) => entry.pending === pending) ?? false;
   }
 
-  /** Every held request with its key, as a live iterator over the map. */
-  entries(): IterableIterator<[string, PendingRegistration]> {
-    return this.byKey.entries();
+  /** Every request held now (a copy: requests may be removed while it is walked). */
+  list(): PendingRegistration[] {
+    const all: PendingRegistration[] = [];
+    for (const held of this.byEndpoint.values()) for (const entry of held) all.push(entry.pending);
+    return all;
   }
 
   /**
@@ -56,29 +81,20 @@ export class PendingRegistrations {
    * one would have replaced (see {@link PendingRegistration.previous}), or undefined.
    */
   takeAll(endpoint: string): DeviceRecord | undefined {
-    let previous: DeviceRecord | undefined;
-    for (const [key, pending] of [...this.byKey]) {
-      if (pending.endpoint !== endpoint) continue;
-      this.byKey.delete(key);
-      previous ??= pending.previous;
-    }
-    return previous;
+    const held = this.byEndpoint.get(endpoint);
+    this.byEndpoint.delete(endpoint);
+    return held?.find((entry) => entry.pending.previous !== undefined)?.pending.previous;
   }
 
   /** Drops every request of `endpoint`. */
   forget(endpoint: string): void {
-    for (const [key, pending] of this.byKey) if (pending.endpoint === endpoint) this.byKey.delete(key);
+    this.byEndpoint.delete(endpoint);
   }
 }
 
-/**
- * The token's length, its bytes one character each (RFC 7252 §3: 0–8 bytes), then the endpoint:
- * prefix-free, so two (endpoint, token) pairs never share a key; no hex text per message
- * (bench/device-scale: CPU per Register).
- */
-function pendingKey(endpoint: string, message: CoapMessage): string {
-  const token = message.token;
-  let key = String.fromCharCode(token.length);
-  for (let i = 0; i < token.length; i++) key += String.fromCharCode(token[i]!);
-  return key + endpoint;
+/** True when `a` and `b` hold the same bytes (tokens: RFC 7252 §5.3.1, compared whole). */
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

@@ -153,11 +153,13 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
   }
 
   /**
-   * See the class contract. Throws GW_ERR_LWM2M_REGISTRATION for an invalid Register or Update,
-   * and {@link RegistrationRefusedError} when the admission refuses a Register or an Update from
-   * a new address; in both cases nothing was stored.
+   * See the class contract. Returns the endpoint at once for a Register (nothing is written
+   * before the core accepts it), otherwise a promise of it (the activity or a move may be written
+   * first). Throws GW_ERR_LWM2M_REGISTRATION for an invalid Register or Update, and
+   * {@link RegistrationRefusedError} when the admission refuses a Register or an Update from a
+   * new address (thrown by the call, or the promise rejects); in both cases nothing was stored.
    */
-  async noteUplink(source: DeviceSource, message: CoapMessage): Promise<string | null> {
+  noteUplink(source: DeviceSource, message: CoapMessage): string | null | Promise<string | null> {
     const nowMs = this.now();
     const known = this.endpointOf(source);
     const operation = registrationOperation(message, (known && this.records.get(known)?.lwm2mVersion) || DEFAULT_LWM2M_VERSION, this.maxEndpointNameBytes);
@@ -234,11 +236,10 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
   /** See the class contract. */
   async noteCoreResponse(endpoint: string, message: CoapMessage): Promise<void> {
     if (message.code === 0 || message.code < 64) return; // empty messages and requests
-    const key = this.pending.keyOf(endpoint, message);
-    const pending = this.pending.get(key);
+    const pending = this.pending.find(endpoint, message);
     const record = this.records.get(endpoint);
     if (pending === undefined || record === undefined) return;
-    this.pending.delete(key);
+    this.pending.remove(pending);
     const success = message.code >> 5 === 2;
     if (pending.operation.kind === 'register') {
       if (!success) {
@@ -296,12 +297,13 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
   async expire(): Promise<DeviceRecord[]> {
     const nowMs = this.now();
     const waiting = new Set<string>();
-    for (const [key, pending] of this.pending.entries()) {
+    for (const pending of this.pending.list()) {
+      if (!this.pending.holds(pending)) continue; // answered or dropped while an earlier one was
       if (nowMs - pending.createdAtMs < this.registerAnswerTimeoutMs) {
         waiting.add(pending.endpoint);
         continue;
       }
-      this.pending.delete(key);
+      this.pending.remove(pending);
       const record = this.records.get(pending.endpoint);
       if (pending.operation.kind === 'register' && record !== undefined && !record.registered) await this.dropRegister(pending, record, 'unanswered');
     }

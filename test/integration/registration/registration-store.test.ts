@@ -379,3 +379,42 @@ describe('registration mirror: presence', () => {
     expect(first.mirror.get('uq')).toBeDefined(); // asleep, still registered
   });
 });
+
+describe('registration mirror: Registers awaiting the core', () => {
+  it('notes a Register synchronously (the endpoint, not a promise) and writes nothing before the core accepts it', async () => {
+    const clock = { nowMs: T0 };
+    const gw = gatewayProcess(clock);
+    const message = request(['rd'], ['ep=sync-1', 'lt=300', 'b=U']);
+    let noted: unknown;
+    const commands = await commandsDuring(server().url, gw.redis, async () => {
+      noted = gw.mirror.noteUplink(sourceOf('sync-1'), message);
+    });
+    expect(noted).toBe('sync-1');
+    expect(commands).toEqual([]);
+    expect(gw.mirror.get('sync-1')).toMatchObject({ registered: false });
+  });
+
+  it('matches the core\'s answer by endpoint and token: two devices whose Registers carry the same token', async () => {
+    const clock = { nowMs: T0 };
+    const gw = gatewayProcess(clock);
+    const token = Uint8Array.of(0xca, 0xfe);
+    const registerOf = (endpoint: string, lifetimeSec: number): CoapMessage =>
+      coapRequest({ code: CoapCode.POST, messageId: 7, token, path: ['rd'], query: [`ep=${endpoint}`, `lt=${lifetimeSec}`, 'b=U'], contentFormat: 40, payload: '</3/0>' });
+    const first = registerOf('same-token-a', 300);
+    const second = registerOf('same-token-b', 600);
+    gw.mirror.noteUplink(sourceOf('same-token-a'), first);
+    gw.mirror.noteUplink(sourceOf('same-token-b'), second);
+    const created = (message: CoapMessage, id: string): CoapMessage => coapResponse(message, CoapCode.CREATED, undefined, {
+      options: [{ number: CoapOptionNumber.LOCATION_PATH, value: Buffer.from('rd') }, { number: CoapOptionNumber.LOCATION_PATH, value: Buffer.from(id) }],
+    });
+    await gw.mirror.noteCoreResponse('same-token-b', created(second, 'b1'));
+    expect(gw.mirror.get('same-token-b')).toMatchObject({ registered: true, location: '/rd/b1', lifetimeSec: 600 });
+    expect(gw.mirror.get('same-token-a')).toMatchObject({ registered: false });
+    // The answer for b again (a retransmission) applies nothing more; a's answer applies to a only.
+    await gw.mirror.noteCoreResponse('same-token-b', created(second, 'b2'));
+    expect(gw.mirror.get('same-token-b')).toMatchObject({ location: '/rd/b1' });
+    await gw.mirror.noteCoreResponse('same-token-a', created(first, 'a1'));
+    expect(gw.mirror.get('same-token-a')).toMatchObject({ registered: true, location: '/rd/a1', lifetimeSec: 300 });
+    expect(await stored(gw.redis, 'same-token-a')).toMatchObject({ location: '/rd/a1' });
+  });
+});
