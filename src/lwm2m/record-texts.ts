@@ -13,8 +13,9 @@ const MAX_TEXT_LENGTH = 2048;
 
 /**
  * Contract: `share(record)` returns a copy of `record` with the same values, its texts held by
- * the shared strings; `text(value)` returns the shared string equal to `value`. Memory is bounded
- * by {@link MAX_TEXTS} × {@link MAX_TEXT_LENGTH}. No I/O.
+ * the shared strings; `shareInPlace(record)` does the same to a record nobody else holds yet, in
+ * place; `text(value)` returns the shared string equal to `value`. Memory is bounded by
+ * {@link MAX_TEXTS} × {@link MAX_TEXT_LENGTH}. No I/O.
  */
 export class RecordTexts {
   private readonly texts = new Map<string, string>();
@@ -29,6 +30,15 @@ export class RecordTexts {
       objectLinks: this.text(record.objectLinks),
       smsModem: record.smsModem === null ? null : this.text(record.smsModem),
     };
+  }
+
+  /** See the class contract (a new record, e.g. of a Register: no copy of it; bench/device-scale, CPU per Register). */
+  shareInPlace(record: { -readonly [K in keyof DeviceRecord]: DeviceRecord[K] }): void {
+    if (record.udpHost !== null) record.udpHost = this.text(record.udpHost);
+    record.binding = this.text(record.binding);
+    record.lwm2mVersion = this.text(record.lwm2mVersion);
+    record.objectLinks = this.text(record.objectLinks);
+    if (record.smsModem !== null) record.smsModem = this.text(record.smsModem);
   }
 
   /** The shared copy of `text` (kept as the copy when there is room). */

@@ -167,13 +167,14 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
       const endpoint = operation.query.endpoint ?? '';
       const previous = this.records.get(endpoint);
       this.admit('register', endpoint, source, previous);
-      // registerRecord's object is new and ours: its activity set in place (what withActivity
-      // would copy), then one copy with the shared texts (bench/device-scale: CPU per Register).
+      // registerRecord's object is new and ours: its activity and shared texts set in place (what
+      // withActivity and share would copy; bench/device-scale: CPU per Register).
       const fresh = registerRecord(endpoint, operation.query, message, previous, source) as { -readonly [K in keyof DeviceRecord]: DeviceRecord[K] };
       fresh.lastActivityMs = nowMs;
       if (source.bearer === 'udp') fresh.lastUdpActivityMs = nowMs;
       else fresh.smsModem = source.modem ?? fresh.smsModem;
-      const record = this.texts.share(fresh);
+      this.texts.shareInPlace(fresh);
+      const record: DeviceRecord = fresh;
       // Held in memory (the socket and indexes need it for the core's answer) and written to
       // Redis once, whole, when the core accepts it: one write per Register.
       this.remember(record);
