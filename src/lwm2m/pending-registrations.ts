@@ -26,9 +26,17 @@ interface Held {
 }
 
 /**
- * Contract: holds at most one request per endpoint and token; `add` replaces one with the same
- * token. Found by endpoint, then token: no key text is built per message, and forgetting an
- * endpoint touches only its own requests (bench/device-scale: CPU per Register). No I/O.
+ * Requests held per endpoint at most; the oldest goes first. A client has one request in flight
+ * to a server (RFC 7252 §4.7, NSTART = 1), so this is only ever reached by a device that floods:
+ * it bounds that device's memory and keeps every lookup short.
+ */
+export const MAX_PENDING_PER_ENDPOINT = 8;
+
+/**
+ * Contract: holds at most one request per endpoint and token, and at most
+ * {@link MAX_PENDING_PER_ENDPOINT} per endpoint (the oldest is dropped); `add` replaces one with
+ * the same token. Found by endpoint, then token: no key text is built per message, and forgetting
+ * an endpoint touches only its own requests (bench/device-scale: CPU per Register). No I/O.
  */
 export class PendingRegistrations {
   /** By endpoint, its requests in the order they came (rarely more than one). */
@@ -44,7 +52,7 @@ export class PendingRegistrations {
     }
     const index = held.findIndex((other) => sameBytes(other.token, message.token));
     if (index >= 0) held[index] = entry;
-    else held.push(entry);
+    else if (held.push(entry) > MAX_PENDING_PER_ENDPOINT) held.shift();
   }
 
   /** The request of `endpoint` that the core's `message` answers (the same token), or undefined. */

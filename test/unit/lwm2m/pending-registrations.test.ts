@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { CoapCode, coapRequest, type CoapMessage } from '../../../src/lwm2m/index.ts';
 import type { DeviceRecord } from '../../../src/lwm2m/device-record.ts';
-import { PendingRegistrations, type PendingRegistration } from '../../../src/lwm2m/pending-registrations.ts';
+import { MAX_PENDING_PER_ENDPOINT, PendingRegistrations, type PendingRegistration } from '../../../src/lwm2m/pending-registrations.ts';
 
 const withToken = (...token: number[]): CoapMessage => coapRequest({ code: CoapCode.POST, messageId: 1, token: Uint8Array.from(token), path: ['rd'] });
 const held = (endpoint: string, createdAtMs = 0, previous?: DeviceRecord): PendingRegistration => ({
@@ -72,5 +72,23 @@ describe('PendingRegistrations', () => {
     }
     expect(seen).toEqual(all);
     expect(pending.list()).toEqual([]);
+  });
+});
+
+describe('PendingRegistrations: a device that floods requests with new tokens', () => {
+  it(`keeps its ${MAX_PENDING_PER_ENDPOINT} newest requests (RFC 7252 §4.7: one is in flight normally), and other devices' requests`, () => {
+    const pending = new PendingRegistrations();
+    const other = held('other');
+    pending.add(withToken(0xff), other);
+    const flood: PendingRegistration[] = [];
+    for (let n = 0; n < 10_000; n++) {
+      const request = held('flooder', n);
+      flood.push(request);
+      pending.add(withToken(n >> 8, n & 0xff), request);
+    }
+    expect(pending.list()).toEqual([other, ...flood.slice(-MAX_PENDING_PER_ENDPOINT)]);
+    expect(pending.find('flooder', withToken(9_999 >> 8, 9_999 & 0xff))).toBe(flood.at(-1));
+    expect(pending.find('flooder', withToken(0, 0))).toBeUndefined(); // the oldest went
+    expect(pending.find('other', withToken(0xff))).toBe(other);
   });
 });
