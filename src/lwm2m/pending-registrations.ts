@@ -34,9 +34,12 @@ export const MAX_PENDING_PER_ENDPOINT = 8;
 
 /**
  * Contract: holds at most one request per endpoint and token, and at most
- * {@link MAX_PENDING_PER_ENDPOINT} per endpoint (the oldest is dropped); `add` replaces one with
- * the same token. Found by endpoint, then token: no key text is built per message, and forgetting
- * an endpoint touches only its own requests (bench/device-scale: CPU per Register). No I/O.
+ * {@link MAX_PENDING_PER_ENDPOINT} per endpoint (the oldest is dropped, but the one naming the
+ * registration to restore, `previous`, stays); `add` replaces one with the same token and keeps
+ * the `previous` of the one it replaces (a retransmitted re-Register names none: the first copy
+ * saw the registration, the second the held Register). Found by endpoint, then token: no key text
+ * is built per message, and forgetting an endpoint touches only its own requests
+ * (bench/device-scale: CPU per Register). No I/O.
  */
 export class PendingRegistrations {
   /** By endpoint, its requests in the order they came (rarely more than one). */
@@ -51,8 +54,12 @@ export class PendingRegistrations {
       return;
     }
     const index = held.findIndex((other) => sameBytes(other.token, message.token));
-    if (index >= 0) held[index] = entry;
-    else if (held.push(entry) > MAX_PENDING_PER_ENDPOINT) held.shift();
+    const replaced = held[index]?.pending.previous;
+    if (index >= 0) held[index] = replaced !== undefined && pending.previous === undefined ? { token: message.token, pending: { ...pending, previous: replaced } } : entry;
+    else if (held.push(entry) > MAX_PENDING_PER_ENDPOINT) {
+      const restorer = held.findIndex((other) => other.pending.previous !== undefined);
+      held.splice(restorer === 0 ? 1 : 0, 1); // the oldest, unless it is the one that restores
+    }
   }
 
   /** The request of `endpoint` that the core's `message` answers (the same token), or undefined. */

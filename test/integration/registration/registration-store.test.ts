@@ -381,6 +381,32 @@ describe('registration mirror: presence', () => {
 });
 
 describe('registration mirror: Registers awaiting the core', () => {
+  /** `endpoint` registered (lifetime 300 s, location /rd/<endpoint>), then the re-Registers `sends` (sent in order, unanswered). */
+  async function reRegistersOf(endpoint: string, sends: readonly CoapMessage[]): Promise<{ gw: ReturnType<typeof gatewayProcess>; accepted: DeviceRecord | null }> {
+    const gw = gatewayProcess({ nowMs: T0 });
+    await register(gw.mirror, endpoint, 300);
+    const accepted = await stored(gw.redis, endpoint);
+    for (const message of sends) await gw.mirror.noteUplink(sourceOf(endpoint), message);
+    return { gw, accepted };
+  }
+
+  it('a refused re-Register brings the registration back though the device sent 8 more re-Registers meanwhile (the one naming it is never the one dropped)', async () => {
+    const first = request(['rd'], ['ep=flooding', 'lt=900', 'b=U']);
+    const more = Array.from({ length: 8 }, () => request(['rd'], ['ep=flooding', 'lt=900', 'b=U']));
+    const { gw, accepted } = await reRegistersOf('flooding', [first, ...more]);
+    await gw.mirror.noteCoreResponse('flooding', coapResponse(first, CoapCode.BAD_REQUEST));
+    expect(gw.mirror.get('flooding')).toMatchObject({ registered: true, location: '/rd/flooding', lifetimeSec: 300 });
+    expect(await stored(gw.redis, 'flooding')).toEqual(accepted);
+  });
+
+  it('a refused re-Register brings the registration back though the device retransmitted it (same token) before the answer', async () => {
+    const reRegister = request(['rd'], ['ep=retransmits', 'lt=900', 'b=U']);
+    const { gw, accepted } = await reRegistersOf('retransmits', [reRegister, reRegister]);
+    await gw.mirror.noteCoreResponse('retransmits', coapResponse(reRegister, CoapCode.BAD_REQUEST));
+    expect(gw.mirror.get('retransmits')).toMatchObject({ registered: true, location: '/rd/retransmits', lifetimeSec: 300 });
+    expect(await stored(gw.redis, 'retransmits')).toEqual(accepted);
+  });
+
   it('notes a Register synchronously (the endpoint, not a promise) and writes nothing before the core accepts it', async () => {
     const clock = { nowMs: T0 };
     const gw = gatewayProcess(clock);
