@@ -202,11 +202,15 @@ export function parseLinkFormat(text: string): Link[] {
 /**
  * Parses a link-format payload (Content-Format 40) as received. The bytes must be well-formed
  * UTF-8 (RFC 6690 §5: "UTF-8 encoded"), else {@link DecodeError} `GW_ERR_LINK_FORMAT`, field
- * `UTF-8`. Errors are those of {@link parseLinkFormat} with byte offsets into `bytes`.
+ * `UTF-8`; a leading byte-order mark (EF BB BF) is skipped. Errors are those of
+ * {@link parseLinkFormat} with byte offsets into `bytes`.
  */
 export function parseLinkFormatBytes(bytes: Uint8Array): Link[] {
   const text = decodeUtf8Strict(bytes, 'GW_ERR_LINK_FORMAT', 'UTF-8');
-  return parseLinks(text, (index) => utf8ByteLength(text.slice(0, index)));
+  // A leading U+FEFF (the byte-order mark some tools write before UTF-8 text) is not part of the
+  // links: skipped, and still counted in the byte offsets of errors.
+  const skipped = text.startsWith('\uFEFF') ? 1 : 0;
+  return parseLinks(text.slice(skipped), (index) => utf8ByteLength(text.slice(0, index + skipped)));
 }
 
 /** An Object or Object Instance announced in a Register or Update payload. */

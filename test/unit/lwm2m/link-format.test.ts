@@ -136,6 +136,16 @@ describe('parseLinkFormatBytes: strict UTF-8 and byte offsets', () => {
     expect(parseLinkFormatBytes(utf8(LESHAN_1_1))).toStrictEqual(LESHAN_LINKS);
   });
 
+  it('skips a leading byte-order mark and still counts its 3 bytes in error offsets', () => {
+    const bom = Uint8Array.of(0xef, 0xbb, 0xbf); // U+FEFF in UTF-8
+    const withBom = (text: string): Uint8Array => Uint8Array.from([...bom, ...utf8(text)]);
+    expect(parseLinkFormatBytes(withBom(LESHAN_1_1))).toStrictEqual(LESHAN_LINKS);
+    // BOM 0..2, '</1/0>' 3..8, ',' 9: the "x" is at byte 10
+    expectDecodeError(() => parseLinkFormatBytes(withBom('</1/0>,x')), 'GW_ERR_LINK_FORMAT', 'link-value', 10);
+    // Only a leading one: a second U+FEFF is text, where a link must start
+    expectDecodeError(() => parseLinkFormatBytes(Uint8Array.from([...bom, ...withBom('</1/0>')])), 'GW_ERR_LINK_FORMAT', 'link-value', 3);
+  });
+
   it('reports byte offsets, not string indexes, after multi-byte characters', () => {
     // '<' 0, '/' 1, 'é' 2..3, '>' 4, ';' 5, 'ct=' 6..8: the missing value is at byte 9 (index 8)
     expectDecodeError(() => parseLinkFormatBytes(utf8('</é>;ct=')), 'GW_ERR_LINK_FORMAT', 'ptoken', 9);
