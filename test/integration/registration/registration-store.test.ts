@@ -390,6 +390,45 @@ describe('registration mirror: Registers awaiting the core', () => {
     return { gw, accepted };
   }
 
+  it('expire: a Register answered while an earlier drop waits for Redis is not dropped again, nor the Register its device sent next', async () => {
+    const clock = { nowMs: T0 };
+    let reached: () => void = () => undefined;
+    const atGate = new Promise<void>((resolve) => (reached = resolve));
+    let open: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    /** The real store; the removal of `gone-first` waits until the test opens the gate. */
+    class GatedStore extends RedisRegistrationStore {
+      override async remove(endpoint: string): Promise<DeviceRecord | null> {
+        if (endpoint === 'gone-first') {
+          reached();
+          await gate;
+        }
+        return super.remove(endpoint);
+      }
+    }
+    const mirror = new RegistrationMirror(new GatedStore(client(), PREFIX), { now: () => clock.nowMs, registerAnswerTimeoutMs: 1000 });
+    const created = (message: CoapMessage, id: string): CoapMessage => coapResponse(message, CoapCode.CREATED, undefined, {
+      options: [{ number: CoapOptionNumber.LOCATION_PATH, value: Buffer.from('rd') }, { number: CoapOptionNumber.LOCATION_PATH, value: Buffer.from(id) }],
+    });
+    const unanswered = request(['rd'], ['ep=gone-first', 'lt=300', 'b=U']);
+    const late = request(['rd'], ['ep=answered-late', 'lt=300', 'b=U']);
+    mirror.noteUplink(sourceOf('gone-first'), unanswered);
+    mirror.noteUplink(sourceOf('answered-late'), late);
+    clock.nowMs = T0 + 2_000; // both past the answer timeout: expire() walks them in this order
+    const expiring = mirror.expire();
+    await atGate;
+    // While the first one's record is being removed: the core answers the second after all, and its device registers again.
+    await mirror.noteCoreResponse('answered-late', created(late, 'l1'));
+    const again = request(['rd'], ['ep=answered-late', 'lt=600', 'b=U']);
+    mirror.noteUplink(sourceOf('answered-late'), again);
+    open();
+    await expiring;
+    expect(mirror.get('gone-first')).toBeUndefined();
+    expect(mirror.get('answered-late')).toMatchObject({ registered: false, lifetimeSec: 600 });
+    await mirror.noteCoreResponse('answered-late', created(again, 'l2'));
+    expect(mirror.get('answered-late')).toMatchObject({ registered: true, location: '/rd/l2', lifetimeSec: 600 });
+  });
+
   it('a refused re-Register brings the registration back though the device sent 8 more re-Registers meanwhile (the one naming it is never the one dropped)', async () => {
     const first = request(['rd'], ['ep=flooding', 'lt=900', 'b=U']);
     const more = Array.from({ length: 8 }, () => request(['rd'], ['ep=flooding', 'lt=900', 'b=U']));
