@@ -8,7 +8,7 @@
  * SMS stays on its modem until the inbox has stored it, and outbound work resumes when Redis
  * returns. Nothing that must answer at once (`Gateway.status()`) sends a Redis command.
  */
-import { Redis } from 'ioredis';
+import { Redis, ReplyError } from 'ioredis';
 import { GatewayError } from '../shared/errors.ts';
 import { redactRedisUrl } from '../config/redis-url.ts';
 import type { Logger } from '../log/index.ts';
@@ -35,7 +35,7 @@ export function redisRetryDelayMs(attempt: number, retry: RedisRetryOptions): nu
 /** Creates a client for `url` with the listeners described in the file comment. It connects at once. */
 export function createGatewayRedis(url: string, role: RedisRole, logger: Logger, retry: RedisRetryOptions = DEFAULT_REDIS_RETRY): Redis {
   const log = logger.child({ redis: redactRedisUrl(url), role });
-  let lastError: string | null = null;
+  let lastError: RedisFailure | null = null;
   let attempts = 0;
   const client = new Redis(url, {
     maxRetriesPerRequest: null,
@@ -46,11 +46,12 @@ export function createGatewayRedis(url: string, role: RedisRole, logger: Logger,
   });
   // Every connection failure is an `error` event; the `reconnecting` line below reports it once.
   client.on('error', (error: Error) => {
-    lastError = error.message;
+    lastError = describeRedisFailure(error);
   });
   client.on('reconnecting', (delayMs: number) => {
     attempts += 1;
-    log[role === 'commands' ? 'warn' : 'debug']({ attempt: attempts, retryInMs: delayMs, error: lastError }, 'redis unreachable, retrying');
+    const message = lastError?.replied ? 'redis answered with an error, retrying' : 'redis unreachable, retrying';
+    log[role === 'commands' ? 'warn' : 'debug']({ attempt: attempts, retryInMs: delayMs, error: lastError?.detail ?? null }, message);
   });
   client.on('ready', () => {
     if (attempts > 0) log.info({ attempts }, 'redis connected again');
@@ -59,6 +60,24 @@ export function createGatewayRedis(url: string, role: RedisRole, logger: Logger,
     lastError = null;
   });
   return client;
+}
+
+/** Why the last connection attempt failed: `replied` when the server answered (an error reply), not when it could not be reached. */
+interface RedisFailure {
+  readonly replied: boolean;
+  readonly detail: string;
+}
+
+/**
+ * A connection failure as the retry line reports it. An error reply (the server answered the
+ * connection's first commands, e.g. NOAUTH, or something that is not Redis answered) is told
+ * apart from a connection that failed, and never reported as an empty text.
+ */
+export function describeRedisFailure(error: Error): RedisFailure {
+  if (error instanceof ReplyError) {
+    return { replied: true, detail: error.message === '' ? 'an error reply with no text (is a Redis server listening at this address?)' : `error reply: ${error.message}` };
+  }
+  return { replied: false, detail: error.message === '' ? error.name : error.message };
 }
 
 /**

@@ -3,6 +3,7 @@
  * away, real UDP sockets, the simulated network and modem on a pseudo-terminal. No fault may
  * crash or hang the gateway, and none may lose an SMS (issue 7, "Failure containment").
  */
+import { createServer, type AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Gateway } from '../../../src/gateway/gateway.ts';
 import { CoapCode, CoapOptionNumber, coapRequest, coapResponse, type CoapMessage } from '../../../src/lwm2m/index.ts';
@@ -127,6 +128,32 @@ describe('failure containment: Redis unreachable', () => {
     expect(retries.map((r) => r.retryInMs)).toEqual([50, 100, 200, 400]);
     expect(retries[0]!.error).toMatch(/ECONNREFUSED/);
     expect(log.lines.join('\n')).not.toContain('s3cret-pw');
+  });
+
+  it('start-up against a server that answers every command with an empty error reply says so on each retry (not "unreachable" with an empty error)', async () => {
+    const log = captureLog();
+    // Not Redis: every command (RESP array) gets "-\r\n", an error reply with no text.
+    const server = createServer((socket) => {
+      socket.on('error', () => undefined);
+      socket.on('data', (bytes) => void socket.write('-\r\n'.repeat(Math.max(1, (bytes.toString('latin1').match(/(^|\n)\*\d+\r\n/g) ?? []).length))));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    onCleanup(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const { port } = server.address() as AddressInfo;
+    const abort = new AbortController();
+    const core = await UdpPeer.open();
+    const starting = Gateway.start({
+      redisUrl: `redis://127.0.0.1:${port}`, redisPrefix: 'smsbridge:', core: { host: '127.0.0.1', port: core.port },
+      udpListen: { host: '127.0.0.1', port: 0 }, coreSockets: { bindHost: '127.0.0.1', portRange: [42_000, 47_999] },
+      modems: [], routes: [], senderPolicy: { mode: 'open' }, awakeWindowMs: 93_000, reassemblyTimeoutSec: 60, maintenanceIntervalMs: 500, profilesDir: null,
+    }, { logger: log.logger, signal: abort.signal, redisRetry: FAST_RETRY });
+    const outcome = starting.then(() => 'started', (error: unknown) => error);
+    await expect.poll(() => log.matching('redis answered with an error, retrying').filter((r) => r.level === 'warn').length, { timeout: 20_000 }).toBeGreaterThanOrEqual(2);
+    abort.abort();
+    expect(await outcome).toMatchObject({ code: 'GW_ERR_START_ABORTED' });
+    const retries = log.matching('redis answered with an error, retrying').filter((r) => r.level === 'warn');
+    expect(retries[0]!.error).toBe('an error reply with no text (is a Redis server listening at this address?)');
+    expect(log.matching('redis unreachable')).toEqual([]);
   });
 
   it('start-up waits for Redis and goes on when it appears', async () => {
