@@ -93,7 +93,7 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
   private readonly now: () => number;
   /** One copy of each text many records repeat (bench/device-scale: memory per device). */
   private readonly texts = new RecordTexts();
-  /** Where this process last read the store's stream of swept registrations (`load()` skips what came before). */
+  /** Where this process last read the store's stream of swept registrations (load() skips older ones). */
   private sweptCursor = '0';
   /** Whether each device is awake, and over which bearer (fed by this mirror, swept by `expire()`). */
   readonly presence: Presence;
@@ -153,11 +153,11 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
   }
 
   /**
-   * See the class contract. Returns the endpoint at once for a Register (nothing is written
-   * before the core accepts it), otherwise a promise of it (the activity or a move may be written
-   * first). Throws GW_ERR_LWM2M_REGISTRATION for an invalid Register or Update, and
-   * {@link RegistrationRefusedError} when the admission refuses a Register or an Update from a
-   * new address (thrown by the call, or the promise rejects); in both cases nothing was stored.
+   * See the class contract. Returns the endpoint at once for a Register (nothing is written before
+   * the core accepts it), else a promise of it (activity or a move may be written first). Throws
+   * (or the promise rejects) GW_ERR_LWM2M_REGISTRATION for an invalid Register or Update, and
+   * {@link RegistrationRefusedError} for one the admission refuses (a Register, or an Update
+   * from a new address); nothing was stored then.
    */
   noteUplink(source: DeviceSource, message: CoapMessage): string | null | Promise<string | null> {
     const nowMs = this.now();
@@ -167,8 +167,7 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
       const endpoint = operation.query.endpoint ?? '';
       const previous = this.records.get(endpoint);
       this.admit('register', endpoint, source, previous);
-      // registerRecord's object is new and ours: its activity and shared texts set in place (what
-      // withActivity and share would copy; bench/device-scale: CPU per Register).
+      // A new object, ours: activity and shared texts set in place (bench/device-scale: CPU per Register).
       const fresh = registerRecord(endpoint, operation.query, message, previous, source) as { -readonly [K in keyof DeviceRecord]: DeviceRecord[K] };
       fresh.lastActivityMs = nowMs;
       if (source.bearer === 'udp') fresh.lastUdpActivityMs = nowMs;

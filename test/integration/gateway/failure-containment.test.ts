@@ -109,17 +109,22 @@ describe('failure containment: Redis refuses writes', () => {
 });
 
 describe('failure containment: Redis unreachable', () => {
+  /** Starts a gateway on `redisUrl` (no modems) that `abort` stops; `outcome`: 'started', or the start's error. */
+  async function startUntilAborted(redisUrl: string, log: ReturnType<typeof captureLog>, abort: AbortController): Promise<{ readonly outcome: Promise<unknown> }> {
+    const core = await UdpPeer.open();
+    const starting = Gateway.start({
+      redisUrl, redisPrefix: 'smsbridge:', core: { host: '127.0.0.1', port: core.port },
+      udpListen: { host: '127.0.0.1', port: 0 }, coreSockets: { bindHost: '127.0.0.1', portRange: [42_000, 47_999] },
+      modems: [], routes: [], senderPolicy: { mode: 'open' }, awakeWindowMs: 93_000, reassemblyTimeoutSec: 60, maintenanceIntervalMs: 500, profilesDir: null,
+    }, { logger: log.logger, signal: abort.signal, redisRetry: FAST_RETRY });
+    return { outcome: starting.then(() => 'started', (error: unknown) => error) };
+  }
+
   it('start-up retries with back-off, one log line a retry, and is aborted by the signal', async () => {
     const log = captureLog();
     const port = await freeTcpPort(); // nothing listens here
     const abort = new AbortController();
-    const core = await UdpPeer.open();
-    const starting = Gateway.start({
-      redisUrl: `redis://:s3cret-pw@127.0.0.1:${port}/2`, redisPrefix: 'smsbridge:', core: { host: '127.0.0.1', port: core.port },
-      udpListen: { host: '127.0.0.1', port: 0 }, coreSockets: { bindHost: '127.0.0.1', portRange: [42_000, 47_999] },
-      modems: [], routes: [], senderPolicy: { mode: 'open' }, awakeWindowMs: 93_000, reassemblyTimeoutSec: 60, maintenanceIntervalMs: 500, profilesDir: null,
-    }, { logger: log.logger, signal: abort.signal, redisRetry: FAST_RETRY });
-    const outcome = starting.then(() => 'started', (error: unknown) => error);
+    const { outcome } = await startUntilAborted(`redis://:s3cret-pw@127.0.0.1:${port}/2`, log, abort);
     await expect.poll(() => log.matching('redis unreachable').filter((r) => r.level === 'warn').length, { timeout: 20_000 }).toBeGreaterThanOrEqual(4);
     abort.abort();
     expect(await outcome).toMatchObject({ code: 'GW_ERR_START_ABORTED' });
@@ -141,13 +146,7 @@ describe('failure containment: Redis unreachable', () => {
     onCleanup(() => new Promise<void>((resolve) => server.close(() => resolve())));
     const { port } = server.address() as AddressInfo;
     const abort = new AbortController();
-    const core = await UdpPeer.open();
-    const starting = Gateway.start({
-      redisUrl: `redis://127.0.0.1:${port}`, redisPrefix: 'smsbridge:', core: { host: '127.0.0.1', port: core.port },
-      udpListen: { host: '127.0.0.1', port: 0 }, coreSockets: { bindHost: '127.0.0.1', portRange: [42_000, 47_999] },
-      modems: [], routes: [], senderPolicy: { mode: 'open' }, awakeWindowMs: 93_000, reassemblyTimeoutSec: 60, maintenanceIntervalMs: 500, profilesDir: null,
-    }, { logger: log.logger, signal: abort.signal, redisRetry: FAST_RETRY });
-    const outcome = starting.then(() => 'started', (error: unknown) => error);
+    const { outcome } = await startUntilAborted(`redis://127.0.0.1:${port}`, log, abort);
     await expect.poll(() => log.matching('redis answered with an error, retrying').filter((r) => r.level === 'warn').length, { timeout: 20_000 }).toBeGreaterThanOrEqual(2);
     abort.abort();
     expect(await outcome).toMatchObject({ code: 'GW_ERR_START_ABORTED' });
