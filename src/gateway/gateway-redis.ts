@@ -73,7 +73,7 @@ interface RedisFailure {
  * connection's first commands, e.g. NOAUTH, or something that is not Redis answered) is told
  * apart from a connection that failed, and never reported as an empty text.
  */
-export function describeRedisFailure(error: Error): RedisFailure {
+function describeRedisFailure(error: Error): RedisFailure {
   if (error instanceof ReplyError) {
     return { replied: true, detail: error.message === '' ? 'an error reply with no text (is a Redis server listening at this address?)' : `error reply: ${error.message}` };
   }

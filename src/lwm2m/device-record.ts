@@ -50,6 +50,9 @@ export interface DeviceRecord {
   readonly registeredOver?: 'sms' | 'udp';
 }
 
+/** A {@link DeviceRecord} being built: writable until anyone else holds it (then records are replaced, never changed). */
+export type MutableDeviceRecord = { -readonly [K in keyof DeviceRecord]: DeviceRecord[K] };
+
 /** LwM2M 1.0 §5.3.1 / 1.1 Core §6.2.1: `lt` defaults to 86400 s when absent. */
 export const DEFAULT_LIFETIME_SEC = 86_400;
 

@@ -4,7 +4,7 @@
  * Each record parsed from a message or read from Redis otherwise holds a string of its own;
  * at 100,000 devices that is megabytes of copies (bench/device-scale, memory per device).
  */
-import type { DeviceRecord } from './device-record.ts';
+import type { DeviceRecord, MutableDeviceRecord } from './device-record.ts';
 
 /** Distinct texts kept at most (the first ones seen win; a flood of distinct values only stops further sharing). */
 const MAX_TEXTS = 4096;
@@ -22,18 +22,13 @@ export class RecordTexts {
 
   /** See the class contract. */
   share(record: DeviceRecord): DeviceRecord {
-    return {
-      ...record,
-      udpHost: record.udpHost === null ? null : this.text(record.udpHost),
-      binding: this.text(record.binding),
-      lwm2mVersion: this.text(record.lwm2mVersion),
-      objectLinks: this.text(record.objectLinks),
-      smsModem: record.smsModem === null ? null : this.text(record.smsModem),
-    };
+    const copy: MutableDeviceRecord = { ...record };
+    this.shareInPlace(copy);
+    return copy;
   }
 
   /** See the class contract (a new record, e.g. of a Register: no copy of it; bench/device-scale, CPU per Register). */
-  shareInPlace(record: { -readonly [K in keyof DeviceRecord]: DeviceRecord[K] }): void {
+  shareInPlace(record: MutableDeviceRecord): void {
     if (record.udpHost !== null) record.udpHost = this.text(record.udpHost);
     record.binding = this.text(record.binding);
     record.lwm2mVersion = this.text(record.lwm2mVersion);

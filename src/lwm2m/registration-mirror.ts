@@ -20,7 +20,7 @@ import { CoapCode } from './coap-codes.ts';
 import type { CoapMessage } from './coap-message.ts';
 import { locationPath, uriPath } from './coap-options.ts';
 import { EXCHANGE_LIFETIME_SEC } from './coap-parameters.ts';
-import { DEFAULT_LWM2M_VERSION, withActivity, type DeviceRecord, type DeviceSource } from './device-record.ts';
+import { DEFAULT_LWM2M_VERSION, withActivity, type DeviceRecord, type DeviceSource, type MutableDeviceRecord } from './device-record.ts';
 import { IndexedRecords } from './record-indexes.ts';
 import { PendingRegistrations, type PendingRegistration } from './pending-registrations.ts';
 import { Presence } from './presence.ts';
@@ -168,7 +168,7 @@ export class RegistrationMirror extends TypedEmitter<RegistrationMirrorEvents> {
       const previous = this.records.get(endpoint);
       this.admit('register', endpoint, source, previous);
       // A new object, ours: activity and shared texts set in place (bench/device-scale: CPU per Register).
-      const fresh = registerRecord(endpoint, operation.query, message, previous, source) as { -readonly [K in keyof DeviceRecord]: DeviceRecord[K] };
+      const fresh = registerRecord(endpoint, operation.query, message, previous, source) as MutableDeviceRecord;
       fresh.lastActivityMs = nowMs;
       if (source.bearer === 'udp') fresh.lastUdpActivityMs = nowMs;
       else fresh.smsModem = source.modem ?? fresh.smsModem;
